@@ -1,0 +1,77 @@
+"""Whole user actions shared by the CLI and the TUI: read files, then write them in one transaction."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+from qualcode.core.codebook import dump_codebook_yaml, load_codebook_text
+from qualcode.core.models import Codebook
+from qualcode.errors import InputError
+from qualcode.ingest import ImportOptions, read_document
+from qualcode.ingest.common import decode_text, read_file_bytes
+from qualcode.store.codebook import load_codebook, save_codebook
+from qualcode.store.codings import import_codings
+from qualcode.store.documents import add_documents
+from qualcode.store.project import Project
+
+
+def import_files(
+    project: Project, paths: list[Path], options: ImportOptions, allow_duplicate: bool = False
+) -> list[dict[str, Any]]:
+    """Parse every file first, then store them all in one transaction: one bad file imports nothing."""
+    if options.name and len(paths) > 1:
+        raise InputError("--name can only be used with a single file")
+    docs = []
+    for path in paths:
+        docs.extend(read_document(path, options))
+    return add_documents(project, docs, allow_duplicate=allow_duplicate)
+
+
+def read_codebook_file(path: Path, known_parents: frozenset[str] = frozenset()) -> Codebook:
+    data = read_file_bytes(path, 20 * 1024 * 1024)
+    return load_codebook_text(decode_text(data, path.name), path.name, known_parents)
+
+
+def import_codebook_file(project: Project, path: Path) -> dict[str, int]:
+    """Codes in the file may name parents that are already in the project."""
+    known = frozenset(r[0] for r in project.conn.execute("SELECT key FROM codes"))
+    return save_codebook(project, read_codebook_file(path, known))
+
+
+def export_codebook_yaml(project: Project) -> str:
+    return dump_codebook_yaml(load_codebook(project))
+
+
+def read_csv_dicts(path: Path) -> list[dict[str, str]]:
+    text = decode_text(read_file_bytes(path, 200 * 1024 * 1024), path.name)
+    try:
+        reader = csv.DictReader(io.StringIO(text))
+        rows = [{(k or "").strip(): (v or "") for k, v in row.items()} for row in reader]
+    except csv.Error as exc:
+        raise InputError(f"{path.name}: broken CSV ({exc})") from None
+    return rows
+
+
+def import_codings_file(project: Project, path: Path, coder: str | None = None) -> dict[str, int]:
+    rows = read_csv_dicts(path)
+    try:
+        return import_codings(project, rows, default_coder=coder)
+    except InputError as exc:
+        raise InputError(f"{path.name}: {exc}") from None
+
+
+def rows_to_csv(rows: list[dict[str, Any]], columns: list[str] | tuple[str, ...]) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(columns), extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: ("" if row.get(k) is None else row.get(k)) for k in columns})
+    return out.getvalue()
+
+
+def rows_to_json(rows: Any) -> str:
+    return json.dumps(rows, ensure_ascii=False, indent=2)

@@ -1,0 +1,287 @@
+"""Command line: thin commands that parse, call one function, and print (rich) or emit JSON."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from qualcode import __version__
+from qualcode.core.display import safe_text
+from qualcode.errors import InputError, QualcodeError
+
+out = Console(highlight=False, soft_wrap=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+class QualcodeGroup(click.Group):
+    """Turns every QualcodeError into one line on stderr and its exit code; never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except QualcodeError as exc:
+            err.print(Text(f"qualcode: {safe_text(str(exc))}", style="red"))
+            ctx.exit(exc.exit_code)
+        except sqlite3.DatabaseError as exc:
+            err.print(Text(f"qualcode: database error: {exc}", style="red"))
+            ctx.exit(1)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except KeyboardInterrupt:
+            err.print("qualcode: interrupted; nothing was half-written")
+            ctx.exit(130)
+        except Exception as exc:  # the last line of defence: a bug, reported in one line
+            if os.environ.get("QUALCODE_DEBUG"):
+                raise
+            err.print(Text(f"qualcode: internal error: {type(exc).__name__}: {exc} (QUALCODE_DEBUG=1 shows details)", style="red"))
+            ctx.exit(1)
+
+
+def emit_json(data: Any) -> None:
+    from qualcode.actions import rows_to_json
+
+    click.echo(rows_to_json(data))
+
+
+def table(columns: list[str], rows: list[list[Any]], title: str | None = None) -> None:
+    """Print rows as a rich table; every cell is plain Text, so '[laughs]' stays literal."""
+    t = Table(title=title, show_lines=False)
+    for col in columns:
+        t.add_column(col, overflow="fold")
+    for row in rows:
+        t.add_row(*[Text(safe_text("" if v is None else str(v))) for v in row])
+    out.print(t)
+
+
+def open_project(path: str, coder: str | None = None) -> Any:
+    from qualcode.store.project import Project
+
+    return Project.open(path, coder=coder)
+
+
+def parse_attrs(values: tuple[str, ...]) -> dict[str, str]:
+    attrs = {}
+    for item in values:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise InputError(f"--attr takes KEY=VALUE (got {item!r})")
+        attrs[key.strip()] = value.strip()
+    return attrs
+
+
+project_arg = click.argument("project", type=click.Path(dir_okay=False))
+json_opt = click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts instead of a table.")
+coder_opt = click.option("--coder", help="Coder name (default: $QUALCODE_CODER or your login name).")
+
+
+@click.group(cls=QualcodeGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="qualcode")
+def cli() -> None:
+    """qualcode: code interviews, focus groups and surveys against a codebook, and report on them."""
+
+
+@cli.command()
+@project_arg
+@click.option("--codebook", "codebook_file", type=click.Path(dir_okay=False), help="YAML codebook to load.")
+@click.option("--name", help="Study name (default: the file name).")
+@coder_opt
+def init(project: str, codebook_file: str | None, name: str | None, coder: str | None) -> None:
+    """Create a new, empty project file."""
+    from qualcode.actions import import_codebook_file, read_codebook_file
+    from qualcode.store.project import Project
+
+    if codebook_file:
+        read_codebook_file(Path(codebook_file))  # validate before creating anything
+    with Project.create(project, coder=coder, name=name) as p:
+        counts = import_codebook_file(p, Path(codebook_file)) if codebook_file else {"added": 0}
+    out.print(f"Created {project} with {counts['added']} codes.")
+
+
+@cli.command("import")
+@project_arg
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--source-type", help="interview, focus-group, survey, steering-group, workshop or document.")
+@click.option("--name", help="Document name (one file only; default: the file name without extension).")
+@click.option("--case", help="Case (participant) for an interview or a document (default: the document name).")
+@click.option("--case-prefix", help="Prefix for focus-group speaker cases and survey respondent cases.")
+@click.option("--attr", "attrs", multiple=True, metavar="KEY=VALUE", help="Case attribute, repeatable.")
+@click.option("--id-column", help="Survey: the respondent id column.")
+@click.option("--text-column", "text_columns", multiple=True, help="Survey: an open-text column, repeatable.")
+@click.option("--source-type-column", help="Survey: a column holding each row's source type.")
+@click.option("--sheet", help="Excel: the sheet to read (default: the first).")
+@click.option("--allow-duplicate", is_flag=True, help="Import a file even if the same content was imported before.")
+@click.option("--max-mb", type=click.IntRange(1, 100_000), default=100, show_default=True, help="Largest file accepted.")
+@json_opt
+@coder_opt
+def import_(project: str, files: tuple[str, ...], source_type: str | None, name: str | None, case: str | None,
+            case_prefix: str | None, attrs: tuple[str, ...], id_column: str | None, text_columns: tuple[str, ...],
+            source_type_column: str | None, sheet: str | None, allow_duplicate: bool, max_mb: int, as_json: bool,
+            coder: str | None) -> None:
+    """Import transcripts (.txt .md .docx .vtt) and surveys (.csv .xlsx); all files or none."""
+    from qualcode.actions import import_files
+    from qualcode.ingest import ImportOptions
+    from qualcode.ingest.common import check_source_type
+
+    options = ImportOptions(
+        source_type=check_source_type(source_type) if source_type else None, name=name, case=case,
+        case_prefix=case_prefix, attributes=parse_attrs(attrs), id_column=id_column, text_columns=list(text_columns),
+        source_type_column=source_type_column, sheet=sheet, max_bytes=max_mb * 1024 * 1024,
+    )
+    with open_project(project, coder) as p:
+        results = import_files(p, [Path(f) for f in files], options, allow_duplicate=allow_duplicate)
+    if as_json:
+        emit_json(results)
+        return
+    table(["document", "source type", "segments", "cases", "file"],
+          [[r["document"], r["source_type"], r["segments"], r["cases"], r["file"]] for r in results],
+          title=f"Imported {len(results)} document(s)")
+    for r in results:
+        for w in r["warnings"]:
+            err.print(Text(f"warning: {w}", style="yellow"))
+
+
+@cli.group(cls=QualcodeGroup)
+def codebook() -> None:
+    """Import, export and list the project's codebook."""
+
+
+@codebook.command("import")
+@project_arg
+@click.argument("file", type=click.Path(dir_okay=False))
+@json_opt
+@coder_opt
+def codebook_import(project: str, file: str, as_json: bool, coder: str | None) -> None:
+    """Add or update codes from a YAML codebook (codes not in the file are kept)."""
+    from qualcode.actions import import_codebook_file
+
+    with open_project(project, coder) as p:
+        counts = import_codebook_file(p, Path(file))
+    if as_json:
+        emit_json(counts)
+    else:
+        out.print(f"{counts['added']} added, {counts['updated']} updated, {counts['unchanged']} unchanged.")
+
+
+@codebook.command("export")
+@project_arg
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="File to write (default: print).")
+def codebook_export(project: str, output: str | None) -> None:
+    """Write the codebook as YAML."""
+    from qualcode.actions import export_codebook_yaml
+    from qualcode.export.files import write_text_atomic
+
+    with open_project(project) as p:
+        text = export_codebook_yaml(p)
+    if output:
+        write_text_atomic(Path(output), text)
+        err.print(f"Wrote {output}")
+    else:
+        click.echo(text, nl=False)
+
+
+@codebook.command("list")
+@project_arg
+@json_opt
+def codebook_list(project: str, as_json: bool) -> None:
+    """List codes with how often each is used."""
+    from dataclasses import asdict
+
+    from qualcode.store.codebook import code_counts, load_codebook
+
+    with open_project(project) as p:
+        cb, counts = load_codebook(p), code_counts(p)
+    rows = [{**asdict(c), **counts.get(c.key, {})} for c in cb.codes]
+    if as_json:
+        emit_json(rows)
+        return
+    depth = {c.key: 0 for c in cb.codes}
+    for c in cb.codes:
+        if c.parent:
+            depth[c.key] = depth.get(c.parent, 0) + 1
+    table(["key", "label", "codings", "definition"],
+          [["  " * depth[r["key"]] + r["key"], r["label"], r["codings"], r["definition"][:70]] for r in rows])
+
+
+@cli.command()
+@project_arg
+@json_opt
+def documents(project: str, as_json: bool) -> None:
+    """List documents with segment, case and coding counts."""
+    from qualcode.store.documents import list_documents
+
+    with open_project(project) as p:
+        rows = list_documents(p)
+    if as_json:
+        emit_json(rows)
+        return
+    table(["id", "document", "source type", "segments", "cases", "coded", "codings"],
+          [[r["id"], r["name"], r["source_type"], r["segments"], r["cases"],
+            f"{100 * r['coded_segments'] / r['segments']:.0f}%" if r["segments"] else "-", r["codings"]] for r in rows])
+
+
+@cli.command()
+@project_arg
+@click.option("--document", help="Only this document.")
+@click.option("--limit", type=click.IntRange(1), help="At most this many segments.")
+@json_opt
+def segments(project: str, document: str | None, limit: int | None, as_json: bool) -> None:
+    """List segments: id, document, case, speaker, source type, offsets and text."""
+    from qualcode.store.documents import list_segments
+
+    with open_project(project) as p:
+        rows = list_segments(p, document, limit=limit)
+    if as_json:
+        emit_json(rows)
+        return
+    table(["id", "document", "case", "speaker", "text"],
+          [[r["id"], r["document"], r["case"], r["speaker"] or r["question"], r["text"][:90]] for r in rows])
+
+
+@cli.command()
+@project_arg
+@click.argument("query")
+@click.option("--limit", type=click.IntRange(1), default=200, show_default=True)
+@json_opt
+def search(project: str, query: str, limit: int, as_json: bool) -> None:
+    """Full-text search of segments (FTS5 syntax: words, "phrases", OR, NOT, prefix*)."""
+    from qualcode.store.documents import search_segments
+
+    with open_project(project) as p:
+        rows = search_segments(p, query, limit)
+    if as_json:
+        emit_json(rows)
+        return
+    table(["id", "document", "case", "codes", "match"],
+          [[r["id"], r["document"], r["case"], " ".join(r["codes"]), r["snippet"]] for r in rows],
+          title=f"{len(rows)} hit(s) for {query!r}")
+
+
+from qualcode.cli_coding import register as _register_coding  # noqa: E402  (commands split by module size)
+
+_register_coding(cli)
+
+
+def open_tui(path: str, coder: str | None) -> None:
+    """Until the workbench lands, opening a project shows its documents."""
+    with open_project(path, coder) as p:
+        from qualcode.store.documents import list_documents
+
+        rows = list_documents(p)
+    table(["document", "source type", "segments", "cases", "codings"],
+          [[r["name"], r["source_type"], r["segments"], r["cases"], r["codings"]] for r in rows], title=path)
+
+
+def main() -> None:
+    cli(prog_name="qualcode")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,152 @@
+"""Commands that code and uncode, move codings in and out, list cases, and build the demo."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from qualcode.cli import (
+    QualcodeGroup,
+    coder_opt,
+    emit_json,
+    err,
+    json_opt,
+    open_project,
+    out,
+    project_arg,
+    table,
+)
+
+
+def register(cli: click.Group) -> None:
+    for command in (code, uncode, codings, cases, demo):
+        cli.add_command(command)
+
+
+@click.command()
+@project_arg
+@click.argument("segment_id", type=int)
+@click.argument("code_key")
+@click.option("--start", type=int, help="Code only part of the segment: start offset in the document.")
+@click.option("--end", type=int, help="End offset (exclusive) of the part to code.")
+@click.option("--contribution", type=click.Choice(["sufficient", "necessary", "improved", "none"]),
+              help="Contribution category of the evidence.")
+@click.option("--claim", help="The claim of change this evidence supports.")
+@click.option("--memo", help="A note on this coding.")
+@json_opt
+@coder_opt
+def code(project: str, segment_id: int, code_key: str, start: int | None, end: int | None, contribution: str | None,
+         claim: str | None, memo: str | None, as_json: bool, coder: str | None) -> None:
+    """Apply CODE_KEY to a segment (or part of it)."""
+    from qualcode.store.codings import add_coding, get_coding
+
+    with open_project(project, coder) as p:
+        cid = add_coding(p, code_key, segment_id=segment_id, start=start, end=end, coder=coder,
+                         contribution=contribution, claim=claim, memo=memo)
+        coding = get_coding(p, cid)
+    if as_json:
+        emit_json(coding)
+    else:
+        out.print(f"Coding {cid}: segment {segment_id} coded {code_key} by {coding['coder']}.")
+
+
+@click.command()
+@project_arg
+@click.argument("segment_id", type=int)
+@click.argument("code_key")
+@coder_opt
+def uncode(project: str, segment_id: int, code_key: str, coder: str | None) -> None:
+    """Remove CODE_KEY from a segment (this coder's codings only)."""
+    from qualcode.store.codings import remove_segment_code
+
+    with open_project(project, coder) as p:
+        ids = remove_segment_code(p, segment_id, code_key, coder)
+    out.print(f"Removed {len(ids)} coding(s) of {code_key} from segment {segment_id}.")
+
+
+@click.group(cls=QualcodeGroup)
+def codings() -> None:
+    """Bring codings in from a CSV or take them out as CSV/JSON."""
+
+
+@codings.command("import")
+@project_arg
+@click.argument("file", type=click.Path(dir_okay=False))
+@coder_opt
+@json_opt
+def codings_import(project: str, file: str, coder: str | None, as_json: bool) -> None:
+    """Import codings from CSV: segment_id, or document+start+end, or document+quote; code; optional coder,
+    contribution, claim, memo. All rows are checked first; any bad row imports nothing."""
+    from qualcode.actions import import_codings_file
+
+    with open_project(project, coder) as p:
+        result = import_codings_file(p, Path(file), coder)
+    if as_json:
+        emit_json(result)
+    else:
+        out.print(f"{result['added']} coding(s) added, {result['already_present']} already present.")
+
+
+@codings.command("export")
+@project_arg
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="File to write (default: print).")
+@click.option("--coder", help="Only this coder's codings.")
+def codings_export(project: str, fmt: str, output: str | None, coder: str | None) -> None:
+    """Export every coding with its text, code, coder, contribution, claim and memo."""
+    from qualcode.actions import rows_to_csv, rows_to_json
+    from qualcode.export.files import write_text_atomic
+    from qualcode.store.codings import CODING_COLUMNS, export_codings
+
+    with open_project(project) as p:
+        rows = export_codings(p, coder)
+    text = rows_to_csv(rows, CODING_COLUMNS) if fmt == "csv" else rows_to_json(rows) + "\n"
+    if output:
+        write_text_atomic(Path(output), text, encoding="utf-8-sig" if fmt == "csv" else "utf-8")
+        err.print(f"Wrote {len(rows)} coding(s) to {output}")
+    else:
+        click.echo(text, nl=False)
+
+
+@click.command()
+@project_arg
+@json_opt
+def cases(project: str, as_json: bool) -> None:
+    """List cases (participants) with their attributes and source types."""
+    from qualcode.store.documents import list_cases
+
+    with open_project(project) as p:
+        rows = list_cases(p)
+    if as_json:
+        emit_json(rows)
+        return
+    table(["case", "source types", "segments", "attributes"],
+          [[r["name"], ", ".join(r["source_types"]), r["segments"],
+            "; ".join(f"{k}={v}" for k, v in r["attributes"].items())] for r in rows])
+
+
+@click.command()
+@click.option("--build-only", is_flag=True, help="Build the demo project and exit without opening it.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Where to build it (default: user data folder).")
+@click.option("--rebuild", is_flag=True, help="Build afresh even if the demo project exists.")
+@coder_opt
+def demo(build_only: bool, output: str | None, rebuild: bool, coder: str | None) -> None:
+    """Build the fictional Practice Development Unit study and open it."""
+    from qualcode.demo import build_demo, default_demo_path
+    from qualcode.errors import InputError
+
+    path = Path(output) if output else default_demo_path()
+    if path.exists() and (rebuild or build_only):
+        if output and build_only and not rebuild:
+            raise InputError(f"{path}: already exists (add --rebuild to replace it)")
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(path) + suffix).unlink(missing_ok=True)
+    if not path.exists():
+        summary = build_demo(path)
+        err.print(f"Built the demo study: {summary['documents']} documents, {summary['codings']} codings -> {path}")
+    if build_only:
+        return
+    from qualcode.cli import open_tui
+
+    open_tui(str(path), coder)

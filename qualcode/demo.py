@@ -1,0 +1,73 @@
+"""Build the demo study (a fictional Practice Development Unit evaluation) from transcripts/demo.yaml."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from qualcode.actions import import_codebook_file, import_codings_file
+from qualcode.errors import InputError, QualcodeError
+from qualcode.ingest import ImportOptions, read_document
+from qualcode.store.documents import add_documents
+from qualcode.store.project import Project
+
+DEMO_CODERS = ("amira", "tom")
+
+
+def data_dir() -> Path:
+    """Where the shipped codebooks/ and transcripts/ are: beside the package in a checkout, inside it in a wheel."""
+    here = Path(__file__).resolve().parent
+    for root in (here.parent, here / "_data"):
+        if (root / "transcripts" / "demo.yaml").is_file():
+            return root
+    raise QualcodeError("the demo study's files are missing from this installation")
+
+
+def default_demo_path() -> Path:
+    from platformdirs import user_data_dir
+
+    folder = Path(user_data_dir("qualcode", appauthor=False))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / "demo.qcdb"
+
+
+def _options(entry: dict[str, Any]) -> ImportOptions:
+    return ImportOptions(
+        source_type=entry.get("source_type"),
+        name=entry.get("name"),
+        case=entry.get("case"),
+        case_prefix=entry.get("case_prefix"),
+        attributes={str(k): str(v) for k, v in (entry.get("attributes") or {}).items()},
+        speakers={str(s): {str(k): str(v) for k, v in (a or {}).items()} for s, a in (entry.get("speakers") or {}).items()},
+        id_column=entry.get("id_column"),
+        text_columns=list(entry.get("text_columns") or []),
+    )
+
+
+def build_demo(path: Path, coder: str = "amira") -> dict[str, Any]:
+    """Create the demo project at `path` (which must not exist); returns counts for a summary."""
+    manifest_path = data_dir() / "transcripts" / "demo.yaml"
+    manifest = yaml.safe_load(manifest_path.read_text(encoding="utf-8"))
+    base = manifest_path.parent
+    project = Project.create(path, coder=coder, name=manifest.get("study") or "Demo study")
+    try:
+        import_codebook_file(project, (base / manifest["codebook"]).resolve())
+        docs = []
+        for entry in manifest["documents"]:
+            docs.extend(read_document(base / entry["file"], _options(entry)))
+        add_documents(project, docs)
+        codings = import_codings_file(project, base / manifest["codings"]) if manifest.get("codings") else {}
+        return {"project": str(path), "documents": len(docs), "codings": codings.get("added", 0)}
+    except (KeyError, TypeError) as exc:
+        project.close()
+        path.unlink(missing_ok=True)
+        raise InputError(f"{manifest_path}: malformed demo manifest ({exc})") from None
+    except BaseException:
+        project.close()
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(path) + suffix).unlink(missing_ok=True)
+        raise
+    finally:
+        project.close()

@@ -1,0 +1,31 @@
+"""The one error hierarchy: every failure a user can cause or meet is a QualcodeError."""
+
+from __future__ import annotations
+
+
+class QualcodeError(Exception):
+    """A failure to report to the user as one line; exit code 1 unless a subclass says otherwise."""
+
+    exit_code = 1
+
+
+class InputError(QualcodeError):
+    """Bad input from the user: a file, an argument, a value. Exit code 2."""
+
+    exit_code = 2
+
+
+class NotFoundError(InputError):
+    """A named thing (document, code, segment, coding, project) does not exist."""
+
+
+class DuplicateError(InputError):
+    """The thing already exists (e.g. a file imported before)."""
+
+
+class ProjectError(QualcodeError):
+    """The project file is unusable: not a qualcode project, too new, corrupt."""
+
+
+class ProjectBusyError(QualcodeError):
+    """Another process holds the project's write lock for longer than the busy timeout."""

@@ -1,0 +1,1 @@
+"""Writers that render what reports computed; they compute nothing themselves."""

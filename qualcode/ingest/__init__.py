@@ -1,0 +1,39 @@
+"""Importers: read a file into ParsedDocuments (core objects), choosing the reader by file type."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from qualcode.core.models import ParsedDocument
+from qualcode.errors import InputError
+from qualcode.ingest.common import ImportOptions, read_file_bytes
+from qualcode.ingest.survey import read_survey
+from qualcode.ingest.transcripts import read_docx, read_text, read_vtt
+
+Reader = Callable[[Path, bytes, ImportOptions], list[ParsedDocument]]
+
+READERS: dict[str, Reader] = {
+    ".txt": read_text,
+    ".md": read_text,
+    ".text": read_text,
+    ".docx": read_docx,
+    ".vtt": read_vtt,
+    ".csv": read_survey,
+    ".xlsx": read_survey,
+}
+
+
+def read_document(path: str | Path, options: ImportOptions | None = None) -> list[ParsedDocument]:
+    """Parse one file; every failure becomes an InputError naming the file."""
+    path = Path(path)
+    options = options or ImportOptions()
+    reader = READERS.get(path.suffix.lower())
+    if reader is None:
+        kinds = ", ".join(sorted(READERS))
+        raise InputError(f"{path.name}: cannot import this kind of file (qualcode reads {kinds}, and .qdpx projects)")
+    data = read_file_bytes(path, options.max_bytes)
+    return reader(path, data, options)
+
+
+__all__ = ["ImportOptions", "read_document", "READERS"]

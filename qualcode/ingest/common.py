@@ -1,0 +1,143 @@
+"""Shared importer plumbing: options, size and zip caps, text decoding, case assignment."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from qualcode.core.models import SOURCE_TYPES, ParsedSegment
+from qualcode.core.turns import is_researcher
+from qualcode.errors import InputError
+
+MAX_FILE_BYTES = 100 * 1024 * 1024
+# Caps for zip-based formats (docx, xlsx, qdpx): read in memory, never extracted by member name.
+MAX_ZIP_MEMBERS = 2000
+MAX_ZIP_UNCOMPRESSED = 512 * 1024 * 1024
+MAX_ZIP_RATIO = 200
+
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+@dataclass(slots=True)
+class ImportOptions:
+    """What the user told the importer; None means 'work it out and say what was chosen'."""
+
+    source_type: str | None = None
+    name: str | None = None
+    case: str | None = None
+    case_prefix: str | None = None
+    attributes: dict[str, str] = field(default_factory=dict)
+    speakers: dict[str, dict[str, str]] = field(default_factory=dict)
+    id_column: str | None = None
+    text_columns: list[str] = field(default_factory=list)
+    source_type_column: str | None = None
+    sheet: str | None = None
+    max_bytes: int = MAX_FILE_BYTES
+
+
+def check_source_type(value: str, where: str = "") -> str:
+    value = value.strip().lower().replace("_", "-").replace(" ", "-")
+    if value == "focus group" or value == "focusgroup":
+        value = "focus-group"
+    if value not in SOURCE_TYPES:
+        prefix = f"{where}: " if where else ""
+        raise InputError(f"{prefix}source type must be one of {', '.join(SOURCE_TYPES)} (got {value!r})")
+    return value
+
+
+def read_file_bytes(path: Path, max_bytes: int) -> bytes:
+    if not path.exists():
+        raise InputError(f"{path}: no such file")
+    if not path.is_file():
+        raise InputError(f"{path}: not a file")
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise InputError(f"{path.name}: {size / 1e6:.0f} MB is over the {max_bytes / 1e6:.0f} MB limit (raise it with --max-mb)")
+    data = path.read_bytes()
+    if not data.strip():
+        raise InputError(f"{path.name}: empty file")
+    return data
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def decode_text(data: bytes, name: str) -> str:
+    """UTF-8 (with or without BOM), UTF-16 with BOM, or Windows-1252; line endings become LF."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            text = data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise InputError(f"{name}: broken UTF-16 text") from None
+    else:
+        if b"\x00" in data[:8192]:
+            raise InputError(f"{name}: looks like a binary file, not text")
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            try:
+                text = data.decode("cp1252")
+            except UnicodeDecodeError:
+                raise InputError(f"{name}: text is neither UTF-8 nor Windows-1252; save it as UTF-8") from None
+    return normalise_text(text)
+
+
+def normalise_text(text: str) -> str:
+    """LF line endings, no NULs or stray control characters (tabs and newlines stay)."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n").replace("\u2029", "\n\n")
+    return _CONTROL_RE.sub("", text)
+
+
+def open_zip(data: bytes, name: str) -> zipfile.ZipFile:
+    """A zip read in memory after checking member count, total size and compression ratio."""
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+        infos = zf.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        raise InputError(f"{name}: not a valid zip-based file (damaged or not really this format)") from None
+    if len(infos) > MAX_ZIP_MEMBERS:
+        raise InputError(f"{name}: too many parts inside ({len(infos)})")
+    total = sum(i.file_size for i in infos)
+    if total > MAX_ZIP_UNCOMPRESSED:
+        raise InputError(f"{name}: unpacks to {total / 1e6:.0f} MB, over the limit")
+    packed = sum(i.compress_size for i in infos) or 1
+    if total > 10 * 1024 * 1024 and total / packed > MAX_ZIP_RATIO:
+        raise InputError(f"{name}: compression ratio {total // packed}:1 looks like a zip bomb")
+    return zf
+
+
+def assign_cases(
+    segments: list[ParsedSegment], source_type: str, options: ImportOptions, doc_name: str
+) -> dict[str, dict[str, str]]:
+    """Give each segment its case: the interviewee for an interview, each speaker in a focus group.
+
+    Research-team turns (Interviewer, Facilitator...) belong to no case. Returns case name -> attributes.
+    """
+    cases: dict[str, dict[str, str]] = {}
+    if source_type == "focus-group":
+        prefix = options.case_prefix or doc_name
+        for seg in segments:
+            if seg.speaker and not is_researcher(seg.speaker):
+                seg.case = f"{prefix}-{seg.speaker}"
+                if seg.case not in cases:
+                    cases[seg.case] = {**options.attributes, **options.speakers.get(seg.speaker, {})}
+        return cases
+    case = options.case or doc_name
+    for seg in segments:
+        if not is_researcher(seg.speaker):
+            seg.case = case
+    cases[case] = dict(options.attributes)
+    return cases
+
+
+def guess_source_type(segments: list[ParsedSegment]) -> str:
+    """interview for one participant voice, focus-group for several, document for untitled prose."""
+    voices = {s.speaker for s in segments if s.speaker and not is_researcher(s.speaker)}
+    if not any(s.speaker for s in segments):
+        return "document"
+    return "focus-group" if len(voices) > 1 else "interview"

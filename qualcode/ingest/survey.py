@@ -1,0 +1,144 @@
+"""Open survey importer (.csv / .xlsx): one row per respondent, each non-empty answer a segment."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+from typing import Any
+
+from qualcode.core.models import ParsedDocument, ParsedSegment
+from qualcode.errors import InputError
+from qualcode.ingest.common import (
+    ImportOptions,
+    check_source_type,
+    decode_text,
+    normalise_text,
+    open_zip,
+    sha256,
+)
+
+_ID_GUESSES = ("respondent_id", "respondent id", "respondentid", "respondent", "response id", "responseid", "id")
+
+
+def _read_csv_rows(data: bytes, name: str) -> list[list[str]]:
+    text = decode_text(data, name)
+    try:
+        dialect: Any = csv.Sniffer().sniff(text[:8192], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    try:
+        return [row for row in csv.reader(io.StringIO(text), dialect) if any(c.strip() for c in row)]
+    except csv.Error as exc:
+        raise InputError(f"{name}: broken CSV ({exc})") from None
+
+
+def _read_xlsx_rows(data: bytes, name: str, sheet: str | None) -> list[list[str]]:
+    import openpyxl  # deferred: only needed for Excel files
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    open_zip(data, name).close()
+    try:
+        wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (InvalidFileException, KeyError, ValueError, OSError, TypeError) as exc:
+        raise InputError(f"{name}: not a readable Excel workbook ({type(exc).__name__})") from None
+    try:
+        if sheet is not None:
+            if sheet not in wb.sheetnames:
+                raise InputError(f"{name}: no sheet named {sheet!r} (sheets: {', '.join(wb.sheetnames)})")
+            ws = wb[sheet]
+        else:
+            ws = wb.worksheets[0]
+        rows = []
+        for values in ws.iter_rows(values_only=True):
+            cells = ["" if v is None else (str(int(v)) if isinstance(v, float) and v.is_integer() else str(v)) for v in values]
+            if any(c.strip() for c in cells):
+                rows.append(cells)
+        return rows
+    finally:
+        wb.close()
+
+
+def _headers(row: list[str], name: str) -> list[str]:
+    headers = [h.strip() or f"column {i + 1}" for i, h in enumerate(row)]
+    seen: set[str] = set()
+    for h in headers:
+        if h in seen:
+            raise InputError(f"{name}: two columns are both called {h!r}")
+        seen.add(h)
+    return headers
+
+
+def _need(column: str, headers: list[str], name: str, what: str) -> None:
+    if column not in headers:
+        raise InputError(f"{name}: no {what} column {column!r} (columns: {', '.join(headers)})")
+
+
+def read_survey(path: Path, data: bytes, options: ImportOptions) -> list[ParsedDocument]:
+    name = path.name
+    rows = _read_xlsx_rows(data, name, options.sheet) if path.suffix.lower() == ".xlsx" else _read_csv_rows(data, name)
+    if len(rows) < 2:
+        raise InputError(f"{name}: needs a header row and at least one respondent")
+    headers = _headers(rows[0], name)
+    id_col = options.id_column
+    if id_col is None:
+        lowered = {h.lower(): h for h in headers}
+        id_col = next((lowered[g] for g in _ID_GUESSES if g in lowered), None)
+        if id_col is None:
+            raise InputError(f"{name}: choose the respondent id column with --id-column (columns: {', '.join(headers)})")
+    _need(id_col, headers, name, "id")
+    if not options.text_columns:
+        raise InputError(f"{name}: choose the open-text columns with --text-column (columns: {', '.join(headers)})")
+    for col in options.text_columns:
+        _need(col, headers, name, "text")
+    type_col = options.source_type_column
+    if type_col:
+        _need(type_col, headers, name, "source type")
+    skip = {id_col, type_col, *options.text_columns}
+    attr_cols = [h for h in headers if h not in skip]
+    index = {h: i for i, h in enumerate(headers)}
+
+    # Rows grouped by source type: one document per type found (just one without --source-type-column).
+    groups: dict[str, list[tuple[int, dict[str, str]]]] = {}
+    seen_ids: dict[str, int] = {}
+    for n, row in enumerate(rows[1:], start=2):
+        cells = {h: normalise_text(row[index[h]]).strip() if index[h] < len(row) else "" for h in headers}
+        rid = cells[id_col]
+        if not rid:
+            raise InputError(f"{name}: row {n} has no {id_col!r}")
+        if rid in seen_ids:
+            raise InputError(f"{name}: respondent id {rid!r} appears twice (rows {seen_ids[rid]} and {n})")
+        seen_ids[rid] = n
+        if type_col:
+            stype = check_source_type(cells[type_col] or "", f"{name} row {n}")
+        else:
+            stype = check_source_type(options.source_type or "survey")
+        groups.setdefault(stype, []).append((n, cells))
+
+    base = options.name or path.stem
+    digest = sha256(data)
+    docs = []
+    for stype, members in groups.items():
+        parts: list[str] = []
+        segments: list[ParsedSegment] = []
+        cases: dict[str, dict[str, str]] = {}
+        pos = 0
+        for _, cells in members:
+            case = f"{options.case_prefix}-{cells[id_col]}" if options.case_prefix else cells[id_col]
+            cases[case] = {**options.attributes, **{a: cells[a] for a in attr_cols if cells[a]}}
+            for col in options.text_columns:
+                answer = cells[col]
+                if not answer:
+                    continue
+                heading = f"{cells[id_col]} | {col}\n"
+                start = pos + len(heading)
+                segments.append(ParsedSegment(start, start + len(answer), case=case, question=col))
+                parts.append(heading + answer)
+                pos = start + len(answer) + 2
+        if not segments:
+            raise InputError(f"{name}: every answer in the text column(s) is blank")
+        doc_name = base if len(groups) == 1 else f"{base}-{stype}"
+        # Each document of a split file gets its own content hash, so re-importing is still detected.
+        doc_hash = digest if len(groups) == 1 else sha256(f"{digest}:{stype}".encode())
+        docs.append(ParsedDocument(doc_name, stype, "\n\n".join(parts), segments, path.name, doc_hash, cases))
+    return docs

@@ -1,0 +1,188 @@
+"""Documents, cases and segments: bulk import in one transaction, listing, and full-text search."""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+from qualcode.core.models import ParsedDocument
+from qualcode.errors import DuplicateError, InputError, NotFoundError
+from qualcode.store.project import Project, now
+
+_SEGMENT_COLUMNS = (
+    "s.id, d.name AS document, c.name AS \"case\", s.speaker, s.question, d.source_type,"
+    " s.start, s.\"end\", s.text"
+)
+
+
+def upsert_case(project: Project, name: str, attributes: dict[str, str], cache: dict[str, int]) -> int:
+    """The case's id, creating it if new; attributes given here overwrite earlier values (logged)."""
+    case_id = cache.get(name)
+    if case_id is None:
+        row = project.conn.execute("SELECT id FROM cases WHERE name = ?", (name,)).fetchone()
+        if row:
+            case_id = int(row[0])
+        else:
+            case_id = int(project.conn.execute("INSERT INTO cases(name) VALUES (?)", (name,)).lastrowid or 0)
+        cache[name] = case_id
+    if attributes:
+        old = dict(project.conn.execute("SELECT name, value FROM case_attributes WHERE case_id = ?", (case_id,)))
+        changed = {k: v for k, v in attributes.items() if old.get(k) != v}
+        if changed:
+            project.conn.executemany(
+                "INSERT INTO case_attributes(case_id, name, value) VALUES (?, ?, ?)"
+                " ON CONFLICT(case_id, name) DO UPDATE SET value = excluded.value",
+                [(case_id, k, v) for k, v in changed.items()],
+            )
+            if old:
+                project.log("case.attributes", "case", name, {"before": {k: old.get(k) for k in changed}, "after": changed})
+    return case_id
+
+
+def add_documents(project: Project, docs: list[ParsedDocument], allow_duplicate: bool = False) -> list[dict[str, Any]]:
+    """Store parsed documents with their cases and segments, all or nothing."""
+    names = [d.name for d in docs]
+    dupes = {n for n in names if names.count(n) > 1}
+    if dupes:
+        raise InputError(f"two files would both be named '{sorted(dupes)[0]}'; rename one with --name")
+    results: list[dict[str, Any]] = []
+    with project.transaction():
+        project.ensure_coder()
+        cache: dict[str, int] = {}
+        seen_hashes: dict[str, str] = {}
+        for doc in docs:
+            if not allow_duplicate:
+                row = project.conn.execute("SELECT name FROM documents WHERE sha256 = ?", (doc.sha256,)).fetchone()
+                earlier = row[0] if row else seen_hashes.get(doc.sha256)
+                if earlier:
+                    raise DuplicateError(
+                        f"{doc.original_name}: already imported as '{earlier}' (same content); "
+                        "use --allow-duplicate to import it again"
+                    )
+            seen_hashes[doc.sha256] = doc.name
+            if project.conn.execute("SELECT 1 FROM documents WHERE name = ?", (doc.name,)).fetchone():
+                raise DuplicateError(
+                    f"{doc.original_name}: a document named '{doc.name}' already exists; choose another with --name"
+                )
+            case_ids = {name: upsert_case(project, name, attrs, cache) for name, attrs in doc.cases.items()}
+            cur = project.conn.execute(
+                "INSERT INTO documents(name, source_type, original_name, sha256, text, imported, imported_by)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (doc.name, doc.source_type, doc.original_name, doc.sha256, doc.text, now(), project.coder),
+            )
+            doc_id = cur.lastrowid
+            text = doc.text
+            for seg in doc.segments:
+                if seg.case and seg.case not in case_ids:
+                    case_ids[seg.case] = upsert_case(project, seg.case, {}, cache)
+            project.conn.executemany(
+                "INSERT INTO segments(document_id, position, case_id, speaker, question, start, \"end\", text)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (doc_id, i, case_ids.get(s.case) if s.case else None, s.speaker, s.question,
+                     s.start, s.end, text[s.start:s.end])
+                    for i, s in enumerate(doc.segments)
+                ],
+            )
+            result = {
+                "document": doc.name, "source_type": doc.source_type, "file": doc.original_name,
+                "sha256": doc.sha256, "segments": len(doc.segments), "cases": len(case_ids),
+                "warnings": list(doc.warnings),
+            }
+            project.log("import", "document", doc.name, {k: v for k, v in result.items() if k != "document"})
+            results.append(result)
+    return results
+
+
+def document_id(project: Project, name: str) -> int:
+    row = project.conn.execute("SELECT id FROM documents WHERE name = ?", (name,)).fetchone()
+    if not row:
+        raise NotFoundError(f"no document named '{name}'")
+    return int(row[0])
+
+
+def list_documents(project: Project) -> list[dict[str, Any]]:
+    """Each document with its segment, case and coded-segment counts."""
+    return project.query(
+        """SELECT d.id, d.name, d.source_type, d.original_name, d.sha256, d.imported,
+                  (SELECT count(*) FROM segments s WHERE s.document_id = d.id) AS segments,
+                  (SELECT count(DISTINCT s.case_id) FROM segments s WHERE s.document_id = d.id) AS cases,
+                  (SELECT count(DISTINCT k.segment_id) FROM codings k WHERE k.document_id = d.id) AS coded_segments,
+                  (SELECT count(*) FROM codings k WHERE k.document_id = d.id) AS codings
+           FROM documents d ORDER BY d.id"""
+    )
+
+
+def list_segments(
+    project: Project, document: str | None = None, limit: int | None = None, offset: int = 0
+) -> list[dict[str, Any]]:
+    where, params = "", []
+    if document is not None:
+        where = "WHERE s.document_id = ?"
+        params.append(document_id(project, document))
+    page = ""
+    if limit is not None:
+        page = " LIMIT ? OFFSET ?"
+        params += [limit, offset]
+    return project.query(
+        f"SELECT {_SEGMENT_COLUMNS} FROM segments s JOIN documents d ON d.id = s.document_id"
+        f" LEFT JOIN cases c ON c.id = s.case_id {where} ORDER BY s.document_id, s.position{page}",
+        params,
+    )
+
+
+def get_segment(project: Project, segment_id: int) -> dict[str, Any]:
+    rows = project.query(
+        f"SELECT {_SEGMENT_COLUMNS}, s.document_id FROM segments s JOIN documents d ON d.id = s.document_id"
+        " LEFT JOIN cases c ON c.id = s.case_id WHERE s.id = ?",
+        (segment_id,),
+    )
+    if not rows:
+        raise NotFoundError(f"no segment with id {segment_id}")
+    return rows[0]
+
+
+def _fts_literal(query: str) -> str:
+    """The query as plain words, each quoted, for when the user's text is not valid FTS5 syntax."""
+    words = [w.replace('"', '""') for w in query.split()]
+    return " ".join(f'"{w}"' for w in words if w)
+
+
+def search_segments(project: Project, query: str, limit: int = 200) -> list[dict[str, Any]]:
+    """FTS5 search (porter stemming: 'referring' finds 'refer'), best first, with each hit's codes."""
+    if not query.strip():
+        raise InputError("search query is empty")
+    sql = (
+        f"SELECT {_SEGMENT_COLUMNS},"
+        " snippet(segments_fts, 0, '[', ']', '…', 12) AS snippet,"
+        " (SELECT group_concat(key, ' ') FROM (SELECT DISTINCT c2.key FROM codings k JOIN codes c2"
+        "   ON c2.id = k.code_id WHERE k.segment_id = s.id ORDER BY c2.key)) AS codes"
+        " FROM segments_fts f JOIN segments s ON s.id = f.rowid JOIN documents d ON d.id = s.document_id"
+        " LEFT JOIN cases c ON c.id = s.case_id WHERE segments_fts MATCH ? ORDER BY rank LIMIT ?"
+    )
+    try:
+        rows = project.query(sql, (query, limit))
+    except sqlite3.OperationalError:
+        literal = _fts_literal(query)
+        if not literal:
+            raise InputError(f"cannot search for {query!r}") from None
+        rows = project.query(sql, (literal, limit))
+    for row in rows:
+        row["codes"] = row["codes"].split() if row["codes"] else []
+    return rows
+
+
+def list_cases(project: Project) -> list[dict[str, Any]]:
+    """Each case with its attributes, the source types it speaks in, and its segment count."""
+    cases = project.query(
+        "SELECT c.id, c.name, count(s.id) AS segments, group_concat(DISTINCT d.source_type) AS source_types"
+        " FROM cases c LEFT JOIN segments s ON s.case_id = c.id LEFT JOIN documents d ON d.id = s.document_id"
+        " GROUP BY c.id ORDER BY c.name"
+    )
+    attrs: dict[int, dict[str, str]] = {}
+    for case_id, name, value in project.conn.execute("SELECT case_id, name, value FROM case_attributes ORDER BY name"):
+        attrs.setdefault(case_id, {})[name] = value
+    for row in cases:
+        row["source_types"] = sorted((row["source_types"] or "").split(",")) if row["source_types"] else []
+        row["attributes"] = attrs.get(row["id"], {})
+    return cases

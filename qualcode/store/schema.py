@@ -1,0 +1,130 @@
+"""Schema migrations: each entry moves a project file up one `user_version`."""
+
+from __future__ import annotations
+
+APPLICATION_ID = 0x51434F44  # "QCOD": marks the file as a qualcode project
+
+_SOURCE_TYPES_SQL = "('interview','focus-group','survey','steering-group','workshop','document')"
+_CONTRIB_SQL = "('sufficient','necessary','improved','none')"
+
+# Version 1: the foundation.
+_V1 = [
+    """CREATE TABLE meta (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    )""",
+    """CREATE TABLE coders (
+        name TEXT PRIMARY KEY CHECK (length(trim(name)) > 0),
+        created TEXT NOT NULL
+    )""",
+    f"""CREATE TABLE documents (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE CHECK (length(trim(name)) > 0),
+        source_type TEXT NOT NULL CHECK (source_type IN {_SOURCE_TYPES_SQL}),
+        original_name TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        text TEXT NOT NULL,
+        imported TEXT NOT NULL,
+        imported_by TEXT NOT NULL
+    )""",
+    "CREATE INDEX documents_sha256 ON documents(sha256)",
+    """CREATE TABLE cases (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE CHECK (length(trim(name)) > 0)
+    )""",
+    """CREATE TABLE case_attributes (
+        case_id INTEGER NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
+        name TEXT NOT NULL CHECK (length(trim(name)) > 0),
+        value TEXT NOT NULL,
+        PRIMARY KEY (case_id, name)
+    ) WITHOUT ROWID""",
+    """CREATE TABLE segments (
+        id INTEGER PRIMARY KEY,
+        document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+        position INTEGER NOT NULL,
+        case_id INTEGER REFERENCES cases(id) ON DELETE SET NULL,
+        speaker TEXT,
+        question TEXT,
+        start INTEGER NOT NULL CHECK (start >= 0),
+        "end" INTEGER NOT NULL CHECK ("end" > start),
+        text TEXT NOT NULL,
+        UNIQUE (document_id, position)
+    )""",
+    "CREATE INDEX segments_case ON segments(case_id)",
+    """CREATE VIRTUAL TABLE segments_fts USING fts5(
+        text, content='segments', content_rowid='id', tokenize='porter unicode61 remove_diacritics 2'
+    )""",
+    """CREATE TRIGGER segments_ai AFTER INSERT ON segments BEGIN
+        INSERT INTO segments_fts(rowid, text) VALUES (new.id, new.text);
+    END""",
+    """CREATE TRIGGER segments_ad AFTER DELETE ON segments BEGIN
+        INSERT INTO segments_fts(segments_fts, rowid, text) VALUES ('delete', old.id, old.text);
+    END""",
+    """CREATE TRIGGER segments_au AFTER UPDATE OF text ON segments BEGIN
+        INSERT INTO segments_fts(segments_fts, rowid, text) VALUES ('delete', old.id, old.text);
+        INSERT INTO segments_fts(rowid, text) VALUES (new.id, new.text);
+    END""",
+    """CREATE TABLE codes (
+        id INTEGER PRIMARY KEY,
+        key TEXT NOT NULL UNIQUE CHECK (length(trim(key)) > 0),
+        label TEXT NOT NULL CHECK (length(trim(label)) > 0),
+        parent_id INTEGER REFERENCES codes(id) ON DELETE RESTRICT,
+        position INTEGER NOT NULL DEFAULT 0,
+        definition TEXT NOT NULL DEFAULT '',
+        include TEXT NOT NULL DEFAULT '',
+        exclude TEXT NOT NULL DEFAULT '',
+        examples TEXT NOT NULL DEFAULT '[]',
+        atypical_examples TEXT NOT NULL DEFAULT '[]',
+        keywords TEXT NOT NULL DEFAULT '[]',
+        colour TEXT NOT NULL DEFAULT ''
+    )""",
+    "CREATE INDEX codes_parent ON codes(parent_id)",
+    f"""CREATE TABLE codings (
+        id INTEGER PRIMARY KEY,
+        document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+        segment_id INTEGER REFERENCES segments(id) ON DELETE SET NULL,
+        start INTEGER NOT NULL CHECK (start >= 0),
+        "end" INTEGER NOT NULL CHECK ("end" > start),
+        code_id INTEGER NOT NULL REFERENCES codes(id) ON DELETE RESTRICT,
+        coder TEXT NOT NULL REFERENCES coders(name) ON UPDATE CASCADE,
+        created TEXT NOT NULL,
+        contribution TEXT CHECK (contribution IS NULL OR contribution IN {_CONTRIB_SQL}),
+        claim TEXT,
+        memo TEXT,
+        UNIQUE (document_id, start, "end", code_id, coder)
+    )""",
+    "CREATE INDEX codings_segment ON codings(segment_id)",
+    "CREATE INDEX codings_code ON codings(code_id)",
+    """CREATE TABLE memos (
+        id INTEGER PRIMARY KEY,
+        target_kind TEXT NOT NULL CHECK (target_kind IN ('project','document','segment','case','code','coding')),
+        target_id INTEGER,
+        coder TEXT NOT NULL REFERENCES coders(name) ON UPDATE CASCADE,
+        created TEXT NOT NULL,
+        updated TEXT NOT NULL,
+        title TEXT NOT NULL DEFAULT '',
+        text TEXT NOT NULL
+    )""",
+    "CREATE INDEX memos_target ON memos(target_kind, target_id)",
+    # Append-only: each row carries the hash of the previous one, so a rewrite anywhere breaks the chain.
+    """CREATE TABLE change_log (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        who TEXT NOT NULL,
+        action TEXT NOT NULL,
+        entity TEXT NOT NULL,
+        entity_id TEXT,
+        detail TEXT NOT NULL DEFAULT '{}',
+        prev_hash TEXT NOT NULL,
+        hash TEXT NOT NULL
+    )""",
+    """CREATE TRIGGER change_log_no_update BEFORE UPDATE ON change_log BEGIN
+        SELECT RAISE(ABORT, 'the change log is append-only');
+    END""",
+    """CREATE TRIGGER change_log_no_delete BEFORE DELETE ON change_log BEGIN
+        SELECT RAISE(ABORT, 'the change log is append-only');
+    END""",
+]
+
+MIGRATIONS: list[list[str]] = [_V1]
+SCHEMA_VERSION = len(MIGRATIONS)

@@ -1,0 +1,40 @@
+"""Shared fixtures: temporary projects, the shipped codebook, an in-process CLI runner."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from qualcode.actions import read_codebook_file
+from qualcode.store.codebook import save_codebook
+from qualcode.store.project import Project
+
+ROOT = Path(__file__).resolve().parent.parent
+CODEBOOK = ROOT / "codebooks" / "pdu-evaluation.yaml"
+SHARED_REFI = ROOT.parent / "shared" / "refi"
+
+
+@pytest.fixture
+def codebook_path() -> Path:
+    return CODEBOOK
+
+
+@pytest.fixture
+def project(tmp_path: Path):
+    """An empty project with the PDU codebook, coder 'tester'."""
+    p = Project.create(tmp_path / "study.qcdb", coder="tester")
+    save_codebook(p, read_codebook_file(CODEBOOK))
+    yield p
+    p.close()
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+def write(path: Path, text: str, encoding: str = "utf-8") -> Path:
+    path.write_bytes(text.encode(encoding))
+    return path
