@@ -126,5 +126,33 @@ _V1 = [
     END""",
 ]
 
-MIGRATIONS: list[list[str]] = [_V1]
+# Version 2: review decisions on codings, and what coders did with suggested codes.
+_V2 = [
+    """CREATE TABLE reviews (
+        id INTEGER PRIMARY KEY,
+        coding_id INTEGER NOT NULL REFERENCES codings(id) ON DELETE CASCADE,
+        status TEXT NOT NULL CHECK (status IN ('accepted','queried','rejected')),
+        reviewer TEXT NOT NULL REFERENCES coders(name) ON UPDATE CASCADE,
+        comment TEXT,
+        created TEXT NOT NULL
+    )""",
+    "CREATE INDEX reviews_coding ON reviews(coding_id, id)",
+    # JSON: how a coding came to be (e.g. an accepted suggestion's method, model version, score, reason).
+    "ALTER TABLE codings ADD COLUMN provenance TEXT",
+    """CREATE TABLE suggestion_feedback (
+        id INTEGER PRIMARY KEY,
+        segment_id INTEGER NOT NULL REFERENCES segments(id) ON DELETE CASCADE,
+        code_id INTEGER NOT NULL REFERENCES codes(id) ON DELETE CASCADE,
+        coder TEXT NOT NULL REFERENCES coders(name) ON UPDATE CASCADE,
+        decision TEXT NOT NULL CHECK (decision IN ('accepted','rejected')),
+        score REAL,
+        method TEXT,
+        model_version TEXT,
+        reason TEXT,
+        created TEXT NOT NULL,
+        UNIQUE (segment_id, code_id, coder)
+    )""",
+]
+
+MIGRATIONS: list[list[str]] = [_V1, _V2]
 SCHEMA_VERSION = len(MIGRATIONS)
