@@ -12,8 +12,9 @@ from qualcode.store.project import Project, now
 DECISIONS: tuple[str, ...] = ("accepted", "queried", "rejected")
 STATUSES: tuple[str, ...] = ("pending", *DECISIONS)
 
-# The latest decision of a coding: reviews are append-only history, so the highest id wins.
-_LATEST = "r.id = (SELECT max(r2.id) FROM reviews r2 WHERE r2.coding_id = k.id)"
+# The latest decision of a coding, by time: merged decisions get new ids but keep their original time.
+_LATEST = ("r.id = (SELECT r2.id FROM reviews r2 WHERE r2.coding_id = k.id"
+           " ORDER BY r2.created DESC, r2.id DESC LIMIT 1)")
 
 
 def check_decision(status: str) -> str:
@@ -32,7 +33,8 @@ def check_status(status: str) -> str:
 
 def latest_review(project: Project, coding_id: int) -> dict[str, Any] | None:
     rows = project.query(
-        "SELECT id, coding_id, status, reviewer, comment, created FROM reviews WHERE coding_id = ? ORDER BY id DESC LIMIT 1",
+        "SELECT id, coding_id, status, reviewer, comment, created FROM reviews WHERE coding_id = ?"
+        " ORDER BY created DESC, id DESC LIMIT 1",
         (coding_id,),
     )
     return rows[0] if rows else None
@@ -69,7 +71,7 @@ def review_history(project: Project, coding_id: int) -> list[dict[str, Any]]:
     """Every decision on a coding, oldest first."""
     get_coding(project, coding_id)
     return project.query(
-        "SELECT id, coding_id, status, reviewer, comment, created FROM reviews WHERE coding_id = ? ORDER BY id",
+        "SELECT id, coding_id, status, reviewer, comment, created FROM reviews WHERE coding_id = ? ORDER BY created, id",
         (coding_id,),
     )
 
