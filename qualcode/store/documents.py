@@ -101,15 +101,17 @@ def document_id(project: Project, name: str) -> int:
     return int(row[0])
 
 
-def list_documents(project: Project) -> list[dict[str, Any]]:
-    """Each document with its segment, case and coded-segment counts."""
+def list_documents(project: Project, document_id: int | None = None) -> list[dict[str, Any]]:
+    """Each document (or just one) with its segment, case and coded-segment counts."""
+    where = "WHERE d.id = ?" if document_id is not None else ""
     return project.query(
-        """SELECT d.id, d.name, d.source_type, d.original_name, d.sha256, d.imported,
+        f"""SELECT d.id, d.name, d.source_type, d.original_name, d.sha256, d.imported,
                   (SELECT count(*) FROM segments s WHERE s.document_id = d.id) AS segments,
                   (SELECT count(DISTINCT s.case_id) FROM segments s WHERE s.document_id = d.id) AS cases,
                   (SELECT count(DISTINCT k.segment_id) FROM codings k WHERE k.document_id = d.id) AS coded_segments,
                   (SELECT count(*) FROM codings k WHERE k.document_id = d.id) AS codings
-           FROM documents d ORDER BY d.id"""
+           FROM documents d {where} ORDER BY d.id""",
+        [] if document_id is None else [document_id],
     )
 
 

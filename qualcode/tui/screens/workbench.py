@@ -111,10 +111,10 @@ class Workbench(Screen[None]):
         self.query_one("#quick", Static).update(text)
 
     def open_document(self, document_id: int, index: int = 0) -> None:
-        docs = {d["id"]: d for d in list_documents(self.project)}
-        self.document = docs.get(document_id)
-        if self.document is None:
+        found = list_documents(self.project, document_id)
+        if not found:
             return
+        self.document = found[0]
         self.query_one(TranscriptView).show(self.project, self.session.coder, document_id, self.filter, index)
         self.update_titles()
         self.update_current()
@@ -143,9 +143,8 @@ class Workbench(Screen[None]):
             view.refresh_segment(segment_id)
         self.reload_codebook()
         if self.document is not None:
-            docs = {d["id"]: d for d in list_documents(self.project)}
-            self.query_one(DocumentList).replace_option_prompt(
-                str(self.document["id"]), document_label(docs[self.document["id"]]))
+            (doc,) = list_documents(self.project, self.document["id"])
+            self.query_one(DocumentList).replace_option_prompt(str(doc["id"]), document_label(doc))
         self.update_titles(note)
 
     def remember(self, key: str) -> None:
