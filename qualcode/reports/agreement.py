@@ -200,6 +200,7 @@ def agreement_report(
         "rule": RULE.format(unit=unit),
         "include_uncoded": include_uncoded,
         "documents": prep["documents"],
+        "unit_count": len(prep["units"]),
         "partly_coded_documents": prep["partly_coded_documents"],
         "uncoded_units": prep["uncoded_units"],
         "coders_without_codings": coded_nothing,
