@@ -172,7 +172,7 @@ def agreement(project: str, coder_names: tuple[str, ...], unit: str, code_keys: 
     rows = [[c["code"], c["units"], c["all_present"], c["all_absent"], c["disagreements"],
              _num(c["percent_agreement"], 1), _num(c["kappa"]), _num(c["alpha"]), c["flag"]] for c in report["codes"]]
     o = report["overall"]
-    rows.append(["OVERALL (pooled)", o["units"], o["all_present"], o["all_absent"], o["disagreements"],
+    rows.append(["overall", o["units"], o["all_present"], o["all_absent"], o["disagreements"],
                  _num(o["percent_agreement"], 1), _num(o["kappa"]), _num(o["alpha"]), o["flag"]])
     both = "both" if len(report["coders"]) == 2 else "all"
     table(["code", "units", f"{both} yes", f"{both} no", "differ", "% agree", "kappa", "alpha", "flag"], rows,
@@ -208,7 +208,7 @@ def merge(target: str, sources: tuple[str, ...], dry_run: bool, as_json: bool, c
         verb = "would add" if dry_run else "added"
         out.print(f"{s['source']['name']} ({s['source']['path']}): {verb} {s['codings_added']} coding(s), "
                   f"{s['codes_added']} code(s), {s['reviews_added']} review decision(s), {s['memos_added']} memo(s), "
-                  f"{s['documents_added']} document(s); {s['codings_present']} coding(s) already present.")
+                  f"{s['documents_added']} document(s); {s['codings_present']} coding(s) already present.", soft_wrap=True)
         for c in s["conflicts"]:
             err.print(f"conflict: {c['message']}")
 
@@ -233,7 +233,7 @@ def export_for(project: str, coder: str, output: str, blind: bool, as_json: bool
     removed = result["removed"]
     extra = (f" (blind: removed {removed.get('codings', 0)} coding(s), {removed.get('memos', 0)} memo(s), "
              f"{removed.get('reviews', 0)} review decision(s) by others)") if blind else ""
-    out.print(f"Wrote a copy for {coder} to {output}{extra}.")
+    out.print(f"Wrote a copy for {coder} to {output}{extra}.", soft_wrap=True)
 
 
 # -- the audit trail --------------------------------------------------------------------------------------
@@ -293,7 +293,8 @@ def audit_verify(project: str, head: str | None, as_json: bool) -> None:
     if as_json:
         emit_json(result)
     elif result["ok"]:
-        out.print(f"OK: {result['entries']} entries, hash chain intact, log protected. Head: {result['head']}")
+        out.print(f"OK: {result['entries']} entries, hash chain intact, log protected. Head: {result['head']}",
+                  soft_wrap=True)
     else:
         for problem in result["problems"]:
             err.print(f"BROKEN: {problem}")
