@@ -174,8 +174,8 @@ def agreement(project: str, coder_names: tuple[str, ...], unit: str, code_keys: 
     o = report["overall"]
     rows.append(["overall", o["units"], o["all_present"], o["all_absent"], o["disagreements"],
                  _num(o["percent_agreement"], 1), _num(o["kappa"]), _num(o["alpha"]), o["flag"]])
-    both = "both" if len(report["coders"]) == 2 else "all"
-    table(["code", "units", f"{both} yes", f"{both} no", "differ", "% agree", "kappa", "alpha", "flag"], rows,
+    # "yes"/"no": every coder applied / did not apply the code to the unit; "differ": the coders disagree.
+    table(["code", "units", "yes", "no", "differ", "%agree", "kappa", "alpha", "flag"], rows,
           title=f"Agreement of {', '.join(report['coders'])} on {len(report['documents'])} document(s), "
                 f"{report['unit_count']} {unit}(s)")
     err.print(report["rule"])

@@ -7,7 +7,8 @@ import sqlite3
 
 import pytest
 
-from tests.cli.test_cli import run, segs, study  # noqa: F401  (a fixture)
+from tests.cli.test_cli import run, segs
+from tests.cli.test_cli import study as study  # noqa: F401  (a fixture)
 
 
 @pytest.fixture
