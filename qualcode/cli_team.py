@@ -181,7 +181,11 @@ def agreement(project: str, coder_names: tuple[str, ...], unit: str, code_keys: 
     err.print(report["rule"])
     if report["partly_coded_documents"]:
         err.print("Not compared (not coded by every coder): " + ", ".join(
-            f"{d['document']} (not by {', '.join(d['not_coded_by'])})" for d in report["partly_coded_documents"]))
+            f"{d['document']} (not by {', '.join(d['not_coded_by'])})" if "not_coded_by" in d
+            else f"{d['respondents_not_coded_by_all']} respondent(s) of {d['document']}"
+            for d in report["partly_coded_documents"]))
+    for name, n in report["survey_respondents"].items():
+        err.print(f"{name}: {n} respondent(s) coded by every coder are compared.")
     for note in report["notes"]:
         err.print(note)
     if o["alpha"] is None and o["alpha_note"]:

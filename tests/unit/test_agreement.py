@@ -120,6 +120,21 @@ def test_edge_cases_give_clear_answers(ten):
             agreement_report(p, bad)
 
 
+def test_survey_respondents_count_only_when_every_coder_coded_them(project):
+    text = "I use the hub\nMore confident now\nNothing changed"
+    segs = [ParsedSegment(0, 13, case="R1"), ParsedSegment(14, 32, case="R2"), ParsedSegment(33, 48, case="R3")]
+    add_documents(project, [ParsedDocument("survey", "survey", text, segs, "s.csv", "h3")])
+    ids = [s["id"] for s in list_segments(project)]
+    # The coders split the survey: amira took R1 and R2, tom R2 and R3; only R2 is compared.
+    for coder, which in (("amira", (0, 1)), ("tom", (1, 2))):
+        for i in which:
+            add_coding(project, "practice.confidence", segment_id=ids[i], coder=coder)
+    report = agreement_report(project, ["amira", "tom"])
+    assert report["survey_respondents"] == {"survey": 1} and report["unit_count"] == 1
+    assert report["partly_coded_documents"] == [{"document": "survey", "respondents_not_coded_by_all": 2}]
+    assert report["codes"][0]["all_present"] == 1 and report["codes"][0]["disagreements"] == 0
+
+
 def test_flags_follow_krippendorff():
     assert [reliability_flag(a) for a in (0.9, 0.8, 0.7, 0.667, 0.5, None)] == [
         "reliable", "reliable", "tentative", "tentative", "unreliable", "undefined"]
