@@ -268,6 +268,10 @@ from qualcode.cli_coding import register as _register_coding  # noqa: E402  (com
 
 _register_coding(cli)
 
+from qualcode.cli_team import register as _register_team  # noqa: E402
+
+_register_team(cli)
+
 
 def open_tui(path: str, coder: str | None) -> None:
     """Open the coding workbench (Textual is imported only here: it is slow to load)."""

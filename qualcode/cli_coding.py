@@ -93,14 +93,16 @@ def codings_import(project: str, file: str, coder: str | None, as_json: bool) ->
 @click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="File to write (default: print).")
 @click.option("--coder", help="Only this coder's codings.")
-def codings_export(project: str, fmt: str, output: str | None, coder: str | None) -> None:
+@click.option("--status", type=click.Choice(["pending", "accepted", "queried", "rejected"]),
+              help="Only codings whose latest review decision is this (e.g. accepted evidence only).")
+def codings_export(project: str, fmt: str, output: str | None, coder: str | None, status: str | None) -> None:
     """Export every coding with its text, code, coder, contribution, claim and memo."""
     from qualcode.actions import rows_to_csv, rows_to_json
     from qualcode.export.files import write_text_atomic
     from qualcode.store.codings import CODING_COLUMNS, export_codings
 
     with open_project(project) as p:
-        rows = export_codings(p, coder)
+        rows = export_codings(p, coder, status)
     text = rows_to_csv(rows, CODING_COLUMNS) if fmt == "csv" else rows_to_json(rows) + "\n"
     if output:
         write_text_atomic(Path(output), text, encoding="utf-8-sig" if fmt == "csv" else "utf-8")

@@ -22,7 +22,8 @@ from qualcode.store.codebook import resolve_code
 from qualcode.store.project import Project
 
 RULE = (
-    "Units are the {unit}s of documents that every listed coder coded at least once; of those, only units that "
+    "Units are the {unit}s of documents (in a survey: of respondents) that every listed coder coded at least "
+    "once; of those, only units that "
     "at least one listed coder coded (with any code) count, unless uncoded units are included on request. "
     "For each code, a unit is present for a coder when one of that coder's codings of the code overlaps it."
 )
@@ -113,32 +114,50 @@ def _check_coders(project: Project, coders: Sequence[str]) -> list[str]:
     return names
 
 
-def _assigned_documents(project: Project, coders: Sequence[str]) -> tuple[list[str], list[dict[str, Any]]]:
-    """Documents every coder coded at least once, and the others with the coders who never coded them."""
+def _assigned(project: Project, coders: Sequence[str]) -> tuple[dict[str, set[str] | None], list[dict[str, Any]]]:
+    """What every coder coded at least once: a document, or in a survey a respondent (case).
+
+    Returns document -> None (the whole document is compared) or the survey cases compared, and the
+    documents (or survey respondents) left out with who never coded them. Survey respondents are handled one
+    by one because coders usually split a survey between them, as they would split interviews.
+    """
     marks = ",".join("?" * len(coders))
-    coded: dict[str, set[str]] = {}
-    for doc, coder in project.conn.execute(
-        f"SELECT DISTINCT d.name, k.coder FROM codings k JOIN documents d ON d.id = k.document_id"
-        f" WHERE k.coder IN ({marks}) ORDER BY d.id", list(coders)
+    coded: dict[tuple[str, str | None], set[str]] = {}
+    for doc, source_type, case, coder in project.conn.execute(
+        "SELECT DISTINCT d.name, d.source_type, c.name, k.coder FROM codings k JOIN documents d ON d.id = k.document_id"
+        " LEFT JOIN segments s ON s.id = k.segment_id LEFT JOIN cases c ON c.id = s.case_id"
+        f" WHERE k.coder IN ({marks}) ORDER BY d.id, c.name", list(coders)
     ):
-        coded.setdefault(doc, set()).add(coder)
-    shared = [d for d, who in coded.items() if len(who) == len(coders)]
-    partly = [{"document": d, "not_coded_by": [c for c in coders if c not in who]}
-              for d, who in coded.items() if len(who) < len(coders)]
-    return shared, partly
+        coded.setdefault((doc, case if source_type == "survey" else None), set()).add(coder)
+    shared: dict[str, set[str] | None] = {}
+    partly: dict[str, dict[str, Any]] = {}
+    for (doc, case), who in coded.items():
+        if len(who) == len(coders):
+            shared[doc] = None if case is None else {*(shared.get(doc) or ()), case}
+        elif case is None:
+            partly[doc] = {"document": doc, "not_coded_by": [c for c in coders if c not in who]}
+        else:
+            entry = partly.setdefault(doc, {"document": doc, "respondents_not_coded_by_all": 0})
+            entry["respondents_not_coded_by_all"] += 1
+    return shared, list(partly.values())
 
 
 def _load(
-    project: Project, coders: Sequence[str], unit: str, documents: list[str]
+    project: Project, coders: Sequence[str], unit: str, shared: dict[str, set[str] | None]
 ) -> tuple[list[Unit], list[Span], dict[int, dict[str, Any]]]:
-    if not documents:
+    if not shared:
         return [], [], {}
+    documents = list(shared)
     marks = ",".join("?" * len(documents))
-    seg_rows = project.query(
+    seg_rows = []
+    for r in project.query(
         'SELECT s.id, d.name AS document, s.start, s."end", s.text, c.name AS "case" FROM segments s'
         " JOIN documents d ON d.id = s.document_id LEFT JOIN cases c ON c.id = s.case_id"
         f" WHERE d.name IN ({marks}) ORDER BY s.document_id, s.position", documents,
-    )
+    ):
+        cases = shared[r["document"]]
+        if cases is None or r["case"] in cases:
+            seg_rows.append(r)
     units = make_units(((r["document"], r["id"], r["start"], r["end"], r["text"]) for r in seg_rows), unit)
     cmarks = ",".join("?" * len(coders))
     spans = [
@@ -160,8 +179,8 @@ def _prepare(
         raise InputError(f"--unit must be segment or sentence (got {unit!r})")
     for key in codes or ():
         resolve_code(project, key)
-    documents, partly = _assigned_documents(project, names)
-    units, spans, segments = _load(project, names, unit, documents)
+    shared, partly = _assigned(project, names)
+    units, spans, segments = _load(project, names, unit, shared)
     on_units = codes_on_units(units, spans)
     coded = set().union(*(set(m) for m in on_units.values())) if on_units else set()
     keep = list(range(len(units))) if include_uncoded else sorted(coded)
@@ -169,7 +188,8 @@ def _prepare(
     by_coder = {c: {renumber[u]: s for u, s in on_units.get(c, {}).items() if u in renumber} for c in names}
     used = sorted({code for m in by_coder.values() for s in m.values() for code in s})
     return {
-        "coders": names, "unit": unit, "documents": documents, "partly_coded_documents": partly,
+        "coders": names, "unit": unit, "documents": list(shared), "partly_coded_documents": partly,
+        "survey_respondents": {d: len(c) for d, c in shared.items() if c is not None},
         "units": [units[i] for i in keep], "uncoded_units": len(units) - len(coded), "by_coder": by_coder,
         "codes": list(codes) if codes else used, "segments": segments, "spans": spans,
     }
@@ -200,6 +220,8 @@ def agreement_report(
         "rule": RULE.format(unit=unit),
         "include_uncoded": include_uncoded,
         "documents": prep["documents"],
+        "survey_respondents": prep["survey_respondents"],
+        "unit_count": len(prep["units"]),
         "partly_coded_documents": prep["partly_coded_documents"],
         "uncoded_units": prep["uncoded_units"],
         "coders_without_codings": coded_nothing,

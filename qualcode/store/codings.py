@@ -273,10 +273,21 @@ def _request_from_row(
                          claim, get("memo") or None)
 
 
-def export_codings(project: Project, coder: str | None = None) -> list[dict[str, Any]]:
-    where, params = "", []
+# A coding's review status: its latest decision by time, 'pending' when it has none.
+REVIEW_STATUS_SQL = ("coalesce((SELECT r.status FROM reviews r WHERE r.coding_id = k.id"
+                     " ORDER BY r.created DESC, r.id DESC LIMIT 1), 'pending')")
+
+
+def export_codings(project: Project, coder: str | None = None, status: str | None = None) -> list[dict[str, Any]]:
+    """Every coding, optionally only one coder's and only those whose review status is `status`."""
+    conditions, params = [], []
     if coder:
-        where, params = "WHERE k.coder = ?", [coder]
+        conditions.append("k.coder = ?")
+        params.append(coder)
+    if status:
+        conditions.append(f"{REVIEW_STATUS_SQL} = ?")
+        params.append(status)
+    where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
     return project.query(
         'SELECT k.id, k.segment_id, d.name AS document, k.start, k."end",'
         ' substr(d.text, k.start + 1, k."end" - k.start) AS text, c.key AS code, k.coder, k.contribution,'

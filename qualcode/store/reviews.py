@@ -138,3 +138,17 @@ def list_review_items(
         f" {clause} ORDER BY k.document_id, k.start, k.id{page}",
         params,
     )
+
+
+def list_coders(project: Project) -> list[dict[str, Any]]:
+    """Every coder with what they did: codings, documents and segments coded, memos, review decisions given."""
+    return project.query(
+        "SELECT n.name AS coder, n.created,"
+        " (SELECT count(*) FROM codings k WHERE k.coder = n.name) AS codings,"
+        " (SELECT count(DISTINCT k.document_id) FROM codings k WHERE k.coder = n.name) AS documents,"
+        " (SELECT count(DISTINCT k.segment_id) FROM codings k WHERE k.coder = n.name) AS segments,"
+        " (SELECT count(*) FROM memos m WHERE m.coder = n.name) AS memos,"
+        " (SELECT count(*) FROM reviews r WHERE r.reviewer = n.name) AS reviews_given,"
+        " (SELECT max(k.created) FROM codings k WHERE k.coder = n.name) AS last_coded"
+        " FROM coders n ORDER BY n.name"
+    )

@@ -1,0 +1,106 @@
+"""A coder's working copy of a project, optionally blind to other coders' work."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from qualcode.errors import InputError
+from qualcode.store.project import GENESIS_HASH, Project, chain_hash, now
+from qualcode.store.schema import _V1
+
+# The log's guard triggers, re-created after a blind copy's log is restarted.
+_GUARDS = [s for s in _V1 if "CREATE TRIGGER change_log_" in s]
+
+
+def export_for(project: Project, coder: str, output: str | Path, blind: bool = False) -> dict[str, Any]:
+    """Write a copy of the project for `coder` to `output` (whole or not at all); log it in both projects.
+
+    The copy is made with SQLite's backup API into a temporary file beside the output, stripped, then renamed
+    into place. A blind copy keeps only this coder's codings, memos, review decisions and suggestion feedback,
+    and starts a fresh change log (the old one would show others' codings), whose first entry names the source
+    project and its log head so the copy can be traced back; it is vacuumed so no deleted page keeps old data.
+    """
+    coder = coder.strip()
+    if not coder:
+        raise InputError("--coder is empty")
+    output = Path(output)
+    folder = output.parent if str(output.parent) else Path(".")
+    if not folder.is_dir():
+        raise InputError(f"{folder}: folder does not exist")
+    if output.exists() and output.resolve() == project.path.resolve():
+        raise InputError(f"{output}: that is the project itself")
+    known = {r[0] for r in project.conn.execute("SELECT name FROM coders")}
+    head = project.scalar("SELECT hash FROM change_log ORDER BY id DESC LIMIT 1") or GENESIS_HASH
+    detail = {"coder": coder, "blind": blind, "output": str(output.resolve()), "source": str(project.path.resolve()),
+              "source_name": project.name, "source_log_head": head, "new_coder": coder not in known}
+    fd, tmp = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".tmp", dir=folder)
+    os.close(fd)
+    try:
+        os.chmod(tmp, 0o600)
+        dest = sqlite3.connect(tmp, isolation_level=None)
+        try:
+            project.conn.backup(dest)
+            dest.execute("PRAGMA journal_mode = DELETE")  # one self-contained file until it is opened
+            counts = _strip(dest, coder, detail) if blind else {}
+        finally:
+            dest.close()
+        copy = Project.open(tmp, coder=coder)
+        try:
+            with copy.transaction():
+                copy.ensure_coder(coder)
+                copy.conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('copy_for', ?)", (coder,))
+                copy.log("export-for", "project", copy.name, {**detail, "removed": counts})
+            copy.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            copy.conn.execute("PRAGMA journal_mode = DELETE")
+        finally:
+            copy.close()
+        os.replace(tmp, output)
+    except BaseException:
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(tmp + suffix).unlink(missing_ok=True)
+        raise
+    with project.transaction():
+        project.log("export-for", "project", project.name, {**detail, "removed": counts})
+    return {**detail, "removed": counts}
+
+
+def _strip(conn: sqlite3.Connection, coder: str, detail: dict[str, Any]) -> dict[str, int]:
+    """Remove other coders' work from a fresh copy and restart its log; runs before the copy is ever opened."""
+    counts: dict[str, int] = {}
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        for table, column in (("reviews", "reviewer"), ("memos", "coder"), ("suggestion_feedback", "coder"),
+                              ("codings", "coder")):
+            counts[table] = conn.execute(f"DELETE FROM {table} WHERE {column} != ?", (coder,)).rowcount
+        # Reviews of removed codings go too (foreign keys cannot be switched on inside a transaction).
+        counts["reviews"] += conn.execute(
+            "DELETE FROM reviews WHERE coding_id NOT IN (SELECT id FROM codings)").rowcount
+        counts["memos"] += conn.execute(
+            "DELETE FROM memos WHERE target_kind = 'coding' AND target_id NOT IN (SELECT id FROM codings)").rowcount
+        counts["log_entries"] = conn.execute("SELECT count(*) FROM change_log").fetchone()[0]
+        conn.execute("DROP TRIGGER change_log_no_update")
+        conn.execute("DROP TRIGGER change_log_no_delete")
+        conn.execute("DELETE FROM change_log")
+        for statement in _GUARDS:
+            conn.execute(statement)
+        # The fresh log's first entry says where the copy came from (who exported it is in the source's log).
+        at = now()
+        text = json.dumps({**detail, "removed": dict(counts)}, ensure_ascii=False, sort_keys=True)
+        digest = chain_hash(GENESIS_HASH, at, coder, "blind-copy", "project", detail["source_name"], text)
+        conn.execute(
+            "INSERT INTO change_log(at, who, action, entity, entity_id, detail, prev_hash, hash)"
+            " VALUES (?, ?, 'blind-copy', 'project', ?, ?, ?, ?)",
+            (at, coder, detail["source_name"], text, GENESIS_HASH, digest),
+        )
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("VACUUM")
+    return counts
+
