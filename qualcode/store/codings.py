@@ -82,19 +82,23 @@ def resolve_span(
     return doc_id, segment_at(project, doc_id, start, end), start, end
 
 
-def _insert(project: Project, req: CodingRequest) -> int:
+def insert_coding(project: Project, req: CodingRequest, provenance: str | None = None) -> int:
+    """Insert one coding inside the caller's transaction and log it; `provenance` is JSON (e.g. a suggestion's)."""
     project.ensure_coder(req.coder)
     try:
         cur = project.conn.execute(
-            'INSERT INTO codings(document_id, segment_id, start, "end", code_id, coder, created, contribution, claim, memo)'
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            'INSERT INTO codings(document_id, segment_id, start, "end", code_id, coder, created, contribution, claim,'
+            " memo, provenance) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (req.document_id, req.segment_id, req.start, req.end, req.code_id, req.coder, now(),
-             req.contribution, req.claim, req.memo),
+             req.contribution, req.claim, req.memo, provenance),
         )
     except sqlite3.IntegrityError:
         raise DuplicateError("that span already has this code from this coder") from None
     coding_id = int(cur.lastrowid or 0)
-    project.log("code", "coding", coding_id, {"after": get_coding(project, coding_id)})
+    after = get_coding(project, coding_id)
+    if provenance:
+        after["provenance"] = provenance
+    project.log("code", "coding", coding_id, {"after": after})
     return coding_id
 
 
@@ -117,7 +121,7 @@ def add_coding(
             doc_id, seg_id, start, end, resolve_code(project, code), (coder or project.coder).strip(),
             check_contribution(contribution), (claim or "").strip() or None, (memo or "").strip() or None,
         )
-        return _insert(project, req)
+        return insert_coding(project, req)
 
 
 def get_coding(project: Project, coding_id: int) -> dict[str, Any]:
@@ -222,7 +226,7 @@ def import_codings(project: Project, rows: list[dict[str, str]], default_coder: 
             if exists:
                 skipped += 1
                 continue
-            _insert(project, req)
+            insert_coding(project, req)
             added += 1
     return {"added": added, "already_present": skipped, "rows": len(rows)}
 
