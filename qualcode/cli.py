@@ -268,6 +268,10 @@ from qualcode.cli_coding import register as _register_coding  # noqa: E402  (com
 
 _register_coding(cli)
 
+from qualcode.cli_nlp import register as _register_nlp  # noqa: E402
+
+_register_nlp(cli)
+
 
 def open_tui(path: str, coder: str | None) -> None:
     """Until the workbench lands, opening a project shows its documents."""

@@ -23,7 +23,7 @@ class OneVsRestLogistic(ClassifierMixin, BaseEstimator):
     like this one carries the code.
     """
 
-    def __init__(self, C: float = 10.0, negative_weight: float = 3.0, positive_weight: float = 1.0) -> None:
+    def __init__(self, C: float = 10.0, negative_weight: float = 3.0, positive_weight: float = 5.0) -> None:
         self.C = C
         self.negative_weight = negative_weight
         self.positive_weight = positive_weight
