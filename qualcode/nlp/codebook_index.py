@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+import scipy.sparse as sp
 from rapidfuzz import fuzz, process
 from sklearn.feature_extraction.text import TfidfVectorizer
 from spacy.matcher import PhraseMatcher
@@ -160,11 +161,13 @@ class CodebookIndex:
                 self._example_owner.append(j)
         example_lemmas = lemmatise(examples)
         self.vectorizer_ = make_vectorizer()
-        corpus = [content_lemmas(d) for d in descriptions] + [content_lemmas(b) for b in background]
+        corpus = [content_lemmas(d) for d in [*descriptions, *excludes, *background]]
         self.vectorizer_.fit(corpus)
         self._desc = self.vectorizer_.transform([content_lemmas(d) for d in descriptions]).T.tocsr()
         self._excl = self.vectorizer_.transform([content_lemmas(d) for d in excludes]).T.tocsr()
-        self._examples = self.vectorizer_.transform([content_lemmas(d) for d in example_lemmas]).T.tocsr()
+        n_features = len(self.vectorizer_.vocabulary_)
+        self._examples = (self.vectorizer_.transform([content_lemmas(d) for d in example_lemmas]).T.tocsr()
+                          if examples else sp.csr_matrix((n_features, 0), dtype=np.float32))
         self._owner = np.asarray(self._example_owner, dtype=np.int64)
 
     def score(self, lemma_seqs: Sequence[Sequence[str]]) -> ColdScores:

@@ -7,6 +7,7 @@ import threading
 from collections.abc import Callable, Iterable
 
 import spacy
+from spacy.attrs import IS_PUNCT, IS_SPACE, LEMMA, ORTH
 from spacy.language import Language
 from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.lookups import load_lookups
@@ -67,7 +68,10 @@ def _known_word_test(_key: int, nlp: Language) -> Callable[[str], bool]:
 
 
 def _lemmas_of(doc: spacy.tokens.Doc) -> tuple[str, ...]:
-    return tuple((t.lemma_ or t.text).lower() for t in doc if not (t.is_punct or t.is_space))
+    # Reading arrays avoids building a Token object per word, which dominated the cost.
+    strings = doc.vocab.strings
+    rows = doc.to_array([LEMMA, ORTH, IS_PUNCT, IS_SPACE])
+    return tuple(strings[int(lemma or orth)].lower() for lemma, orth, punct, space in rows if not (punct or space))
 
 
 def lemmatise(texts: Iterable[str], nlp: Language | None = None, batch_size: int = 256) -> list[tuple[str, ...]]:

@@ -172,14 +172,18 @@ class Suggester:
         """Up to `top_k` codes per segment, best first, leaving out codes this coder already applied or
         rejected on that segment. Each suggestion says why."""
         out: dict[int, list[Suggestion]] = {}
-        if not segments:
-            return out
-        ids = [sid for sid, _ in segments]
-        scores, cold, prob, X = self.score([text for _, text in segments])
+        for start in range(0, len(segments), 512):  # bounds the memory of the segment x example similarities
+            out.update(self._suggest_batch(segments[start:start + 512], top_k))
+        return out
+
+    def _suggest_batch(self, segments: Sequence[tuple[int, str]], top_k: int) -> dict[int, list[Suggestion]]:
+        out: dict[int, list[Suggestion]] = {}
+        scores, cold, _prob, X = self.score([text for _, text in segments])
         sims = None
         if X is not None and self._train_X is not None:
-            sims = (X @ self._train_X).tocsr()
-        for i, sid in enumerate(ids):
+            sims = np.asarray((X @ self._train_X).todense())
+            X = X.tocsr()
+        for i, (sid, _text) in enumerate(segments):
             skip = self.decided.get(sid, set())
             row = scores[i]
             picked: list[Suggestion] = []
@@ -200,16 +204,17 @@ class Suggester:
         found = sorted(cold.matches[i].get(j, []), key=lambda m: -m.weight)[:4]
         if found:
             parts.append("matched " + ", ".join(f'"{m.seen}"≈"{m.term}"' if m.seen else f'"{m.term}"' for m in found))
-        if sims is not None and self.alpha_[j] > 0:
+        if sims is not None and self.model_ is not None and self.alpha_[j] > 0:
             rows = self._rows_by_code[j]
             rows = rows[self._train_id_array[rows] != segment_id]  # a segment is not its own example
             if len(rows):
-                sim_row = sims.getrow(i).toarray().ravel()[rows]
+                sim_row = sims[i, rows]
                 best = int(np.argmax(sim_row))
                 if sim_row[best] > 0:
                     r = rows[best]
                     parts.append(f'like segment {self._train_ids[r]} "{_snippet(self._train_texts[r])}"')
-            words = top_features(self.model_, X.getrow(i), j) if self.model_ is not None else []
+            lo, hi = X.indptr[i], X.indptr[i + 1]
+            words = top_features(self.model_, X.indices[lo:hi], X.data[lo:hi], j)
             if words:
                 parts.append("model words " + ", ".join(words))
         if not parts:
