@@ -7,7 +7,17 @@ from typing import Any
 import click
 from rich.text import Text
 
-from qualcode.cli import QualcodeGroup, coder_opt, emit_json, err, json_opt, open_project, out, project_arg, table
+from qualcode.cli import (
+    QualcodeGroup,
+    coder_opt,
+    emit_json,
+    err,
+    json_opt,
+    open_project,
+    out,
+    project_arg,
+    table,
+)
 from qualcode.core.display import safe_text
 from qualcode.errors import InputError
 
@@ -63,10 +73,7 @@ def suggest_codes(project: str, segment_id: int | None, document: str | None, al
     from qualcode.store.documents import get_segment, list_segments
 
     with open_project(project, coder) as p:
-        if segment_id is not None:
-            rows = [get_segment(p, segment_id)]
-        else:
-            rows = list_segments(p, document)
+        rows = [get_segment(p, segment_id)] if segment_id is not None else list_segments(p, document)
         suggester = Suggester.from_project(p, coder)
     result: dict[int, list[Any]] = {}
     for i in range(0, len(rows), 1000):

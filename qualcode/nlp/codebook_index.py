@@ -38,9 +38,8 @@ def identity(tokens: list[str]) -> list[str]:
 
 def make_vectorizer(ngram_range: tuple[int, int] = (1, 1)) -> TfidfVectorizer:
     """TF-IDF over pre-lemmatised token lists (lemmatisation happens once, in the spaCy pipeline)."""
-    return TfidfVectorizer(analyzer=identity, sublinear_tf=True, dtype=np.float32) if ngram_range == (1, 1) else \
-        TfidfVectorizer(tokenizer=identity, preprocessor=identity, token_pattern=None, lowercase=False,
-                        ngram_range=ngram_range, sublinear_tf=True, dtype=np.float32)
+    return TfidfVectorizer(tokenizer=identity, preprocessor=identity, token_pattern=None, lowercase=False,
+                           ngram_range=ngram_range, sublinear_tf=True, dtype=np.float32)
 
 
 @dataclass(slots=True)
@@ -89,9 +88,9 @@ class CodebookIndex:
                 terms.add(kw)
                 if "-" in kw:  # "co-production" is also written "coproduction" and "co production"
                     terms.add(kw.replace("-", ""))
-            for words, term in zip(lemmatise(sorted(terms)), sorted(terms), strict=True):
-                if words and content_lemmas(words):
-                    owners.setdefault(tuple(words), {})[j] = max(1.0, owners.get(tuple(words), {}).get(j, 0))
+            for words in lemmatise(sorted(terms)):
+                if content_lemmas(words):  # a keyword of stop words alone would match everywhere
+                    owners.setdefault(tuple(words), {})[j] = 1.0
             label_words = content_lemmas(lemmatise([code.label])[0])
             for w in label_words:
                 owners.setdefault((w,), {}).setdefault(j, LABEL_WORD_WEIGHT)

@@ -139,9 +139,9 @@ def shortfalls(result: dict[str, Any]) -> list[str]:
             f"why: each fold trains on about {n_train:.0f} coded segments for {result['codes']} codes"
             f" ({per_code:.1f} per code on average), too few for a word model to generalise to unseen participants;"
             f" recall@3 moved {rising:+.2f} from 50% to 100% of the training codings.")
-        notes.append("what would close it: more human codings (the curve shows how quality grows with them), an"
-                     " installed trained spaCy pipeline with word vectors so related words count as similar, and"
-                     " richer codebook examples and keywords for the codes with the lowest recall below.")
+        notes.append("what would close it: more human codings (see how the learning curve grows), and codebook"
+                     " keywords and typical examples in participants' own words for the codes with the lowest"
+                     " recall in the per-code table.")
     if any(t["target"].startswith("cold") for t in missed):
         notes.append("cold start depends on the codebook alone: add keywords and typical examples in the"
                      " participants' own words to the codes that are missed.")

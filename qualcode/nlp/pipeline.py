@@ -8,8 +8,8 @@ from collections.abc import Callable, Iterable
 
 import spacy
 from spacy.attrs import IS_PUNCT, IS_SPACE, LEMMA, ORTH
-from spacy.language import Language
 from spacy.lang.en.stop_words import STOP_WORDS
+from spacy.language import Language
 from spacy.lookups import load_lookups
 
 TRAINED_PIPELINE = "en_core_web_sm"
