@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from dataclasses import dataclass
 from typing import Any
@@ -30,6 +31,7 @@ class CodingRequest:
     contribution: str | None = None
     claim: str | None = None
     memo: str | None = None
+    provenance: dict[str, Any] | None = None
 
 
 def check_contribution(value: str | None) -> str | None:
@@ -82,23 +84,20 @@ def resolve_span(
     return doc_id, segment_at(project, doc_id, start, end), start, end
 
 
-def insert_coding(project: Project, req: CodingRequest, provenance: str | None = None) -> int:
-    """Insert one coding inside the caller's transaction and log it; `provenance` is JSON (e.g. a suggestion's)."""
+def _insert(project: Project, req: CodingRequest) -> int:
     project.ensure_coder(req.coder)
     try:
         cur = project.conn.execute(
             'INSERT INTO codings(document_id, segment_id, start, "end", code_id, coder, created, contribution, claim,'
             " memo, provenance) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (req.document_id, req.segment_id, req.start, req.end, req.code_id, req.coder, now(),
-             req.contribution, req.claim, req.memo, provenance),
+             req.contribution, req.claim, req.memo,
+             json.dumps(req.provenance, ensure_ascii=False, sort_keys=True) if req.provenance else None),
         )
     except sqlite3.IntegrityError:
         raise DuplicateError("that span already has this code from this coder") from None
     coding_id = int(cur.lastrowid or 0)
-    after = get_coding(project, coding_id)
-    if provenance:
-        after["provenance"] = provenance
-    project.log("code", "coding", coding_id, {"after": after})
+    project.log("code", "coding", coding_id, {"after": get_coding(project, coding_id)})
     return coding_id
 
 
@@ -113,15 +112,20 @@ def add_coding(
     contribution: str | None = None,
     claim: str | None = None,
     memo: str | None = None,
+    provenance: dict[str, Any] | None = None,
 ) -> int:
-    """Apply a code to a segment (or a span); one transaction, logged. Returns the coding id."""
+    """Apply a code to a segment (or a span); one transaction, logged. Returns the coding id.
+
+    `provenance` records how the coding came about (e.g. an accepted suggestion's method and score).
+    """
     with project.transaction():
         doc_id, seg_id, start, end = resolve_span(project, segment_id, document, start, end)
         req = CodingRequest(
             doc_id, seg_id, start, end, resolve_code(project, code), (coder or project.coder).strip(),
             check_contribution(contribution), (claim or "").strip() or None, (memo or "").strip() or None,
+            provenance,
         )
-        return insert_coding(project, req)
+        return _insert(project, req)
 
 
 def get_coding(project: Project, coding_id: int) -> dict[str, Any]:
@@ -226,7 +230,7 @@ def import_codings(project: Project, rows: list[dict[str, str]], default_coder: 
             if exists:
                 skipped += 1
                 continue
-            insert_coding(project, req)
+            _insert(project, req)
             added += 1
     return {"added": added, "already_present": skipped, "rows": len(rows)}
 

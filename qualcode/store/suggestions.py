@@ -8,7 +8,7 @@ from typing import Any
 
 from qualcode.errors import DuplicateError, InputError
 from qualcode.store.codebook import resolve_code
-from qualcode.store.codings import CodingRequest, get_coding, insert_coding, resolve_span
+from qualcode.store.codings import add_coding, get_coding, resolve_span
 from qualcode.store.project import Project, now
 
 
@@ -98,11 +98,9 @@ def accept_code(project: Project, segment_id: int, code: str, coder: str, proven
     transaction, logged. Returns the new coding's id."""
     with project.transaction():
         coder = project.ensure_coder(coder)
-        doc_id, seg_id, start, end = resolve_span(project, segment_id, None, None, None)
         code_id = resolve_code(project, code)
-        req = CodingRequest(doc_id, seg_id, start, end, code_id, coder)
         try:
-            coding_id = insert_coding(project, req, provenance=json.dumps(provenance, ensure_ascii=False, sort_keys=True))
+            coding_id = add_coding(project, code, segment_id=segment_id, coder=coder, provenance=provenance)
         except DuplicateError:
             raise DuplicateError(f"segment {segment_id} already has '{code}' from {coder}") from None
         before = _record_feedback(project, segment_id, code_id, coder, "accepted", provenance)
