@@ -271,6 +271,9 @@ _register_coding(cli)
 from qualcode.cli_team import register as _register_team  # noqa: E402
 
 _register_team(cli)
+from qualcode.cli_nlp import register as _register_nlp  # noqa: E402
+
+_register_nlp(cli)
 
 
 def open_tui(path: str, coder: str | None) -> None:

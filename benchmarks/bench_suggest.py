@@ -1,0 +1,102 @@
+"""Suggestion speed: lemmatisation, batch suggestion, one-segment latency, and refitting on 5,000 codings.
+
+    python -m benchmarks.bench_suggest [--documents 100] [--turns 100] [--codings 5000]
+
+Runs on one core (BLAS threads pinned to 1). Prints each figure next to the issue's target.
+"""
+
+from __future__ import annotations
+
+import os
+
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")  # one core, as the target says; must precede numpy's import
+
+import argparse  # noqa: E402
+import random  # noqa: E402
+import statistics  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from benchmarks.corpus import sentence, write_corpus  # noqa: E402
+from qualcode.actions import import_files, read_codebook_file  # noqa: E402
+from qualcode.ingest import ImportOptions  # noqa: E402
+from qualcode.nlp import pipeline  # noqa: E402
+from qualcode.nlp.suggest import Suggester  # noqa: E402
+from qualcode.store.codebook import save_codebook  # noqa: E402
+from qualcode.store.codings import import_codings  # noqa: E402
+from qualcode.store.project import Project  # noqa: E402
+from qualcode.store.suggestions import leaf_code_keys  # noqa: E402
+
+CODEBOOK = Path(__file__).resolve().parent.parent / "codebooks" / "pdu-evaluation.yaml"
+
+
+def timed(fn, *args, **kwargs):
+    t0 = time.perf_counter()
+    result = fn(*args, **kwargs)
+    return result, time.perf_counter() - t0
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--documents", type=int, default=100)
+    ap.add_argument("--turns", type=int, default=100)
+    ap.add_argument("--codings", type=int, default=5000)
+    args = ap.parse_args()
+    rng = random.Random(11)
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        project = Project.create(folder / "bench.qcdb", coder="bench")
+        save_codebook(project, read_codebook_file(CODEBOOK))
+        import_files(project, write_corpus(folder / "corpus", args.documents, args.turns),
+                     ImportOptions(source_type="interview"))
+        segments = [(r[0], r[1]) for r in project.conn.execute("SELECT id, text FROM segments ORDER BY id")]
+        keys = leaf_code_keys(project)
+        # Codings on participant turns: 1-3 codes each until the count is reached (random codes: a worst case
+        # for the solver, which converges slower without a signal to find).
+        participant = [sid for sid, _ in segments[1::2]]
+        rows, seen = [], set()
+        while len(rows) < args.codings:
+            sid, key = rng.choice(participant), rng.choice(keys)
+            if (sid, key) not in seen:
+                seen.add((sid, key))
+                rows.append({"segment_id": str(sid), "code": key, "coder": "bench"})
+        import_codings(project, rows)
+        coded_segments = len({sid for sid, _ in seen})
+        print(f"project: {len(segments):,} segments, {len(keys)} leaf codes, {len(rows):,} codings on"
+              f" {coded_segments:,} segments")
+
+        pipeline.clear_cache()
+        nlp = pipeline.build_nlp()
+        _, t = timed(pipeline.lemmatise, [text for _, text in segments], nlp)
+        print(f"lemmatisation ({'trained pipeline' if pipeline.is_trained(nlp) else 'blank + lookup'}):"
+              f" {len(segments) / t:,.0f} segments/s")
+
+        pipeline.clear_cache()
+        suggester, t_cold = timed(Suggester.from_project, project)
+        _, t_warm = timed(Suggester.from_project, project)
+        print(f"refit on {len(rows):,} codings: {t_cold:.2f} s with lemmatisation from scratch,"
+              f" {t_warm:.2f} s with lemmas cached (target < 5 s)")
+
+        batch = segments[:10_000]
+        suggester.suggest(batch[:200])  # warm-up
+        pipeline.clear_cache()
+        _, t_first = timed(suggester.suggest, batch, 5)
+        _, t_again = timed(suggester.suggest, batch, 5)
+        print(f"batch suggestion, {len(batch):,} segments, top 5 with reasons: {len(batch) / t_first:,.0f} segments/s"
+              f" including lemmatisation, {len(batch) / t_again:,.0f} segments/s with lemmas cached (target >= 1,000)")
+
+        fresh = [(10**9 + i, " ".join(sentence(rng) for _ in range(rng.randint(1, 4)))) for i in range(300)]
+        latencies = []
+        for item in fresh:
+            _, t = timed(suggester.suggest, [item], 5)
+            latencies.append(t * 1000)
+        latencies.sort()
+        print(f"one new segment: median {statistics.median(latencies):.1f} ms, p95 {latencies[int(0.95 * len(latencies))]:.1f}"
+              f" ms, max {latencies[-1]:.1f} ms (target < 20 ms)")
+        project.close()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,142 @@
+"""Commands for suggested codes: `suggest` (rank codes for segments) and `suggest evaluate` (measure quality)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+from rich.text import Text
+
+from qualcode.cli import (
+    QualcodeGroup,
+    coder_opt,
+    emit_json,
+    err,
+    json_opt,
+    open_project,
+    out,
+    project_arg,
+    table,
+)
+from qualcode.core.display import safe_text
+from qualcode.errors import InputError
+
+_DEFAULT = "__suggest__"
+
+
+class SuggestGroup(QualcodeGroup):
+    """`suggest PROJECT ...` runs the suggestion command; `suggest evaluate PROJECT ...` the subcommand."""
+
+    def __init__(self, *args: Any, default: click.Command, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.default = default
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and args[0] not in ctx.help_option_names:
+            args = [_DEFAULT, *args]
+        return super().parse_args(ctx, args)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        return self.default if cmd_name == _DEFAULT else super().get_command(ctx, cmd_name)
+
+    def resolve_command(self, ctx: click.Context, args: list[str]) -> tuple[str | None, click.Command | None, list[str]]:
+        name, command, rest = super().resolve_command(ctx, args)
+        return ("" if name == _DEFAULT else name), command, rest
+
+    def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        formatter.write_usage(ctx.command_path, "PROJECT [--segment ID | --document NAME | --all] [OPTIONS]")
+        formatter.write_usage(ctx.command_path, "evaluate PROJECT [OPTIONS]", prefix="       ")
+
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [r for r in (p.get_help_record(ctx) for p in self.default.get_params(ctx) if isinstance(p, click.Option)) if r]
+        with formatter.section("Options"):
+            formatter.write_dl(rows)
+        self.format_commands(ctx, formatter)
+
+
+@click.command(_DEFAULT)
+@project_arg
+@click.option("--segment", "segment_id", type=int, help="Suggest for this segment id.")
+@click.option("--document", help="Suggest for every segment of this document.")
+@click.option("--all", "all_segments", is_flag=True, help="Suggest for every segment of the project.")
+@click.option("--top", "top_k", type=click.IntRange(1, 50), default=5, show_default=True, help="Codes per segment.")
+@coder_opt
+@json_opt
+def suggest_codes(project: str, segment_id: int | None, document: str | None, all_segments: bool, top_k: int,
+                  coder: str | None, as_json: bool) -> None:
+    """Suggest codes for segments, best first, each with its score and reason."""
+    chosen = sum(x for x in (segment_id is not None, document is not None, all_segments))
+    if chosen != 1:
+        raise InputError("choose exactly one of --segment ID, --document NAME or --all")
+    # spaCy and scikit-learn load here, not at start-up: most commands never need them.
+    from qualcode.nlp.suggest import Suggester
+    from qualcode.store.documents import get_segment, list_segments
+
+    with open_project(project, coder) as p:
+        rows = [get_segment(p, segment_id)] if segment_id is not None else list_segments(p, document)
+        suggester = Suggester.from_project(p, coder)
+    result: dict[int, list[Any]] = {}
+    for i in range(0, len(rows), 1000):
+        result.update(suggester.suggest([(r["id"], r["text"]) for r in rows[i:i + 1000]], top_k=top_k))
+    if as_json:
+        emit_json({str(sid): [{"code": s.code, "score": s.score, "reason": s.reason} for s in result[sid]]
+                   for sid in (r["id"] for r in rows)})
+        return
+    if len(rows) == 1:
+        out.print(Text(safe_text(f"Segment {rows[0]['id']}: {rows[0]['text']}")))
+    lines = [[r["id"], n + 1, s.code, f"{s.score:.2f}", s.reason] for r in rows for n, s in enumerate(result[r["id"]])]
+    table(["segment", "#", "code", "score", "reason"], lines,
+          title=f"Suggestions ({suggester.version}, {suggester.n_training} segments learned from)")
+
+
+suggest = SuggestGroup("suggest", default=suggest_codes, help=(
+    "Suggest codes for segments (qualcode suggest PROJECT --segment ID | --document NAME | --all), or measure "
+    "how good the suggestions are (qualcode suggest evaluate PROJECT)."))
+
+
+@suggest.command("evaluate")
+@project_arg
+@click.option("--folds", type=click.IntRange(2, 50), default=5, show_default=True, help="Cross-validation folds.")
+@click.option("--threshold", type=click.FloatRange(0, 1), default=None,
+              help="Score at or above which a code counts as predicted, for F1 (default 0.2).")
+@click.option("--group-by", type=click.Choice(["case", "document"]), default="case", show_default=True,
+              help="Keep each participant's (or document's) segments in one fold, so tests use unseen text.")
+@json_opt
+def suggest_evaluate(project: str, folds: int, threshold: float | None, group_by: str, as_json: bool) -> None:
+    """Cross-validate suggestions on the project's human codings: precision@1, recall@3, F1, learning curve."""
+    from qualcode.nlp.evaluate import DEFAULT_THRESHOLD, evaluate_project, per_code_rows, shortfalls
+
+    with open_project(project) as p:
+        result = evaluate_project(p, folds=folds, threshold=DEFAULT_THRESHOLD if threshold is None else threshold,
+                                  group_by=group_by)
+    if as_json:
+        emit_json(result)
+        return
+    learned, cold = result["learned"], result["cold_start"]
+    out.print(f"{result['coded_segments']} coded segments, {result['codes']} codes; {result['folds']} folds grouped by"
+              f" {result['grouped_by']}: each fold trains on"
+              f" {result['mean_training_share']:.0%} of the coded segments and is tested on participants it never saw.")
+    table(["figure", "codebook only", "trained"], [
+        ["precision@1", f"{cold['precision_at_1']:.3f}", f"{learned['precision_at_1']:.3f}"],
+        ["recall@3", f"{cold['recall_at_3']:.3f}", f"{learned['recall_at_3']:.3f}"],
+        ["a human code in top 3", f"{cold['hit_at_3']:.3f}", f"{learned['hit_at_3']:.3f}"],
+        [f"micro precision / recall / F1 at {learned['threshold']:.2f}", "",
+         f"{learned['micro']['precision']:.3f} / {learned['micro']['recall']:.3f} / {learned['micro']['f1']:.3f}"],
+        [f"macro F1 at {learned['threshold']:.2f}", "", f"{learned['macro_f1']:.3f}"],
+    ], title="Quality on held-out segments")
+    table(["share of training codings", "training segments", "precision@1", "recall@3", "top-3 hit"],
+          [[f"{c['fraction']:.0%}", f"{c['mean_training_segments']:.0f}", f"{c['precision_at_1']:.3f}",
+            f"{c['recall_at_3']:.3f}", f"{c['hit_at_3']:.3f}"] for c in result["learning_curve"]],
+          title="Learning curve")
+    table(["code", "support", "predicted", "precision", "recall", "F1"],
+          [[r["code"], r["support"], r["predicted"], f"{r['precision']:.2f}", f"{r['recall']:.2f}", f"{r['f1']:.2f}"]
+           for r in per_code_rows(result)], title=f"Per code at threshold {learned['threshold']:.2f}")
+    table(["target", "value", "goal", "met"],
+          [[t["target"], f"{t['value']:.3f}", f"{t['goal']:.2f}", "yes" if t["met"] else "NO"] for t in result["targets"]],
+          title="Targets")
+    for note in shortfalls(result):
+        err.print(note)
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(suggest)
