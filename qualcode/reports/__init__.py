@@ -1,0 +1,1 @@
+"""Reports: compute plain data (tables, statistics) from the project for the CLI, the TUI and the writers."""
