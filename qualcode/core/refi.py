@@ -14,7 +14,7 @@ from qualcode.core.models import Code
 # Lines of this form at the end of a Description carry what REFI-QDA has no place for; other tools show them
 # as text and keep them, so they come back when qualcode re-imports its own file.
 PREFIX = "qualcode:"
-_TRAILER_RE = re.compile(r"^qualcode:([a-z_]+)=(.*)$")
+_TRAILER_RE = re.compile(r"^qualcode:([a-z][a-z0-9_]*)=(.*)$")
 _GUID_RE = re.compile(r"^\{?([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})\}?$")
 
 
@@ -115,6 +115,7 @@ class RefiProject:
     user: str | None = None
     created: str | None = None
     modified: str | None = None
+    description: str = ""
     users: list[RefiUser] = field(default_factory=list)
     codes: list[RefiCode] = field(default_factory=list)
     variables: list[RefiVariable] = field(default_factory=list)
@@ -293,7 +294,7 @@ def coding_description(memo: str | None, contribution: str | None, claim: str | 
     if provenance:
         fields.append(("provenance", provenance))
     body = memo or ""
-    if fields and split_trailer(join_trailer(body, fields))[0] != body:
+    if split_trailer(join_trailer(body, fields)) != (body, fields):  # a memo that itself ends like a trailer
         fields.append(("memo", body))
     return join_trailer(body, fields)
 

@@ -137,6 +137,7 @@ def render_project(refi: RefiProject) -> bytes:
                                              "creationDateTime": n.created, "modifiedDateTime": n.modified})
                 b.description(node, n.description)
                 b.el(node, "PlainTextContent", text=n.text)
+        b.description(root, refi.description)
         b.note_refs(root, refi.note_refs)
     except ValueError as exc:  # lxml refuses characters XML cannot hold
         raise ExportError(f"cannot write QDA-XML: {exc}") from None

@@ -155,6 +155,7 @@ class _Reader:
         notes = kid(root, "Notes")
         for n in kids(notes, "Note") if notes is not None else []:
             self.note(n)
+        r.description = text_of(root, "Description")
         r.note_refs = self.note_refs(root, "project", "")
         for name in ("Links", "Sets", "Graphs"):
             holder = kid(root, name)

@@ -164,6 +164,7 @@ def refi_snapshot(project: Project) -> RefiProject:
         user=creator,
         created=project.meta("created"),
         modified=project.scalar("SELECT at FROM change_log ORDER BY id DESC LIMIT 1"),
+        description=join_trailer("", [("codebook_name", n)] if (n := project.meta("codebook_name")) else []),
         users=users,
         codes=code_list(project, guid, refs),  # type: ignore[arg-type]
         variables=variables,

@@ -189,6 +189,9 @@ def import_refi(project: Project, refi: RefiProject, source: str, allow_duplicat
             return users[guid]
 
         code_ids, code_counts = import_codes(project, refi)
+        book = trailer_dict(split_trailer(refi.description)[1]).get("codebook_name")
+        if book and not project.meta("codebook_name"):
+            project.conn.execute("INSERT INTO meta(key, value) VALUES ('codebook_name', ?)", (book,))
         for v in refi.variables:
             remember_guid(project, "variable", v.name, v.guid)
         docs, metas = _documents(project, refi, warnings)
