@@ -330,6 +330,23 @@ def test_taguette_codebook_with_empty_sets(runner, tmp_path):
     assert listed["café-naïve"] == "café & naïve" and len(listed) == 6
 
 
+@pytest.mark.parametrize("ns", ["urn:QDA-XML:codebook:0:4", "urn:QDA-XML:codebook:1.0", None])
+def test_codebook_namespace_variants(runner, tmp_path, ns):
+    xmlns = f' xmlns="{ns}"' if ns else ""
+    qdc = write(tmp_path / "cb.qdc", f'<CodeBook{xmlns}><Codes><Code guid="{{1FF58B12-6F6F-4B0C-8BE5-BBDC91F55294}}"'
+                                     ' name="Trust" isCodable="true" color="#46AA00"><Description>d</Description>'
+                                     '<Code guid="1ff58b12-6f6f-4b0c-8be5-bbdc91f55295" name="Waiting" isCodable="true"/>'
+                                     "</Code></Codes><Sets/></CodeBook>")
+    proj = tmp_path / "t.qcdb"
+    run(runner, "init", proj)
+    run(runner, "codebook", "import", proj, qdc)
+    listed = json.loads(run(runner, "codebook", "list", proj, "--json").stdout)
+    assert [(c["key"], c["parent"], c["definition"], c["colour"]) for c in listed] == [
+        ("trust", None, "d", "#46AA00"), ("trust.waiting", "trust", "", "")]
+    run(runner, "codebook", "import", proj, qdc)  # the same GUIDs again update, not duplicate
+    assert len(json.loads(run(runner, "codebook", "list", proj, "--json").stdout)) == 2
+
+
 # -- malformed files -------------------------------------------------------------------------------------------
 def qdpx(files: dict[str, bytes | str]) -> bytes:
     buf = io.BytesIO()
@@ -423,3 +440,105 @@ def test_demo_study_round_trips(runner, tmp_path):
     copy = tmp_path / "copy.qcdb"
     run(runner, "import", copy, out, "--create")
     assert state(copy) == state(demo)
+
+
+FOREIGN = """<?xml version="1.0" encoding="utf-8"?>
+<Project {ns} name="Partner study" origin="MAXQDA 2022">
+  <Users><User guid="{{AAAAAAAA-0000-0000-0000-000000000001}}" name="Ines"/></Users>
+  <CodeBook><Codes>
+    <Code guid="C0000000-0000-0000-0000-000000000001" name="Parent" isCodable="false" color="#F00">
+      <Code guid="C0000000-0000-0000-0000-000000000002" name="Kid" isCodable="true"><Description>A kid code</Description></Code>
+    </Code>
+    <Code guid="C0000000-0000-0000-0000-000000000003" name="Group::Sub" isCodable="true"/>
+  </Codes></CodeBook>
+  <Variables><Variable guid="D0000000-0000-0000-0000-000000000001" name="age" typeOfVariable="Integer"/></Variables>
+  <Cases>
+    <Case guid="E0000000-0000-0000-0000-000000000001" name="Ann">
+      <VariableValue><VariableRef targetGUID="D0000000-0000-0000-0000-000000000001"/><IntegerValue>34</IntegerValue></VariableValue>
+      <SourceRef targetGUID="F0000000-0000-0000-0000-000000000001"/>
+    </Case>
+    <Case guid="E0000000-0000-0000-0000-000000000002" name="Bob">
+      <SelectionRef targetGUID="B0000000-0000-0000-0000-000000000002"/>
+    </Case>
+  </Cases>
+  <Sources>
+    <TextSource guid="F0000000-0000-0000-0000-000000000001" name="inline">
+      <PlainTextContent>Para one.
+
+Para two 😀 ends.</PlainTextContent>
+      <PlainTextSelection guid="B0000000-0000-0000-0000-000000000001" name="Para two 😀 ends." startPosition="11" endPosition="27"
+          creatingUser="AAAAAAAA-0000-0000-0000-000000000001" creationDateTime="2024-05-01T10:00:00Z">
+        <Description>Ines's comment</Description>
+        <Coding guid="A0000000-0000-0000-0000-000000000001" creatingUser="AAAAAAAA-0000-0000-0000-000000000001">
+          <CodeRef targetGUID="{{C0000000-0000-0000-0000-000000000002}}"/>
+          <NoteRef targetGUID="90000000-0000-0000-0000-000000000001"/>
+        </Coding>
+      </PlainTextSelection>
+      <NoteRef targetGUID="90000000-0000-0000-0000-000000000002"/>
+    </TextSource>
+    <TextSource guid="F0000000-0000-0000-0000-000000000002" name="from word" richTextPath="internal://w.docx">
+      <PlainTextSelection guid="B0000000-0000-0000-0000-000000000002" startPosition="17" endPosition="33">
+        <Coding guid="A0000000-0000-0000-0000-000000000002"><CodeRef targetGUID="C0000000-0000-0000-0000-000000000003"/></Coding>
+      </PlainTextSelection>
+    </TextSource>
+    <PDFSource guid="F0000000-0000-0000-0000-000000000003" name="report.pdf" path="internal://r.pdf">
+      <PDFSelection guid="B0000000-0000-0000-0000-000000000002" page="1" firstX="1" firstY="1" secondX="9" secondY="9">
+        <Coding guid="A0000000-0000-0000-0000-000000000003"><CodeRef targetGUID="C0000000-0000-0000-0000-000000000002"/></Coding>
+      </PDFSelection>
+      <Representation guid="F0000000-0000-0000-0000-000000000004"><PlainTextContent>PDF words</PlainTextContent></Representation>
+    </PDFSource>
+    <PictureSource guid="F0000000-0000-0000-0000-000000000005" name="photo.jpg" path="internal://p.jpg"/>
+  </Sources>
+  <Notes>
+    <Note guid="90000000-0000-0000-0000-000000000001" name="On the coding"><PlainTextContent>why</PlainTextContent></Note>
+    <Note guid="90000000-0000-0000-0000-000000000002" name="On the source"><PlainTextContent>context</PlainTextContent></Note>
+  </Notes>
+  <Sets/>
+</Project>"""
+
+
+def docx_bytes(*paragraphs: str) -> bytes:
+    import docx
+
+    document = docx.Document()
+    for para in paragraphs:
+        document.add_paragraph(para)
+    buf = io.BytesIO()
+    document.save(buf)
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("ns", ['xmlns="urn:QDA-XML:project:1.0"', 'xmlns="urn:QDA-XML:project:0:10"', ""])
+def test_foreign_project_with_cases_docx_pdf_and_notes(runner, tmp_path, ns):
+    path = tmp_path / "partner.qdpx"
+    path.write_bytes(qdpx({"partner.qde": FOREIGN.format(ns=ns),
+                           "Sources/w.docx": docx_bytes("First paragraph.", "Second paragraph here.")}))
+    proj = tmp_path / "p.qcdb"
+    report = json.loads(run(runner, "import", proj, path, "--create", "--json").stdout)
+    warnings = " | ".join(report["warnings"])
+    assert "text taken from its DOCX" in warnings and "page geometry" in warnings and "pictures" in warnings
+    assert "added the grouping code 'Group'" in warnings
+    with Project.open(proj) as p:
+        assert p.name == "Partner study"
+        parents = dict(p.conn.execute("SELECT c.label, p.key FROM codes c LEFT JOIN codes p ON p.id = c.parent_id"))
+        assert parents == {"Parent": None, "Kid": "parent", "Group": None, "Sub": "group"}
+        assert p.scalar("SELECT colour FROM codes WHERE key = 'parent'") == "#FF0000"
+        codings = p.query('SELECT d.name, substr(d.text, k.start + 1, k."end" - k.start) AS text, c.key, k.coder,'
+                          " k.memo, k.created FROM codings k JOIN documents d ON d.id = k.document_id"
+                          " JOIN codes c ON c.id = k.code_id ORDER BY d.id")
+        assert codings == [
+            {"name": "inline", "text": "Para two 😀 ends.", "key": "parent.kid", "coder": "Ines",
+             "memo": "Ines's comment", "created": "2024-05-01T10:00:00Z"},
+            {"name": "from word", "text": "Second paragraph", "key": "group.sub", "coder": p.coder, "memo": None,
+             "created": codings[1]["created"]},
+        ]
+        cases = {r[0]: r[1] for r in p.conn.execute(
+            "SELECT s.text, c.name FROM segments s LEFT JOIN cases c ON c.id = s.case_id")}
+        # Lines without a blank line between them are one paragraph, as in any imported text.
+        assert cases == {"Para one.": "Ann", "Para two 😀 ends.": "Ann", "First paragraph.\nSecond paragraph here.": "Bob",
+                         "PDF words": None}
+        assert p.query("SELECT name, value FROM case_attributes") == [{"name": "age", "value": "34"}]
+        memos = [tuple(r) for r in p.conn.execute("SELECT target_kind, title FROM memos ORDER BY id")]
+        assert memos == [("coding", "On the coding"), ("document", "On the source")]
+        assert p.scalar("SELECT source_type FROM documents WHERE name = 'inline'") == "document"
+    assert report["skipped"] == {"selections": 1, "codings": 1, "sources": 1}
