@@ -78,7 +78,9 @@ class _Builder:
 
 
 def _xml_bytes(root: Any) -> bytes:
-    return bytes(etree.tostring(root, xml_declaration=True, encoding="utf-8", pretty_print=True))
+    # The declaration written out with double quotes, as every QDA tool's own exports have it.
+    body = etree.tostring(root, xml_declaration=False, encoding="utf-8", pretty_print=True)
+    return b'<?xml version="1.0" encoding="utf-8"?>\n' + bytes(body)
 
 
 def render_project(refi: RefiProject) -> bytes:

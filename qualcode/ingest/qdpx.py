@@ -241,7 +241,7 @@ class _Reader:
             if selections or codings:
                 self.refi.warnings.append(f"{name}: {len(selections)} PDF area selection(s) with {len(codings)}"
                                           " coding(s) skipped (qualcode keeps a PDF's text, not its page geometry)")
-            self.text_source(rep, guid, name, pdf=True)
+            self.text_source(rep, guid, name)
             return
         self.refi.skip("sources")
         what = _MEDIA.get(kind, "PDFs without text" if kind == "PDFSource" else kind)
@@ -270,7 +270,7 @@ class _Reader:
             return text, sha256(data), [f"{name}: no plain text in the file; text taken from its DOCX (offsets checked)"]
         return None
 
-    def text_source(self, s: Any, guid: str, name: str, pdf: bool = False) -> None:
+    def text_source(self, s: Any, guid: str, name: str) -> None:
         selections = kids(s, "PlainTextSelection")
         whole = kids(s, "Coding")
         n_codings = sum(len(kids(x, "Coding")) for x in selections) + len(whole)
@@ -324,8 +324,6 @@ class _Reader:
             kept.append(RefiSelection(whole_codings[0].guid, 0, len(mapped.text), codings=whole_codings))
         source = RefiSource(guid, name, mapped.text, text_of(s, "Description"), self.user(s.get("creatingUser")),
                             s.get("creationDateTime"), kept, note_refs, digest)
-        if pdf:
-            source.description = ""
         self.refi.sources.append(source)
 
     def coding(self, c: Any, where: str) -> RefiCoding:

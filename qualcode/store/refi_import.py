@@ -322,6 +322,6 @@ def _memos(project: Project, refi: RefiProject, doc_ids: dict[str, int], case_id
         )
         memo_id = int(cur.lastrowid or 0)
         remember_guid(project, "memo", memo_id, note.guid)
-        project.log("memo.add", "memo", memo_id, {"after": {"target": kind, "target_id": target, "title": note.name}})
+        project.log("memo.add", "memo", memo_id, {"after": note.text, "target": [kind, target], "title": note.name})
         count += 1
     return count

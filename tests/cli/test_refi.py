@@ -21,7 +21,8 @@ from qualcode.ingest import ImportOptions, read_document
 from qualcode.store.codebook import load_codebook, save_codebook
 from qualcode.store.codings import add_coding
 from qualcode.store.documents import add_documents
-from qualcode.store.project import Project, now
+from qualcode.store.memos import write_memo
+from qualcode.store.project import Project
 from qualcode.store.reviews import set_review
 from tests.conftest import ROOT, SHARED_REFI, write
 
@@ -95,10 +96,7 @@ def state(path: Path) -> dict:
 
 
 def add_memo(p: Project, kind: str, target: int | None, title: str, text: str, coder: str = "amira") -> None:
-    with p.transaction():
-        p.ensure_coder(coder)
-        p.conn.execute("INSERT INTO memos(target_kind, target_id, coder, created, updated, title, text)"
-                       " VALUES (?,?,?,?,?,?,?)", (kind, target, coder, now(), now(), title, text))
+    write_memo(p, kind, target, text, coder=coder, title=title)
 
 
 @pytest.fixture
@@ -435,6 +433,12 @@ def test_demo_study_round_trips(runner, tmp_path):
 
     demo = tmp_path / "demo.qcdb"
     build_demo(demo)
+    with Project.open(demo, coder="amira") as p:  # the demo ships no memos or reviews: add some to carry over
+        first = p.scalar("SELECT min(id) FROM codings")
+        set_review(p, first, "queried", comment="Is this the PDU's doing?", reviewer="tom")
+        add_memo(p, "coding", first, "Evidence", "Triangulates with the survey")
+        add_memo(p, "case", p.scalar("SELECT min(id) FROM cases"), "", "Joined late", coder="tom")
+        add_memo(p, "project", None, "Scope", "Pilot year only")
     out = tmp_path / "demo.qdpx"
     run(runner, "export", demo, "-o", out)
     copy = tmp_path / "copy.qcdb"
