@@ -175,14 +175,11 @@ def check_project(refi: RefiProject) -> None:
             problems.append(f"two {kind}s share GUID {guid}")
         seen[kind].add(guid)
 
-    for u in refi.users:
-        unique("user", u.guid)
-    for c in refi.codes:
-        unique("code", c.guid)
-    for v in refi.variables:
-        unique("variable", v.guid)
-    for n in refi.notes:
-        unique("note", n.guid)
+    simple: list[tuple[str, list[Any]]] = [("user", refi.users), ("code", refi.codes), ("variable", refi.variables),
+                                           ("note", refi.notes), ("case", refi.cases)]
+    for kind, items in simple:
+        for item in items:
+            unique(kind, item.guid)
     for s in refi.sources:
         unique("source", s.guid)
         for sel in s.selections:
@@ -192,37 +189,26 @@ def check_project(refi: RefiProject) -> None:
             for coding in sel.codings:
                 unique("coding", coding.guid)
 
-    def resolves(kind: str, guid: str | None, what: str) -> None:
-        if guid is not None and guid not in seen.get(kind, set()):
-            problems.append(f"{what} refers to a missing {kind} {guid}")
-
-    resolves("user", refi.user, "the project")
+    # (kind, GUID, who refers to it) for every reference in the project
+    refs: list[tuple[str, str | None, str]] = [("user", refi.user, "the project")]
+    refs += [("note", r, "the project") for r in refi.note_refs]
+    refs += [("user", n.user, f"note '{n.name}'") for n in refi.notes]
     for c in refi.codes:
-        resolves("code", c.parent, f"code '{c.name}'")
-        for r in c.note_refs:
-            resolves("note", r, f"code '{c.name}'")
+        refs += [("code", c.parent, f"code '{c.name}'")] + [("note", r, f"code '{c.name}'") for r in c.note_refs]
     for case in refi.cases:
-        for var in case.values:
-            resolves("variable", var, f"case '{case.name}'")
-        for src in case.sources:
-            resolves("source", src, f"case '{case.name}'")
-        for sel_guid in case.selections:
-            resolves("selection", sel_guid, f"case '{case.name}'")
+        what = f"case '{case.name}'"
+        refs += [("variable", v, what) for v in case.values] + [("source", x, what) for x in case.sources]
+        refs += [("selection", x, what) for x in case.selections]
     for s in refi.sources:
-        resolves("user", s.user, f"source '{s.name}'")
-        for r in s.note_refs:
-            resolves("note", r, f"source '{s.name}'")
+        refs += [("user", s.user, f"source '{s.name}'")] + [("note", r, f"source '{s.name}'") for r in s.note_refs]
         for sel in s.selections:
-            resolves("user", sel.user, f"selection {sel.guid}")
+            refs.append(("user", sel.user, f"selection {sel.guid}"))
             for coding in sel.codings:
-                resolves("code", coding.code, f"coding {coding.guid}")
-                resolves("user", coding.user, f"coding {coding.guid}")
-                for r in coding.note_refs:
-                    resolves("note", r, f"coding {coding.guid}")
-    for n in refi.notes:
-        resolves("user", n.user, f"note '{n.name}'")
-    for r in refi.note_refs:
-        resolves("note", r, "the project")
+                what = f"coding {coding.guid}"
+                refs += [("code", coding.code, what), ("user", coding.user, what)]
+                refs += [("note", r, what) for r in coding.note_refs]
+    problems += [f"{what} refers to a missing {kind} {guid}" for kind, guid, what in refs
+                 if guid is not None and guid not in seen.get(kind, set())]
     if problems:
         more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
         raise ExportError("export is inconsistent: " + "; ".join(problems[:3]) + more + "; nothing was written")

@@ -546,3 +546,13 @@ def test_foreign_project_with_cases_docx_pdf_and_notes(runner, tmp_path, ns):
         assert memos == [("coding", "On the coding"), ("document", "On the source")]
         assert p.scalar("SELECT source_type FROM documents WHERE name = 'inline'") == "document"
     assert report["skipped"] == {"selections": 1, "codings": 1, "sources": 1}
+
+
+def test_import_create_works_for_transcripts_too(runner, tmp_path):
+    proj = tmp_path / "new.qcdb"
+    run(runner, "import", proj, write(tmp_path / "a.txt", "Interviewer: hi\nP1: hello\n"), "--create")
+    assert json.loads(run(runner, "documents", proj, "--json").stdout)[0]["name"] == "a"
+    broken = tmp_path / "b.docx"
+    broken.write_bytes(b"PK\x03\x04 junk")
+    run(runner, "import", tmp_path / "other.qcdb", broken, "--create", code=2)
+    assert not (tmp_path / "other.qcdb").exists()

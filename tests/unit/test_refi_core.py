@@ -107,3 +107,22 @@ def test_guids_and_slugs():
     assert normalise_guid("not-a-guid") is None
     assert slug("1. Perceived Susceptibility – Észlelt fogékonyság") == "1-perceived-susceptibility-észlelt-fogékonyság"
     assert slug('"rushed"') == "rushed" and slug("???") == "code"
+
+
+def test_export_checks_what_the_schema_cannot_and_what_it_can():
+    import pytest
+
+    from qualcode.core.refi import RefiCode, RefiCoding, RefiProject, RefiSelection, RefiSource
+    from qualcode.export.qdpx import ExportError, build_qdpx
+
+    code = RefiCode("11111111-1111-1111-1111-111111111111", "A")
+    coding = RefiCoding("44444444-4444-4444-4444-444444444444", "99999999-9999-9999-9999-999999999999")
+    source = RefiSource("22222222-2222-2222-2222-222222222222", "s", "hello",
+                        selections=[RefiSelection("33333333-3333-3333-3333-333333333333", 0, 9, codings=[coding])])
+    with pytest.raises(ExportError, match="outside 's'.*missing code"):
+        build_qdpx(RefiProject(name="p", codes=[code], sources=[source]))
+    coding.code, source.selections[0].end = code.guid, 5
+    assert build_qdpx(RefiProject(name="p", codes=[code], sources=[source]))[:2] == b"PK"
+    code.color = "red"
+    with pytest.raises(ExportError, match="not valid QDA-XML"):
+        build_qdpx(RefiProject(name="p", codes=[code], sources=[source]))
