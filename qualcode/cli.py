@@ -90,7 +90,7 @@ def cli() -> None:
 
 @cli.command()
 @project_arg
-@click.option("--codebook", "codebook_file", type=click.Path(dir_okay=False), help="YAML codebook to load.")
+@click.option("--codebook", "codebook_file", type=click.Path(dir_okay=False), help="YAML or .qdc codebook to load.")
 @click.option("--name", help="Study name (default: the file name).")
 @coder_opt
 def init(project: str, codebook_file: str | None, name: str | None, coder: str | None) -> None:
@@ -98,8 +98,12 @@ def init(project: str, codebook_file: str | None, name: str | None, coder: str |
     from qualcode.actions import import_codebook_file, read_codebook_file
     from qualcode.store.project import Project
 
-    if codebook_file:
-        read_codebook_file(Path(codebook_file))  # validate before creating anything
+    if codebook_file and Path(codebook_file).suffix.lower() == ".qdc":
+        from qualcode.ingest.qdpx import read_refi_codebook
+
+        read_refi_codebook(Path(codebook_file))  # validate before creating anything
+    elif codebook_file:
+        read_codebook_file(Path(codebook_file))
     with Project.create(project, coder=coder, name=name) as p:
         counts = import_codebook_file(p, Path(codebook_file)) if codebook_file else {"added": 0}
     out.print(f"Created {project} with {counts['added']} codes.")

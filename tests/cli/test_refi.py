@@ -229,8 +229,9 @@ def test_codebook_qdc_round_trip(runner, small_study, tmp_path):
     fresh = tmp_path / "fresh.qcdb"
     run(runner, "init", fresh)
     assert json.loads(run(runner, "codebook", "import", fresh, qdc, "--json").stdout)["added"] == 3
-    with Project.open(fresh) as a, Project.open(small_study) as b:
-        assert load_codebook(a).codes == load_codebook(b).codes
+    run(runner, "init", tmp_path / "other.qcdb", "--codebook", qdc)
+    with Project.open(fresh) as a, Project.open(small_study) as b, Project.open(tmp_path / "other.qcdb") as c:
+        assert load_codebook(a).codes == load_codebook(b).codes == load_codebook(c).codes
     assert "<CodeBook" in run(runner, "codebook", "export", small_study, "--format", "qdc").stdout
 
 
