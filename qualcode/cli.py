@@ -189,7 +189,7 @@ def codebook_import(project: str, file: str, as_json: bool, coder: str | None) -
 @codebook.command("export")
 @project_arg
 @click.option("--format", "fmt", type=click.Choice(["yaml", "qdc"]), default="yaml", show_default=True,
-              help="yaml, or qdc (REFI-QDA codebook for NVivo, ATLAS.ti, MAXQDA, QualCoder).")
+              help="yaml, or qdc (a REFI-QDA, QDA-XML 1.0, codebook).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="File to write (default: print).")
 def codebook_export(project: str, fmt: str, output: str | None) -> None:
     """Write the codebook as YAML or as a REFI-QDA .qdc file."""

@@ -19,7 +19,7 @@ def register(cli: click.Group) -> None:
 @click.command()
 @project_arg
 @click.option("--format", "fmt", type=click.Choice(["qdpx"]), default="qdpx", show_default=True,
-              help="qdpx: a REFI-QDA project that NVivo, ATLAS.ti, MAXQDA and QualCoder open.")
+              help="qdpx: a REFI-QDA (QDA-XML 1.0) project file.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), required=True, help="The .qdpx file to write.")
 @json_opt
 def export(project: str, fmt: str, output: str, as_json: bool) -> None:
