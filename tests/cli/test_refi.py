@@ -409,8 +409,8 @@ def test_a_good_minimal_file_imports(runner, tmp_path):
 
 
 def test_a_failure_while_storing_rolls_everything_back(runner, small_study, tmp_path):
-    """Two selections coding the same span twice are fine; a coding whose code is not codable is also stored;
-    but a source name clash with --allow-duplicate off is refused whole."""
+    """Re-importing a project's own export fails on the documents it already has, after codes and users were
+    written in the same transaction: all of it is rolled back."""
     out = tmp_path / "s.qdpx"
     run(runner, "export", small_study, "-o", out)
     before = hashlib.sha256(json.dumps(state(small_study), sort_keys=True).encode()).hexdigest()
