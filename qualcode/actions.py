@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from qualcode.core.codebook import dump_codebook_yaml, load_codebook_text
 from qualcode.core.models import Codebook
+from qualcode.core.refi import RefiProject
 from qualcode.errors import InputError
 from qualcode.ingest import ImportOptions, read_document
 from qualcode.ingest.common import decode_text, read_file_bytes
@@ -36,8 +39,10 @@ def read_codebook_file(path: Path, known_parents: frozenset[str] = frozenset()) 
     return load_codebook_text(decode_text(data, path.name), path.name, known_parents)
 
 
-def import_codebook_file(project: Project, path: Path) -> dict[str, int]:
-    """Codes in the file may name parents that are already in the project."""
+def import_codebook_file(project: Project, path: Path) -> dict[str, Any]:
+    """Codes in the file may name parents that are already in the project; a .qdc is a REFI-QDA codebook."""
+    if path.suffix.lower() == ".qdc":
+        return import_refi_codebook_file(project, path)
     known = frozenset(r[0] for r in project.conn.execute("SELECT key FROM codes"))
     return save_codebook(project, read_codebook_file(path, known))
 
@@ -75,3 +80,61 @@ def rows_to_csv(rows: list[dict[str, Any]], columns: list[str] | tuple[str, ...]
 
 def rows_to_json(rows: Any) -> str:
     return json.dumps(rows, ensure_ascii=False, indent=2)
+
+
+REFI_PROJECT_SUFFIXES = (".qdpx", ".qde")
+
+
+@contextlib.contextmanager
+def project_for_import(path: Path, coder: str | None, create: bool, name: str | None = None) -> Iterator[Project]:
+    """Open the project, or with `create` make it first; a project made here is removed again if the import fails."""
+    if not create or path.exists():
+        with Project.open(path, coder=coder) as project:
+            yield project
+        return
+    project = Project.create(path, coder=coder, name=name)
+    try:
+        yield project
+    except BaseException:
+        project.close()
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(str(path) + suffix).unlink(missing_ok=True)
+        raise
+    finally:
+        project.close()
+
+
+def read_refi_file(path: Path, max_bytes: int | None = None) -> RefiProject:
+    from qualcode.ingest.qdpx import MAX_REFI_BYTES, read_refi_project  # deferred: lxml only when needed
+
+    return read_refi_project(path, max_bytes or MAX_REFI_BYTES)
+
+
+def import_refi_file(project: Project, refi: RefiProject, path: Path, allow_duplicate: bool = False) -> dict[str, Any]:
+    from qualcode.store.refi_import import import_refi
+
+    return import_refi(project, refi, path.name, allow_duplicate=allow_duplicate)
+
+
+def export_qdpx(project: Project) -> bytes:
+    """The project as a .qdpx, built and checked in memory (the writer never sees the store)."""
+    from qualcode.export.qdpx import build_qdpx
+    from qualcode.store.refi import refi_snapshot
+
+    return build_qdpx(refi_snapshot(project))
+
+
+def export_codebook(project: Project, fmt: str = "yaml") -> bytes:
+    if fmt == "qdc":
+        from qualcode.export.qdpx import build_qdc
+        from qualcode.store.refi import refi_codebook
+
+        return build_qdc(refi_codebook(project))
+    return export_codebook_yaml(project).encode("utf-8")
+
+
+def import_refi_codebook_file(project: Project, path: Path) -> dict[str, Any]:
+    from qualcode.ingest.qdpx import read_refi_codebook
+    from qualcode.store.refi_import import import_refi_codebook
+
+    return import_refi_codebook(project, read_refi_codebook(path), path.name)

@@ -90,7 +90,7 @@ def cli() -> None:
 
 @cli.command()
 @project_arg
-@click.option("--codebook", "codebook_file", type=click.Path(dir_okay=False), help="YAML codebook to load.")
+@click.option("--codebook", "codebook_file", type=click.Path(dir_okay=False), help="YAML or .qdc codebook to load.")
 @click.option("--name", help="Study name (default: the file name).")
 @coder_opt
 def init(project: str, codebook_file: str | None, name: str | None, coder: str | None) -> None:
@@ -98,8 +98,12 @@ def init(project: str, codebook_file: str | None, name: str | None, coder: str |
     from qualcode.actions import import_codebook_file, read_codebook_file
     from qualcode.store.project import Project
 
-    if codebook_file:
-        read_codebook_file(Path(codebook_file))  # validate before creating anything
+    if codebook_file and Path(codebook_file).suffix.lower() == ".qdc":
+        from qualcode.ingest.qdpx import read_refi_codebook
+
+        read_refi_codebook(Path(codebook_file))  # validate before creating anything
+    elif codebook_file:
+        read_codebook_file(Path(codebook_file))
     with Project.create(project, coder=coder, name=name) as p:
         counts = import_codebook_file(p, Path(codebook_file)) if codebook_file else {"added": 0}
     out.print(f"Created {project} with {counts['added']} codes.")
@@ -119,23 +123,33 @@ def init(project: str, codebook_file: str | None, name: str | None, coder: str |
 @click.option("--sheet", help="Excel: the sheet to read (default: the first).")
 @click.option("--allow-duplicate", is_flag=True, help="Import a file even if the same content was imported before.")
 @click.option("--max-mb", type=click.IntRange(1, 100_000), default=100, show_default=True, help="Largest file accepted.")
+@click.option("--create", is_flag=True, help="Create PROJECT first if it does not exist (removed again if the import fails).")
 @json_opt
 @coder_opt
 def import_(project: str, files: tuple[str, ...], source_type: str | None, name: str | None, case: str | None,
             case_prefix: str | None, attrs: tuple[str, ...], id_column: str | None, text_columns: tuple[str, ...],
-            source_type_column: str | None, sheet: str | None, allow_duplicate: bool, max_mb: int, as_json: bool,
-            coder: str | None) -> None:
-    """Import transcripts (.txt .md .docx .vtt) and surveys (.csv .xlsx); all files or none."""
-    from qualcode.actions import import_files
+            source_type_column: str | None, sheet: str | None, allow_duplicate: bool, max_mb: int, create: bool,
+            as_json: bool, coder: str | None) -> None:
+    """Import transcripts (.txt .md .docx .vtt), surveys (.csv .xlsx) or a REFI-QDA project (.qdpx); all or none."""
+    from qualcode.actions import REFI_PROJECT_SUFFIXES, import_files, project_for_import
     from qualcode.ingest import ImportOptions
     from qualcode.ingest.common import check_source_type
 
+    if any(Path(f).suffix.lower() in REFI_PROJECT_SUFFIXES for f in files):
+        from qualcode.cli_refi import import_refi_project
+
+        given = [opt for opt, v in (("--source-type", source_type), ("--name", name), ("--case", case),
+                                    ("--case-prefix", case_prefix), ("--attr", attrs), ("--id-column", id_column),
+                                    ("--text-column", text_columns), ("--source-type-column", source_type_column),
+                                    ("--sheet", sheet)) if v]
+        import_refi_project(project, files, given, allow_duplicate, max_mb, create, as_json, coder)
+        return
     options = ImportOptions(
         source_type=check_source_type(source_type) if source_type else None, name=name, case=case,
         case_prefix=case_prefix, attributes=parse_attrs(attrs), id_column=id_column, text_columns=list(text_columns),
         source_type_column=source_type_column, sheet=sheet, max_bytes=max_mb * 1024 * 1024,
     )
-    with open_project(project, coder) as p:
+    with project_for_import(Path(project), coder, create) as p:
         results = import_files(p, [Path(f) for f in files], options, allow_duplicate=allow_duplicate)
     if as_json:
         emit_json(results)
@@ -159,7 +173,7 @@ def codebook() -> None:
 @json_opt
 @coder_opt
 def codebook_import(project: str, file: str, as_json: bool, coder: str | None) -> None:
-    """Add or update codes from a YAML codebook (codes not in the file are kept)."""
+    """Add or update codes from a YAML or REFI-QDA (.qdc) codebook (codes not in the file are kept)."""
     from qualcode.actions import import_codebook_file
 
     with open_project(project, coder) as p:
@@ -168,23 +182,27 @@ def codebook_import(project: str, file: str, as_json: bool, coder: str | None) -
         emit_json(counts)
     else:
         out.print(f"{counts['added']} added, {counts['updated']} updated, {counts['unchanged']} unchanged.")
+        for w in counts.get("warnings", []):
+            err.print(Text(f"warning: {w}", style="yellow"))
 
 
 @codebook.command("export")
 @project_arg
+@click.option("--format", "fmt", type=click.Choice(["yaml", "qdc"]), default="yaml", show_default=True,
+              help="yaml, or qdc (a REFI-QDA, QDA-XML 1.0, codebook).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="File to write (default: print).")
-def codebook_export(project: str, output: str | None) -> None:
-    """Write the codebook as YAML."""
-    from qualcode.actions import export_codebook_yaml
-    from qualcode.export.files import write_text_atomic
+def codebook_export(project: str, fmt: str, output: str | None) -> None:
+    """Write the codebook as YAML or as a REFI-QDA .qdc file."""
+    from qualcode.actions import export_codebook
+    from qualcode.export.files import write_bytes_atomic
 
     with open_project(project) as p:
-        text = export_codebook_yaml(p)
+        data = export_codebook(p, fmt)
     if output:
-        write_text_atomic(Path(output), text)
+        write_bytes_atomic(Path(output), data)
         err.print(f"Wrote {output}")
     else:
-        click.echo(text, nl=False)
+        click.echo(data.decode("utf-8"), nl=False)
 
 
 @codebook.command("list")
@@ -274,6 +292,9 @@ _register_team(cli)
 from qualcode.cli_nlp import register as _register_nlp  # noqa: E402
 
 _register_nlp(cli)
+from qualcode.cli_refi import register as _register_refi  # noqa: E402
+
+_register_refi(cli)
 
 
 def open_tui(path: str, coder: str | None) -> None:

@@ -44,6 +44,7 @@ def test_layer_imports_point_one_way(layer):
 def test_core_loads_without_heavy_modules():
     code = (
         "import sys, qualcode.core.models, qualcode.core.codebook, qualcode.core.turns, qualcode.core.display\n"
+        "import qualcode.core.refi, qualcode.core.offsets\n"
         "heavy = {'textual', 'spacy', 'sklearn', 'sqlite3', 'sqlite_utils', 'docx', 'openpyxl'}\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy))"
     )

@@ -69,6 +69,11 @@ def sha256(data: bytes) -> str:
 
 def decode_text(data: bytes, name: str) -> str:
     """UTF-8 (with or without BOM), UTF-16 with BOM, or Windows-1252; line endings become LF."""
+    return normalise_text(decode_raw(data, name))
+
+
+def decode_raw(data: bytes, name: str) -> str:
+    """The text as the file has it (line endings kept), without its byte order mark."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             text = data.decode("utf-16")
@@ -84,7 +89,7 @@ def decode_text(data: bytes, name: str) -> str:
                 text = data.decode("cp1252")
             except UnicodeDecodeError:
                 raise InputError(f"{name}: text is neither UTF-8 nor Windows-1252; save it as UTF-8") from None
-    return normalise_text(text)
+    return text
 
 
 def normalise_text(text: str) -> str:

@@ -154,5 +154,25 @@ _V2 = [
     )""",
 ]
 
-MIGRATIONS: list[list[str]] = [_V1, _V2]
+# Version 3: REFI-QDA GUIDs of imported or exported objects, so a project re-exported keeps the GUIDs other
+# tools know. `local` is the object's id (codes, documents, cases, codings, memos) or name (users, variables).
+_REFI_KINDS_SQL = "('code','document','case','coding','selection','memo','user','variable')"
+_V3 = [
+    f"""CREATE TABLE refi_guids (
+        kind TEXT NOT NULL CHECK (kind IN {_REFI_KINDS_SQL}),
+        local TEXT NOT NULL,
+        guid TEXT NOT NULL,
+        PRIMARY KEY (kind, local),
+        UNIQUE (kind, guid)
+    ) WITHOUT ROWID""",
+    *[
+        f"""CREATE TRIGGER refi_guids_{table}_ad AFTER DELETE ON {table} BEGIN
+            DELETE FROM refi_guids WHERE kind IN {kinds} AND local = CAST(old.id AS TEXT);
+        END"""
+        for table, kinds in (("codes", "('code')"), ("documents", "('document')"), ("cases", "('case')"),
+                             ("codings", "('coding','selection')"), ("memos", "('memo')"))
+    ],
+]
+
+MIGRATIONS: list[list[str]] = [_V1, _V2, _V3]
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -1,0 +1,78 @@
+"""REFI-QDA commands: export a project as .qdpx, and import one (reached through `qualcode import`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.text import Text
+
+from qualcode.cli import emit_json, err, json_opt, open_project, out, project_arg, table
+from qualcode.errors import InputError
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(export)
+
+
+@click.command()
+@project_arg
+@click.option("--format", "fmt", type=click.Choice(["qdpx"]), default="qdpx", show_default=True,
+              help="qdpx: a REFI-QDA (QDA-XML 1.0) project file.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), required=True, help="The .qdpx file to write.")
+@json_opt
+def export(project: str, fmt: str, output: str, as_json: bool) -> None:
+    """Export the whole project (documents, codebook, codings, memos, cases) as a REFI-QDA .qdpx file."""
+    from qualcode.actions import export_qdpx
+    from qualcode.export.files import write_bytes_atomic
+
+    with open_project(project) as p:
+        data = export_qdpx(p)
+        counts = {
+            "documents": p.scalar("SELECT count(*) FROM documents"),
+            "codes": p.scalar("SELECT count(*) FROM codes"),
+            "codings": p.scalar("SELECT count(*) FROM codings"),
+            "memos": p.scalar("SELECT count(*) FROM memos"),
+            "cases": p.scalar("SELECT count(*) FROM cases"),
+        }
+    write_bytes_atomic(Path(output), data)
+    if as_json:
+        emit_json({"file": output, "format": fmt, "bytes": len(data), **counts})
+    else:
+        err.print(f"Wrote {output}: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
+
+
+def import_refi_project(project: str, files: tuple[str, ...], other_options: list[str], allow_duplicate: bool,
+                        max_mb: int, create: bool, as_json: bool, coder: str | None) -> None:
+    """`qualcode import PROJECT FILE.qdpx`: the file is read and checked whole before the project is touched."""
+    from qualcode.actions import import_refi_file, project_for_import, read_refi_file
+
+    if len(files) != 1:
+        raise InputError("import a .qdpx project on its own, not together with other files")
+    if other_options:
+        raise InputError(f"{', '.join(other_options)} cannot be used with a .qdpx project (it names its own documents and cases)")
+    path = Path(files[0])
+    refi = read_refi_file(path, max_mb * 1024 * 1024)
+    with project_for_import(Path(project), coder, create, name=refi.name or None) as p:
+        report = import_refi_file(p, refi, path, allow_duplicate=allow_duplicate)
+    if as_json:
+        emit_json({k: v for k, v in report.items() if k != "imported"})
+        return
+    _print_report(report)
+
+
+def _print_report(report: dict[str, Any]) -> None:
+    found, skipped = report["found"], report["skipped"]
+    imported = {"codes": report["codes_added"] + report["codes_updated"], "sources": report["documents"],
+                "codings": report["codings"], "notes": report["memos"], "cases": report["cases"],
+                "users": report["coders"]}
+    rows = [[kind, found.get(kind, 0), imported.get(kind, "-"), skipped.get(kind, 0)]
+            for kind in ("users", "codes", "sources", "selections", "codings", "notes", "cases", "variables", "sets",
+                         "links", "graphs") if found.get(kind)]
+    table(["in the file", "found", "imported", "skipped"], rows,
+          title=f"Imported {report['file']} ({report['origin'] or 'unknown producer'})")
+    out.print(f"{report['documents']} document(s), {report['codes_added']} new code(s), {report['codings']} coding(s),"
+              f" {report['memos']} memo(s).")
+    for w in report["warnings"]:
+        err.print(Text(f"warning: {w}", style="yellow"))

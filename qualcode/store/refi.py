@@ -1,0 +1,179 @@
+"""A project as a RefiProject for the REFI-QDA writer, with the GUIDs other tools already know kept stable."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from qualcode import __version__
+from qualcode.core.refi import (
+    RefiCase,
+    RefiCode,
+    RefiCoding,
+    RefiNote,
+    RefiProject,
+    RefiSelection,
+    RefiSource,
+    RefiUser,
+    RefiVariable,
+    code_description,
+    coding_description,
+    excerpt,
+    join_trailer,
+    project_namespace,
+    stable_guid,
+)
+from qualcode.store.codebook import load_codebook
+from qualcode.store.project import Project
+
+
+class Guids:
+    """GUIDs by (kind, local id): the one remembered from an import, else one derived from the project."""
+
+    def __init__(self, project: Project) -> None:
+        self.namespace = project_namespace(project_identity(project))
+        self.known: dict[tuple[str, str], str] = {
+            (k, loc): g for k, loc, g in project.conn.execute("SELECT kind, local, guid FROM refi_guids")
+        }
+
+    def __call__(self, kind: str, local: Any) -> str:
+        return self.known.get((kind, str(local))) or stable_guid(self.namespace, kind, str(local))
+
+
+def project_identity(project: Project) -> str:
+    """What makes GUIDs differ between projects and stay put within one: its creation time, set once."""
+    return project.meta("created") or project.name
+
+
+def remember_guid(project: Project, kind: str, local: Any, guid: str) -> bool:
+    """Keep a GUID from another tool for an object; False if that GUID already belongs to another object."""
+    cur = project.conn.execute(
+        "INSERT OR IGNORE INTO refi_guids(kind, local, guid) VALUES (?, ?, ?)", (kind, str(local), guid)
+    )
+    return cur.rowcount > 0
+
+
+def _users(project: Project, guid: Guids) -> tuple[list[RefiUser], str | None]:
+    names = {r[0] for r in project.conn.execute("SELECT name FROM coders")}
+    creator = project.scalar("SELECT who FROM change_log ORDER BY id LIMIT 1")
+    if creator:
+        names.add(creator)
+    return [RefiUser(guid("user", n), n) for n in sorted(names)], guid("user", creator) if creator else None
+
+
+def code_list(project: Project, guid: Guids, memo_refs: dict[tuple[str, int], list[str]] | None = None) -> list[RefiCode]:
+    """The codebook as REFI codes: grouping codes nobody applied are not codable, as REFI asks."""
+    ids = dict(project.conn.execute("SELECT key, id FROM codes"))
+    coded = {r[0] for r in project.conn.execute("SELECT DISTINCT code_id FROM codings")}
+    book = load_codebook(project)
+    parents = {c.parent for c in book.codes if c.parent}
+    return [
+        RefiCode(guid("code", ids[c.key]), c.label, guid("code", ids[c.parent]) if c.parent else None,
+                 code_description(c), c.colour, not (c.key in parents and ids[c.key] not in coded),
+                 (memo_refs or {}).get(("code", ids[c.key]), []))
+        for c in book.codes
+    ]
+
+
+def _memo_refs(project: Project, guid: Guids) -> tuple[list[RefiNote], dict[tuple[str, int | None], list[str]]]:
+    notes: list[RefiNote] = []
+    refs: dict[tuple[str, int | None], list[str]] = {}
+    segments = {r["id"]: r for r in project.query('SELECT id, document_id, start, "end" FROM segments')}
+    for m in project.query("SELECT * FROM memos ORDER BY id"):
+        note_guid = guid("memo", m["id"])
+        fields = [("target", m["target_kind"])]
+        kind, target = m["target_kind"], m["target_id"]
+        if kind == "case" and target is not None:
+            fields.append(("case", guid("case", target)))
+        elif kind == "segment" and target in segments:
+            seg = segments[target]
+            fields.append(("segment", f"{guid('document', seg['document_id'])}#{seg['start']}-{seg['end']}"))
+        else:
+            refs.setdefault((kind, target), []).append(note_guid)
+        notes.append(RefiNote(note_guid, m["title"], m["text"], join_trailer("", fields), guid("user", m["coder"]),
+                              m["created"], m["updated"]))
+    return notes, refs
+
+
+def _segments_json(project: Project, doc_id: int) -> str:
+    rows = project.conn.execute(
+        'SELECT s.start, s."end", s.speaker, c.name, s.question FROM segments s LEFT JOIN cases c ON c.id = s.case_id'
+        " WHERE s.document_id = ? ORDER BY s.position", (doc_id,)
+    ).fetchall()
+    return json.dumps([list(r) for r in rows], ensure_ascii=False, separators=(",", ":"))
+
+
+def _reviews(project: Project) -> dict[int, list[dict[str, Any]]]:
+    out: dict[int, list[dict[str, Any]]] = {}
+    for r in project.query("SELECT coding_id, status, reviewer, comment, created FROM reviews ORDER BY id"):
+        out.setdefault(r.pop("coding_id"), []).append({k: v for k, v in r.items() if v is not None})
+    return out
+
+
+def _sources(project: Project, guid: Guids, refs: dict[tuple[str, int | None], list[str]]) -> list[RefiSource]:
+    reviews = _reviews(project)
+    codings: dict[int, list[dict[str, Any]]] = {}
+    for k in project.query('SELECT * FROM codings ORDER BY document_id, start, "end", id'):
+        codings.setdefault(k["document_id"], []).append(k)
+    sources = []
+    for d in project.query("SELECT * FROM documents ORDER BY id"):
+        fields = [("source_type", d["source_type"]), ("original_name", d["original_name"]), ("sha256", d["sha256"]),
+                  ("segments", _segments_json(project, d["id"]))]
+        source = RefiSource(guid("document", d["id"]), d["name"], d["text"], join_trailer("", fields),
+                            guid("user", d["imported_by"]), d["imported"], note_refs=refs.get(("document", d["id"]), []))
+        for k in codings.get(d["id"], []):
+            text = d["text"][k["start"]:k["end"]]
+            description = coding_description(k["memo"], k["contribution"], k["claim"], reviews.get(k["id"], []),
+                                             k["provenance"])
+            coding = RefiCoding(guid("coding", k["id"]), guid("code", k["code_id"]), guid("user", k["coder"]),
+                                k["created"], refs.get(("coding", k["id"]), []))
+            source.selections.append(RefiSelection(
+                guid("selection", k["id"]), k["start"], k["end"], excerpt(text), description,
+                guid("user", k["coder"]), k["created"], [coding]))
+        sources.append(source)
+    return sources
+
+
+def _cases(project: Project, guid: Guids) -> tuple[list[RefiVariable], list[RefiCase]]:
+    names = sorted({r[0] for r in project.conn.execute("SELECT DISTINCT name FROM case_attributes")})
+    variables = [RefiVariable(guid("variable", n), n) for n in names]
+    cases = []
+    docs: dict[int, list[int]] = {}
+    for case_id, doc_id in project.conn.execute(
+        "SELECT DISTINCT case_id, document_id FROM segments WHERE case_id IS NOT NULL ORDER BY document_id"
+    ):
+        docs.setdefault(case_id, []).append(doc_id)
+    attrs: dict[int, dict[str, str]] = {}
+    for case_id, name, value in project.conn.execute("SELECT case_id, name, value FROM case_attributes ORDER BY name"):
+        attrs.setdefault(case_id, {})[guid("variable", name)] = value
+    for case_id, name in project.conn.execute("SELECT id, name FROM cases ORDER BY name"):
+        cases.append(RefiCase(guid("case", case_id), name, "", attrs.get(case_id, {}),
+                              [guid("document", d) for d in docs.get(case_id, [])]))
+    return variables, cases
+
+
+def refi_snapshot(project: Project) -> RefiProject:
+    """Everything the project holds, as plain REFI-QDA data for the writer (which never reads the store)."""
+    guid = Guids(project)
+    notes, refs = _memo_refs(project, guid)
+    users, creator = _users(project, guid)
+    variables, cases = _cases(project, guid)
+    return RefiProject(
+        name=project.name,
+        origin=f"qualcode {__version__}",
+        user=creator,
+        created=project.meta("created"),
+        modified=project.scalar("SELECT at FROM change_log ORDER BY id DESC LIMIT 1"),
+        description=join_trailer("", [("codebook_name", n)] if (n := project.meta("codebook_name")) else []),
+        users=users,
+        codes=code_list(project, guid, refs),  # type: ignore[arg-type]
+        variables=variables,
+        cases=cases,
+        sources=_sources(project, guid, refs),
+        notes=notes,
+        note_refs=refs.get(("project", None), []),
+    )
+
+
+def refi_codebook(project: Project) -> RefiProject:
+    return RefiProject(name=project.name, origin=f"qualcode {__version__}", codes=code_list(project, Guids(project)))
