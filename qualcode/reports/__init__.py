@@ -1,0 +1,1 @@
+"""Reports: compute theme, contribution and HLS tables, matrices and listings as plain data."""
