@@ -43,6 +43,11 @@ class Table:
     def style(self, i: int) -> str:
         return self.styles[i] if i < len(self.styles) else ""
 
+    def spans(self, i: int) -> bool:
+        """A group row with only its first cell filled is a sub-heading across the whole table."""
+        row = self.rows[i]
+        return self.style(i) == "group" and all(c is None or c == "" for c in row[1:])
+
 
 @dataclass(slots=True)
 class Heading:
@@ -101,6 +106,16 @@ class ReportDoc:
 
     def tables(self) -> list[Table]:
         return [b for b in self.blocks if isinstance(b, Table)]
+
+    def captioned(self) -> list[tuple[Block, bool]]:
+        """Blocks with whether a table needs its own caption: not when the heading just before says the same."""
+        out: list[tuple[Block, bool]] = []
+        previous: Block | None = None
+        for block in self.blocks:
+            same = isinstance(previous, Heading) and isinstance(block, Table) and previous.text == block.title
+            out.append((block, not same))
+            previous = block
+        return out
 
 
 def quote_plain(quote: Quote) -> str:

@@ -29,19 +29,21 @@ def svg_bar_chart(chart: BarChart) -> str:
     """Horizontal grouped bars with a legend, value labels and a 0-100% axis; all text escaped."""
     n = len(chart.series)
     group_h = max(n * _BAR, 2 * 14) + _GAP
-    legend_h = 22 * ((n + 2) // 3)
+    width = _LABEL_WIDTH + _PLOT_WIDTH + 50
+    legend_w = 24 + 6.5 * max((len(name) for name, _ in chart.series), default=10)
+    per_row = max(1, int(width // legend_w))
+    legend_h = 20 * ((n + per_row - 1) // per_row)
     top = 30 + legend_h
     height = top + group_h * len(chart.categories) + 24
-    width = _LABEL_WIDTH + _PLOT_WIDTH + 50
     x0 = _LABEL_WIDTH
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {width} {height}" '
              f'width="{width}" height="{height}" font-family="sans-serif" font-size="11">',
              f"<title>{escape(clean(chart.title))}</title>",
              f'<text x="0" y="16" font-size="13" font-weight="bold">{escape(clean(chart.title))}</text>']
     for i, (name, _) in enumerate(chart.series):
-        lx, ly = (i % 3) * 220, 30 + (i // 3) * 22
-        parts.append(f'<rect x="{lx}" y="{ly}" width="12" height="12" fill="{PALETTE[i % len(PALETTE)]}"/>'
-                     f'<text x="{lx + 17}" y="{ly + 10}">{escape(clean(name))}</text>')
+        lx, ly = (i % per_row) * legend_w, 26 + (i // per_row) * 20
+        parts.append(f'<rect x="{lx:.0f}" y="{ly}" width="12" height="12" fill="{PALETTE[i % len(PALETTE)]}"/>'
+                     f'<text x="{lx + 17:.0f}" y="{ly + 10}">{escape(clean(name))}</text>')
     for tick in range(0, 101, 25):
         x = x0 + _PLOT_WIDTH * tick / 100
         parts.append(f'<line x1="{x:.1f}" y1="{top - 4}" x2="{x:.1f}" y2="{height - 20}" stroke="#ddd"/>'
@@ -71,7 +73,7 @@ def png_bar_chart(chart: BarChart, dpi: int = 110) -> bytes:
     from matplotlib.figure import Figure  # a bare Figure keeps pyplot's global state out of it
 
     n, m = len(chart.series), len(chart.categories)
-    fig = Figure(figsize=(7.5, 0.9 + m * max(0.28 * n, 0.45) + 0.5))
+    fig = Figure(figsize=(8.0, 0.6 + m * max(0.17 * n, 0.4)))
     ax = fig.add_subplot()
     bar = 0.8 / max(n, 1)
     for s, (name, values) in enumerate(chart.series):
@@ -84,10 +86,11 @@ def png_bar_chart(chart: BarChart, dpi: int = 110) -> bytes:
     ax.set_xlabel("% of cases", fontsize=8)
     ax.tick_params(axis="x", labelsize=8)
     ax.set_title(clean(chart.title), fontsize=9, loc="left")
-    ax.legend(fontsize=7, ncol=min(n, 4), loc="lower center", bbox_to_anchor=(0.5, 1.06 if m else 1.0), frameon=False)
+    # Below the axes, so long series names are never cut; bbox_inches="tight" keeps it in the picture.
+    ax.legend(fontsize=7, ncol=min(n, 2), loc="upper center", bbox_to_anchor=(0.5, -0.1 - 0.3 / (m + 2)),
+              frameon=False)
     ax.grid(axis="x", color="#ddd")
     ax.set_axisbelow(True)
-    fig.tight_layout()
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi)
+    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
     return buf.getvalue()

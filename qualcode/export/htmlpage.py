@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from html import escape
 
 from qualcode.core.reportdoc import BarChart, Cell, Heading, Paragraph, QuoteList, ReportDoc, Table
@@ -23,7 +22,8 @@ caption { text-align: left; font-weight: bold; font-size: 1rem; padding: .3rem 0
 th, td { border: 1px solid #bbb; padding: .3rem .45rem; vertical-align: top; text-align: left; }
 th { background: #0b4f7a; color: #fff; font-family: Helvetica, Arial, sans-serif; font-weight: 600; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-tr.group td { background: #e8f0f6; font-weight: bold; }
+tr.group td { background: #e8f0f6; }
+tr.group td:nth-child(-n+2), tr.group td.num { font-weight: bold; }
 .quote { margin: 0 0 .35rem; }
 .quote q, td.quote { font-style: italic; }
 .attr { color: #444; font-style: normal; font-size: .92em; }
@@ -45,7 +45,6 @@ figure { margin: 1rem 0; break-inside: avoid; } figure svg { max-width: 100%; he
   @page { size: A4 landscape; margin: 12mm; }
 }
 """
-_NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
 
 
 def esc(text: str) -> str:
@@ -72,15 +71,18 @@ def _cell(cell: Cell, quote_column: bool) -> tuple[str, str]:
         return "".join(parts), ""
     if isinstance(cell, (int, float)) and not isinstance(cell, bool):
         return esc(f"{cell:g}" if isinstance(cell, float) else str(cell)), "num"
-    return _text_html(str(cell)), "quote" if quote_column else ("num" if _NUMBER.match(str(cell)) else "")
+    return _text_html(str(cell)), "quote" if quote_column else ""
 
 
-def _table(table: Table) -> str:
+def _table(table: Table, caption: bool = True) -> str:
     out = [f'<div class="scroll"><table class="{"wide" if table.wide else ""}" id="t-{esc(table.key)}">',
-           f"<caption>{esc(table.title)}</caption>",
+           f"<caption>{esc(table.title)}</caption>" if caption else "",
            "<thead><tr>" + "".join(f'<th scope="col">{esc(c)}</th>' for c in table.columns) + "</tr></thead><tbody>"]
     for i, row in enumerate(table.rows):
         cls = ' class="group"' if table.style(i) == "group" else ""
+        if table.spans(i):
+            out.append(f'<tr{cls}><td colspan="{len(table.columns)}">{_cell(row[0], False)[0]}</td></tr>')
+            continue
         cells = []
         for j, value in enumerate(row):
             content, css = _cell(value, j in table.quote_columns)
@@ -96,7 +98,7 @@ def render_html(doc: ReportDoc) -> str:
     body = [f"<h1>{esc(doc.title)}</h1>", '<dl class="prov">']
     body += [f"<dt>{esc(label)}</dt><dd>{esc(value)}</dd>" for label, value in doc.provenance.lines()]
     body.append("</dl>")
-    for block in doc.blocks:
+    for block, caption in doc.captioned():
         if isinstance(block, Heading):
             level = min(block.level + 1, 6)
             body.append(f"<h{level}>{esc(block.text)}</h{level}>")
@@ -104,7 +106,7 @@ def render_html(doc: ReportDoc) -> str:
             if block.text:
                 body.append(f"<p>{esc(block.text)}</p>")
         elif isinstance(block, Table):
-            body.append(_table(block))
+            body.append(_table(block, caption))
         elif isinstance(block, BarChart):
             body.append(f"<figure>{svg_bar_chart(block)}</figure>")
     return (

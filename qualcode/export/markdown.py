@@ -37,8 +37,8 @@ def _cell(cell: Cell, italic: bool = False) -> str:
     return f"*{text}*" if italic and text else text
 
 
-def _table(table: Table) -> list[str]:
-    lines = [f"### {escape_md(table.title)}", ""]
+def _table(table: Table, caption: bool = True) -> list[str]:
+    lines = [f"### {escape_md(table.title)}", ""] if caption else []
     lines.append("| " + " | ".join(escape_md(c) for c in table.columns) + " |")
     lines.append("|" + "|".join("---" for _ in table.columns) + "|")
     for i, row in enumerate(table.rows):
@@ -63,14 +63,14 @@ def render_markdown(doc: ReportDoc) -> str:
     lines = [f"# {escape_md(doc.title)}", ""]
     lines += [f"- {escape_md(label)}: {escape_md(value)}" for label, value in doc.provenance.lines()]
     lines.append("")
-    for block in doc.blocks:
+    for block, caption in doc.captioned():
         if isinstance(block, Heading):
             lines += ["#" * min(block.level + 1, 6) + " " + escape_md(block.text), ""]
         elif isinstance(block, Paragraph):
             if block.text:
                 lines += [escape_md(block.text), ""]
         elif isinstance(block, Table):
-            lines += _table(block)
+            lines += _table(block, caption)
         elif isinstance(block, BarChart):
             lines += _chart(block)
     return "\n".join(lines).rstrip() + "\n"

@@ -111,7 +111,7 @@ def full_report_from_evidence(evidence: Evidence, spreadsheet: bool = False) -> 
     section("Theme prevalence", "themes")
     section("Contribution analysis", "contribution")
     if any(c.key.startswith("hls.") for c in evidence.codebook.codes):
-        section("Human Learning Systems: contribution capacity", "hls")
+        section("Human Learning Systems: conditions for change", "hls")
     if spreadsheet:
         section("Code x source type", "matrix", "source-type")
         section("Code x case", "matrix", "case")

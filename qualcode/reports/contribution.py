@@ -115,8 +115,8 @@ def contribution_blocks(evidence: Evidence, categories: list[Category]) -> list[
     styles: list[str] = []
     for cat in categories:
         heading = "none (rival explanation / no contribution)" if cat.category == "none" else cat.category
-        rows.append([f"{heading}: {cat.description}", None, None, None,
-                     None if cat.claims else "No evidence in this category.", None])
+        empty = "" if cat.claims else " (no evidence in this category)"
+        rows.append([f"{heading}: {cat.description}{empty}", None, None, None, None, None])
         styles.append("group")
         for c in cat.claims:
             rows.append([

@@ -124,7 +124,7 @@ class Evidence:
         attrs = self.cases[item.case].attributes if item.case in self.cases else {}
         for name in self.settings.attribution_attributes:
             value = attrs.get(name, "").strip()
-            if value and value.lower() not in (p.lower() for p in parts):
+            if value and not any(value.casefold() in p.casefold() for p in parts):
                 parts.append(value)
         return "(" + ", ".join(parts) + ")"
 

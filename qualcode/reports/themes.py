@@ -148,7 +148,7 @@ def themes_table(evidence: Evidence, rows: list[ThemeRow], by: str | None = None
         "Group rows count the union of their sub-codes. Interviewer and facilitator turns belong to no case."
     )
     return Table("themes", "Theme prevalence", columns, body, note=note,
-                 styles=["group" if r.group else "" for r in rows], wide=len(columns) > 8)
+                 styles=["group" if r.group else "" for r in rows], wide=len(columns) > 6)
 
 
 def prevalence_charts(evidence: Evidence, rows: list[ThemeRow]) -> list[BarChart]:
@@ -162,7 +162,8 @@ def prevalence_charts(evidence: Evidence, rows: list[ThemeRow]) -> list[BarChart
         members = [r for r in by_parent.get(top.code, []) if r.cases] or ([top] if top.cases else [])
         if not members:
             continue
-        series = [(plural_role(t), [r.by_source_type[t].percent for r in members]) for t in totals]
+        series = [(f"{plural_role(t)} (N={n})", [r.by_source_type[t].percent for r in members])
+                  for t, n in totals.items()]
         charts.append(BarChart(f"{top.label}: % of cases mentioning each theme, by source type",
                                [r.label for r in members], series))
     return charts
