@@ -268,6 +268,10 @@ from qualcode.cli_coding import register as _register_coding  # noqa: E402  (com
 
 _register_coding(cli)
 
+from qualcode.cli_reports import register as _register_reports  # noqa: E402
+
+_register_reports(cli)
+
 
 def open_tui(path: str, coder: str | None) -> None:
     """Until the workbench lands, opening a project shows its documents."""
