@@ -117,7 +117,9 @@ def full_report_from_evidence(evidence: Evidence, spreadsheet: bool = False) -> 
         section("Code x case", "matrix", "case")
         section("Code x document", "matrix", "document")
         section("Code co-occurrence", "cooccurrence")
-        section("All quotes", "quotes")
+        per_code = evidence.settings.full_report_quotes_per_code
+        blocks.append(Heading(f"Quotes (up to {per_code} per code)", 1))
+        blocks.append(quotes_table(quote_rows(evidence, per_code), f"Quotes (up to {per_code} per code)"))
     section("Appendix: codebook", "codebook")
     return ReportDoc(f"Evaluation report: {p.project}", p, blocks)
 

@@ -230,18 +230,20 @@ def _read(project: Project, filters: Filters, settings: ReportSettings, sha: str
     return evidence
 
 
+def quote_rank(item: EvidenceItem) -> tuple[int, int, int]:
+    """Better exemplars sort first: reviewer-accepted, then readable length, then the earliest coding."""
+    readable = 0 if 40 <= len(item.text) <= 400 else 1
+    return STATUS_RANK.get(item.status, 1), readable, item.id
+
+
 def pick_quotes(evidence: Evidence, items: list[EvidenceItem], limit: int) -> list[Quote]:
     """Exemplar quotes: reviewer-accepted first, then unreviewed, then queried; one per case where possible,
     quotes of readable length (40-400 characters) before very short or very long ones; ties by coding id."""
 
-    def rank(item: EvidenceItem) -> tuple[int, int, int]:
-        readable = 0 if 40 <= len(item.text) <= 400 else 1
-        return STATUS_RANK.get(item.status, 1), readable, item.id
-
     chosen: list[EvidenceItem] = []
     seen_units: set[object] = set()
     seen_cases: set[str | None] = set()
-    ordered = sorted(items, key=rank)
+    ordered = sorted(items, key=quote_rank)
     for second_pass in (False, True):
         for item in ordered:
             if len(chosen) >= limit:

@@ -6,20 +6,23 @@ from collections import defaultdict
 from typing import Any
 
 from qualcode.core.reportdoc import Table
-from qualcode.reports.evidence import Evidence
+from qualcode.reports.evidence import Evidence, quote_rank
 from qualcode.reports.themes import NOT_RECORDED, attribute_values, items_by_code, plural_role, scoped_codes
 
 QUOTE_COLUMNS = ("coding_id", "code", "label", "text", "attribution", "document", "case", "source_type", "coder",
                  "contribution", "claim", "memo", "status", "segment_id")
 
 
-def quote_rows(evidence: Evidence) -> list[dict[str, Any]]:
-    """Every coding in scope, in codebook order, then document order, then position."""
+def quote_rows(evidence: Evidence, per_code: int | None = None) -> list[dict[str, Any]]:
+    """Every coding in scope (or the best `per_code` of each code: accepted first), in codebook order,
+    then document order, then position."""
     position = {c.key: i for i, c in enumerate(evidence.codebook.codes)}
     doc_order = {name: i for i, (name, _) in enumerate(evidence.documents)}
     labels = evidence.codebook.by_key()
-    items = sorted(evidence.items, key=lambda i: (position.get(i.code, 1 << 30), doc_order.get(i.document, 0),
-                                                  i.start, i.id))
+    items = evidence.items
+    if per_code is not None:
+        items = [i for group in items_by_code(evidence).values() for i in sorted(group, key=quote_rank)[:per_code]]
+    items = sorted(items, key=lambda i: (position.get(i.code, 1 << 30), doc_order.get(i.document, 0), i.start, i.id))
     return [{
         "coding_id": i.id, "code": i.code, "label": labels[i.code].label if i.code in labels else i.code,
         "text": i.text, "attribution": evidence.attribution(i), "document": i.document, "case": i.case,

@@ -29,6 +29,8 @@ class ReportSettings:
     quotes_per_theme: int = 2
     quotes_per_claim: int = 3
     quotes_per_cell: int = 2  # contradicting evidence / rival explanations beside a claim
+    # The full report's quotes sheet keeps this many per code; `report quotes` lists every one.
+    full_report_quotes_per_code: int = 50
     # Case attributes added after the role in a quote's attribution, in this order, when the case has them.
     attribution_attributes: tuple[str, ...] = ("role", "sector")
     # "Who took part" skips attributes with more distinct values than this (ids, free text).
