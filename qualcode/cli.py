@@ -274,13 +274,19 @@ _register_reports(cli)
 
 
 def open_tui(path: str, coder: str | None) -> None:
-    """Until the workbench lands, opening a project shows its documents."""
-    with open_project(path, coder) as p:
-        from qualcode.store.documents import list_documents
+    """Open the coding workbench (Textual is imported only here: it is slow to load)."""
+    open_project(path, coder).close()  # report a missing or broken project as a one-line error first
+    from qualcode.tui.app import QualcodeApp
 
-        rows = list_documents(p)
-    table(["document", "source type", "segments", "cases", "codings"],
-          [[r["name"], r["source_type"], r["segments"], r["cases"], r["codings"]] for r in rows], title=path)
+    QualcodeApp(path, coder).run()
+
+
+@cli.command()
+@project_arg
+@coder_opt
+def tui(project: str, coder: str | None) -> None:
+    """Open PROJECT in the coding workbench (asks your coder name once and remembers it)."""
+    open_tui(project, coder)
 
 
 def main() -> None:

@@ -1,1 +1,1 @@
-"""Reports: compute theme, contribution and HLS tables, matrices and listings as plain data."""
+"""Reports: compute plain data (tables, statistics) from the project for the CLI, the TUI and the writers."""

@@ -15,6 +15,7 @@ from qualcode.errors import InputError, ProjectBusyError
 from qualcode.reports.settings import ReportSettings
 from qualcode.store.codebook import load_codebook, resolve_code
 from qualcode.store.project import Project, now
+from qualcode.store.reviews import review_status
 
 HASH_METHOD = "project file bytes after a full WAL checkpoint"
 STATUS_RANK = {"accepted": 0, "pending": 1, "queried": 2, "rejected": 3}
@@ -22,7 +23,7 @@ STATUS_RANK = {"accepted": 0, "pending": 1, "queried": 2, "rejected": 3}
 
 @dataclass(slots=True)
 class Filters:
-    """Which evidence a report uses. Rejected codings are always left out."""
+    """Which evidence a report uses. Rejected codings (latest review decision) are always left out."""
 
     accepted_only: bool = False
     coder: str | None = None
@@ -208,13 +209,14 @@ def _read(project: Project, filters: Filters, settings: ReportSettings, sha: str
         'SELECT k.id, k.segment_id, d.name, d.source_type, s.case_id, k.code_id, k.coder, k.contribution, k.claim,'
         ' k.memo, CASE WHEN s.id IS NOT NULL AND k.start = s.start AND k."end" = s."end" THEN s.text'
         ' ELSE substr(d.text, k.start + 1, k."end" - k.start) END,'
-        " coalesce((SELECT r.status FROM reviews r WHERE r.coding_id = k.id ORDER BY r.id DESC LIMIT 1), 'pending'),"
         ' k.start, k."end"'
         " FROM codings k JOIN documents d ON d.id = k.document_id LEFT JOIN segments s ON s.id = k.segment_id"
         " ORDER BY k.id"
     )
+    statuses = review_status(project)  # the latest decision by time, as the review commands define it
     items = evidence.items
-    for (cid, seg, doc, stype, case_id, code_id, coder, contrib, claim, memo, text, status, start, end) in rows:
+    for (cid, seg, doc, stype, case_id, code_id, coder, contrib, claim, memo, text, start, end) in rows:
+        status = statuses.get(cid, "pending")
         if status == "rejected" or (filters.accepted_only and status != "accepted"):
             continue
         if filters.coder and coder != filters.coder:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from dataclasses import dataclass
 from typing import Any
@@ -30,6 +31,7 @@ class CodingRequest:
     contribution: str | None = None
     claim: str | None = None
     memo: str | None = None
+    provenance: dict[str, Any] | None = None
 
 
 def check_contribution(value: str | None) -> str | None:
@@ -86,10 +88,11 @@ def _insert(project: Project, req: CodingRequest) -> int:
     project.ensure_coder(req.coder)
     try:
         cur = project.conn.execute(
-            'INSERT INTO codings(document_id, segment_id, start, "end", code_id, coder, created, contribution, claim, memo)'
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            'INSERT INTO codings(document_id, segment_id, start, "end", code_id, coder, created, contribution, claim,'
+            " memo, provenance) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (req.document_id, req.segment_id, req.start, req.end, req.code_id, req.coder, now(),
-             req.contribution, req.claim, req.memo),
+             req.contribution, req.claim, req.memo,
+             json.dumps(req.provenance, ensure_ascii=False, sort_keys=True) if req.provenance else None),
         )
     except sqlite3.IntegrityError:
         raise DuplicateError("that span already has this code from this coder") from None
@@ -109,13 +112,18 @@ def add_coding(
     contribution: str | None = None,
     claim: str | None = None,
     memo: str | None = None,
+    provenance: dict[str, Any] | None = None,
 ) -> int:
-    """Apply a code to a segment (or a span); one transaction, logged. Returns the coding id."""
+    """Apply a code to a segment (or a span); one transaction, logged. Returns the coding id.
+
+    `provenance` records how the coding came about (e.g. an accepted suggestion's method and score).
+    """
     with project.transaction():
         doc_id, seg_id, start, end = resolve_span(project, segment_id, document, start, end)
         req = CodingRequest(
             doc_id, seg_id, start, end, resolve_code(project, code), (coder or project.coder).strip(),
             check_contribution(contribution), (claim or "").strip() or None, (memo or "").strip() or None,
+            provenance,
         )
         return _insert(project, req)
 

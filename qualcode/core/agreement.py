@@ -1,0 +1,162 @@
+"""Intercoder agreement without statistics libraries: units, who coded what on them, counts and verdicts."""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+# Krippendorff (2004, 2019): alpha >= .800 is reliable; .667 <= alpha < .800 supports tentative conclusions only.
+ALPHA_RELIABLE = 0.800
+ALPHA_TENTATIVE = 0.667
+
+UNIT_KINDS: tuple[str, ...] = ("segment", "sentence")
+
+# Words whose full stop does not end a sentence (titles and Latin abbreviations common in transcripts).
+_ABBREVIATIONS = frozenset({
+    "mr", "mrs", "ms", "dr", "prof", "st", "cllr", "rev", "e.g", "i.e", "etc", "vs", "cf", "approx", "no", "nb",
+})
+# A sentence ends at . ! ? or … (plus any closing quotes/brackets) followed by white space; a line break always
+# ends one, so list items and typed-up notes split where the writer broke the line.
+_BOUNDARY = re.compile(r"[.!?…][\"'”’)\]]*[ \t]+|\n+")
+
+
+@dataclass(frozen=True, slots=True)
+class Unit:
+    """A piece of text every coder is compared on: a segment, or one sentence of a segment."""
+
+    document: str
+    segment_id: int
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """One coder's code on a span of a document."""
+
+    document: str
+    start: int
+    end: int
+    code: str
+    coder: str
+    coding_id: int = 0
+
+
+def split_sentences(text: str, offset: int = 0) -> list[tuple[int, int]]:
+    """Sentence spans (start, end) of `text`, shifted by `offset`, without surrounding white space.
+
+    A deliberately simple rule, documented in the README: a sentence ends after `.`, `!`, `?` or `…` (and any
+    closing quote or bracket) followed by a space, unless the word before the stop is a common abbreviation
+    (Mr., Dr., e.g., etc.) or a single letter (an initial); a line break always ends a sentence.
+    """
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for match in _BOUNDARY.finditer(text):
+        if match.group(0)[0] != "\n":
+            word = text[start:match.end()].split()[-1]
+            stem = word.rstrip(".!?…\"'”’)]").lower()
+            if word.rstrip("\"'”’)]").endswith(".") and (stem in _ABBREVIATIONS or len(stem) <= 1):
+                continue
+        _add_trimmed(spans, text, start, match.end(), offset)
+        start = match.end()
+    _add_trimmed(spans, text, start, len(text), offset)
+    return spans
+
+
+def _add_trimmed(spans: list[tuple[int, int]], text: str, start: int, end: int, offset: int) -> None:
+    piece = text[start:end]
+    if piece.strip():
+        lead = len(piece) - len(piece.lstrip())
+        trail = len(piece) - len(piece.rstrip())
+        spans.append((offset + start + lead, offset + end - trail))
+
+
+def make_units(segments: Iterable[tuple[str, int, int, int, str]], kind: str) -> list[Unit]:
+    """Units from segments given as (document, segment id, start, end, text)."""
+    if kind not in UNIT_KINDS:
+        raise ValueError(f"unit must be one of {', '.join(UNIT_KINDS)}")
+    units: list[Unit] = []
+    for document, segment_id, start, end, text in segments:
+        if kind == "segment":
+            units.append(Unit(document, segment_id, start, end))
+        else:
+            units.extend(Unit(document, segment_id, s, e) for s, e in split_sentences(text, start) if e <= end)
+    return units
+
+
+def codes_on_units(units: Sequence[Unit], spans: Iterable[Span]) -> dict[str, dict[int, set[str]]]:
+    """coder -> unit index -> the codes whose span overlaps that unit (a span covers every unit it touches)."""
+    by_doc: dict[str, list[tuple[int, int, int]]] = {}
+    for i, unit in enumerate(units):
+        by_doc.setdefault(unit.document, []).append((unit.start, unit.end, i))
+    for rows in by_doc.values():
+        rows.sort()
+    starts = {doc: [r[0] for r in rows] for doc, rows in by_doc.items()}
+    result: dict[str, dict[int, set[str]]] = {}
+    for span in spans:
+        rows = by_doc.get(span.document)
+        if not rows:
+            continue
+        # Units do not overlap one another, so the candidates begin just before the span's end.
+        j = bisect.bisect_left(starts[span.document], span.end) - 1
+        while j >= 0 and rows[j][1] > span.start:
+            if rows[j][0] < span.end:
+                result.setdefault(span.coder, {}).setdefault(rows[j][2], set()).add(span.code)
+            j -= 1
+    return result
+
+
+@dataclass(slots=True)
+class Counts:
+    """The numbers behind the statistics for one code (or pooled over codes)."""
+
+    units: int = 0
+    all_present: int = 0
+    all_absent: int = 0
+    disagreements: int = 0
+
+    @property
+    def percent_agreement(self) -> float | None:
+        if not self.units:
+            return None
+        return 100.0 * (self.all_present + self.all_absent) / self.units
+
+
+def count_ratings(matrix: Sequence[Sequence[int]]) -> Counts:
+    """Counts for a coders x units matrix of 0/1 ratings (1 = the coder applied the code to the unit)."""
+    counts = Counts()
+    for column in zip(*matrix, strict=True):
+        counts.units += 1
+        total = sum(column)
+        if total == len(column):
+            counts.all_present += 1
+        elif total == 0:
+            counts.all_absent += 1
+        else:
+            counts.disagreements += 1
+    return counts
+
+
+def reliability_flag(alpha: float | None) -> str:
+    """Krippendorff's reading of alpha: reliable, tentative, unreliable, or undefined when there is none."""
+    if alpha is None:
+        return "undefined"
+    if alpha >= ALPHA_RELIABLE:
+        return "reliable"
+    if alpha >= ALPHA_TENTATIVE:
+        return "tentative"
+    return "unreliable"
+
+
+def single_category_reason(matrix: Sequence[Sequence[int]]) -> str | None:
+    """Why kappa and alpha are undefined for these ratings, or None when they are defined."""
+    values = {v for row in matrix for v in row}
+    if not any(len(row) for row in matrix):
+        return "no units to compare"
+    if values == {0}:
+        return "no coder applied this code to any unit: only one category, so kappa and alpha are undefined"
+    if values == {1}:
+        return "every coder applied this code to every unit: only one category, so kappa and alpha are undefined"
+    return None

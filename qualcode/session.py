@@ -1,0 +1,114 @@
+"""A coder's working session: the coding actions the workbench offers, with undo and redo.
+
+Every action and every undo/redo is its own logged transaction; the log keeps the whole history.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from qualcode.store.codings import add_coding, get_coding, remove_coding, update_coding
+from qualcode.store.memos import get_memo, write_memo
+from qualcode.store.project import Project
+
+UNDO_LIMIT = 200
+
+
+@dataclass(slots=True)
+class Step:
+    """One undoable action: `apply` does (or redoes) it, `revert` undoes it."""
+
+    label: str
+    apply: Callable[[], None]
+    revert: Callable[[], None]
+    state: dict[str, Any] = field(default_factory=dict)
+
+
+class CodingSession:
+    def __init__(self, project: Project, coder: str | None = None) -> None:
+        self.project = project
+        self.coder = (coder or project.coder).strip()
+        self.undo_stack: list[Step] = []
+        self.redo_stack: list[Step] = []
+
+    def _run(self, step: Step) -> Step:
+        step.apply()
+        self.undo_stack.append(step)
+        del self.undo_stack[:-UNDO_LIMIT]
+        self.redo_stack.clear()
+        return step
+
+    def undo(self) -> str | None:
+        if not self.undo_stack:
+            return None
+        step = self.undo_stack.pop()
+        step.revert()
+        self.redo_stack.append(step)
+        return step.label
+
+    def redo(self) -> str | None:
+        if not self.redo_stack:
+            return None
+        step = self.redo_stack.pop()
+        step.apply()
+        self.undo_stack.append(step)
+        return step.label
+
+    # -- actions ----------------------------------------------------------------------------------------
+    def code(self, segment_id: int, key: str, start: int | None = None, end: int | None = None,
+             provenance: dict[str, Any] | None = None) -> int:
+        state: dict[str, Any] = {}
+
+        def apply() -> None:
+            state["id"] = add_coding(self.project, key, segment_id=segment_id, start=start, end=end,
+                                     coder=self.coder, provenance=provenance)
+
+        step = self._run(Step(f"code {key}", apply, lambda: remove_coding(self.project, state["id"]), state))
+        return int(step.state["id"])
+
+    def uncode(self, coding_id: int) -> dict[str, Any]:
+        before = get_coding(self.project, coding_id)
+        state: dict[str, Any] = {"id": coding_id}
+
+        def revert() -> None:
+            state["id"] = add_coding(
+                self.project, before["code"], segment_id=before["segment_id"],
+                document=before["document"] if before["segment_id"] is None else None,
+                start=before["start"], end=before["end"], coder=before["coder"], contribution=before["contribution"],
+                claim=before["claim"], memo=before["memo"],
+            )
+
+        self._run(Step(f"remove {before['code']}", lambda: remove_coding(self.project, state["id"]), revert, state))
+        return before
+
+    def set_contribution(self, coding_id: int, contribution: str | None, claim: str | None) -> dict[str, Any]:
+        """Set (or with '' clear) a coding's contribution category and claim."""
+        before = get_coding(self.project, coding_id)
+        new = {"contribution": contribution or "", "claim": claim or ""}
+        old = {"contribution": before["contribution"] or "", "claim": before["claim"] or ""}
+        self._run(Step(
+            f"contribution {contribution or 'cleared'}",
+            lambda: update_coding(self.project, coding_id, **new),
+            lambda: update_coding(self.project, coding_id, **old),
+        ))
+        return get_coding(self.project, coding_id)
+
+    def memo(self, kind: str, target_id: int | None, text: str) -> None:
+        """Write (or with empty text delete) this coder's memo on a target."""
+        old = get_memo(self.project, kind, target_id, self.coder)
+        if old == text.strip():
+            return
+
+        def put(value: str) -> Callable[[], None]:
+            def run() -> None:
+                if value or get_memo(self.project, kind, target_id, self.coder):
+                    write_memo(self.project, kind, target_id, value, self.coder)
+            return run
+
+        self._run(Step(f"memo on {kind}", put(text), put(old)))
+
+    def record(self, label: str, apply: Callable[[], Any], revert: Callable[[], Any]) -> None:
+        """Run and remember any other undoable action (e.g. accepting a suggestion)."""
+        self._run(Step(label, lambda: apply(), lambda: revert()))

@@ -1,0 +1,59 @@
+"""The Textual application: opens a project, asks the coder's name once, shows the workbench."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.app import App
+
+from qualcode.session import CodingSession
+from qualcode.store.project import Project
+
+
+class QualcodeApp(App[None]):
+    CSS_PATH = "qualcode.tcss"
+    TITLE = "qualcode"
+
+    def __init__(self, project_path: str | Path, coder: str | None = None, remember: bool = True) -> None:
+        super().__init__()
+        self.project_path = Path(project_path)
+        self.coder = coder
+        self.remember = remember
+        self.project: Project | None = None
+
+    def on_mount(self) -> None:
+        if self.coder:
+            self.start(self.coder)
+            return
+        from qualcode.config import remembered_coder
+
+        known = remembered_coder() if self.remember else None
+        if known:
+            self.start(known)
+        else:
+            from qualcode.tui.screens.dialogs import TextPrompt
+
+            self.push_screen(TextPrompt("Your name as a coder (remembered for next time)", placeholder="e.g. amira"),
+                             self.named)
+
+    def named(self, name: str | None) -> None:
+        if not name:
+            self.exit(message="No coder name given.")
+            return
+        if self.remember:
+            from qualcode.config import save_setting
+
+            save_setting("coder", name)
+        self.start(name)
+
+    def start(self, coder: str) -> None:
+        from qualcode.tui.screens.workbench import Workbench
+
+        self.coder = coder
+        self.project = Project.open(self.project_path, coder=coder)
+        self.sub_title = f"{self.project.name} — {coder}"
+        self.push_screen(Workbench(CodingSession(self.project, coder)))
+
+    def on_unmount(self) -> None:
+        if self.project is not None:
+            self.project.close()

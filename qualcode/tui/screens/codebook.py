@@ -1,0 +1,157 @@
+"""Codebook editing: add, rename, re-key, move, merge codes and edit definitions; every change logged."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Label, TextArea, Tree
+
+from qualcode.core.models import Code
+from qualcode.errors import QualcodeError
+from qualcode.store.codebook import code_counts, load_codebook
+from qualcode.store.codebook_edit import add_code, merge_codes, move_code, rekey_code, update_code
+from qualcode.store.project import Project
+from qualcode.tui.screens.dialogs import CodePicker, Dialog, TextPrompt
+from qualcode.tui.widgets.codebook_tree import CodebookTree, CodeDetail
+
+
+class CodeEditDialog(Dialog):
+    """Edit a code's label, definition, include, exclude, keywords and colour. Ctrl+S saves."""
+
+    BINDINGS = [Binding("ctrl+s", "save", "Save")]
+
+    def __init__(self, code: Code) -> None:
+        super().__init__()
+        self.code = code
+
+    def compose(self) -> ComposeResult:
+        c = self.code
+        with VerticalScroll(classes="box wide tall"):
+            yield Label(f"Edit {c.key} (Ctrl+S saves, Escape cancels)", classes="title")
+            yield Label("Label")
+            yield Input(c.label, id="label")
+            for name in ("definition", "include", "exclude"):
+                yield Label(name.capitalize())
+                yield TextArea(getattr(c, name), id=name, soft_wrap=True, classes="field")
+            yield Label("Keywords (comma-separated)")
+            yield Input(", ".join(c.keywords), id="keywords")
+            yield Label("Colour (#RRGGBB)")
+            yield Input(c.colour, id="colour")
+
+    def action_save(self) -> None:
+        fields: dict[str, Any] = {
+            "label": self.query_one("#label", Input).value,
+            "keywords": [k.strip() for k in self.query_one("#keywords", Input).value.split(",")],
+            "colour": self.query_one("#colour", Input).value,
+        }
+        for name in ("definition", "include", "exclude"):
+            fields[name] = self.query_one(f"#{name}", TextArea).text
+        self.dismiss(fields)
+
+
+class CodebookScreen(Screen[None]):
+    BINDINGS = [
+        Binding("a", "add(True)", "Add child"),
+        Binding("A", "add(False)", "Add top-level"),
+        Binding("e", "edit", "Edit"),
+        Binding("l", "rename", "Rename label"),
+        Binding("K", "rekey", "Change key"),
+        Binding("m", "move", "Move"),
+        Binding("g", "merge", "Merge into…"),
+        Binding("escape,b", "app.pop_screen", "Back"),
+    ]
+
+    def __init__(self, project: Project) -> None:
+        super().__init__()
+        self.project = project
+        self.codebook = load_codebook(project)
+
+    def compose(self) -> ComposeResult:
+        with Horizontal():
+            with Vertical(id="cb-left"):
+                yield Label("Codebook — merges keep every coding; every change goes to the log", classes="panel-title")
+                yield CodebookTree(id="cb-tree")
+            with VerticalScroll(id="cb-right"):
+                yield CodeDetail("", id="cb-detail")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.reload()
+        self.query_one(CodebookTree).focus()
+
+    def reload(self, keep: str | None = None) -> None:
+        self.codebook = load_codebook(self.project)
+        counts = {k: v["codings"] for k, v in code_counts(self.project).items()}
+        self.query_one(CodebookTree).load(self.codebook, counts, keep)
+        self.query_one(CodeDetail).show(self.current)
+
+    @property
+    def current(self) -> Code | None:
+        node = self.query_one(CodebookTree).cursor_node
+        return self.codebook.by_key().get(node.data) if node is not None and node.data else None
+
+    @on(Tree.NodeHighlighted)
+    def highlighted(self) -> None:
+        self.query_one(CodeDetail).show(self.current)
+
+    def attempt(self, action: Any, *args: Any, keep: str | None = None, note: str = "") -> None:
+        try:
+            action(self.project, *args)
+        except QualcodeError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        self.reload(keep)
+        if note:
+            self.notify(note)
+
+    def action_add(self, as_child: bool) -> None:
+        parent = self.current.key if (as_child and self.current) else None
+
+        def got_key(key: str | None) -> None:
+            if key:
+                self.app.push_screen(TextPrompt(f"Label for {key}"),
+                                     lambda label: label and self.attempt(add_code, key, label, parent, keep=key))
+
+        prefix = f"{parent}." if parent else ""
+        self.app.push_screen(TextPrompt("Key for the new code", prefix), got_key)
+
+    def action_edit(self) -> None:
+        code = self.current
+        if code:
+            self.app.push_screen(CodeEditDialog(code),
+                                 lambda fields: fields and self.attempt(lambda p: update_code(p, code.key, **fields),
+                                                                        keep=code.key, note="saved"))
+
+    def action_rename(self) -> None:
+        code = self.current
+        if code:
+            self.app.push_screen(TextPrompt(f"New label for {code.key}", code.label),
+                                 lambda label: label and self.attempt(lambda p: update_code(p, code.key, label=label),
+                                                                      keep=code.key))
+
+    def action_rekey(self) -> None:
+        code = self.current
+        if code:
+            self.app.push_screen(TextPrompt(f"New key for {code.key}", code.key),
+                                 lambda key: key and key != code.key and self.attempt(rekey_code, code.key, key, keep=key))
+
+    def action_move(self) -> None:
+        code = self.current
+        if code:
+            top = Code(key="(top level)", label="no parent")
+            picker = CodePicker([top, *self.codebook.codes], title=f"Move {code.key} under…", exclude={code.key})
+            self.app.push_screen(picker, lambda key: key and self.attempt(
+                move_code, code.key, None if key == "(top level)" else key, keep=code.key))
+
+    def action_merge(self) -> None:
+        code = self.current
+        if code:
+            picker = CodePicker(self.codebook.codes, title=f"Merge {code.key} into… (its codings move there)",
+                                exclude={code.key})
+            self.app.push_screen(picker, lambda key: key and self.attempt(merge_codes, code.key, key, keep=key,
+                                                                          note=f"merged {code.key} into {key}"))

@@ -1,0 +1,207 @@
+"""Small modal dialogs: ask a name, pick a code, pick a coding, set a contribution, write a memo, select a span."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.suggester import SuggestFromList
+from textual.widgets import Input, Label, OptionList, RadioButton, RadioSet, TextArea
+from textual.widgets.option_list import Option
+
+from qualcode.core.codematch import rank_codes
+from qualcode.core.display import safe_text
+from qualcode.core.models import CONTRIBUTION_CATEGORIES, Code
+
+
+class Dialog(ModalScreen[Any]):
+    """A modal with a title, closed by Escape with no result."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    DEFAULT_CLASSES = "dialog"
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class TextPrompt(Dialog):
+    """One line of text, e.g. the coder's name or a new label."""
+
+    def __init__(self, title: str, value: str = "", placeholder: str = "") -> None:
+        super().__init__()
+        self.title_text, self.value, self.placeholder = title, value, placeholder
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="box"):
+            yield Label(self.title_text, classes="title")
+            yield Input(self.value, placeholder=self.placeholder, id="prompt")
+
+    @on(Input.Submitted)
+    def submitted(self, event: Input.Submitted) -> None:
+        if event.value.strip():
+            self.dismiss(event.value.strip())
+
+
+class CodePicker(Dialog):
+    """Type part of a code's key or label; Enter applies the highlighted match."""
+
+    BINDINGS = [Binding("down", "move(1)", show=False), Binding("up", "move(-1)", show=False)]
+
+    def __init__(self, codes: list[Code], title: str = "Apply code", exclude: set[str] | None = None) -> None:
+        super().__init__()
+        self.codes = [c for c in codes if c.key not in (exclude or set())]
+        self.title_text = title
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="box wide"):
+            yield Label(self.title_text, classes="title")
+            yield Input(placeholder="type part of a key or label…", id="query")
+            yield OptionList(id="matches")
+
+    def on_mount(self) -> None:
+        self.refill("")
+
+    def refill(self, query: str) -> None:
+        matches = self.query_one("#matches", OptionList)
+        matches.clear_options()
+        for code, _ in rank_codes(query, self.codes, limit=30):
+            label = Text("■ ", style=code.colour or "grey50")
+            label.append(code.key, style="bold")
+            label.append(f"  {safe_text(code.label)}")
+            matches.add_option(Option(label, id=code.key))
+        if matches.option_count:
+            matches.highlighted = 0
+
+    @on(Input.Changed, "#query")
+    def changed(self, event: Input.Changed) -> None:
+        self.refill(event.value)
+
+    def action_move(self, delta: int) -> None:
+        matches = self.query_one("#matches", OptionList)
+        if matches.option_count:
+            matches.highlighted = max(0, min((matches.highlighted or 0) + delta, matches.option_count - 1))
+
+    @on(Input.Submitted, "#query")
+    def submitted(self) -> None:
+        matches = self.query_one("#matches", OptionList)
+        if matches.highlighted is not None and matches.option_count:
+            self.dismiss(matches.get_option_at_index(matches.highlighted).id)
+
+    @on(OptionList.OptionSelected, "#matches")
+    def selected(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)
+
+
+class ChoicePicker(Dialog):
+    """Choose one item from a short list (e.g. which of a segment's codings)."""
+
+    def __init__(self, title: str, choices: list[tuple[str, Text | str]]) -> None:
+        super().__init__()
+        self.title_text, self.choices = title, choices
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="box wide"):
+            yield Label(self.title_text, classes="title")
+            yield OptionList(*[Option(label, id=value) for value, label in self.choices], id="choices")
+
+    def on_mount(self) -> None:
+        self.query_one("#choices", OptionList).highlighted = 0
+
+    @on(OptionList.OptionSelected)
+    def selected(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)
+
+
+class ContributionDialog(Dialog):
+    """Contribution category and claim for one coding. Result: (category or '', claim)."""
+
+    BINDINGS = [Binding("ctrl+s", "save", "Save")]
+
+    def __init__(self, coding: dict[str, Any], claims: list[str]) -> None:
+        super().__init__()
+        self.coding, self.claims = coding, claims
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="box wide"):
+            yield Label(f"Contribution for {self.coding['code']}", classes="title")
+            yield Label(Text(safe_text(self.coding["text"][:300]), style="italic"))
+            with RadioSet(id="category"):
+                yield RadioButton("(no category)", value=not self.coding.get("contribution"), name="")
+                for key, meaning in CONTRIBUTION_CATEGORIES.items():
+                    yield RadioButton(f"{key}: {meaning}", value=self.coding.get("contribution") == key, name=key)
+            yield Label("Claim of change (Tab completes an existing claim):")
+            yield Input(self.coding.get("claim") or "", id="claim", suggester=SuggestFromList(self.claims))
+            yield Label("Enter in the claim box or Ctrl+S saves; Escape cancels.", classes="hint")
+
+    def on_mount(self) -> None:
+        self.query_one("#category", RadioSet).focus()
+
+    def action_save(self) -> None:
+        radio = self.query_one("#category", RadioSet)
+        button = radio.pressed_button
+        category = (button.name or "") if button is not None else ""
+        self.dismiss((category, self.query_one("#claim", Input).value.strip()))
+
+    @on(Input.Submitted, "#claim")
+    def submitted(self) -> None:
+        self.action_save()
+
+
+class MemoDialog(Dialog):
+    """Write or edit a memo. Ctrl+S saves (empty text deletes the memo); Escape cancels."""
+
+    BINDINGS = [Binding("ctrl+s", "save", "Save")]
+
+    def __init__(self, title: str, text: str) -> None:
+        super().__init__()
+        self.title_text, self.text = title, text
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="box wide tall"):
+            yield Label(self.title_text, classes="title")
+            yield TextArea(self.text, id="memo", soft_wrap=True)
+            yield Label("Ctrl+S saves, Escape cancels. Saving an empty memo deletes it.", classes="hint")
+
+    def on_mount(self) -> None:
+        self.query_one("#memo", TextArea).focus()
+
+    def action_save(self) -> None:
+        self.dismiss(self.query_one("#memo", TextArea).text)
+
+
+class SpanDialog(Dialog):
+    """Select part of a segment (Shift+arrows or the mouse), then Enter. Result: (start, end) within the text."""
+
+    BINDINGS = [Binding("enter", "choose", "Code selection", priority=True)]
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="box wide tall"):
+            yield Label("Select the words to code (Shift+arrows or drag), then Enter", classes="title")
+            yield TextArea(self.text, id="span", read_only=True, soft_wrap=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#span", TextArea).focus()
+
+    def action_choose(self) -> None:
+        area = self.query_one("#span", TextArea)
+        sel = area.selection
+        a = area.document.get_index_from_location(sel.start)
+        b = area.document.get_index_from_location(sel.end)
+        start, end = min(a, b), max(a, b)
+        while start < end and self.text[start].isspace():
+            start += 1
+        while end > start and self.text[end - 1].isspace():
+            end -= 1
+        if end > start:
+            self.dismiss((start, end))
+        else:
+            self.notify("Select some words first", severity="warning")

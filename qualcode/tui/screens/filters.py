@@ -1,0 +1,69 @@
+"""Filter the transcript's segments by code, speaker, case attribute, and coded/uncoded."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Label, Select
+
+from qualcode.core.models import Codebook
+from qualcode.store.browse import SegmentFilter, attribute_values, speakers
+from qualcode.store.project import Project
+
+
+class FilterDialog(ModalScreen[SegmentFilter | None]):
+    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel"), Binding("ctrl+s", "apply", "Apply")]
+    DEFAULT_CLASSES = "dialog"
+
+    def __init__(self, project: Project, codebook: Codebook, current: SegmentFilter, coder: str) -> None:
+        super().__init__()
+        self.project, self.codebook, self.current, self.coder = project, codebook, current, coder
+
+    def compose(self) -> ComposeResult:
+        cur = self.current
+        attrs = attribute_values(self.project)
+        with Vertical(classes="box wide"):
+            yield Label("Show only segments that match (Ctrl+S applies, Escape cancels)", classes="title")
+            yield Label("Code")
+            yield Select([(f"{c.key}  {c.label}", c.key) for c in self.codebook.codes], value=cur.code or Select.BLANK,
+                         id="code", prompt="any code")
+            yield Label("Speaker")
+            yield Select([(s, s) for s in speakers(self.project)], value=cur.speaker or Select.BLANK, id="speaker",
+                         prompt="any speaker")
+            yield Label("Case attribute")
+            yield Select([(f"{k} = {v}", f"{k}\x1f{v}") for k, v in attrs],
+                         value="\x1f".join(cur.attribute) if cur.attribute else Select.BLANK, id="attribute",
+                         prompt="any case")
+            yield Label("Coding")
+            coded = {None: Select.BLANK, True: "coded", False: "uncoded"}[cur.coded]
+            yield Select([("coded by anyone", "coded"), ("uncoded", "uncoded"), ("coded by me", "mine"),
+                          ("not coded by me", "not-mine")], value=coded, id="coded", prompt="coded or not")
+            with Horizontal(classes="buttons"):
+                yield Button("Apply", variant="primary", id="apply")
+                yield Button("Clear all", id="clear")
+
+    def action_apply(self) -> None:
+        def val(name: str) -> str | None:
+            v = self.query_one(f"#{name}", Select).value
+            return None if v is Select.BLANK or v is None else str(v)
+
+        attribute = val("attribute")
+        coded = val("coded")
+        self.dismiss(SegmentFilter(
+            code=val("code"),
+            speaker=val("speaker"),
+            attribute=tuple(attribute.split("\x1f", 1)) if attribute else None,  # type: ignore[arg-type]
+            coded=None if coded is None else coded in ("coded", "mine"),
+            coder=self.coder if coded in ("mine", "not-mine") else None,
+        ))
+
+    @on(Button.Pressed, "#apply")
+    def apply_pressed(self) -> None:
+        self.action_apply()
+
+    @on(Button.Pressed, "#clear")
+    def clear_pressed(self) -> None:
+        self.dismiss(SegmentFilter())

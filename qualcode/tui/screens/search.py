@@ -1,0 +1,66 @@
+"""Full-text search across the project; choosing a hit jumps to its segment."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, OptionList
+from textual.widgets.option_list import Option
+
+from qualcode.core.display import safe_text
+from qualcode.errors import QualcodeError
+from qualcode.store.documents import search_segments
+from qualcode.store.project import Project
+
+
+def hit_label(hit: dict) -> Text:
+    text = Text(f"{safe_text(hit['document'])}", style="bold")
+    text.append(f"  #{hit['id']} {safe_text(hit['speaker'] or hit['question'] or '')}", style="dim")
+    if hit["codes"]:
+        text.append("  " + " ".join(hit["codes"]), style="cyan")
+    text.append("\n")
+    # FTS5 marks matches with [ ]; show them highlighted, with the rest as literal text.
+    for i, part in enumerate(safe_text(hit["snippet"]).replace("]", "[").split("[")):
+        text.append(part, style="reverse" if i % 2 else "")
+    return text
+
+
+class SearchScreen(ModalScreen[int | None]):
+    BINDINGS = [Binding("escape", "dismiss(None)", "Close"), Binding("down", "focus_results", show=False)]
+    DEFAULT_CLASSES = "dialog"
+
+    def __init__(self, project: Project) -> None:
+        super().__init__()
+        self.project = project
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="box wide tall"):
+            yield Label("Search (words, \"a phrase\", OR, NOT, prefix*) — Enter searches, ↓ to results", classes="title")
+            yield Input(placeholder="e.g. referral OR signpost*", id="query")
+            yield Label("", id="count", classes="hint")
+            yield OptionList(id="results")
+
+    @on(Input.Submitted, "#query")
+    def run_search(self, event: Input.Submitted) -> None:
+        results = self.query_one("#results", OptionList)
+        results.clear_options()
+        try:
+            hits = search_segments(self.project, event.value, limit=300)
+        except QualcodeError as exc:
+            self.query_one("#count", Label).update(str(exc))
+            return
+        results.add_options([Option(hit_label(h), id=str(h["id"])) for h in hits])
+        self.query_one("#count", Label).update(f"{len(hits)} hit(s)" + (" (first 300)" if len(hits) == 300 else ""))
+        if hits:
+            results.highlighted = 0
+
+    def action_focus_results(self) -> None:
+        self.query_one("#results", OptionList).focus()
+
+    @on(OptionList.OptionSelected, "#results")
+    def chosen(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(int(event.option.id or 0))

@@ -1,0 +1,360 @@
+"""The coding workbench: documents, the transcript, the codebook and suggestions, driven from the keyboard."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Label, OptionList, Static, Tree
+
+from qualcode.core.display import safe_text
+from qualcode.errors import QualcodeError
+from qualcode.session import CodingSession
+from qualcode.store.browse import (
+    SegmentFilter,
+    claims,
+    document_progress,
+    next_uncoded,
+    segment_index,
+    segment_matches,
+)
+from qualcode.store.codebook import code_counts, load_codebook
+from qualcode.store.codings import get_coding
+from qualcode.store.documents import list_documents
+from qualcode.store.memos import get_memo
+from qualcode.tui.screens.dialogs import ChoicePicker, CodePicker, ContributionDialog, MemoDialog, SpanDialog
+from qualcode.tui.widgets.codebook_tree import CodebookTree, CodeDetail
+from qualcode.tui.widgets.panels import DocumentList, StatusBar, document_label
+from qualcode.tui.widgets.transcript import TranscriptView
+
+QUICK_SLOTS = 9
+
+
+class Workbench(Screen[None]):
+    BINDINGS = [
+        Binding("j", "move(1)", "Next", show=False),
+        Binding("k", "move(-1)", "Prev", show=False),
+        Binding("n", "next_uncoded", "Next uncoded"),
+        Binding("c", "code", "Code"),
+        Binding("x", "uncode", "Remove code"),
+        Binding("s", "code_span", "Code part"),
+        Binding("e", "contribution", "Contribution"),
+        Binding("m", "memo", "Memo"),
+        Binding("u", "undo", "Undo"),
+        Binding("U,ctrl+y", "redo", "Redo", show=False),
+        Binding("slash", "search", "Search"),
+        Binding("f", "filter", "Filter"),
+        Binding("F", "clear_filter", "Clear filter", show=False),
+        Binding("R", "review", "Review"),
+        Binding("b", "codebook", "Codebook"),
+        Binding("question_mark", "help", "Help"),
+        Binding("q", "app.quit", "Quit"),
+        *[Binding(str(i), f"quick({i})", f"Quick code {i}", show=False) for i in range(1, QUICK_SLOTS + 1)],
+    ]
+
+    def __init__(self, session: CodingSession) -> None:
+        super().__init__()
+        self.session = session
+        self.project = session.project
+        self.document: dict[str, Any] | None = None
+        self.filter = SegmentFilter()
+        self.recent: list[str] = []
+        self.codebook = load_codebook(self.project)
+
+    # -- layout ----------------------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="main"):
+            with Vertical(id="left"):
+                yield Label("Documents", classes="panel-title")
+                yield DocumentList(id="documents")
+            with Vertical(id="centre"):
+                yield Label("", id="doc-title", classes="panel-title")
+                yield TranscriptView(id="transcript")
+            with Vertical(id="right"):
+                yield Label("Codebook", classes="panel-title")
+                yield Static("", id="quick")
+                yield CodebookTree(id="codebook")
+                yield CodeDetail("", id="code-detail")
+                yield Label("Suggestions", classes="panel-title")
+                yield OptionList(id="suggestions")
+        yield StatusBar(id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        docs = list_documents(self.project)
+        self.query_one(DocumentList).load(docs)
+        self.reload_codebook()
+        if docs:
+            self.open_document(docs[0]["id"])
+        self.query_one(TranscriptView).focus()
+
+    # -- loading ---------------------------------------------------------------------------------------
+    def reload_codebook(self) -> None:
+        self.codebook = load_codebook(self.project)
+        counts = {k: v["codings"] for k, v in code_counts(self.project).items()}
+        self.query_one(CodebookTree).load(self.codebook, counts)
+        self.recent = [k for k in self.recent if k in self.codebook.by_key()]
+        self.show_quick()
+
+    def show_quick(self) -> None:
+        text = Text("Quick: ", style="dim")
+        for i, key in enumerate(self.recent[:QUICK_SLOTS], start=1):
+            text.append(f"{i}", style="bold reverse")
+            text.append(f" {key.rsplit('.', 1)[-1]}  ")
+        if not self.recent:
+            text.append("codes you apply get keys 1-9", style="dim italic")
+        self.query_one("#quick", Static).update(text)
+
+    def open_document(self, document_id: int, index: int = 0) -> None:
+        docs = {d["id"]: d for d in list_documents(self.project)}
+        self.document = docs.get(document_id)
+        if self.document is None:
+            return
+        self.query_one(TranscriptView).show(self.project, self.session.coder, document_id, self.filter, index)
+        self.update_titles()
+        self.update_current()
+
+    def update_titles(self, note: str = "") -> None:
+        if self.document is None:
+            return
+        view = self.query_one(TranscriptView)
+        title = Text(safe_text(self.document["name"]), style="bold")
+        title.append(f"  {self.document['source_type']}  ", style="dim")
+        title.append(f"{view.total} segments", style="dim")
+        if not self.filter.is_empty():
+            title.append(f"  filter: {self.filter.describe()} (F clears)", style="yellow")
+        self.query_one("#doc-title", Label).update(title)
+        coded, total = document_progress(self.project, self.document["id"])
+        self.query_one(StatusBar).show(self.project.name, self.session.coder, self.document["name"], coded, total, note)
+
+    def update_current(self) -> None:
+        """Hook for the suggestions panel: the highlighted segment changed."""
+        suggestions = self.query_one("#suggestions", OptionList)
+        suggestions.clear_options()
+
+    def after_change(self, segment_id: int | None, note: str) -> None:
+        view = self.query_one(TranscriptView)
+        if segment_id is not None:
+            view.refresh_segment(segment_id)
+        self.reload_codebook()
+        if self.document is not None:
+            docs = {d["id"]: d for d in list_documents(self.project)}
+            self.query_one(DocumentList).replace_option_prompt(
+                str(self.document["id"]), document_label(docs[self.document["id"]]))
+        self.update_titles(note)
+
+    def remember(self, key: str) -> None:
+        self.recent = [key, *[k for k in self.recent if k != key]][:QUICK_SLOTS]
+        self.show_quick()
+
+    def run_safely(self, action: Any, *args: Any, **kwargs: Any) -> Any:
+        """Run a store action; a QualcodeError becomes a notification, not a crash."""
+        try:
+            return action(*args, **kwargs)
+        except QualcodeError as exc:
+            self.notify(str(exc), severity="error")
+            return None
+
+    @property
+    def segment(self) -> dict[str, Any] | None:
+        return self.query_one(TranscriptView).current
+
+    # -- events ----------------------------------------------------------------------------------------
+    @on(OptionList.OptionSelected, "#documents")
+    def document_chosen(self, event: OptionList.OptionSelected) -> None:
+        self.open_document(int(event.option.id or 0))
+        self.query_one(TranscriptView).focus()
+
+    @on(OptionList.OptionHighlighted, "#transcript")
+    def segment_highlighted(self) -> None:
+        self.update_current()
+
+    @on(Tree.NodeHighlighted, "#codebook")
+    def code_highlighted(self, event: Tree.NodeHighlighted[str]) -> None:
+        self.query_one(CodeDetail).show(self.codebook.by_key().get(event.node.data or ""))
+
+    @on(Tree.NodeSelected, "#codebook")
+    def code_selected(self, event: Tree.NodeSelected[str]) -> None:
+        if event.node.data:
+            self.apply_code(event.node.data)
+
+    # -- coding actions -------------------------------------------------------------------------------
+    def action_move(self, delta: int) -> None:
+        self.query_one(TranscriptView).move(delta)
+
+    def action_next_uncoded(self) -> None:
+        seg = self.segment
+        if self.document is None:
+            return
+        position = seg["position"] if seg else -1
+        found = next_uncoded(self.project, self.document["id"], position, self.session.coder)
+        if found is None:
+            self.notify("No uncoded participant segments after this one.")
+            return
+        self.jump_to_segment(found)
+
+    def jump_to_segment(self, segment_id: int) -> None:
+        """Show a segment, dropping the filter if the segment is hidden by it."""
+        if not self.filter.is_empty() and not segment_matches(self.project, segment_id, self.filter):
+            self.filter = SegmentFilter()
+        place = segment_index(self.project, segment_id, self.filter)
+        if place is not None:
+            self.open_document(*place)
+            self.query_one(DocumentList).select(place[0])
+
+    def apply_code(self, key: str, start: int | None = None, end: int | None = None) -> None:
+        seg = self.segment
+        if seg is None:
+            return
+        if self.run_safely(self.session.code, seg["id"], key, start, end) is not None:
+            self.remember(key)
+            self.after_change(seg["id"], f"coded {key}")
+
+    def action_code(self) -> None:
+        if self.segment is None:
+            return
+        own = {c["code"] for c in self.segment["codings"] if c["coder"] == self.session.coder
+               and (c["start"], c["end"]) == (self.segment["start"], self.segment["end"])}
+        self.app.push_screen(CodePicker(self.codebook.codes, exclude=own), lambda key: key and self.apply_code(key))
+
+    def action_quick(self, slot: int) -> None:
+        if slot <= len(self.recent):
+            self.apply_code(self.recent[slot - 1])
+        else:
+            self.notify(f"Quick slot {slot} is empty: codes you apply fill slots 1-9.")
+
+    def action_code_span(self) -> None:
+        seg = self.segment
+        if seg is None:
+            return
+
+        def chosen(span: tuple[int, int] | None) -> None:
+            if span:
+                a, b = span
+                self.app.push_screen(CodePicker(self.codebook.codes, title=f"Code “{seg['text'][a:b][:60]}”"),
+                                     lambda key: key and self.apply_code(key, seg["start"] + a, seg["start"] + b))
+
+        self.app.push_screen(SpanDialog(seg["text"]), chosen)
+
+    def own_codings(self) -> list[dict[str, Any]]:
+        seg = self.segment
+        return [c for c in seg["codings"] if c["coder"] == self.session.coder] if seg else []
+
+    def choose_own_coding(self, title: str, then: Any) -> None:
+        codings = self.own_codings()
+        if not codings:
+            self.notify("You have no codings on this segment.")
+        elif len(codings) == 1:
+            then(codings[0]["id"])
+        else:
+            seg = self.segment
+            assert seg is not None
+            choices = []
+            for c in codings:
+                label = Text(c["code"], style="bold")
+                if (c["start"], c["end"]) != (seg["start"], seg["end"]):
+                    label.append(f"  “{safe_text(seg['text'][c['start'] - seg['start']:c['end'] - seg['start']][:50])}”")
+                choices.append((str(c["id"]), label))
+            self.app.push_screen(ChoicePicker(title, choices), lambda cid: cid and then(int(cid)))
+
+    def action_uncode(self) -> None:
+        seg = self.segment
+
+        def remove(coding_id: int) -> None:
+            before = self.run_safely(self.session.uncode, coding_id)
+            if before and seg:
+                self.after_change(seg["id"], f"removed {before['code']}")
+
+        self.choose_own_coding("Remove which code?", remove)
+
+    def action_contribution(self) -> None:
+        seg = self.segment
+
+        def edit(coding_id: int) -> None:
+            coding = get_coding(self.project, coding_id)
+
+            def save(result: tuple[str, str] | None) -> None:
+                if result is not None and seg:
+                    done = self.run_safely(self.session.set_contribution, coding_id, result[0], result[1])
+                    if done:
+                        self.after_change(seg["id"], f"contribution {result[0] or 'cleared'}")
+
+            self.app.push_screen(ContributionDialog(coding, claims(self.project)), save)
+
+        self.choose_own_coding("Contribution for which coding?", edit)
+
+    def action_memo(self) -> None:
+        seg = self.segment
+        if seg is None:
+            return
+
+        def save(text: str | None) -> None:
+            if text is not None:
+                self.run_safely(self.session.memo, "segment", seg["id"], text)
+                self.update_titles("memo saved" if text.strip() else "memo deleted")
+
+        current = get_memo(self.project, "segment", seg["id"], self.session.coder)
+        self.app.push_screen(MemoDialog(f"Memo on segment #{seg['id']}", current), save)
+
+    def action_undo(self) -> None:
+        self.undo_redo(self.session.undo, "undid")
+
+    def action_redo(self) -> None:
+        self.undo_redo(self.session.redo, "redid")
+
+    def undo_redo(self, action: Any, verb: str) -> None:
+        view = self.query_one(TranscriptView)
+        label = self.run_safely(action)
+        if label is None:
+            self.notify(f"Nothing to {verb[:-1] if verb.endswith('d') else verb}.")
+            return
+        if self.document is not None:
+            index = view.current_index
+            view.show(self.project, self.session.coder, self.document["id"], self.filter, index)
+        self.after_change(None, f"{verb} {label}")
+
+    # -- other screens ----------------------------------------------------------------------------------
+    def action_search(self) -> None:
+        from qualcode.tui.screens.search import SearchScreen
+
+        self.app.push_screen(SearchScreen(self.project), lambda seg_id: seg_id and self.jump_to_segment(seg_id))
+
+    def action_filter(self) -> None:
+        from qualcode.tui.screens.filters import FilterDialog
+
+        def apply(flt: SegmentFilter | None) -> None:
+            if flt is not None and self.document is not None:
+                self.filter = flt
+                self.open_document(self.document["id"])
+
+        self.app.push_screen(FilterDialog(self.project, self.codebook, self.filter, self.session.coder), apply)
+
+    def action_clear_filter(self) -> None:
+        if not self.filter.is_empty() and self.document is not None:
+            self.filter = SegmentFilter()
+            self.open_document(self.document["id"])
+
+    def action_review(self) -> None:
+        from qualcode.tui.screens.review import ReviewScreen
+
+        self.app.push_screen(ReviewScreen(self.project, self.session.coder), lambda _: self.refresh_all())
+
+    def action_codebook(self) -> None:
+        from qualcode.tui.screens.codebook import CodebookScreen
+
+        self.app.push_screen(CodebookScreen(self.project), lambda _: self.refresh_all())
+
+    def action_help(self) -> None:
+        from qualcode.tui.screens.help import HelpScreen
+
+        self.app.push_screen(HelpScreen(self))
+
+    def refresh_all(self) -> None:
+        self.reload_codebook()
+        if self.document is not None:
+            self.open_document(self.document["id"], self.query_one(TranscriptView).current_index)

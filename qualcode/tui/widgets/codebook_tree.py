@@ -1,0 +1,72 @@
+"""The codebook as a tree (key, label, count) and the detail of the highlighted code."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import Static, Tree
+
+from qualcode.core.display import safe_text
+from qualcode.core.models import Code, Codebook
+
+
+def code_label(code: Code, count: int, total: int) -> Text:
+    """Key, how often used (Σ with its descendants for a group), then the label."""
+    label = Text("■ ", style=code.colour or "grey50", no_wrap=True, overflow="ellipsis")
+    label.append(code.key.rsplit(".", 1)[-1] if code.parent else code.key, style="bold")
+    label.append(f" {count}" if total == count else f" Σ{total}", style="cyan")
+    label.append(f" {safe_text(code.label)}", style="dim")
+    return label
+
+
+class CodebookTree(Tree[str]):
+    """Keys as node data; rebuilt whenever the codebook or its counts change."""
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__("Codebook", **kwargs)  # type: ignore[arg-type]
+        self.show_root = False
+        self.guide_depth = 2
+
+    def load(self, codebook: Codebook, counts: dict[str, int], keep: str | None = None) -> None:
+        keep = keep or (self.cursor_node.data if self.cursor_node else None)
+        self.clear()
+        nodes = {None: self.root}
+        select = None
+        totals = dict(counts)
+        for code in reversed(codebook.codes):  # children come after parents: sum upwards
+            if code.parent:
+                totals[code.parent] = totals.get(code.parent, 0) + totals.get(code.key, 0)
+        for code in codebook.codes:
+            parent = nodes.get(code.parent, self.root)
+            kids = codebook.children(code.key)
+            node = parent.add(code_label(code, counts.get(code.key, 0), totals.get(code.key, 0)), data=code.key, expand=True,
+                              allow_expand=bool(kids))
+            nodes[code.key] = node
+            if code.key == keep:
+                select = node
+        self.root.expand()
+        if select is not None:
+            self.move_cursor(select)
+        elif self.cursor_line < 0:
+            self.cursor_line = 0
+
+
+def code_detail(code: Code | None) -> Text:
+    """What a coder needs to apply a code consistently: definition, include, exclude, examples."""
+    if code is None:
+        return Text("")
+    out = Text()
+    out.append(f"{code.key}", style=f"bold {code.colour}" if code.colour else "bold")
+    out.append(f" — {safe_text(code.label)}\n", style="bold")
+    for title, value in (("", code.definition), ("Use when: ", code.include), ("Not when: ", code.exclude)):
+        if value:
+            out.append(title, style="italic green" if title.startswith("Use") else "italic red" if title else "")
+            out.append(safe_text(value) + "\n")
+    if code.examples:
+        out.append("e.g. ", style="italic")
+        out.append(safe_text(" / ".join(f"“{e}”" for e in code.examples[:2])) + "\n", style="dim")
+    return out
+
+
+class CodeDetail(Static):
+    def show(self, code: Code | None) -> None:
+        self.update(code_detail(code))

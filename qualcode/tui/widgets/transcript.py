@@ -1,0 +1,106 @@
+"""The transcript: one option per segment, paged from SQLite so a document of any size stays light."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Group
+from rich.text import Text
+from textual.widgets import OptionList
+from textual.widgets.option_list import Option
+
+from qualcode.core.display import safe_text
+from qualcode.store.browse import SegmentFilter, codings_for_segments, count_segments, segment_page
+from qualcode.store.project import Project
+
+PAGE = 200
+CONTRIB_MARK = {"sufficient": "S", "necessary": "N", "improved": "I", "none": "∅"}
+
+
+def chip(coding: dict[str, Any], own_coder: str) -> Text:
+    colour = coding.get("colour") or "#888888"
+    label = coding["code"]
+    if coding.get("contribution"):
+        label += f" {CONTRIB_MARK[coding['contribution']]}"
+    if coding["coder"] != own_coder:
+        label += f" ({coding['coder']})"
+    return Text(f" {label} ", style=f"bold #000000 on {colour}")
+
+
+def render_segment(row: dict[str, Any], own_coder: str) -> Group:
+    """A segment as the coder sees it: who speaks, the words (never parsed as markup), the code chips."""
+    who = row.get("speaker") or row.get("question") or ""
+    head = Text(f"#{row['id']} ", style="dim")
+    head.append(safe_text(who), style="bold")
+    if row.get("case") and row["case"] != who:
+        head.append(f" · {safe_text(row['case'])}", style="dim italic")
+    spans = [c for c in row["codings"] if (c["start"], c["end"]) != (row["start"], row["end"])]
+    if spans:
+        head.append(f"  {len(spans)} part-coded", style="dim")
+    body = Text(safe_text(row["text"]))
+    for c in spans:  # underline coded sub-spans so they can be seen in place
+        a, b = c["start"] - row["start"], c["end"] - row["start"]
+        body.stylize(f"underline {c.get('colour') or ''}".strip(), a, b)
+    parts: list[Any] = [head, body]
+    if row["codings"]:
+        chips = Text(" ").join(chip(c, own_coder) for c in row["codings"])
+        parts.append(chips)
+    parts.append(Text(""))
+    return Group(*parts)
+
+
+class TranscriptView(OptionList):
+    """Shows a window of up to PAGE segments of one document and slides the window as the cursor moves."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.project: Project | None = None
+        self.coder = ""
+        self.document_id: int | None = None
+        self.segment_filter = SegmentFilter()
+        self.window_start = 0
+        self.total = 0
+        self.rows: list[dict[str, Any]] = []
+
+    def show(self, project: Project, coder: str, document_id: int, flt: SegmentFilter, index: int = 0) -> None:
+        """Load the document (filtered) with the segment at `index` highlighted."""
+        self.project, self.coder, self.document_id, self.segment_filter = project, coder, document_id, flt
+        self.total = count_segments(project, document_id, flt)
+        self._load_window(max(0, index - PAGE // 4), index)
+
+    def _load_window(self, offset: int, index: int) -> None:
+        assert self.project is not None and self.document_id is not None
+        self.window_start = max(0, min(offset, max(0, self.total - PAGE)))
+        self.rows = segment_page(self.project, self.document_id, self.window_start, PAGE, self.segment_filter)
+        self.clear_options()
+        self.add_options([Option(render_segment(r, self.coder), id=f"seg-{r['id']}") for r in self.rows])
+        if self.rows:
+            self.highlighted = max(0, min(index - self.window_start, len(self.rows) - 1))
+
+    @property
+    def current(self) -> dict[str, Any] | None:
+        if self.highlighted is None or not (0 <= self.highlighted < len(self.rows)):
+            return None
+        return self.rows[self.highlighted]
+
+    @property
+    def current_index(self) -> int:
+        return self.window_start + (self.highlighted or 0)
+
+    def move(self, delta: int) -> None:
+        """Move the cursor, sliding the window when it reaches an edge of the loaded page."""
+        if not self.rows:
+            return
+        target = max(0, min(self.current_index + delta, self.total - 1))
+        if not (self.window_start <= target < self.window_start + len(self.rows)):
+            self._load_window(target - (PAGE // 4 if delta > 0 else 3 * PAGE // 4), target)
+        else:
+            self.highlighted = target - self.window_start
+
+    def refresh_segment(self, segment_id: int) -> None:
+        """Re-read one segment's codings and redraw just that option."""
+        for i, row in enumerate(self.rows):
+            if row["id"] == segment_id and self.project is not None:
+                row["codings"] = codings_for_segments(self.project, [segment_id]).get(segment_id, [])
+                self.replace_option_prompt_at_index(i, render_segment(row, self.coder))
+                return

@@ -1,0 +1,193 @@
+"""Drive the workbench with Pilot as a coder would, then check what the project file holds."""
+
+from __future__ import annotations
+
+import json
+
+from qualcode.store.project import Project
+from qualcode.tui.app import QualcodeApp
+from qualcode.tui.widgets.transcript import TranscriptView
+
+SIZE = (120, 40)
+
+
+def rows(path, sql, params=()):
+    with Project.open(path) as p:
+        return p.query(sql, params)
+
+
+def current_segment(app):
+    return app.screen.query_one(TranscriptView).current
+
+
+async def test_code_by_fuzzy_key_then_undo_and_redo(demo_copy):
+    app = QualcodeApp(demo_copy, coder="zoe")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("j", "j", "j")
+        seg = current_segment(app)
+        await pilot.press("c", *"signp", "enter")
+        await pilot.pause()
+        sql = "SELECT c.key, k.start, k.\"end\" FROM codings k JOIN codes c ON c.id = k.code_id WHERE k.segment_id = ? AND k.coder = 'zoe'"
+        assert rows(demo_copy, sql, (seg["id"],)) == [{"key": "org.signposting", "start": seg["start"], "end": seg["end"]}]
+        assert any(c["code"] == "org.signposting" for c in current_segment(app)["codings"])
+        await pilot.press("u")
+        await pilot.pause()
+        assert rows(demo_copy, sql, (seg["id"],)) == []
+        await pilot.press("U")
+        await pilot.pause()
+        assert [r["key"] for r in rows(demo_copy, sql, (seg["id"],))] == ["org.signposting"]
+        # quick slot 1 now holds the code just used: apply it to the next segment
+        await pilot.press("j", "j", "1")
+        await pilot.pause()
+        nxt = current_segment(app)
+        assert [r["key"] for r in rows(demo_copy, sql, (nxt["id"],))] == ["org.signposting"]
+    actions = [r["action"] for r in rows(demo_copy, "SELECT action FROM change_log WHERE who = 'zoe' ORDER BY id")]
+    assert actions == ["code", "uncode", "code", "code"]
+
+
+async def test_remove_code_and_code_part_of_a_segment(demo_copy):
+    app = QualcodeApp(demo_copy, coder="zoe")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("j")
+        seg = current_segment(app)
+        await pilot.press("s")
+        await pilot.pause()
+        await pilot.press("shift+right", "shift+right", "shift+right", "shift+right", "shift+right", "enter")
+        await pilot.pause()
+        await pilot.press(*"confid", "enter")
+        await pilot.pause()
+        got = rows(demo_copy, "SELECT c.key, substr(d.text, k.start + 1, k.\"end\" - k.start) AS text FROM codings k"
+                              " JOIN codes c ON c.id = k.code_id JOIN documents d ON d.id = k.document_id"
+                              " WHERE k.coder = 'zoe'")
+        assert got == [{"key": "practice.confidence", "text": seg["text"][:5]}]
+        await pilot.press("x")
+        await pilot.pause()
+        assert rows(demo_copy, "SELECT id FROM codings WHERE coder = 'zoe'") == []
+
+
+async def test_memo_and_contribution(demo_copy):
+    app = QualcodeApp(demo_copy, coder="zoe")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("j")
+        seg = current_segment(app)
+        await pilot.press("m", *"Check tone", "ctrl+s")
+        await pilot.pause()
+        assert rows(demo_copy, "SELECT target_kind, target_id, text FROM memos WHERE coder = 'zoe'") == [
+            {"target_kind": "segment", "target_id": seg["id"], "text": "Check tone"}]
+        await pilot.press("c", *"joint", "enter")
+        await pilot.pause()
+        await pilot.press("e")
+        await pilot.pause()
+        # radio set: (none), sufficient, necessary...: move to 'necessary' and select it, then type a claim
+        await pilot.press("down", "down", "enter", "tab", *"More joint casework", "enter")
+        await pilot.pause()
+        got = rows(demo_copy, "SELECT contribution, claim FROM codings WHERE coder = 'zoe'")
+        assert got == [{"contribution": "necessary", "claim": "More joint casework"}]
+
+
+async def test_search_jumps_to_the_hit(demo_copy):
+    with Project.open(demo_copy) as p:
+        target = p.query("SELECT s.id, d.name FROM segments_fts f JOIN segments s ON s.id = f.rowid"
+                         " JOIN documents d ON d.id = s.document_id WHERE segments_fts MATCH 'induction'"
+                         " ORDER BY rank LIMIT 1")[0]
+    app = QualcodeApp(demo_copy, coder="zoe")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("slash", *"induction", "enter")
+        await pilot.pause()
+        await pilot.press("down", "enter")
+        await pilot.pause()
+        assert current_segment(app)["id"] == target["id"]
+        assert app.screen.document["name"] == target["name"]
+
+
+async def test_filter_uncoded_and_next_uncoded(demo_copy):
+    app = QualcodeApp(demo_copy, coder="amira")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("n")
+        await pilot.pause()
+        seg = current_segment(app)
+        assert seg["case"] is not None
+        assert not [c for c in seg["codings"] if c["coder"] == "amira"]
+        view = app.screen.query_one(TranscriptView)
+        total = view.total
+        app.screen.filter = type(app.screen.filter)(coded=False)
+        app.screen.open_document(app.screen.document["id"])
+        await pilot.pause()
+        assert 0 < view.total < total and all(not r["codings"] for r in view.rows)
+        await pilot.press("F")
+        await pilot.pause()
+        assert view.total == total
+
+
+async def test_review_a_quote(demo_copy):
+    app = QualcodeApp(demo_copy, coder="lead")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("R")
+        await pilot.pause()
+        first = app.screen.items[0]["id"]
+        await pilot.press("a")
+        await pilot.pause()
+        second = app.screen.items[0]["id"]
+        await pilot.press("w", *"Is this really TIC?", "enter")
+        await pilot.pause()
+        third = app.screen.items[0]["id"]
+        await pilot.press("r")
+        await pilot.pause()
+    got = rows(demo_copy, "SELECT coding_id, status, reviewer, comment FROM reviews ORDER BY id")
+    assert got == [
+        {"coding_id": first, "status": "accepted", "reviewer": "lead", "comment": None},
+        {"coding_id": second, "status": "queried", "reviewer": "lead", "comment": "Is this really TIC?"},
+        {"coding_id": third, "status": "rejected", "reviewer": "lead", "comment": None},
+    ]
+    assert len(rows(demo_copy, "SELECT id FROM change_log WHERE action = 'review'")) == 3
+
+
+async def test_merge_two_codes_keeps_every_coding(demo_copy):
+    before = rows(demo_copy, "SELECT count(*) AS n FROM codings k JOIN codes c ON c.id = k.code_id"
+                             " WHERE c.key IN ('practice.awareness', 'practice.knowledge')")[0]["n"]
+    app = QualcodeApp(demo_copy, coder="lead")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("b")
+        await pilot.pause()
+        await pilot.press("down")  # practice -> practice.awareness
+        await pilot.pause()
+        await pilot.press("g", *"practice.knowledge", "enter")
+        await pilot.pause()
+        await pilot.press("escape")
+    keys = {r["key"] for r in rows(demo_copy, "SELECT key FROM codes")}
+    assert "practice.awareness" not in keys and "practice.knowledge" in keys
+    after = rows(demo_copy, "SELECT count(*) AS n FROM codings k JOIN codes c ON c.id = k.code_id"
+                            " WHERE c.key = 'practice.knowledge'")[0]["n"]
+    folded = rows(demo_copy, "SELECT count(*) AS n FROM change_log WHERE action = 'merge.fold'")[0]["n"]
+    assert after + folded == before
+    merge = rows(demo_copy, "SELECT detail FROM change_log WHERE action = 'codebook.merge'")
+    assert json.loads(merge[0]["detail"])["source"]["key"] == "practice.awareness"
+
+
+async def test_coder_name_is_asked_once_and_remembered(demo_copy):
+    app = QualcodeApp(demo_copy)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press(*"nadia", "enter")
+        await pilot.pause()
+        assert app.coder == "nadia"
+    again = QualcodeApp(demo_copy)
+    async with again.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert again.coder == "nadia"
+        assert type(again.screen).__name__ == "Workbench"
+
+
+async def test_help_lists_every_key(demo_copy):
+    app = QualcodeApp(demo_copy, coder="zoe")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "HelpScreen"
+        from qualcode.tui.screens.help import key_table
+        from qualcode.tui.screens.workbench import Workbench
+
+        table = key_table(app.screen.for_screen)
+        described = " ".join(str(c) for col in table.columns for c in col._cells)
+        for binding in Workbench.BINDINGS:
+            if not binding.action.startswith("quick"):
+                assert binding.description in described
