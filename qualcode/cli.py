@@ -295,6 +295,9 @@ _register_nlp(cli)
 from qualcode.cli_refi import register as _register_refi  # noqa: E402
 
 _register_refi(cli)
+from qualcode.cli_reports import register as _register_reports  # noqa: E402
+
+_register_reports(cli)
 
 
 def open_tui(path: str, coder: str | None) -> None:

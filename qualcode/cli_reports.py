@@ -1,0 +1,50 @@
+"""The report command: theme, contribution and HLS tables, matrices and listings, to a file or as JSON."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from qualcode.cli import emit_json, open_project, out, parse_attrs, project_arg
+
+KIND_NAMES = ("themes", "contribution", "hls", "matrix", "cooccurrence", "quotes", "codebook", "participants", "all")
+FORMAT_NAMES = ("csv", "xlsx", "docx", "md", "html", "json")
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(report)
+
+
+@click.command()
+@project_arg
+@click.argument("kind", type=click.Choice(KIND_NAMES))
+@click.option("--format", "fmt", type=click.Choice(FORMAT_NAMES),
+              help="Output format (default: csv for one table, html for all).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="File to write (default: exports/ here).")
+@click.option("--by", help="themes/participants: a case attribute; matrix: case, source-type, document or an attribute.")
+@click.option("--code", "codes", multiple=True, metavar="KEY", help="Only this code and its sub-codes, repeatable.")
+@click.option("--attr", "attrs", multiple=True, metavar="KEY=VALUE", help="Only cases with this attribute, repeatable.")
+@click.option("--accepted-only", is_flag=True, help="Only codings a reviewer accepted.")
+@click.option("--coder", help="Only this coder's codings.")
+@click.option("--settings", "settings_file", type=click.Path(dir_okay=False),
+              help="YAML file changing report rules (triangulation, capacity, quote caps).")
+def report(project: str, kind: str, fmt: str | None, output: str | None, by: str | None, codes: tuple[str, ...],
+           attrs: tuple[str, ...], accepted_only: bool, coder: str | None, settings_file: str | None) -> None:
+    """Compute a report (themes, contribution, hls, matrix, cooccurrence, quotes, codebook, participants,
+    or all) and write it as CSV, XLSX, DOCX, Markdown or HTML, or print it as JSON."""
+    from qualcode.reporting import check_request, run_report
+    from qualcode.reports.evidence import Filters
+    from qualcode.reports.settings import load_settings
+
+    fmt = fmt or ("html" if kind == "all" else "csv")
+    check_request(kind, fmt, by)
+    filters = Filters(accepted_only=accepted_only, coder=coder, codes=codes, attributes=parse_attrs(attrs))
+    settings = load_settings(Path(settings_file) if settings_file else None)
+    with open_project(project) as p:
+        result = run_report(p, kind, fmt, Path(output) if output else None, by=by, filters=filters,
+                            settings=settings)
+    if result.path is None:
+        emit_json(result.data)
+    else:
+        out.print(f"Wrote {result.path}", highlight=False, soft_wrap=True)

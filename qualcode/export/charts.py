@@ -1,0 +1,96 @@
+"""Bar charts of theme prevalence: inline SVG for HTML (no external resources), PNG for Word."""
+
+from __future__ import annotations
+
+import io
+import textwrap
+from html import escape
+
+from qualcode.core.reportdoc import BarChart
+from qualcode.export.cells import clean
+
+# Okabe-Ito colours: distinguishable with the common colour-vision deficiencies, and in greyscale print.
+PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
+_LABEL_WIDTH = 230
+_PLOT_WIDTH = 420
+_BAR = 11
+_GAP = 10
+
+
+def _wrap(text: str, width: int = 34, lines: int = 2) -> list[str]:
+    out = textwrap.wrap(clean(text), width) or [""]
+    if len(out) > lines:
+        out = out[:lines]
+        out[-1] = out[-1][: width - 1] + "\u2026"
+    return out
+
+
+def svg_bar_chart(chart: BarChart) -> str:
+    """Horizontal grouped bars with a legend, value labels and a 0-100% axis; all text escaped."""
+    n = len(chart.series)
+    group_h = max(n * _BAR, 2 * 14) + _GAP
+    width = _LABEL_WIDTH + _PLOT_WIDTH + 50
+    legend_w = 24 + 6.5 * max((len(name) for name, _ in chart.series), default=10)
+    per_row = max(1, int(width // legend_w))
+    legend_h = 20 * ((n + per_row - 1) // per_row)
+    top = 30 + legend_h
+    height = top + group_h * len(chart.categories) + 24
+    x0 = _LABEL_WIDTH
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {width} {height}" '
+             f'width="{width}" height="{height}" font-family="sans-serif" font-size="11">',
+             f"<title>{escape(clean(chart.title))}</title>",
+             f'<text x="0" y="16" font-size="13" font-weight="bold">{escape(clean(chart.title))}</text>']
+    for i, (name, _) in enumerate(chart.series):
+        lx, ly = (i % per_row) * legend_w, 26 + (i // per_row) * 20
+        parts.append(f'<rect x="{lx:.0f}" y="{ly}" width="12" height="12" fill="{PALETTE[i % len(PALETTE)]}"/>'
+                     f'<text x="{lx + 17:.0f}" y="{ly + 10}">{escape(clean(name))}</text>')
+    for tick in range(0, 101, 25):
+        x = x0 + _PLOT_WIDTH * tick / 100
+        parts.append(f'<line x1="{x:.1f}" y1="{top - 4}" x2="{x:.1f}" y2="{height - 20}" stroke="#ddd"/>'
+                     f'<text x="{x:.1f}" y="{height - 6}" text-anchor="middle" fill="#555">{tick}%</text>')
+    for c, category in enumerate(chart.categories):
+        gy = top + c * group_h
+        lines = _wrap(category)
+        for k, line in enumerate(lines):
+            y = gy + (n * _BAR) / 2 + 4 + (k - (len(lines) - 1) / 2) * 13
+            parts.append(f'<text x="{x0 - 8}" y="{y:.1f}" text-anchor="end">{escape(line)}</text>')
+        for s, (_, values) in enumerate(chart.series):
+            value = max(0.0, min(100.0, float(values[c])))
+            y = gy + s * _BAR
+            w = _PLOT_WIDTH * value / 100
+            parts.append(f'<rect x="{x0}" y="{y}" width="{w:.1f}" height="{_BAR - 2}" '
+                         f'fill="{PALETTE[s % len(PALETTE)]}"/>'
+                         f'<text x="{x0 + w + 3:.1f}" y="{y + _BAR - 3}" font-size="9" fill="#333">{value:.0f}%</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def png_bar_chart(chart: BarChart, dpi: int = 110) -> bytes:
+    """The same chart drawn by matplotlib (Agg backend, no display needed), as PNG bytes."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure  # a bare Figure keeps pyplot's global state out of it
+
+    n, m = len(chart.series), len(chart.categories)
+    fig = Figure(figsize=(8.0, 0.6 + m * max(0.17 * n, 0.4)))
+    ax = fig.add_subplot()
+    bar = 0.8 / max(n, 1)
+    for s, (name, values) in enumerate(chart.series):
+        ys = [c + s * bar for c in range(m)]
+        ax.barh(ys, values, height=bar * 0.92, color=PALETTE[s % len(PALETTE)], label=clean(name))
+    ax.set_yticks([c + bar * (n - 1) / 2 for c in range(m)])
+    ax.set_yticklabels(["\n".join(_wrap(c, 30)) for c in chart.categories], fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlim(0, 100)
+    ax.set_xlabel("% of cases", fontsize=8)
+    ax.tick_params(axis="x", labelsize=8)
+    ax.set_title(clean(chart.title), fontsize=9, loc="left")
+    # Below the axes, so long series names are never cut; bbox_inches="tight" keeps it in the picture.
+    ax.legend(fontsize=7, ncol=min(n, 2), loc="upper center", bbox_to_anchor=(0.5, -0.1 - 0.3 / (m + 2)),
+              frameon=False)
+    ax.grid(axis="x", color="#ddd")
+    ax.set_axisbelow(True)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
+    return buf.getvalue()

@@ -1,0 +1,115 @@
+"""Row listings: every quote for a set of codes, who took part, and the codebook with its counts."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from qualcode.core.reportdoc import Table
+from qualcode.reports.evidence import Evidence, quote_rank
+from qualcode.reports.themes import NOT_RECORDED, attribute_values, items_by_code, plural_role, scoped_codes
+
+QUOTE_COLUMNS = ("coding_id", "code", "label", "text", "attribution", "document", "case", "source_type", "coder",
+                 "contribution", "claim", "memo", "status", "segment_id")
+
+
+def quote_rows(evidence: Evidence, per_code: int | None = None) -> list[dict[str, Any]]:
+    """Every coding in scope (or the best `per_code` of each code: accepted first), in codebook order,
+    then document order, then position."""
+    position = {c.key: i for i, c in enumerate(evidence.codebook.codes)}
+    doc_order = {name: i for i, (name, _) in enumerate(evidence.documents)}
+    labels = evidence.codebook.by_key()
+    items = evidence.items
+    if per_code is not None:
+        items = [i for group in items_by_code(evidence).values() for i in sorted(group, key=quote_rank)[:per_code]]
+    items = sorted(items, key=lambda i: (position.get(i.code, 1 << 30), doc_order.get(i.document, 0), i.start, i.id))
+    return [{
+        "coding_id": i.id, "code": i.code, "label": labels[i.code].label if i.code in labels else i.code,
+        "text": i.text, "attribution": evidence.attribution(i), "document": i.document, "case": i.case,
+        "source_type": i.source_type, "coder": i.coder, "contribution": i.contribution, "claim": i.claim,
+        "memo": i.memo, "status": i.status, "segment_id": i.segment_id,
+    } for i in items]
+
+
+def quotes_table(rows: list[dict[str, Any]], title: str = "Quotes") -> Table:
+    columns = ["Coding", "Code", "Quote", "Attribution", "Document", "Case", "Source type", "Coder",
+               "Contribution", "Claim", "Memo", "Review"]
+    keys = ("coding_id", "code", "text", "attribution", "document", "case", "source_type", "coder",
+            "contribution", "claim", "memo", "status")
+    body = [[r[k] for k in keys] for r in rows]
+    return Table("quotes", title, columns, body, quote_columns=frozenset({2}), wide=True,
+                 note="Review is the latest reviewer decision on the coding ('pending' if none).")
+
+
+def participant_rows(evidence: Evidence, by: str | None = None) -> tuple[list[dict[str, Any]], list[str]]:
+    """'Who took part': cases per source type, then per value of each case attribute.
+
+    Returns the rows and the attributes left out for having more than `participants_max_values` values.
+    """
+    types = evidence.source_types()
+    total = len(evidence.cases)
+
+    def row(characteristic: str, value: str, cases: list[Any]) -> dict[str, Any]:
+        per_type = {t: sum(1 for c in cases if t in c.source_types) for t in types}
+        return {"characteristic": characteristic, "value": value, "by_source_type": per_type, "cases": len(cases),
+                "percent": round(100 * len(cases) / total, 1) if total else 0.0}
+
+    rows = [row("All participants", "", list(evidence.cases.values()))]
+    names = [by] if by else sorted({k for c in evidence.cases.values() for k in c.attributes}, key=str.casefold)
+    skipped = []
+    for name in names:
+        values = attribute_values(evidence, name)
+        if not by and len(values) > evidence.settings.participants_max_values:
+            skipped.append(name)
+            continue
+        members: dict[str, list[Any]] = defaultdict(list)
+        for case in evidence.cases.values():
+            members[case.attributes.get(name, "").strip() or NOT_RECORDED].append(case)
+        rows += [row(name, v, members[v]) for v in values]
+    return rows, skipped
+
+
+def participants_table(evidence: Evidence, rows: list[dict[str, Any]], skipped: list[str]) -> Table:
+    types = evidence.source_types()
+    columns = ["Characteristic", "Value", *[plural_role(t) for t in types], "All participants", "% of all"]
+    body: list[list[Any]] = [[r["characteristic"], r["value"], *[r["by_source_type"][t] for t in types], r["cases"],
+                              r["percent"]] for r in rows]
+    note = ("A participant is a case with at least one segment; interviewer and facilitator turns belong to no case. "
+            "A case that speaks in two source types counts once in 'All participants'.")
+    if evidence.cases_without_segments:
+        note += (f" {evidence.cases_without_segments} case(s) have no segments (e.g. survey respondents who left "
+                 "every open question blank) and are not counted.")
+    if skipped:
+        note += f" Left out for having many distinct values: {', '.join(skipped)}."
+    return Table("participants", "Who took part", columns, body, note=note,
+                 styles=["group" if r["characteristic"] == "All participants" else "" for r in rows])
+
+
+def codebook_rows(evidence: Evidence) -> list[dict[str, Any]]:
+    """The codebook with coded segments and codings per code (group codes: union of their sub-codes)."""
+    by_code = items_by_code(evidence)
+    codes = evidence.codebook.by_key()
+    out = []
+    for key in scoped_codes(evidence):
+        code = codes[key]
+        items = [i for k in evidence.descendants(key) for i in by_code.get(k, [])]
+        out.append({
+            "key": key, "label": code.label, "parent": code.parent, "definition": code.definition,
+            "include": code.include, "exclude": code.exclude, "examples": list(code.examples),
+            "atypical_examples": list(code.atypical_examples), "segments": len({i.unit for i in items}),
+            "codings": len(items),
+        })
+    return out
+
+
+def codebook_table(rows: list[dict[str, Any]]) -> Table:
+    columns = ["Key", "Label", "Definition", "Include", "Exclude", "Examples", "Segments"]
+    body: list[list[Any]] = []
+    for r in rows:
+        examples = [f"\u201c{e}\u201d" for e in r["examples"]] + [f"\u201c{e}\u201d (atypical)"
+                                                                  for e in r["atypical_examples"]]
+        body.append([r["key"], r["label"], r["definition"], r["include"], r["exclude"], "\n".join(examples),
+                     r["segments"]])
+    return Table("codebook", "Codebook", columns, body, wide=True, styles=["group" if not r["parent"] else ""
+                                                                         for r in rows],
+                 note="Segments: coded segments under the filters of this report; group codes count their sub-codes.")
