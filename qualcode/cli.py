@@ -282,22 +282,11 @@ def search(project: str, query: str, limit: int, as_json: bool) -> None:
           title=f"{len(rows)} hit(s) for {query!r}")
 
 
-from qualcode.cli_coding import register as _register_coding  # noqa: E402  (commands split by module size)
+# Commands live in modules by area; each registers itself on the group (imported last: they use this module).
+from qualcode import cli_coding, cli_nlp, cli_refi, cli_reports, cli_team  # noqa: E402
 
-_register_coding(cli)
-
-from qualcode.cli_team import register as _register_team  # noqa: E402
-
-_register_team(cli)
-from qualcode.cli_nlp import register as _register_nlp  # noqa: E402
-
-_register_nlp(cli)
-from qualcode.cli_refi import register as _register_refi  # noqa: E402
-
-_register_refi(cli)
-from qualcode.cli_reports import register as _register_reports  # noqa: E402
-
-_register_reports(cli)
+for _area in (cli_coding, cli_team, cli_nlp, cli_refi, cli_reports):
+    _area.register(cli)
 
 
 def open_tui(path: str, coder: str | None) -> None:
