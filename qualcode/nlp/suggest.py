@@ -19,7 +19,14 @@ from qualcode.nlp.model import fit_model, top_features
 from qualcode.nlp.pipeline import content_lemmas, lemmatise
 from qualcode.store.codebook import load_codebook
 from qualcode.store.project import Project, now
-from qualcode.store.suggestions import accept_code, coder_decided, human_labels, reject_code, rejections
+from qualcode.store.suggestions import (
+    accept_code,
+    coder_decided,
+    human_labels,
+    reject_code,
+    rejections,
+    segment_texts,
+)
 
 # A code's model score counts for n / (n + PRIOR) of its blended score, n being its human-coded segments:
 # rare codes lean on the codebook, well-used ones on what the coders did.
@@ -109,11 +116,14 @@ class Suggester:
         coder = (coder or project.coder).strip()
         codebook = load_codebook(project)
         labels, rejected = human_labels(project), rejections(project)
-        rows = project.query("SELECT id, text FROM segments ORDER BY id")
-        texts = dict((r["id"], r["text"]) for r in rows)
-        step = max(1, -(-len(rows) // BACKGROUND_LIMIT))
-        background = [r["text"] for r in rows[::step]]
+        # Read only what is needed: the decided segments' texts and an even sample for word rarity, so a
+        # refit in a large project does not pull every segment through Python.
+        total = int(project.scalar("SELECT count(*) FROM segments") or 0)
+        step = max(1, -(-total // BACKGROUND_LIMIT))
+        background = [r[0] for r in project.conn.execute(
+            "SELECT text FROM segments WHERE id % ? = 0 ORDER BY id LIMIT ?", (step, BACKGROUND_LIMIT))]
         ids = sorted(set(labels) | set(rejected))
+        texts = {r["id"]: r["text"] for r in segment_texts(project, ids)}
         training = TrainingData(ids, [texts[i] for i in ids], [labels.get(i, set()) for i in ids],
                                 [rejected.get(i, set()) for i in ids])
         return cls(codebook, training, background, coder_decided(project, coder))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 from textual.app import App
@@ -46,6 +47,16 @@ class QualcodeApp(App[None]):
             save_setting("coder", name)
         self.start(name)
 
+    @staticmethod
+    def settle_memory() -> None:
+        """Collect garbage less often while the workbench runs.
+
+        Python's default thresholds start a collection every 700 new objects, and Textual makes many per
+        frame; measured on a 100,000-segment project, collections added 100-160 ms to one key press in
+        twenty. With larger thresholds the 95th percentile fell to about 70 ms (benchmarks/bench_tui.py).
+        """
+        gc.set_threshold(50_000, 50, 1000)
+
     def start(self, coder: str) -> None:
         from qualcode.tui.screens.workbench import Workbench
 
@@ -53,6 +64,7 @@ class QualcodeApp(App[None]):
         self.project = Project.open(self.project_path, coder=coder)
         self.sub_title = f"{self.project.name} — {coder}"
         self.push_screen(Workbench(CodingSession(self.project, coder)))
+        self.call_after_refresh(self.settle_memory)
 
     def on_unmount(self) -> None:
         if self.project is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from rich.text import Text
@@ -31,11 +32,12 @@ from qualcode.store.memos import get_memo
 from qualcode.store.project import Project
 from qualcode.tui.screens.dialogs import ChoicePicker, CodePicker, ContributionDialog, MemoDialog, SpanDialog
 from qualcode.tui.widgets.codebook_tree import CodebookTree, CodeDetail
-from qualcode.tui.widgets.panels import DocumentList, StatusBar, document_label
+from qualcode.tui.widgets.panels import DocumentList, StatusBar
 from qualcode.tui.widgets.transcript import TranscriptView
 
 QUICK_SLOTS = 9
-RETRAIN_AFTER = 5  # codings; refitting takes well under a second on thousands of codings, in a worker
+RETRAIN_AFTER = 5  # changes before the suggester is refitted (in a worker thread)
+RETRAIN_MIN_SECONDS = 20.0  # and at most this often: a refit shares the CPU (and the GIL) with the screen
 
 
 class Workbench(Screen[None]):
@@ -76,6 +78,8 @@ class Workbench(Screen[None]):
         self.suggester: Any = None  # qualcode.nlp.suggest.Suggester, built in a worker thread
         self.suggestions: list[Any] = []
         self.changes_since_fit = 0
+        self.fitting = False  # a refit thread is running
+        self.last_fit = 0.0
 
     # -- layout ----------------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -106,8 +110,13 @@ class Workbench(Screen[None]):
         self.train_suggester()
 
     # -- suggestions -------------------------------------------------------------------------------------
-    @work(thread=True, exclusive=True, group="suggester")
     def train_suggester(self) -> None:
+        if not self.fitting:
+            self.fitting, self.last_fit = True, time.monotonic()
+            self.fit_suggester()
+
+    @work(thread=True, group="suggester")
+    def fit_suggester(self) -> None:
         """Fit the suggester from the database in a thread (its own connection); spaCy and sklearn load here."""
         from qualcode.nlp.suggest import Suggester
 
@@ -116,6 +125,7 @@ class Workbench(Screen[None]):
         self.app.call_from_thread(self.suggester_ready, suggester)
 
     def suggester_ready(self, suggester: Any) -> None:
+        self.fitting = False
         self.suggester = suggester
         self.query_one("#suggestions-title", Label).update(f"Suggestions  a accept · r reject  ({suggester.version})")
         self.update_current()
@@ -125,7 +135,8 @@ class Workbench(Screen[None]):
         if self.suggester is not None and segment_id is not None and code is not None:
             self.suggester.mark_decided(segment_id, code)
         self.changes_since_fit += 1
-        if self.changes_since_fit >= RETRAIN_AFTER:
+        due = time.monotonic() - self.last_fit >= RETRAIN_MIN_SECONDS
+        if self.changes_since_fit >= RETRAIN_AFTER and due and not self.fitting:
             self.changes_since_fit = 0
             self.query_one("#suggestions-title", Label).update("Suggestions — learning from your codings…")
             self.train_suggester()
@@ -217,10 +228,11 @@ class Workbench(Screen[None]):
         view = self.query_one(TranscriptView)
         if segment_id is not None:
             view.refresh_segment(segment_id)
-        self.reload_codebook()
+        counts = {k: v["codings"] for k, v in code_counts(self.project).items()}
+        self.query_one(CodebookTree).update_counts(counts)
         if self.document is not None:
             (doc,) = list_documents(self.project, self.document["id"])
-            self.query_one(DocumentList).replace_option_prompt(str(doc["id"]), document_label(doc))
+            self.query_one(DocumentList).relabel(doc)
         self.update_titles(note)
 
     def remember(self, key: str) -> None:

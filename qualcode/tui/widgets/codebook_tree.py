@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.widgets import Static, Tree
+from textual.widgets.tree import TreeNode
 
 from qualcode.core.display import safe_text
 from qualcode.core.models import Code, Codebook
@@ -25,16 +26,16 @@ class CodebookTree(Tree[str]):
         super().__init__("Codebook", **kwargs)  # type: ignore[arg-type]
         self.show_root = False
         self.guide_depth = 2
+        self.codebook = Codebook(codes=[])
+        self.nodes: dict[str | None, TreeNode[str]] = {}
+        self.shown: dict[str, int] = {}
 
     def load(self, codebook: Codebook, counts: dict[str, int], keep: str | None = None) -> None:
         keep = keep or (self.cursor_node.data if self.cursor_node else None)
         self.clear()
-        nodes = {None: self.root}
+        nodes: dict[str | None, TreeNode[str]] = {None: self.root}
         select = None
-        totals = dict(counts)
-        for code in reversed(codebook.codes):  # children come after parents: sum upwards
-            if code.parent:
-                totals[code.parent] = totals.get(code.parent, 0) + totals.get(code.key, 0)
+        totals = _totals(codebook, counts)
         for code in codebook.codes:
             parent = nodes.get(code.parent, self.root)
             kids = codebook.children(code.key)
@@ -44,10 +45,29 @@ class CodebookTree(Tree[str]):
             if code.key == keep:
                 select = node
         self.root.expand()
+        self.codebook, self.nodes, self.shown = codebook, nodes, totals
         if select is not None:
             self.move_cursor(select)
         elif self.cursor_line < 0:
             self.cursor_line = 0
+
+
+    def update_counts(self, counts: dict[str, int]) -> None:
+        """Relabel only the codes whose counts changed (after a coding), instead of rebuilding the tree."""
+        totals = _totals(self.codebook, counts)
+        for code in self.codebook.codes:
+            if totals.get(code.key, 0) != self.shown.get(code.key, 0):
+                self.nodes[code.key].set_label(code_label(code, counts.get(code.key, 0), totals.get(code.key, 0)))
+        self.shown = totals
+
+
+def _totals(codebook: Codebook, counts: dict[str, int]) -> dict[str, int]:
+    """Each code's count plus its descendants' (children come after parents, so sum from the end)."""
+    totals = dict(counts)
+    for code in reversed(codebook.codes):
+        if code.parent:
+            totals[code.parent] = totals.get(code.parent, 0) + totals.get(code.key, 0)
+    return totals
 
 
 def code_detail(code: Code | None) -> Text:

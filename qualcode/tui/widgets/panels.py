@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from rich.text import Text
-from textual.widgets import OptionList, Static
+from textual.widgets import Static
 from textual.widgets.option_list import Option, OptionDoesNotExist
 
 from qualcode.core.display import safe_text
+from qualcode.tui.widgets.inplace import InPlaceOptionList
 
 SOURCE_ABBREV = {"interview": "INT", "focus-group": "FG", "survey": "SUR", "steering-group": "STG",
                  "workshop": "WS", "document": "DOC"}
@@ -27,7 +28,7 @@ def document_label(doc: dict[str, Any]) -> Text:
     return label
 
 
-class DocumentList(OptionList):
+class DocumentList(InPlaceOptionList):
     """Documents with source type and share of segments coded; option ids are document ids."""
 
     def load(self, documents: list[dict[str, Any]], selected: int | None = None) -> None:
@@ -35,6 +36,12 @@ class DocumentList(OptionList):
         self.add_options([Option(document_label(d), id=str(d["id"])) for d in documents])
         if selected is not None:
             self.select(selected)
+
+    def relabel(self, doc: dict[str, Any]) -> None:
+        try:
+            self.replace_prompt_in_place(self.get_option_index(str(doc["id"])), document_label(doc))
+        except OptionDoesNotExist:
+            return
 
     def select(self, document_id: int) -> None:
         try:

@@ -6,14 +6,14 @@ from typing import Any
 
 from rich.console import Group
 from rich.text import Text
-from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from qualcode.core.display import safe_text
 from qualcode.store.browse import SegmentFilter, codings_for_segments, count_segments, segment_page
 from qualcode.store.project import Project
+from qualcode.tui.widgets.inplace import InPlaceOptionList
 
-PAGE = 200
+PAGE = 60
 CONTRIB_MARK = {"sufficient": "S", "necessary": "N", "improved": "I", "none": "∅"}
 
 
@@ -41,15 +41,16 @@ def render_segment(row: dict[str, Any], own_coder: str) -> Group:
     for c in spans:  # underline coded sub-spans so they can be seen in place
         a, b = c["start"] - row["start"], c["end"] - row["start"]
         body.stylize(f"underline {c.get('colour') or ''}".strip(), a, b)
-    parts: list[Any] = [head, body]
+    # The chips line is always there (saying "uncoded" when empty), so coding a segment keeps its height
+    # and only that segment has to be redrawn.
     if row["codings"]:
         chips = Text(" ").join(chip(c, own_coder) for c in row["codings"])
-        parts.append(chips)
-    parts.append(Text(""))
-    return Group(*parts)
+    else:
+        chips = Text("uncoded" if row.get("case") else "", style="dim italic")
+    return Group(head, body, chips, Text(""))
 
 
-class TranscriptView(OptionList):
+class TranscriptView(InPlaceOptionList):
     """Shows a window of up to PAGE segments of one document and slides the window as the cursor moves."""
 
     def __init__(self, **kwargs: Any) -> None:
@@ -102,5 +103,5 @@ class TranscriptView(OptionList):
         for i, row in enumerate(self.rows):
             if row["id"] == segment_id and self.project is not None:
                 row["codings"] = codings_for_segments(self.project, [segment_id]).get(segment_id, [])
-                self.replace_option_prompt_at_index(i, render_segment(row, self.coder))
+                self.replace_prompt_in_place(i, render_segment(row, self.coder))
                 return
