@@ -15,7 +15,8 @@ from qualcode.core.models import Codebook
 from qualcode.core.refi import RefiProject
 from qualcode.errors import InputError
 from qualcode.ingest import ImportOptions, read_document
-from qualcode.ingest.common import decode_text, read_file_bytes
+from qualcode.ingest.common import MAX_FILE_BYTES, decode_text, read_file_bytes
+from qualcode.store.backup import backup_before, is_bulk_import
 from qualcode.store.codebook import load_codebook, save_codebook
 from qualcode.store.codings import import_codings
 from qualcode.store.documents import add_documents
@@ -31,6 +32,8 @@ def import_files(
     docs = []
     for path in paths:
         docs.extend(read_document(path, options))
+    if is_bulk_import(len(docs), sum(len(d.segments) for d in docs)):
+        backup_before(project, "before-import")
     return add_documents(project, docs, allow_duplicate=allow_duplicate)
 
 
@@ -51,8 +54,8 @@ def export_codebook_yaml(project: Project) -> str:
     return dump_codebook_yaml(load_codebook(project))
 
 
-def read_csv_dicts(path: Path) -> list[dict[str, str]]:
-    text = decode_text(read_file_bytes(path, 200 * 1024 * 1024), path.name)
+def read_csv_dicts(path: Path, max_bytes: int = MAX_FILE_BYTES) -> list[dict[str, str]]:
+    text = decode_text(read_file_bytes(path, max_bytes), path.name)
     try:
         reader = csv.DictReader(io.StringIO(text))
         rows = [{(k or "").strip(): (v or "") for k, v in row.items()} for row in reader]
@@ -61,8 +64,12 @@ def read_csv_dicts(path: Path) -> list[dict[str, str]]:
     return rows
 
 
-def import_codings_file(project: Project, path: Path, coder: str | None = None) -> dict[str, int]:
-    rows = read_csv_dicts(path)
+def import_codings_file(project: Project, path: Path, coder: str | None = None, backup: bool = True,
+                        max_bytes: int = MAX_FILE_BYTES) -> dict[str, int]:
+    """`backup` makes the automatic backup first (the demo builder, filling a new project, needs none)."""
+    rows = read_csv_dicts(path, max_bytes)
+    if backup:
+        backup_before(project, "before-codings-import")
     try:
         return import_codings(project, rows, default_coder=coder)
     except InputError as exc:
@@ -113,6 +120,7 @@ def read_refi_file(path: Path, max_bytes: int | None = None) -> RefiProject:
 def import_refi_file(project: Project, refi: RefiProject, path: Path, allow_duplicate: bool = False) -> dict[str, Any]:
     from qualcode.store.refi_import import import_refi
 
+    backup_before(project, "before-refi-import")
     return import_refi(project, refi, path.name, allow_duplicate=allow_duplicate)
 
 

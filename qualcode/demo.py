@@ -58,7 +58,7 @@ def build_demo(path: Path, coder: str = "amira") -> dict[str, Any]:
         for entry in manifest["documents"]:
             docs.extend(read_document(base / entry["file"], _options(entry)))
         add_documents(project, docs)
-        codings = import_codings_file(project, base / manifest["codings"]) if manifest.get("codings") else {}
+        codings = import_codings_file(project, base / manifest["codings"], backup=False) if manifest.get("codings") else {}
         return {"project": str(path), "documents": len(docs), "codings": codings.get("added", 0)}
     except (KeyError, TypeError) as exc:
         project.close()

@@ -16,6 +16,15 @@ CODEBOOK = ROOT / "codebooks" / "pdu-evaluation.yaml"
 SHARED_REFI = ROOT.parent / "shared" / "refi"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def private_backup_dir(tmp_path_factory):
+    """Automatic backups go to a temporary folder, never the tester's real user data folder."""
+    with pytest.MonkeyPatch.context() as mp:
+        folder = tmp_path_factory.mktemp("backups")
+        mp.setenv("QUALCODE_BACKUP_DIR", str(folder))
+        yield folder
+
+
 @pytest.fixture
 def codebook_path() -> Path:
     return CODEBOOK
