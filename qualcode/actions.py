@@ -112,9 +112,9 @@ def project_for_import(path: Path, coder: str | None, create: bool, name: str | 
 
 
 def read_refi_file(path: Path, max_bytes: int | None = None) -> RefiProject:
-    from qualcode.ingest.qdpx import MAX_REFI_BYTES, read_refi_project  # deferred: lxml only when needed
+    from qualcode.ingest.qdpx import read_refi_project  # deferred: lxml only when needed
 
-    return read_refi_project(path, max_bytes or MAX_REFI_BYTES)
+    return read_refi_project(path, max_bytes or MAX_FILE_BYTES)
 
 
 def import_refi_file(project: Project, refi: RefiProject, path: Path, allow_duplicate: bool = False) -> dict[str, Any]:

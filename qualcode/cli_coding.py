@@ -73,15 +73,16 @@ def codings() -> None:
 @codings.command("import")
 @project_arg
 @click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--max-mb", type=click.IntRange(1, 100_000), default=100, show_default=True, help="Largest file accepted.")
 @coder_opt
 @json_opt
-def codings_import(project: str, file: str, coder: str | None, as_json: bool) -> None:
+def codings_import(project: str, file: str, max_mb: int, coder: str | None, as_json: bool) -> None:
     """Import codings from CSV: segment_id, or document+start+end, or document+quote; code; optional coder,
     contribution, claim, memo. All rows are checked first; any bad row imports nothing."""
     from qualcode.actions import import_codings_file
 
     with open_project(project, coder) as p:
-        result = import_codings_file(p, Path(file), coder)
+        result = import_codings_file(p, Path(file), coder, max_bytes=max_mb * 1024 * 1024)
     if as_json:
         emit_json(result)
     else:

@@ -105,9 +105,8 @@ def test_a_held_write_lock_gives_project_busy(tmp_path, monkeypatch):
     other = sqlite3.connect(path, isolation_level=None)
     other.execute("BEGIN EXCLUSIVE")
     try:
-        with pytest.raises(ProjectBusyError, match="project busy"):
-            with Project.open(path) as p, p.transaction():
-                pass
+        with pytest.raises(ProjectBusyError, match="project busy"), Project.open(path) as p, p.transaction():
+            pass
     finally:
         other.execute("ROLLBACK")
         other.close()
