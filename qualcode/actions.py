@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from qualcode.core.codebook import dump_codebook_yaml, load_codebook_text
+from qualcode.core.display import json_safe
 from qualcode.core.models import Codebook
 from qualcode.core.refi import RefiProject
 from qualcode.errors import InputError
@@ -77,16 +78,20 @@ def import_codings_file(project: Project, path: Path, coder: str | None = None, 
 
 
 def rows_to_csv(rows: list[dict[str, Any]], columns: list[str] | tuple[str, ...]) -> str:
+    """CSV for spreadsheets: a cell that would start a formula gets a leading apostrophe (shown as text, never
+    run), and control characters become U+FFFD; `unescape_cell` undoes the apostrophe on the way back in."""
+    from qualcode.export.cells import spreadsheet_safe
+
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=list(columns), extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: ("" if row.get(k) is None else row.get(k)) for k in columns})
+        writer.writerow({k: spreadsheet_safe(row.get(k)) for k in columns})
     return out.getvalue()
 
 
 def rows_to_json(rows: Any) -> str:
-    return json.dumps(rows, ensure_ascii=False, indent=2)
+    return json_safe(json.dumps(rows, ensure_ascii=False, indent=2))
 
 
 REFI_PROJECT_SUFFIXES = (".qdpx", ".qde")

@@ -4,6 +4,7 @@ QualcodeError, and a failed import leaves the project exactly as it was."""
 from __future__ import annotations
 
 import collections
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -18,17 +19,22 @@ EXAMPLES = 60
 OUTCOMES: dict[str, collections.Counter[str]] = collections.defaultdict(collections.Counter)
 
 
-@pytest.fixture(scope="module")
-def study(tmp_path_factory) -> Project:
-    """A project with the PDU codebook and one interview named 'seed', shared by every example of a module."""
+def new_study(folder: Path) -> Project:
+    """A project with the PDU codebook and one interview named 'seed'."""
     from qualcode.actions import import_codebook_file
 
-    folder = tmp_path_factory.mktemp("fuzz")
     p = Project.create(folder / "fuzz.qcdb", coder="zoe")
     import_codebook_file(p, CODEBOOK)
     (folder / "seed.txt").write_text(TXT + "P1: One more line.\n", encoding="utf-8")
     import_files(p, [folder / "seed.txt"], ImportOptions())
     p.folder = folder  # type: ignore[attr-defined]
+    return p
+
+
+@pytest.fixture(scope="module")
+def study(tmp_path_factory) -> Project:
+    """One study shared by every example of a fuzz test (each example compares the project before and after)."""
+    p = new_study(tmp_path_factory.mktemp("fuzz"))
     yield p
     p.close()
 
@@ -57,9 +63,10 @@ test_fuzz_codings_csv = _fuzz("codings")
 
 
 @pytest.mark.parametrize("kind", sorted(SEEDS))
-def test_every_seed_imports(study, kind, tmp_path):
+def test_every_seed_imports(kind, tmp_path):
     """The seeds are valid files, so the fuzzers start from input the importers accept."""
-    assert attempt(study, kind, SEEDS[kind](), tmp_path) == "ok"
+    with new_study(tmp_path) as fresh:
+        assert attempt(fresh, kind, SEEDS[kind](), tmp_path) == "ok"
 
 
 def test_zz_outcomes_were_mixed():
