@@ -11,7 +11,7 @@ from qualcode.cli import coder_opt, emit_json, err, json_opt, open_project, out,
 
 
 def register(cli: click.Group) -> None:
-    for command in (backup, restore, check):
+    for command in (backup, restore, check, pseudonymise, share):
         cli.add_command(command)
 
 
@@ -89,3 +89,74 @@ def check(project: str, as_json: bool) -> None:
             err.print(Text(f"warning: {warning}", style="yellow"), soft_wrap=True)
     if not result["ok"]:
         raise click.exceptions.Exit(1)
+
+
+register_opt = click.option("--register", "register_file", required=True, type=click.Path(dir_okay=False),
+                            help="CSV of names: name, pseudonym, kind (person/staff/organisation/place), variants (a|b).")
+key_opt = click.option("--key-out", type=click.Path(dir_okay=False),
+                       help="Write the key (real name, pseudonym, counts) to this separate private file.")
+
+
+def _report_pseudonymised(result: dict, as_json: bool, what: str) -> None:
+    if as_json:
+        emit_json(result)
+        return
+    out.print(Text(f"{what}: {result['replacements']} replacement(s) of {result['names']} registered name(s) in "
+                   f"{result['documents']} document(s); {result.get('codings_moved', 0)} coding span(s) moved"
+                   f"{', ' + str(result['codings_folded']) + ' folded' if result.get('codings_folded') else ''}; "
+                   "change log restarted."), soft_wrap=True)
+    if result.get("key"):
+        err.print(Text(f"Key written to {result['key']}: keep it apart from the project and its copies."), soft_wrap=True)
+    for warning in result["warnings"]:
+        err.print(Text(f"warning: {warning}", style="yellow"), soft_wrap=True)
+
+
+@click.command()
+@project_arg
+@register_opt
+@click.option("--review", is_flag=True, help="List every replacement (where, context, original -> pseudonym); change nothing.")
+@click.option("--copy-to", type=click.Path(dir_okay=False), help="Write a pseudonymised copy here instead of changing PROJECT.")
+@key_opt
+@json_opt
+@coder_opt
+def pseudonymise(project: str, register_file: str, review: bool, copy_to: str | None, key_out: str | None,
+                 as_json: bool, coder: str | None) -> None:
+    """Replace participants', staff and organisation names (variants, misspellings, possessives) by stable
+    pseudonyms in documents, segments, codings, memos and cases, keeping every coding on the same words."""
+    from qualcode.privacy import pseudonymise as run
+
+    with open_project(project, coder) as p:
+        result = run(p, Path(register_file), review=review, output=Path(copy_to) if copy_to else None,
+                     key_out=Path(key_out) if key_out else None)
+    if review:
+        if as_json:
+            emit_json(result)
+            return
+        table(["where", "context", "original", "pseudonym", "how"],
+              [[r["where"], r["context"], r["original"], r["pseudonym"], r["how"]] for r in result["review"]],
+              title=f"{result['replacements']} replacement(s) to make; nothing was changed")
+        for warning in result["warnings"]:
+            err.print(Text(f"warning: {warning}", style="yellow"), soft_wrap=True)
+        return
+    _report_pseudonymised(result, as_json, f"Wrote a pseudonymised copy to {result['output']}" if copy_to
+                          else f"Pseudonymised {project}")
+    if not copy_to and not as_json and result.get("backup_with_real_names"):
+        err.print(Text(f"The backup made first still holds the real names: {result['backup_with_real_names']} "
+                       "(delete it once you have checked the result)."), soft_wrap=True)
+
+
+@click.command()
+@project_arg
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="The share copy to write.")
+@register_opt
+@click.option("--strip-memos", is_flag=True, help="Leave out every memo and coding memo.")
+@key_opt
+@json_opt
+def share(project: str, output: str, register_file: str, strip_memos: bool, key_out: str | None, as_json: bool) -> None:
+    """Write a pseudonymised copy of PROJECT to share (memos stripped on request; its change log restarted)."""
+    from qualcode.privacy import pseudonymise as run
+
+    with open_project(project) as p:
+        result = run(p, Path(register_file), output=Path(output), strip_memos=strip_memos,
+                     key_out=Path(key_out) if key_out else None)
+    _report_pseudonymised(result, as_json, f"Wrote a share copy to {result['output']}")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import sqlite3
 import tempfile
@@ -10,11 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from qualcode.errors import InputError
-from qualcode.store.project import GENESIS_HASH, Project, chain_hash, now
-from qualcode.store.schema import _V1
-
-# The log's guard triggers, re-created after a blind copy's log is restarted.
-_GUARDS = [s for s in _V1 if "CREATE TRIGGER change_log_" in s]
+from qualcode.store.audit import restart_log
+from qualcode.store.project import GENESIS_HASH, Project
 
 
 def export_for(project: Project, coder: str, output: str | Path, blind: bool = False) -> dict[str, Any]:
@@ -83,20 +79,8 @@ def _strip(conn: sqlite3.Connection, coder: str, detail: dict[str, Any]) -> dict
         counts["memos"] += conn.execute(
             "DELETE FROM memos WHERE target_kind = 'coding' AND target_id NOT IN (SELECT id FROM codings)").rowcount
         counts["log_entries"] = conn.execute("SELECT count(*) FROM change_log").fetchone()[0]
-        conn.execute("DROP TRIGGER change_log_no_update")
-        conn.execute("DROP TRIGGER change_log_no_delete")
-        conn.execute("DELETE FROM change_log")
-        for statement in _GUARDS:
-            conn.execute(statement)
         # The fresh log's first entry says where the copy came from (who exported it is in the source's log).
-        at = now()
-        text = json.dumps({**detail, "removed": dict(counts)}, ensure_ascii=False, sort_keys=True)
-        digest = chain_hash(GENESIS_HASH, at, coder, "blind-copy", "project", detail["source_name"], text)
-        conn.execute(
-            "INSERT INTO change_log(at, who, action, entity, entity_id, detail, prev_hash, hash)"
-            " VALUES (?, ?, 'blind-copy', 'project', ?, ?, ?, ?)",
-            (at, coder, detail["source_name"], text, GENESIS_HASH, digest),
-        )
+        restart_log(conn, coder, "blind-copy", detail["source_name"], {**detail, "removed": dict(counts)})
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")
