@@ -264,7 +264,8 @@ def documents(project: str, as_json: bool) -> None:
         return
     table(["id", "document", "source type", "segments", "cases", "coded", "codings"],
           [[r["id"], r["name"], r["source_type"], r["segments"], r["cases"],
-            f"{100 * r['coded_segments'] / r['segments']:.0f}%" if r["segments"] else "-", r["codings"]] for r in rows])
+            f"{100 * r['coded_participant_segments'] / r['participant_segments']:.0f}%"
+            if r["participant_segments"] else "-", r["codings"]] for r in rows])
 
 
 @cli.command()

@@ -12,6 +12,7 @@ from typing import Any
 from qualcode.store.codings import add_coding, get_coding, remove_coding, update_coding
 from qualcode.store.memos import get_memo, write_memo
 from qualcode.store.project import Project
+from qualcode.store.suggestions import accept_code, reject_code, withdraw_feedback
 
 UNDO_LIMIT = 200
 
@@ -109,6 +110,25 @@ class CodingSession:
 
         self._run(Step(f"memo on {kind}", put(text), put(old)))
 
-    def record(self, label: str, apply: Callable[[], Any], revert: Callable[[], Any]) -> None:
-        """Run and remember any other undoable action (e.g. accepting a suggestion)."""
-        self._run(Step(label, lambda: apply(), lambda: revert()))
+    def accept_suggestion(self, segment_id: int, code: str, provenance: dict[str, Any]) -> int:
+        """Apply a suggested code with its provenance; undo removes the coding and forgets the acceptance."""
+        state: dict[str, Any] = {}
+
+        def apply() -> None:
+            state["id"] = accept_code(self.project, segment_id, code, self.coder, provenance)
+
+        def revert() -> None:
+            with self.project.transaction():
+                remove_coding(self.project, state["id"])
+                withdraw_feedback(self.project, segment_id, code, self.coder)
+
+        self._run(Step(f"accept {code}", apply, revert, state))
+        return int(state["id"])
+
+    def reject_suggestion(self, segment_id: int, code: str, provenance: dict[str, Any]) -> None:
+        """Remember that this coder rejected a suggested code here; undo forgets the rejection."""
+        self._run(Step(
+            f"reject {code}",
+            lambda: reject_code(self.project, segment_id, code, self.coder, provenance),
+            lambda: withdraw_feedback(self.project, segment_id, code, self.coder),
+        ))

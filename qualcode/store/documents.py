@@ -109,6 +109,10 @@ def list_documents(project: Project, document_id: int | None = None) -> list[dic
                   (SELECT count(*) FROM segments s WHERE s.document_id = d.id) AS segments,
                   (SELECT count(DISTINCT s.case_id) FROM segments s WHERE s.document_id = d.id) AS cases,
                   (SELECT count(DISTINCT k.segment_id) FROM codings k WHERE k.document_id = d.id) AS coded_segments,
+                  (SELECT count(*) FROM segments s WHERE s.document_id = d.id AND s.case_id IS NOT NULL)
+                      AS participant_segments,
+                  (SELECT count(DISTINCT k.segment_id) FROM codings k JOIN segments s ON s.id = k.segment_id
+                      WHERE k.document_id = d.id AND s.case_id IS NOT NULL) AS coded_participant_segments,
                   (SELECT count(*) FROM codings k WHERE k.document_id = d.id) AS codings
            FROM documents d {where} ORDER BY d.id""",
         [] if document_id is None else [document_id],

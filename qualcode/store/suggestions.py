@@ -127,3 +127,15 @@ def coding_provenance(project: Project, coding_id: int) -> dict[str, Any] | None
     text = project.scalar("SELECT provenance FROM codings WHERE id = ?", (coding_id,))
     get_coding(project, coding_id)  # a clear error for an unknown id
     return json.loads(text) if text else None
+
+
+def withdraw_feedback(project: Project, segment_id: int, code: str, coder: str) -> None:
+    """Forget this coder's accept/reject decision on (segment, code), e.g. when the coder undoes it; logged."""
+    with project.transaction():
+        code_id = resolve_code(project, code)
+        old = project.query("SELECT decision FROM suggestion_feedback WHERE segment_id = ? AND code_id = ? AND coder = ?",
+                            (segment_id, code_id, coder))
+        if old:
+            project.conn.execute("DELETE FROM suggestion_feedback WHERE segment_id = ? AND code_id = ? AND coder = ?",
+                                 (segment_id, code_id, coder))
+            project.log("suggestion.withdraw", "segment", segment_id, {"before": {"code": code, "coder": coder, **old[0]}})

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import json
+
+from rich.console import Console
 
 from qualcode.store.project import Project
 from qualcode.tui.app import QualcodeApp
@@ -191,3 +194,78 @@ async def test_help_lists_every_key(demo_copy):
         for binding in Workbench.BINDINGS:
             if not binding.action.startswith("quick"):
                 assert binding.description in described
+
+
+async def ready(pilot):
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def test_accept_and_reject_suggestions_change_later_rankings(demo_copy):
+    app = QualcodeApp(demo_copy, coder="zoe")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("j")
+        screen = app.screen
+        seg = current_segment(app)
+        first, second = screen.suggestions[0], screen.suggestions[1]
+        await pilot.press("a")
+        await pilot.pause()
+        got = rows(demo_copy, "SELECT c.key, k.provenance FROM codings k JOIN codes c ON c.id = k.code_id"
+                              " WHERE k.coder = 'zoe'")
+        assert [g["key"] for g in got] == [first.code]
+        prov = json.loads(got[0]["provenance"])
+        assert prov["method"] == first.method and prov["model_version"] == first.model_version and prov["reason"]
+        assert first.code not in [s.code for s in screen.suggestions]  # accepted: no longer proposed
+        top = screen.suggestions[0].code
+        await pilot.press("r")
+        await pilot.pause()
+        assert top not in [s.code for s in screen.suggestions]
+        fb = rows(demo_copy, "SELECT c.key, f.decision FROM suggestion_feedback f JOIN codes c ON c.id = f.code_id"
+                             " WHERE f.coder = 'zoe' ORDER BY f.id")
+        assert fb == [{"key": first.code, "decision": "accepted"}, {"key": top, "decision": "rejected"}]
+        # a rebuilt suggester (as after retraining or a restart) still never proposes what zoe decided
+        screen.train_suggester()
+        await ready(pilot)
+        screen.update_current()
+        assert {first.code, top}.isdisjoint(s.code for s in screen.suggestions)
+        assert current_segment(app)["id"] == seg["id"]
+        # undoing the rejection forgets it
+        await pilot.press("u")
+        await pilot.pause()
+        assert rows(demo_copy, "SELECT decision FROM suggestion_feedback WHERE coder = 'zoe'") == [{"decision": "accepted"}]
+        assert second.code
+
+
+async def test_export_screen_writes_the_report(demo_copy, tmp_path):
+    out = tmp_path / "report.html"
+    app = QualcodeApp(demo_copy, coder="lead")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("E")
+        await pilot.pause()
+        app.screen.query_one("#output").value = str(out)
+        await pilot.press("ctrl+s")
+        await ready(pilot)
+        assert "Wrote" in str(app.screen.query_one("#result").render())
+    html = out.read_text(encoding="utf-8")
+    assert "Contribution" in html and "Who took part" in html
+
+
+async def test_summary_and_coder_comparison(demo_copy):
+    app = QualcodeApp(demo_copy, coder="lead")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("S")
+        await ready(pilot)
+        console = Console(width=120, record=True, file=io.StringIO())
+        console.print(app.screen.table)
+        chart = console.export_text()
+        assert "practice.awareness" in chart and "interview (N=5)" in chart and "100%" in chart
+        await pilot.press("escape", "D")
+        await ready(pilot)
+        listing = app.screen.query_one("#disagreements")
+        assert listing.option_count > 0
+        assert "kappa" in str(app.screen.query_one("#summary").render())
+        target = int(listing.get_option_at_index(0).id)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert current_segment(app)["id"] == target

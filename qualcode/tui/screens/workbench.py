@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Label, OptionList, Static, Tree
+from textual.widgets.option_list import Option
 
 from qualcode.core.display import safe_text
 from qualcode.errors import QualcodeError
@@ -27,12 +28,14 @@ from qualcode.store.codebook import code_counts, load_codebook
 from qualcode.store.codings import get_coding
 from qualcode.store.documents import list_documents
 from qualcode.store.memos import get_memo
+from qualcode.store.project import Project
 from qualcode.tui.screens.dialogs import ChoicePicker, CodePicker, ContributionDialog, MemoDialog, SpanDialog
 from qualcode.tui.widgets.codebook_tree import CodebookTree, CodeDetail
 from qualcode.tui.widgets.panels import DocumentList, StatusBar, document_label
 from qualcode.tui.widgets.transcript import TranscriptView
 
 QUICK_SLOTS = 9
+RETRAIN_AFTER = 5  # codings; refitting takes well under a second on thousands of codings, in a worker
 
 
 class Workbench(Screen[None]):
@@ -45,6 +48,8 @@ class Workbench(Screen[None]):
         Binding("s", "code_span", "Code part"),
         Binding("e", "contribution", "Contribution"),
         Binding("m", "memo", "Memo"),
+        Binding("a", "accept_suggestion", "Accept suggestion"),
+        Binding("r", "reject_suggestion", "Reject suggestion"),
         Binding("u", "undo", "Undo"),
         Binding("U,ctrl+y", "redo", "Redo", show=False),
         Binding("slash", "search", "Search"),
@@ -52,6 +57,9 @@ class Workbench(Screen[None]):
         Binding("F", "clear_filter", "Clear filter", show=False),
         Binding("R", "review", "Review"),
         Binding("b", "codebook", "Codebook"),
+        Binding("D", "disagreements", "Compare coders"),
+        Binding("S", "summary", "Summary"),
+        Binding("E", "export", "Export"),
         Binding("question_mark", "help", "Help"),
         Binding("q", "app.quit", "Quit"),
         *[Binding(str(i), f"quick({i})", f"Quick code {i}", show=False) for i in range(1, QUICK_SLOTS + 1)],
@@ -65,6 +73,9 @@ class Workbench(Screen[None]):
         self.filter = SegmentFilter()
         self.recent: list[str] = []
         self.codebook = load_codebook(self.project)
+        self.suggester: Any = None  # qualcode.nlp.suggest.Suggester, built in a worker thread
+        self.suggestions: list[Any] = []
+        self.changes_since_fit = 0
 
     # -- layout ----------------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -80,7 +91,7 @@ class Workbench(Screen[None]):
                 yield Static("", id="quick")
                 yield CodebookTree(id="codebook")
                 yield CodeDetail("", id="code-detail")
-                yield Label("Suggestions", classes="panel-title")
+                yield Label("Suggestions — learning…", id="suggestions-title", classes="panel-title")
                 yield OptionList(id="suggestions")
         yield StatusBar(id="status")
         yield Footer()
@@ -92,6 +103,32 @@ class Workbench(Screen[None]):
         if docs:
             self.open_document(docs[0]["id"])
         self.query_one(TranscriptView).focus()
+        self.train_suggester()
+
+    # -- suggestions -------------------------------------------------------------------------------------
+    @work(thread=True, exclusive=True, group="suggester")
+    def train_suggester(self) -> None:
+        """Fit the suggester from the database in a thread (its own connection); spaCy and sklearn load here."""
+        from qualcode.nlp.suggest import Suggester
+
+        with Project.open(self.project.path, coder=self.session.coder) as project:
+            suggester = Suggester.from_project(project, self.session.coder)
+        self.app.call_from_thread(self.suggester_ready, suggester)
+
+    def suggester_ready(self, suggester: Any) -> None:
+        self.suggester = suggester
+        self.query_one("#suggestions-title", Label).update(f"Suggestions  a accept · r reject  ({suggester.version})")
+        self.update_current()
+
+    def note_change(self, segment_id: int | None = None, code: str | None = None) -> None:
+        """Tell the suggester what was decided, and refit it after every few changes."""
+        if self.suggester is not None and segment_id is not None and code is not None:
+            self.suggester.mark_decided(segment_id, code)
+        self.changes_since_fit += 1
+        if self.changes_since_fit >= RETRAIN_AFTER:
+            self.changes_since_fit = 0
+            self.query_one("#suggestions-title", Label).update("Suggestions — learning from your codings…")
+            self.train_suggester()
 
     # -- loading ---------------------------------------------------------------------------------------
     def reload_codebook(self) -> None:
@@ -133,9 +170,48 @@ class Workbench(Screen[None]):
         self.query_one(StatusBar).show(self.project.name, self.session.coder, self.document["name"], coded, total, note)
 
     def update_current(self) -> None:
-        """Hook for the suggestions panel: the highlighted segment changed."""
-        suggestions = self.query_one("#suggestions", OptionList)
-        suggestions.clear_options()
+        """Show suggestions for the highlighted segment (a few milliseconds once the suggester is fitted)."""
+        panel = self.query_one("#suggestions", OptionList)
+        panel.clear_options()
+        seg = self.segment
+        self.suggestions = []
+        if self.suggester is None or seg is None:
+            return
+        self.suggestions = self.suggester.suggest([(seg["id"], seg["text"])], top_k=5).get(seg["id"], [])
+        for i, sug in enumerate(self.suggestions, start=1):
+            label = Text(f"{i} ", style="dim")
+            label.append(sug.code, style="bold")
+            label.append(f" {sug.score:.2f}\n", style="cyan")
+            label.append(safe_text(sug.reason)[:160], style="dim")
+            panel.add_option(Option(label, id=f"sug-{i}"))
+        if self.suggestions:
+            panel.highlighted = 0
+
+    def chosen_suggestion(self) -> Any:
+        panel = self.query_one("#suggestions", OptionList)
+        if not self.suggestions:
+            self.notify("No suggestion for this segment." if self.suggester else "Suggestions are still learning…")
+            return None
+        return self.suggestions[panel.highlighted or 0]
+
+    def action_accept_suggestion(self) -> None:
+        seg, sug = self.segment, self.chosen_suggestion()
+        if seg is None or sug is None:
+            return
+        if self.run_safely(self.session.accept_suggestion, seg["id"], sug.code, sug.provenance()) is not None:
+            self.remember(sug.code)
+            self.note_change(seg["id"], sug.code)
+            self.after_change(seg["id"], f"accepted {sug.code}")
+            self.update_current()
+
+    def action_reject_suggestion(self) -> None:
+        seg, sug = self.segment, self.chosen_suggestion()
+        if seg is None or sug is None:
+            return
+        self.run_safely(self.session.reject_suggestion, seg["id"], sug.code, sug.provenance())
+        self.note_change(seg["id"], sug.code)
+        self.update_titles(f"rejected {sug.code}")
+        self.update_current()
 
     def after_change(self, segment_id: int | None, note: str) -> None:
         view = self.query_one(TranscriptView)
@@ -212,6 +288,7 @@ class Workbench(Screen[None]):
             return
         if self.run_safely(self.session.code, seg["id"], key, start, end) is not None:
             self.remember(key)
+            self.note_change(seg["id"], key)
             self.after_change(seg["id"], f"coded {key}")
 
     def action_code(self) -> None:
@@ -315,6 +392,7 @@ class Workbench(Screen[None]):
         if self.document is not None:
             index = view.current_index
             view.show(self.project, self.session.coder, self.document["id"], self.filter, index)
+        self.note_change()
         self.after_change(None, f"{verb} {label}")
 
     # -- other screens ----------------------------------------------------------------------------------
@@ -347,6 +425,21 @@ class Workbench(Screen[None]):
         from qualcode.tui.screens.codebook import CodebookScreen
 
         self.app.push_screen(CodebookScreen(self.project), lambda _: self.refresh_all())
+
+    def action_disagreements(self) -> None:
+        from qualcode.tui.screens.disagreements import DisagreementScreen
+
+        self.app.push_screen(DisagreementScreen(self.project), lambda seg_id: seg_id and self.jump_to_segment(seg_id))
+
+    def action_summary(self) -> None:
+        from qualcode.tui.screens.summary import SummaryScreen
+
+        self.app.push_screen(SummaryScreen(self.project))
+
+    def action_export(self) -> None:
+        from qualcode.tui.screens.export import ExportScreen
+
+        self.app.push_screen(ExportScreen(self.project))
 
     def action_help(self) -> None:
         from qualcode.tui.screens.help import HelpScreen

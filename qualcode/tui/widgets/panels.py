@@ -14,12 +14,12 @@ SOURCE_ABBREV = {"interview": "INT", "focus-group": "FG", "survey": "SUR", "stee
                  "workshop": "WS", "document": "DOC"}
 
 
-NAME_WIDTH = 19  # the document column is 30 cells wide: percent, source type, then the name
+NAME_WIDTH = 16  # the document column is 30 cells wide: percent, source type, then the name
 
 
 def document_label(doc: dict[str, Any]) -> Text:
-    coded = doc["coded_segments"]
-    pct = f"{100 * coded / doc['segments']:.0f}%" if doc["segments"] else "-"
+    coded, total = doc["coded_participant_segments"], doc["participant_segments"]
+    pct = f"{100 * coded / total:.0f}%" if total else "-"
     label = Text(f"{pct:>4} ", style="green" if coded else "dim", no_wrap=True, overflow="ellipsis")
     label.append(f"{SOURCE_ABBREV.get(doc['source_type'], '?'):<4}", style="dim")
     name = safe_text(doc["name"])

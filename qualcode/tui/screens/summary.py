@@ -1,0 +1,76 @@
+"""Summary screen: theme prevalence by source type as bar charts in the terminal (the themes report's numbers)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.table import Table
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Label, LoadingIndicator, Static
+
+from qualcode.core.display import safe_text
+from qualcode.store.project import Project
+
+BAR_WIDTH = 12
+COLOURS = ["#4C9BE8", "#E8A33D", "#5BBF7A", "#C46BD6", "#E86A5D", "#8C8C8C"]
+
+
+def bar(percent: float, colour: str) -> Text:
+    filled = round(percent / 100 * BAR_WIDTH)
+    text = Text("█" * filled, style=colour)
+    text.append("·" * (BAR_WIDTH - filled), style="grey30")
+    text.append(f" {percent:3.0f}%")
+    return text
+
+
+def prevalence_table(rows: list[dict[str, Any]]) -> Table:
+    """One line per code; one bar per source type: the share of that type's cases coded with it."""
+    types = sorted({t for r in rows for t in r["by_source_type"]})
+    table = Table(expand=True, box=None, pad_edge=False)
+    table.add_column("code", no_wrap=True, max_width=30)
+    for t, colour in zip(types, COLOURS * 3, strict=False):
+        total = max((r["by_source_type"][t]["total_cases"] for r in rows if t in r["by_source_type"]), default=0)
+        table.add_column(Text(f"{t} (N={total})", style=colour), no_wrap=True)
+    for r in rows:
+        depth = int(r.get("depth") or 0)
+        name = Text("  " * depth + safe_text(r["code"]), style="bold" if depth == 0 else "")
+        cells = [bar(r["by_source_type"][t]["percent"] or 0.0, c) if t in r["by_source_type"] else Text("")
+                 for t, c in zip(types, COLOURS * 3, strict=False)]
+        table.add_row(name, *cells)
+    return table
+
+
+class SummaryScreen(Screen[None]):
+    BINDINGS = [Binding("escape,S", "app.pop_screen", "Back")]
+
+    def __init__(self, project: Project) -> None:
+        super().__init__()
+        self.project = project
+        self.table: Table | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Label("Theme prevalence: share of each source type's cases coded with each theme", classes="panel-title")
+        yield LoadingIndicator(id="busy")
+        with VerticalScroll():
+            yield Static("", id="chart")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.compute()
+
+    @work(thread=True, exclusive=True)
+    def compute(self) -> None:
+        from qualcode.reporting import run_report
+
+        result = run_report(self.project.path, "themes", "json")
+        self.app.call_from_thread(self.show, result.data or [])
+
+    def show(self, rows: list[dict[str, Any]]) -> None:
+        self.query_one("#busy").display = False
+        self.table = prevalence_table(rows) if rows else None
+        self.query_one("#chart", Static).update(self.table or "No codings yet.")
