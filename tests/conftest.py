@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import settings
 
 from qualcode.actions import read_codebook_file
 from qualcode.store.codebook import save_codebook
@@ -14,6 +16,11 @@ from qualcode.store.project import Project
 ROOT = Path(__file__).resolve().parent.parent
 CODEBOOK = ROOT / "codebooks" / "pdu-evaluation.yaml"
 SHARED_REFI = ROOT.parent / "shared" / "refi"
+
+# In CI the property-based tests run the same examples every time, so a failure is reproducible.
+settings.register_profile("ci", derandomize=True, deadline=None)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 
 @pytest.fixture(scope="session", autouse=True)
