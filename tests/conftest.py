@@ -51,6 +51,25 @@ def runner() -> CliRunner:
     return CliRunner()
 
 
+@pytest.fixture(scope="session")
+def demo_master(tmp_path_factory) -> Path:
+    """The demo study, built once per test session; copy it before changing it."""
+    from qualcode.demo import build_demo
+
+    path = tmp_path_factory.mktemp("demo") / "demo.qcdb"
+    build_demo(path)
+    return path
+
+
+def run_cli(runner: CliRunner, *args: object, code: int = 0):
+    """Run a qualcode command in-process and check its exit code (showing its output if it differs)."""
+    from qualcode.cli import cli
+
+    result = runner.invoke(cli, [str(a) for a in args])
+    assert result.exit_code == code, (result.output, result.stderr)
+    return result
+
+
 def write(path: Path, text: str, encoding: str = "utf-8") -> Path:
     path.write_bytes(text.encode(encoding))
     return path

@@ -11,6 +11,7 @@ import sqlite3
 import stat
 import tempfile
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -58,12 +59,16 @@ def _stamp() -> str:
     return datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
 
 
-def copy_database(source: sqlite3.Connection, dest: Path) -> dict[str, Any]:
-    """Copy a live database to `dest` whole or not at all: backup API into a private temporary file beside it,
-    integrity_check, fsync, then rename. Returns what the copy holds."""
+@contextlib.contextmanager
+def staged_copy(source: sqlite3.Connection, dest: Path, *, guard: Path | None = None) -> Iterator[Path]:
+    """A copy of a live database that lands at `dest` whole or not at all. SQLite's backup API (safe while others
+    use the source) writes a private temporary file beside `dest`, as one self-contained file; the caller may
+    change it inside the `with`; then it must pass integrity_check, is fsynced and renamed into place."""
     folder = dest.parent if str(dest.parent) else Path(".")
     if not folder.is_dir():
         raise InputError(f"{folder}: folder does not exist")
+    if guard is not None and dest.exists() and dest.resolve() == guard.resolve():
+        raise InputError(f"{dest}: that is the project itself")
     fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=folder)
     os.close(fd)
     try:
@@ -74,17 +79,20 @@ def copy_database(source: sqlite3.Connection, dest: Path) -> dict[str, Any]:
                 source.backup(copy)
             except sqlite3.OperationalError as exc:
                 if _is_busy(exc):
-                    raise ProjectBusyError("project busy (another process is writing); try the backup again") from None
+                    raise ProjectBusyError("project busy (another process is writing); try again") from None
                 raise
-            copy.execute("PRAGMA journal_mode = DELETE")  # one self-contained file, whatever the source used
-            result = [r[0] for r in copy.execute("PRAGMA integrity_check(10)")]
-            if result != ["ok"]:
-                raise ProjectError(f"the copy failed its integrity check ({result[0]}); nothing was written")
-            info = {"log_entries": copy.execute("SELECT count(*) FROM change_log").fetchone()[0],
-                    "log_head": (copy.execute("SELECT hash FROM change_log ORDER BY id DESC LIMIT 1").fetchone()
-                                 or [None])[0]}
+            copy.execute("PRAGMA journal_mode = DELETE")
         finally:
             copy.close()
+        yield Path(tmp)
+        copy = sqlite3.connect(tmp, isolation_level=None)
+        try:
+            copy.execute("PRAGMA journal_mode = DELETE")  # the caller may have opened it in WAL mode
+            result = [r[0] for r in copy.execute("PRAGMA integrity_check(10)")]
+        finally:
+            copy.close()
+        if result != ["ok"]:
+            raise ProjectError(f"the copy failed its integrity check ({result[0]}); nothing was written")
         with open(tmp, "rb") as fh:
             os.fsync(fh.fileno())
         os.replace(tmp, dest)
@@ -92,6 +100,19 @@ def copy_database(source: sqlite3.Connection, dest: Path) -> dict[str, Any]:
         for suffix in ("", *SIDE_FILES):
             Path(tmp + suffix).unlink(missing_ok=True)
         raise
+
+
+def copy_database(source: sqlite3.Connection, dest: Path, guard: Path | None = None) -> dict[str, Any]:
+    """A checked copy of a live database at `dest`; returns what it holds."""
+    with staged_copy(source, dest, guard=guard):
+        pass
+    copy = sqlite3.connect(f"file:{quote(str(dest.resolve()))}?mode=ro", uri=True)
+    try:
+        info = {"log_entries": copy.execute("SELECT count(*) FROM change_log").fetchone()[0],
+                "log_head": (copy.execute("SELECT hash FROM change_log ORDER BY id DESC LIMIT 1").fetchone()
+                             or [None])[0]}
+    finally:
+        copy.close()
     return {"file": str(dest.resolve()), "bytes": dest.stat().st_size, **info}
 
 
@@ -99,9 +120,7 @@ def make_backup(project: Project, output: Path | None = None, reason: str = "man
     """A checked copy of the project: to `output`, or into its backup folder. Automatic backups (any reason but
     'manual') rotate: the newest AUTO_BACKUPS_KEPT are kept; manual ones are never deleted."""
     if output is not None:
-        if output.exists() and output.resolve() == project.path.resolve():
-            raise InputError(f"{output}: that is the project itself")
-        return {**copy_database(project.conn, output), "reason": reason}
+        return {**copy_database(project.conn, output, guard=project.path), "reason": reason}
     folder = _private_folder(backup_folder(project.path))
     _remove_stale_temps(folder)
     kind = "manual" if reason == "manual" else "auto"

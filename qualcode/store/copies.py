@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import sqlite3
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from qualcode.errors import InputError
 from qualcode.store.audit import restart_log
+from qualcode.store.backup import staged_copy
 from qualcode.store.project import GENESIS_HASH, Project
 
 
@@ -25,41 +24,22 @@ def export_for(project: Project, coder: str, output: str | Path, blind: bool = F
     if not coder:
         raise InputError("--coder is empty")
     output = Path(output)
-    folder = output.parent if str(output.parent) else Path(".")
-    if not folder.is_dir():
-        raise InputError(f"{folder}: folder does not exist")
-    if output.exists() and output.resolve() == project.path.resolve():
-        raise InputError(f"{output}: that is the project itself")
     known = {r[0] for r in project.conn.execute("SELECT name FROM coders")}
     head = project.scalar("SELECT hash FROM change_log ORDER BY id DESC LIMIT 1") or GENESIS_HASH
     detail = {"coder": coder, "blind": blind, "output": str(output.resolve()), "source": str(project.path.resolve()),
               "source_name": project.name, "source_log_head": head, "new_coder": coder not in known}
-    fd, tmp = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".tmp", dir=folder)
-    os.close(fd)
-    try:
-        os.chmod(tmp, 0o600)
-        dest = sqlite3.connect(tmp, isolation_level=None)
-        try:
-            project.conn.backup(dest)
-            dest.execute("PRAGMA journal_mode = DELETE")  # one self-contained file until it is opened
-            counts = _strip(dest, coder, detail) if blind else {}
-        finally:
-            dest.close()
-        copy = Project.open(tmp, coder=coder)
-        try:
-            with copy.transaction():
-                copy.ensure_coder(coder)
-                copy.conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('copy_for', ?)", (coder,))
-                copy.log("export-for", "project", copy.name, {**detail, "removed": counts})
-            copy.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            copy.conn.execute("PRAGMA journal_mode = DELETE")
-        finally:
-            copy.close()
-        os.replace(tmp, output)
-    except BaseException:
-        for suffix in ("", "-wal", "-shm", "-journal"):
-            Path(tmp + suffix).unlink(missing_ok=True)
-        raise
+    with staged_copy(project.conn, output, guard=project.path) as tmp:
+        counts: dict[str, int] = {}
+        if blind:
+            dest = sqlite3.connect(tmp, isolation_level=None)
+            try:
+                counts = _strip(dest, coder, detail)
+            finally:
+                dest.close()
+        with Project.open(tmp, coder=coder) as copy, copy.transaction():
+            copy.ensure_coder(coder)
+            copy.conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('copy_for', ?)", (coder,))
+            copy.log("export-for", "project", copy.name, {**detail, "removed": counts})
     with project.transaction():
         project.log("export-for", "project", project.name, {**detail, "removed": counts})
     return {**detail, "removed": counts}

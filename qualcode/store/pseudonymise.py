@@ -4,9 +4,6 @@ words, restart the change log (it holds the real names), and leave no old page b
 from __future__ import annotations
 
 import json
-import os
-import sqlite3
-import tempfile
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,8 +13,8 @@ from typing import Any
 from qualcode.core.pseudonyms import Replacement, apply_replacements, context, replace_all
 from qualcode.errors import InputError
 from qualcode.store.audit import restart_log
-from qualcode.store.backup import backup_before
-from qualcode.store.project import SIDE_FILES, Project
+from qualcode.store.backup import backup_before, staged_copy
+from qualcode.store.project import Project
 
 Finder = Callable[[str | None], list[Replacement]]
 _BIG = 1 << 40  # codings are moved out of the way first, so no two ever share a span half-way through
@@ -221,37 +218,11 @@ def pseudonymise_in_place(project: Project, find: Finder, review: bool = False) 
 def share_copy(project: Project, output: Path, find: Finder, strip_memos: bool = False) -> dict[str, Any]:
     """A pseudonymised copy (memos stripped on request) written whole or not at all: SQLite's backup API into
     a private temporary file beside `output`, pseudonymised and vacuumed there, checked, then renamed."""
-    folder = output.parent if str(output.parent) else Path(".")
-    if not folder.is_dir():
-        raise InputError(f"{folder}: folder does not exist")
-    if output.exists() and output.resolve() == project.path.resolve():
-        raise InputError(f"{output}: that is the project itself")
-    fd, tmp = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".tmp", dir=folder)
-    os.close(fd)
-    try:
-        os.chmod(tmp, 0o600)
-        dest = sqlite3.connect(tmp, isolation_level=None)
-        try:
-            project.conn.backup(dest)
-            dest.execute("PRAGMA journal_mode = DELETE")
-        finally:
-            dest.close()
-        with Project.open(tmp, coder=project.coder) as copy:
-            found = find_names(copy, find)
-            with copy.transaction():
-                detail = _apply(copy, found, strip_memos, {"share_copy": True, "memos_stripped": strip_memos})
-            _scrub_free_pages(copy)
-            copy.conn.execute("PRAGMA journal_mode = DELETE")
-            problems = [r[0] for r in copy.conn.execute("PRAGMA integrity_check(5)")]
-            if problems != ["ok"]:
-                raise InputError(f"the share copy failed its integrity check ({problems[0]}); nothing was written")
-        with open(tmp, "rb") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp, output)
-    except BaseException:
-        for suffix in ("", *SIDE_FILES):
-            Path(tmp + suffix).unlink(missing_ok=True)
-        raise
+    with staged_copy(project.conn, output, guard=project.path) as tmp, Project.open(tmp, coder=project.coder) as copy:
+        found = find_names(copy, find)
+        with copy.transaction():
+            detail = _apply(copy, found, strip_memos, {"share_copy": True, "memos_stripped": strip_memos})
+        _scrub_free_pages(copy)
     with project.transaction():
         project.log("share", "project", project.name, {"output": str(output.resolve()), **summary_of(found),
                                                         "memos_stripped": strip_memos})

@@ -9,18 +9,12 @@ import json
 
 import pytest
 
-from qualcode.cli import cli
 from qualcode.store.project import Project
+from tests.conftest import run_cli as run
 from tests.conftest import write
 
 HOSTILE = ("Interviewer: Tell me more [bold]please[/bold]\n"
            "P1: [laughs] it was [0] good :fire: \x1b[31mRED\x1b[0m \x9b2J and \u202eevil\u202c =cmd|' /C calc'!A0\n")
-
-
-def run(runner, *args, code=0):
-    result = runner.invoke(cli, [str(a) for a in args])
-    assert result.exit_code == code, (result.output, result.stderr)
-    return result
 
 
 @pytest.fixture

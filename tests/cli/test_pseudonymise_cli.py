@@ -15,11 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from qualcode.cli import cli
-from qualcode.demo import build_demo
 from qualcode.store.memos import write_memo
 from qualcode.store.project import Project
 from tests.conftest import ROOT, write
+from tests.conftest import run_cli as run
 
 REGISTER = ROOT / "tests" / "data" / "demo-register.csv"
 EXTRA = ("Interviewer: Anything else about the team?\n"
@@ -28,12 +27,6 @@ EXTRA = ("Interviewer: Anything else about the team?\n"
          "P9: Ask JAS or marisol, they were at the Harbour Project.\n")
 # Typos in EXTRA, with the pseudonym each must become.
 TYPOS = {"Okafur": "[Psychologist]", "Kwmae": "[Coordinator]", "Bernadete": "[Work coach]"}
-
-
-def run(runner, *args, code=0):
-    result = runner.invoke(cli, [str(a) for a in args])
-    assert result.exit_code == code, (result.output, result.stderr)
-    return result
 
 
 def register_forms() -> dict[str, str]:
@@ -63,13 +56,6 @@ def expected(text: str) -> str:
 def real_names() -> list[str]:
     return sorted({w for form in FORMS for w in form.split() if w[0].isupper() and w not in ("Dr", "Project",
                    "Street", "Living", "Housing", "Trust", "Recovery")} | set(TYPOS))
-
-
-@pytest.fixture(scope="module")
-def demo_master(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("pseudo") / "demo.qcdb"
-    build_demo(path)
-    return path
 
 
 @pytest.fixture

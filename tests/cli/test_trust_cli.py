@@ -7,17 +7,11 @@ import json
 import sqlite3
 from pathlib import Path
 
-from qualcode.cli import cli
 from qualcode.store import project as project_module
+from tests.conftest import run_cli as run
 from tests.conftest import write
 
 INTERVIEW = "Interviewer: What changed?\nP1: We refer people sooner.\nInterviewer: Why?\nP1: The session.\n"
-
-
-def run(runner, *args, code=0):
-    result = runner.invoke(cli, [str(a) for a in args])
-    assert result.exit_code == code, (result.output, result.stderr)
-    return result
 
 
 def backups(runner, project) -> list[dict]:
