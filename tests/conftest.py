@@ -70,6 +70,18 @@ def run_cli(runner: CliRunner, *args: object, code: int = 0):
     return result
 
 
+def zip_bytes(members: dict[str, bytes | str]) -> bytes:
+    """A zip archive (docx, xlsx, qdpx are zips) built in memory from member name -> content."""
+    import io
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    return buf.getvalue()
+
+
 def write(path: Path, text: str, encoding: str = "utf-8") -> Path:
     path.write_bytes(text.encode(encoding))
     return path

@@ -22,6 +22,7 @@ from qualcode.actions import (
 from qualcode.errors import QualcodeError
 from qualcode.ingest import ImportOptions
 from qualcode.store.project import Project
+from tests.conftest import zip_bytes
 
 SURVEY_OPTIONS = ImportOptions(id_column="id", text_columns=["answer"])
 TXT = ("Interviewer: What changed for you? [laughs]\nP1: Marisol's team refers people sooner now.\n"
@@ -57,14 +58,6 @@ QDE = """<?xml version="1.0" encoding="utf-8"?>
     </PlainTextSelection></TextSource></Sources>
   <Notes><Note guid="66666666-6666-6666-6666-666666666666" name="n"><PlainTextContent>memo</PlainTextContent></Note></Notes>
 </Project>"""
-
-
-def zip_bytes(members: dict[str, bytes | str]) -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-        for name, data in members.items():
-            zf.writestr(name, data)
-    return buf.getvalue()
 
 
 def zip_members(data: bytes) -> dict[str, bytes]:
