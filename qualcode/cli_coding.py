@@ -143,7 +143,7 @@ def demo(build_only: bool, output: str | None, rebuild: bool, coder: str | None)
     if path.exists() and (rebuild or build_only):
         if output and build_only and not rebuild:
             raise InputError(f"{path}: already exists (add --rebuild to replace it)")
-        for suffix in ("", "-wal", "-shm"):
+        for suffix in ("", "-wal", "-shm", "-journal"):  # a stale journal would be replayed into a new file
             Path(str(path) + suffix).unlink(missing_ok=True)
     if not path.exists():
         summary = build_demo(path)

@@ -66,7 +66,7 @@ def build_demo(path: Path, coder: str = "amira") -> dict[str, Any]:
         raise InputError(f"{manifest_path}: malformed demo manifest ({exc})") from None
     except BaseException:
         project.close()
-        for suffix in ("", "-wal", "-shm"):
+        for suffix in ("", "-wal", "-shm", "-journal"):  # a stale journal would be replayed into a new file
             Path(str(path) + suffix).unlink(missing_ok=True)
         raise
     finally:
