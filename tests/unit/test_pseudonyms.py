@@ -122,3 +122,24 @@ def test_misspellings_of_distinctive_names(finder):
 
 def test_edit_budget():
     assert [max_edits(n) for n in (3, 4, 7, 8, 12)] == [0, 1, 1, 2, 2]
+
+
+def test_codings_that_differed_only_inside_a_name_become_one(project, finder):
+    from qualcode.core.models import ParsedDocument, ParsedSegment
+    from qualcode.store.codings import add_coding
+    from qualcode.store.documents import add_documents
+    from qualcode.store.pseudonymise import pseudonymise_in_place
+
+    text = "P1: I asked Marisol again"
+    add_documents(project, [ParsedDocument("d", "interview", text, [ParsedSegment(4, len(text), speaker="P1")],
+                                           "d.txt", "h", {})])
+    seg = project.scalar("SELECT id FROM segments")
+    at = text.index("Marisol")
+    for end in (at + 4, at + 7):  # "Mari" and "Marisol": both become "[Manager]"
+        add_coding(project, "practice.awareness", segment_id=seg, start=at, end=end)
+    add_coding(project, "practice.confidence", segment_id=seg, start=4, end=at + 2)
+    result = pseudonymise_in_place(project, finder.find)
+    assert result["codings_folded"] == 1
+    rows = project.query('SELECT substr(d.text, k.start + 1, k."end" - k.start) AS t FROM codings k'
+                         " JOIN documents d ON d.id = k.document_id ORDER BY k.id")
+    assert [r["t"] for r in rows] == ["[Manager]", "I asked [Manager]"]
