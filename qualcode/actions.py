@@ -11,11 +11,13 @@ from pathlib import Path
 from typing import Any
 
 from qualcode.core.codebook import dump_codebook_yaml, load_codebook_text
+from qualcode.core.display import json_safe
 from qualcode.core.models import Codebook
 from qualcode.core.refi import RefiProject
 from qualcode.errors import InputError
 from qualcode.ingest import ImportOptions, read_document
-from qualcode.ingest.common import decode_text, read_file_bytes
+from qualcode.ingest.common import MAX_FILE_BYTES, decode_text, read_file_bytes
+from qualcode.store.backup import backup_before, is_bulk_import
 from qualcode.store.codebook import load_codebook, save_codebook
 from qualcode.store.codings import import_codings
 from qualcode.store.documents import add_documents
@@ -31,6 +33,8 @@ def import_files(
     docs = []
     for path in paths:
         docs.extend(read_document(path, options))
+    if is_bulk_import(len(docs), sum(len(d.segments) for d in docs)):
+        backup_before(project, "before-import")
     return add_documents(project, docs, allow_duplicate=allow_duplicate)
 
 
@@ -51,8 +55,8 @@ def export_codebook_yaml(project: Project) -> str:
     return dump_codebook_yaml(load_codebook(project))
 
 
-def read_csv_dicts(path: Path) -> list[dict[str, str]]:
-    text = decode_text(read_file_bytes(path, 200 * 1024 * 1024), path.name)
+def read_csv_dicts(path: Path, max_bytes: int = MAX_FILE_BYTES) -> list[dict[str, str]]:
+    text = decode_text(read_file_bytes(path, max_bytes), path.name)
     try:
         reader = csv.DictReader(io.StringIO(text))
         rows = [{(k or "").strip(): (v or "") for k, v in row.items()} for row in reader]
@@ -61,8 +65,12 @@ def read_csv_dicts(path: Path) -> list[dict[str, str]]:
     return rows
 
 
-def import_codings_file(project: Project, path: Path, coder: str | None = None) -> dict[str, int]:
-    rows = read_csv_dicts(path)
+def import_codings_file(project: Project, path: Path, coder: str | None = None, backup: bool = True,
+                        max_bytes: int = MAX_FILE_BYTES) -> dict[str, int]:
+    """`backup` makes the automatic backup first (the demo builder, filling a new project, needs none)."""
+    rows = read_csv_dicts(path, max_bytes)
+    if backup:
+        backup_before(project, "before-codings-import")
     try:
         return import_codings(project, rows, default_coder=coder)
     except InputError as exc:
@@ -70,16 +78,20 @@ def import_codings_file(project: Project, path: Path, coder: str | None = None) 
 
 
 def rows_to_csv(rows: list[dict[str, Any]], columns: list[str] | tuple[str, ...]) -> str:
+    """CSV for spreadsheets: a cell that would start a formula gets a leading apostrophe (shown as text, never
+    run), and control characters become U+FFFD; `unescape_cell` undoes the apostrophe on the way back in."""
+    from qualcode.export.cells import spreadsheet_safe
+
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=list(columns), extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: ("" if row.get(k) is None else row.get(k)) for k in columns})
+        writer.writerow({k: spreadsheet_safe(row.get(k)) for k in columns})
     return out.getvalue()
 
 
 def rows_to_json(rows: Any) -> str:
-    return json.dumps(rows, ensure_ascii=False, indent=2)
+    return json_safe(json.dumps(rows, ensure_ascii=False, indent=2))
 
 
 REFI_PROJECT_SUFFIXES = (".qdpx", ".qde")
@@ -105,14 +117,15 @@ def project_for_import(path: Path, coder: str | None, create: bool, name: str | 
 
 
 def read_refi_file(path: Path, max_bytes: int | None = None) -> RefiProject:
-    from qualcode.ingest.qdpx import MAX_REFI_BYTES, read_refi_project  # deferred: lxml only when needed
+    from qualcode.ingest.qdpx import read_refi_project  # deferred: lxml only when needed
 
-    return read_refi_project(path, max_bytes or MAX_REFI_BYTES)
+    return read_refi_project(path, max_bytes or MAX_FILE_BYTES)
 
 
 def import_refi_file(project: Project, refi: RefiProject, path: Path, allow_duplicate: bool = False) -> dict[str, Any]:
     from qualcode.store.refi_import import import_refi
 
+    backup_before(project, "before-refi-import")
     return import_refi(project, refi, path.name, allow_duplicate=allow_duplicate)
 
 

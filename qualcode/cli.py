@@ -17,8 +17,30 @@ from qualcode import __version__
 from qualcode.core.display import safe_text
 from qualcode.errors import InputError, QualcodeError
 
-out = Console(highlight=False, soft_wrap=False)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+class SafeConsole(Console):
+    """A console for untrusted text: markup and emoji codes are never interpreted (`[laughs]` and `:fire:` print
+    as written), and terminal control and bidi-override characters print as U+FFFD instead of being obeyed."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(markup=False, emoji=False, highlight=False, **kwargs)
+
+    def print(self, *objects: Any, **kwargs: Any) -> None:
+        super().print(*(_neutralised(o) for o in objects), **kwargs)
+
+
+def _neutralised(obj: Any) -> Any:
+    if isinstance(obj, str):
+        return safe_text(obj)
+    if isinstance(obj, Text):
+        copy = obj.copy()
+        copy.plain = safe_text(copy.plain)  # one character for one, so styles keep their places
+        return copy
+    return obj
+
+
+out = SafeConsole(soft_wrap=False)
+err = SafeConsole(stderr=True, soft_wrap=True)
 
 
 class QualcodeGroup(click.Group):
@@ -53,7 +75,7 @@ def emit_json(data: Any) -> None:
 
 def table(columns: list[str], rows: list[list[Any]], title: str | None = None) -> None:
     """Print rows as a rich table; every cell is plain Text, so '[laughs]' stays literal."""
-    t = Table(title=title, show_lines=False)
+    t = Table(title=Text(safe_text(title)) if title else None, show_lines=False)
     for col in columns:
         t.add_column(col, overflow="fold")
     for row in rows:
@@ -284,9 +306,9 @@ def search(project: str, query: str, limit: int, as_json: bool) -> None:
 
 
 # Commands live in modules by area; each registers itself on the group (imported last: they use this module).
-from qualcode import cli_coding, cli_nlp, cli_refi, cli_reports, cli_team  # noqa: E402
+from qualcode import cli_coding, cli_nlp, cli_refi, cli_reports, cli_team, cli_trust  # noqa: E402
 
-for _area in (cli_coding, cli_team, cli_nlp, cli_refi, cli_reports):
+for _area in (cli_coding, cli_team, cli_nlp, cli_refi, cli_reports, cli_trust):
     _area.register(cli)
 
 

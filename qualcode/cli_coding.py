@@ -73,15 +73,16 @@ def codings() -> None:
 @codings.command("import")
 @project_arg
 @click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--max-mb", type=click.IntRange(1, 100_000), default=100, show_default=True, help="Largest file accepted.")
 @coder_opt
 @json_opt
-def codings_import(project: str, file: str, coder: str | None, as_json: bool) -> None:
+def codings_import(project: str, file: str, max_mb: int, coder: str | None, as_json: bool) -> None:
     """Import codings from CSV: segment_id, or document+start+end, or document+quote; code; optional coder,
     contribution, claim, memo. All rows are checked first; any bad row imports nothing."""
     from qualcode.actions import import_codings_file
 
     with open_project(project, coder) as p:
-        result = import_codings_file(p, Path(file), coder)
+        result = import_codings_file(p, Path(file), coder, max_bytes=max_mb * 1024 * 1024)
     if as_json:
         emit_json(result)
     else:
@@ -142,7 +143,7 @@ def demo(build_only: bool, output: str | None, rebuild: bool, coder: str | None)
     if path.exists() and (rebuild or build_only):
         if output and build_only and not rebuild:
             raise InputError(f"{path}: already exists (add --rebuild to replace it)")
-        for suffix in ("", "-wal", "-shm"):
+        for suffix in ("", "-wal", "-shm", "-journal"):  # a stale journal would be replayed into a new file
             Path(str(path) + suffix).unlink(missing_ok=True)
     if not path.exists():
         summary = build_demo(path)

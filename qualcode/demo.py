@@ -58,7 +58,7 @@ def build_demo(path: Path, coder: str = "amira") -> dict[str, Any]:
         for entry in manifest["documents"]:
             docs.extend(read_document(base / entry["file"], _options(entry)))
         add_documents(project, docs)
-        codings = import_codings_file(project, base / manifest["codings"]) if manifest.get("codings") else {}
+        codings = import_codings_file(project, base / manifest["codings"], backup=False) if manifest.get("codings") else {}
         return {"project": str(path), "documents": len(docs), "codings": codings.get("added", 0)}
     except (KeyError, TypeError) as exc:
         project.close()
@@ -66,7 +66,7 @@ def build_demo(path: Path, coder: str = "amira") -> dict[str, Any]:
         raise InputError(f"{manifest_path}: malformed demo manifest ({exc})") from None
     except BaseException:
         project.close()
-        for suffix in ("", "-wal", "-shm"):
+        for suffix in ("", "-wal", "-shm", "-journal"):  # a stale journal would be replayed into a new file
             Path(str(path) + suffix).unlink(missing_ok=True)
         raise
     finally:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import settings
 
 from qualcode.actions import read_codebook_file
 from qualcode.store.codebook import save_codebook
@@ -14,6 +16,20 @@ from qualcode.store.project import Project
 ROOT = Path(__file__).resolve().parent.parent
 CODEBOOK = ROOT / "codebooks" / "pdu-evaluation.yaml"
 SHARED_REFI = ROOT.parent / "shared" / "refi"
+
+# In CI the property-based tests run the same examples every time, so a failure is reproducible.
+settings.register_profile("ci", derandomize=True, deadline=None)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def private_backup_dir(tmp_path_factory):
+    """Automatic backups go to a temporary folder, never the tester's real user data folder."""
+    with pytest.MonkeyPatch.context() as mp:
+        folder = tmp_path_factory.mktemp("backups")
+        mp.setenv("QUALCODE_BACKUP_DIR", str(folder))
+        yield folder
 
 
 @pytest.fixture
@@ -33,6 +49,37 @@ def project(tmp_path: Path):
 @pytest.fixture
 def runner() -> CliRunner:
     return CliRunner()
+
+
+@pytest.fixture(scope="session")
+def demo_master(tmp_path_factory) -> Path:
+    """The demo study, built once per test session; copy it before changing it."""
+    from qualcode.demo import build_demo
+
+    path = tmp_path_factory.mktemp("demo") / "demo.qcdb"
+    build_demo(path)
+    return path
+
+
+def run_cli(runner: CliRunner, *args: object, code: int = 0):
+    """Run a qualcode command in-process and check its exit code (showing its output if it differs)."""
+    from qualcode.cli import cli
+
+    result = runner.invoke(cli, [str(a) for a in args])
+    assert result.exit_code == code, (result.output, result.stderr)
+    return result
+
+
+def zip_bytes(members: dict[str, bytes | str]) -> bytes:
+    """A zip archive (docx, xlsx, qdpx are zips) built in memory from member name -> content."""
+    import io
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    return buf.getvalue()
 
 
 def write(path: Path, text: str, encoding: str = "utf-8") -> Path:

@@ -13,6 +13,17 @@ from qualcode.errors import InputError
 KEY_RE = re.compile(r"^[\w][\w.\-]*$")
 COLOUR_RE = re.compile(r"^#[0-9A-Fa-f]{6}$")
 _TEXT_FIELDS = ("label", "definition", "include", "exclude", "colour")
+MAX_DEPTH = 50
+
+
+class _NoAliasLoader(yaml.SafeLoader):
+    """Safe YAML without anchors and aliases: a codebook never needs them, and they allow 'billion laughs'
+    documents that are small on disk but explode when walked."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            raise yaml.composer.ComposerError(None, None, "aliases are not allowed", self.peek_event().start_mark)
+        return super().compose_node(parent, index)
 
 
 def _text(value: Any, where: str, field: str, problems: list[str]) -> str:
@@ -47,7 +58,10 @@ def parse_codebook(data: Any, source: str = "codebook", known_parents: frozenset
     problems: list[str] = []
     codes: list[Code] = []
 
-    def walk(items: list[Any], parent: str | None, trail: str) -> None:
+    def walk(items: list[Any], parent: str | None, trail: str, depth: int = 0) -> None:
+        if depth > MAX_DEPTH:
+            problems.append(f"{trail}: codes nested more than {MAX_DEPTH} levels deep")
+            return
         for i, item in enumerate(items):
             where = f"{trail}[{i}]"
             if not isinstance(item, dict):
@@ -88,7 +102,7 @@ def parse_codebook(data: Any, source: str = "codebook", known_parents: frozenset
             children = item.get("children")
             if children is not None:
                 if isinstance(children, list):
-                    walk(children, key or None, f"{where}.children")
+                    walk(children, key or None, f"{where}.children", depth + 1)
                 else:
                     problems.append(f"{where}: 'children' must be a list")
 
@@ -152,8 +166,12 @@ def _parents_first(codebook: Codebook) -> Codebook:
 
 def load_codebook_text(text: str, source: str = "codebook", known_parents: frozenset[str] = frozenset()) -> Codebook:
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_NoAliasLoader)  # noqa: S506 - a SafeLoader subclass
+    except RecursionError:
+        raise InputError(f"{source}: YAML nested too deeply") from None
     except yaml.YAMLError as exc:
+        if "aliases are not allowed" in str(exc):
+            raise InputError(f"{source}: YAML anchors and aliases (& and *) are not allowed in a codebook") from None
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
         raise InputError(f"{source}: not valid YAML{where}") from None

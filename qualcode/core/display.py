@@ -13,3 +13,20 @@ def safe_text(text: str | None) -> str:
     if not text:
         return ""
     return _UNSAFE_RE.sub("\ufffd", text)
+
+
+def json_safe(text: str) -> str:
+    """JSON text with control and bidi characters written as \\uXXXX escapes: the same data, but nothing a
+    terminal would obey when the JSON is printed (json.dumps already escapes C0 controls, not DEL, C1 or bidi)."""
+    return _UNSAFE_RE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+# A cell starting with one of these is a formula (or DDE call) to Excel, LibreOffice and Google Sheets.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def unescape_cell(value: str) -> str:
+    """Undo the apostrophe our CSV writers put before text a spreadsheet would run as a formula."""
+    if value.startswith("'") and value[1:2] and value[1] in FORMULA_START:
+        return value[1:]
+    return value

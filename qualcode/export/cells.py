@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from qualcode.core.display import safe_text
-
-# A cell starting with one of these is a formula (or DDE call) to Excel, LibreOffice and Google Sheets.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+from qualcode.core.display import FORMULA_START, safe_text
 
 
 def clean(text: str) -> str:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from qualcode.core.models import ParsedDocument
 from qualcode.errors import InputError
-from qualcode.ingest.common import ImportOptions, read_file_bytes
+from qualcode.ingest.common import ImportOptions, parser_errors_as_input, read_file_bytes
 from qualcode.ingest.survey import read_survey
 from qualcode.ingest.transcripts import read_docx, read_text, read_vtt
 
@@ -33,7 +33,8 @@ def read_document(path: str | Path, options: ImportOptions | None = None) -> lis
         kinds = ", ".join(sorted(READERS))
         raise InputError(f"{path.name}: cannot import this kind of file (qualcode reads {kinds}, and .qdpx projects)")
     data = read_file_bytes(path, options.max_bytes)
-    return reader(path, data, options)
+    with parser_errors_as_input(path.name, path.suffix.lower().lstrip(".")):
+        return reader(path, data, options)
 
 
 __all__ = ["ImportOptions", "read_document", "READERS"]

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import re
+import struct
 import zipfile
+import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,6 +22,13 @@ MAX_FILE_BYTES = 100 * 1024 * 1024
 MAX_ZIP_MEMBERS = 2000
 MAX_ZIP_UNCOMPRESSED = 512 * 1024 * 1024
 MAX_ZIP_RATIO = 200
+
+# What the parsers behind the importers (zipfile, zlib, lxml, python-docx, openpyxl, webvtt, csv) raise on
+# damaged or hostile input; lxml's XMLSyntaxError is a SyntaxError, defusedxml's errors are ValueErrors.
+PARSER_ERRORS: tuple[type[BaseException], ...] = (
+    ValueError, LookupError, TypeError, AttributeError, ArithmeticError, zipfile.BadZipFile, zlib.error,
+    struct.error, EOFError, OSError, SyntaxError, RecursionError, NotImplementedError, AssertionError,
+)
 
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -61,6 +72,20 @@ def read_file_bytes(path: Path, max_bytes: int) -> bytes:
     if not data.strip():
         raise InputError(f"{path.name}: empty file")
     return data
+
+
+@contextlib.contextmanager
+def parser_errors_as_input(name: str, kind: str = "") -> Iterator[None]:
+    """Turn anything a parser raises on a damaged or hostile file into one clear InputError; our own
+    InputErrors pass through unchanged."""
+    try:
+        yield
+    except InputError:
+        raise
+    except PARSER_ERRORS as exc:
+        what = f" {kind}" if kind else ""
+        raise InputError(f"{name}: cannot read this{what} file: it is damaged or not what its name says"
+                         f" ({type(exc).__name__})") from None
 
 
 def sha256(data: bytes) -> str:

@@ -31,9 +31,17 @@ from qualcode.core.refi import (
     stable_guid,
 )
 from qualcode.errors import InputError
-from qualcode.ingest.common import decode_raw, normalise_text, open_zip, read_file_bytes, sha256
+from qualcode.ingest.common import (
+    MAX_FILE_BYTES,
+    decode_raw,
+    normalise_text,
+    open_zip,
+    parser_errors_as_input,
+    read_file_bytes,
+    sha256,
+)
 
-MAX_REFI_BYTES = 500 * 1024 * 1024
+MAX_REFI_BYTES = MAX_FILE_BYTES  # raise with --max-mb
 _MEDIA = {"PictureSource": "pictures", "AudioSource": "audio sources", "VideoSource": "video sources"}
 
 
@@ -44,6 +52,10 @@ def safe_parser() -> etree.XMLParser:
 
 
 def parse_xml(data: bytes, where: str) -> Any:
+    # Refused before parsing: QDA-XML has no DTD, and entity declarations are how XML bombs and XXE work.
+    head = data[:65536]
+    if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
+        raise InputError(f"{where}: a document type declaration is not allowed in QDA-XML")
     try:
         root = etree.fromstring(data, safe_parser())
     except etree.XMLSyntaxError as exc:
@@ -406,22 +418,28 @@ def read_refi_project(path: str | Path, max_bytes: int = MAX_REFI_BYTES) -> Refi
     code points of LF-normalised text. Raises InputError on anything malformed."""
     path = Path(path)
     data = read_file_bytes(path, max_bytes)
-    if path.suffix.lower() == ".qde":
-        reader = _Reader(path.name, {}, None)
-        refi = reader.project(parse_xml(data, path.name))
-    else:
-        xml, files, zf = _archive(data, path.name)
-        with zf:
-            reader = _Reader(path.name, files, zf)
-            refi = reader.project(parse_xml(xml, f"{path.name}: project.qde"))
-    _flatten_names(refi)
+    with parser_errors_as_input(path.name, "REFI-QDA"):
+        if path.suffix.lower() == ".qde":
+            reader = _Reader(path.name, {}, None)
+            refi = reader.project(parse_xml(data, path.name))
+        else:
+            xml, files, zf = _archive(data, path.name)
+            with zf:
+                reader = _Reader(path.name, files, zf)
+                refi = reader.project(parse_xml(xml, f"{path.name}: project.qde"))
+        _flatten_names(refi)
     return refi
 
 
 def read_refi_codebook(path: str | Path, max_bytes: int = 50 * 1024 * 1024) -> RefiProject:
     """Read a .qdc codebook (codebook 1.0 or 0.4 namespace, or none) into a RefiProject holding only codes."""
     path = Path(path)
-    root = parse_xml(read_file_bytes(path, max_bytes), path.name)
+    data = read_file_bytes(path, max_bytes)
+    with parser_errors_as_input(path.name, "REFI-QDA codebook"):
+        return _read_codebook(path, parse_xml(data, path.name))
+
+
+def _read_codebook(path: Path, root: Any) -> RefiProject:
     if local(root) != "CodeBook":
         raise InputError(f"{path.name}: not a REFI-QDA codebook (the root element is <{local(root)}>)")
     reader = _Reader(path.name, {}, None)

@@ -5,14 +5,18 @@ from __future__ import annotations
 import contextlib
 import json
 import re
+import sqlite3
 from typing import Any
 
 from qualcode.errors import InputError
-from qualcode.store.project import GENESIS_HASH, Project, chain_hash
+from qualcode.store.project import GENESIS_HASH, Project, chain_hash, now
+from qualcode.store.schema import _V1
 
 LOG_COLUMNS = ("id", "at", "who", "action", "entity", "entity_id", "detail", "prev_hash", "hash")
 # The triggers that make the log refuse UPDATE and DELETE; a project without them can be rewritten silently.
 GUARD_TRIGGERS = ("change_log_no_update", "change_log_no_delete")
+# Their CREATE statements, to put them back after a log is restarted.
+_GUARD_SQL = [s for s in _V1 if "CREATE TRIGGER change_log_" in s]
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?Z?)?$")
 
 
@@ -95,3 +99,26 @@ def verify_log(project: Project, head: str | None = None) -> dict[str, Any]:
         "triggers_ok": trigger is None,
         "problems": problems,
     }
+
+
+def restart_log(conn: sqlite3.Connection, who: str, action: str, entity_id: str | None,
+                detail: dict[str, Any]) -> dict[str, Any]:
+    """Replace the whole change log by one first entry (a copy for someone else, or a pseudonymised project,
+    must not carry the old log: it holds other coders' work or real names). Runs inside the caller's
+    transaction; returns the old log's length and head hash, which the new first entry also records."""
+    old = {"entries": conn.execute("SELECT count(*) FROM change_log").fetchone()[0],
+           "head": (conn.execute("SELECT hash FROM change_log ORDER BY id DESC LIMIT 1").fetchone() or [GENESIS_HASH])[0]}
+    for name in GUARD_TRIGGERS:
+        conn.execute(f"DROP TRIGGER IF EXISTS {name}")
+    conn.execute("DELETE FROM change_log")
+    for statement in _GUARD_SQL:
+        conn.execute(statement)
+    at = now()
+    text = json.dumps({**detail, "previous_log": old}, ensure_ascii=False, sort_keys=True)
+    digest = chain_hash(GENESIS_HASH, at, who, action, "project", entity_id, text)
+    conn.execute(
+        "INSERT INTO change_log(at, who, action, entity, entity_id, detail, prev_hash, hash)"
+        " VALUES (?, ?, ?, 'project', ?, ?, ?, ?)",
+        (at, who, action, entity_id, text, GENESIS_HASH, digest),
+    )
+    return old

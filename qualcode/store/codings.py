@@ -7,6 +7,7 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
+from qualcode.core.display import unescape_cell
 from qualcode.core.models import CONTRIBUTION_CATEGORIES
 from qualcode.errors import DuplicateError, InputError, NotFoundError
 from qualcode.store.codebook import resolve_code
@@ -238,7 +239,7 @@ def import_codings(project: Project, rows: list[dict[str, str]], default_coder: 
 def _request_from_row(
     project: Project, row: dict[str, str], default_coder: str | None, doc_cache: dict[str, tuple[int, str]]
 ) -> CodingRequest:
-    get = lambda name: (row.get(name) or "").strip()  # noqa: E731
+    get = lambda name: unescape_cell((row.get(name) or "").strip())  # noqa: E731
     code_key = get("code")
     if not code_key:
         raise InputError("empty code")
@@ -257,10 +258,11 @@ def _request_from_row(
         if get("start") or get("end"):
             doc_id, seg_id, start, end = resolve_span(project, None, name, _int(get("start"), "start"), _int(get("end"), "end"))
         else:
-            quote = row.get("quote") or ""
-            if not quote.strip():
+            quote = (row.get("quote") or "").strip()
+            if not quote:
                 raise InputError("no start/end and no quote")
-            quote = quote.strip()
+            if text.find(quote) < 0:  # a quote that went through our formula-safe CSV writer
+                quote = unescape_cell(quote)
             start = text.find(quote)
             if start < 0:
                 raise InputError(f"quote not found in '{name}': {quote[:60]!r}")

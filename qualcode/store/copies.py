@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-import json
-import os
 import sqlite3
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from qualcode.errors import InputError
-from qualcode.store.project import GENESIS_HASH, Project, chain_hash, now
-from qualcode.store.schema import _V1
-
-# The log's guard triggers, re-created after a blind copy's log is restarted.
-_GUARDS = [s for s in _V1 if "CREATE TRIGGER change_log_" in s]
+from qualcode.store.audit import restart_log
+from qualcode.store.backup import staged_copy
+from qualcode.store.project import GENESIS_HASH, Project
 
 
 def export_for(project: Project, coder: str, output: str | Path, blind: bool = False) -> dict[str, Any]:
@@ -29,41 +24,22 @@ def export_for(project: Project, coder: str, output: str | Path, blind: bool = F
     if not coder:
         raise InputError("--coder is empty")
     output = Path(output)
-    folder = output.parent if str(output.parent) else Path(".")
-    if not folder.is_dir():
-        raise InputError(f"{folder}: folder does not exist")
-    if output.exists() and output.resolve() == project.path.resolve():
-        raise InputError(f"{output}: that is the project itself")
     known = {r[0] for r in project.conn.execute("SELECT name FROM coders")}
     head = project.scalar("SELECT hash FROM change_log ORDER BY id DESC LIMIT 1") or GENESIS_HASH
     detail = {"coder": coder, "blind": blind, "output": str(output.resolve()), "source": str(project.path.resolve()),
               "source_name": project.name, "source_log_head": head, "new_coder": coder not in known}
-    fd, tmp = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".tmp", dir=folder)
-    os.close(fd)
-    try:
-        os.chmod(tmp, 0o600)
-        dest = sqlite3.connect(tmp, isolation_level=None)
-        try:
-            project.conn.backup(dest)
-            dest.execute("PRAGMA journal_mode = DELETE")  # one self-contained file until it is opened
-            counts = _strip(dest, coder, detail) if blind else {}
-        finally:
-            dest.close()
-        copy = Project.open(tmp, coder=coder)
-        try:
-            with copy.transaction():
-                copy.ensure_coder(coder)
-                copy.conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('copy_for', ?)", (coder,))
-                copy.log("export-for", "project", copy.name, {**detail, "removed": counts})
-            copy.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            copy.conn.execute("PRAGMA journal_mode = DELETE")
-        finally:
-            copy.close()
-        os.replace(tmp, output)
-    except BaseException:
-        for suffix in ("", "-wal", "-shm", "-journal"):
-            Path(tmp + suffix).unlink(missing_ok=True)
-        raise
+    with staged_copy(project.conn, output, guard=project.path) as tmp:
+        counts: dict[str, int] = {}
+        if blind:
+            dest = sqlite3.connect(tmp, isolation_level=None)
+            try:
+                counts = _strip(dest, coder, detail)
+            finally:
+                dest.close()
+        with Project.open(tmp, coder=coder) as copy, copy.transaction():
+            copy.ensure_coder(coder)
+            copy.conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('copy_for', ?)", (coder,))
+            copy.log("export-for", "project", copy.name, {**detail, "removed": counts})
     with project.transaction():
         project.log("export-for", "project", project.name, {**detail, "removed": counts})
     return {**detail, "removed": counts}
@@ -83,20 +59,8 @@ def _strip(conn: sqlite3.Connection, coder: str, detail: dict[str, Any]) -> dict
         counts["memos"] += conn.execute(
             "DELETE FROM memos WHERE target_kind = 'coding' AND target_id NOT IN (SELECT id FROM codings)").rowcount
         counts["log_entries"] = conn.execute("SELECT count(*) FROM change_log").fetchone()[0]
-        conn.execute("DROP TRIGGER change_log_no_update")
-        conn.execute("DROP TRIGGER change_log_no_delete")
-        conn.execute("DELETE FROM change_log")
-        for statement in _GUARDS:
-            conn.execute(statement)
         # The fresh log's first entry says where the copy came from (who exported it is in the source's log).
-        at = now()
-        text = json.dumps({**detail, "removed": dict(counts)}, ensure_ascii=False, sort_keys=True)
-        digest = chain_hash(GENESIS_HASH, at, coder, "blind-copy", "project", detail["source_name"], text)
-        conn.execute(
-            "INSERT INTO change_log(at, who, action, entity, entity_id, detail, prev_hash, hash)"
-            " VALUES (?, ?, 'blind-copy', 'project', ?, ?, ?, ?)",
-            (at, coder, detail["source_name"], text, GENESIS_HASH, digest),
-        )
+        restart_log(conn, coder, "blind-copy", detail["source_name"], {**detail, "removed": dict(counts)})
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")

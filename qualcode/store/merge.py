@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import quote
 
 from qualcode.errors import InputError, NotFoundError, ProjectError
+from qualcode.store.backup import backup_before
 from qualcode.store.codings import get_coding, segment_at
 from qualcode.store.project import GENESIS_HASH, Project, now
 from qualcode.store.schema import APPLICATION_ID, SCHEMA_VERSION
@@ -59,6 +60,8 @@ def merge_projects(project: Project, sources: Sequence[str | Path], dry_run: boo
             if Path(source).exists() and os.path.samefile(source, target):
                 raise InputError(f"{source}: cannot merge a project into itself")
             conns.append((Path(source), open_source(source)))
+        if not dry_run:
+            backup_before(project, "before-merge")
         summaries: list[dict[str, Any]] = []
         try:
             with project.transaction():

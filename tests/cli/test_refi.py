@@ -24,7 +24,7 @@ from qualcode.store.documents import add_documents
 from qualcode.store.memos import write_memo
 from qualcode.store.project import Project
 from qualcode.store.reviews import set_review
-from tests.conftest import ROOT, SHARED_REFI, write
+from tests.conftest import ROOT, SHARED_REFI, write, zip_bytes
 
 NVIVO = SHARED_REFI / "nvivo-12.6-windows.qdpx"
 SMALL_CODEBOOK = """name: Small study codebook
@@ -347,12 +347,7 @@ def test_codebook_namespace_variants(runner, tmp_path, ns):
 
 
 # -- malformed files -------------------------------------------------------------------------------------------
-def qdpx(files: dict[str, bytes | str]) -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-        for name, data in files.items():
-            zf.writestr(name, data)
-    return buf.getvalue()
+qdpx = zip_bytes
 
 
 PROJECT = """<?xml version="1.0" encoding="utf-8"?>

@@ -7,15 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from qualcode.demo import build_demo
-
-
-@pytest.fixture(scope="session")
-def demo_master(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("demo") / "demo.qcdb"
-    build_demo(path)
-    return path
-
 
 @pytest.fixture
 def demo_copy(demo_master, tmp_path, monkeypatch) -> Path:

@@ -24,12 +24,16 @@ def doc(name="d1", text="Interviewer: hi\nP1: we refer people to housing now", s
     return ParsedDocument(name, source_type, text, segs, f"{name}.txt", sha, {"C1": {"sector": "voluntary"}})
 
 
-def test_new_project_is_marked_migrated_private_and_wal(tmp_path):
+def test_new_project_is_marked_migrated_private_and_journalled_for_this_sqlite(tmp_path):
+    from qualcode.store.project import journal_settings
+
     p = Project.create(tmp_path / "x.qcdb")
     assert p.scalar("PRAGMA application_id") == APPLICATION_ID
     assert p.scalar("PRAGMA user_version") == SCHEMA_VERSION
     assert p.scalar("PRAGMA foreign_keys") == 1
-    assert p.scalar("PRAGMA journal_mode") == "wal"
+    mode, sync = journal_settings()
+    assert p.scalar("PRAGMA journal_mode") == mode
+    assert p.scalar("PRAGMA synchronous") == {"NORMAL": 1, "FULL": 2}[sync]
     assert stat.S_IMODE(os.stat(tmp_path / "x.qcdb").st_mode) == 0o600
     p.close()
 

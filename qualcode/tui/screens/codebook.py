@@ -11,6 +11,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Label, TextArea, Tree
 
+from qualcode.core.display import safe_text
 from qualcode.core.models import Code
 from qualcode.errors import QualcodeError
 from qualcode.store.codebook import code_counts, load_codebook
@@ -103,7 +104,8 @@ class CodebookScreen(Screen[None]):
         try:
             action(self.project, *args)
         except QualcodeError as exc:
-            self.notify(str(exc), severity="error")
+            # Messages quote user text (keys, names): shown as written, never as markup.
+            self.notify(safe_text(str(exc)), severity="error", markup=False)
             return
         self.reload(keep)
         if note:

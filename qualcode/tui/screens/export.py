@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -12,6 +13,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, LoadingIndicator, Select
 
+from qualcode.core.display import safe_text
 from qualcode.errors import QualcodeError
 from qualcode.store.browse import attribute_values
 from qualcode.store.project import Project
@@ -81,5 +83,7 @@ class ExportScreen(ModalScreen[None]):
 
     def done(self, message: str) -> None:
         self.query_one("#busy").display = False
-        self.query_one("#result", Label).update(message)
-        self.notify(message, severity="error" if message.startswith("Could not") else "information")
+        # The message names a file the user chose: shown as written, never as markup.
+        self.query_one("#result", Label).update(Text(safe_text(message)))
+        self.notify(safe_text(message), severity="error" if message.startswith("Could not") else "information",
+                    markup=False)

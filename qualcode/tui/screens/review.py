@@ -98,7 +98,8 @@ class ReviewScreen(Screen[None]):
         try:
             set_review(self.project, item["id"], status, comment, reviewer=self.reviewer)
         except QualcodeError as exc:
-            self.notify(str(exc), severity="error")
+            # Messages quote user text (keys, names): shown as written, never as markup.
+            self.notify(safe_text(str(exc)), severity="error", markup=False)
             return
         self.load(index if self.status is None else index)  # filtered lists drop the decided quote
 

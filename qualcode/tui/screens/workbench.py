@@ -244,7 +244,8 @@ class Workbench(Screen[None]):
         try:
             return action(*args, **kwargs)
         except QualcodeError as exc:
-            self.notify(str(exc), severity="error")
+            # Messages quote user text (keys, names): shown as written, never as markup.
+            self.notify(safe_text(str(exc)), severity="error", markup=False)
             return None
 
     @property
