@@ -105,8 +105,10 @@ def list_review_items(
     coder: str | None = None,
     limit: int | None = None,
     offset: int = 0,
+    by_code: bool = False,
 ) -> list[dict[str, Any]]:
-    """Coded quotes with their review state, in document order; filters by code key, status and coder."""
+    """Coded quotes with their review state, in document order (or grouped by code in codebook order);
+    filters by code key, status and coder."""
     where: list[str] = []
     params: list[Any] = []
     if code:
@@ -135,7 +137,7 @@ def list_review_items(
         " FROM codings k JOIN documents d ON d.id = k.document_id JOIN codes c ON c.id = k.code_id"
         " LEFT JOIN segments s ON s.id = k.segment_id LEFT JOIN cases cs ON cs.id = s.case_id"
         f" LEFT JOIN reviews r ON r.coding_id = k.id AND {_LATEST}"
-        f" {clause} ORDER BY k.document_id, k.start, k.id{page}",
+        f" {clause} ORDER BY {'c.position, c.id, ' if by_code else ''}k.document_id, k.start, k.id{page}",
         params,
     )
 

@@ -135,7 +135,7 @@ class ContributionDialog(Dialog):
                 for key, meaning in CONTRIBUTION_CATEGORIES.items():
                     yield RadioButton(f"{key}: {meaning}", value=self.coding.get("contribution") == key, name=key)
             yield Label("Claim of change (Tab completes an existing claim):")
-            yield Input(self.coding.get("claim") or "", id="claim", suggester=SuggestFromList(self.claims))
+            yield Input(self.coding.get("claim") or "", id="claim", suggester=SuggestFromList(self.claims, case_sensitive=False))
             yield Label("Enter in the claim box or Ctrl+S saves; Escape cancels.", classes="hint")
 
     def on_mount(self) -> None:

@@ -69,7 +69,7 @@ class ReviewScreen(Screen[None]):
         self.query_one("#quotes", OptionList).focus()
 
     def load(self, keep_index: int = 0) -> None:
-        self.items = list_review_items(self.project, code=self.code, status=self.status, limit=PAGE)
+        self.items = list_review_items(self.project, code=self.code, status=self.status, limit=PAGE, by_code=True)
         quotes = self.query_one("#quotes", OptionList)
         quotes.clear_options()
         quotes.add_options([Option(quote_label(i), id=str(i["id"])) for i in self.items])
