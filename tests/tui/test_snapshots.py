@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from qualcode.tui.app import QualcodeApp
+from qualcode.tui.screens.workbench import SUGGESTER_DELAY
 
 SIZE = (120, 40)
 
 
 async def settled(pilot) -> None:
     """Wait for background workers (the suggester, reports) so the snapshot does not depend on timing."""
+    await pilot.pause(SUGGESTER_DELAY + 0.2)  # the suggester starts this long after the screen is up
     await pilot.app.workers.wait_for_complete()
     await pilot.pause()
 

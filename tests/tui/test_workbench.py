@@ -9,6 +9,7 @@ from rich.console import Console
 
 from qualcode.store.project import Project
 from qualcode.tui.app import QualcodeApp
+from qualcode.tui.screens.workbench import SUGGESTER_DELAY
 from qualcode.tui.widgets.transcript import TranscriptView
 
 SIZE = (120, 40)
@@ -197,6 +198,7 @@ async def test_help_lists_every_key(demo_copy):
 
 
 async def ready(pilot):
+    await pilot.pause(SUGGESTER_DELAY + 0.2)  # the suggester starts this long after the screen is up
     await pilot.app.workers.wait_for_complete()
     await pilot.pause()
 

@@ -37,6 +37,7 @@ from qualcode.tui.widgets.transcript import TranscriptView
 
 QUICK_SLOTS = 9
 RETRAIN_AFTER = 5  # changes before the suggester is refitted (in a worker thread)
+SUGGESTER_DELAY = 0.5  # seconds after opening before the suggester starts loading
 RETRAIN_MIN_SECONDS = 20.0  # and at most this often: a refit shares the CPU (and the GIL) with the screen
 
 
@@ -107,7 +108,8 @@ class Workbench(Screen[None]):
         if docs:
             self.open_document(docs[0]["id"])
         self.query_one(TranscriptView).focus()
-        self.train_suggester()
+        # Show the transcript first: loading spaCy and fitting compete with the first paint for the CPU.
+        self.set_timer(SUGGESTER_DELAY, self.train_suggester)
 
     # -- suggestions -------------------------------------------------------------------------------------
     def train_suggester(self) -> None:
