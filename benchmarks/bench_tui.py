@@ -63,15 +63,22 @@ def report(label: str, values: list[float], targets: str = "") -> None:
 async def measure(path: Path, presses: int) -> None:
     quick: list[float] = []
     timed(Workbench, "action_quick", quick)
+    first_paint: list[float] = []
+    mount = Workbench.on_mount
+
+    def on_mount(self: Workbench) -> None:
+        mount(self)
+        self.app.call_after_refresh(lambda: first_paint.append(time.perf_counter()))
+
+    Workbench.on_mount = on_mount  # type: ignore[method-assign]
     t0 = time.perf_counter()
     app = QualcodeApp(path, coder="bench", remember=False)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         view = app.screen.query_one(TranscriptView)
-        assert view.rows, "no segments shown"
-        opened = time.perf_counter() - t0
-        print(f"open project and show the first document: {opened * 1000:.0f} ms (target < 1000 ms)"
-              f" — {view.total} segments in it, {len(view.rows)} rows loaded")
+        assert view.rows and first_paint, "no segments shown"
+        print(f"start the app, open the project and draw the first document: {(first_paint[0] - t0) * 1000:.0f} ms"
+              f" (target < 1000 ms) — {view.total} segments in it, {len(view.rows)} rows loaded")
         await pilot.press("c", *"signp", "enter")  # fills quick slot 1
         harness: list[float] = []
         picker: list[float] = []
