@@ -169,13 +169,13 @@ def agreement(project: str, coder_names: tuple[str, ...], unit: str, code_keys: 
     if as_json:
         emit_json(report)
         return
-    rows = [[c["code"], c["units"], c["all_present"], c["all_absent"], c["disagreements"],
+    table_rows = [[c["code"], c["units"], c["all_present"], c["all_absent"], c["disagreements"],
              _num(c["percent_agreement"], 1), _num(c["kappa"]), _num(c["alpha"]), c["flag"]] for c in report["codes"]]
     o = report["overall"]
-    rows.append(["overall", o["units"], o["all_present"], o["all_absent"], o["disagreements"],
+    table_rows.append(["overall", o["units"], o["all_present"], o["all_absent"], o["disagreements"],
                  _num(o["percent_agreement"], 1), _num(o["kappa"]), _num(o["alpha"]), o["flag"]])
     # "yes"/"no": every coder applied / did not apply the code to the unit; "differ": the coders disagree.
-    table(["code", "units", "yes", "no", "differ", "%agree", "kappa", "alpha", "flag"], rows,
+    table(["code", "units", "yes", "no", "differ", "%agree", "kappa", "alpha", "flag"], table_rows,
           title=f"Agreement of {', '.join(report['coders'])} on {len(report['documents'])} document(s), "
                 f"{report['unit_count']} {unit}(s)")
     err.print(report["rule"])

@@ -19,11 +19,11 @@ UNDO_LIMIT = 200
 
 @dataclass(slots=True)
 class Step:
-    """One undoable action: `apply` does (or redoes) it, `revert` undoes it."""
+    """One undoable action: `apply` does (or redoes) it, `revert` undoes it (any return value is ignored)."""
 
     label: str
-    apply: Callable[[], None]
-    revert: Callable[[], None]
+    apply: Callable[[], object]
+    revert: Callable[[], object]
     state: dict[str, Any] = field(default_factory=dict)
 
 

@@ -96,14 +96,14 @@ def codes_on_units(units: Sequence[Unit], spans: Iterable[Span]) -> dict[str, di
     starts = {doc: [r[0] for r in rows] for doc, rows in by_doc.items()}
     result: dict[str, dict[int, set[str]]] = {}
     for span in spans:
-        rows = by_doc.get(span.document)
-        if not rows:
+        doc_rows = by_doc.get(span.document)
+        if not doc_rows:
             continue
         # Units do not overlap one another, so the candidates begin just before the span's end.
         j = bisect.bisect_left(starts[span.document], span.end) - 1
-        while j >= 0 and rows[j][1] > span.start:
-            if rows[j][0] < span.end:
-                result.setdefault(span.coder, {}).setdefault(rows[j][2], set()).add(span.code)
+        while j >= 0 and doc_rows[j][1] > span.start:
+            if doc_rows[j][0] < span.end:
+                result.setdefault(span.coder, {}).setdefault(doc_rows[j][2], set()).add(span.code)
             j -= 1
     return result
 

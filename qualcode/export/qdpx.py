@@ -109,10 +109,10 @@ def render_project(refi: RefiProject) -> bytes:
                     vv = b.el(node, "VariableValue")
                     b.el(vv, "VariableRef", {"targetGUID": var})
                     b.el(vv, "TextValue", text=value)
-                for s in c.sources:
-                    b.el(node, "SourceRef", {"targetGUID": s})
-                for s in c.selections:
-                    b.el(node, "SelectionRef", {"targetGUID": s})
+                for source_guid in c.sources:
+                    b.el(node, "SourceRef", {"targetGUID": source_guid})
+                for selection_guid in c.selections:
+                    b.el(node, "SelectionRef", {"targetGUID": selection_guid})
         if refi.sources:
             holder = b.el(root, "Sources")
             for s in refi.sources:

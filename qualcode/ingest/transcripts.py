@@ -61,7 +61,7 @@ def read_vtt(path: Path, data: bytes, options: ImportOptions) -> list[ParsedDocu
 
     raw = decode_text(data, path.name)
     try:
-        captions = list(webvtt.from_buffer(io.StringIO(raw)))
+        captions = list(webvtt.from_buffer(io.StringIO(raw)).captions)  # WebVTT iterates via __getitem__ only
     except (MalformedFileError, ValueError, IndexError) as exc:
         raise InputError(f"{path.name}: not a valid WebVTT file ({exc})") from None
     turns: list[tuple[str | None, list[str]]] = []

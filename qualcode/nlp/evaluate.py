@@ -124,7 +124,7 @@ def per_code_rows(result: dict[str, Any]) -> Sequence[dict[str, Any]]:
 
 def shortfalls(result: dict[str, Any]) -> list[str]:
     """Plain reasons for each missed target, read from the figures themselves."""
-    notes = []
+    notes: list[str] = []
     missed = [t for t in result["targets"] if not t["met"]]
     if not missed:
         return notes

@@ -54,7 +54,8 @@ def known_word_test(nlp: Language) -> Callable[[str], bool]:
 @functools.lru_cache(maxsize=2)
 def _known_word_test(_key: int, nlp: Language) -> Callable[[str], bool]:
     try:
-        table = nlp.get_pipe("lemmatizer").lookups.get_table("lemma_lookup")
+        # spaCy types get_pipe as Callable[[Doc], Doc]; the lemmatizer component carries lookups.
+        table = nlp.get_pipe("lemmatizer").lookups.get_table("lemma_lookup")  # type: ignore[attr-defined]
     except (KeyError, ValueError):
         return lambda word: True
     words = {v for v in table.values() if isinstance(v, str)}

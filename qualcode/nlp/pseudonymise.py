@@ -73,10 +73,10 @@ class NameFinder:
         for token in doc:
             if token.i in taken:
                 continue
-            index = self._fuzzy_match(token.text)
-            if index is not None:
+            fuzzy_index = self._fuzzy_match(token.text)
+            if fuzzy_index is not None:
                 reps.append(Replacement(token.idx, token.idx + len(token.text), token.text,
-                                        self.entries[index].pseudonym, "fuzzy"))
+                                        self.entries[fuzzy_index].pseudonym, "fuzzy"))
         return sorted(reps, key=lambda r: r.start)
 
     def _fuzzy_match(self, word: str) -> int | None:

@@ -131,8 +131,8 @@ def _documents(project: Project, refi: RefiProject, warnings: list[str]) -> tupl
     case_names = _case_names(refi)
     by_source: dict[str, list[str]] = {}
     for c in refi.cases:
-        for s in c.sources:
-            by_source.setdefault(s, []).append(c.guid)
+        for source_guid in c.sources:
+            by_source.setdefault(source_guid, []).append(c.guid)
     selection_at = {sel.guid: (s.guid, sel.start, sel.end) for s in refi.sources for sel in s.selections}
     taken = {r[0] for r in project.conn.execute("SELECT name FROM documents")}
     docs, metas = [], []
@@ -160,10 +160,11 @@ def _documents(project: Project, refi: RefiProject, warnings: list[str]) -> tupl
             warnings.append(f"{name}: a document of that name exists; imported as '{new}'")
             name = new
         taken.add(name)
-        source_type = trailer.get("source_type") if trailer.get("source_type") in SOURCE_TYPES else "document"
-        cases = {seg.case: {} for seg in segments if seg.case}
+        declared_type = trailer.get("source_type")
+        source_type = declared_type if declared_type in SOURCE_TYPES else "document"
+        cases: dict[str, dict[str, str]] = {seg.case: {} for seg in segments if seg.case}
         docs.append(ParsedDocument(name, source_type, s.text, segments, trailer.get("original_name") or s.name or name,
-                                   trailer.get("sha256") or s.raw_sha256, cases))  # type: ignore[arg-type]
+                                   trailer.get("sha256") or s.raw_sha256, cases))
         metas.append({"own": "1" if own else "", "imported": s.created or "", "by": s.user or "", "notes": body})
     attrs = {case_names[c.guid]: {variables.get(k, k): v for k, v in c.values.items()} for c in refi.cases}
     for doc in docs:

@@ -116,8 +116,11 @@ class CodebookScreen(Screen[None]):
 
         def got_key(key: str | None) -> None:
             if key:
-                self.app.push_screen(TextPrompt(f"Label for {key}"),
-                                     lambda label: label and self.attempt(add_code, key, label, parent, keep=key))
+                def got_label(label: str | None) -> None:
+                    if label:
+                        self.attempt(add_code, key, label, parent, keep=key)
+
+                self.app.push_screen(TextPrompt(f"Label for {key}"), got_label)
 
         prefix = f"{parent}." if parent else ""
         self.app.push_screen(TextPrompt("Key for the new code", prefix), got_key)
@@ -125,35 +128,50 @@ class CodebookScreen(Screen[None]):
     def action_edit(self) -> None:
         code = self.current
         if code:
-            self.app.push_screen(CodeEditDialog(code),
-                                 lambda fields: fields and self.attempt(lambda p: update_code(p, code.key, **fields),
-                                                                        keep=code.key, note="saved"))
+            def edited(fields: dict[str, Any] | None) -> None:
+                if fields:
+                    self.attempt(lambda p: update_code(p, code.key, **fields), keep=code.key, note="saved")
+
+            self.app.push_screen(CodeEditDialog(code), edited)
 
     def action_rename(self) -> None:
         code = self.current
         if code:
-            self.app.push_screen(TextPrompt(f"New label for {code.key}", code.label),
-                                 lambda label: label and self.attempt(lambda p: update_code(p, code.key, label=label),
-                                                                      keep=code.key))
+            def relabelled(label: str | None) -> None:
+                if label:
+                    self.attempt(lambda p: update_code(p, code.key, label=label), keep=code.key)
+
+            self.app.push_screen(TextPrompt(f"New label for {code.key}", code.label), relabelled)
 
     def action_rekey(self) -> None:
         code = self.current
         if code:
-            self.app.push_screen(TextPrompt(f"New key for {code.key}", code.key),
-                                 lambda key: key and key != code.key and self.attempt(rekey_code, code.key, key, keep=key))
+            def rekeyed(key: str | None) -> None:
+                if key and key != code.key:
+                    self.attempt(rekey_code, code.key, key, keep=key)
+
+            self.app.push_screen(TextPrompt(f"New key for {code.key}", code.key), rekeyed)
 
     def action_move(self) -> None:
         code = self.current
         if code:
             top = Code(key="(top level)", label="no parent")
             picker = CodePicker([top, *self.codebook.codes], title=f"Move {code.key} under…", exclude={code.key})
-            self.app.push_screen(picker, lambda key: key and self.attempt(
-                move_code, code.key, None if key == "(top level)" else key, keep=code.key))
+
+            def moved(key: str | None) -> None:
+                if key:
+                    self.attempt(move_code, code.key, None if key == "(top level)" else key, keep=code.key)
+
+            self.app.push_screen(picker, moved)
 
     def action_merge(self) -> None:
         code = self.current
         if code:
             picker = CodePicker(self.codebook.codes, title=f"Merge {code.key} into… (its codings move there)",
                                 exclude={code.key})
-            self.app.push_screen(picker, lambda key: key and self.attempt(merge_codes, code.key, key, keep=key,
-                                                                          note=f"merged {code.key} into {key}"))
+
+            def merged(key: str | None) -> None:
+                if key:
+                    self.attempt(merge_codes, code.key, key, keep=key, note=f"merged {code.key} into {key}")
+
+            self.app.push_screen(picker, merged)

@@ -194,8 +194,9 @@ class SpanDialog(Dialog):
     def action_choose(self) -> None:
         area = self.query_one("#span", TextArea)
         sel = area.selection
-        a = area.document.get_index_from_location(sel.start)
-        b = area.document.get_index_from_location(sel.end)
+        # TextArea's document is a Document at runtime; Textual types it as DocumentBase, which lacks this method.
+        a = area.document.get_index_from_location(sel.start)  # type: ignore[attr-defined]
+        b = area.document.get_index_from_location(sel.end)  # type: ignore[attr-defined]
         start, end = min(a, b), max(a, b)
         while start < end and self.text[start].isspace():
             start += 1

@@ -105,8 +105,11 @@ class ReviewScreen(Screen[None]):
 
     def action_query_quote(self) -> None:
         if self.current is not None:
-            self.app.push_screen(TextPrompt("What should the coder check? (required)"),
-                                 lambda text: text and self.action_decide("queried", text))
+            def got_text(text: str | None) -> None:
+                if text:
+                    self.action_decide("queried", text)
+
+            self.app.push_screen(TextPrompt("What should the coder check? (required)"), got_text)
 
     def action_pick_code(self) -> None:
         codes = load_codebook(self.project).codes

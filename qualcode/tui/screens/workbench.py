@@ -297,6 +297,11 @@ class Workbench(Screen[None]):
             self.open_document(*place)
             self.query_one(DocumentList).select(place[0])
 
+    def _jump_if_chosen(self, segment_id: int | None) -> None:
+        """Callback for screens that dismiss with a segment id, or None (or 0) when nothing was chosen."""
+        if segment_id:
+            self.jump_to_segment(segment_id)
+
     def apply_code(self, key: str, start: int | None = None, end: int | None = None) -> None:
         seg = self.segment
         if seg is None:
@@ -311,7 +316,12 @@ class Workbench(Screen[None]):
             return
         own = {c["code"] for c in self.segment["codings"] if c["coder"] == self.session.coder
                and (c["start"], c["end"]) == (self.segment["start"], self.segment["end"])}
-        self.app.push_screen(CodePicker(self.codebook.codes, exclude=own), lambda key: key and self.apply_code(key))
+
+        def picked(key: str | None) -> None:
+            if key:
+                self.apply_code(key)
+
+        self.app.push_screen(CodePicker(self.codebook.codes, exclude=own), picked)
 
     def action_quick(self, slot: int) -> None:
         if slot <= len(self.recent):
@@ -327,8 +337,12 @@ class Workbench(Screen[None]):
         def chosen(span: tuple[int, int] | None) -> None:
             if span:
                 a, b = span
-                self.app.push_screen(CodePicker(self.codebook.codes, title=f"Code “{seg['text'][a:b][:60]}”"),
-                                     lambda key: key and self.apply_code(key, seg["start"] + a, seg["start"] + b))
+
+                def picked(key: str | None) -> None:
+                    if key:
+                        self.apply_code(key, seg["start"] + a, seg["start"] + b)
+
+                self.app.push_screen(CodePicker(self.codebook.codes, title=f"Code “{seg['text'][a:b][:60]}”"), picked)
 
         self.app.push_screen(SpanDialog(seg["text"]), chosen)
 
@@ -345,7 +359,7 @@ class Workbench(Screen[None]):
         else:
             seg = self.segment
             assert seg is not None
-            choices = []
+            choices: list[tuple[str, Text | str]] = []
             for c in codings:
                 label = Text(c["code"], style="bold")
                 if (c["start"], c["end"]) != (seg["start"], seg["end"]):
@@ -414,7 +428,7 @@ class Workbench(Screen[None]):
     def action_search(self) -> None:
         from qualcode.tui.screens.search import SearchScreen
 
-        self.app.push_screen(SearchScreen(self.project), lambda seg_id: seg_id and self.jump_to_segment(seg_id))
+        self.app.push_screen(SearchScreen(self.project), self._jump_if_chosen)
 
     def action_filter(self) -> None:
         from qualcode.tui.screens.filters import FilterDialog
@@ -444,7 +458,7 @@ class Workbench(Screen[None]):
     def action_disagreements(self) -> None:
         from qualcode.tui.screens.disagreements import DisagreementScreen
 
-        self.app.push_screen(DisagreementScreen(self.project), lambda seg_id: seg_id and self.jump_to_segment(seg_id))
+        self.app.push_screen(DisagreementScreen(self.project), self._jump_if_chosen)
 
     def action_summary(self) -> None:
         from qualcode.tui.screens.summary import SummaryScreen

@@ -21,7 +21,8 @@ class InPlaceOptionList(OptionList):
             padding = self.get_component_styles("option-list--option").padding
             width = self.scrollable_content_region.width - self._get_left_gutter_width() - padding.width
             option._set_prompt(prompt)
-            new_height = self._get_visual(option).get_height(self.styles, width) + option._divider
+            # Textual's stub asks for RulesMap; OptionList itself passes its RenderStyles here.
+            new_height = self._get_visual(option).get_height(self.styles, width) + option._divider  # type: ignore[arg-type]
             if new_height != old_height:
                 self._clear_caches()
                 return
