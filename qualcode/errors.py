@@ -8,6 +8,10 @@ class QualcodeError(Exception):
 
     exit_code = 1
 
+    def __init__(self, message: str = "") -> None:
+        # Errors are shown as one line: a parser's multi-line message (e.g. lxml's) is folded here, once.
+        super().__init__(" ".join(str(message).split()))
+
 
 class InputError(QualcodeError):
     """Bad input from the user: a file, an argument, a value. Exit code 2."""
