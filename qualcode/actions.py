@@ -21,7 +21,7 @@ from qualcode.store.backup import backup_before, is_bulk_import
 from qualcode.store.codebook import load_codebook, save_codebook
 from qualcode.store.codings import import_codings
 from qualcode.store.documents import add_documents
-from qualcode.store.project import Project
+from qualcode.store.project import Project, delete_project_files
 
 
 def import_files(
@@ -109,8 +109,7 @@ def project_for_import(path: Path, coder: str | None, create: bool, name: str | 
         yield project
     except BaseException:
         project.close()
-        for suffix in ("", "-wal", "-shm", "-journal"):
-            Path(str(path) + suffix).unlink(missing_ok=True)
+        delete_project_files(path)
         raise
     finally:
         project.close()

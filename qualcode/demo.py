@@ -7,13 +7,10 @@ from typing import Any
 
 import yaml
 
-from qualcode.actions import import_codebook_file, import_codings_file
+from qualcode.actions import import_codebook_file, import_codings_file, project_for_import
 from qualcode.errors import InputError, QualcodeError
 from qualcode.ingest import ImportOptions, read_document
 from qualcode.store.documents import add_documents
-from qualcode.store.project import Project
-
-DEMO_CODERS = ("amira", "tom")
 
 
 def data_dir() -> Path:
@@ -51,23 +48,18 @@ def build_demo(path: Path, coder: str = "amira") -> dict[str, Any]:
     manifest_path = data_dir() / "transcripts" / "demo.yaml"
     manifest = yaml.safe_load(manifest_path.read_text(encoding="utf-8"))
     base = manifest_path.parent
-    project = Project.create(path, coder=coder, name=manifest.get("study") or "Demo study")
-    try:
-        import_codebook_file(project, (base / manifest["codebook"]).resolve())
-        docs = []
-        for entry in manifest["documents"]:
-            docs.extend(read_document(base / entry["file"], _options(entry)))
-        add_documents(project, docs)
-        codings = import_codings_file(project, base / manifest["codings"], backup=False) if manifest.get("codings") else {}
-        return {"project": str(path), "documents": len(docs), "codings": codings.get("added", 0)}
-    except (KeyError, TypeError) as exc:
-        project.close()
-        path.unlink(missing_ok=True)
-        raise InputError(f"{manifest_path}: malformed demo manifest ({exc})") from None
-    except BaseException:
-        project.close()
-        for suffix in ("", "-wal", "-shm", "-journal"):  # a stale journal would be replayed into a new file
-            Path(str(path) + suffix).unlink(missing_ok=True)
-        raise
-    finally:
-        project.close()
+    if path.exists():
+        raise InputError(f"{path}: already exists")
+    # A project made by project_for_import is removed again if anything below fails.
+    with project_for_import(path, coder, create=True, name=manifest.get("study") or "Demo study") as project:
+        try:
+            import_codebook_file(project, (base / manifest["codebook"]).resolve())
+            docs = []
+            for entry in manifest["documents"]:
+                docs.extend(read_document(base / entry["file"], _options(entry)))
+            add_documents(project, docs)
+            codings = (import_codings_file(project, base / manifest["codings"], backup=False)
+                       if manifest.get("codings") else {})
+        except (KeyError, TypeError) as exc:
+            raise InputError(f"{manifest_path}: malformed demo manifest ({exc})") from None
+    return {"project": str(path), "documents": len(docs), "codings": codings.get("added", 0)}

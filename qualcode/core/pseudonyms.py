@@ -134,7 +134,6 @@ class OffsetMap:
         for r in replacements:
             self._shift_before.append(shift)
             shift += len(r.pseudonym) - (r.end - r.start)
-        self._total = shift
 
     def _locate(self, pos: int) -> int:
         return bisect.bisect_right(self._starts, pos) - 1

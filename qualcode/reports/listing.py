@@ -9,9 +9,6 @@ from qualcode.core.reportdoc import Table
 from qualcode.reports.evidence import Evidence, quote_rank
 from qualcode.reports.themes import NOT_RECORDED, attribute_values, items_by_code, plural_role, scoped_codes
 
-QUOTE_COLUMNS = ("coding_id", "code", "label", "text", "attribution", "document", "case", "source_type", "coder",
-                 "contribution", "claim", "memo", "status", "segment_id")
-
 
 def quote_rows(evidence: Evidence, per_code: int | None = None) -> list[dict[str, Any]]:
     """Every coding in scope (or the best `per_code` of each code: accepted first), in codebook order,

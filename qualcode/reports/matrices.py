@@ -12,8 +12,6 @@ from qualcode.errors import InputError
 from qualcode.reports.evidence import Evidence
 from qualcode.reports.themes import NOT_RECORDED, attribute_values
 
-MATRIX_KINDS = ("case", "source-type", "document")
-
 
 @dataclass(slots=True)
 class Matrix:

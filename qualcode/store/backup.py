@@ -19,7 +19,7 @@ from urllib.parse import quote
 
 from qualcode.errors import InputError, NotFoundError, ProjectBusyError, ProjectError, QualcodeError
 from qualcode.store.audit import verify_log
-from qualcode.store.project import BUSY_TIMEOUT_MS, SIDE_FILES, Project, _is_busy
+from qualcode.store.project import BUSY_TIMEOUT_MS, SIDE_FILES, Project, _is_busy, delete_project_files
 from qualcode.store.schema import APPLICATION_ID, SCHEMA_VERSION
 
 AUTO_BACKUPS_KEPT = 10
@@ -97,8 +97,7 @@ def staged_copy(source: sqlite3.Connection, dest: Path, *, guard: Path | None = 
             os.fsync(fh.fileno())
         os.replace(tmp, dest)
     except BaseException:
-        for suffix in ("", *SIDE_FILES):
-            Path(tmp + suffix).unlink(missing_ok=True)
+        delete_project_files(tmp)
         raise
 
 

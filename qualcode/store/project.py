@@ -28,6 +28,12 @@ WAL_SAFE_SQLITE = (3, 51, 3)
 SIDE_FILES = ("-wal", "-shm", "-journal")
 
 
+def delete_project_files(path: str | Path) -> None:
+    """Remove a project file and its side files; a stale journal would be replayed into a new file of that name."""
+    for suffix in ("", *SIDE_FILES):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
 def journal_settings(version: tuple[int, int, int] = sqlite3.sqlite_version_info) -> tuple[str, str]:
     """(journal_mode, synchronous) for this SQLite library: WAL only where it is free of the WAL-reset bug."""
     if version >= WAL_SAFE_SQLITE:
@@ -98,8 +104,7 @@ class Project:
                 project.log("create", "project", None, {"name": name or path.stem})
             return project
         except BaseException:
-            for suffix in ("", *SIDE_FILES):
-                Path(str(path) + suffix).unlink(missing_ok=True)
+            delete_project_files(path)
             raise
 
     @classmethod

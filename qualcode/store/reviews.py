@@ -91,13 +91,6 @@ def review_status(project: Project, coding_ids: list[int] | None = None) -> dict
     return result
 
 
-def review_counts(project: Project) -> dict[str, int]:
-    counts = dict.fromkeys(STATUSES, 0)
-    for status in review_status(project).values():
-        counts[status] += 1
-    return counts
-
-
 def list_review_items(
     project: Project,
     code: str | None = None,
