@@ -20,7 +20,7 @@ from qualcode.cli import (
 
 
 def register(cli: click.Group) -> None:
-    for command in (code, uncode, codings, cases, demo):
+    for command in (code, uncode, codings, cases, memos, demo):
         cli.add_command(command)
 
 
@@ -130,6 +130,26 @@ def cases(project: str, as_json: bool) -> None:
 
 
 @click.command()
+@project_arg
+@click.option("--kind", type=click.Choice(["project", "document", "segment", "case", "code", "coding"]),
+              help="Only memos on this kind of thing.")
+@click.option("--coder", help="Only this coder's memos.")
+@json_opt
+def memos(project: str, kind: str | None, coder: str | None, as_json: bool) -> None:
+    """List memos (written in the workbench with m, or carried in by merges and REFI-QDA imports)."""
+    from qualcode.store.memos import list_memos
+
+    with open_project(project) as p:
+        rows = list_memos(p, kind, coder)
+    if as_json:
+        emit_json(rows)
+        return
+    table(["id", "on", "coder", "updated", "memo"],
+          [[r["id"], f"{r['target_kind']} {r['target_id'] or ''}".strip(), r["coder"], r["updated"], r["text"]]
+           for r in rows])
+
+
+@click.command()
 @click.option("--build-only", is_flag=True, help="Build the demo project and exit without opening it.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Where to build it (default: user data folder).")
 @click.option("--rebuild", is_flag=True, help="Build afresh even if the demo project exists.")
@@ -138,13 +158,13 @@ def demo(build_only: bool, output: str | None, rebuild: bool, coder: str | None)
     """Build the fictional Practice Development Unit study and open it."""
     from qualcode.demo import build_demo, default_demo_path
     from qualcode.errors import InputError
+    from qualcode.store.project import delete_project_files
 
     path = Path(output) if output else default_demo_path()
     if path.exists() and (rebuild or build_only):
         if output and build_only and not rebuild:
             raise InputError(f"{path}: already exists (add --rebuild to replace it)")
-        for suffix in ("", "-wal", "-shm", "-journal"):  # a stale journal would be replayed into a new file
-            Path(str(path) + suffix).unlink(missing_ok=True)
+        delete_project_files(path)
     if not path.exists():
         summary = build_demo(path)
         err.print(f"Built the demo study: {summary['documents']} documents, {summary['codings']} codings -> {path}")

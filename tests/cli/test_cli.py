@@ -45,7 +45,8 @@ def test_init_import_and_list(runner, study):
     rows = segs(runner, study, "--document", "int01")
     assert set(rows[0]) == {"id", "document", "case", "speaker", "question", "source_type", "start", "end", "text"}
     assert [r["case"] for r in rows] == [None, "INT01", None, "INT01"]
-    assert "Ruth" in run(runner, "documents", study).stdout or True
+    listing = run(runner, "documents", study).stdout
+    assert "int01" in listing and "50%" not in listing and "0%" in listing  # no participant segment coded yet
     cases = json.loads(run(runner, "cases", study, "--json").stdout)
     assert {c["name"]: c["attributes"] for c in cases} == {
         "INT01": {"sector": "voluntary"}, "R001": {"sector": "voluntary"},
@@ -84,7 +85,8 @@ def test_code_uncode_and_errors(runner, study):
     assert json.loads(sub.stdout)["text"] == "refer"
     assert "did you mean 'org.signposting'" in run(runner, "code", study, ruth["id"], "org.signpost", code=2).stderr
     assert "no segment with id 999" in run(runner, "code", study, 999, "org.signposting", code=2).stderr
-    assert run(runner, "code", study, ruth["id"], "org.signposting", "--contribution", "maybe", code=2)
+    assert "'maybe' is not one of" in run(runner, "code", study, ruth["id"], "org.signposting",
+                                          "--contribution", "maybe", code=2).stderr
     assert "already has this code" in run(runner, "code", study, ruth["id"], "org.signposting", "--coder", "tom",
                                           code=2).stderr
     run(runner, "uncode", study, ruth["id"], "org.signposting", "--coder", "tom")
@@ -182,3 +184,19 @@ def test_every_command_has_help_and_is_in_the_readme(runner, path):
     assert "Usage:" in result.stdout
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert re.search(r"qualcode " + r"\s+".join(map(re.escape, path)) + r"\b", readme), f"README lacks {path}"
+
+
+def test_memos_are_listed_with_what_they_are_on(runner, study):
+    from qualcode.store.memos import write_memo
+    from qualcode.store.project import Project
+
+    ruth = segs(runner, study, "--document", "int01")[1]
+    with Project.open(study, coder="amira") as p:
+        write_memo(p, "segment", ruth["id"], "Check [tone] here")
+        write_memo(p, "project", None, "Overall impressions", coder="tom")
+    rows = json.loads(run(runner, "memos", study, "--json").stdout)
+    assert [(r["target_kind"], r["target_id"], r["coder"], r["text"]) for r in rows] == [
+        ("segment", ruth["id"], "amira", "Check [tone] here"), ("project", None, "tom", "Overall impressions")]
+    only = json.loads(run(runner, "memos", study, "--coder", "tom", "--json").stdout)
+    assert [r["text"] for r in only] == ["Overall impressions"]
+    assert "[tone]" in run(runner, "memos", study, "--kind", "segment").stdout
