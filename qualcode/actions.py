@@ -17,6 +17,7 @@ from qualcode.core.refi import RefiProject
 from qualcode.errors import InputError
 from qualcode.ingest import ImportOptions, read_document
 from qualcode.ingest.common import MAX_FILE_BYTES, decode_text, read_file_bytes
+from qualcode.ingest.csvread import read_csv_records
 from qualcode.store.backup import backup_before, is_bulk_import
 from qualcode.store.codebook import load_codebook, save_codebook
 from qualcode.store.codings import import_codings
@@ -55,14 +56,13 @@ def export_codebook_yaml(project: Project) -> str:
     return dump_codebook_yaml(load_codebook(project))
 
 
-def read_csv_dicts(path: Path, max_bytes: int = MAX_FILE_BYTES) -> list[dict[str, str]]:
-    text = decode_text(read_file_bytes(path, max_bytes), path.name)
-    try:
-        reader = csv.DictReader(io.StringIO(text))
-        rows = [{(k or "").strip(): (v or "") for k, v in row.items()} for row in reader]
-    except csv.Error as exc:
-        raise InputError(f"{path.name}: broken CSV ({exc})") from None
-    return rows
+def read_csv_dicts(path: Path, max_bytes: int = MAX_FILE_BYTES, delimiter: str | None = None) -> list[dict[str, str]]:
+    """Rows as header -> value, with the separator found as for surveys (comma, semicolon or tab)."""
+    records = read_csv_records(read_file_bytes(path, max_bytes), path.name, delimiter)
+    if not records:
+        return []
+    header = [h.strip() for h in records[0][1]]
+    return [dict(zip(header, fields, strict=True)) for _, fields in records[1:]]
 
 
 def import_codings_file(project: Project, path: Path, coder: str | None = None, backup: bool = True,

@@ -98,6 +98,9 @@ def parse_attrs(values: tuple[str, ...]) -> dict[str, str]:
     return attrs
 
 
+# CSV field separators a user can name (csv files otherwise have theirs found; see ingest/csvread.py).
+DELIMITERS = {"comma": ",", "semicolon": ";", "tab": "\t"}
+
 project_arg = click.argument("project", type=click.Path(dir_okay=False))
 json_opt = click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts instead of a table.")
 coder_opt = click.option("--coder", help="Coder name (default: $QUALCODE_CODER or your login name).")
@@ -142,6 +145,8 @@ def init(project: str, codebook_file: str | None, name: str | None, coder: str |
 @click.option("--text-column", "text_columns", multiple=True, help="Survey: an open-text column, repeatable.")
 @click.option("--source-type-column", help="Survey: a column holding each row's source type.")
 @click.option("--sheet", help="Excel: the sheet to read (default: the first).")
+@click.option("--delimiter", type=click.Choice(sorted(DELIMITERS)),
+              help="CSV: the field separator (default: found from the file; refused if it could be more than one).")
 @click.option("--allow-duplicate", is_flag=True, help="Import a file even if the same content was imported before.")
 @click.option("--max-mb", type=click.IntRange(1, 100_000), default=100, show_default=True, help="Largest file accepted.")
 @click.option("--create", is_flag=True, help="Create PROJECT first if it does not exist (removed again if the import fails).")
@@ -149,7 +154,7 @@ def init(project: str, codebook_file: str | None, name: str | None, coder: str |
 @coder_opt
 def import_(project: str, files: tuple[str, ...], source_type: str | None, name: str | None, case: str | None,
             case_prefix: str | None, attrs: tuple[str, ...], id_column: str | None, text_columns: tuple[str, ...],
-            source_type_column: str | None, sheet: str | None, allow_duplicate: bool, max_mb: int, create: bool,
+            source_type_column: str | None, sheet: str | None, delimiter: str | None, allow_duplicate: bool, max_mb: int, create: bool,
             as_json: bool, coder: str | None) -> None:
     """Import transcripts (.txt .md .docx .vtt), surveys (.csv .xlsx) or a REFI-QDA project (.qdpx); all or none."""
     from qualcode.actions import REFI_PROJECT_SUFFIXES, import_files, project_for_import
@@ -162,13 +167,14 @@ def import_(project: str, files: tuple[str, ...], source_type: str | None, name:
         given = [opt for opt, v in (("--source-type", source_type), ("--name", name), ("--case", case),
                                     ("--case-prefix", case_prefix), ("--attr", attrs), ("--id-column", id_column),
                                     ("--text-column", text_columns), ("--source-type-column", source_type_column),
-                                    ("--sheet", sheet)) if v]
+                                    ("--sheet", sheet), ("--delimiter", delimiter)) if v]
         import_refi_project(project, files, given, allow_duplicate, max_mb, create, as_json, coder)
         return
     options = ImportOptions(
         source_type=check_source_type(source_type) if source_type else None, name=name, case=case,
         case_prefix=case_prefix, attributes=parse_attrs(attrs), id_column=id_column, text_columns=list(text_columns),
         source_type_column=source_type_column, sheet=sheet, max_bytes=max_mb * 1024 * 1024,
+        delimiter=DELIMITERS[delimiter] if delimiter else None,
     )
     with project_for_import(Path(project), coder, create) as p:
         results = import_files(p, [Path(f) for f in files], options, allow_duplicate=allow_duplicate)

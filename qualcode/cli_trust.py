@@ -69,26 +69,62 @@ def restore(backup_file: str, project: str, as_json: bool, coder: str | None) ->
 
 @click.command()
 @project_arg
+@click.option("--against", "against", type=click.Path(dir_okay=False),
+              help="A survey file (.csv/.xlsx) this project imported: compare every stored answer with it.")
+@click.option("--document", help="With --against: the document to compare (default: those imported from that file).")
+@click.option("--delimiter", type=click.Choice(["comma", "semicolon", "tab"]), help="With --against: the CSV separator.")
+@click.option("--sheet", help="With --against: the Excel sheet (default: the first).")
 @json_opt
-def check(project: str, as_json: bool) -> None:
-    """Check PROJECT fully: SQLite integrity_check, foreign keys and the change log's hash chain; exit 1 on a problem."""
+def check(project: str, against: str | None, document: str | None, delimiter: str | None, sheet: str | None,
+          as_json: bool) -> None:
+    """Check PROJECT fully: SQLite integrity_check, foreign keys and the change log's hash chain; exit 1 on a problem.
+
+    With --against FILE, also compare each stored survey answer with the original file (answers cut short by an
+    earlier import show as `cut`)."""
     from qualcode.store.backup import check_project
     from qualcode.store.project import Project
 
     with Project.open(project, check=False) as p:
         result = check_project(p)
+        if against:
+            from qualcode.survey_check import check_survey_file
+
+            result["survey"] = check_survey_file(p, Path(against), document,
+                                                 {"comma": ",", "semicolon": ";", "tab": "\t"}.get(delimiter or ""),
+                                                 sheet)
+            if not result["survey"]["ok"]:
+                result["ok"] = False
     if as_json:
         emit_json(result)
     else:
-        if result["ok"]:
+        survey = result.get("survey")
+        if not result["problems"]:
             out.print(Text(f"OK: {project}: integrity ok, foreign keys ok, change log intact "
                            f"({result['audit']['entries']} entries, head {result['audit']['head']})."), soft_wrap=True)
         for problem in result["problems"]:
             err.print(Text(f"PROBLEM: {problem}"), soft_wrap=True)
         for warning in result["warnings"]:
             err.print(Text(f"warning: {warning}", style="yellow"), soft_wrap=True)
+        if survey:
+            _print_survey_check(survey)
     if not result["ok"]:
         raise click.exceptions.Exit(1)
+
+
+def _print_survey_check(survey: dict) -> None:
+    line = (f"{survey['file']} against {', '.join(survey['documents'])}: {survey['identical']} of "
+            f"{survey['answers_in_file']} answer(s) in the file identical; {survey['cut']} cut short, "
+            f"{survey['different']} different, {survey['missing']} missing, {survey['not_in_file']} not in the file.")
+    (out if survey["ok"] else err).print(Text(("OK: " if survey["ok"] else "PROBLEM: ") + line), soft_wrap=True)
+    for p in survey["problems"]:
+        err.print(Text(f"  respondent {p['respondent']}, {p['column']}: {p['problem']} "
+                       f"(stored {p['stored_chars']} characters, file {p['file_chars']})"), soft_wrap=True)
+    if survey["problems_total"] > len(survey["problems"]):
+        err.print(Text(f"  ... and {survey['problems_total'] - len(survey['problems'])} more (see --json)"))
+    if not survey["ok"]:
+        err.print(Text("  To repair: import the file again as a new document (--name NAME --allow-duplicate) and "
+                       "re-apply the codings of the damaged answers (`qualcode codings export` lists them)."),
+                  soft_wrap=True)
 
 
 register_opt = click.option("--register", "register_file", required=True, type=click.Path(dir_okay=False),

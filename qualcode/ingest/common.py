@@ -47,6 +47,7 @@ class ImportOptions:
     text_columns: list[str] = field(default_factory=list)
     source_type_column: str | None = None
     sheet: str | None = None
+    delimiter: str | None = None
     max_bytes: int = MAX_FILE_BYTES
 
 

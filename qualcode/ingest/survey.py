@@ -2,38 +2,24 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from pathlib import Path
-from typing import Any
 
 from qualcode.core.models import ParsedDocument, ParsedSegment
 from qualcode.errors import InputError
 from qualcode.ingest.common import (
     ImportOptions,
     check_source_type,
-    decode_text,
     normalise_text,
     open_zip,
     sha256,
 )
+from qualcode.ingest.csvread import read_csv_records
 
 _ID_GUESSES = ("respondent_id", "respondent id", "respondentid", "respondent", "response id", "responseid", "id")
 
 
-def _read_csv_rows(data: bytes, name: str) -> list[list[str]]:
-    text = decode_text(data, name)
-    try:
-        dialect: Any = csv.Sniffer().sniff(text[:8192], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    try:
-        return [row for row in csv.reader(io.StringIO(text), dialect) if any(c.strip() for c in row)]
-    except csv.Error as exc:
-        raise InputError(f"{name}: broken CSV ({exc})") from None
-
-
-def _read_xlsx_rows(data: bytes, name: str, sheet: str | None) -> list[list[str]]:
+def read_xlsx_records(data: bytes, name: str, sheet: str | None) -> list[tuple[int, list[str]]]:
     import openpyxl  # deferred: only needed for Excel files
     from openpyxl.utils.exceptions import InvalidFileException
 
@@ -50,10 +36,10 @@ def _read_xlsx_rows(data: bytes, name: str, sheet: str | None) -> list[list[str]
         else:
             ws = wb.worksheets[0]
         rows = []
-        for values in ws.iter_rows(values_only=True):
+        for n, values in enumerate(ws.iter_rows(values_only=True), start=1):
             cells = ["" if v is None else (str(int(v)) if isinstance(v, float) and v.is_integer() else str(v)) for v in values]
             if any(c.strip() for c in cells):
-                rows.append(cells)
+                rows.append((n, cells))
         return rows
     finally:
         wb.close()
@@ -74,12 +60,46 @@ def _need(column: str, headers: list[str], name: str, what: str) -> None:
         raise InputError(f"{name}: no {what} column {column!r} (columns: {', '.join(headers)})")
 
 
+_SURVEYMONKEY_SUBHEADS = {"response", "open-ended response"}
+
+
+def export_headers(rows: list[tuple[int, list[str]]]) -> tuple[list[str], int, list[str]]:
+    """The column names, how many rows the header takes, and a note on what was recognised.
+
+    Qualtrics writes two more header rows (the question text, then `{"ImportId": ...}`); SurveyMonkey writes
+    the question on row 1 (once for a group of columns) and `Response`, `Open-Ended Response` or the option on
+    row 2. Both are folded into one header so that no header row is read as a respondent."""
+    first = [h.strip() for h in rows[0][1]]
+    if len(rows) >= 3:
+        third = [c.strip() for c in rows[2][1] if c.strip()]
+        if third and all(c.startswith('{"ImportId"') for c in third):
+            return first, 3, ["Qualtrics export: its question-text and ImportId rows (2 and 3) are headers, not respondents"]
+    if len(rows) >= 2:
+        second = [c.strip() for c in rows[1][1]]
+        if any(c.lower() in _SURVEYMONKEY_SUBHEADS for c in second):
+            headers: list[str] = []
+            title = ""
+            for top, sub in zip(first, second + [""] * (len(first) - len(second)), strict=False):
+                title = top or title
+                headers.append(top if (not sub or sub.lower() in _SURVEYMONKEY_SUBHEADS) and top
+                               else f"{title} - {sub}" if title else sub)
+            return headers, 2, ["SurveyMonkey export: row 2 (Response / Open-Ended Response / options) is part of the header"]
+    return first, 1, []
+
+
 def read_survey(path: Path, data: bytes, options: ImportOptions) -> list[ParsedDocument]:
     name = path.name
-    rows = _read_xlsx_rows(data, name, options.sheet) if path.suffix.lower() == ".xlsx" else _read_csv_rows(data, name)
+    if path.suffix.lower() == ".xlsx":
+        rows = read_xlsx_records(data, name, options.sheet)
+    else:
+        rows = read_csv_records(data, name, options.delimiter)
     if len(rows) < 2:
         raise InputError(f"{name}: needs a header row and at least one respondent")
-    headers = _headers(rows[0], name)
+    raw_headers, header_rows, notes = export_headers(rows)
+    headers = _headers(raw_headers, name)
+    rows = rows[header_rows:]
+    if not rows:
+        raise InputError(f"{name}: needs a header row and at least one respondent")
     id_col = options.id_column
     if id_col is None:
         lowered = {h.lower(): h for h in headers}
@@ -97,12 +117,18 @@ def read_survey(path: Path, data: bytes, options: ImportOptions) -> list[ParsedD
     skip = {id_col, type_col, *options.text_columns}
     attr_cols = [h for h in headers if h not in skip]
     index = {h: i for i, h in enumerate(headers)}
+    text_cols = set(options.text_columns)
 
     # Rows grouped by source type: one document per type found (just one without --source-type-column).
     groups: dict[str, list[tuple[int, dict[str, str]]]] = {}
     seen_ids: dict[str, int] = {}
-    for n, row in enumerate(rows[1:], start=2):
-        cells = {h: normalise_text(row[index[h]]).strip() if index[h] < len(row) else "" for h in headers}
+    for n, row in rows:
+        if len(row) > len(headers) and any(c.strip() for c in row[len(headers):]):
+            raise InputError(f"{name}: row {n} has {len(row)} cells but the header has {len(headers)}; nothing was imported")
+        # Answers keep their own spacing in the document (a segment covers the answer without it);
+        # ids, types and attributes are trimmed.
+        cells = {h: (normalise_text(row[index[h]]) if h in text_cols else normalise_text(row[index[h]]).strip())
+                 if index[h] < len(row) else "" for h in headers}
         rid = cells[id_col]
         if not rid:
             raise InputError(f"{name}: row {n} has no {id_col!r}")
@@ -128,11 +154,13 @@ def read_survey(path: Path, data: bytes, options: ImportOptions) -> list[ParsedD
             cases[case] = {**options.attributes, **{a: cells[a] for a in attr_cols if cells[a]}}
             for col in options.text_columns:
                 answer = cells[col]
-                if not answer:
+                if not answer.strip():
                     continue
                 heading = f"{cells[id_col]} | {col}\n"
                 start = pos + len(heading)
-                segments.append(ParsedSegment(start, start + len(answer), case=case, question=col))
+                lead = len(answer) - len(answer.lstrip())
+                trail = len(answer) - len(answer.rstrip())
+                segments.append(ParsedSegment(start + lead, start + len(answer) - trail, case=case, question=col))
                 parts.append(heading + answer)
                 pos = start + len(answer) + 2
         if not segments:
@@ -140,5 +168,6 @@ def read_survey(path: Path, data: bytes, options: ImportOptions) -> list[ParsedD
         doc_name = base if len(groups) == 1 else f"{base}-{stype}"
         # Each document of a split file gets its own content hash, so re-importing is still detected.
         doc_hash = digest if len(groups) == 1 else sha256(f"{digest}:{stype}".encode())
-        docs.append(ParsedDocument(doc_name, stype, "\n\n".join(parts), segments, path.name, doc_hash, cases))
+        docs.append(ParsedDocument(doc_name, stype, "\n\n".join(parts), segments, path.name, doc_hash, cases,
+                                   warnings=list(notes)))
     return docs
