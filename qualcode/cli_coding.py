@@ -145,7 +145,7 @@ def memos(project: str, kind: str | None, coder: str | None, as_json: bool) -> N
         emit_json(rows)
         return
     table(["id", "on", "coder", "updated", "memo"],
-          [[r["id"], f"{r['target_kind']} {r['target_id'] or ''}".strip(), r["coder"], r["updated"], r["text"]]
+          [["" if r["id"] is None else r["id"], f"{r['target_kind']} {r['target_id'] or ''}".strip(), r["coder"], r["updated"], r["text"]]
            for r in rows])
 
 

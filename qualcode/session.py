@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from qualcode.store.codings import add_coding, get_coding, remove_coding, update_coding
+from qualcode.store.codings import add_coding, get_coding, remove_coding, restore_coding, update_coding
 from qualcode.store.memos import get_memo, write_memo
 from qualcode.store.project import Project
 from qualcode.store.suggestions import accept_code, reject_code, withdraw_feedback
@@ -63,25 +63,29 @@ class CodingSession:
         state: dict[str, Any] = {}
 
         def apply() -> None:
-            state["id"] = add_coding(self.project, key, segment_id=segment_id, start=start, end=end,
-                                     coder=self.coder, provenance=provenance)
+            # Redo puts back the very coding that undo removed (same id and created time), not a new one.
+            if "snapshot" in state:
+                state["id"] = restore_coding(self.project, state.pop("snapshot"))
+            else:
+                state["id"] = add_coding(self.project, key, segment_id=segment_id, start=start, end=end,
+                                         coder=self.coder, provenance=provenance)
 
-        step = self._run(Step(f"code {key}", apply, lambda: remove_coding(self.project, state["id"]), state))
+        def revert() -> None:
+            state["snapshot"] = remove_coding(self.project, state["id"])["snapshot"]
+
+        step = self._run(Step(f"code {key}", apply, revert, state))
         return int(step.state["id"])
 
     def uncode(self, coding_id: int) -> dict[str, Any]:
+        """Remove a coding; undo restores it exactly (id, created time, provenance, memo, reviews, GUIDs)."""
         before = get_coding(self.project, coding_id)
-        state: dict[str, Any] = {"id": coding_id}
+        state: dict[str, Any] = {}
 
-        def revert() -> None:
-            state["id"] = add_coding(
-                self.project, before["code"], segment_id=before["segment_id"],
-                document=before["document"] if before["segment_id"] is None else None,
-                start=before["start"], end=before["end"], coder=before["coder"], contribution=before["contribution"],
-                claim=before["claim"], memo=before["memo"],
-            )
+        def apply() -> None:
+            state["snapshot"] = remove_coding(self.project, coding_id)["snapshot"]
 
-        self._run(Step(f"remove {before['code']}", lambda: remove_coding(self.project, state["id"]), revert, state))
+        self._run(Step(f"remove {before['code']}", apply, lambda: restore_coding(self.project, state["snapshot"]),
+                       state))
         return before
 
     def set_contribution(self, coding_id: int, contribution: str | None, claim: str | None) -> dict[str, Any]:

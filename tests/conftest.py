@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -85,3 +86,14 @@ def zip_bytes(members: dict[str, bytes | str]) -> bytes:
 def write(path: Path, text: str, encoding: str = "utf-8") -> Path:
     path.write_bytes(text.encode(encoding))
     return path
+
+
+@contextlib.contextmanager
+def old_schema(version: int):
+    """Projects created inside this block have the schema an older qualcode made: only the first `version`
+    migrations are applied. Opening them afterwards runs the rest, as a user's upgrade would."""
+    from qualcode.store import project as project_module
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(project_module, "SCHEMA_VERSION", version)
+        yield

@@ -141,12 +141,56 @@ def get_coding(project: Project, coding_id: int) -> dict[str, Any]:
     return rows[0]
 
 
+def coding_snapshot(project: Project, coding_id: int) -> dict[str, Any]:
+    """Everything that goes when a coding is removed: its row, its review decisions and its REFI GUIDs."""
+    rows = project.query("SELECT * FROM codings WHERE id = ?", (coding_id,))
+    if not rows:
+        raise NotFoundError(f"no coding with id {coding_id}")
+    return {
+        "row": rows[0],
+        "reviews": project.query("SELECT * FROM reviews WHERE coding_id = ? ORDER BY id", (coding_id,)),
+        "guids": project.query("SELECT kind, local, guid FROM refi_guids WHERE kind IN ('coding', 'selection')"
+                               " AND local = ?", (str(coding_id),)),
+    }
+
+
 def remove_coding(project: Project, coding_id: int) -> dict[str, Any]:
+    """Delete a coding (its memo, reviews and GUIDs go with it); returns what `restore_coding` needs to bring
+    it back exactly, under the key `snapshot`, beside the coding as `get_coding` shows it."""
     with project.transaction():
         before = get_coding(project, coding_id)
+        snapshot = coding_snapshot(project, coding_id)
         project.conn.execute("DELETE FROM codings WHERE id = ?", (coding_id,))
-        project.log("uncode", "coding", coding_id, {"before": before})
-    return before
+        project.log("uncode", "coding", coding_id, {"before": before, "reviews": len(snapshot["reviews"])})
+    return {**before, "snapshot": snapshot}
+
+
+def _insert_row(project: Project, table: str, row: dict[str, Any]) -> None:
+    columns = ", ".join(f'"{c}"' for c in row)
+    project.conn.execute(f"INSERT INTO {table}({columns}) VALUES ({', '.join('?' * len(row))})", tuple(row.values()))
+
+
+def restore_coding(project: Project, snapshot: dict[str, Any]) -> int:
+    """Put a removed coding back as it was: same id, created time, provenance, memo, reviews and GUIDs."""
+    row = snapshot["row"]
+    with project.transaction():
+        if project.scalar("SELECT 1 FROM codings WHERE id = ?", (row["id"],)):
+            raise DuplicateError(f"coding {row['id']} is already there")
+        clash = project.scalar('SELECT id FROM codings WHERE document_id = ? AND start = ? AND "end" = ? AND code_id = ?'
+                               " AND coder = ?", (row["document_id"], row["start"], row["end"], row["code_id"],
+                                                  row["coder"]))
+        if clash is not None:
+            raise DuplicateError("that span already has this code from this coder")
+        project.ensure_coder(row["coder"])
+        _insert_row(project, "codings", row)
+        for review in snapshot["reviews"]:
+            project.ensure_coder(review["reviewer"])
+            _insert_row(project, "reviews", review)
+        for guid in snapshot["guids"]:
+            _insert_row(project, "refi_guids", guid)
+        project.log("code.restore", "coding", row["id"], {"after": get_coding(project, row["id"]),
+                                                     "reviews": len(snapshot["reviews"])})
+    return int(row["id"])
 
 
 def remove_segment_code(project: Project, segment_id: int, code: str, coder: str | None = None) -> list[int]:

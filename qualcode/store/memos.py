@@ -1,4 +1,7 @@
-"""Memos: free-text notes by a coder on the project, a document, a segment, a case, a code or a coding."""
+"""Memos: free-text notes by a coder on the project, a document, a segment, a case, a code or a coding.
+
+A coding's memo is the coding's own `memo` field (one place; it goes and comes back with the coding), so
+memos on codings are read and written there; everything else lives in the memos table."""
 
 from __future__ import annotations
 
@@ -24,6 +27,15 @@ def write_memo(project: Project, kind: str, target_id: int | None, text: str, co
                title: str = "") -> int:
     """Create this coder's memo on the target, or replace its text if they already wrote one; empty text deletes it."""
     coder = (coder or project.coder).strip()
+    if kind == "coding":
+        from qualcode.store.codings import update_coding  # deferred: codings imports the codebook store
+
+        with project.transaction():
+            _check_target(project, kind, target_id)
+            if not text.strip() and not project.scalar("SELECT memo FROM codings WHERE id = ?", (target_id,)):
+                raise InputError("memo is empty")
+            update_coding(project, int(target_id or 0), memo=text)
+        return int(target_id or 0)
     with project.transaction():
         _check_target(project, kind, target_id)
         project.ensure_coder(coder)
@@ -54,6 +66,8 @@ def write_memo(project: Project, kind: str, target_id: int | None, text: str, co
 
 
 def get_memo(project: Project, kind: str, target_id: int | None, coder: str | None = None) -> str:
+    if kind == "coding":
+        return str(project.scalar("SELECT memo FROM codings WHERE id = ?", (target_id,)) or "")
     row = project.conn.execute(
         "SELECT text FROM memos WHERE target_kind = ? AND target_id IS ? AND coder = ? ORDER BY id LIMIT 1",
         (kind, target_id, (coder or project.coder)),
@@ -62,6 +76,7 @@ def get_memo(project: Project, kind: str, target_id: int | None, coder: str | No
 
 
 def list_memos(project: Project, kind: str | None = None, coder: str | None = None) -> list[dict[str, Any]]:
+    """Memos in the memos table, then the codings' own memos (their id is the coding's: `target_id`)."""
     clauses, params = [], []
     if kind:
         clauses.append("target_kind = ?")
@@ -70,4 +85,11 @@ def list_memos(project: Project, kind: str | None = None, coder: str | None = No
         clauses.append("coder = ?")
         params.append(coder)
     where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
-    return project.query(f"SELECT * FROM memos {where} ORDER BY id", params)
+    return project.query(
+        f"""SELECT id, target_kind, target_id, coder, created, updated, title, text FROM (
+              SELECT id, target_kind, target_id, coder, created, updated, title, text, 0 AS part FROM memos
+              UNION ALL
+              SELECT NULL, 'coding', id, coder, created, created, '', memo, 1 FROM codings WHERE memo IS NOT NULL
+            ) {where} ORDER BY part, coalesce(id, target_id)""",
+        params,
+    )

@@ -308,6 +308,9 @@ class _Merge:
             ok, target_id = self._memo_target(m["target_kind"], m["target_id"])
             if not ok:
                 continue
+            if m["target_kind"] == "coding":  # a source older than schema 4: the memo joins the coding's own
+                self._coding_memo(target_id, m["text"])
+                continue
             # A memo is the same memo when kind, target, coder and creation time agree; the newest edit wins.
             old = self.p.conn.execute(
                 "SELECT id, updated, title, text FROM memos WHERE target_kind=? AND target_id IS ? AND coder=?"
@@ -334,6 +337,16 @@ class _Merge:
             self.p.log("merge.memo", "memo", mid, {"after": {
                 "target_kind": m["target_kind"], "target_id": target_id, "coder": m["coder"], "title": m["title"],
                 "text": m["text"]}, "source": self.source["name"]})
+
+    def _coding_memo(self, coding_id: int, text: str) -> None:
+        old = self.p.conn.execute("SELECT memo FROM codings WHERE id = ?", (coding_id,)).fetchone()
+        if old is None or (old[0] or "").find(text) >= 0:
+            return
+        merged = f"{old[0]}\n\n{text}" if old[0] else text
+        self.p.conn.execute("UPDATE codings SET memo = ? WHERE id = ?", (merged, coding_id))
+        self.counts["memos_added"] += 1
+        self.p.log("merge.memo", "coding", coding_id, {"before": {"memo": old[0]}, "after": {"memo": merged},
+                                                       "source": self.source["name"]})
 
     def _feedback(self) -> None:
         for f in self.src.execute("SELECT * FROM suggestion_feedback ORDER BY id").fetchall():

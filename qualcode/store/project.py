@@ -16,7 +16,7 @@ from typing import Any
 import sqlite_utils
 
 from qualcode.errors import InputError, NotFoundError, ProjectBusyError, ProjectError
-from qualcode.store.schema import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION
+from qualcode.store.schema import APPLICATION_ID, MIGRATIONS, REBUILDS, SCHEMA_VERSION
 
 BUSY_TIMEOUT_MS = 5000
 GENESIS_HASH = "0" * 64
@@ -172,10 +172,25 @@ class Project:
 
             backup_before(self, f"before-upgrade-to-schema-{SCHEMA_VERSION}")
         for target in range(version + 1, SCHEMA_VERSION + 1):
-            with self.transaction():
-                for statement in MIGRATIONS[target - 1]:
-                    self.conn.execute(statement)
-                self.conn.execute(f"PRAGMA user_version = {target}")
+            rebuild = target in REBUILDS
+            if rebuild:
+                self.conn.execute("PRAGMA foreign_keys = OFF")  # only takes effect outside a transaction
+            try:
+                with self.transaction():
+                    for statement in MIGRATIONS[target - 1]:
+                        if callable(statement):
+                            statement(self.conn)
+                        else:
+                            self.conn.execute(statement)
+                    if rebuild:
+                        broken = self.conn.execute("PRAGMA foreign_key_check").fetchall()
+                        if broken:
+                            raise ProjectError(f"{self.path}: upgrading to schema {target} would break "
+                                               f"{len(broken)} reference(s) (first: {tuple(broken[0])}); nothing changed")
+                    self.conn.execute(f"PRAGMA user_version = {target}")
+            finally:
+                if rebuild:
+                    self.conn.execute("PRAGMA foreign_keys = ON")
 
     def close(self) -> None:
         self.conn.close()

@@ -316,6 +316,16 @@ def _memos(project: Project, refi: RefiProject, doc_ids: dict[str, int], case_id
             kind, target = found[0]
             if len(found) > 1:
                 warnings.append(f"note {note.name!r} is attached to {len(found)} things; kept on the first ({kind})")
+        if kind == "coding":
+            # A note on a coding becomes that coding's own memo (the one place a coding's memo lives).
+            old_memo = project.scalar("SELECT memo FROM codings WHERE id = ?", (target,))
+            text = note.text if not note.name or note.name == note.text else f"{note.name}: {note.text}"
+            project.conn.execute("UPDATE codings SET memo = ? WHERE id = ?",
+                                 (f"{old_memo}\n\n{text}" if old_memo else text, target))
+            project.log("coding.update", "coding", target, {"before": {"memo": old_memo},
+                                                             "after": {"memo": text}, "note": note.guid})
+            count += 1
+            continue
         created = note.created or now()
         cur = project.conn.execute(
             "INSERT INTO memos(target_kind, target_id, coder, created, updated, title, text) VALUES (?,?,?,?,?,?,?)",

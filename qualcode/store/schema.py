@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import sqlite3
+
 APPLICATION_ID = 0x51434F44  # "QCOD": marks the file as a qualcode project
 
 _SOURCE_TYPES_SQL = "('interview','focus-group','survey','steering-group','workshop','document')"
@@ -174,5 +180,99 @@ _V3 = [
     ],
 ]
 
-MIGRATIONS: list[list[str]] = [_V1, _V2, _V3]
+
+# Version 4: ids of codings and memos are never reused (AUTOINCREMENT), so a memo, a review or a REFI GUID can
+# never pass to a later coding that happens to get a freed id. A coding's memo lives in one place: the
+# `codings.memo` column (memos on codings move there; the memos table no longer takes them). Memos on a
+# document, segment, case or code go with it when it is deleted. Tables are rebuilt, so this version runs with
+# foreign keys off (see REBUILDS) and is checked with foreign_key_check before it commits.
+_CODINGS_V4 = f"""CREATE TABLE codings_v4 (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+        segment_id INTEGER REFERENCES segments(id) ON DELETE SET NULL,
+        start INTEGER NOT NULL CHECK (start >= 0),
+        "end" INTEGER NOT NULL CHECK ("end" > start),
+        code_id INTEGER NOT NULL REFERENCES codes(id) ON DELETE RESTRICT,
+        coder TEXT NOT NULL REFERENCES coders(name) ON UPDATE CASCADE,
+        created TEXT NOT NULL,
+        contribution TEXT CHECK (contribution IS NULL OR contribution IN {_CONTRIB_SQL}),
+        claim TEXT,
+        memo TEXT,
+        provenance TEXT,
+        UNIQUE (document_id, start, "end", code_id, coder)
+    )"""
+_MEMOS_V4 = """CREATE TABLE memos_v4 (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        target_kind TEXT NOT NULL CHECK (target_kind IN ('project','document','segment','case','code')),
+        target_id INTEGER,
+        coder TEXT NOT NULL REFERENCES coders(name) ON UPDATE CASCADE,
+        created TEXT NOT NULL,
+        updated TEXT NOT NULL,
+        title TEXT NOT NULL DEFAULT '',
+        text TEXT NOT NULL
+    )"""
+
+
+def _fold_coding_memos(conn: sqlite3.Connection) -> None:
+    """Move memos written on codings into the coding's own memo. A memo older than its coding was written on
+    an earlier coding whose id was reused (the bug this version fixes): it becomes a project memo saying so,
+    rather than stay on evidence it was never about."""
+    rows = conn.execute(
+        "SELECT m.id, m.target_id, m.text, m.title, m.created, k.created, k.memo FROM memos m"
+        " LEFT JOIN codings_v4 k ON k.id = m.target_id WHERE m.target_kind = 'coding' ORDER BY m.id"
+    ).fetchall()
+    for memo_id, coding_id, text, title, created, coding_created, coding_memo in rows:
+        if coding_created is not None and created >= coding_created:
+            merged = text if not coding_memo else f"{coding_memo}\n\n{text}"
+            conn.execute("UPDATE codings_v4 SET memo = ? WHERE id = ?", (merged, coding_id))
+            conn.execute("DELETE FROM memos WHERE id = ?", (memo_id,))
+        else:
+            conn.execute("UPDATE memos SET target_kind = 'project', target_id = NULL, title = ? WHERE id = ?",
+                         (f"{title + ': ' if title else ''}memo on removed coding {coding_id}", memo_id))
+
+
+def _seed_sequence(table: str, entity: str) -> str:
+    """The next id is above every id the change log ever gave this kind of row, deleted ones included."""
+    return f"""INSERT OR REPLACE INTO sqlite_sequence(name, seq) VALUES ('{table}', max(
+        coalesce((SELECT max(id) FROM {table}), 0),
+        coalesce((SELECT max(CAST(entity_id AS INTEGER)) FROM change_log WHERE entity = '{entity}'), 0)))"""
+
+
+_V4: list[str | Callable[[sqlite3.Connection], None]] = [
+    _CODINGS_V4,
+    """INSERT INTO codings_v4(id, document_id, segment_id, start, "end", code_id, coder, created, contribution,
+           claim, memo, provenance)
+       SELECT id, document_id, segment_id, start, "end", code_id, coder, created, contribution, claim, memo,
+           provenance FROM codings""",
+    _fold_coding_memos,
+    _MEMOS_V4,
+    "INSERT INTO memos_v4 SELECT id, target_kind, target_id, coder, created, updated, title, text FROM memos",
+    "DROP TABLE codings",
+    "DROP TABLE memos",
+    "ALTER TABLE codings_v4 RENAME TO codings",
+    "ALTER TABLE memos_v4 RENAME TO memos",
+    "DELETE FROM sqlite_sequence WHERE name IN ('codings', 'memos')",
+    _seed_sequence("codings", "coding"),
+    _seed_sequence("memos", "memo"),
+    "CREATE INDEX codings_segment ON codings(segment_id)",
+    "CREATE INDEX codings_code ON codings(code_id)",
+    "CREATE INDEX memos_target ON memos(target_kind, target_id)",
+    *[
+        f"""CREATE TRIGGER refi_guids_{table}_ad AFTER DELETE ON {table} BEGIN
+            DELETE FROM refi_guids WHERE kind IN {kinds} AND local = CAST(old.id AS TEXT);
+        END"""
+        for table, kinds in (("codings", "('coding','selection')"), ("memos", "('memo')"))
+    ],
+    *[
+        f"""CREATE TRIGGER memos_{table}_ad AFTER DELETE ON {table} BEGIN
+            DELETE FROM memos WHERE target_kind = '{kind}' AND target_id = old.id;
+        END"""
+        for table, kind in (("documents", "document"), ("segments", "segment"), ("cases", "case"), ("codes", "code"))
+    ],
+]
+
+Migration = list[str | Callable[["sqlite3.Connection"], None]]
+MIGRATIONS: list[Migration] = [list(_V1), list(_V2), list(_V3), _V4]
+# Versions that rebuild tables: applied with foreign keys off (a DROP TABLE would otherwise cascade).
+REBUILDS = frozenset({4})
 SCHEMA_VERSION = len(MIGRATIONS)

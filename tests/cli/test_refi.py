@@ -125,7 +125,8 @@ def small_study(tmp_path) -> Path:
     add_memo(p, "segment", segs[3]["id"], "Translation", "Hello world, hello")
     add_memo(p, "case", p.scalar("SELECT id FROM cases WHERE name = 'Zoë'"), "About Zoë", "Nurse, 10 years")
     add_memo(p, "code", p.scalar("SELECT id FROM codes WHERE key = 'voice'"), "Code idea", "Split by language?")
-    add_memo(p, "coding", c1, "Why", "Clear partnership example")
+    # A coding's memo is the coding's own field (schema 4): this one goes to a coding that had none.
+    add_memo(p, "coding", c3, "Why", "Clear partnership example")
     p.close()
     return path
 
@@ -135,7 +136,7 @@ def test_small_study_round_trips_exactly(runner, small_study, tmp_path):
     run(runner, "export", small_study, "--format", "qdpx", "-o", out)
     copy = tmp_path / "copy.qcdb"
     result = json.loads(run(runner, "import", copy, out, "--create", "--coder", "importer", "--json").stdout)
-    assert result["codings"] == 4 and result["memos"] == 6 and result["documents"] == 2
+    assert result["codings"] == 4 and result["memos"] == 5 and result["documents"] == 2
     assert state(copy) == state(small_study)
     with Project.open(copy) as p:
         assert p.name == "Small study"
@@ -528,7 +529,7 @@ def test_foreign_project_with_cases_docx_pdf_and_notes(runner, tmp_path, ns):
                           " JOIN codes c ON c.id = k.code_id ORDER BY d.id")
         assert codings == [
             {"name": "inline", "text": "Para two 😀 ends.", "key": "parent.kid", "coder": "Ines",
-             "memo": "Ines's comment", "created": "2024-05-01T10:00:00Z"},
+             "memo": "Ines's comment\n\nOn the coding: why", "created": "2024-05-01T10:00:00Z"},
             {"name": "from word", "text": "Second paragraph", "key": "group.sub", "coder": p.coder, "memo": None,
              "created": codings[1]["created"]},
         ]
@@ -539,7 +540,8 @@ def test_foreign_project_with_cases_docx_pdf_and_notes(runner, tmp_path, ns):
                          "PDF words": None}
         assert p.query("SELECT name, value FROM case_attributes") == [{"name": "age", "value": "34"}]
         memos = [tuple(r) for r in p.conn.execute("SELECT target_kind, title FROM memos ORDER BY id")]
-        assert memos == [("coding", "On the coding"), ("document", "On the source")]
+        # A note on a coding joins the coding's own memo (above); only the source's note is a memo row.
+        assert memos == [("document", "On the source")]
         assert p.scalar("SELECT source_type FROM documents WHERE name = 'inline'") == "document"
     assert report["skipped"] == {"selections": 1, "codings": 1, "sources": 1}
 

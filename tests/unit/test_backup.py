@@ -24,6 +24,7 @@ from qualcode.store.backup import (
 from qualcode.store.codings import add_coding
 from qualcode.store.documents import add_documents
 from qualcode.store.project import Project, journal_settings
+from tests.conftest import old_schema
 
 MODES = {"wal": ("wal", "NORMAL"), "delete": ("delete", "FULL")}
 
@@ -209,15 +210,10 @@ def test_check_warns_about_a_readable_project_file(project):
 
 
 def test_migration_makes_a_backup_first(tmp_path):
+    """A genuine schema-2 file (made by applying only the first two migrations) is upgraded after a backup."""
     path = tmp_path / "old.qcdb"
-    with Project.create(path) as p:
+    with old_schema(2), Project.create(path) as p:
         add_documents(p, [doc()])
-    conn = sqlite3.connect(path)
-    for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE name LIKE 'refi_guids_%'").fetchall():
-        conn.execute(f"DROP TRIGGER {name}")
-    conn.execute("DROP TABLE refi_guids")
-    conn.execute("PRAGMA user_version = 2")
-    conn.close()
     with Project.open(path) as p:
         assert p.scalar("PRAGMA user_version") == project_module.SCHEMA_VERSION
     (row,) = list_backups(path)

@@ -49,7 +49,8 @@ def copies(project, tmp_path):
             set_review(p, ids[0], "queried", comment=f"{coder} asks: really signposting?")
             with p.transaction():
                 p.conn.execute("INSERT INTO memos(target_kind, target_id, coder, created, updated, text)"
-                               " VALUES ('coding', ?, ?, '2024-01-01', '2024-01-01', ?)", (ids[0], coder, f"{coder}'s memo"))
+                               " VALUES ('segment', ?, ?, '2024-01-01', '2024-01-01', ?)", (segs[1]["id"], coder,
+                                                                                            f"{coder}'s memo"))
     return project, a, b
 
 

@@ -9,7 +9,7 @@ import string
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from qualcode.errors import InputError
@@ -142,6 +142,9 @@ def test_anything_csv_writer_writes_imports_back_exactly(tmp_path_factory, answe
     rows = [["respondent", "role", "answer"]] + [[f"R{i}", attribute, a] for i, a in enumerate(answers_)]
     buf = io.StringIO()
     csv.writer(buf, delimiter=delimiter, quoting=quoting, lineterminator=lineterminator).writerows(rows)
+    # csv.writer leaves a lone "\r" unquoted when the line ends are "\n"; no reader (csv's own included) can
+    # read such a file back, so the property covers the files csv itself round-trips.
+    assume(list(csv.reader(io.StringIO(buf.getvalue(), newline=""), delimiter=delimiter)) == rows)
     path = tmp_path_factory.mktemp("prop") / "survey.csv"
     path.write_bytes(buf.getvalue().encode(encoding))
     (doc,) = read_document(path, ImportOptions(id_column="respondent", text_columns=["answer"]))
