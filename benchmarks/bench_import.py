@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 from benchmarks.corpus import write_corpus
-from qualcode.actions import import_files
+from qualcode.app.actions import import_files
 from qualcode.ingest import ImportOptions
 from qualcode.store.documents import list_documents, list_segments
 from qualcode.store.project import Project

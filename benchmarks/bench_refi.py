@@ -12,7 +12,13 @@ import time
 from pathlib import Path
 
 from benchmarks.corpus import write_corpus
-from qualcode.actions import export_qdpx, import_files, import_refi_file, read_codebook_file, read_refi_file
+from qualcode.app.actions import (
+    export_qdpx,
+    import_files,
+    import_refi_file,
+    read_codebook_file,
+    read_refi_file,
+)
 from qualcode.ingest import ImportOptions
 from qualcode.store.codebook import save_codebook
 from qualcode.store.project import Project, now

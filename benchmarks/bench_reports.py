@@ -12,9 +12,9 @@ import time
 from pathlib import Path
 
 from benchmarks.corpus import write_corpus
-from qualcode.actions import import_files, read_codebook_file
+from qualcode.app.actions import import_files, read_codebook_file
+from qualcode.app.reporting import run_report
 from qualcode.ingest import ImportOptions
-from qualcode.reporting import run_report
 from qualcode.store.codebook import save_codebook
 from qualcode.store.project import Project, now
 

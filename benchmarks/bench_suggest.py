@@ -20,7 +20,7 @@ import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 from benchmarks.corpus import sentence, write_corpus  # noqa: E402
-from qualcode.actions import import_files, read_codebook_file  # noqa: E402
+from qualcode.app.actions import import_files, read_codebook_file  # noqa: E402
 from qualcode.ingest import ImportOptions  # noqa: E402
 from qualcode.nlp import pipeline  # noqa: E402
 from qualcode.nlp.suggest import Suggester  # noqa: E402

@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 from benchmarks.corpus import write_corpus
-from qualcode.actions import import_files
+from qualcode.app.actions import import_files
 from qualcode.ingest import ImportOptions
 from qualcode.store.backup import check_project, make_backup
 from qualcode.store.project import Project, journal_settings
@@ -67,8 +67,8 @@ def bench_project(path: Path, folder: Path) -> None:
 
 
 def bench_demo(folder: Path) -> None:
-    from qualcode.demo import build_demo
-    from qualcode.privacy import pseudonymise
+    from qualcode.app.demo import build_demo
+    from qualcode.app.privacy import pseudonymise
 
     register = Path(__file__).resolve().parent.parent / "tests" / "data" / "demo-register.csv"
     demo = folder / "demo.qcdb"

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.corpus import write_corpus
-from qualcode.actions import import_codebook_file, import_files
+from qualcode.app.actions import import_codebook_file, import_files
 from qualcode.ingest import ImportOptions
 from qualcode.store.project import Project
 from qualcode.tui.app import QualcodeApp

@@ -67,7 +67,7 @@ class QualcodeGroup(click.Group):
 
 
 def emit_json(data: Any) -> None:
-    from qualcode.actions import rows_to_json
+    from qualcode.app.actions import rows_to_json
 
     click.echo(rows_to_json(data))
 
@@ -119,7 +119,7 @@ def cli() -> None:
 @coder_opt
 def init(project: str, codebook_file: str | None, name: str | None, coder: str | None) -> None:
     """Create a new, empty project file."""
-    from qualcode.actions import import_codebook_file, read_codebook_file
+    from qualcode.app.actions import import_codebook_file, read_codebook_file
     from qualcode.store.project import Project
 
     if codebook_file and Path(codebook_file).suffix.lower() == ".qdc":
@@ -157,7 +157,7 @@ def import_(project: str, files: tuple[str, ...], source_type: str | None, name:
             source_type_column: str | None, sheet: str | None, delimiter: str | None, allow_duplicate: bool, max_mb: int, create: bool,
             as_json: bool, coder: str | None) -> None:
     """Import transcripts (.txt .md .docx .vtt), surveys (.csv .xlsx) or a REFI-QDA project (.qdpx); all or none."""
-    from qualcode.actions import REFI_PROJECT_SUFFIXES, import_files, project_for_import
+    from qualcode.app.actions import REFI_PROJECT_SUFFIXES, import_files, project_for_import
     from qualcode.ingest import ImportOptions
     from qualcode.ingest.common import check_source_type
 
@@ -201,7 +201,7 @@ def codebook() -> None:
 @coder_opt
 def codebook_import(project: str, file: str, as_json: bool, coder: str | None) -> None:
     """Add or update codes from a YAML or REFI-QDA (.qdc) codebook (codes not in the file are kept)."""
-    from qualcode.actions import import_codebook_file
+    from qualcode.app.actions import import_codebook_file
 
     with open_project(project, coder) as p:
         counts = import_codebook_file(p, Path(file))
@@ -220,7 +220,7 @@ def codebook_import(project: str, file: str, as_json: bool, coder: str | None) -
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="File to write (default: print).")
 def codebook_export(project: str, fmt: str, output: str | None) -> None:
     """Write the codebook as YAML or as a REFI-QDA .qdc file."""
-    from qualcode.actions import export_codebook
+    from qualcode.app.actions import export_codebook
     from qualcode.export.files import write_bytes_atomic
 
     with open_project(project) as p:

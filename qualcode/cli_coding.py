@@ -79,7 +79,7 @@ def codings() -> None:
 def codings_import(project: str, file: str, max_mb: int, coder: str | None, as_json: bool) -> None:
     """Import codings from CSV: segment_id, or document+start+end, or document+quote; code; optional coder,
     contribution, claim, memo. All rows are checked first; any bad row imports nothing."""
-    from qualcode.actions import import_codings_file
+    from qualcode.app.actions import import_codings_file
 
     with open_project(project, coder) as p:
         result = import_codings_file(p, Path(file), coder, max_bytes=max_mb * 1024 * 1024)
@@ -98,7 +98,7 @@ def codings_import(project: str, file: str, max_mb: int, coder: str | None, as_j
               help="Only codings whose latest review decision is this (e.g. accepted evidence only).")
 def codings_export(project: str, fmt: str, output: str | None, coder: str | None, status: str | None) -> None:
     """Export every coding with its text, code, coder, contribution, claim and memo."""
-    from qualcode.actions import rows_to_csv, rows_to_json
+    from qualcode.app.actions import rows_to_csv, rows_to_json
     from qualcode.export.files import write_text_atomic
     from qualcode.store.codings import CODING_COLUMNS, export_codings
 
@@ -156,7 +156,7 @@ def memos(project: str, kind: str | None, coder: str | None, as_json: bool) -> N
 @coder_opt
 def demo(build_only: bool, output: str | None, rebuild: bool, coder: str | None) -> None:
     """Build the fictional Practice Development Unit study and open it."""
-    from qualcode.demo import build_demo, default_demo_path
+    from qualcode.app.demo import build_demo, default_demo_path
     from qualcode.errors import InputError
     from qualcode.store.project import delete_project_files
 

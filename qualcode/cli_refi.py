@@ -24,7 +24,7 @@ def register(cli: click.Group) -> None:
 @json_opt
 def export(project: str, fmt: str, output: str, as_json: bool) -> None:
     """Export the whole project (documents, codebook, codings, memos, cases) as a REFI-QDA .qdpx file."""
-    from qualcode.actions import export_qdpx
+    from qualcode.app.actions import export_qdpx
     from qualcode.export.files import write_bytes_atomic
 
     with open_project(project) as p:
@@ -46,7 +46,7 @@ def export(project: str, fmt: str, output: str, as_json: bool) -> None:
 def import_refi_project(project: str, files: tuple[str, ...], other_options: list[str], allow_duplicate: bool,
                         max_mb: int, create: bool, as_json: bool, coder: str | None) -> None:
     """`qualcode import PROJECT FILE.qdpx`: the file is read and checked whole before the project is touched."""
-    from qualcode.actions import import_refi_file, project_for_import, read_refi_file
+    from qualcode.app.actions import import_refi_file, project_for_import, read_refi_file
 
     if len(files) != 1:
         raise InputError("import a .qdpx project on its own, not together with other files")

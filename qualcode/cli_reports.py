@@ -33,7 +33,7 @@ def report(project: str, kind: str, fmt: str | None, output: str | None, by: str
            attrs: tuple[str, ...], accepted_only: bool, coder: str | None, settings_file: str | None) -> None:
     """Compute a report (themes, contribution, hls, matrix, cooccurrence, quotes, codebook, participants,
     or all) and write it as CSV, XLSX, DOCX, Markdown or HTML, or print it as JSON."""
-    from qualcode.reporting import check_request, run_report
+    from qualcode.app.reporting import check_request, run_report
     from qualcode.reports.evidence import Filters
     from qualcode.reports.settings import load_settings
 

@@ -264,7 +264,7 @@ def audit_list(project: str, since: str | None, coder: str | None, as_csv: bool,
     """List change-log entries: who, when, what, before and after (same as 'qualcode audit PROJECT')."""
     import json
 
-    from qualcode.actions import rows_to_csv
+    from qualcode.app.actions import rows_to_csv
     from qualcode.errors import InputError
     from qualcode.store.audit import LOG_COLUMNS, list_log
 

@@ -87,7 +87,7 @@ def check(project: str, against: str | None, document: str | None, delimiter: st
     with Project.open(project, check=False) as p:
         result = check_project(p)
         if against:
-            from qualcode.survey_check import check_survey_file
+            from qualcode.app.survey_check import check_survey_file
 
             result["survey"] = check_survey_file(p, Path(against), document,
                                                  {"comma": ",", "semicolon": ";", "tab": "\t"}.get(delimiter or ""),
@@ -159,7 +159,7 @@ def pseudonymise(project: str, register_file: str, review: bool, copy_to: str | 
                  as_json: bool, coder: str | None) -> None:
     """Replace participants', staff and organisation names (variants, misspellings, possessives) by stable
     pseudonyms in documents, segments, codings, memos and cases, keeping every coding on the same words."""
-    from qualcode.privacy import pseudonymise as run
+    from qualcode.app.privacy import pseudonymise as run
 
     with open_project(project, coder) as p:
         result = run(p, Path(register_file), review=review, output=Path(copy_to) if copy_to else None,
@@ -190,7 +190,7 @@ def pseudonymise(project: str, register_file: str, review: bool, copy_to: str | 
 @json_opt
 def share(project: str, output: str, register_file: str, strip_memos: bool, key_out: str | None, as_json: bool) -> None:
     """Write a pseudonymised copy of PROJECT to share (memos stripped on request; its change log restarted)."""
-    from qualcode.privacy import pseudonymise as run
+    from qualcode.app.privacy import pseudonymise as run
 
     with open_project(project) as p:
         result = run(p, Path(register_file), output=Path(output), strip_memos=strip_memos,

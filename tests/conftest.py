@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 from hypothesis import settings
 
-from qualcode.actions import read_codebook_file
+from qualcode.app.actions import read_codebook_file
 from qualcode.store.codebook import save_codebook
 from qualcode.store.project import Project
 
@@ -55,7 +55,7 @@ def runner() -> CliRunner:
 @pytest.fixture(scope="session")
 def demo_master(tmp_path_factory) -> Path:
     """The demo study, built once per test session; copy it before changing it."""
-    from qualcode.demo import build_demo
+    from qualcode.app.demo import build_demo
 
     path = tmp_path_factory.mktemp("demo") / "demo.qcdb"
     build_demo(path)

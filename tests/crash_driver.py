@@ -12,7 +12,7 @@ import sys
 import time
 from pathlib import Path
 
-from qualcode.actions import import_files
+from qualcode.app.actions import import_files
 from qualcode.errors import DuplicateError, ProjectBusyError
 from qualcode.ingest import ImportOptions
 from qualcode.store.codings import add_coding

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from textual.app import App
 
-from qualcode.session import CodingSession
+from qualcode.app.session import CodingSession
 from qualcode.store.project import Project
 
 
@@ -26,7 +26,7 @@ class QualcodeApp(App[None]):
         if self.coder:
             self.start(self.coder)
             return
-        from qualcode.config import remembered_coder
+        from qualcode.app.config import remembered_coder
 
         known = remembered_coder() if self.remember else None
         if known:
@@ -42,7 +42,7 @@ class QualcodeApp(App[None]):
             self.exit(message="No coder name given.")
             return
         if self.remember:
-            from qualcode.config import save_setting
+            from qualcode.app.config import save_setting
 
             save_setting("coder", name)
         self.start(name)

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from qualcode.actions import read_codebook_file
+from qualcode.app.actions import read_codebook_file
 from qualcode.cli import cli
 from qualcode.ingest import ImportOptions, read_document
 from qualcode.store.codebook import load_codebook, save_codebook
@@ -426,7 +426,7 @@ DEMO = ROOT / "transcripts" / "demo.yaml"
 
 @pytest.mark.skipif(not DEMO.exists(), reason="the demo study has not landed in this checkout")
 def test_demo_study_round_trips(runner, tmp_path):
-    from qualcode.demo import build_demo
+    from qualcode.app.demo import build_demo
 
     demo = tmp_path / "demo.qcdb"
     build_demo(demo)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from hypothesis import strategies as st
 
-from qualcode.actions import (
+from qualcode.app.actions import (
     import_codebook_file,
     import_codings_file,
     import_files,

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from qualcode.actions import import_files
+from qualcode.app.actions import import_files
 from qualcode.ingest import ImportOptions
 from qualcode.store.project import Project
 from tests.conftest import CODEBOOK
@@ -21,7 +21,7 @@ OUTCOMES: dict[str, collections.Counter[str]] = collections.defaultdict(collecti
 
 def new_study(folder: Path) -> Project:
     """A project with the PDU codebook and one interview named 'seed'."""
-    from qualcode.actions import import_codebook_file
+    from qualcode.app.actions import import_codebook_file
 
     p = Project.create(folder / "fuzz.qcdb", coder="zoe")
     import_codebook_file(p, CODEBOOK)

@@ -30,7 +30,7 @@ LAUGHS = ('<?xml version="1.0"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol">'
 
 @pytest.fixture
 def study(tmp_path):
-    from qualcode.actions import import_codebook_file
+    from qualcode.app.actions import import_codebook_file
     from tests.conftest import CODEBOOK
 
     p = Project.create(tmp_path / "study.qcdb", coder="zoe")

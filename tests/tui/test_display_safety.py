@@ -3,7 +3,7 @@ characters show as U+FFFD and are never sent to the terminal."""
 
 from __future__ import annotations
 
-from qualcode.actions import import_codebook_file, import_files
+from qualcode.app.actions import import_codebook_file, import_files
 from qualcode.ingest import ImportOptions
 from qualcode.store.project import Project
 from qualcode.tui.app import QualcodeApp

@@ -7,8 +7,8 @@ import json
 import zipfile
 from pathlib import Path
 
+from qualcode.app.session import CodingSession
 from qualcode.core.models import ParsedDocument, ParsedSegment
-from qualcode.session import CodingSession
 from qualcode.store.codings import add_coding, remove_coding
 from qualcode.store.documents import add_documents, list_segments
 from qualcode.store.memos import get_memo, list_memos, write_memo
@@ -114,7 +114,7 @@ def test_upgrade_moves_coding_memos_into_the_coding_and_frees_misattached_ones(t
     the coding that reused id 1. The upgrade must keep every memo's text and put none on the wrong coding."""
     path = tmp_path / "old.qcdb"
     with old_schema(3), Project.create(path, coder="amira") as p:
-        from qualcode.actions import read_codebook_file
+        from qualcode.app.actions import read_codebook_file
         from qualcode.store.codebook import save_codebook
         from tests.conftest import CODEBOOK
 

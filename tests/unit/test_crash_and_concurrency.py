@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from qualcode.actions import import_codebook_file, import_files
+from qualcode.app.actions import import_codebook_file, import_files
 from qualcode.ingest import ImportOptions
 from qualcode.store.backup import backup_folder, check_project
 from qualcode.store.project import Project, journal_settings

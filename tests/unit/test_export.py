@@ -9,12 +9,12 @@ import docx
 import openpyxl
 import pytest
 
+from qualcode.app.reporting import run_report
 from qualcode.core.reportdoc import Provenance, Quote, QuoteList, ReportDoc, Table
 from qualcode.errors import InputError
 from qualcode.export.cells import spreadsheet_safe
 from qualcode.export.markdown import escape_md
 from qualcode.export.render import render
-from qualcode.reporting import run_report
 from tests.report_study import HOSTILE, build_study
 
 

@@ -72,7 +72,7 @@ class ExportScreen(ModalScreen[None]):
     @work(thread=True, exclusive=True)
     def export(self, kind: str, fmt: str, by: str | None, accepted: bool, output: Path | None) -> None:
         """Runs in a thread with its own connection: reports over a large project take seconds."""
-        from qualcode.reporting import Filters, run_report
+        from qualcode.app.reporting import Filters, run_report
 
         try:
             result = run_report(self.project.path, kind, fmt, output, by=by, filters=Filters(accepted_only=accepted))

@@ -65,7 +65,7 @@ class SummaryScreen(Screen[None]):
 
     @work(thread=True, exclusive=True)
     def compute(self) -> None:
-        from qualcode.reporting import run_report
+        from qualcode.app.reporting import run_report
 
         result = run_report(self.project.path, "themes", "json")
         self.app.call_from_thread(self.show, result.data or [])

@@ -14,9 +14,9 @@ from textual.screen import Screen
 from textual.widgets import Footer, Label, OptionList, Static, Tree
 from textual.widgets.option_list import Option
 
+from qualcode.app.session import CodingSession
 from qualcode.core.display import safe_text
 from qualcode.errors import QualcodeError
-from qualcode.session import CodingSession
 from qualcode.store.browse import (
     SegmentFilter,
     claims,

@@ -7,19 +7,18 @@ from typing import Any
 
 import yaml
 
-from qualcode.actions import import_codebook_file, import_codings_file, project_for_import
+from qualcode.app.actions import import_codebook_file, import_codings_file, project_for_import
 from qualcode.errors import InputError, QualcodeError
 from qualcode.ingest import ImportOptions, read_document
 from qualcode.store.documents import add_documents
 
 
 def data_dir() -> Path:
-    """Where the shipped codebooks/ and transcripts/ are: beside the package in a checkout, inside it in a wheel."""
-    here = Path(__file__).resolve().parent
-    for root in (here.parent, here / "_data"):
-        if (root / "transcripts" / "demo.yaml").is_file():
-            return root
-    raise QualcodeError("the demo study's files are missing from this installation")
+    """Where the shipped codebooks/ and transcripts/ are: the package's own data folder."""
+    root = Path(__file__).resolve().parent.parent / "data"
+    if not (root / "transcripts" / "demo.yaml").is_file():
+        raise QualcodeError("the demo study's files are missing from this installation")
+    return root
 
 
 def default_demo_path() -> Path:

@@ -14,7 +14,7 @@ from qualcode.store.project import Project
 
 
 def read_register(path: Path) -> tuple[list[RegisterEntry], list[str]]:
-    from qualcode.actions import read_csv_dicts
+    from qualcode.app.actions import read_csv_dicts
 
     rows = read_csv_dicts(path, 10 * 1024 * 1024)
     return parse_register(rows, path.name)
