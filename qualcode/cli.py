@@ -100,6 +100,9 @@ def parse_attrs(values: tuple[str, ...]) -> dict[str, str]:
 
 # CSV field separators a user can name (csv files otherwise have theirs found; see ingest/csvread.py).
 DELIMITERS = {"comma": ",", "semicolon": ";", "tab": "\t"}
+delimiter_opt = click.option(
+    "--delimiter", type=click.Choice(sorted(DELIMITERS)), callback=lambda _c, _p, v: DELIMITERS.get(v) if v else None,
+    help="CSV: the field separator (default: found from the file; refused if it could be more than one).")
 
 project_arg = click.argument("project", type=click.Path(dir_okay=False))
 json_opt = click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts instead of a table.")
@@ -145,8 +148,7 @@ def init(project: str, codebook_file: str | None, name: str | None, coder: str |
 @click.option("--text-column", "text_columns", multiple=True, help="Survey: an open-text column, repeatable.")
 @click.option("--source-type-column", help="Survey: a column holding each row's source type.")
 @click.option("--sheet", help="Excel: the sheet to read (default: the first).")
-@click.option("--delimiter", type=click.Choice(sorted(DELIMITERS)),
-              help="CSV: the field separator (default: found from the file; refused if it could be more than one).")
+@delimiter_opt
 @click.option("--allow-duplicate", is_flag=True, help="Import a file even if the same content was imported before.")
 @click.option("--max-mb", type=click.IntRange(1, 100_000), default=100, show_default=True, help="Largest file accepted.")
 @click.option("--create", is_flag=True, help="Create PROJECT first if it does not exist (removed again if the import fails).")
@@ -174,7 +176,7 @@ def import_(project: str, files: tuple[str, ...], source_type: str | None, name:
         source_type=check_source_type(source_type) if source_type else None, name=name, case=case,
         case_prefix=case_prefix, attributes=parse_attrs(attrs), id_column=id_column, text_columns=list(text_columns),
         source_type_column=source_type_column, sheet=sheet, max_bytes=max_mb * 1024 * 1024,
-        delimiter=DELIMITERS[delimiter] if delimiter else None,
+        delimiter=delimiter,
     )
     with project_for_import(Path(project), coder, create) as p:
         results = import_files(p, [Path(f) for f in files], options, allow_duplicate=allow_duplicate)

@@ -9,6 +9,7 @@ import click
 from qualcode.cli import (
     QualcodeGroup,
     coder_opt,
+    delimiter_opt,
     emit_json,
     err,
     json_opt,
@@ -74,15 +75,18 @@ def codings() -> None:
 @project_arg
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--max-mb", type=click.IntRange(1, 100_000), default=100, show_default=True, help="Largest file accepted.")
+@delimiter_opt
 @coder_opt
 @json_opt
-def codings_import(project: str, file: str, max_mb: int, coder: str | None, as_json: bool) -> None:
+def codings_import(project: str, file: str, max_mb: int, delimiter: str | None, coder: str | None,
+                   as_json: bool) -> None:
     """Import codings from CSV: segment_id, or document+start+end, or document+quote; code; optional coder,
     contribution, claim, memo. All rows are checked first; any bad row imports nothing."""
     from qualcode.app.actions import import_codings_file
 
     with open_project(project, coder) as p:
-        result = import_codings_file(p, Path(file), coder, max_bytes=max_mb * 1024 * 1024)
+        result = import_codings_file(p, Path(file), coder, max_bytes=max_mb * 1024 * 1024,
+                                     delimiter=delimiter)
     if as_json:
         emit_json(result)
     else:

@@ -7,7 +7,17 @@ from pathlib import Path
 import click
 from rich.text import Text
 
-from qualcode.cli import coder_opt, emit_json, err, json_opt, open_project, out, project_arg, table
+from qualcode.cli import (
+    coder_opt,
+    delimiter_opt,
+    emit_json,
+    err,
+    json_opt,
+    open_project,
+    out,
+    project_arg,
+    table,
+)
 
 
 def register(cli: click.Group) -> None:
@@ -72,7 +82,7 @@ def restore(backup_file: str, project: str, as_json: bool, coder: str | None) ->
 @click.option("--against", "against", type=click.Path(dir_okay=False),
               help="A survey file (.csv/.xlsx) this project imported: compare every stored answer with it.")
 @click.option("--document", help="With --against: the document to compare (default: those imported from that file).")
-@click.option("--delimiter", type=click.Choice(["comma", "semicolon", "tab"]), help="With --against: the CSV separator.")
+@delimiter_opt
 @click.option("--sheet", help="With --against: the Excel sheet (default: the first).")
 @json_opt
 def check(project: str, against: str | None, document: str | None, delimiter: str | None, sheet: str | None,
@@ -89,9 +99,7 @@ def check(project: str, against: str | None, document: str | None, delimiter: st
         if against:
             from qualcode.app.survey_check import check_survey_file
 
-            result["survey"] = check_survey_file(p, Path(against), document,
-                                                 {"comma": ",", "semicolon": ";", "tab": "\t"}.get(delimiter or ""),
-                                                 sheet)
+            result["survey"] = check_survey_file(p, Path(against), document, delimiter, sheet)
             if not result["survey"]["ok"]:
                 result["ok"] = False
     if as_json:

@@ -66,9 +66,9 @@ def read_csv_dicts(path: Path, max_bytes: int = MAX_FILE_BYTES, delimiter: str |
 
 
 def import_codings_file(project: Project, path: Path, coder: str | None = None, backup: bool = True,
-                        max_bytes: int = MAX_FILE_BYTES) -> dict[str, int]:
+                        max_bytes: int = MAX_FILE_BYTES, delimiter: str | None = None) -> dict[str, int]:
     """`backup` makes the automatic backup first (the demo builder, filling a new project, needs none)."""
-    rows = read_csv_dicts(path, max_bytes)
+    rows = read_csv_dicts(path, max_bytes, delimiter)
     if backup:
         backup_before(project, "before-codings-import")
     try:
