@@ -62,11 +62,15 @@ def pseudonymise(project: Project, register: Path, *, review: bool = False, outp
     if not review:
         _check_key_path(key_out, project, output, entries)
     finder = NameFinder(entries)
-    if review or output is None:
-        result = pseudonymise_in_place(project, finder.find, review=review)
-    else:
-        result = share_copy(project, output, finder.find, strip_memos=strip_memos)
+    key_writer = None
     if key_out is not None and not review:
-        write_bytes_atomic(key_out, key_csv(entries, result["by_pseudonym"]))
+        def key_writer(detail: dict[str, Any]) -> None:  # called inside the transaction, before its commit
+            write_bytes_atomic(key_out, key_csv(entries, detail["by_pseudonym"]))
+
+    if review or output is None:
+        result = pseudonymise_in_place(project, finder.find, review=review, key_writer=key_writer)
+    else:
+        result = share_copy(project, output, finder.find, strip_memos=strip_memos, key_writer=key_writer)
+    if key_writer is not None:
         result["key"] = str(key_out.resolve())
     return {**result, "warnings": warnings, "names": len(entries)}
