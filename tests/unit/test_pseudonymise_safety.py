@@ -105,3 +105,27 @@ def test_a_failed_key_write_changes_nothing(named: Project, tmp_path: Path):
     with pytest.raises(OSError, match="disk full"):
         pseudonymise_in_place(named, find, key_writer=broken_key)
     assert memo_text(named.path) == "Alice was nervous at first"
+
+
+def test_a_busy_project_keeps_its_names_and_gets_no_key(named: Project, tmp_path: Path):
+    """A coder's window reading the project when the change is saved: nothing is saved, and no key is left
+    behind that would describe a pseudonymisation that never happened."""
+    from qualcode.errors import ProjectBusyError
+    from qualcode.privacy import pseudonymise
+
+    register = tmp_path / "register.csv"
+    register.write_text("name,pseudonym,kind,variants\nAlice,[P1],person,\nBob,[P2],person,\n", encoding="utf-8")
+    key = tmp_path / "key.csv"
+    named.conn.execute("PRAGMA busy_timeout = 100")
+    reader = sqlite3.connect(named.path, isolation_level=None)
+    try:
+        reader.execute("BEGIN")
+        reader.execute("SELECT count(*) FROM memos").fetchone()
+        if named.scalar("PRAGMA journal_mode") == "wal":
+            pytest.skip("in WAL mode a reader does not stop a commit")
+        with pytest.raises(ProjectBusyError, match="nothing was saved"):
+            pseudonymise(named, register, key_out=key)
+    finally:
+        reader.close()
+    assert memo_text(named.path) == "Alice was nervous at first"
+    assert sorted(p.name for p in tmp_path.iterdir() if "key" in p.name) == []
