@@ -251,8 +251,8 @@ def _scrub_free_pages(project: Project) -> dict[str, Any]:
 
 def _pseudonymise(project: Project, find: Finder, strip_memos: bool, detail: dict[str, Any],
                   key_writer: KeyWriter | None) -> tuple[Found, dict[str, Any]]:
-    """Find and replace in one write transaction (what is written is computed from what it read); the key is
-    written before the commit, so a change is never kept without its key."""
+    """Find and replace in one write transaction (what is written is computed from what it read); `key_writer`
+    runs before the commit, so a change is never kept without its key (a failed key write changes nothing)."""
     with _zeroing_deletes(project), project.transaction():
         found = find_names(project, find)
         detail = _apply(project, found, strip_memos, detail)
