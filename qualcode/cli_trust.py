@@ -151,7 +151,7 @@ def _report_pseudonymised(result: dict, as_json: bool, what: str) -> None:
                    "change log restarted."), soft_wrap=True)
     if result.get("key"):
         err.print(Text(f"Key written to {result['key']}: keep it apart from the project and its copies."), soft_wrap=True)
-    for warning in result["warnings"]:
+    for warning in [*result["warnings"], *filter(None, [result.get("vacuum_note")])]:
         err.print(Text(f"warning: {warning}", style="yellow"), soft_wrap=True)
 
 

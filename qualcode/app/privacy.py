@@ -3,14 +3,21 @@ share copy, and write the key (real name <-> pseudonym) to a file of the user's 
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
+import os
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from qualcode.core.pseudonyms import RegisterEntry, parse_register
 from qualcode.errors import InputError
 from qualcode.store.project import Project
+
+if TYPE_CHECKING:
+    from qualcode.store.pseudonymise import KeyWriter
 
 
 def read_register(path: Path) -> tuple[list[RegisterEntry], list[str]]:
@@ -52,7 +59,6 @@ def key_csv(entries: list[RegisterEntry], counts: dict[str, int]) -> bytes:
 def pseudonymise(project: Project, register: Path, *, review: bool = False, output: Path | None = None,
                  strip_memos: bool = False, key_out: Path | None = None) -> dict[str, Any]:
     """In place, or into `output` (a share copy); `review` lists every replacement and changes nothing."""
-    from qualcode.export.files import write_bytes_atomic
     from qualcode.nlp.pseudonymise import NameFinder  # deferred: spaCy loads only for this command
     from qualcode.store.pseudonymise import pseudonymise_in_place, share_copy
 
@@ -62,11 +68,39 @@ def pseudonymise(project: Project, register: Path, *, review: bool = False, outp
     if not review:
         _check_key_path(key_out, project, output, entries)
     finder = NameFinder(entries)
-    if review or output is None:
-        result = pseudonymise_in_place(project, finder.find, review=review)
-    else:
-        result = share_copy(project, output, finder.find, strip_memos=strip_memos)
-    if key_out is not None and not review:
-        write_bytes_atomic(key_out, key_csv(entries, result["by_pseudonym"]))
+    with _staged_key(key_out if not review else None, entries) as key_writer:
+        if review or output is None:
+            result = pseudonymise_in_place(project, finder.find, review=review, key_writer=key_writer)
+        else:
+            result = share_copy(project, output, finder.find, strip_memos=strip_memos, key_writer=key_writer)
+    if key_writer is not None and key_out is not None:
         result["key"] = str(key_out.resolve())
     return {**result, "warnings": warnings, "names": len(entries)}
+
+
+@contextlib.contextmanager
+def _staged_key(key_out: Path | None, entries: list[RegisterEntry]) -> Iterator[KeyWriter | None]:
+    """The key is written in full to a private temporary file inside the project's write transaction (so a failed
+    key write changes nothing) and renamed into place once the change is committed (so a change that is not
+    saved, e.g. a busy project, leaves no key behind)."""
+    if key_out is None:
+        yield None
+        return
+    staged: list[Path] = []
+
+    def write(detail: dict[str, Any]) -> None:
+        fd, tmp = tempfile.mkstemp(prefix=f".{key_out.name}.", suffix=".tmp", dir=key_out.resolve().parent)
+        staged.append(Path(tmp))
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(key_csv(entries, detail["by_pseudonym"]))
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o600)
+
+    try:
+        yield write
+        if staged:
+            os.replace(staged[-1], key_out)
+    finally:
+        for tmp in staged:
+            tmp.unlink(missing_ok=True)

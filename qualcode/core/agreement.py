@@ -94,15 +94,24 @@ def codes_on_units(units: Sequence[Unit], spans: Iterable[Span]) -> dict[str, di
     for rows in by_doc.values():
         rows.sort()
     starts = {doc: [r[0] for r in rows] for doc, rows in by_doc.items()}
+    # Segments may overlap (an importer or a REFI project can make them so): reach[j] is the furthest end of
+    # units 0..j, so the walk back stops only when no earlier unit can still reach the span.
+    reach: dict[str, list[int]] = {}
+    for doc, rows in by_doc.items():
+        furthest, ends = -1, []
+        for _, end, _ in rows:
+            furthest = max(furthest, end)
+            ends.append(furthest)
+        reach[doc] = ends
     result: dict[str, dict[int, set[str]]] = {}
     for span in spans:
         doc_rows = by_doc.get(span.document)
         if not doc_rows:
             continue
-        # Units do not overlap one another, so the candidates begin just before the span's end.
-        j = bisect.bisect_left(starts[span.document], span.end) - 1
-        while j >= 0 and doc_rows[j][1] > span.start:
-            if doc_rows[j][0] < span.end:
+        j = bisect.bisect_left(starts[span.document], span.end) - 1  # every unit from j back starts before its end
+        doc_reach = reach[span.document]
+        while j >= 0 and doc_reach[j] > span.start:
+            if doc_rows[j][1] > span.start:
                 result.setdefault(span.coder, {}).setdefault(doc_rows[j][2], set()).add(span.code)
             j -= 1
     return result

@@ -114,7 +114,7 @@ def _check_coders(project: Project, coders: Sequence[str]) -> list[str]:
     return names
 
 
-def _assigned(project: Project, coders: Sequence[str]) -> tuple[dict[str, set[str] | None], list[dict[str, Any]]]:
+def _assigned(project: Project, coders: Sequence[str]) -> tuple[dict[str, set[str | None] | None], list[dict[str, Any]]]:
     """What every coder coded at least once: a document, or in a survey a respondent (case).
 
     Returns document -> None (the whole document is compared) or the survey cases compared, and the
@@ -123,27 +123,45 @@ def _assigned(project: Project, coders: Sequence[str]) -> tuple[dict[str, set[st
     """
     marks = ",".join("?" * len(coders))
     coded: dict[tuple[str, str | None], set[str]] = {}
+    surveys: set[str] = set()
     for doc, source_type, case, coder in project.conn.execute(
         "SELECT DISTINCT d.name, d.source_type, c.name, k.coder FROM codings k JOIN documents d ON d.id = k.document_id"
         " LEFT JOIN segments s ON s.id = k.segment_id LEFT JOIN cases c ON c.id = s.case_id"
         f" WHERE k.coder IN ({marks}) ORDER BY d.id, c.name", list(coders)
     ):
+        if source_type == "survey":
+            surveys.add(doc)
         coded.setdefault((doc, case if source_type == "survey" else None), set()).add(coder)
-    shared: dict[str, set[str] | None] = {}
+    # In a survey each respondent is compared on their own; codings on no respondent's answer form one more
+    # group (None): the survey's segments without a respondent, compared only if every coder coded there. A
+    # survey is never compared whole, and the outcome does not depend on the order of the rows.
+    respondents: dict[str, set[str | None]] = {}
+    whole: list[str] = []
     partly: dict[str, dict[str, Any]] = {}
     for (doc, case), who in coded.items():
-        if len(who) == len(coders):
-            shared[doc] = None if case is None else {*(shared.get(doc) or ()), case}
-        elif case is None:
-            partly[doc] = {"document": doc, "not_coded_by": [c for c in coders if c not in who]}
+        everyone = len(who) == len(coders)
+        if doc in surveys:
+            group = respondents.setdefault(doc, set())
+            if everyone:
+                group.add(case)
+            elif case is not None:
+                entry = partly.setdefault(doc, {"document": doc, "respondents_not_coded_by_all": 0})
+                entry["respondents_not_coded_by_all"] += 1
+        elif everyone:
+            whole.append(doc)
         else:
-            entry = partly.setdefault(doc, {"document": doc, "respondents_not_coded_by_all": 0})
-            entry["respondents_not_coded_by_all"] += 1
+            partly[doc] = {"document": doc, "not_coded_by": [c for c in coders if c not in who]}
+    shared: dict[str, set[str | None] | None] = {}
+    for doc in dict.fromkeys(doc for doc, _ in coded):  # document order
+        if doc in whole:
+            shared[doc] = None
+        elif respondents.get(doc):
+            shared[doc] = respondents[doc]
     return shared, list(partly.values())
 
 
 def _load(
-    project: Project, coders: Sequence[str], unit: str, shared: dict[str, set[str] | None]
+    project: Project, coders: Sequence[str], unit: str, shared: dict[str, set[str | None] | None]
 ) -> tuple[list[Unit], list[Span], dict[int, dict[str, Any]]]:
     if not shared:
         return [], [], {}
@@ -189,7 +207,7 @@ def _prepare(
     used = sorted({code for m in by_coder.values() for s in m.values() for code in s})
     return {
         "coders": names, "unit": unit, "documents": list(shared), "partly_coded_documents": partly,
-        "survey_respondents": {d: len(c) for d, c in shared.items() if c is not None},
+        "survey_respondents": {d: len(c - {None}) for d, c in shared.items() if c is not None},
         "units": [units[i] for i in keep], "uncoded_units": len(units) - len(coded), "by_coder": by_coder,
         "codes": list(codes) if codes else used, "segments": segments, "spans": spans,
     }

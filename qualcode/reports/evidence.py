@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import os
+import sqlite3
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from qualcode import __version__
 from qualcode.core.models import SOURCE_TYPE_ROLES, SOURCE_TYPES, Codebook
@@ -18,6 +21,7 @@ from qualcode.store.project import Project, now
 from qualcode.store.reviews import review_status
 
 HASH_METHOD = "project file bytes after a full WAL checkpoint"
+T = TypeVar("T")
 STATUS_RANK = {"accepted": 0, "pending": 1, "queried": 2, "rejected": 3}
 
 
@@ -133,12 +137,14 @@ class Evidence:
         return Quote(item.text, self.attribution(item), item.id, item.status)
 
 
-def checkpoint_and_hash(project: Project, attempts: int = 5) -> str:
-    """SHA-256 of the project file once the WAL is empty; call inside a read transaction.
+# Above this size the report reads the project file in place (holding a read lock while it hashes and reads)
+# rather than keep a copy of it in memory.
+SNAPSHOT_MAX_BYTES = 1 << 30
 
-    The checkpoint moves every committed change into the main file; the read transaction that follows keeps
-    any later checkpoint from changing it while we hash, so the hash matches the data the report reads.
-    """
+
+def _read_lock(project: Project, attempts: int, take: Callable[[], T]) -> T:
+    """`take()` inside a read transaction that begins once the WAL is empty (every committed change is then in
+    the main file); the transaction is still open when this returns: the caller ends it with COMMIT."""
     wal = Path(str(project.path) + "-wal")
     for _ in range(attempts):
         project.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -146,11 +152,7 @@ def checkpoint_and_hash(project: Project, attempts: int = 5) -> str:
         project.conn.execute("SELECT count(*) FROM meta").fetchone()  # starts the read snapshot
         try:
             if not wal.exists() or os.path.getsize(wal) == 0:
-                digest = hashlib.sha256()
-                with open(project.path, "rb") as fh:
-                    for chunk in iter(lambda: fh.read(1 << 20), b""):
-                        digest.update(chunk)
-                return digest.hexdigest()
+                return take()
         except BaseException:
             project.conn.execute("COMMIT")
             raise
@@ -159,12 +161,53 @@ def checkpoint_and_hash(project: Project, attempts: int = 5) -> str:
     raise ProjectBusyError(f"{project.path}: another program keeps writing to the project; try the report again")
 
 
+def checkpoint_and_hash(project: Project, attempts: int = 5) -> str:
+    """SHA-256 of the project file once the WAL is empty; leaves the read transaction open (see _read_lock).
+
+    The checkpoint moves every committed change into the main file; the read transaction that follows keeps
+    any later checkpoint from changing it while we hash, so the hash matches the data the report reads.
+    """
+    def digest() -> str:
+        sha = hashlib.sha256()
+        with open(project.path, "rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                sha.update(chunk)
+        return sha.hexdigest()
+
+    return _read_lock(project, attempts, digest)
+
+
+def snapshot(project: Project, attempts: int = 5) -> tuple[Project, str]:
+    """An in-memory copy of the project file as of one moment, and the SHA-256 of those bytes.
+
+    Only reading the bytes holds the file's read lock (about 20 ms for 100,000 segments), so a coder saving
+    meanwhile hardly waits; hashing them and reading the evidence happen on the copy, with no lock at all."""
+    try:
+        data = _read_lock(project, attempts, project.path.read_bytes)
+    finally:
+        if project.conn.in_transaction:
+            project.conn.execute("COMMIT")
+    digest = hashlib.sha256(data).hexdigest()
+    copy = bytearray(data)
+    del data
+    copy[18:20] = b"\x01\x01"  # rollback-journal header: an in-memory database cannot be in WAL mode
+    conn = sqlite3.connect(":memory:", isolation_level=None)
+    conn.deserialize(bytes(copy))
+    return Project(project.path, conn, project.coder), digest
+
+
 def load_evidence(project: Project, filters: Filters | None = None, settings: ReportSettings | None = None) -> Evidence:
-    """Read codebook, cases and codings in one read transaction, together with the file's hash."""
+    """Read codebook, cases and codings from one consistent state of the project, with the hash of that state."""
     filters = filters or Filters()
     settings = settings or ReportSettings()
     for key in filters.codes:
         resolve_code(project, key)  # an unknown key names the nearest real one
+    if os.path.getsize(project.path) <= SNAPSHOT_MAX_BYTES:
+        copy, sha = snapshot(project)
+        try:
+            return _read(copy, filters, settings, sha)
+        finally:
+            copy.close()
     sha = checkpoint_and_hash(project)
     try:
         return _read(project, filters, settings, sha)

@@ -14,13 +14,40 @@ from qualcode.reports.themes import NOT_RECORDED, attribute_values
 
 
 @dataclass(slots=True)
+class MatrixRow:
+    """One row: the values of the head columns (in `Matrix.head` order) and a number per code key."""
+
+    head: list[Any]
+    counts: dict[str, int]
+
+
+@dataclass(slots=True)
 class Matrix:
-    """`rows` are dicts with the `head` columns then one entry per code key in `codes`."""
+    """Head columns and code columns are kept apart, so a case attribute called `case` or a code whose key is
+    an attribute's name can never overwrite another column."""
 
     kind: str
     head: list[str]
     codes: list[str]
-    rows: list[dict[str, Any]]
+    rows: list[MatrixRow]
+
+
+RESERVED = "codes"  # the key under which JSON rows carry the code columns
+
+
+def head_names(fixed: list[str], extra: list[str]) -> list[str]:
+    """`fixed` then `extra` column names, each distinct (and not `codes`): an extra name that is already taken
+    is shown as 'name (attribute)', then 'name (attribute 2)', ..."""
+    taken = {RESERVED, *fixed}
+    names = list(fixed)
+    for name in extra:
+        unique, n = name, 1
+        while unique in taken:
+            unique = f"{name} (attribute{'' if n == 1 else f' {n}'})"
+            n += 1
+        taken.add(unique)
+        names.append(unique)
+    return names
 
 
 def applied_codes(evidence: Evidence) -> list[str]:
@@ -40,13 +67,10 @@ def case_matrix(evidence: Evidence) -> Matrix:
     for item in evidence.items:
         if item.case:
             coded[item.case].add(item.code)
-    rows = []
-    for case in sorted(evidence.cases.values(), key=lambda c: c.name):
-        row: dict[str, Any] = {"case": case.name, "source types": ", ".join(sorted(case.source_types))}
-        row.update({n: case.attributes.get(n, "") for n in names})
-        row.update({k: int(k in coded[case.name]) for k in codes})
-        rows.append(row)
-    return Matrix("case", ["case", "source types", *names], codes, rows)
+    rows = [MatrixRow([case.name, ", ".join(sorted(case.source_types)), *(case.attributes.get(n, "") for n in names)],
+                      {k: int(k in coded[case.name]) for k in codes})
+            for case in sorted(evidence.cases.values(), key=lambda c: c.name)]
+    return Matrix("case", head_names(["case", "source types"], names), codes, rows)
 
 
 def source_type_matrix(evidence: Evidence) -> Matrix:
@@ -57,7 +81,7 @@ def source_type_matrix(evidence: Evidence) -> Matrix:
     units: dict[tuple[str, str], set[object]] = defaultdict(set)
     for item in evidence.items:
         units[(item.code, item.source_type)].add(item.unit)
-    rows = [{"source type": t, **{k: len(units.get((k, t), ())) for k in codes}} for t in types]
+    rows = [MatrixRow([t], {k: len(units.get((k, t), ())) for k in codes}) for t in types]
     return Matrix("source-type", ["source type"], codes, rows)
 
 
@@ -67,7 +91,7 @@ def document_matrix(evidence: Evidence) -> Matrix:
     units: dict[tuple[str, str], set[object]] = defaultdict(set)
     for item in evidence.items:
         units[(item.document, item.code)].add(item.unit)
-    rows = [{"document": name, "source type": stype, **{k: len(units.get((name, k), ())) for k in codes}}
+    rows = [MatrixRow([name, stype], {k: len(units.get((name, k), ())) for k in codes})
             for name, stype in evidence.documents]
     return Matrix("document", ["document", "source type"], codes, rows)
 
@@ -81,8 +105,8 @@ def attribute_matrix(evidence: Evidence, name: str) -> Matrix:
         if item.case in evidence.cases:
             value = evidence.cases[item.case].attributes.get(name, "").strip() or NOT_RECORDED
             cases[(value, item.code)].add(item.case)
-    rows = [{name: v, "cases": n, **{k: len(cases.get((v, k), ())) for k in codes}} for v, n in values.items()]
-    return Matrix(f"attribute:{name}", [name, "cases"], codes, rows)
+    rows = [MatrixRow([v, n], {k: len(cases.get((v, k), ())) for k in codes}) for v, n in values.items()]
+    return Matrix(f"attribute:{name}", head_names(["cases"], [name])[::-1], codes, rows)
 
 
 def build_matrix(evidence: Evidence, by: str | None) -> Matrix:
@@ -114,13 +138,13 @@ def cooccurrence(evidence: Evidence) -> Matrix:
             counts[(a, b)] += 1
             counts[(b, a)] += 1
     labels = evidence.codebook.by_key()
-    rows = [{"code": a, "label": labels[a].label, **{b: counts.get((a, b), 0) for b in codes}} for a in codes]
+    rows = [MatrixRow([a, labels[a].label], {b: counts.get((a, b), 0) for b in codes}) for a in codes]
     return Matrix("cooccurrence", ["code", "label"], codes, rows)
 
 
 def matrix_json(matrix: Matrix) -> list[dict[str, Any]]:
     """Each row: its head columns, then `codes` mapping code key -> number."""
-    return [{**{h: r[h] for h in matrix.head}, "codes": {k: r[k] for k in matrix.codes}} for r in matrix.rows]
+    return [{**dict(zip(matrix.head, r.head, strict=True)), RESERVED: dict(r.counts)} for r in matrix.rows]
 
 
 TITLES = {
@@ -134,6 +158,8 @@ TITLES = {
 def matrix_table(matrix: Matrix) -> Table:
     title = TITLES.get(matrix.kind) or f"Code x {matrix.kind.split(':', 1)[1]} (cases coded)"
     key = "cooccurrence" if matrix.kind == "cooccurrence" else "matrix-" + matrix.kind.replace("attribute:", "")
-    rows = [[r[h] for h in matrix.head] + [r[k] for k in matrix.codes] for r in matrix.rows]
+    rows = [[*r.head, *(r.counts[k] for k in matrix.codes)] for r in matrix.rows]
     note = "Codes are counted as applied: a parent code's column counts only codings made with that code itself."
-    return Table(key, title, matrix.head + matrix.codes, rows, note=note, wide=True)
+    # A code key may equal a head column's name (a code `sector` beside the attribute `sector`): say which is which.
+    code_columns = [f"{k} (code)" if k in matrix.head else k for k in matrix.codes]
+    return Table(key, title, matrix.head + code_columns, rows, note=note, wide=True)

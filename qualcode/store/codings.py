@@ -85,6 +85,12 @@ def resolve_span(
     return doc_id, segment_at(project, doc_id, start, end), start, end
 
 
+def is_duplicate_coding(exc: sqlite3.IntegrityError) -> bool:
+    """True only for the one rule a duplicate breaks (same span, code and coder); every other integrity error
+    (a foreign key, a CHECK) is a real error and must not be reported as a duplicate."""
+    return str(exc).startswith("UNIQUE constraint failed: codings.document_id, codings.start")
+
+
 def _insert(project: Project, req: CodingRequest) -> int:
     project.ensure_coder(req.coder)
     try:
@@ -95,7 +101,9 @@ def _insert(project: Project, req: CodingRequest) -> int:
              req.contribution, req.claim, req.memo,
              json.dumps(req.provenance, ensure_ascii=False, sort_keys=True) if req.provenance else None),
         )
-    except sqlite3.IntegrityError:
+    except sqlite3.IntegrityError as exc:
+        if not is_duplicate_coding(exc):
+            raise
         raise DuplicateError("that span already has this code from this coder") from None
     coding_id = int(cur.lastrowid or 0)
     project.log("code", "coding", coding_id, {"after": get_coding(project, coding_id)})

@@ -6,8 +6,8 @@ import sqlite3
 from typing import Any
 
 from qualcode.core.models import ParsedDocument
-from qualcode.errors import DuplicateError, InputError, NotFoundError
-from qualcode.store.project import Project, now
+from qualcode.errors import DuplicateError, InputError, NotFoundError, ProjectBusyError
+from qualcode.store.project import Project, _is_busy, now
 
 _SEGMENT_COLUMNS = (
     "s.id, d.name AS document, c.name AS \"case\", s.speaker, s.question, d.source_type,"
@@ -148,6 +148,10 @@ def get_segment(project: Project, segment_id: int) -> dict[str, Any]:
     return rows[0]
 
 
+# What SQLite says when the text is not valid FTS5 query syntax: only then is it searched as plain words.
+_FTS_SYNTAX_ERRORS = ("fts5: syntax error", "unterminated string", "no such column", "unknown special query")
+
+
 def _fts_literal(query: str) -> str:
     """The query as plain words, each quoted, for when the user's text is not valid FTS5 syntax."""
     words = [w.replace('"', '""') for w in query.split()]
@@ -168,7 +172,11 @@ def search_segments(project: Project, query: str, limit: int = 200) -> list[dict
     )
     try:
         rows = project.query(sql, (query, limit))
-    except sqlite3.OperationalError:
+    except sqlite3.OperationalError as exc:
+        if _is_busy(exc):
+            raise ProjectBusyError(f"{project.path}: project busy (another process is writing); try again") from None
+        if not str(exc).startswith(_FTS_SYNTAX_ERRORS):
+            raise
         literal = _fts_literal(query)
         if not literal:
             raise InputError(f"cannot search for {query!r}") from None

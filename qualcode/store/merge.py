@@ -10,10 +10,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from qualcode.errors import InputError, NotFoundError, ProjectError
+from qualcode.errors import InputError, NotFoundError, ProjectBusyError, ProjectError
 from qualcode.store.backup import backup_before
 from qualcode.store.codings import get_coding, segment_at
-from qualcode.store.project import GENESIS_HASH, Project, now
+from qualcode.store.project import BUSY_TIMEOUT_MS, GENESIS_HASH, Project, _is_busy, now
 from qualcode.store.schema import APPLICATION_ID, SCHEMA_VERSION
 
 _CODE_FIELDS = ("label", "definition", "include", "exclude", "examples", "atypical_examples", "keywords", "colour",
@@ -33,7 +33,8 @@ def open_source(path: str | Path) -> sqlite3.Connection:
     if not path.is_file():
         raise NotFoundError(f"{path}: no such project")
     try:
-        conn = sqlite3.connect(f"file:{quote(str(path.resolve()))}?mode=ro", uri=True)
+        conn = sqlite3.connect(f"file:{quote(str(path.resolve()))}?mode=ro", uri=True, isolation_level=None,
+                               timeout=BUSY_TIMEOUT_MS / 1000)
         conn.row_factory = sqlite3.Row
         app_id = conn.execute("PRAGMA application_id").fetchone()[0]
         version = conn.execute("PRAGMA user_version").fetchone()[0]
@@ -62,6 +63,8 @@ def merge_projects(project: Project, sources: Sequence[str | Path], dry_run: boo
             conns.append((Path(source), open_source(source)))
         if not dry_run:
             backup_before(project, "before-merge")
+        for path, conn in conns:
+            _begin_snapshot(path, conn)
         summaries: list[dict[str, Any]] = []
         try:
             with project.transaction():
@@ -74,7 +77,19 @@ def merge_projects(project: Project, sources: Sequence[str | Path], dry_run: boo
         return summaries
     finally:
         for _, conn in conns:
-            conn.close()
+            conn.close()  # also ends its read transaction
+
+
+def _begin_snapshot(path: Path, conn: sqlite3.Connection) -> None:
+    """One read transaction per source for the whole merge, so a coder saving in their copy meanwhile cannot
+    give the merge half of one state and half of another."""
+    try:
+        conn.execute("BEGIN")
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()  # the snapshot starts at the first read
+    except sqlite3.OperationalError as exc:
+        if _is_busy(exc):
+            raise ProjectBusyError(f"{path}: project busy (another process is writing); try again") from None
+        raise
 
 
 class _Merge:

@@ -3,18 +3,21 @@ words, restart the change log (it holds the real names), and leave no old page b
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
+import sqlite3
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from qualcode.core.pseudonyms import Replacement, apply_replacements, context, replace_all
-from qualcode.errors import InputError
+from qualcode.errors import InputError, ProjectError
 from qualcode.store.audit import restart_log
 from qualcode.store.backup import backup_before, staged_copy
-from qualcode.store.project import Project
+from qualcode.store.project import Project, _is_busy
 
 Finder = Callable[[str | None], list[Replacement]]
 _BIG = 1 << 40  # codings are moved out of the way first, so no two ever share a span half-way through
@@ -196,33 +199,94 @@ def _keys_of(table: str) -> tuple[str, ...]:
     return next(keys for t, keys, _, _ in TEXT_COLUMNS + JSON_COLUMNS if t == table)
 
 
-def _scrub_free_pages(project: Project) -> None:
-    """VACUUM rewrites the file without the freed pages that still hold old text; the WAL is emptied too."""
-    project.conn.execute("VACUUM")
-    if project.scalar("PRAGMA journal_mode") == "wal":
-        project.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+class _Remembered:
+    """A finder that remembers what it found in each text, so the second look (inside the write transaction)
+    only runs the name finder on text that changed since the first look (outside it)."""
+
+    def __init__(self, find: Finder) -> None:
+        self._find = find
+        self._seen: dict[bytes, list[Replacement]] = {}
+
+    def __call__(self, text: str | None) -> list[Replacement]:
+        if not text:
+            return self._find(text)
+        key = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=32).digest()
+        if key not in self._seen:
+            self._seen[key] = self._find(text)
+        return list(self._seen[key])
 
 
-def pseudonymise_in_place(project: Project, find: Finder, review: bool = False) -> dict[str, Any]:
-    """Replace the names in the project itself. The automatic backup made first still holds them."""
-    found = find_names(project, find)
+KeyWriter = Callable[[dict[str, Any]], None]
+_BUSY_VACUUM = ("another program had the project open, so the file was not compacted (VACUUM); the pseudonymised "
+                "project and its key are complete, and the space the change freed was overwritten with zeros")
+
+
+@contextlib.contextmanager
+def _zeroing_deletes(project: Project) -> Iterator[None]:
+    """`secure_delete` for the rewrite: every freed page and deleted cell is overwritten with zeros, so the real
+    names are gone from the file even if the VACUUM afterwards cannot run."""
+    before = project.scalar("PRAGMA secure_delete")
+    project.conn.execute("PRAGMA secure_delete = ON")
+    try:
+        yield
+    finally:
+        project.conn.execute(f"PRAGMA secure_delete = {int(before)}")
+
+
+def _scrub_free_pages(project: Project) -> dict[str, Any]:
+    """VACUUM rewrites the file without the freed pages that still hold old text; the WAL is emptied too.
+    Best effort: the change is already committed and its freed pages zeroed, so a busy project is reported, not
+    failed."""
+    try:
+        with _zeroing_deletes(project):
+            project.conn.execute("VACUUM")
+        if project.scalar("PRAGMA journal_mode") == "wal":
+            project.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    except sqlite3.OperationalError as exc:
+        if not _is_busy(exc):
+            raise
+        return {"vacuumed": False, "vacuum_note": _BUSY_VACUUM}
+    return {"vacuumed": True}
+
+
+def _pseudonymise(project: Project, find: Finder, strip_memos: bool, detail: dict[str, Any],
+                  key_writer: KeyWriter | None) -> tuple[Found, dict[str, Any]]:
+    """Find and replace in one write transaction (what is written is computed from what it read); `key_writer`
+    runs before the commit, so a change is never kept without its key (a failed key write changes nothing)."""
+    with _zeroing_deletes(project), project.transaction():
+        found = find_names(project, find)
+        detail = _apply(project, found, strip_memos, detail)
+        if key_writer is not None:
+            key_writer(detail)
+    return found, detail
+
+
+def pseudonymise_in_place(project: Project, find: Finder, review: bool = False,
+                          key_writer: KeyWriter | None = None) -> dict[str, Any]:
+    """Replace the names in the project itself. The automatic backup made first still holds them.
+
+    Names are looked for once outside the write transaction (the slow part: coders can keep working) and again
+    inside it, where only text changed meanwhile is searched afresh, so no concurrent edit is overwritten."""
+    remembered = _Remembered(find)
+    found = find_names(project, remembered)
     if review:
         return {**summary_of(found), "review": review_rows(found)}
     backup = backup_before(project, "before-pseudonymise")
-    with project.transaction():
-        detail = _apply(project, found, False, {"in_place": True})
-    _scrub_free_pages(project)
+    _, detail = _pseudonymise(project, remembered, False, {"in_place": True}, key_writer)
+    detail.update(_scrub_free_pages(project))
     return {**detail, "backup_with_real_names": backup["file"] if backup else None}
 
 
-def share_copy(project: Project, output: Path, find: Finder, strip_memos: bool = False) -> dict[str, Any]:
+def share_copy(project: Project, output: Path, find: Finder, strip_memos: bool = False,
+               key_writer: KeyWriter | None = None) -> dict[str, Any]:
     """A pseudonymised copy (memos stripped on request) written whole or not at all: SQLite's backup API into
     a private temporary file beside `output`, pseudonymised and vacuumed there, checked, then renamed."""
     with staged_copy(project.conn, output, guard=project.path) as tmp, Project.open(tmp, coder=project.coder) as copy:
-        found = find_names(copy, find)
-        with copy.transaction():
-            detail = _apply(copy, found, strip_memos, {"share_copy": True, "memos_stripped": strip_memos})
-        _scrub_free_pages(copy)
+        found, detail = _pseudonymise(copy, find, strip_memos, {"share_copy": True, "memos_stripped": strip_memos},
+                                      key_writer)
+        scrub = _scrub_free_pages(copy)
+        if not scrub["vacuumed"]:  # the copy is private to this process: nothing else can hold it open
+            raise ProjectError(f"{output}: the share copy could not be compacted; nothing was written")
     with project.transaction():
         project.log("share", "project", project.name, {"output": str(output.resolve()), **summary_of(found),
                                                         "memos_stripped": strip_memos})

@@ -27,7 +27,7 @@ from qualcode.core.refi import (
 from qualcode.core.turns import split_turns
 from qualcode.errors import InputError
 from qualcode.store.codebook import load_codebook, save_codebook
-from qualcode.store.codings import segment_at
+from qualcode.store.codings import is_duplicate_coding, segment_at
 from qualcode.store.documents import add_documents, upsert_case
 from qualcode.store.project import Project, now
 from qualcode.store.refi import remember_guid
@@ -253,7 +253,9 @@ def _codings(project: Project, refi: RefiProject, doc_ids: dict[str, int], code_
                          code_ids[rc.code], who, created, contribution, fields["claim"], fields["memo"],
                          fields["provenance"]),
                     )
-                except sqlite3.IntegrityError:
+                except sqlite3.IntegrityError as exc:
+                    if not is_duplicate_coding(exc):
+                        raise
                     duplicates += 1
                     continue
                 coding_id = int(cur.lastrowid or 0)

@@ -150,3 +150,30 @@ def test_new_documents_come_with_their_segments_and_bad_sources_are_refused(copi
     junk.write_bytes(b"not a database at all" * 100)
     with pytest.raises(Exception, match="not a qualcode project"):
         merge_projects(project, [junk])
+
+
+def test_a_merge_reads_each_source_as_one_snapshot(copies, monkeypatch):
+    """amira deletes her review while the merge is half-way (after her codings, before her reviews): the merge
+    brings what her copy held when it began, never half of one state and half of another."""
+    import sqlite3
+
+    from qualcode.store import merge
+
+    project, a, _ = copies
+    real = merge._Merge._reviews
+    attempts = []
+
+    def amira_edits_meanwhile(self):
+        with sqlite3.connect(a, timeout=0.1, isolation_level=None) as other:
+            try:
+                other.execute("DELETE FROM reviews")
+                attempts.append("written")
+            except sqlite3.OperationalError as exc:  # a rollback-journal file is locked while it is read
+                attempts.append(str(exc))
+        return real(self)
+
+    monkeypatch.setattr(merge._Merge, "_reviews", amira_edits_meanwhile)
+    summary = merge_projects(project, [a])[0]
+    assert attempts and attempts[0] in ("written", "database is locked")
+    comments = [r[0] for r in project.conn.execute("SELECT comment FROM reviews")]
+    assert comments == ["amira asks: really signposting?"], summary

@@ -218,3 +218,30 @@ def test_hash_changes_when_the_project_changes(tmp_path):
 
         update_coding(p, 1, memo="changed")
         assert load_evidence(p).provenance.sha256 != before
+
+
+def test_a_coder_can_save_while_a_report_reads_its_evidence(tmp_path, monkeypatch):
+    """The report reads (and hashes) a snapshot taken under a brief lock, not the file under a long one: a
+    save made meanwhile goes through at once, and the hash and data are both of the state before it."""
+    import sqlite3
+
+    from qualcode.reports import evidence as ev
+
+    build_study(tmp_path / "s.qcdb")
+    before = hashlib.sha256((tmp_path / "s.qcdb").read_bytes()).hexdigest()
+    real = ev._read
+    saved = []
+
+    def coder_saves_meanwhile(project, *args):
+        with sqlite3.connect(tmp_path / "s.qcdb", timeout=0, isolation_level=None) as other:
+            other.execute("BEGIN IMMEDIATE")
+            other.execute("UPDATE codings SET memo = 'saved meanwhile' WHERE id = 1")
+            other.execute("COMMIT")  # fails with 'database is locked' while a reader holds the file
+            saved.append(True)
+        return real(project, *args)
+
+    monkeypatch.setattr(ev, "_read", coder_saves_meanwhile)
+    with Project.open(tmp_path / "s.qcdb") as p:
+        evidence = load_evidence(p)
+    assert saved and evidence.provenance.sha256 == before
+    assert "saved meanwhile" not in {i.memo for i in evidence.items}
