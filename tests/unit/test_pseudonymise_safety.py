@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
+from qualcode.app.privacy import key_csv
 from qualcode.core.models import ParsedDocument, ParsedSegment
 from qualcode.core.pseudonyms import RegisterEntry, Replacement
-from qualcode.privacy import key_csv
 from qualcode.store.documents import add_documents
 from qualcode.store.memos import write_memo
 from qualcode.store.project import Project
@@ -110,8 +110,8 @@ def test_a_failed_key_write_changes_nothing(named: Project, tmp_path: Path):
 def test_a_busy_project_keeps_its_names_and_gets_no_key(named: Project, tmp_path: Path):
     """A coder's window reading the project when the change is saved: nothing is saved, and no key is left
     behind that would describe a pseudonymisation that never happened."""
+    from qualcode.app.privacy import pseudonymise
     from qualcode.errors import ProjectBusyError
-    from qualcode.privacy import pseudonymise
 
     register = tmp_path / "register.csv"
     register.write_text("name,pseudonym,kind,variants\nAlice,[P1],person,\nBob,[P2],person,\n", encoding="utf-8")

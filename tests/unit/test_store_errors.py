@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from qualcode.actions import export_qdpx, read_refi_file
+from qualcode.app.actions import export_qdpx, read_refi_file
 from qualcode.core.models import ParsedDocument, ParsedSegment
 from qualcode.errors import DuplicateError, ProjectBusyError
 from qualcode.store.codings import add_coding
