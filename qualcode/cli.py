@@ -83,9 +83,11 @@ def table(columns: list[str], rows: list[list[Any]], title: str | None = None) -
 
 
 def open_project(path: str, coder: str | None = None) -> Any:
+    """Open a project for a command; its coder is resolved by the one rule (qualcode.config.resolve_coder)."""
+    from qualcode.config import resolve_coder
     from qualcode.store.project import Project
 
-    return Project.open(path, coder=coder)
+    return Project.open(path, coder=resolve_coder(coder))
 
 
 def parse_attrs(values: tuple[str, ...]) -> dict[str, str]:
@@ -100,7 +102,8 @@ def parse_attrs(values: tuple[str, ...]) -> dict[str, str]:
 
 project_arg = click.argument("project", type=click.Path(dir_okay=False))
 json_opt = click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts instead of a table.")
-coder_opt = click.option("--coder", help="Coder name (default: $QUALCODE_CODER or your login name).")
+CODER_DEFAULT = "default: $QUALCODE_CODER, else the name the workbench saved, else your login name"
+coder_opt = click.option("--coder", help=f"Coder name ({CODER_DEFAULT}).")
 
 
 @click.group(cls=QualcodeGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -117,6 +120,7 @@ def cli() -> None:
 def init(project: str, codebook_file: str | None, name: str | None, coder: str | None) -> None:
     """Create a new, empty project file."""
     from qualcode.actions import import_codebook_file, read_codebook_file
+    from qualcode.config import resolve_coder
     from qualcode.store.project import Project
 
     if codebook_file and Path(codebook_file).suffix.lower() == ".qdc":
@@ -125,7 +129,7 @@ def init(project: str, codebook_file: str | None, name: str | None, coder: str |
         read_refi_codebook(Path(codebook_file))  # validate before creating anything
     elif codebook_file:
         read_codebook_file(Path(codebook_file))
-    with Project.create(project, coder=coder, name=name) as p:
+    with Project.create(project, coder=resolve_coder(coder), name=name) as p:
         counts = import_codebook_file(p, Path(codebook_file)) if codebook_file else {"added": 0}
     out.print(f"Created {project} with {counts['added']} codes.")
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import getpass
 import hashlib
 import json
 import os
@@ -59,13 +58,10 @@ def now() -> str:
 
 
 def default_coder() -> str:
-    name = os.environ.get("QUALCODE_CODER", "").strip()
-    if name:
-        return name
-    try:
-        return getpass.getuser() or "coder"
-    except (KeyError, OSError):
-        return "coder"
+    """The coder when none is given: $QUALCODE_CODER, the name saved in the user config, the login name."""
+    from qualcode.config import resolve_coder
+
+    return resolve_coder()
 
 
 def chain_hash(prev_hash: str, at: str, who: str, action: str, entity: str, entity_id: str | None, detail: str) -> str:
