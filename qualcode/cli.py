@@ -42,12 +42,43 @@ out = SafeConsole(soft_wrap=False)
 err = SafeConsole(stderr=True, soft_wrap=True)
 
 
+class OneLineUsageError(click.UsageError):
+    """A usage error as one line naming the option (or argument) and where help is, instead of click's usage
+    block: `qualcode code: No such option: --bogus (see 'qualcode code --help')`."""
+
+    @classmethod
+    def from_error(cls, exc: click.UsageError) -> OneLineUsageError:
+        return cls(exc.format_message(), exc.ctx)
+
+    def show(self, file: Any = None) -> None:
+        where = self.ctx.command_path if self.ctx is not None else "qualcode"
+        message = " ".join(self.format_message().split()).rstrip(".")
+        err.print(Text(f"{where}: {safe_text(message)} (see '{where} --help')", style="red"))
+
+
+def one_line(exc: click.UsageError) -> click.UsageError:
+    """Usage errors become one line; asking for help with no arguments still shows the help."""
+    if isinstance(exc, (OneLineUsageError, click.exceptions.NoArgsIsHelpError)):
+        return exc
+    return OneLineUsageError.from_error(exc)
+
+
 class QualcodeGroup(click.Group):
-    """Turns every QualcodeError into one line on stderr and its exit code; never a traceback."""
+    """Turns every QualcodeError into one line on stderr and its exit code, and every usage error into one line
+    naming the option and --help (exit 2); never a traceback."""
+
+    def make_context(self, info_name: str | None, args: list[str], parent: click.Context | None = None,
+                     **extra: Any) -> click.Context:
+        try:
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except click.UsageError as exc:
+            raise one_line(exc) from None
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except click.UsageError as exc:
+            raise one_line(exc) from None
         except QualcodeError as exc:
             err.print(Text(f"qualcode: {safe_text(str(exc))}", style="red"))
             ctx.exit(exc.exit_code)

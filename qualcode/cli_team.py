@@ -114,7 +114,7 @@ def review_list(project: str, code_key: str | None, status: str | None, coder: s
 @review.command("set")
 @project_arg
 @click.argument("coding_id", type=int)
-@click.argument("decision", type=click.Choice(["accepted", "queried", "rejected"]))
+@click.argument("decision", type=click.Choice(["accepted", "queried", "rejected"]), metavar="DECISION")
 @click.option("--comment", help="Why; required for 'queried'.")
 @click.option("--reviewer", help=f"Reviewer name ({CODER_DEFAULT}).")
 @json_opt

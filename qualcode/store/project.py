@@ -14,7 +14,7 @@ from typing import Any
 
 import sqlite_utils
 
-from qualcode.errors import InputError, NotFoundError, ProjectBusyError, ProjectError
+from qualcode.errors import InputError, NotAProjectError, NotFoundError, ProjectBusyError, ProjectError
 from qualcode.store.schema import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION
 
 BUSY_TIMEOUT_MS = 5000
@@ -115,7 +115,7 @@ class Project:
         with path.open("rb") as fh:
             header = fh.read(len(_SQLITE_HEADER))
         if header != _SQLITE_HEADER:
-            raise ProjectError(f"{path}: not a qualcode project (not an SQLite file)")
+            raise NotAProjectError(f"{path}: not a qualcode project (not an SQLite file)")
         return cls._connect(path, coder, new=False, check=check)
 
     @classmethod
@@ -129,7 +129,7 @@ class Project:
             app_id = conn.execute("PRAGMA application_id").fetchone()[0]
             version = conn.execute("PRAGMA user_version").fetchone()[0]
             if not new and app_id != APPLICATION_ID:
-                raise ProjectError(f"{path}: not a qualcode project")
+                raise NotAProjectError(f"{path}: not a qualcode project")
             if version > SCHEMA_VERSION:
                 raise ProjectError(
                     f"{path}: made by a newer qualcode (schema {version}, this one knows {SCHEMA_VERSION})"
