@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import math
 import re
 from copy import copy
 from typing import Any
@@ -13,6 +14,7 @@ from qualcode.export.cells import spreadsheet_safe
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 _WIDTH_SAMPLE = 300  # rows looked at to size columns: enough to be right, cheap on 20,000-row sheets
 _MAX_WIDTH = 70
+_HEADER_WIDTH = 14
 _CELL_LIMIT = 32767  # Excel's longest cell
 
 
@@ -36,7 +38,7 @@ def _value(cell: Any) -> Any:
 def _widths(table: Table, rows: list[list[Any]]) -> list[float]:
     widths = []
     for j, column in enumerate(table.columns):
-        longest = len(column) + 2
+        longest = min(len(column) + 2, _HEADER_WIDTH)  # a long header wraps rather than widen a column of numbers
         for row in rows[:_WIDTH_SAMPLE]:
             value = row[j]
             if value is not None:
@@ -48,6 +50,8 @@ def _widths(table: Table, rows: list[list[Any]]) -> list[float]:
 _LINE_POINTS = 15.0  # one line of 11-point Calibri, as Excel and LibreOffice lay it out
 _MAX_ROW_POINTS = 409.0  # Excel's tallest row
 _PORTRAIT_CHARS = 110  # total column width (in characters) that still prints legibly on A4 portrait
+_PAGE_CHARS = 300  # the most that prints legibly across one landscape page (at about a third of full size)
+_GRID_COLUMNS = 15  # more columns than this is a grid (a matrix), which may print across several pages
 
 
 def row_height(values: list[Any], widths: list[float], wrapped: set[int]) -> float | None:
@@ -68,10 +72,16 @@ def row_height(values: list[Any], widths: list[float], wrapped: set[int]) -> flo
 
 def print_setup(ws: Any, widths: list[float], title_rows: str | None = "1:1") -> None:
     """Printable as is: A4, the header row repeated on every page, fitted to the page width (as many pages
-    down as needed), landscape when the columns are wide, and the sheet name and page number in the footer."""
+    down as needed), landscape when the columns are wide, and the sheet name and page number in the footer.
+    A grid too wide to read on one page (a code-by-code matrix: many narrow columns) spreads over a few pages
+    across, each repeating the first column; a table of text keeps each row whole on one page."""
     ws.page_setup.paperSize = 9  # A4
-    ws.page_setup.orientation = "landscape" if sum(widths) > _PORTRAIT_CHARS else "portrait"
-    ws.page_setup.fitToWidth = 1
+    total = sum(widths)
+    ws.page_setup.orientation = "landscape" if total > _PORTRAIT_CHARS else "portrait"
+    across = max(1, math.ceil(total / _PAGE_CHARS)) if len(widths) > _GRID_COLUMNS else 1
+    ws.page_setup.fitToWidth = across
+    if across > 1 and title_rows:
+        ws.print_title_cols = "A:A"
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.page_margins.left = ws.page_margins.right = 0.4

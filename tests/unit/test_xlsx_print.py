@@ -33,7 +33,10 @@ def workbook():
     quotes = Table("quotes", "Quotes", ["id", "text", "who"],
                    [[1, "word " * 40, "Interviewee"], [2, "short", "Survey respondent"]], quote_columns=frozenset({1}))
     wide = Table("wide", "Wide", [f"column number {i}" for i in range(12)], [[str(i) for i in range(12)]], wide=True)
-    data = render(doc_with(narrow, quotes, wide), "xlsx")
+    grid = Table("grid", "Matrix", ["case", *[f"theme.number-{i}" for i in range(25)]],
+                 [["P1", *range(25)]], wide=True)
+    text = Table("text", "Text", ["a", "b", "c", "d", "e", "f"], [["t" * 70] * 6])
+    data = render(doc_with(narrow, quotes, wide, grid, text), "xlsx")
     return openpyxl.load_workbook(io.BytesIO(data))
 
 
@@ -51,7 +54,17 @@ def test_every_table_sheet_prints_fitted_to_width_with_its_header_on_each_page(w
 
 def test_landscape_only_where_the_columns_are_wide(workbook):
     assert workbook["narrow"].page_setup.orientation == "portrait"
-    assert workbook["wide"].page_setup.orientation == "landscape"  # 12 columns of 17 characters = 204 > 110
+    # Headers longer than 14 characters wrap instead of widening a column: 12 columns of 14 = 168 > 110.
+    assert workbook["wide"].page_setup.orientation == "landscape"
+    assert workbook["wide"].column_dimensions["A"].width == 14
+
+
+def test_a_wide_grid_spreads_across_pages_repeating_its_first_column(workbook):
+    grid = workbook["grid"]  # 6 + 25 columns of 14 = 356 characters: two pages across, 'case' on each
+    assert (grid.page_setup.fitToWidth, grid.print_title_cols) == (2, "$A:$A")
+    assert grid.row_dimensions[1].height == 33.0  # 'theme.number-10' wraps onto a second line
+    text = workbook["text"]  # 6 columns of 70 = 420 characters of text: each row stays whole on one page
+    assert (text.page_setup.fitToWidth, text.print_title_cols) == (1, None)
 
 
 def test_wrapped_rows_get_an_explicit_height_and_read_from_the_top(workbook):
