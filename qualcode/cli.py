@@ -42,12 +42,43 @@ out = SafeConsole(soft_wrap=False)
 err = SafeConsole(stderr=True, soft_wrap=True)
 
 
+class OneLineUsageError(click.UsageError):
+    """A usage error as one line naming the option (or argument) and where help is, instead of click's usage
+    block: `qualcode code: No such option: --bogus (see 'qualcode code --help')`."""
+
+    @classmethod
+    def from_error(cls, exc: click.UsageError) -> OneLineUsageError:
+        return cls(exc.format_message(), exc.ctx)
+
+    def show(self, file: Any = None) -> None:
+        where = self.ctx.command_path if self.ctx is not None else "qualcode"
+        message = " ".join(self.format_message().split()).rstrip(".")
+        err.print(Text(f"{where}: {safe_text(message)} (see '{where} --help')", style="red"))
+
+
+def one_line(exc: click.UsageError) -> click.UsageError:
+    """Usage errors become one line; asking for help with no arguments still shows the help."""
+    if isinstance(exc, (OneLineUsageError, click.exceptions.NoArgsIsHelpError)):
+        return exc
+    return OneLineUsageError.from_error(exc)
+
+
 class QualcodeGroup(click.Group):
-    """Turns every QualcodeError into one line on stderr and its exit code; never a traceback."""
+    """Turns every QualcodeError into one line on stderr and its exit code, and every usage error into one line
+    naming the option and --help (exit 2); never a traceback."""
+
+    def make_context(self, info_name: str | None, args: list[str], parent: click.Context | None = None,
+                     **extra: Any) -> click.Context:
+        try:
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except click.UsageError as exc:
+            raise one_line(exc) from None
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except click.UsageError as exc:
+            raise one_line(exc) from None
         except QualcodeError as exc:
             err.print(Text(f"qualcode: {safe_text(str(exc))}", style="red"))
             ctx.exit(exc.exit_code)
@@ -83,9 +114,11 @@ def table(columns: list[str], rows: list[list[Any]], title: str | None = None) -
 
 
 def open_project(path: str, coder: str | None = None) -> Any:
+    """Open a project for a command; its coder is resolved by the one rule (qualcode.app.config.resolve_coder)."""
+    from qualcode.app.config import resolve_coder
     from qualcode.store.project import Project
 
-    return Project.open(path, coder=coder)
+    return Project.open(path, coder=resolve_coder(coder))
 
 
 def parse_attrs(values: tuple[str, ...]) -> dict[str, str]:
@@ -106,7 +139,8 @@ delimiter_opt = click.option(
 
 project_arg = click.argument("project", type=click.Path(dir_okay=False))
 json_opt = click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts instead of a table.")
-coder_opt = click.option("--coder", help="Coder name (default: $QUALCODE_CODER or your login name).")
+CODER_DEFAULT = "default: $QUALCODE_CODER, else the name the workbench saved, else your login name"
+coder_opt = click.option("--coder", help=f"Coder name ({CODER_DEFAULT}).")
 
 
 @click.group(cls=QualcodeGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -123,6 +157,7 @@ def cli() -> None:
 def init(project: str, codebook_file: str | None, name: str | None, coder: str | None) -> None:
     """Create a new, empty project file."""
     from qualcode.app.actions import import_codebook_file, read_codebook_file
+    from qualcode.app.config import resolve_coder
     from qualcode.store.project import Project
 
     if codebook_file and Path(codebook_file).suffix.lower() == ".qdc":
@@ -131,7 +166,7 @@ def init(project: str, codebook_file: str | None, name: str | None, coder: str |
         read_refi_codebook(Path(codebook_file))  # validate before creating anything
     elif codebook_file:
         read_codebook_file(Path(codebook_file))
-    with Project.create(project, coder=coder, name=name) as p:
+    with Project.create(project, coder=resolve_coder(coder), name=name) as p:
         counts = import_codebook_file(p, Path(codebook_file)) if codebook_file else {"added": 0}
     out.print(f"Created {project} with {counts['added']} codes.")
 

@@ -7,6 +7,7 @@ from typing import Any
 import click
 
 from qualcode.cli import (
+    CODER_DEFAULT,
     QualcodeGroup,
     coder_opt,
     emit_json,
@@ -113,9 +114,9 @@ def review_list(project: str, code_key: str | None, status: str | None, coder: s
 @review.command("set")
 @project_arg
 @click.argument("coding_id", type=int)
-@click.argument("decision", type=click.Choice(["accepted", "queried", "rejected"]))
+@click.argument("decision", type=click.Choice(["accepted", "queried", "rejected"]), metavar="DECISION")
 @click.option("--comment", help="Why; required for 'queried'.")
-@click.option("--reviewer", help="Reviewer name (default: $QUALCODE_CODER or your login name).")
+@click.option("--reviewer", help=f"Reviewer name ({CODER_DEFAULT}).")
 @json_opt
 def review_set(project: str, coding_id: int, decision: str, comment: str | None, reviewer: str | None,
                as_json: bool) -> None:

@@ -31,5 +31,11 @@ class ProjectError(QualcodeError):
     """The project file is unusable: not a qualcode project, too new, corrupt."""
 
 
+class NotAProjectError(ProjectError):
+    """The file given as a project is not one (not SQLite, or another program's database): bad input, exit 2."""
+
+    exit_code = 2
+
+
 class ProjectBusyError(QualcodeError):
     """Another process holds the project's write lock for longer than the busy timeout."""

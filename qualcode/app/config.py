@@ -1,7 +1,8 @@
-"""Per-user settings remembered between sessions (the coder's name), in the user config folder."""
+"""Per-user settings remembered between sessions (the coder's name), and the one rule naming the coder."""
 
 from __future__ import annotations
 
+import getpass
 import json
 import os
 from pathlib import Path
@@ -38,3 +39,30 @@ def save_setting(key: str, value: Any) -> None:
 def remembered_coder() -> str | None:
     name = load_settings().get("coder")
     return name.strip() if isinstance(name, str) and name.strip() else None
+
+
+CODER_SOURCES = ("flag", "env", "config", "login")
+
+
+def coder_and_source(flag: str | None = None, use_config: bool = True) -> tuple[str, str]:
+    """Who is coding, and where the name came from, for the CLI and the workbench alike: the `--coder` flag,
+    else `$QUALCODE_CODER`, else the name saved in the user config (`settings.json`, which the workbench writes
+    when it first asks), else the login name ("coder" if there is none)."""
+    if flag and flag.strip():
+        return flag.strip(), "flag"
+    env = os.environ.get("QUALCODE_CODER", "").strip()
+    if env:
+        return env, "env"
+    saved = remembered_coder() if use_config else None
+    if saved:
+        return saved, "config"
+    try:
+        login = (getpass.getuser() or "").strip()
+    except (KeyError, OSError):
+        login = ""
+    return login or "coder", "login"
+
+
+def resolve_coder(flag: str | None = None) -> str:
+    """The coder's name by the order in `coder_and_source`."""
+    return coder_and_source(flag)[0]

@@ -62,12 +62,29 @@ class Paragraph:
 
 @dataclass(slots=True)
 class BarChart:
-    """Horizontal grouped bars: one group per category, one bar per series; values are percentages 0-100."""
+    """Horizontal grouped bars: one group per category, one bar per series; values are percentages 0-100.
+
+    With `counts` and `totals` (cases per series and category, and each series' N), a series with fewer than
+    `min_cases` cases follows the table's rule: no bar and no percentage, only 'k of N' (see `label`)."""
 
     title: str
     categories: list[str]
     series: list[tuple[str, list[float]]]
     unit: str = "%"
+    counts: list[list[int]] = field(default_factory=list)
+    totals: list[int] = field(default_factory=list)
+    min_cases: int = 0
+    note: str = ""
+
+    def drawn(self, s: int) -> bool:
+        """Whether series `s` is drawn as bars (enough cases for a percentage)."""
+        return not self.totals or self.totals[s] >= self.min_cases
+
+    def label(self, s: int, c: int) -> str:
+        """What the chart prints for series `s`, category `c`: '31%', or 'k of N' below `min_cases`."""
+        if self.drawn(s):
+            return f"{float(self.series[s][1][c]):.0f}{self.unit}"
+        return f"{self.counts[s][c]} of {self.totals[s]}"
 
 
 Block = Heading | Paragraph | Table | BarChart

@@ -42,7 +42,9 @@ def svg_bar_chart(chart: BarChart) -> str:
              f'<text x="0" y="16" font-size="13" font-weight="bold">{escape(clean(chart.title))}</text>']
     for i, (name, _) in enumerate(chart.series):
         lx, ly = (i % per_row) * legend_w, 26 + (i // per_row) * 20
-        parts.append(f'<rect x="{lx:.0f}" y="{ly}" width="12" height="12" fill="{PALETTE[i % len(PALETTE)]}"/>'
+        colour = PALETTE[i % len(PALETTE)]
+        swatch = f'fill="{colour}"' if chart.drawn(i) else f'fill="none" stroke="{colour}" stroke-dasharray="2 2"'
+        parts.append(f'<rect x="{lx:.0f}" y="{ly}" width="12" height="12" {swatch}/>'
                      f'<text x="{lx + 17:.0f}" y="{ly + 10}">{escape(clean(name))}</text>')
     for tick in range(0, 101, 25):
         x = x0 + _PLOT_WIDTH * tick / 100
@@ -55,12 +57,17 @@ def svg_bar_chart(chart: BarChart) -> str:
             y = gy + (n * _BAR) / 2 + 4 + (k - (len(lines) - 1) / 2) * 13
             parts.append(f'<text x="{x0 - 8}" y="{y:.1f}" text-anchor="end">{escape(line)}</text>')
         for s, (_, values) in enumerate(chart.series):
-            value = max(0.0, min(100.0, float(values[c])))
             y = gy + s * _BAR
+            label = escape(chart.label(s, c))
+            if not chart.drawn(s):  # too few cases for a percentage: the count, as in the table, and no bar
+                parts.append(f'<text x="{x0 + 3}" y="{y + _BAR - 3}" font-size="9" font-style="italic"'
+                             f' fill="{PALETTE[s % len(PALETTE)]}">{label}</text>')
+                continue
+            value = max(0.0, min(100.0, float(values[c])))
             w = _PLOT_WIDTH * value / 100
             parts.append(f'<rect x="{x0}" y="{y}" width="{w:.1f}" height="{_BAR - 2}" '
                          f'fill="{PALETTE[s % len(PALETTE)]}"/>'
-                         f'<text x="{x0 + w + 3:.1f}" y="{y + _BAR - 3}" font-size="9" fill="#333">{value:.0f}%</text>')
+                         f'<text x="{x0 + w + 3:.1f}" y="{y + _BAR - 3}" font-size="9" fill="#333">{label}</text>')
     parts.append("</svg>")
     return "".join(parts)
 
@@ -78,7 +85,14 @@ def png_bar_chart(chart: BarChart, dpi: int = 110) -> bytes:
     bar = 0.8 / max(n, 1)
     for s, (name, values) in enumerate(chart.series):
         ys = [c + s * bar for c in range(m)]
-        ax.barh(ys, values, height=bar * 0.92, color=PALETTE[s % len(PALETTE)], label=clean(name))
+        colour = PALETTE[s % len(PALETTE)]
+        if chart.drawn(s):
+            ax.barh(ys, values, height=bar * 0.92, color=colour, label=clean(name))
+            continue
+        # Too few cases for a percentage: no bar, the count as in the table ('k of N').
+        ax.barh(ys, [0] * m, height=bar * 0.92, color="none", edgecolor=colour, linestyle="--", label=clean(name))
+        for c, y in enumerate(ys):
+            ax.text(1, y, chart.label(s, c), va="center", fontsize=7, style="italic", color=colour)
     ax.set_yticks([c + bar * (n - 1) / 2 for c in range(m)])
     ax.set_yticklabels(["\n".join(_wrap(c, 30)) for c in chart.categories], fontsize=8)
     ax.invert_yaxis()
@@ -87,7 +101,7 @@ def png_bar_chart(chart: BarChart, dpi: int = 110) -> bytes:
     ax.tick_params(axis="x", labelsize=8)
     ax.set_title(clean(chart.title), fontsize=9, loc="left")
     # Below the axes, so long series names are never cut; bbox_inches="tight" keeps it in the picture.
-    ax.legend(fontsize=7, ncol=min(n, 2), loc="upper center", bbox_to_anchor=(0.5, -0.1 - 0.3 / (m + 2)),
+    ax.legend(fontsize=7, ncol=min(n, 2), loc="upper center", bbox_to_anchor=(0.5, -0.14 - 0.4 / (m + 2)),
               frameon=False)
     ax.grid(axis="x", color="#ddd")
     ax.set_axisbelow(True)

@@ -108,7 +108,8 @@ def render_html(doc: ReportDoc) -> str:
         elif isinstance(block, Table):
             body.append(_table(block, caption))
         elif isinstance(block, BarChart):
-            body.append(f"<figure>{svg_bar_chart(block)}</figure>")
+            note = f'<figcaption class="note">{esc(block.note)}</figcaption>' if block.note else ""
+            body.append(f"<figure>{svg_bar_chart(block)}{note}</figure>")
     return (
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
         f'<meta http-equiv="Content-Security-Policy" content="{CSP}">\n'

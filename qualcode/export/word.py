@@ -162,6 +162,10 @@ def render_docx(doc: ReportDoc) -> bytes:
             _table(document, block, caption)
         elif isinstance(block, BarChart):
             document.add_picture(io.BytesIO(png_bar_chart(block)), width=Inches(6.5))
+            if block.note:
+                run = document.add_paragraph().add_run(clean(block.note))
+                run.italic = True
+                run.font.size = Pt(8)
     buf = io.BytesIO()
     document.save(buf)
     return buf.getvalue()

@@ -281,12 +281,14 @@ def quote_rank(item: EvidenceItem) -> tuple[int, int, int]:
     return STATUS_RANK.get(item.status, 1), readable, item.id
 
 
-def pick_quotes(evidence: Evidence, items: list[EvidenceItem], limit: int) -> list[Quote]:
+def pick_quotes(evidence: Evidence, items: list[EvidenceItem], limit: int,
+                taken: set[object] | None = None) -> list[Quote]:
     """Exemplar quotes: reviewer-accepted first, then unreviewed, then queried; one per case where possible,
-    quotes of readable length (40-400 characters) before very short or very long ones; ties by coding id."""
+    quotes of readable length (40-400 characters) before very short or very long ones; ties by coding id.
+    Units in `taken` are not picked, and the units picked are added to it (distinct quotes across a table)."""
 
     chosen: list[EvidenceItem] = []
-    seen_units: set[object] = set()
+    seen_units: set[object] = set(taken) if taken is not None else set()
     seen_cases: set[str | None] = set()
     ordered = sorted(items, key=quote_rank)
     for second_pass in (False, True):
@@ -298,4 +300,6 @@ def pick_quotes(evidence: Evidence, items: list[EvidenceItem], limit: int) -> li
             chosen.append(item)
             seen_units.add(item.unit)
             seen_cases.add(item.case)
+    if taken is not None:
+        taken.update(i.unit for i in chosen)
     return [evidence.quote(i) for i in chosen]

@@ -95,6 +95,7 @@ def theme_rows(evidence: Evidence, by: str | None = None) -> list[ThemeRow]:
         depth[code.key] = depth.get(code.parent, -1) + 1 if code.parent else 0
     children = {c.parent for c in evidence.codebook.codes if c.parent}
     codes = evidence.codebook.by_key()
+    row_items: list[list[EvidenceItem]] = []
     for key in scoped_codes(evidence):
         code = codes[key]
         items = [i for k in evidence.descendants(key) for i in by_code.get(k, [])]
@@ -106,8 +107,8 @@ def theme_rows(evidence: Evidence, by: str | None = None) -> list[ThemeRow]:
             code=key, label=code.label, parent=code.parent, depth=depth[key], group=key in children,
             segments=len({i.unit for i in items}), codings=len(items), cases=len({i.case for i in participant}),
             by_source_type={t: Share.of(len(per_type.get(t, ())), n) for t, n in totals.items()},
-            quotes=pick_quotes(evidence, items, evidence.settings.quotes_per_theme),
         )
+        row_items.append(items)
         if by:
             coded: dict[str, set[str]] = defaultdict(set)
             for i in participant:
@@ -115,6 +116,11 @@ def theme_rows(evidence: Evidence, by: str | None = None) -> list[ThemeRow]:
                 coded[value].add(i.case)  # type: ignore[arg-type]
             row.by_attribute = {v: Share.of(len(coded.get(v, ())), n) for v, n in values.items()}
         rows.append(row)
+    # Each quote appears once in the table: specific codes pick first, then groups (deepest first) from the rest.
+    taken: set[object] = set()
+    order = sorted(range(len(rows)), key=lambda i: (rows[i].group, -rows[i].depth if rows[i].group else 0, i))
+    for i in order:
+        rows[i].quotes = pick_quotes(evidence, row_items[i], evidence.settings.quotes_per_theme, taken)
     return rows
 
 
@@ -140,7 +146,7 @@ def themes_table(evidence: Evidence, rows: list[ThemeRow], by: str | None = None
         cells: list[Any] = [r.label, r.code, r.segments]
         cells += [share_text(r.by_source_type[t], settings) for t in totals]
         cells += [share_text(r.by_attribute[v], settings) for v in values]
-        cells.append(QuoteList(r.quotes))
+        cells.append(QuoteList(r.quotes, note=_no_quote_note(r)))
         body.append(cells)
     note = (
         "Cells give the participants (cases) of each source type whose coded evidence mentions the theme: "
@@ -151,9 +157,24 @@ def themes_table(evidence: Evidence, rows: list[ThemeRow], by: str | None = None
                  styles=["group" if r.group else "" for r in rows], wide=len(columns) > 6)
 
 
+def _no_quote_note(row: ThemeRow) -> str:
+    """Why a coded theme shows no quote: each quote is shown once per table, under the most specific theme."""
+    if row.quotes or not row.segments:
+        return ""
+    return "Quotes are under its sub-themes." if row.group else "Its quotes are shown under another theme."
+
+
 def prevalence_charts(evidence: Evidence, rows: list[ThemeRow]) -> list[BarChart]:
-    """One chart per top-level theme: its sub-themes' prevalence (% of cases) per source type."""
+    """One chart per top-level theme: its sub-themes' prevalence (% of cases) per source type. A source type
+    with fewer cases than the table's threshold gets no bar, only 'k of N', as in the table; when no source
+    type has enough cases there are no charts (the table says it all)."""
     totals = evidence.totals()
+    least = evidence.settings.percent_min_cases
+    if not any(n >= least for n in totals.values()):
+        return []
+    small = [plural_role(t) for t, n in totals.items() if n < least]
+    note = (f"{', '.join(small)}: fewer than {least} cases, so no bar and no percentage; shown as 'k of N'"
+            " as in the table." if small else "")
     charts = []
     by_parent: dict[str | None, list[ThemeRow]] = defaultdict(list)
     for r in rows:
@@ -164,8 +185,10 @@ def prevalence_charts(evidence: Evidence, rows: list[ThemeRow]) -> list[BarChart
             continue
         series = [(f"{plural_role(t)} (N={n})", [r.by_source_type[t].percent for r in members])
                   for t, n in totals.items()]
+        counts = [[r.by_source_type[t].cases for r in members] for t in totals]
         charts.append(BarChart(f"{top.label}: % of cases mentioning each theme, by source type",
-                               [r.label for r in members], series))
+                               [r.label for r in members], series, counts=counts, totals=list(totals.values()),
+                               min_cases=least, note=note))
     return charts
 
 
@@ -176,4 +199,8 @@ def themes_blocks(evidence: Evidence, rows: list[ThemeRow], by: str | None = Non
         if found:
             blocks.append(Paragraph("Theme prevalence by source type (percentage of each source type's cases)."))
             blocks.extend(found)
+        elif rows:
+            blocks.append(Paragraph(f"No prevalence charts: every source type has fewer than"
+                                    f" {evidence.settings.percent_min_cases} cases, too few for percentages;"
+                                    " the table gives 'k of N'."))
     return blocks

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from qualcode.errors import InputError, NotFoundError, ProjectBusyError, ProjectError
+from qualcode.errors import InputError, NotAProjectError, NotFoundError, ProjectBusyError, ProjectError
 from qualcode.store.backup import backup_before
 from qualcode.store.codings import get_coding, segment_at
 from qualcode.store.project import BUSY_TIMEOUT_MS, GENESIS_HASH, Project, _is_busy, now
@@ -39,10 +39,10 @@ def open_source(path: str | Path) -> sqlite3.Connection:
         app_id = conn.execute("PRAGMA application_id").fetchone()[0]
         version = conn.execute("PRAGMA user_version").fetchone()[0]
     except sqlite3.DatabaseError as exc:
-        raise ProjectError(f"{path}: not a qualcode project ({exc})") from None
+        raise NotAProjectError(f"{path}: not a qualcode project ({exc})") from None
     if app_id != APPLICATION_ID:
         conn.close()
-        raise ProjectError(f"{path}: not a qualcode project")
+        raise NotAProjectError(f"{path}: not a qualcode project")
     if version != SCHEMA_VERSION:
         conn.close()
         hint = "open it once with this qualcode to upgrade it" if version < SCHEMA_VERSION else "upgrade qualcode"

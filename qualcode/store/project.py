@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import getpass
 import hashlib
 import json
 import os
@@ -15,7 +14,7 @@ from typing import Any
 
 import sqlite_utils
 
-from qualcode.errors import InputError, NotFoundError, ProjectBusyError, ProjectError
+from qualcode.errors import InputError, NotAProjectError, NotFoundError, ProjectBusyError, ProjectError
 from qualcode.store.schema import APPLICATION_ID, MIGRATIONS, REBUILDS, SCHEMA_VERSION
 
 BUSY_TIMEOUT_MS = 5000
@@ -59,13 +58,10 @@ def now() -> str:
 
 
 def default_coder() -> str:
-    name = os.environ.get("QUALCODE_CODER", "").strip()
-    if name:
-        return name
-    try:
-        return getpass.getuser() or "coder"
-    except (KeyError, OSError):
-        return "coder"
+    """The coder when none is given: $QUALCODE_CODER, the name saved in the user config, the login name."""
+    from qualcode.app.config import resolve_coder
+
+    return resolve_coder()
 
 
 def chain_hash(prev_hash: str, at: str, who: str, action: str, entity: str, entity_id: str | None, detail: str) -> str:
@@ -119,7 +115,7 @@ class Project:
         with path.open("rb") as fh:
             header = fh.read(len(_SQLITE_HEADER))
         if header != _SQLITE_HEADER:
-            raise ProjectError(f"{path}: not a qualcode project (not an SQLite file)")
+            raise NotAProjectError(f"{path}: not a qualcode project (not an SQLite file)")
         return cls._connect(path, coder, new=False, check=check)
 
     @classmethod
@@ -133,7 +129,7 @@ class Project:
             app_id = conn.execute("PRAGMA application_id").fetchone()[0]
             version = conn.execute("PRAGMA user_version").fetchone()[0]
             if not new and app_id != APPLICATION_ID:
-                raise ProjectError(f"{path}: not a qualcode project")
+                raise NotAProjectError(f"{path}: not a qualcode project")
             if version > SCHEMA_VERSION:
                 raise ProjectError(
                     f"{path}: made by a newer qualcode (schema {version}, this one knows {SCHEMA_VERSION})"

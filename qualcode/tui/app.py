@@ -23,14 +23,12 @@ class QualcodeApp(App[None]):
         self.project: Project | None = None
 
     def on_mount(self) -> None:
-        if self.coder:
-            self.start(self.coder)
-            return
-        from qualcode.app.config import remembered_coder
+        from qualcode.app.config import coder_and_source
 
-        known = remembered_coder() if self.remember else None
-        if known:
-            self.start(known)
+        # The one rule the CLI uses too: --coder, $QUALCODE_CODER, the saved name; only a login name is asked.
+        name, source = coder_and_source(self.coder, use_config=self.remember)
+        if source != "login":
+            self.start(name)
         else:
             from qualcode.tui.screens.dialogs import TextPrompt
 

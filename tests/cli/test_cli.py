@@ -159,7 +159,7 @@ def test_init_errors(runner, tmp_path, codebook_path):
     assert "already exists" in run(runner, "init", proj, code=2).stderr
     assert "no such project" in run(runner, "documents", tmp_path / "missing.qcdb", code=2).stderr
     (tmp_path / "junk.qcdb").write_text("junk")
-    assert "not a qualcode project" in run(runner, "documents", tmp_path / "junk.qcdb", code=1).stderr
+    assert "not a qualcode project" in run(runner, "documents", tmp_path / "junk.qcdb", code=2).stderr
 
 
 def test_bad_attr_and_source_type(runner, study, tmp_path):
