@@ -241,10 +241,7 @@ def codebook_list(project: str, as_json: bool) -> None:
     if as_json:
         emit_json(rows)
         return
-    depth = {c.key: 0 for c in cb.codes}
-    for c in cb.codes:
-        if c.parent:
-            depth[c.key] = depth.get(c.parent, 0) + 1
+    depth = {c.key: d for c, d in cb.walk()}
     table(["key", "label", "codings", "definition"],
           [["  " * depth[r["key"]] + r["key"], r["label"], r["codings"], r["definition"][:70]] for r in rows])
 

@@ -103,20 +103,7 @@ class Evidence:
     def descendants(self, key: str) -> set[str]:
         """The code and every code below it."""
         if not self._descendants:
-            kids: dict[str | None, list[str]] = {}
-            for c in self.codebook.codes:
-                kids.setdefault(c.parent, []).append(c.key)
-
-            def walk(k: str) -> set[str]:
-                if k not in self._descendants:
-                    found = {k}
-                    for child in kids.get(k, []):
-                        found |= walk(child)
-                    self._descendants[k] = found
-                return self._descendants[k]
-
-            for c in self.codebook.codes:
-                walk(c.key)
+            self._descendants = self.codebook.subtrees()
         return self._descendants.get(key, {key})
 
     def attribution(self, item: EvidenceItem) -> str:
