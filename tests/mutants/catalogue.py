@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 K = "tests/unit/test_mutant_killers.py::"
 O = "tests/unit/test_oracle.py::"
+F = "tests/hostile/test_fuzz_importers.py::"
 
 
 @dataclass(frozen=True)
@@ -141,6 +142,11 @@ MUTANTS: list[Mutant] = [
            "_MAX_LABEL_WORDS = 4", "_MAX_LABEL_WORDS = 3", (K + "test_labels_of_up_to_four_words",)),
     Mutant("turns-label-words-5", "labels of five words accepted", TUR,
            "_MAX_LABEL_WORDS = 4", "_MAX_LABEL_WORDS = 5", (K + "test_labels_of_up_to_four_words",)),
+    Mutant("fuzz-importer-never-succeeds", "the caption importer refuses every file", "qualcode/ingest/transcripts.py",
+           "    import webvtt  # deferred: only needed for caption files",
+           '    raise InputError(f"{path.name}: refused")', (F + "test_importer_accepts_valid_generated_input[vtt]",)),
+    Mutant("fuzz-garbage-accepted", "binary files accepted as text", "qualcode/ingest/common.py",
+           'if b"\\x00" in data[:8192]:', "if False:", (F + "test_importer_refuses_garbage_with_an_input_error[txt]",)),
     Mutant("turns-chair", "'Chair' not recognised as the research team", TUR,
            "|q|chair|note ?taker)", "|q|note ?taker)", (K + "test_the_chair_is_research_team",)),
 ]
