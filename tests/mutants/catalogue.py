@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 K = "tests/unit/test_mutant_killers.py::"
-O = "tests/unit/test_oracle.py::"
+ORACLE = "tests/unit/test_oracle.py::"
 F = "tests/hostile/test_fuzz_importers.py::"
 
 
@@ -26,8 +26,8 @@ OFF = "qualcode/core/offsets.py"
 COD = "qualcode/store/codings.py"
 CON = "qualcode/reports/contribution.py"
 TUR = "qualcode/core/turns.py"
-PAIR = O + "test_qualcode_pairwise_kappa_and_alpha_for_three_coders"
-PROP = O + "test_kappa_and_alpha_equal_the_oracle"
+PAIR = ORACLE + "test_qualcode_pairwise_kappa_and_alpha_for_three_coders"
+PROP = ORACLE + "test_kappa_and_alpha_equal_the_oracle"
 
 MUTANTS: list[Mutant] = [
     Mutant("kappa-pairwise-pair", "pairwise kappa always compares the first coder", AG,
