@@ -97,3 +97,15 @@ def test_cli_start_up_does_not_load_nlp_or_tui():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_reports_hold_no_sql():
+    """Reports compute from plain data: every read they need is a function in qualcode.store."""
+    bad = []
+    for path in (PKG / "reports").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Attribute) and node.attr in {"execute", "executemany", "query", "scalar", "conn"}:
+                bad.append(f"{path.relative_to(PKG)}:{node.lineno} uses .{node.attr}")
+            elif isinstance(node, ast.Constant) and isinstance(node.value, str) and "SELECT " in node.value.upper():
+                bad.append(f"{path.relative_to(PKG)}:{node.lineno} holds SQL")
+    assert bad == []

@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
-import hashlib
-import os
-import time
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from qualcode import __version__
 from qualcode.core.models import SOURCE_TYPE_ROLES, SOURCE_TYPES, Codebook
 from qualcode.core.reportdoc import Provenance, Quote
-from qualcode.errors import InputError, ProjectBusyError
+from qualcode.errors import InputError
 from qualcode.reports.settings import ReportSettings
 from qualcode.store.codebook import load_codebook, resolve_code
 from qualcode.store.project import Project, now
+from qualcode.store.report_data import (
+    case_attributes,
+    case_names,
+    case_source_types,
+    checkpoint_and_hash,
+    code_keys,
+    coding_evidence_rows,
+    documents_in_order,
+    end_read,
+)
 from qualcode.store.reviews import review_status
 
 HASH_METHOD = "project file bytes after a full WAL checkpoint"
@@ -120,32 +126,6 @@ class Evidence:
         return Quote(item.text, self.attribution(item), item.id, item.status)
 
 
-def checkpoint_and_hash(project: Project, attempts: int = 5) -> str:
-    """SHA-256 of the project file once the WAL is empty; call inside a read transaction.
-
-    The checkpoint moves every committed change into the main file; the read transaction that follows keeps
-    any later checkpoint from changing it while we hash, so the hash matches the data the report reads.
-    """
-    wal = Path(str(project.path) + "-wal")
-    for _ in range(attempts):
-        project.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        project.conn.execute("BEGIN")
-        project.conn.execute("SELECT count(*) FROM meta").fetchone()  # starts the read snapshot
-        try:
-            if not wal.exists() or os.path.getsize(wal) == 0:
-                digest = hashlib.sha256()
-                with open(project.path, "rb") as fh:
-                    for chunk in iter(lambda: fh.read(1 << 20), b""):
-                        digest.update(chunk)
-                return digest.hexdigest()
-        except BaseException:
-            project.conn.execute("COMMIT")
-            raise
-        project.conn.execute("COMMIT")
-        time.sleep(0.1)  # another program wrote in between: try again
-    raise ProjectBusyError(f"{project.path}: another program keeps writing to the project; try the report again")
-
-
 def load_evidence(project: Project, filters: Filters | None = None, settings: ReportSettings | None = None) -> Evidence:
     """Read codebook, cases and codings in one read transaction, together with the file's hash."""
     filters = filters or Filters()
@@ -156,22 +136,14 @@ def load_evidence(project: Project, filters: Filters | None = None, settings: Re
     try:
         return _read(project, filters, settings, sha)
     finally:
-        project.conn.execute("COMMIT")
+        end_read(project)
 
 
 def _read(project: Project, filters: Filters, settings: ReportSettings, sha: str) -> Evidence:
     codebook = load_codebook(project)
-    conn = project.conn
-    attrs: dict[int, dict[str, str]] = {}
-    for case_id, name, value in conn.execute("SELECT case_id, name, value FROM case_attributes"):
-        attrs.setdefault(case_id, {})[name] = value
-    names = dict(conn.execute("SELECT id, name FROM cases"))
-    types: dict[int, set[str]] = {}
-    for case_id, source_type in conn.execute(
-        "SELECT DISTINCT s.case_id, d.source_type FROM segments s JOIN documents d ON d.id = s.document_id"
-        " WHERE s.case_id IS NOT NULL"
-    ):
-        types.setdefault(case_id, set()).add(source_type)
+    attrs = case_attributes(project)
+    names = case_names(project)
+    types = case_source_types(project)
     known_attrs = {k for a in attrs.values() for k in a}
     for name in filters.attributes:
         if name not in known_attrs:
@@ -181,7 +153,7 @@ def _read(project: Project, filters: Filters, settings: ReportSettings, sha: str
         a = attrs.get(case_id, {})
         if all(a.get(k) == v for k, v in filters.attributes.items()):
             cases[names[case_id]] = CaseInfo(names[case_id], a, source_types)
-    documents = [(r[0], r[1]) for r in conn.execute("SELECT name, source_type FROM documents ORDER BY id")]
+    documents = documents_in_order(project)
     provenance = Provenance(
         project=project.name, file=project.path.name, sha256=sha, hash_method=HASH_METHOD,
         generated=now()[:19] + "Z", qualcode_version=__version__, filters=filters.describe(),
@@ -191,15 +163,8 @@ def _read(project: Project, filters: Filters, settings: ReportSettings, sha: str
                         cases_without_segments=len(names) - len(types))
     if filters.codes:
         scope = set().union(*(evidence.descendants(k) for k in filters.codes))
-    code_keys = dict(conn.execute("SELECT id, key FROM codes"))
-    rows = conn.execute(
-        'SELECT k.id, k.segment_id, d.name, d.source_type, s.case_id, k.code_id, k.coder, k.contribution, k.claim,'
-        ' k.memo, CASE WHEN s.id IS NOT NULL AND k.start = s.start AND k."end" = s."end" THEN s.text'
-        ' ELSE substr(d.text, k.start + 1, k."end" - k.start) END,'
-        ' k.start, k."end"'
-        " FROM codings k JOIN documents d ON d.id = k.document_id LEFT JOIN segments s ON s.id = k.segment_id"
-        " ORDER BY k.id"
-    )
+    keys = code_keys(project)
+    rows = coding_evidence_rows(project)
     statuses = review_status(project)  # the latest decision by time, as the review commands define it
     items = evidence.items
     for (cid, seg, doc, stype, case_id, code_id, coder, contrib, claim, memo, text, start, end) in rows:
@@ -208,7 +173,7 @@ def _read(project: Project, filters: Filters, settings: ReportSettings, sha: str
             continue
         if filters.coder and coder != filters.coder:
             continue
-        code = code_keys[code_id]
+        code = keys[code_id]
         if scope is not None and code not in scope:
             continue
         case = names.get(case_id) if case_id is not None else None
