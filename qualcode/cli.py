@@ -114,8 +114,8 @@ def table(columns: list[str], rows: list[list[Any]], title: str | None = None) -
 
 
 def open_project(path: str, coder: str | None = None) -> Any:
-    """Open a project for a command; its coder is resolved by the one rule (qualcode.app.config.resolve_coder)."""
-    from qualcode.app.config import resolve_coder
+    """Open a project for a command; its coder is resolved by the one rule (qualcode.config.resolve_coder)."""
+    from qualcode.config import resolve_coder
     from qualcode.store.project import Project
 
     return Project.open(path, coder=resolve_coder(coder))
@@ -157,7 +157,7 @@ def cli() -> None:
 def init(project: str, codebook_file: str | None, name: str | None, coder: str | None) -> None:
     """Create a new, empty project file."""
     from qualcode.app.actions import import_codebook_file, read_codebook_file
-    from qualcode.app.config import resolve_coder
+    from qualcode.config import resolve_coder
     from qualcode.store.project import Project
 
     if codebook_file and Path(codebook_file).suffix.lower() == ".qdc":
@@ -258,7 +258,7 @@ def codebook_import(project: str, file: str, as_json: bool, coder: str | None) -
 def codebook_export(project: str, fmt: str, output: str | None) -> None:
     """Write the codebook as YAML or as a REFI-QDA .qdc file."""
     from qualcode.app.actions import export_codebook
-    from qualcode.export.files import write_bytes_atomic
+    from qualcode.files import write_bytes_atomic
 
     with open_project(project) as p:
         data = export_codebook(p, fmt)
@@ -284,10 +284,7 @@ def codebook_list(project: str, as_json: bool) -> None:
     if as_json:
         emit_json(rows)
         return
-    depth = {c.key: 0 for c in cb.codes}
-    for c in cb.codes:
-        if c.parent:
-            depth[c.key] = depth.get(c.parent, 0) + 1
+    depth = {c.key: d for c, d in cb.walk()}
     table(["key", "label", "codings", "definition"],
           [["  " * depth[r["key"]] + r["key"], r["label"], r["codings"], r["definition"][:70]] for r in rows])
 

@@ -103,7 +103,7 @@ def codings_import(project: str, file: str, max_mb: int, delimiter: str | None, 
 def codings_export(project: str, fmt: str, output: str | None, coder: str | None, status: str | None) -> None:
     """Export every coding with its text, code, coder, contribution, claim and memo."""
     from qualcode.app.actions import rows_to_csv, rows_to_json
-    from qualcode.export.files import write_text_atomic
+    from qualcode.files import write_text_atomic
     from qualcode.store.codings import CODING_COLUMNS, export_codings
 
     with open_project(project) as p:

@@ -25,7 +25,7 @@ def register(cli: click.Group) -> None:
 def export(project: str, fmt: str, output: str, as_json: bool) -> None:
     """Export the whole project (documents, codebook, codings, memos, cases) as a REFI-QDA .qdpx file."""
     from qualcode.app.actions import export_qdpx
-    from qualcode.export.files import write_bytes_atomic
+    from qualcode.files import write_bytes_atomic
 
     with open_project(project) as p:
         data = export_qdpx(p)

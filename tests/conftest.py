@@ -36,7 +36,7 @@ def private_backup_dir(tmp_path_factory):
 @pytest.fixture(scope="session", autouse=True)
 def private_user_config(tmp_path_factory):
     """Tests never read the tester's saved coder name or $QUALCODE_CODER: the coder is the login name unless a
-    test says otherwise (qualcode.app.config.coder_and_source)."""
+    test says otherwise (qualcode.config.coder_and_source)."""
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("QUALCODE_CONFIG", str(tmp_path_factory.mktemp("config") / "settings.json"))
         mp.delenv("QUALCODE_CODER", raising=False)

@@ -145,22 +145,9 @@ def validate_codebook(codebook: Codebook, known_parents: frozenset[str] = frozen
 
 
 def _parents_first(codebook: Codebook) -> Codebook:
-    """Order codes depth-first so every parent precedes its children, keeping sibling order."""
-    by_parent: dict[str | None, list[Code]] = {}
-    for code in codebook.codes:
-        by_parent.setdefault(code.parent, []).append(code)
-    ordered: list[Code] = []
-
-    def add(parent: str | None) -> None:
-        for code in by_parent.get(parent, []):
-            ordered.append(code)
-            add(code.key)
-
-    add(None)
-    for parent in by_parent:  # children of codes outside this file (known_parents) keep their place at the end
-        if parent is not None and parent not in {c.key for c in ordered}:
-            add(parent)
-    codebook.codes = ordered
+    """Order codes depth-first so every parent precedes its children, keeping sibling order; children of codes
+    outside this file (known_parents) keep their place at the end."""
+    codebook.codes = [code for code, _ in codebook.walk()]
     return codebook
 
 
@@ -197,9 +184,6 @@ def codebook_to_data(codebook: Codebook) -> dict[str, Any]:
             out["keywords"] = list(code.keywords)
         if code.colour:
             out["colour"] = code.colour
-        kids = codebook.children(code.key)
-        if kids:
-            out["children"] = [node(k) for k in kids]
         return out
 
     data: dict[str, Any] = {}
@@ -208,7 +192,17 @@ def codebook_to_data(codebook: Codebook) -> dict[str, Any]:
     data["version"] = codebook.version
     if codebook.description:
         data["description"] = codebook.description
-    data["codes"] = [node(c) for c in codebook.children(None)]
+    data["codes"] = []
+    nodes: dict[str, dict[str, Any]] = {}
+    for code, _ in codebook.walk():
+        if code.parent is None:
+            siblings = data["codes"]
+        elif code.parent in nodes:
+            siblings = nodes[code.parent].setdefault("children", [])
+        else:  # under a code outside this codebook: not part of its tree
+            continue
+        nodes[code.key] = node(code)
+        siblings.append(nodes[code.key])
     return data
 
 

@@ -88,3 +88,39 @@ class Codebook:
 
     def children(self, key: str | None) -> list[Code]:
         return [c for c in self.codes if c.parent == key]
+
+    def walk(self) -> list[tuple[Code, int]]:
+        """The one tree walk: every code depth-first with its depth (0 = top level), parents before children,
+        siblings in their order. Codes whose parent is not in this codebook (it exists elsewhere, e.g. in the
+        project a file is imported into) follow at depth 1, grouped under that parent's key."""
+        kids: dict[str | None, list[Code]] = {}
+        for code in self.codes:
+            kids.setdefault(code.parent, []).append(code)
+        out: list[tuple[Code, int]] = []
+        seen: set[int] = set()
+
+        def visit(parent: str | None, depth: int) -> None:
+            stack = [(c, depth) for c in reversed(kids.get(parent, []))]
+            while stack:
+                code, d = stack.pop()
+                if id(code) in seen:  # only a loop of parents (refused by validation) could bring one back
+                    continue
+                seen.add(id(code))
+                out.append((code, d))
+                stack.extend((c, d + 1) for c in reversed(kids.get(code.key, [])))
+
+        visit(None, 0)
+        for parent in list(kids):
+            if parent is not None and parent not in {c.key for c, _ in out}:
+                visit(parent, 1)
+        return out
+
+    def subtrees(self) -> dict[str, set[str]]:
+        """code key -> that code and every code below it (children come after parents in the walk, so going
+        backwards every child's subtree is complete before it is added to its parent's)."""
+        out: dict[str, set[str]] = {}
+        for code, _ in reversed(self.walk()):
+            out.setdefault(code.key, set()).add(code.key)
+            if code.parent is not None:
+                out.setdefault(code.parent, set()).update(out[code.key])
+        return {c.key: out[c.key] for c in self.codes}

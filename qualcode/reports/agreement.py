@@ -20,6 +20,14 @@ from qualcode.core.agreement import (
 from qualcode.errors import InputError
 from qualcode.store.codebook import resolve_code
 from qualcode.store.project import Project
+from qualcode.store.report_data import (
+    coded_by,
+    coders_with_codings,
+    codings_of,
+    document_texts,
+    known_coders,
+    segments_of,
+)
 
 RULE = (
     "Units are the {unit}s of documents (in a survey: of respondents) that every listed coder coded at least "
@@ -107,7 +115,7 @@ def _check_coders(project: Project, coders: Sequence[str]) -> list[str]:
         raise InputError("agreement needs at least two coders (--coders A B)")
     if len(set(names)) != len(names):
         raise InputError("a coder is listed twice in --coders")
-    known = {r[0] for r in project.conn.execute("SELECT name FROM coders UNION SELECT coder FROM codings")}
+    known = known_coders(project)
     unknown = [n for n in names if n not in known]
     if unknown:
         raise InputError(f"no coder named {unknown[0]!r} in this project (coders: {', '.join(sorted(known)) or 'none'})")
@@ -121,14 +129,9 @@ def _assigned(project: Project, coders: Sequence[str]) -> tuple[dict[str, set[st
     documents (or survey respondents) left out with who never coded them. Survey respondents are handled one
     by one because coders usually split a survey between them, as they would split interviews.
     """
-    marks = ",".join("?" * len(coders))
     coded: dict[tuple[str, str | None], set[str]] = {}
     surveys: set[str] = set()
-    for doc, source_type, case, coder in project.conn.execute(
-        "SELECT DISTINCT d.name, d.source_type, c.name, k.coder FROM codings k JOIN documents d ON d.id = k.document_id"
-        " LEFT JOIN segments s ON s.id = k.segment_id LEFT JOIN cases c ON c.id = s.case_id"
-        f" WHERE k.coder IN ({marks}) ORDER BY d.id, c.name", list(coders)
-    ):
+    for doc, source_type, case, coder in coded_by(project, coders):
         if source_type == "survey":
             surveys.add(doc)
         coded.setdefault((doc, case if source_type == "survey" else None), set()).add(coder)
@@ -166,26 +169,14 @@ def _load(
     if not shared:
         return [], [], {}
     documents = list(shared)
-    marks = ",".join("?" * len(documents))
     seg_rows = []
-    for r in project.query(
-        'SELECT s.id, d.name AS document, s.start, s."end", s.text, c.name AS "case" FROM segments s'
-        " JOIN documents d ON d.id = s.document_id LEFT JOIN cases c ON c.id = s.case_id"
-        f" WHERE d.name IN ({marks}) ORDER BY s.document_id, s.position", documents,
-    ):
+    for r in segments_of(project, documents):
         cases = shared[r["document"]]
         if cases is None or r["case"] in cases:
             seg_rows.append(r)
     units = make_units(((r["document"], r["id"], r["start"], r["end"], r["text"]) for r in seg_rows), unit)
-    cmarks = ",".join("?" * len(coders))
-    spans = [
-        Span(r["document"], r["start"], r["end"], r["code"], r["coder"], r["id"])
-        for r in project.query(
-            'SELECT k.id, d.name AS document, k.start, k."end", c.key AS code, k.coder FROM codings k'
-            " JOIN documents d ON d.id = k.document_id JOIN codes c ON c.id = k.code_id"
-            f" WHERE d.name IN ({marks}) AND k.coder IN ({cmarks})", [*documents, *coders],
-        )
-    ]
+    spans = [Span(r["document"], r["start"], r["end"], r["code"], r["coder"], r["id"])
+             for r in codings_of(project, documents, coders)]
     return units, spans, {r["id"]: r for r in seg_rows}
 
 
@@ -224,7 +215,8 @@ def agreement_report(
     prep = _prepare(project, coders, unit, codes, include_uncoded)
     names = prep["coders"]
     stats = agreement_from_codes(names, len(prep["units"]), prep["by_coder"], prep["codes"])
-    coded_nothing = [c for c in names if not project.scalar("SELECT 1 FROM codings WHERE coder = ? LIMIT 1", (c,))]
+    have_codings = coders_with_codings(project, names)
+    coded_nothing = [c for c in names if c not in have_codings]
     notes = []
     if coded_nothing:
         notes.append(f"{', '.join(coded_nothing)} coded nothing, so no document was coded by every listed coder")
@@ -258,7 +250,7 @@ def disagreements(
     """Each unit where the coders differ on a code, with every coder's codings there and the unit's text."""
     prep = _prepare(project, coders, unit, codes, include_uncoded)
     names, units, chosen = prep["coders"], prep["units"], set(prep["codes"])
-    texts = {r["name"]: r["text"] for r in project.query("SELECT name, text FROM documents")} if units else {}
+    texts = document_texts(project) if units else {}
     spans_by_doc: dict[str, list[Span]] = {}
     for s in prep["spans"]:
         if s.code in chosen:

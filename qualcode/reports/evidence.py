@@ -2,26 +2,31 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
-import sqlite3
-import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import TypeVar
 
 from qualcode import __version__
 from qualcode.core.models import SOURCE_TYPE_ROLES, SOURCE_TYPES, Codebook
 from qualcode.core.reportdoc import Provenance, Quote
-from qualcode.errors import InputError, ProjectBusyError
+from qualcode.errors import InputError
 from qualcode.reports.settings import ReportSettings
 from qualcode.store.codebook import load_codebook, resolve_code
 from qualcode.store.project import Project, now
+from qualcode.store.report_data import (
+    SNAPSHOT_MAX_BYTES,
+    case_attributes,
+    case_names,
+    case_source_types,
+    checkpoint_and_hash,
+    code_keys,
+    coding_evidence_rows,
+    documents_in_order,
+    end_read,
+    snapshot,
+)
 from qualcode.store.reviews import review_status
 
 HASH_METHOD = "project file bytes after a full WAL checkpoint"
-T = TypeVar("T")
 STATUS_RANK = {"accepted": 0, "pending": 1, "queried": 2, "rejected": 3}
 
 
@@ -107,20 +112,7 @@ class Evidence:
     def descendants(self, key: str) -> set[str]:
         """The code and every code below it."""
         if not self._descendants:
-            kids: dict[str | None, list[str]] = {}
-            for c in self.codebook.codes:
-                kids.setdefault(c.parent, []).append(c.key)
-
-            def walk(k: str) -> set[str]:
-                if k not in self._descendants:
-                    found = {k}
-                    for child in kids.get(k, []):
-                        found |= walk(child)
-                    self._descendants[k] = found
-                return self._descendants[k]
-
-            for c in self.codebook.codes:
-                walk(c.key)
+            self._descendants = self.codebook.subtrees()
         return self._descendants.get(key, {key})
 
     def attribution(self, item: EvidenceItem) -> str:
@@ -135,65 +127,6 @@ class Evidence:
 
     def quote(self, item: EvidenceItem) -> Quote:
         return Quote(item.text, self.attribution(item), item.id, item.status)
-
-
-# Above this size the report reads the project file in place (holding a read lock while it hashes and reads)
-# rather than keep a copy of it in memory.
-SNAPSHOT_MAX_BYTES = 1 << 30
-
-
-def _read_lock(project: Project, attempts: int, take: Callable[[], T]) -> T:
-    """`take()` inside a read transaction that begins once the WAL is empty (every committed change is then in
-    the main file); the transaction is still open when this returns: the caller ends it with COMMIT."""
-    wal = Path(str(project.path) + "-wal")
-    for _ in range(attempts):
-        project.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        project.conn.execute("BEGIN")
-        project.conn.execute("SELECT count(*) FROM meta").fetchone()  # starts the read snapshot
-        try:
-            if not wal.exists() or os.path.getsize(wal) == 0:
-                return take()
-        except BaseException:
-            project.conn.execute("COMMIT")
-            raise
-        project.conn.execute("COMMIT")
-        time.sleep(0.1)  # another program wrote in between: try again
-    raise ProjectBusyError(f"{project.path}: another program keeps writing to the project; try the report again")
-
-
-def checkpoint_and_hash(project: Project, attempts: int = 5) -> str:
-    """SHA-256 of the project file once the WAL is empty; leaves the read transaction open (see _read_lock).
-
-    The checkpoint moves every committed change into the main file; the read transaction that follows keeps
-    any later checkpoint from changing it while we hash, so the hash matches the data the report reads.
-    """
-    def digest() -> str:
-        sha = hashlib.sha256()
-        with open(project.path, "rb") as fh:
-            for chunk in iter(lambda: fh.read(1 << 20), b""):
-                sha.update(chunk)
-        return sha.hexdigest()
-
-    return _read_lock(project, attempts, digest)
-
-
-def snapshot(project: Project, attempts: int = 5) -> tuple[Project, str]:
-    """An in-memory copy of the project file as of one moment, and the SHA-256 of those bytes.
-
-    Only reading the bytes holds the file's read lock (about 20 ms for 100,000 segments), so a coder saving
-    meanwhile hardly waits; hashing them and reading the evidence happen on the copy, with no lock at all."""
-    try:
-        data = _read_lock(project, attempts, project.path.read_bytes)
-    finally:
-        if project.conn.in_transaction:
-            project.conn.execute("COMMIT")
-    digest = hashlib.sha256(data).hexdigest()
-    copy = bytearray(data)
-    del data
-    copy[18:20] = b"\x01\x01"  # rollback-journal header: an in-memory database cannot be in WAL mode
-    conn = sqlite3.connect(":memory:", isolation_level=None)
-    conn.deserialize(bytes(copy))
-    return Project(project.path, conn, project.coder), digest
 
 
 def load_evidence(project: Project, filters: Filters | None = None, settings: ReportSettings | None = None) -> Evidence:
@@ -212,22 +145,14 @@ def load_evidence(project: Project, filters: Filters | None = None, settings: Re
     try:
         return _read(project, filters, settings, sha)
     finally:
-        project.conn.execute("COMMIT")
+        end_read(project)
 
 
 def _read(project: Project, filters: Filters, settings: ReportSettings, sha: str) -> Evidence:
     codebook = load_codebook(project)
-    conn = project.conn
-    attrs: dict[int, dict[str, str]] = {}
-    for case_id, name, value in conn.execute("SELECT case_id, name, value FROM case_attributes"):
-        attrs.setdefault(case_id, {})[name] = value
-    names = dict(conn.execute("SELECT id, name FROM cases"))
-    types: dict[int, set[str]] = {}
-    for case_id, source_type in conn.execute(
-        "SELECT DISTINCT s.case_id, d.source_type FROM segments s JOIN documents d ON d.id = s.document_id"
-        " WHERE s.case_id IS NOT NULL"
-    ):
-        types.setdefault(case_id, set()).add(source_type)
+    attrs = case_attributes(project)
+    names = case_names(project)
+    types = case_source_types(project)
     known_attrs = {k for a in attrs.values() for k in a}
     for name in filters.attributes:
         if name not in known_attrs:
@@ -237,7 +162,7 @@ def _read(project: Project, filters: Filters, settings: ReportSettings, sha: str
         a = attrs.get(case_id, {})
         if all(a.get(k) == v for k, v in filters.attributes.items()):
             cases[names[case_id]] = CaseInfo(names[case_id], a, source_types)
-    documents = [(r[0], r[1]) for r in conn.execute("SELECT name, source_type FROM documents ORDER BY id")]
+    documents = documents_in_order(project)
     provenance = Provenance(
         project=project.name, file=project.path.name, sha256=sha, hash_method=HASH_METHOD,
         generated=now()[:19] + "Z", qualcode_version=__version__, filters=filters.describe(),
@@ -247,15 +172,8 @@ def _read(project: Project, filters: Filters, settings: ReportSettings, sha: str
                         cases_without_segments=len(names) - len(types))
     if filters.codes:
         scope = set().union(*(evidence.descendants(k) for k in filters.codes))
-    code_keys = dict(conn.execute("SELECT id, key FROM codes"))
-    rows = conn.execute(
-        'SELECT k.id, k.segment_id, d.name, d.source_type, s.case_id, k.code_id, k.coder, k.contribution, k.claim,'
-        ' k.memo, CASE WHEN s.id IS NOT NULL AND k.start = s.start AND k."end" = s."end" THEN s.text'
-        ' ELSE substr(d.text, k.start + 1, k."end" - k.start) END,'
-        ' k.start, k."end"'
-        " FROM codings k JOIN documents d ON d.id = k.document_id LEFT JOIN segments s ON s.id = k.segment_id"
-        " ORDER BY k.id"
-    )
+    keys = code_keys(project)
+    rows = coding_evidence_rows(project)
     statuses = review_status(project)  # the latest decision by time, as the review commands define it
     items = evidence.items
     for (cid, seg, doc, stype, case_id, code_id, coder, contrib, claim, memo, text, start, end) in rows:
@@ -264,7 +182,7 @@ def _read(project: Project, filters: Filters, settings: ReportSettings, sha: str
             continue
         if filters.coder and coder != filters.coder:
             continue
-        code = code_keys[code_id]
+        code = keys[code_id]
         if scope is not None and code not in scope:
             continue
         case = names.get(case_id) if case_id is not None else None

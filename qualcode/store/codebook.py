@@ -72,18 +72,8 @@ def load_codebook(project: Project) -> Codebook:
     rows = project.query("SELECT * FROM codes ORDER BY position, id")
     keys_by_id = {r["id"]: r["key"] for r in rows}
     codes = [_row_to_code(r, keys_by_id) for r in rows]
-    by_parent: dict[str | None, list[Code]] = {}
-    for code in codes:
-        by_parent.setdefault(code.parent, []).append(code)
-    ordered: list[Code] = []
-
-    def add(parent: str | None) -> None:
-        for code in by_parent.get(parent, []):
-            ordered.append(code)
-            add(code.key)
-
-    add(None)
-    return Codebook(codes=ordered, name=project.meta("codebook_name") or "")
+    walked = Codebook(codes=codes).walk()
+    return Codebook(codes=[code for code, _ in walked], name=project.meta("codebook_name") or "")
 
 
 def code_counts(project: Project) -> dict[str, dict[str, int]]:

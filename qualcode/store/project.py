@@ -59,7 +59,7 @@ def now() -> str:
 
 def default_coder() -> str:
     """The coder when none is given: $QUALCODE_CODER, the name saved in the user config, the login name."""
-    from qualcode.app.config import resolve_coder
+    from qualcode.config import resolve_coder
 
     return resolve_coder()
 

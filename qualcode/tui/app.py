@@ -23,7 +23,7 @@ class QualcodeApp(App[None]):
         self.project: Project | None = None
 
     def on_mount(self) -> None:
-        from qualcode.app.config import coder_and_source
+        from qualcode.config import coder_and_source
 
         # The one rule the CLI uses too: --coder, $QUALCODE_CODER, the saved name; only a login name is asked.
         name, source = coder_and_source(self.coder, use_config=self.remember)
@@ -40,7 +40,7 @@ class QualcodeApp(App[None]):
             self.exit(message="No coder name given.")
             return
         if self.remember:
-            from qualcode.app.config import save_setting
+            from qualcode.config import save_setting
 
             save_setting("coder", name)
         self.start(name)

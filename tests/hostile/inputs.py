@@ -126,7 +126,14 @@ def project_digest(project: Project) -> str:
 
 
 def attempt(project: Project, kind: str, data: bytes, folder: Path) -> str:
-    """Import `data`; the only outcomes allowed are success or a QualcodeError with the project unchanged."""
+    """Import `data`; the only outcomes allowed are success ("ok") or a QualcodeError with the project
+    unchanged ("error")."""
+    return "ok" if outcome(project, kind, data, folder) == "ok" else "error"
+
+
+def outcome(project: Project, kind: str, data: bytes, folder: Path) -> str:
+    """"ok", or the name of the QualcodeError raised (with the project checked unchanged and the message one
+    line); any other exception propagates and fails the test."""
     path = folder / f"in{next(_counter)}{suffix(kind)}"
     path.write_bytes(data)
     before = project_digest(project)
@@ -136,7 +143,7 @@ def attempt(project: Project, kind: str, data: bytes, folder: Path) -> str:
         assert project_digest(project) == before, f"{kind}: failed ({exc}) but the project changed"
         assert not project.conn.in_transaction
         assert "\n" not in str(exc).strip(), "errors are one line"
-        return "error"
+        return f"{type(exc).__name__}: {exc}"
     finally:
         path.unlink(missing_ok=True)
     return "ok"

@@ -1,7 +1,7 @@
 import pytest
 import yaml
 
-from qualcode.core.codebook import dump_codebook_yaml, load_codebook_text, parse_codebook
+from qualcode.core.codebook import codebook_to_data, dump_codebook_yaml, load_codebook_text, parse_codebook
 from qualcode.errors import InputError
 
 LEAVES = {
@@ -65,3 +65,21 @@ def test_round_trip_through_yaml(codebook_path):
     again = load_codebook_text(dump_codebook_yaml(cb))
     assert again.codes == cb.codes
     assert yaml.safe_load(dump_codebook_yaml(cb))["codes"][0]["key"] == "practice"
+
+
+def test_one_tree_walk_gives_depth_first_order_depths_and_subtrees():
+    from qualcode.core.models import Code, Codebook
+
+    # Stored out of order: a child before its parent, and a code whose parent lives elsewhere ("ext").
+    cb = Codebook([Code("b.1", "B1", parent="b"), Code("a", "A"), Code("x", "X", parent="ext"), Code("b", "B"),
+                   Code("a.1", "A1", parent="a"), Code("a.1.i", "A1i", parent="a.1"), Code("a.2", "A2", parent="a")])
+    assert [(c.key, d) for c, d in cb.walk()] == [
+        ("a", 0), ("a.1", 1), ("a.1.i", 2), ("a.2", 1), ("b", 0), ("b.1", 1), ("x", 1)]
+    subtrees = cb.subtrees()
+    assert subtrees["a"] == {"a", "a.1", "a.1.i", "a.2"} and subtrees["a.1"] == {"a.1", "a.1.i"}
+    assert subtrees["a.2"] == {"a.2"} and subtrees["b"] == {"b", "b.1"} and subtrees["x"] == {"x"}
+    # Serialising keeps the tree and leaves out what hangs under a code outside this codebook.
+    data = codebook_to_data(cb)
+    assert [(c["key"], [k["key"] for k in c.get("children", [])]) for c in data["codes"]] == [
+        ("a", ["a.1", "a.2"]), ("b", ["b.1"])]
+    assert data["codes"][0]["children"][0]["children"][0]["key"] == "a.1.i"

@@ -8,7 +8,7 @@ import shutil
 
 import pytest
 
-from qualcode.app.config import coder_and_source, resolve_coder, save_setting
+from qualcode.config import coder_and_source, resolve_coder, save_setting
 from qualcode.store.project import Project
 from tests.conftest import run_cli, write
 

@@ -65,9 +65,13 @@ def verify(path: Path, docs: dict[str, int], codings: dict[int, int]) -> None:
 OTHER_MODE = "wal" if journal_settings()[0] == "delete" else "delete"
 
 
-@pytest.mark.parametrize(("mode", "kills"), [(journal_settings()[0], KILLS), (OTHER_MODE, 10)])
+@pytest.mark.parametrize(("mode", "kills"), [
+    pytest.param(journal_settings()[0], KILLS, marks=pytest.mark.slow),  # ~30 s: run by `pytest -m slow` (.ci/run)
+    (OTHER_MODE, 10),
+])
 def test_sigkill_at_random_moments_loses_no_acknowledged_write(tmp_path, mode, kills):
-    """At least 50 kills in the journal mode this machine's SQLite uses, and 10 in the other one."""
+    """At least 50 kills in the journal mode this machine's SQLite uses (marked slow), and 10 in the other one
+    (every run)."""
     path = tmp_path / "crash.qcdb"
     with Project.create(path, coder="setup") as p:
         import_codebook_file(p, CODEBOOK)

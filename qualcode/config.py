@@ -1,4 +1,4 @@
-"""Per-user settings remembered between sessions (the coder's name), and the one rule naming the coder."""
+"""User settings (the saved coder name) and the one rule for who the coder is; stdlib only, any layer may use it."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ def load_settings() -> dict[str, Any]:
 
 
 def save_setting(key: str, value: Any) -> None:
-    from qualcode.export.files import write_text_atomic
+    from qualcode.files import write_text_atomic
 
     settings = load_settings()
     settings[key] = value
