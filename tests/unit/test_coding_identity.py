@@ -9,6 +9,7 @@ from pathlib import Path
 
 from qualcode.app.session import CodingSession
 from qualcode.core.models import ParsedDocument, ParsedSegment
+from qualcode.store import project as project_module
 from qualcode.store.codings import add_coding, remove_coding
 from qualcode.store.documents import add_documents, list_segments
 from qualcode.store.memos import get_memo, list_memos, write_memo
@@ -134,7 +135,7 @@ def test_upgrade_moves_coding_memos_into_the_coding_and_frees_misattached_ones(t
         reused = add_coding(p, "org.joint-working", segment_id=second["id"])
         assert reused == kept  # the old schema reused the freed id
     with Project.open(path) as p:
-        assert p.scalar("PRAGMA user_version") == 4
+        assert p.scalar("PRAGMA user_version") == project_module.SCHEMA_VERSION
         assert get_memo(p, "coding", one) == "about P1's signposting"
         assert get_memo(p, "coding", reused) == ""
         orphan = p.query("SELECT target_kind, title, text FROM memos")
