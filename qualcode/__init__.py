@@ -1,3 +1,3 @@
 """qualcode: a terminal workbench for qualitative evaluation research."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

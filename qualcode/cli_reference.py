@@ -18,7 +18,8 @@ def walk(group: click.Group, ctx: click.Context) -> Iterator[tuple[click.Context
         command = group.commands[name]
         if command.hidden:
             continue
-        sub = click.Context(command, info_name=name, parent=ctx, terminal_width=_WIDTH, max_content_width=_WIDTH)
+        sub = click.Context(command, info_name=name, parent=ctx, terminal_width=_WIDTH, max_content_width=_WIDTH,
+                            help_option_names=ctx.help_option_names)
         yield sub, command
         if isinstance(command, click.Group):
             yield from walk(command, sub)
@@ -27,7 +28,9 @@ def walk(group: click.Group, ctx: click.Context) -> Iterator[tuple[click.Context
 def command_reference() -> str:
     from qualcode.cli import cli
 
-    root = click.Context(cli, info_name="qualcode", terminal_width=_WIDTH, max_content_width=_WIDTH)
+    # The group's own settings (-h as well as --help), as when qualcode runs.
+    root = click.Context(cli, info_name="qualcode", terminal_width=_WIDTH, max_content_width=_WIDTH,
+                         **cli.context_settings)
     parts = [
         "# Command reference",
         "",
@@ -37,8 +40,7 @@ def command_reference() -> str:
         "Exit codes: 0 done; 1 a check found a problem, or the command failed for another reason; 2 bad input",
         "(a file, option or value qualcode cannot use: nothing was changed).",
         "",
-        "Contents: " + ", ".join(f"`{ctx.command_path}`" for ctx, cmd in walk(cli, root)
-                                 if not isinstance(cmd, click.Group)),
+        "Contents: " + ", ".join(f"`{ctx.command_path}`" for ctx, _ in walk(cli, root)),
         "",
         "## qualcode",
         "",
