@@ -74,6 +74,9 @@ def code(path: Path, seed: int, count: int) -> None:
             except DuplicateError:
                 continue
             say("CODE", coding, seg)
+            # A person codes at most a few segments a second; without any gap, one process can hold the write
+            # lock back to back and, on a loaded machine, keep the other waiting past the busy timeout.
+            time.sleep(0.005)
         say("END", time.time())
 
 
