@@ -79,7 +79,7 @@ class Evidence:
 
     codebook: Codebook
     items: list[EvidenceItem]
-    cases: dict[str, CaseInfo]  # only cases with at least one segment (and matching the attribute filter)
+    cases: dict[str, CaseInfo]  # cases with a segment or a survey response (and matching the attribute filter)
     documents: list[tuple[str, str]]  # (name, source type) in import order
     provenance: Provenance
     filters: Filters
@@ -183,6 +183,11 @@ def _read(project: Project, filters: Filters, settings: ReportSettings, sha: str
     for case_id, source_type in conn.execute(
         "SELECT DISTINCT s.case_id, d.source_type FROM segments s JOIN documents d ON d.id = s.document_id"
         " WHERE s.case_id IS NOT NULL"
+    ):
+        types.setdefault(case_id, set()).add(source_type)
+    # Every survey respondent takes part, whether or not they wrote open text (schema 5 keeps them).
+    for case_id, source_type in conn.execute(
+        "SELECT DISTINCT r.case_id, d.source_type FROM survey_respondents r JOIN documents d ON d.id = r.document_id"
     ):
         types.setdefault(case_id, set()).add(source_type)
     known_attrs = {k for a in attrs.values() for k in a}

@@ -66,9 +66,10 @@ def add_documents(project: Project, docs: list[ParsedDocument], allow_duplicate:
                 )
             case_ids = {name: upsert_case(project, name, attrs, cache) for name, attrs in doc.cases.items()}
             cur = project.conn.execute(
-                "INSERT INTO documents(name, source_type, original_name, sha256, text, imported, imported_by)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (doc.name, doc.source_type, doc.original_name, doc.sha256, doc.text, now(), project.coder),
+                "INSERT INTO documents(name, source_type, original_name, sha256, text, imported, imported_by,"
+                " participants) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (doc.name, doc.source_type, doc.original_name, doc.sha256, doc.text, now(), project.coder,
+                 doc.participants),
             )
             doc_id = cur.lastrowid
             text = doc.text
@@ -89,6 +90,14 @@ def add_documents(project: Project, docs: list[ParsedDocument], allow_duplicate:
                 "sha256": doc.sha256, "segments": len(doc.segments), "cases": len(case_ids),
                 "warnings": list(doc.warnings),
             }
+            if doc.participants is not None:
+                result["participants"] = doc.participants
+            if doc.survey is not None:
+                from qualcode.store.survey import store_survey
+
+                result["instrument"] = doc.survey.instrument
+                result["respondents"] = store_survey(project, int(doc_id or 0), doc.survey, case_ids)
+                result["questions"] = len(doc.survey.questions)
             project.log("import", "document", doc.name, {k: v for k, v in result.items() if k != "document"})
             results.append(result)
     return results

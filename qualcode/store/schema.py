@@ -271,8 +271,47 @@ _V4: list[str | Callable[[sqlite3.Connection], None]] = [
     ],
 ]
 
+# Version 5: surveys as data. An instrument's closed questions (`options`: a Likert scale, a ranking's item
+# columns or a multiple choice's known options, as JSON), each respondent of an instrument and wave (a case, with
+# or without open text), and their answers: one row per question, or per item for a ranking (`item` = its
+# column). Answers are stored as written (trimmed); a multiple choice keeps its cell, split when reported.
+# `documents.participants` records how many people a session had when they are not all speaker-labelled.
+_SURVEY_TYPES_SQL = "('single','multiple','likert','ranking','numeric','date','text')"
+_V5: list[str | Callable[[sqlite3.Connection], None]] = [
+    f"""CREATE TABLE survey_questions (
+        id INTEGER PRIMARY KEY,
+        instrument TEXT NOT NULL CHECK (length(trim(instrument)) > 0),
+        key TEXT NOT NULL CHECK (length(trim(key)) > 0),
+        label TEXT NOT NULL,
+        type TEXT NOT NULL CHECK (type IN {_SURVEY_TYPES_SQL}),
+        options TEXT NOT NULL DEFAULT '[]',
+        separator TEXT,
+        position INTEGER NOT NULL,
+        UNIQUE (instrument, key)
+    )""",
+    """CREATE TABLE survey_respondents (
+        id INTEGER PRIMARY KEY,
+        instrument TEXT NOT NULL,
+        wave TEXT NOT NULL DEFAULT '',
+        case_id INTEGER NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
+        document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+        row INTEGER NOT NULL,
+        UNIQUE (instrument, wave, case_id)
+    )""",
+    "CREATE INDEX survey_respondents_case ON survey_respondents(case_id)",
+    "CREATE INDEX survey_respondents_document ON survey_respondents(document_id)",
+    """CREATE TABLE survey_answers (
+        respondent_id INTEGER NOT NULL REFERENCES survey_respondents(id) ON DELETE CASCADE,
+        question_id INTEGER NOT NULL REFERENCES survey_questions(id) ON DELETE CASCADE,
+        item TEXT NOT NULL DEFAULT '',
+        value TEXT NOT NULL,
+        PRIMARY KEY (question_id, respondent_id, item)
+    ) WITHOUT ROWID""",
+    "ALTER TABLE documents ADD COLUMN participants INTEGER CHECK (participants IS NULL OR participants >= 0)",
+]
+
 Migration = list[str | Callable[["sqlite3.Connection"], None]]
-MIGRATIONS: list[Migration] = [list(_V1), list(_V2), list(_V3), _V4]
+MIGRATIONS: list[Migration] = [list(_V1), list(_V2), list(_V3), _V4, _V5]
 # Versions that rebuild tables: applied with foreign keys off (a DROP TABLE would otherwise cascade).
 REBUILDS = frozenset({4})
 SCHEMA_VERSION = len(MIGRATIONS)
