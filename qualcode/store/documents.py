@@ -66,11 +66,13 @@ def add_documents(project: Project, docs: list[ParsedDocument], allow_duplicate:
                 )
             case_ids = {name: upsert_case(project, name, attrs, cache) for name, attrs in doc.cases.items()}
             cur = project.conn.execute(
-                "INSERT INTO documents(name, source_type, original_name, sha256, text, imported, imported_by,"
-                " participants) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (doc.name, doc.source_type, doc.original_name, doc.sha256, doc.text, now(), project.coder,
-                 doc.participants),
+                "INSERT INTO documents(name, source_type, original_name, sha256, text, imported, imported_by)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (doc.name, doc.source_type, doc.original_name, doc.sha256, doc.text, now(), project.coder),
             )
+            if doc.participants is not None:
+                project.conn.execute("UPDATE documents SET participants = ? WHERE id = ?",
+                                     (doc.participants, cur.lastrowid))
             doc_id = cur.lastrowid
             text = doc.text
             for seg in doc.segments:
