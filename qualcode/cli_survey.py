@@ -6,7 +6,16 @@ from pathlib import Path
 
 import click
 
-from qualcode.cli import emit_json, open_project, out
+from qualcode.cli import (
+    QualcodeGroup,
+    coder_opt,
+    emit_json,
+    json_opt,
+    open_project,
+    out,
+    parse_attrs,
+    project_arg,
+)
 
 
 def survey_report_command(project: str, fmt: str, output: str | None, instrument: str | None, wave: str | None,
@@ -23,5 +32,108 @@ def survey_report_command(project: str, fmt: str, output: str | None, instrument
         out.print(f"Wrote {result.path}", highlight=False, soft_wrap=True)
 
 
+class ListByDefault(QualcodeGroup):
+    """A group whose first word may be a project: `qualcode documents PROJECT` still lists, as before the
+    group had sub-commands (`documents set ...`)."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and args[0] not in ("-h", "--help"):
+            args = ["list", *args]
+        return super().parse_args(ctx, args)
+
+
+@click.command("set")
+@project_arg
+@click.argument("document")
+@click.option("--participants", type=click.IntRange(0), help="How many people took part in the session.")
+@click.option("--clear-participants", is_flag=True, help="Forget a recorded number of participants.")
+@coder_opt
+def documents_set(project: str, document: str, participants: int | None, clear_participants: bool,
+                  coder: str | None) -> None:
+    """Record facts about a document: how many people a workshop or group had (logged)."""
+    from qualcode.errors import InputError
+    from qualcode.store.survey import set_participants
+
+    if (participants is None) == (not clear_participants):
+        raise InputError("give --participants N or --clear-participants")
+    with open_project(project, coder) as p:
+        result = set_participants(p, document, participants)
+    out.print(f"{document}: participants {result['before'] if result['before'] is not None else 'not recorded'}"
+              f" -> {participants if participants is not None else 'not recorded'}")
+
+
+@click.command("set")
+@project_arg
+@click.argument("case")
+@click.argument("values", nargs=-1, required=True, metavar="KEY=VALUE...")
+@coder_opt
+def cases_set(project: str, case: str, values: tuple[str, ...], coder: str | None) -> None:
+    """Set attributes of a case (KEY= with no value removes one); logged."""
+    from qualcode.store.cases import set_case
+
+    with open_project(project, coder) as p:
+        result = set_case(p, case, parse_attrs(values))
+    out.print(f"{case}: {result['changed']} value(s) changed")
+
+
+@click.command("import")
+@project_arg
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--case-column", help="The column naming the case (default: the first).")
+@click.option("--create", is_flag=True, help="Add cases the project does not have (default: refuse the file).")
+@json_opt
+@coder_opt
+def cases_import(project: str, file: str, case_column: str | None, create: bool, as_json: bool,
+                 coder: str | None) -> None:
+    """Update case attributes from a CSV: a case column, then one column per attribute (blank = unchanged)."""
+    from qualcode.app.actions import read_csv_dicts
+    from qualcode.store.cases import import_cases
+
+    rows = read_csv_dicts(Path(file))
+    with open_project(project, coder) as p:
+        result = import_cases(p, rows, case_column, Path(file).name, create)
+    if as_json:
+        emit_json(result)
+    else:
+        out.print(f"{result['rows']} row(s): {result['cases_changed']} case(s) changed "
+                  f"({result['values_changed']} value(s)), {result['cases_created']} created")
+
+
+@click.command("recode")
+@project_arg
+@click.argument("key")
+@click.option("--map", "mappings", multiple=True, required=True, metavar="OLD=NEW",
+              help="Rename value OLD to NEW, repeatable (merges spellings).")
+@coder_opt
+def cases_recode(project: str, key: str, mappings: tuple[str, ...], coder: str | None) -> None:
+    """Rename values of a case attribute, e.g. --map "Beneficiary ambassador=Beneficiary Ambassador"; logged."""
+    from qualcode.errors import InputError
+    from qualcode.store.cases import recode
+
+    mapping: dict[str, str] = {}
+    for item in mappings:
+        old, sep, new = item.partition("=")
+        if not sep or not old.strip() or not new.strip():
+            raise InputError(f"--map takes OLD=NEW (got {item!r})")
+        mapping[old.strip()] = new.strip()
+    with open_project(project, coder) as p:
+        result = recode(p, key, mapping)
+    for old, n in result["recoded"].items():
+        out.print(f"{key}: {old!r} -> {mapping[old]!r} on {n} case(s)")
+
+
+def _grouped(cli: click.Group, name: str, help_text: str, *commands: click.Command) -> None:
+    """Turn the existing listing command `name` into a group: `name PROJECT` lists, `name set ...` etc."""
+    listing = cli.commands.pop(name)
+    group = ListByDefault(name, help=help_text)
+    group.add_command(listing, "list")
+    for command in commands:
+        group.add_command(command)
+    cli.add_command(group)
+
+
 def register(cli: click.Group) -> None:
-    """Nothing yet beyond the report kind."""
+    _grouped(cli, "documents", "List documents (documents PROJECT), or record facts about one (documents set).",
+             documents_set)
+    _grouped(cli, "cases", "List cases (cases PROJECT), or set, import and recode their attributes.",
+             cases_set, cases_import, cases_recode)

@@ -85,6 +85,7 @@ class Evidence:
     filters: Filters
     settings: ReportSettings
     cases_without_segments: int = 0
+    methods: list[dict[str, object]] = field(default_factory=list)  # who took part by method (store/survey.py)
     _descendants: dict[str, set[str]] = field(default_factory=dict)
 
     def source_types(self) -> list[str]:
@@ -207,6 +208,9 @@ def _read(project: Project, filters: Filters, settings: ReportSettings, sha: str
     scope: set[str] | None = None
     evidence = Evidence(codebook, [], cases, documents, provenance, filters, settings,
                         cases_without_segments=len(names) - len(types))
+    from qualcode.store.survey import participation
+
+    evidence.methods = participation(project)
     if filters.codes:
         scope = set().union(*(evidence.descendants(k) for k in filters.codes))
     code_keys = dict(conn.execute("SELECT id, key FROM codes"))

@@ -199,7 +199,12 @@ def list_cases(project: Project) -> list[dict[str, Any]]:
     attrs: dict[int, dict[str, str]] = {}
     for case_id, name, value in project.conn.execute("SELECT case_id, name, value FROM case_attributes ORDER BY name"):
         attrs.setdefault(case_id, {})[name] = value
+    responded: dict[int, set[str]] = {}
+    for case_id, source_type in project.conn.execute(
+            "SELECT DISTINCT r.case_id, d.source_type FROM survey_respondents r JOIN documents d ON d.id = r.document_id"):
+        responded.setdefault(case_id, set()).add(source_type)
     for row in cases:
-        row["source_types"] = sorted((row["source_types"] or "").split(",")) if row["source_types"] else []
+        types = set((row["source_types"] or "").split(",")) if row["source_types"] else set()
+        row["source_types"] = sorted(types | responded.get(row["id"], set()))
         row["attributes"] = attrs.get(row["id"], {})
     return cases

@@ -175,3 +175,48 @@ def set_participants(project: Project, document: str, participants: int | None) 
         project.conn.execute("UPDATE documents SET participants = ? WHERE id = ?", (participants, doc_id))
         project.log("document.participants", "document", document, {"before": before, "after": participants})
     return {"document": document, "participants": participants, "before": before}
+
+
+def participation(project: Project) -> list[dict[str, Any]]:
+    """Who took part, by method: each survey instrument and wave (respondents, whether or not they wrote open
+    text), then each other source type (sessions, and people: a session's recorded --participants count when
+    given, which includes its speaker-labelled cases, else its distinct cases)."""
+    from qualcode.core.models import SOURCE_TYPES
+
+    conn = project.conn
+    seg_cases: dict[int, set[int]] = {}
+    for doc_id, case_id in conn.execute("SELECT DISTINCT document_id, case_id FROM segments WHERE case_id IS NOT NULL"):
+        seg_cases.setdefault(int(doc_id), set()).add(int(case_id))
+    rows: list[dict[str, Any]] = []
+    survey_docs: set[int] = set()
+    for instrument, wave, sessions, people in conn.execute(
+            "SELECT instrument, wave, count(DISTINCT document_id), count(DISTINCT case_id) FROM survey_respondents"
+            " GROUP BY instrument, wave ORDER BY min(id)"):
+        rows.append({"method": "survey", "instrument": instrument, "wave": wave or None, "sessions": sessions,
+                     "participants": people, "named": people, "counted": 0})
+    survey_docs = {int(r[0]) for r in conn.execute("SELECT DISTINCT document_id FROM survey_respondents")}
+    by_type: dict[str, list[tuple[int, int | None]]] = {}
+    for doc_id, stype, n in conn.execute("SELECT id, source_type, participants FROM documents ORDER BY id"):
+        if int(doc_id) not in survey_docs:
+            by_type.setdefault(stype, []).append((int(doc_id), n))
+    extra_total = 0
+    for stype in SOURCE_TYPES:
+        docs = by_type.get(stype)
+        if not docs:
+            continue
+        named: set[int] = set()
+        counted = 0
+        for doc_id, n in docs:
+            cases = seg_cases.get(doc_id, set())
+            if n is None:
+                named |= cases
+            else:
+                counted += max(n, len(cases))
+                extra_total += max(0, n - len(cases))
+        rows.append({"method": stype, "instrument": None, "wave": None, "sessions": len(docs),
+                     "participants": len(named) + counted, "named": len(named), "counted": counted})
+    everyone = int(conn.execute("SELECT count(*) FROM (SELECT case_id FROM segments WHERE case_id IS NOT NULL"
+                                " UNION SELECT case_id FROM survey_respondents)").fetchone()[0])
+    rows.append({"method": "everyone", "instrument": None, "wave": None, "sessions": sum(r["sessions"] for r in rows),
+                 "participants": everyone + extra_total, "named": everyone, "counted": extra_total})
+    return rows
