@@ -134,10 +134,9 @@ def read_survey(path: Path, data: bytes, options: ImportOptions) -> list[ParsedD
                 raise InputError(f"{name}: column {clash!r} is the id, wave, source type or an open-text column, "
                                  f"so it cannot also be question {q.key!r}")
         in_questions = {c for q in spec.questions for c in q.columns}
-        # Columns the spec does not ask about stay case attributes, and so do single-choice answers (so that
-        # themes and matrices can still be split by them).
-        attr_cols = [h for h in closed if h not in in_questions
-                     or any(q.type == "single" and h in q.columns for q in spec.questions)]
+        # Columns the spec does not ask about stay case attributes, and so do single-choice answers unless the
+        # spec says `attribute: false` (so that themes and matrices can still be split by them).
+        attr_cols = [h for h in closed if h not in in_questions or h in spec.attribute_columns]
     else:
         attr_cols = closed
     index = {h: i for i, h in enumerate(headers)}

@@ -26,12 +26,18 @@ class SurveySpec:
     id_column: str | None = None
     text_columns: list[str] = field(default_factory=list)
     questions: list[SurveyQuestion] = field(default_factory=list)
+    attribute_columns: list[str] = field(default_factory=list)  # question columns also kept as case attributes
     source: str = ""
 
 
 def _strs(value: Any, where: str) -> list[str]:
     if not isinstance(value, list) or not value or not all(isinstance(v, str | int | float) for v in value):
         raise InputError(f"{where} must be a non-empty list")
+    flag = next((v for v in value if isinstance(v, bool)), None)
+    if flag is not None:
+        # YAML reads Yes, No, On, Off, True and False unquoted as true/false: the spelling is lost.
+        raise InputError(f"{where}: YAML read a value as {str(flag).lower()}; put words like Yes and No in quotes "
+                         '("Yes")')
     return [str(v).strip() for v in value]
 
 
@@ -69,7 +75,7 @@ def parse_spec(data: Any, source: str) -> SurveySpec:
         if not isinstance(entry, dict):
             raise InputError(f"{where} must be a mapping (column:, type:, ...)")
         extra = sorted(set(map(str, entry)) - {"column", "columns", "type", "label", "scale", "separator", "options",
-                                               "key"})
+                                               "key", "attribute"})
         if extra:
             raise InputError(f"{where}: unknown key {extra[0]!r}")
         qtype = str(entry.get("type", "")).strip()
@@ -107,8 +113,15 @@ def parse_spec(data: Any, source: str) -> SurveySpec:
         if key in keys:
             raise InputError(f"{where}: a second question called {key!r}")
         keys.add(key)
+        attribute = entry.get("attribute", qtype == "single")
+        if not isinstance(attribute, bool):
+            raise InputError(f"{where}: attribute must be true or false")
+        if attribute and qtype == "ranking":
+            raise InputError(f"{where}: a ranking cannot be a case attribute")
         spec.questions.append(SurveyQuestion(key, qtype, str(entry.get("label") or "").strip(), columns, options,
                                              separator))
+        if attribute:
+            spec.attribute_columns.extend(columns)
     return spec
 
 

@@ -31,6 +31,7 @@ class SurveyEntry:
     respondents: list[int]
     grouping: Grouping | None = None
     questions: list[dict[str, Any]] = field(default_factory=list)
+    not_asked: list[str] = field(default_factory=list)  # questions nobody in this wave answered
 
 
 def _entry_stats(q: SurveyQuestion, answers: dict[int, list[tuple[str, str]]], members: list[int],
@@ -92,9 +93,13 @@ def build_entries(instruments: list[InstrumentData], by_wave: bool) -> list[Surv
 def compute(entries: list[SurveyEntry], base_all: bool) -> None:
     """Fill each entry's question statistics (and per-group statistics when grouped)."""
     for entry in entries:
+        waves = {w for _, w, _ in entry.instrument.respondents.values()}
         for q in entry.instrument.questions:
             answers = entry.instrument.answers.get(q.key, {})
             stats = _entry_stats(q, answers, entry.respondents, base_all)
+            if entry.wave is not None and len(waves) > 1 and not stats["answered"]:
+                entry.not_asked.append(q.key)  # a question of another wave (e.g. only in the follow-up)
+                continue
             row: dict[str, Any] = {"question": q.key, "label": q.label, "type": q.type,
                                    "respondents": len(entry.respondents), **stats}
             if q.type == "ranking":
@@ -112,7 +117,7 @@ def compute(entries: list[SurveyEntry], base_all: bool) -> None:
 
 def survey_json(entries: list[SurveyEntry]) -> dict[str, Any]:
     return {"instruments": [{"name": e.instrument.name, "wave": e.wave, "respondents": len(e.respondents),
-                             "questions": e.questions} for e in entries]}
+                             "questions": e.questions, "not_answered_in_wave": e.not_asked} for e in entries]}
 
 
 def _pct(value: float, decimals: int) -> float:
@@ -206,8 +211,13 @@ def survey_blocks(entries: list[SurveyEntry], base_all: bool, decimals: int = 1)
     for e in entries:
         wave = f", wave {e.wave}" if e.wave else ""
         blocks.append(Heading(f"{e.instrument.name}{wave}", 1))
-        blocks.append(Paragraph(f"{len(e.respondents)} respondents, every one counted whether or not they wrote "
-                                f"open text. Percentages to {decimals} decimal(s)."))
+        skipped = (f" Not answered by anyone in this wave (asked in another): {', '.join(e.not_asked)}."
+                   if e.not_asked else "")
+        people = len({e.instrument.respondents[r][0] for r in e.respondents})
+        counted = (f"{len(e.respondents)} responses from {people} people across waves"
+                   if people != len(e.respondents) else f"{len(e.respondents)} respondents")
+        blocks.append(Paragraph(f"{counted}, every one counted whether or not they wrote "
+                                f"open text. Percentages to {decimals} decimal(s).{skipped}"))
         for q in e.questions:
             blocks.extend(_question_blocks(q, base_all, decimals))
     if not entries:

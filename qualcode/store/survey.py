@@ -217,6 +217,7 @@ def participation(project: Project) -> list[dict[str, Any]]:
                      "participants": len(named) + counted, "named": len(named), "counted": counted})
     everyone = int(conn.execute("SELECT count(*) FROM (SELECT case_id FROM segments WHERE case_id IS NOT NULL"
                                 " UNION SELECT case_id FROM survey_respondents)").fetchone()[0])
-    rows.append({"method": "everyone", "instrument": None, "wave": None, "sessions": sum(r["sessions"] for r in rows),
+    sessions = len(survey_docs) + sum(len(docs) for docs in by_type.values())
+    rows.append({"method": "everyone", "instrument": None, "wave": None, "sessions": sessions,
                  "participants": everyone + extra_total, "named": everyone, "counted": extra_total})
     return rows
