@@ -83,7 +83,9 @@ def survey_report(project: Project, request: SurveyRequest, spreadsheet: bool = 
         raise InputError(f"--base must be answered or all (got {request.base!r})")
     sha = checkpoint_and_hash(project)
     try:
-        instruments = load_instruments(project, request.instrument, request.wave, request.questions)
+        # Each respondent's answers are read only when --by splits by something other than the wave.
+        per_respondent = bool(request.by) and request.by != "wave"
+        instruments = load_instruments(project, request.instrument, request.wave, request.questions, per_respondent)
         entries = build_entries(instruments, by_wave=request.by == "wave")
         _groupings(project, request, entries)
     finally:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import statistics
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -65,38 +65,59 @@ def percent(count: int, base: int) -> float:
     return round(100 * count / base, 2) if base else 0.0
 
 
-def question_stats(question: SurveyQuestion, answers: list[list[tuple[str, str]]], respondents: int,
+def count_answers(answers: Iterable[list[tuple[str, str]]]) -> tuple[Counter[tuple[str, str]], int]:
+    """The (item, value) counts of some respondents' answers, and how many of them answered."""
+    counts: Counter[tuple[str, str]] = Counter()
+    answered = 0
+    for answer in answers:
+        answered += 1
+        counts.update(answer)
+    return counts, answered
+
+
+def _median(pairs: list[tuple[float, int]], n: int) -> float:
+    """The median of values given as (value, how many times), sorted by value."""
+    def nth(k: int) -> float:
+        seen = 0
+        for value, c in pairs:
+            seen += c
+            if seen > k:
+                return value
+        return pairs[-1][0]
+
+    return nth(n // 2) if n % 2 else (nth(n // 2 - 1) + nth(n // 2)) / 2
+
+
+def question_stats(question: SurveyQuestion, counts: Counter[tuple[str, str]], answered: int, respondents: int,
                    base_all: bool = False) -> dict[str, Any]:
-    """Statistics of one question over the answers of a group of respondents (one list per respondent who
-    answered; `respondents` counts everyone in the group). The base is those who answered, or everyone."""
-    answered = len(answers)
+    """Statistics of one question over a group of respondents, from the counts of their (item, value) answers
+    (see count_answers), how many answered, and how many are in the group. The base is those who answered,
+    or everyone in the group with `base_all`."""
     base = respondents if base_all else answered
     out: dict[str, Any] = {"answered": answered, "base": base, "options": [], "items": []}
     kind = question.type
     if kind in ("single", "likert", "text", "multiple"):
-        counts: Counter[str] = Counter()
-        for answer in answers:
-            for _, value in answer:
-                if kind == "multiple":
-                    counts.update(split_multiple(value, question.separator))
-                else:
-                    counts[value] += 1
+        values: Counter[str] = Counter()
+        for (_, value), c in counts.items():
+            if kind == "multiple":
+                for option in split_multiple(value, question.separator):
+                    values[option] += c
+            else:
+                values[value] += c
         if kind == "likert":
             order = list(question.options)
         else:
-            known = [o for o in question.options]
-            rest = sorted((v for v in counts if v not in known), key=lambda v: (-counts[v], v.casefold()))
-            order = known + rest
-        out["options"] = [{"value": v, "count": counts[v], "percent": percent(counts[v], base)} for v in order]
+            known = list(question.options)
+            order = known + sorted((v for v in values if v not in known), key=lambda v: (-values[v], v.casefold()))
+        out["options"] = [{"value": v, "count": values[v], "percent": percent(values[v], base)} for v in order]
         if kind == "likert" and len(order) >= 2:
-            top = counts[order[0]] + counts[order[1]]
+            top = values[order[0]] + values[order[1]]
             out["top2"] = {"values": order[:2], "count": top, "percent": percent(top, base)}
     elif kind == "ranking":
         k = len(question.options)
         ranked_by: dict[str, Counter[int]] = {item: Counter() for item in question.options}
-        for answer in answers:
-            for item, value in answer:
-                ranked_by.setdefault(item, Counter())[int(value)] += 1
+        for (item, value), c in counts.items():
+            ranked_by.setdefault(item, Counter())[int(value)] += c
         items = []
         for item, ranks in ranked_by.items():
             n = sum(ranks.values())
@@ -104,14 +125,16 @@ def question_stats(question: SurveyQuestion, answers: list[list[tuple[str, str]]
             items.append({"item": item, "score": round(weighted / n, 2) if n else 0.0,
                           "mean_rank": round(sum(r * c for r, c in ranks.items()) / n, 2) if n else None,
                           "answered": n, "ranks": {str(r): ranks[r] for r in range(1, k + 1)}})
-        out["items"] = sorted(items, key=lambda i: (-i["score"], question.options.index(i["item"])
-                                                    if i["item"] in question.options else k))
+        position = {item: i for i, item in enumerate(question.options)}
+        out["items"] = sorted(items, key=lambda i: (-i["score"], position.get(i["item"], k)))
     elif kind == "numeric":
-        values = [float(v) for a in answers for _, v in a]
-        out["stats"] = {"n": len(values), "mean": round(statistics.fmean(values), 2) if values else None,
-                        "median": statistics.median(values) if values else None,
-                        "min": min(values) if values else None, "max": max(values) if values else None}
+        pairs = sorted((float(v), c) for (_, v), c in counts.items())
+        n = sum(c for _, c in pairs)
+        out["stats"] = {"n": n, "mean": round(sum(v * c for v, c in pairs) / n, 2) if n else None,
+                        "median": _median(pairs, n) if n else None,
+                        "min": pairs[0][0] if n else None, "max": pairs[-1][0] if n else None}
     elif kind == "date":
-        values = sorted(v for a in answers for _, v in a)
-        out["stats"] = {"n": len(values), "min": values[0] if values else None, "max": values[-1] if values else None}
+        dates = sorted(v for (_, v) in counts)
+        out["stats"] = {"n": sum(counts.values()), "min": dates[0] if dates else None,
+                        "max": dates[-1] if dates else None}
     return out

@@ -139,7 +139,6 @@ def read_survey(path: Path, data: bytes, options: ImportOptions) -> list[ParsedD
         attr_cols = [h for h in closed if h not in in_questions or h in spec.attribute_columns]
     else:
         attr_cols = closed
-    index = {h: i for i, h in enumerate(headers)}
     text_cols = set(text_columns)
 
     # Rows grouped by source type: one document per type found (just one without --source-type-column).
@@ -151,8 +150,11 @@ def read_survey(path: Path, data: bytes, options: ImportOptions) -> list[ParsedD
             raise InputError(f"{name}: row {n} has {len(row)} cells but the header has {len(headers)}; nothing was imported")
         # Answers keep their own spacing in the document (a segment covers the answer without it);
         # ids, types and attributes are trimmed.
-        cells = {h: (normalise_text(row[index[h]]) if h in text_cols else normalise_text(row[index[h]]).strip())
-                 if index[h] < len(row) else "" for h in headers}
+        if len(row) < len(headers):
+            row = row + [""] * (len(headers) - len(row))
+        # Most cells are plain printable text, which normalise_text would return unchanged: skip it for them.
+        cells = {h: c if h in text_cols else c.strip() for h, c in
+                 zip(headers, (c if c.isprintable() else normalise_text(c) for c in row), strict=False)}
         rid = cells[id_col]
         if not rid:
             raise InputError(f"{name}: row {n} has no {id_col!r}")
@@ -192,6 +194,9 @@ def read_survey(path: Path, data: bytes, options: ImportOptions) -> list[ParsedD
             cases[case] = {**cases.get(case, {}), **options.attributes, **{a: cells[a] for a in attr_cols if cells[a]}}
             answers = {}
             for q in questions:
+                # A blank single-column answer is no answer: the common case, decided without a call.
+                if len(q.columns) == 1 and not cells[q.columns[0]]:
+                    continue
                 given = answers_of(q, cells, n, name, scales.get(q.key))
                 if given:
                     answers[q.key] = given

@@ -190,6 +190,9 @@ def _is_date(value: str) -> bool:
     return True
 
 
+_RANKS = {str(i): i for i in range(1, 100)}
+
+
 def answers_of(question: SurveyQuestion, cells: dict[str, str], row: int, name: str,
                scale_index: dict[str, str] | None = None) -> list[tuple[str, str]]:
     """The (item, value) answers of one row to one question, checked; blank cells are no answer."""
@@ -201,10 +204,13 @@ def answers_of(question: SurveyQuestion, cells: dict[str, str], row: int, name: 
             value = cells[col]
             if not value:
                 continue
-            try:
-                rank = int(float(value)) if float(value).is_integer() else -1
-            except ValueError:
-                rank = -1
+            rank = _RANKS.get(value, 0)
+            if not rank:
+                try:
+                    number = float(value)
+                    rank = int(number) if number.is_integer() else -1
+                except (ValueError, OverflowError):
+                    rank = -1
             if not 1 <= rank <= k:
                 raise InputError(f"{name}: row {row}, column {col!r}: rank {value!r} is not a whole number from 1 "
                                  f"to {k}; nothing was imported")
@@ -216,22 +222,24 @@ def answers_of(question: SurveyQuestion, cells: dict[str, str], row: int, name: 
         return out
     col = question.columns[0]
     value = cells[col]
-    if not value:
-        return []
-    where = f"{name}: row {row}, column {col!r}"
-    if question.type == "likert":
+    kind = question.type
+    if not value or kind == "single" or kind == "text":
+        return [("", value)] if value else []
+    if kind == "likert":
         canonical = (scale_index or {}).get(value.casefold())
         if canonical is None:
-            raise InputError(f"{where}: {value!r} is not on the scale ({', '.join(question.options)}); "
-                             "nothing was imported")
+            raise InputError(f"{name}: row {row}, column {col!r}: {value!r} is not on the scale "
+                             f"({', '.join(question.options)}); nothing was imported")
         value = canonical
-    elif question.type == "numeric" and not _is_number(value):
-        raise InputError(f"{where}: {value!r} is not a number (write 1.5, not 1,5); nothing was imported")
-    elif question.type == "date" and not _is_date(value):
-        raise InputError(f"{where}: {value!r} is not a date like 2021-06-30; nothing was imported")
-    elif question.type == "multiple" and question.options:
+    elif kind == "numeric" and not _is_number(value):
+        raise InputError(f"{name}: row {row}, column {col!r}: {value!r} is not a number (write 1.5, not 1,5); "
+                         "nothing was imported")
+    elif kind == "date" and not _is_date(value):
+        raise InputError(f"{name}: row {row}, column {col!r}: {value!r} is not a date like 2021-06-30; "
+                         "nothing was imported")
+    elif kind == "multiple" and question.options:
         for part in split_multiple(value, question.separator):
             if part not in question.options:
-                raise InputError(f"{where}: {part!r} is not one of the options ({', '.join(question.options)}); "
-                                 "nothing was imported")
+                raise InputError(f"{name}: row {row}, column {col!r}: {part!r} is not one of the options "
+                                 f"({', '.join(question.options)}); nothing was imported")
     return [("", value)]

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from qualcode.core.reportdoc import BarChart, Block, Heading, Paragraph, Table
-from qualcode.core.survey import NOT_ANSWERED, SurveyQuestion, question_stats, split_multiple
+from qualcode.core.survey import NOT_ANSWERED, SurveyQuestion, count_answers, question_stats, split_multiple
 from qualcode.store.survey import InstrumentData
 
 NOT_RECORDED = "(not recorded)"
@@ -36,8 +37,20 @@ class SurveyEntry:
 
 def _entry_stats(q: SurveyQuestion, answers: dict[int, list[tuple[str, str]]], members: list[int],
                  base_all: bool) -> dict[str, Any]:
-    given = [answers[r] for r in members if r in answers]
-    return question_stats(q, given, len(members), base_all)
+    counts, answered = count_answers(answers[r] for r in members if r in answers)
+    return question_stats(q, counts, answered, len(members), base_all)
+
+
+def _counted_stats(inst: InstrumentData, q: SurveyQuestion, waves: list[str], members: int,
+                   base_all: bool) -> dict[str, Any]:
+    """Statistics from the store's counts per wave (no per-respondent answers needed)."""
+    counts: Counter[tuple[str, str]] = Counter()
+    answered = 0
+    for w in waves:
+        c, n = inst.counts.get(w, {}).get(q.key, (Counter(), 0))
+        counts.update(c)
+        answered += n
+    return question_stats(q, counts, answered, members, base_all)
 
 
 def question_grouping(inst: InstrumentData, key: str) -> Grouping:
@@ -93,10 +106,15 @@ def build_entries(instruments: list[InstrumentData], by_wave: bool) -> list[Surv
 def compute(entries: list[SurveyEntry], base_all: bool) -> None:
     """Fill each entry's question statistics (and per-group statistics when grouped)."""
     for entry in entries:
-        waves = {w for _, w, _ in entry.instrument.respondents.values()}
-        for q in entry.instrument.questions:
-            answers = entry.instrument.answers.get(q.key, {})
-            stats = _entry_stats(q, answers, entry.respondents, base_all)
+        inst = entry.instrument
+        per_wave: dict[str, int] = Counter(w for _, w, _ in inst.respondents.values())
+        waves = set(per_wave)
+        counted = not inst.answers  # the store gave counts per wave, not each respondent's answers
+        mine = [entry.wave or ""] if entry.wave is not None or len(waves) == 1 else sorted(waves)
+        for q in inst.questions:
+            answers = inst.answers.get(q.key, {})
+            stats = (_counted_stats(inst, q, mine, len(entry.respondents), base_all) if counted
+                     else _entry_stats(q, answers, entry.respondents, base_all))
             if entry.wave is not None and len(waves) > 1 and not stats["answered"]:
                 entry.not_asked.append(q.key)  # a question of another wave (e.g. only in the follow-up)
                 continue
@@ -110,8 +128,13 @@ def compute(entries: list[SurveyEntry], base_all: bool) -> None:
                     for g in entry.grouping.groups_of(rid):
                         members.setdefault(g, []).append(rid)
                 row["by"] = entry.grouping.name
-                row["groups"] = [{"group": g, "respondents": len(m), **_entry_stats(q, answers, m, base_all)}
-                                 for g, m in members.items() if m]
+                if counted:  # grouped by wave: each group is one wave's counts
+                    row["groups"] = [{"group": g, "respondents": len(m),
+                                      **_counted_stats(inst, q, [inst.respondents[m[0]][1]], len(m), base_all)}
+                                     for g, m in members.items() if m]
+                else:
+                    row["groups"] = [{"group": g, "respondents": len(m), **_entry_stats(q, answers, m, base_all)}
+                                     for g, m in members.items() if m]
             entry.questions.append(row)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -65,6 +66,7 @@ def store_survey(project: Project, document_id: int, survey: SurveyData, case_id
             answers.extend((rid, qid, item, value) for item, value in given)
     project.conn.executemany("INSERT INTO survey_respondents(id, instrument, wave, case_id, document_id, row)"
                              " VALUES (?, ?, ?, ?, ?, ?)", respondents)
+    answers.sort(key=lambda a: (a[1], a[0], a[2]))  # in primary-key order: appended, never inserted mid-tree
     project.conn.executemany("INSERT INTO survey_answers(respondent_id, question_id, item, value) VALUES (?, ?, ?, ?)",
                              answers)
     return len(respondents)
@@ -78,6 +80,8 @@ class InstrumentData:
     questions: list[SurveyQuestion]
     respondents: dict[int, tuple[int, str, int]]  # respondent id -> (case id, wave, document id)
     answers: dict[str, dict[int, list[tuple[str, str]]]] = field(default_factory=dict)  # question -> respondent -> answers
+    # Without per-respondent answers: wave -> question -> ((item, value) counts, respondents who answered).
+    counts: dict[str, dict[str, tuple[Counter[tuple[str, str]], int]]] = field(default_factory=dict)
 
 
 def list_instruments(project: Project) -> list[dict[str, Any]]:
@@ -89,9 +93,10 @@ def list_instruments(project: Project) -> list[dict[str, Any]]:
 
 
 def load_instruments(project: Project, instrument: str | None = None, wave: str | None = None,
-                     questions: tuple[str, ...] = ()) -> list[InstrumentData]:
+                     questions: tuple[str, ...] = (), per_respondent: bool = True) -> list[InstrumentData]:
     """Instruments (one, or all) with their respondents (one wave, or all) and the answers to `questions`
-    (all when empty). Unknown names are an InputError listing the known ones."""
+    (all when empty): each respondent's answers, or (faster, for reports not split by respondent
+    characteristics) only the counts per wave. Unknown names are an InputError listing the known ones."""
     names = [r[0] for r in project.conn.execute(
         "SELECT instrument FROM survey_respondents GROUP BY instrument ORDER BY min(id)")]
     if instrument is not None and instrument not in names:
@@ -123,19 +128,68 @@ def load_instruments(project: Project, instrument: str | None = None, wave: str 
         if not respondents:
             continue
         data = InstrumentData(name, qs, respondents)
-        qid_sql = ("SELECT q.key, a.respondent_id, a.item, a.value FROM survey_answers a"
-                   " JOIN survey_questions q ON q.id = a.question_id WHERE q.instrument = ?")
         keys = {q.key for q in qs}
-        for key in keys:
-            data.answers[key] = {}
-        for key, rid, item, value in project.conn.execute(qid_sql + " ORDER BY a.question_id, a.respondent_id",
-                                                          (name,)):
-            if key in keys and rid in respondents:
-                data.answers[key].setdefault(rid, []).append((item, value))
+        if per_respondent:
+            for key in keys:
+                data.answers[key] = {}
+            for key, rid, item, value in project.conn.execute(
+                    "SELECT q.key, a.respondent_id, a.item, a.value FROM survey_answers a"
+                    " JOIN survey_questions q ON q.id = a.question_id WHERE q.instrument = ?"
+                    " ORDER BY a.question_id, a.respondent_id", (name,)):
+                if key in keys and rid in respondents:
+                    data.answers[key].setdefault(rid, []).append((item, value))
+        else:
+            _count_answers(project, data, wave)
         out.append(data)
     if questions and not any(q.key in questions for d in out for q in d.questions):
         raise InputError(f"no instrument has question {questions[0]!r}")
     return out
+
+
+def _count_answers(project: Project, data: InstrumentData, wave: str | None) -> None:
+    """Fill data.counts per wave with GROUP BY queries: the respondents table is joined only when the instrument
+    has several waves, and distinct respondents are counted only for rankings (one row per item); any other
+    question has one answer row per respondent who answered."""
+    rows = project.conn.execute("SELECT id, key, type FROM survey_questions WHERE instrument = ?",
+                                (data.name,)).fetchall()
+    keys = {q.key for q in data.questions}
+    ids = {int(qid): key for qid, key, _ in rows if key in keys}
+    ranking = {int(qid) for qid, key, qtype in rows if key in keys and qtype == "ranking"}
+    if not ids:
+        return
+    waves = sorted({w for _, w, _ in data.respondents.values()})
+    marks = ",".join("?" * len(ids))
+    all_waves = project.conn.execute("SELECT count(DISTINCT wave) FROM survey_respondents WHERE instrument = ?",
+                                     (data.name,)).fetchone()[0]
+    if all_waves == 1:  # one wave: every answer to these questions is in it
+        sql = (f"SELECT '', question_id, item, value, count(*) FROM survey_answers WHERE question_id IN ({marks})"
+               " GROUP BY question_id, item, value")
+        distinct = ("SELECT '', question_id, count(DISTINCT respondent_id) FROM survey_answers"
+                    " WHERE question_id IN ({}) GROUP BY question_id")
+        params: list[Any] = list(ids)
+    else:
+        where = " AND r.wave = ?" if wave is not None else ""
+        sql = (f"SELECT r.wave, a.question_id, a.item, a.value, count(*) FROM survey_answers a"
+               f" JOIN survey_respondents r ON r.id = a.respondent_id WHERE a.question_id IN ({marks}){where}"
+               " GROUP BY r.wave, a.question_id, a.item, a.value")
+        distinct = (f"SELECT r.wave, a.question_id, count(DISTINCT a.respondent_id) FROM survey_answers a"
+                    f" JOIN survey_respondents r ON r.id = a.respondent_id WHERE a.question_id IN ({{}}){where}"
+                    " GROUP BY r.wave, a.question_id")
+        params = list(ids) + ([wave] if wave is not None else [])
+    only = waves[0] if all_waves == 1 and waves else None
+    answered: dict[tuple[str, str], int] = {}
+    for w, qid, item, value, n in project.conn.execute(sql, params):
+        w = only if only is not None else w
+        key = ids[qid]
+        data.counts.setdefault(w, {}).setdefault(key, (Counter(), 0))[0][(item, value)] = n
+        if qid not in ranking:
+            answered[w, key] = answered.get((w, key), 0) + n
+    if ranking:
+        rank_params = list(ranking) + (params[len(ids):])
+        for w, qid, n in project.conn.execute(distinct.format(",".join("?" * len(ranking))), rank_params):
+            answered[(only if only is not None else w), ids[qid]] = n
+    for (w, key), n in answered.items():
+        data.counts[w][key] = (data.counts[w][key][0], n)
 
 
 def question_keys(project: Project, instrument: str) -> list[str]:
