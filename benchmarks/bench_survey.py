@@ -88,9 +88,9 @@ def main() -> None:
         print(f"survey file: {csv_path.stat().st_size / 1e6:.1f} MB, {args.rows:,} rows, "
               f"{results[0]['questions']} closed questions, {results[0]['segments']:,} open answers")
         print(f"import: {elapsed:.2f} s end to end = {args.rows / elapsed:,.0f} rows/s (target >= 20,000)")
-        answers = project.scalar("SELECT count(*) FROM survey_answers")
+        answers = project.scalar("SELECT sum((SELECT count(*) FROM json_each(answers))) FROM survey_respondents")
         project.close()
-        print(f"stored {answers:,} closed answers; project file {path.stat().st_size / 1e6:.1f} MB")
+        print(f"stored {answers:,} answered questions; project file {path.stat().st_size / 1e6:.1f} MB")
         out = folder / "survey.xlsx"
         t0 = time.perf_counter()
         result = run_survey_report(path, SurveyRequest(), "xlsx", out)

@@ -145,6 +145,7 @@ def read_survey(path: Path, data: bytes, options: ImportOptions) -> list[ParsedD
     groups: dict[str, list[tuple[int, dict[str, str]]]] = {}
     seen_ids: dict[tuple[str, str], int] = {}
     all_rows: list[tuple[int, dict[str, str]]] = []
+    default_type = check_source_type(options.source_type or "survey")
     for n, row in rows:
         if len(row) > len(headers) and any(c.strip() for c in row[len(headers):]):
             raise InputError(f"{name}: row {n} has {len(row)} cells but the header has {len(headers)}; nothing was imported")
@@ -165,10 +166,7 @@ def read_survey(path: Path, data: bytes, options: ImportOptions) -> list[ParsedD
             also = f" in wave {row_wave!r}" if wave_col else ""
             raise InputError(f"{name}: respondent id {rid!r} appears twice{also} (rows {seen_ids[rid, row_wave]} and {n})")
         seen_ids[rid, row_wave] = n
-        if type_col:
-            stype = check_source_type(cells[type_col] or "", f"{name} row {n}")
-        else:
-            stype = check_source_type(options.source_type or "survey")
+        stype = check_source_type(cells[type_col] or "", f"{name} row {n}") if type_col else default_type
         groups.setdefault(stype, []).append((n, cells))
         all_rows.append((n, cells))
 

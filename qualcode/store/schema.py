@@ -272,10 +272,11 @@ _V4: list[str | Callable[[sqlite3.Connection], None]] = [
 ]
 
 # Version 5: surveys as data. An instrument's closed questions (`options`: a Likert scale, a ranking's item
-# columns or a multiple choice's known options, as JSON), each respondent of an instrument and wave (a case, with
-# or without open text), and their answers: one row per question, or per item for a ranking (`item` = its
-# column). Answers are stored as written (trimmed); a multiple choice keeps its cell, split when reported.
-# `documents.participants` records how many people a session had when they are not all speaker-labelled.
+# columns or a multiple choice's known options, as JSON), and each respondent of an instrument and wave (a case,
+# with or without open text) with their answers as one JSON object: question key -> the answer as written
+# (trimmed; a multiple choice keeps its cell, split when reported), or for a ranking item column -> rank. One
+# row per respondent rather than per answer: a 100,000-row survey with 20 questions is 100,000 rows to write,
+# not 2 million. `documents.participants` records how many people a session had when not all are labelled.
 _SURVEY_TYPES_SQL = "('single','multiple','likert','ranking','numeric','date','text')"
 _V5: list[str | Callable[[sqlite3.Connection], None]] = [
     f"""CREATE TABLE survey_questions (
@@ -296,17 +297,11 @@ _V5: list[str | Callable[[sqlite3.Connection], None]] = [
         case_id INTEGER NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
         document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
         row INTEGER NOT NULL,
+        answers TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(answers)),
         UNIQUE (instrument, wave, case_id)
     )""",
     "CREATE INDEX survey_respondents_case ON survey_respondents(case_id)",
     "CREATE INDEX survey_respondents_document ON survey_respondents(document_id)",
-    """CREATE TABLE survey_answers (
-        respondent_id INTEGER NOT NULL REFERENCES survey_respondents(id) ON DELETE CASCADE,
-        question_id INTEGER NOT NULL REFERENCES survey_questions(id) ON DELETE CASCADE,
-        item TEXT NOT NULL DEFAULT '',
-        value TEXT NOT NULL,
-        PRIMARY KEY (question_id, respondent_id, item)
-    ) WITHOUT ROWID""",
     "ALTER TABLE documents ADD COLUMN participants INTEGER CHECK (participants IS NULL OR participants >= 0)",
 ]
 

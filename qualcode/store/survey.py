@@ -42,7 +42,8 @@ def store_survey(project: Project, document_id: int, survey: SurveyData, case_id
     instrument = survey.instrument
     start = int(project.scalar("SELECT coalesce(max(position), -1) + 1 FROM survey_questions WHERE instrument = ?",
                                (instrument,)) or 0)
-    qids = {q.key: _question_id(project, instrument, q, start + i) for i, q in enumerate(survey.questions)}
+    for i, q in enumerate(survey.questions):
+        _question_id(project, instrument, q, start + i)
     waves = sorted({r.wave for r in survey.respondents})
     taken: dict[tuple[str, int], str] = {}
     for wave in waves:
@@ -50,25 +51,20 @@ def store_survey(project: Project, document_id: int, survey: SurveyData, case_id
                 "SELECT r.case_id, d.name FROM survey_respondents r JOIN documents d ON d.id = r.document_id"
                 " WHERE r.instrument = ? AND r.wave = ?", (instrument, wave)):
             taken[wave, int(case_id)] = doc
-    next_id = int(project.scalar("SELECT coalesce(max(id), 0) + 1 FROM survey_respondents") or 1)
-    respondents, answers = [], []
-    for i, r in enumerate(survey.respondents):
+    ranking = {q.key for q in survey.questions if q.type == "ranking"}
+    respondents = []
+    for r in survey.respondents:
         case_id = case_ids[r.case]
         if (r.wave, case_id) in taken:
             wave = f" wave {r.wave!r}" if r.wave else ""
             raise InputError(f"respondent {r.case!r} (row {r.row}) is already in instrument {instrument!r}{wave}, "
                              f"from {taken[r.wave, case_id]!r}; give this file another --wave or --instrument; "
                              "nothing was imported")
-        rid = next_id + i
-        respondents.append((rid, instrument, r.wave, case_id, document_id, r.row))
-        for key, given in r.answers.items():
-            qid = qids[key]
-            answers.extend((rid, qid, item, value) for item, value in given)
-    project.conn.executemany("INSERT INTO survey_respondents(id, instrument, wave, case_id, document_id, row)"
+        answers = {key: dict(given) if key in ranking else given[0][1] for key, given in r.answers.items()}
+        respondents.append((instrument, r.wave, case_id, document_id, r.row,
+                            json.dumps(answers, ensure_ascii=False, separators=(",", ":"))))
+    project.conn.executemany("INSERT INTO survey_respondents(instrument, wave, case_id, document_id, row, answers)"
                              " VALUES (?, ?, ?, ?, ?, ?)", respondents)
-    answers.sort(key=lambda a: (a[1], a[0], a[2]))  # in primary-key order: appended, never inserted mid-tree
-    project.conn.executemany("INSERT INTO survey_answers(respondent_id, question_id, item, value) VALUES (?, ?, ?, ?)",
-                             answers)
     return len(respondents)
 
 
@@ -119,77 +115,46 @@ def load_instruments(project: Project, instrument: str | None = None, wave: str 
                 raise InputError(f"instrument {name!r} has no question {unknown[0]!r} "
                                  f"(questions: {', '.join(q.key for q in qs)})")
             qs = [q for q in qs if q.key in questions]
-        sql = "SELECT id, case_id, wave, document_id FROM survey_respondents WHERE instrument = ?"
+        sql = "SELECT id, case_id, wave, document_id, answers FROM survey_respondents WHERE instrument = ?"
         params: list[Any] = [name]
         if wave is not None:
             sql += " AND wave = ?"
             params.append(wave)
-        respondents = {int(rid): (int(cid), w, int(did)) for rid, cid, w, did in project.conn.execute(sql, params)}
-        if not respondents:
-            continue
-        data = InstrumentData(name, qs, respondents)
+        data = InstrumentData(name, qs, {})
         keys = {q.key for q in qs}
+        ranking = {q.key for q in qs if q.type == "ranking"}
+        loads = json.loads
         if per_respondent:
             for key in keys:
                 data.answers[key] = {}
-            for key, rid, item, value in project.conn.execute(
-                    "SELECT q.key, a.respondent_id, a.item, a.value FROM survey_answers a"
-                    " JOIN survey_questions q ON q.id = a.question_id WHERE q.instrument = ?"
-                    " ORDER BY a.question_id, a.respondent_id", (name,)):
-                if key in keys and rid in respondents:
-                    data.answers[key].setdefault(rid, []).append((item, value))
-        else:
-            _count_answers(project, data, wave)
+        for rid, cid, w, did, answers in project.conn.execute(sql + " ORDER BY id", params):
+            data.respondents[rid] = (cid, w, did)
+            if per_respondent:
+                for key, value in loads(answers).items():
+                    if key in keys:
+                        data.answers[key][rid] = list(value.items()) if key in ranking else [("", value)]
+                continue
+            counts = data.counts.setdefault(w, {})
+            for key, value in loads(answers).items():
+                if key not in keys:
+                    continue
+                entry = counts.get(key)
+                if entry is None:
+                    entry = counts[key] = (Counter(), [0])
+                if key in ranking:
+                    entry[0].update(value.items())
+                else:
+                    entry[0][("", value)] += 1
+                entry[1][0] += 1
+        if not data.respondents:
+            continue
+        for counts in data.counts.values():
+            for key, (counter, answered) in list(counts.items()):
+                counts[key] = (counter, answered[0])
         out.append(data)
     if questions and not any(q.key in questions for d in out for q in d.questions):
         raise InputError(f"no instrument has question {questions[0]!r}")
     return out
-
-
-def _count_answers(project: Project, data: InstrumentData, wave: str | None) -> None:
-    """Fill data.counts per wave with GROUP BY queries: the respondents table is joined only when the instrument
-    has several waves, and distinct respondents are counted only for rankings (one row per item); any other
-    question has one answer row per respondent who answered."""
-    rows = project.conn.execute("SELECT id, key, type FROM survey_questions WHERE instrument = ?",
-                                (data.name,)).fetchall()
-    keys = {q.key for q in data.questions}
-    ids = {int(qid): key for qid, key, _ in rows if key in keys}
-    ranking = {int(qid) for qid, key, qtype in rows if key in keys and qtype == "ranking"}
-    if not ids:
-        return
-    waves = sorted({w for _, w, _ in data.respondents.values()})
-    marks = ",".join("?" * len(ids))
-    all_waves = project.conn.execute("SELECT count(DISTINCT wave) FROM survey_respondents WHERE instrument = ?",
-                                     (data.name,)).fetchone()[0]
-    if all_waves == 1:  # one wave: every answer to these questions is in it
-        sql = (f"SELECT '', question_id, item, value, count(*) FROM survey_answers WHERE question_id IN ({marks})"
-               " GROUP BY question_id, item, value")
-        distinct = ("SELECT '', question_id, count(DISTINCT respondent_id) FROM survey_answers"
-                    " WHERE question_id IN ({}) GROUP BY question_id")
-        params: list[Any] = list(ids)
-    else:
-        where = " AND r.wave = ?" if wave is not None else ""
-        sql = (f"SELECT r.wave, a.question_id, a.item, a.value, count(*) FROM survey_answers a"
-               f" JOIN survey_respondents r ON r.id = a.respondent_id WHERE a.question_id IN ({marks}){where}"
-               " GROUP BY r.wave, a.question_id, a.item, a.value")
-        distinct = (f"SELECT r.wave, a.question_id, count(DISTINCT a.respondent_id) FROM survey_answers a"
-                    f" JOIN survey_respondents r ON r.id = a.respondent_id WHERE a.question_id IN ({{}}){where}"
-                    " GROUP BY r.wave, a.question_id")
-        params = list(ids) + ([wave] if wave is not None else [])
-    only = waves[0] if all_waves == 1 and waves else None
-    answered: dict[tuple[str, str], int] = {}
-    for w, qid, item, value, n in project.conn.execute(sql, params):
-        w = only if only is not None else w
-        key = ids[qid]
-        data.counts.setdefault(w, {}).setdefault(key, (Counter(), 0))[0][(item, value)] = n
-        if qid not in ranking:
-            answered[w, key] = answered.get((w, key), 0) + n
-    if ranking:
-        rank_params = list(ranking) + (params[len(ids):])
-        for w, qid, n in project.conn.execute(distinct.format(",".join("?" * len(ranking))), rank_params):
-            answered[(only if only is not None else w), ids[qid]] = n
-    for (w, key), n in answered.items():
-        data.counts[w][key] = (data.counts[w][key][0], n)
 
 
 def question_keys(project: Project, instrument: str) -> list[str]:
