@@ -34,10 +34,21 @@ def survey_report_command(project: str, fmt: str, output: str | None, instrument
 
 class ListByDefault(QualcodeGroup):
     """A group whose first word may be a project: `qualcode documents PROJECT` still lists, as before the
-    group had sub-commands (`documents set ...`)."""
+    group had sub-commands (`documents set ...`). The listing answers to `list` too, but is kept out of
+    `commands`: it is the group's own behaviour (documented as `qualcode documents PROJECT`)."""
+
+    def __init__(self, name: str, listing: click.Command, **kwargs: object) -> None:
+        super().__init__(name, **kwargs)  # type: ignore[arg-type]
+        self.listing = listing
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        return self.listing if cmd_name == "list" else super().get_command(ctx, cmd_name)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*self.commands, "list"])
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        if args and args[0] not in self.commands and args[0] not in ("-h", "--help"):
+        if args and args[0] not in self.commands and args[0] not in ("list", "-h", "--help"):
             args = ["list", *args]
         return super().parse_args(ctx, args)
 
@@ -125,8 +136,7 @@ def cases_recode(project: str, key: str, mappings: tuple[str, ...], coder: str |
 def _grouped(cli: click.Group, name: str, help_text: str, *commands: click.Command) -> None:
     """Turn the existing listing command `name` into a group: `name PROJECT` lists, `name set ...` etc."""
     listing = cli.commands.pop(name)
-    group = ListByDefault(name, help=help_text)
-    group.add_command(listing, "list")
+    group = ListByDefault(name, listing, help=help_text)
     for command in commands:
         group.add_command(command)
     cli.add_command(group)
