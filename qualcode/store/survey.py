@@ -124,6 +124,8 @@ def load_instruments(project: Project, instrument: str | None = None, wave: str 
         keys = {q.key for q in qs}
         ranking = {q.key for q in qs if q.type == "ranking"}
         loads = json.loads
+        tallies: dict[str, dict[str, Counter[tuple[str, str]]]] = {}
+        answered: dict[tuple[str, str], int] = {}
         if per_respondent:
             for key in keys:
                 data.answers[key] = {}
@@ -134,23 +136,22 @@ def load_instruments(project: Project, instrument: str | None = None, wave: str 
                     if key in keys:
                         data.answers[key][rid] = list(value.items()) if key in ranking else [("", value)]
                 continue
-            counts = data.counts.setdefault(w, {})
+            counters = tallies.setdefault(w, {})
             for key, value in loads(answers).items():
                 if key not in keys:
                     continue
-                entry = counts.get(key)
-                if entry is None:
-                    entry = counts[key] = (Counter(), [0])
+                tally = counters.get(key)
+                if tally is None:
+                    tally = counters[key] = Counter()
                 if key in ranking:
-                    entry[0].update(value.items())
+                    tally.update(value.items())
                 else:
-                    entry[0][("", value)] += 1
-                entry[1][0] += 1
+                    tally[("", value)] += 1
+                answered[w, key] = answered.get((w, key), 0) + 1
         if not data.respondents:
             continue
-        for counts in data.counts.values():
-            for key, (counter, answered) in list(counts.items()):
-                counts[key] = (counter, answered[0])
+        data.counts = {w: {key: (tally, answered[w, key]) for key, tally in counters.items()}
+                       for w, counters in tallies.items()}
         out.append(data)
     if questions and not any(q.key in questions for d in out for q in d.questions):
         raise InputError(f"no instrument has question {questions[0]!r}")
