@@ -154,8 +154,9 @@ def check_columns(spec: SurveySpec, headers: list[str], name: str) -> None:
 
 
 def infer_questions(columns: list[str], rows: list[tuple[int, dict[str, str]]]) -> tuple[list[SurveyQuestion], str]:
-    """Guess each closed column's type (numbers -> numeric, ISO dates -> date, few distinct values -> single,
-    else text) and say what was guessed, so the user can check it or write a spec."""
+    """Guess each closed column's type (numbers -> numeric, ISO dates -> date, few distinct values -> single;
+    a column of many different words is no question) and say what was guessed, so the user can check it or
+    write a spec."""
     questions, said = [], []
     for col in columns:
         values = [cells[col] for _, cells in rows if cells[col]]
@@ -167,7 +168,9 @@ def infer_questions(columns: list[str], rows: list[tuple[int, dict[str, str]]]) 
         elif len(distinct) <= INFER_MAX_OPTIONS:
             qtype = "single"
         else:
-            qtype = "text"
+            # Many different words (names, e-mails, comments): not a question to count; stays an attribute.
+            said.append(f"{col}=not a question ({len(distinct)} different values)")
+            continue
         questions.append(SurveyQuestion(col, qtype))
         said.append(f"{col}={qtype}" + (f" ({len(distinct)} values)" if qtype == "single" else ""))
     note = ("no --spec, so closed-question types were guessed: " + ", ".join(said)

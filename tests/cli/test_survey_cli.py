@@ -224,3 +224,14 @@ def test_survey_options_only_for_the_survey_report(runner, survey):
     assert "--wave applies to the survey report only" in result.output
     run(runner, "report", survey, "survey", "--instrument", "nope", code=2)
     run(runner, "report", survey, "survey", "--question", "nope", "--instrument", "PDU survey", code=2)
+
+
+def test_a_column_of_many_different_words_is_not_made_a_question(runner, tmp_path):
+    path = tmp_path / "names.qcdb"
+    src = tmp_path / "names.csv"
+    src.write_text("id,email,comment\n" + "".join(f"R{i},person{i}@example.org,fine {i}\n" for i in range(15)))
+    result = run(runner, "import", path, src, "--id-column", "id", "--text-column", "comment", "--create")
+    assert "email=not a question (15 different values)" in result.stderr
+    assert by_key(report(runner, path)) == {}  # e-mail addresses are never counted into a survey report
+    cases = json.loads(run(runner, "cases", path, "--json").stdout)
+    assert cases[0]["attributes"] == {"email": "person0@example.org"}  # still an attribute, as before
