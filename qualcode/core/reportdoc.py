@@ -62,12 +62,14 @@ class Paragraph:
 
 @dataclass(slots=True)
 class BarChart:
-    """Horizontal grouped bars: one group per category, one bar per series; values are percentages 0-100."""
+    """Horizontal grouped bars: one group per category, one bar per series; values are percentages 0-100.
+    Stacked: one bar per category made of the series in order (each a share of the bar)."""
 
     title: str
     categories: list[str]
     series: list[tuple[str, list[float]]]
     unit: str = "%"
+    stacked: bool = False  # one bar per category, the series side by side along it (e.g. a Likert scale)
 
 
 Block = Heading | Paragraph | Table | BarChart

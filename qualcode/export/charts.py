@@ -27,6 +27,8 @@ def _wrap(text: str, width: int = 34, lines: int = 2) -> list[str]:
 
 def svg_bar_chart(chart: BarChart) -> str:
     """Horizontal grouped bars with a legend, value labels and a 0-100% axis; all text escaped."""
+    if chart.stacked:
+        return svg_stacked_chart(chart)
     n = len(chart.series)
     group_h = max(n * _BAR, 2 * 14) + _GAP
     width = _LABEL_WIDTH + _PLOT_WIDTH + 50
@@ -67,6 +69,8 @@ def svg_bar_chart(chart: BarChart) -> str:
 
 def png_bar_chart(chart: BarChart, dpi: int = 110) -> bytes:
     """The same chart drawn by matplotlib (Agg backend, no display needed), as PNG bytes."""
+    if chart.stacked:
+        return png_stacked_chart(chart, dpi)
     import matplotlib
 
     matplotlib.use("Agg")
@@ -89,6 +93,80 @@ def png_bar_chart(chart: BarChart, dpi: int = 110) -> bytes:
     # Below the axes, so long series names are never cut; bbox_inches="tight" keeps it in the picture.
     ax.legend(fontsize=7, ncol=min(n, 2), loc="upper center", bbox_to_anchor=(0.5, -0.1 - 0.3 / (m + 2)),
               frameon=False)
+    ax.grid(axis="x", color="#ddd")
+    ax.set_axisbelow(True)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
+    return buf.getvalue()
+
+
+def svg_stacked_chart(chart: BarChart) -> str:
+    """One horizontal bar per category, its series stacked left to right in order (a Likert scale from its
+    first point), each segment labelled with its percentage when there is room; all text escaped."""
+    n = len(chart.series)
+    width = _LABEL_WIDTH + _PLOT_WIDTH + 50
+    legend_w = 24 + 6.5 * max((len(name) for name, _ in chart.series), default=10)
+    per_row = max(1, int(width // legend_w))
+    top = 30 + 20 * ((n + per_row - 1) // per_row)
+    row_h = 2 * _BAR + _GAP
+    height = top + row_h * len(chart.categories) + 24
+    x0 = _LABEL_WIDTH
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {width} {height}" '
+             f'width="{width}" height="{height}" font-family="sans-serif" font-size="11">',
+             f"<title>{escape(clean(chart.title))}</title>",
+             f'<text x="0" y="16" font-size="13" font-weight="bold">{escape(clean(chart.title))}</text>']
+    for i, (name, _) in enumerate(chart.series):
+        lx, ly = (i % per_row) * legend_w, 26 + (i // per_row) * 20
+        parts.append(f'<rect x="{lx:.0f}" y="{ly}" width="12" height="12" fill="{PALETTE[i % len(PALETTE)]}"/>'
+                     f'<text x="{lx + 17:.0f}" y="{ly + 10}">{escape(clean(name))}</text>')
+    for tick in range(0, 101, 25):
+        x = x0 + _PLOT_WIDTH * tick / 100
+        parts.append(f'<line x1="{x:.1f}" y1="{top - 4}" x2="{x:.1f}" y2="{height - 20}" stroke="#ddd"/>'
+                     f'<text x="{x:.1f}" y="{height - 6}" text-anchor="middle" fill="#555">{tick}%</text>')
+    for c, category in enumerate(chart.categories):
+        y = top + c * row_h
+        lines = _wrap(category)
+        for k, line in enumerate(lines):
+            ty = y + _BAR + 4 + (k - (len(lines) - 1) / 2) * 13
+            parts.append(f'<text x="{x0 - 8}" y="{ty:.1f}" text-anchor="end">{escape(line)}</text>')
+        x = float(x0)
+        for s, (_, values) in enumerate(chart.series):
+            value = max(0.0, min(100.0, float(values[c])))
+            w = _PLOT_WIDTH * value / 100
+            parts.append(f'<rect x="{x:.1f}" y="{y}" width="{w:.1f}" height="{2 * _BAR}" '
+                         f'fill="{PALETTE[s % len(PALETTE)]}"/>')
+            if w >= 22:
+                parts.append(f'<text x="{x + w / 2:.1f}" y="{y + _BAR + 4}" text-anchor="middle" font-size="9" '
+                             f'fill="#fff">{value:.0f}%</text>')
+            x += w
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def png_stacked_chart(chart: BarChart, dpi: int = 110) -> bytes:
+    """The stacked chart drawn by matplotlib, as PNG bytes."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    m = len(chart.categories)
+    fig = Figure(figsize=(8.0, 0.9 + m * 0.45))
+    ax = fig.add_subplot()
+    left = [0.0] * m
+    for s, (name, values) in enumerate(chart.series):
+        widths = [max(0.0, min(100.0, float(v))) for v in values]
+        ax.barh(range(m), widths, left=left, height=0.6, color=PALETTE[s % len(PALETTE)], label=clean(name))
+        left = [a + b for a, b in zip(left, widths, strict=True)]
+    ax.set_yticks(range(m))
+    ax.set_yticklabels(["\n".join(_wrap(c, 30)) for c in chart.categories], fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlim(0, 100)
+    ax.set_xlabel("% of base", fontsize=8)
+    ax.tick_params(axis="x", labelsize=8)
+    ax.set_title(clean(chart.title), fontsize=9, loc="left")
+    ax.legend(fontsize=7, ncol=min(len(chart.series), 4), loc="upper center",
+              bbox_to_anchor=(0.5, -0.15 - 0.3 / (m + 2)), frameon=False)
     ax.grid(axis="x", color="#ddd")
     ax.set_axisbelow(True)
     buf = io.BytesIO()

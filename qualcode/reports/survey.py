@@ -212,9 +212,16 @@ def _question_blocks(q: dict[str, Any], base_all: bool, decimals: int) -> list[B
             rows.append(row)
         note = "Row percentages: each group's base is its own. " + _base_note(q, base_all)
         blocks.append(Table(f"survey-{q['question']}", title, columns, rows, note=note, wide=len(columns) > 8))
-        blocks.append(BarChart(title, values, [(f"{g['group']} (n={g['base']})",
-                                                [next((o["percent"] for o in g["options"] if o["value"] == v), 0.0)
-                                                 for v in values]) for g in groups]))
+        share = {g["group"]: {o["value"]: o["percent"] for o in g["options"]} for g in groups}
+        groups = [g for g in groups if g["base"]]  # a group with nobody to count has no bar
+        if q["type"] == "likert":  # one stacked bar per group, the scale from its first point
+            blocks.append(BarChart(title, [f"{g['group']} (n={g['base']})" for g in groups],
+                                   [(v, [share[g["group"]].get(v, 0.0) for g in groups]) for v in values],
+                                   stacked=True))
+        else:
+            blocks.append(BarChart(title, values, [(f"{g['group']} (n={g['base']})",
+                                                    [share[g["group"]].get(v, 0.0) for v in values])
+                                                   for g in groups]))
         return blocks
     rows = [[o["value"], o["count"], _pct(o["percent"], decimals)] for o in q["options"]]
     styles = [""] * len(rows)
@@ -224,7 +231,12 @@ def _question_blocks(q: dict[str, Any], base_all: bool, decimals: int) -> list[B
         styles.append("group")
     blocks.append(Table(f"survey-{q['question']}", title, ["Answer", "n", "%"], rows, note=_base_note(q, base_all),
                         styles=styles))
-    blocks.append(BarChart(f"{title} (n={q['base']})", values, [("% of base", [o["percent"] for o in q["options"]])]))
+    if q["type"] == "likert":
+        blocks.append(BarChart(title, [f"All (n={q['base']})"], [(o["value"], [o["percent"]]) for o in q["options"]],
+                               stacked=True))
+    else:
+        blocks.append(BarChart(f"{title} (n={q['base']})", values,
+                               [("% of base", [o["percent"] for o in q["options"]])]))
     return blocks
 
 

@@ -235,3 +235,23 @@ def test_a_column_of_many_different_words_is_not_made_a_question(runner, tmp_pat
     assert by_key(report(runner, path)) == {}  # e-mail addresses are never counted into a survey report
     cases = json.loads(run(runner, "cases", path, "--json").stdout)
     assert cases[0]["attributes"] == {"email": "person0@example.org"}  # still an attribute, as before
+
+
+def test_likert_charts_are_stacked_bars(runner, survey, tmp_path):
+    from qualcode.app.survey import SurveyRequest, survey_report
+    from qualcode.core.reportdoc import BarChart
+
+    with Project.open(survey) as p:
+        _, doc = survey_report(p, SurveyRequest(questions=("expectations", "topics"), by="sector"))
+    charts = [b for b in doc.blocks if isinstance(b, BarChart)]
+    likert, multiple = charts
+    assert likert.stacked and not multiple.stacked
+    # One bar per group, the scale's points stacked in order; statutory: 50 + 25 + 0 + 25.
+    assert likert.categories == ["private (n=2)", "statutory (n=4)", "voluntary (n=3)"]
+    assert [(name, values[1]) for name, values in likert.series] == [("Exceeded", 50.0), ("Met", 25.0),
+                                                                     ("Partly met", 0.0), ("Unsure", 25.0)]
+    out = tmp_path / "s.html"
+    run(runner, "report", survey, "survey", "--by", "sector", "--question", "expectations", "--format", "html",
+        "-o", out)
+    assert out.read_text().count("<svg") == 1
+    run(runner, "report", survey, "survey", "--by", "sector", "--format", "docx", "-o", tmp_path / "s.docx")
