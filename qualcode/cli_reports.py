@@ -8,7 +8,7 @@ import click
 
 from qualcode.cli import emit_json, open_project, out, parse_attrs, project_arg
 
-KIND_NAMES = ("themes", "contribution", "hls", "matrix", "cooccurrence", "quotes", "codebook", "participants", "survey", "all")
+KIND_NAMES = ("themes", "contribution", "hls", "matrix", "cooccurrence", "quotes", "codebook", "participants", "survey", "monitoring", "all")
 FORMAT_NAMES = ("csv", "xlsx", "docx", "md", "html", "json")
 
 
@@ -31,7 +31,8 @@ def register(cli: click.Group) -> None:
               help="YAML file changing report rules (triangulation, capacity, quote caps).")
 @click.option("--instrument", help="survey: only this instrument.")
 @click.option("--wave", help="survey: only this wave.")
-@click.option("--question", "questions", multiple=True, metavar="COL", help="survey: only this question, repeatable.")
+@click.option("--question", "questions", multiple=True, metavar="COL",
+              help="survey: only this question; monitoring: only this measure; repeatable.")
 @click.option("--base", type=click.Choice(["answered", "all"]), default="answered", show_default=True,
               help="survey: percentages of those who answered, or of every respondent.")
 def report(project: str, kind: str, fmt: str | None, output: str | None, by: str | None, codes: tuple[str, ...],
@@ -47,6 +48,11 @@ def report(project: str, kind: str, fmt: str | None, output: str | None, by: str
         from qualcode.cli_survey import survey_report_command
 
         survey_report_command(project, fmt or "json", output, instrument, wave, questions, by, base)
+        return
+    if kind == "monitoring":
+        from qualcode.cli_survey import monitoring_report_command
+
+        monitoring_report_command(project, fmt or "json", output, questions, by)
         return
     given = [o for o, v in (("--instrument", instrument), ("--wave", wave), ("--question", questions),
                             ("--base", base != "answered")) if v]

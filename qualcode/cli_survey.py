@@ -32,6 +32,47 @@ def survey_report_command(project: str, fmt: str, output: str | None, instrument
         out.print(f"Wrote {result.path}", highlight=False, soft_wrap=True)
 
 
+def monitoring_report_command(project: str, fmt: str, output: str | None, measures: tuple[str, ...],
+                              by: str | None) -> None:
+    """`qualcode report PROJECT monitoring`: JSON on stdout unless a file or another format is asked for."""
+    from qualcode.app.survey import run_monitoring_report
+
+    with open_project(project) as p:
+        result = run_monitoring_report(p, fmt, Path(output) if output else None, measures, by)
+    if result.path is None:
+        emit_json(result.data)
+    else:
+        out.print(f"Wrote {result.path}", highlight=False, soft_wrap=True)
+
+
+@click.group(cls=QualcodeGroup)
+def monitoring() -> None:
+    """Activity and monitoring figures: events, attendance and the like, by period and category."""
+
+
+@monitoring.command("import")
+@project_arg
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--period-column", help="The column naming each row's period (default: period, year ... or the first).")
+@click.option("--by", help="A column naming each row's category (e.g. sector); default: the figures are totals.")
+@json_opt
+@coder_opt
+def monitoring_import(project: str, file: str, period_column: str | None, by: str | None, as_json: bool,
+                      coder: str | None) -> None:
+    """Import figures from a CSV, long (measure, period, value) or wide (period, then a column per measure)."""
+    from qualcode.app.actions import read_csv_dicts
+    from qualcode.store.monitoring import import_monitoring, parse_monitoring
+
+    figures = parse_monitoring(read_csv_dicts(Path(file)), Path(file).name, period_column, by)
+    with open_project(project, coder) as p:
+        result = import_monitoring(p, figures, Path(file).name)
+    if as_json:
+        emit_json(result)
+    else:
+        out.print(f"{result['file']}: {result['added']} figure(s) added, {result['changed']} changed, "
+                  f"{result['unchanged']} unchanged")
+
+
 class ListByDefault(QualcodeGroup):
     """A group whose first word may be a project: `qualcode documents PROJECT` still lists, as before the
     group had sub-commands (`documents set ...`). The listing answers to `list` too, but is kept out of
@@ -143,6 +184,7 @@ def _grouped(cli: click.Group, name: str, help_text: str, *commands: click.Comma
 
 
 def register(cli: click.Group) -> None:
+    cli.add_command(monitoring)
     _grouped(cli, "documents", "List documents (documents PROJECT), or record facts about one (documents set).",
              documents_set)
     _grouped(cli, "cases", "List cases (cases PROJECT), or set, import and recode their attributes.",

@@ -126,3 +126,44 @@ def run_survey_report(project: Project | str | Path, request: SurveyRequest, fmt
         output = default_output(project.path, "survey", fmt, request.by)
     write_bytes_atomic(output, payload)
     return SurveyResult(output, data, doc)
+
+
+def monitoring_report(project: Project, measures: tuple[str, ...] = (), by: str | None = None,
+                      spreadsheet: bool = False) -> tuple[list[dict[str, Any]], ReportDoc]:
+    from qualcode.reports.monitoring import monitoring_blocks, monitoring_json, monitoring_long_table
+    from qualcode.store.monitoring import load_monitoring
+
+    sha = checkpoint_and_hash(project)
+    try:
+        rows = load_monitoring(project, measures, by)
+    finally:
+        project.conn.execute("COMMIT")
+    data = monitoring_json(rows)
+    filters = {k: v for k, v in (("by", by or ""), ("measures", ", ".join(measures))) if v}
+    provenance = Provenance(project=project.name, file=project.path.name, sha256=sha, hash_method=HASH_METHOD,
+                            generated=now()[:19] + "Z", qualcode_version=__version__, filters=filters)
+    blocks = [monitoring_long_table(data)] if spreadsheet else monitoring_blocks(data)
+    return data, ReportDoc(f"Monitoring: {project.name}", provenance, list(blocks))
+
+
+def run_monitoring_report(project: Project, fmt: str, output: Path | None = None, measures: tuple[str, ...] = (),
+                          by: str | None = None) -> SurveyResult:
+    if fmt not in (*FORMATS, "json"):
+        raise InputError(f"unknown format '{fmt}' (choose from {', '.join((*FORMATS, 'json'))})")
+    data, doc = monitoring_report(project, measures, by, spreadsheet=fmt in ("csv", "xlsx"))
+    if fmt == "md":  # Markdown draws a chart as a table of percentages; the figures' own table says it all
+        from qualcode.core.reportdoc import BarChart
+
+        doc.blocks = [b for b in doc.blocks if not isinstance(b, BarChart)]
+    if fmt == "json":
+        if output is None:
+            return SurveyResult(None, {"measures": data}, doc)
+        payload = (json.dumps({"measures": data}, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    else:
+        payload = render(doc, fmt)
+    if output is None:
+        from qualcode.app.reporting import default_output
+
+        output = default_output(project.path, "monitoring", fmt, by)
+    write_bytes_atomic(output, payload)
+    return SurveyResult(output, {"measures": data}, doc)

@@ -303,6 +303,19 @@ _V5: list[str | Callable[[sqlite3.Connection], None]] = [
     "CREATE INDEX survey_respondents_case ON survey_respondents(case_id)",
     "CREATE INDEX survey_respondents_document ON survey_respondents(document_id)",
     "ALTER TABLE documents ADD COLUMN participants INTEGER CHECK (participants IS NULL OR participants >= 0)",
+    # Activity and monitoring figures (events, attendance ...) per period, overall (breakdown '') or per
+    # category of a breakdown (e.g. breakdown 'sector', category 'housing').
+    """CREATE TABLE monitoring (
+        id INTEGER PRIMARY KEY,
+        measure TEXT NOT NULL CHECK (length(trim(measure)) > 0),
+        period TEXT NOT NULL DEFAULT '',
+        breakdown TEXT NOT NULL DEFAULT '',
+        category TEXT NOT NULL DEFAULT '',
+        value REAL NOT NULL,
+        source TEXT NOT NULL,
+        imported TEXT NOT NULL,
+        UNIQUE (measure, breakdown, category, period)
+    )""",
 ]
 
 Migration = list[str | Callable[["sqlite3.Connection"], None]]
