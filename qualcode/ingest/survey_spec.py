@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -163,7 +164,7 @@ def infer_questions(columns: list[str], rows: list[tuple[int, dict[str, str]]]) 
         distinct = set(values)
         if values and all(_is_number(v) for v in values):
             qtype = "numeric"
-        elif values and all(_is_date(v) for v in values):
+        elif values and all(_is_date(v) or (_EXCEL_MIDNIGHT.match(v) and _is_date(v[:10])) for v in values):
             qtype = "date"
         elif len(distinct) <= INFER_MAX_OPTIONS:
             qtype = "single"
@@ -194,6 +195,7 @@ def _is_date(value: str) -> bool:
 
 
 _RANKS = {str(i): i for i in range(1, 100)}
+_EXCEL_MIDNIGHT = re.compile(r"^\d{4}-\d{2}-\d{2} 00:00:00$")
 
 
 def answers_of(question: SurveyQuestion, cells: dict[str, str], row: int, name: str,
@@ -238,6 +240,8 @@ def answers_of(question: SurveyQuestion, cells: dict[str, str], row: int, name: 
         raise InputError(f"{name}: row {row}, column {col!r}: {value!r} is not a number (write 1.5, not 1,5); "
                          "nothing was imported")
     elif kind == "date" and not _is_date(value):
+        if _EXCEL_MIDNIGHT.match(value) and _is_date(value[:10]):
+            return [("", value[:10])]  # an Excel date cell read as a date-time at midnight
         raise InputError(f"{name}: row {row}, column {col!r}: {value!r} is not a date like 2021-06-30; "
                          "nothing was imported")
     elif kind == "multiple" and question.options:

@@ -255,3 +255,26 @@ def test_likert_charts_are_stacked_bars(runner, survey, tmp_path):
         "-o", out)
     assert out.read_text().count("<svg") == 1
     run(runner, "report", survey, "survey", "--by", "sector", "--format", "docx", "-o", tmp_path / "s.docx")
+
+
+def test_xlsx_survey_with_dates_numbers_and_a_spec(runner, tmp_path):
+    import datetime as dt
+
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["id", "when", "score", "feel", "note"])
+    ws.append(["A", dt.datetime(2021, 6, 30), 4.0, "good", "fine"])
+    ws.append(["B", dt.datetime(2021, 7, 2), 2.5, "Bad", None])
+    src = tmp_path / "s.xlsx"
+    wb.save(src)
+    spec = tmp_path / "s.yaml"
+    spec.write_text("id_column: id\ntext_columns: [note]\nquestions:\n  - {column: when, type: date}\n"
+                    "  - {column: score, type: numeric}\n  - {column: feel, type: likert, scale: [Good, Bad]}\n")
+    path = tmp_path / "x.qcdb"
+    run(runner, "import", path, src, "--spec", spec, "--create")
+    q = by_key(report(runner, path))
+    assert q["when"]["stats"] == {"n": 2, "min": "2021-06-30", "max": "2021-07-02"}  # Excel dates, no time
+    assert (q["score"]["stats"]["mean"], q["score"]["stats"]["median"]) == (3.25, 3.25)
+    assert [(o["value"], o["count"]) for o in q["feel"]["options"]] == [("Good", 1), ("Bad", 1)]  # case ignored
