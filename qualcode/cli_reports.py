@@ -29,7 +29,7 @@ def register(cli: click.Group) -> None:
 @click.option("--coder", help="Only this coder's codings.")
 @click.option("--settings", "settings_file", type=click.Path(dir_okay=False),
               help="YAML file changing report rules (triangulation, capacity, quote caps).")
-@click.option("--instrument", help="survey: only this instrument.")
+@click.option("--instrument", help="survey: only this instrument; other reports: survey evidence from it only.")
 @click.option("--wave", help="survey: only this wave.")
 @click.option("--question", "questions", multiple=True, metavar="COL",
               help="survey: only this question; monitoring: only this measure; repeatable.")
@@ -54,13 +54,13 @@ def report(project: str, kind: str, fmt: str | None, output: str | None, by: str
 
         monitoring_report_command(project, fmt or "json", output, questions, by)
         return
-    given = [o for o, v in (("--instrument", instrument), ("--wave", wave), ("--question", questions),
-                            ("--base", base != "answered")) if v]
+    given = [o for o, v in (("--wave", wave), ("--question", questions), ("--base", base != "answered")) if v]
     if given:
         raise click.UsageError(f"{given[0]} applies to the survey report only")
     fmt = fmt or ("html" if kind == "all" else "csv")
     check_request(kind, fmt, by)
-    filters = Filters(accepted_only=accepted_only, coder=coder, codes=codes, attributes=parse_attrs(attrs))
+    filters = Filters(accepted_only=accepted_only, coder=coder, codes=codes, attributes=parse_attrs(attrs),
+                      instrument=instrument)
     settings = load_settings(Path(settings_file) if settings_file else None)
     with open_project(project) as p:
         result = run_report(p, kind, fmt, Path(output) if output else None, by=by, filters=filters,

@@ -29,6 +29,7 @@ class Filters:
     coder: str | None = None
     codes: tuple[str, ...] = ()  # code keys; each includes its descendants
     attributes: dict[str, str] = field(default_factory=dict)  # only cases with these attribute values
+    instrument: str | None = None  # survey evidence from this survey instrument only (other sources unchanged)
 
     def describe(self) -> dict[str, str]:
         out = {"evidence": "accepted codings only" if self.accepted_only else "all codings except rejected ones"}
@@ -38,6 +39,8 @@ class Filters:
             out["codes"] = ", ".join(self.codes)
         if self.attributes:
             out["cases"] = ", ".join(f"{k}={v}" for k, v in self.attributes.items())
+        if self.instrument:
+            out["survey instrument"] = self.instrument
         return out
 
 
@@ -180,17 +183,21 @@ def _read(project: Project, filters: Filters, settings: ReportSettings, sha: str
     for case_id, name, value in conn.execute("SELECT case_id, name, value FROM case_attributes"):
         attrs.setdefault(case_id, {})[name] = value
     names = dict(conn.execute("SELECT id, name FROM cases"))
+    excluded = _other_instruments(project, filters.instrument)
     types: dict[int, set[str]] = {}
-    for case_id, source_type in conn.execute(
-        "SELECT DISTINCT s.case_id, d.source_type FROM segments s JOIN documents d ON d.id = s.document_id"
+    for case_id, source_type, doc_id in conn.execute(
+        "SELECT DISTINCT s.case_id, d.source_type, d.id FROM segments s JOIN documents d ON d.id = s.document_id"
         " WHERE s.case_id IS NOT NULL"
     ):
-        types.setdefault(case_id, set()).add(source_type)
+        if doc_id not in excluded:
+            types.setdefault(case_id, set()).add(source_type)
     # Every survey respondent takes part, whether or not they wrote open text (schema 5 keeps them).
-    for case_id, source_type in conn.execute(
-        "SELECT DISTINCT r.case_id, d.source_type FROM survey_respondents r JOIN documents d ON d.id = r.document_id"
+    for case_id, source_type, doc_id in conn.execute(
+        "SELECT DISTINCT r.case_id, d.source_type, d.id FROM survey_respondents r"
+        " JOIN documents d ON d.id = r.document_id"
     ):
-        types.setdefault(case_id, set()).add(source_type)
+        if doc_id not in excluded:
+            types.setdefault(case_id, set()).add(source_type)
     known_attrs = {k for a in attrs.values() for k in a}
     for name in filters.attributes:
         if name not in known_attrs:
@@ -200,7 +207,9 @@ def _read(project: Project, filters: Filters, settings: ReportSettings, sha: str
         a = attrs.get(case_id, {})
         if all(a.get(k) == v for k, v in filters.attributes.items()):
             cases[names[case_id]] = CaseInfo(names[case_id], a, source_types)
-    documents = [(r[0], r[1]) for r in conn.execute("SELECT name, source_type FROM documents ORDER BY id")]
+    documents = [(r[0], r[1]) for r in conn.execute("SELECT name, source_type, id FROM documents ORDER BY id")
+                 if r[2] not in excluded]
+    excluded_names = {r[0] for r in conn.execute("SELECT name, id FROM documents") if r[1] in excluded}
     provenance = Provenance(
         project=project.name, file=project.path.name, sha256=sha, hash_method=HASH_METHOD,
         generated=now()[:19] + "Z", qualcode_version=__version__, filters=filters.describe(),
@@ -233,12 +242,25 @@ def _read(project: Project, filters: Filters, settings: ReportSettings, sha: str
         code = code_keys[code_id]
         if scope is not None and code not in scope:
             continue
+        if doc in excluded_names:
+            continue
         case = names.get(case_id) if case_id is not None else None
         if filters.attributes and case not in cases:
             continue
         items.append(EvidenceItem(cid, seg, doc, stype, case, code, coder, contrib, claim, memo, text, status,
                                   start, end))
     return evidence
+
+
+def _other_instruments(project: Project, instrument: str | None) -> set[int]:
+    """Ids of survey documents that belong to instruments other than `instrument` (none without one)."""
+    if not instrument:
+        return set()
+    rows = project.conn.execute("SELECT DISTINCT instrument, document_id FROM survey_respondents").fetchall()
+    if instrument not in {r[0] for r in rows}:
+        known = ", ".join(sorted({r[0] for r in rows})) or "none imported"
+        raise InputError(f"no survey instrument {instrument!r} (instruments: {known})")
+    return {int(d) for i, d in rows if i != instrument}
 
 
 def quote_rank(item: EvidenceItem) -> tuple[int, int, int]:

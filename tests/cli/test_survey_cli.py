@@ -278,3 +278,27 @@ def test_xlsx_survey_with_dates_numbers_and_a_spec(runner, tmp_path):
     assert q["when"]["stats"] == {"n": 2, "min": "2021-06-30", "max": "2021-07-02"}  # Excel dates, no time
     assert (q["score"]["stats"]["mean"], q["score"]["stats"]["median"]) == (3.25, 3.25)
     assert [(o["value"], o["count"]) for o in q["feel"]["options"]] == [("Good", 1), ("Bad", 1)]  # case ignored
+
+
+def test_theme_tables_can_take_one_instrument(runner, survey, tmp_path):
+    # A second instrument: the same file as a follow-up, its respondents F-R01 ... F-R10.
+    run(runner, "import", survey, CSV, "--spec", SPEC, "--instrument", "Follow-up", "--case-prefix", "F",
+        "--name", "follow-up", "--allow-duplicate")
+    codebook = tmp_path / "cb.yaml"
+    codebook.write_text("codes:\n  - {key: refer, label: Referrals}\n")
+    run(runner, "codebook", "import", survey, codebook)
+    segments = json.loads(run(runner, "segments", survey, "--json").stdout)
+    for case in ("R01", "F-R01", "F-R03"):
+        run(runner, "code", survey, next(s["id"] for s in segments if s["case"] == case), "refer")
+
+    def survey_column(*args):
+        [row] = json.loads(run(runner, "report", survey, "themes", "--format", "json", *args).stdout)
+        return row["by_source_type"]["survey"]
+
+    both, first, follow_up = survey_column(), survey_column("--instrument", "PDU survey"), survey_column(
+        "--instrument", "Follow-up")
+    assert (both["cases"], both["total_cases"]) == (3, 20)  # every respondent of both instruments is in the base
+    assert (first["cases"], first["total_cases"]) == (1, 10)
+    assert (follow_up["cases"], follow_up["total_cases"]) == (2, 10)
+    result = run(runner, "report", survey, "themes", "--instrument", "nope", code=2)
+    assert "no survey instrument 'nope'" in result.stderr
