@@ -9,7 +9,8 @@ from typing import Any
 
 from qualcode.core.reportdoc import BarChart, Block, Heading, Paragraph, Table
 from qualcode.core.survey import NOT_ANSWERED, SurveyQuestion, count_answers, question_stats, split_multiple
-from qualcode.store.survey import InstrumentData
+from qualcode.store.project import Project
+from qualcode.store.survey import InstrumentData, load_instruments
 
 NOT_RECORDED = "(not recorded)"
 
@@ -293,3 +294,19 @@ def survey_long_table(entries: list[SurveyEntry], base_all: bool) -> Table:
             "question's percentages can add up to more than 100. Ranking rows: n = respondents who ranked the item. "
             + _RANKING_NOTE)
     return Table("survey", "Survey questions", LONG_COLUMNS, rows, note=note, wide=True)
+
+
+def survey_section(project: Project, spreadsheet: bool = False) -> list[Block]:
+    """The survey questions of every instrument and wave, for the full report ([] when there are none)."""
+    instruments = load_instruments(project, per_respondent=False)
+    if not instruments:
+        return []
+    entries = build_entries(instruments, by_wave=False)
+    compute(entries, base_all=False)
+    if spreadsheet:
+        return [Heading("Survey questions", 1), survey_long_table(entries, base_all=False)]
+    blocks = survey_blocks(entries, base_all=False)
+    for b in blocks:  # one level down: the full report's sections are level 1
+        if isinstance(b, Heading):
+            b.level += 1
+    return [Heading("Survey questions", 1), *blocks]

@@ -41,3 +41,16 @@ def test_demo_survey_has_waves_types_and_blank_respondents(runner, demo_master):
     assert methods["Steering group members"] == 14 and methods["Survey: PDU survey, wave 2024-06"] == 45
     everyone = next(r for r in rows_json if r["characteristic"] == "All participants")
     assert everyone["by_source_type"]["survey"] == 45  # R033 counts; the follow-up's 12 are the same people
+
+
+def test_full_report_includes_the_survey_questions(runner, demo_master, tmp_path):
+    out = tmp_path / "all.md"
+    run(runner, "report", demo_master, "all", "--format", "md", "-o", out)
+    text = out.read_text()
+    assert text.index("## Survey questions") < text.index("## Appendix: codebook")
+    assert "### PDU survey, wave 2025-01" in text and "Top 2: Yes + Partly" in text
+    sheets = tmp_path / "all.xlsx"
+    run(runner, "report", demo_master, "all", "--format", "xlsx", "-o", sheets)
+    from openpyxl import load_workbook
+
+    assert "survey" in load_workbook(sheets, read_only=True).sheetnames
