@@ -184,6 +184,12 @@ def init(project: str, codebook_file: str | None, name: str | None, coder: str |
 @click.option("--source-type-column", help="Survey: a column holding each row's source type.")
 @click.option("--sheet", help="Excel: the sheet to read (default: the first).")
 @delimiter_opt
+@click.option("--spec", "spec_file", type=click.Path(dir_okay=False),
+              help="Survey: a YAML spec naming the instrument, waves and closed questions (docs/surveys.md).")
+@click.option("--instrument", help="Survey: the instrument's name (default: the spec's, else the document name).")
+@click.option("--wave", help="Survey: the wave every row belongs to (e.g. 2021-06).")
+@click.option("--wave-column", help="Survey: a column holding each row's wave.")
+@click.option("--participants", type=click.IntRange(0), help="How many people took part in the session.")
 @click.option("--allow-duplicate", is_flag=True, help="Import a file even if the same content was imported before.")
 @click.option("--max-mb", type=click.IntRange(1, 100_000), default=100, show_default=True, help="Largest file accepted.")
 @click.option("--create", is_flag=True, help="Create PROJECT first if it does not exist (removed again if the import fails).")
@@ -191,8 +197,9 @@ def init(project: str, codebook_file: str | None, name: str | None, coder: str |
 @coder_opt
 def import_(project: str, files: tuple[str, ...], source_type: str | None, name: str | None, case: str | None,
             case_prefix: str | None, attrs: tuple[str, ...], id_column: str | None, text_columns: tuple[str, ...],
-            source_type_column: str | None, sheet: str | None, delimiter: str | None, allow_duplicate: bool, max_mb: int, create: bool,
-            as_json: bool, coder: str | None) -> None:
+            source_type_column: str | None, sheet: str | None, delimiter: str | None, spec_file: str | None,
+            instrument: str | None, wave: str | None, wave_column: str | None, participants: int | None,
+            allow_duplicate: bool, max_mb: int, create: bool, as_json: bool, coder: str | None) -> None:
     """Import transcripts (.txt .md .docx .vtt), surveys (.csv .xlsx) or a REFI-QDA project (.qdpx); all or none."""
     from qualcode.app.actions import REFI_PROJECT_SUFFIXES, import_files, project_for_import
     from qualcode.ingest import ImportOptions
@@ -204,15 +211,22 @@ def import_(project: str, files: tuple[str, ...], source_type: str | None, name:
         given = [opt for opt, v in (("--source-type", source_type), ("--name", name), ("--case", case),
                                     ("--case-prefix", case_prefix), ("--attr", attrs), ("--id-column", id_column),
                                     ("--text-column", text_columns), ("--source-type-column", source_type_column),
-                                    ("--sheet", sheet), ("--delimiter", delimiter)) if v]
+                                    ("--sheet", sheet), ("--delimiter", delimiter), ("--spec", spec_file),
+                                    ("--instrument", instrument), ("--wave", wave), ("--wave-column", wave_column),
+                                    ("--participants", participants is not None)) if v]
         import_refi_project(project, files, given, allow_duplicate, max_mb, create, as_json, coder)
         return
     options = ImportOptions(
         source_type=check_source_type(source_type) if source_type else None, name=name, case=case,
         case_prefix=case_prefix, attributes=parse_attrs(attrs), id_column=id_column, text_columns=list(text_columns),
         source_type_column=source_type_column, sheet=sheet, max_bytes=max_mb * 1024 * 1024,
-        delimiter=delimiter,
+        delimiter=delimiter, instrument=instrument, wave=wave,
+        wave_column=wave_column, participants=participants,
     )
+    if spec_file:
+        from qualcode.ingest.survey_spec import load_spec
+
+        options.spec = load_spec(Path(spec_file))
     with project_for_import(Path(project), coder, create) as p:
         results = import_files(p, [Path(f) for f in files], options, allow_duplicate=allow_duplicate)
     if as_json:
@@ -222,6 +236,9 @@ def import_(project: str, files: tuple[str, ...], source_type: str | None, name:
           [[r["document"], r["source_type"], r["segments"], r["cases"], r["file"]] for r in results],
           title=f"Imported {len(results)} document(s)")
     for r in results:
+        if "respondents" in r:
+            err.print(f"{r['document']}: {r['respondents']} respondent(s) and {r['questions']} closed question(s) "
+                      f"in instrument {r['instrument']!r}")
         for w in r["warnings"]:
             err.print(Text(f"warning: {w}", style="yellow"))
 
@@ -345,9 +362,9 @@ def search(project: str, query: str, limit: int, as_json: bool) -> None:
 
 
 # Commands live in modules by area; each registers itself on the group (imported last: they use this module).
-from qualcode import cli_coding, cli_nlp, cli_refi, cli_reports, cli_team, cli_trust  # noqa: E402
+from qualcode import cli_coding, cli_nlp, cli_refi, cli_reports, cli_survey, cli_team, cli_trust  # noqa: E402
 
-for _area in (cli_coding, cli_team, cli_nlp, cli_refi, cli_reports, cli_trust):
+for _area in (cli_coding, cli_team, cli_nlp, cli_refi, cli_reports, cli_trust, cli_survey):
     _area.register(cli)
 
 

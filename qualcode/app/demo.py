@@ -29,8 +29,8 @@ def default_demo_path() -> Path:
     return folder / "demo.qcdb"
 
 
-def _options(entry: dict[str, Any]) -> ImportOptions:
-    return ImportOptions(
+def _options(entry: dict[str, Any], base: Path) -> ImportOptions:
+    options = ImportOptions(
         source_type=entry.get("source_type"),
         name=entry.get("name"),
         case=entry.get("case"),
@@ -39,7 +39,13 @@ def _options(entry: dict[str, Any]) -> ImportOptions:
         speakers={str(s): {str(k): str(v) for k, v in (a or {}).items()} for s, a in (entry.get("speakers") or {}).items()},
         id_column=entry.get("id_column"),
         text_columns=list(entry.get("text_columns") or []),
+        participants=entry.get("participants"),
     )
+    if entry.get("spec"):
+        from qualcode.ingest.survey_spec import load_spec
+
+        options.spec = load_spec(base / entry["spec"])
+    return options
 
 
 def build_demo(path: Path, coder: str = "amira") -> dict[str, Any]:
@@ -55,7 +61,7 @@ def build_demo(path: Path, coder: str = "amira") -> dict[str, Any]:
             import_codebook_file(project, (base / manifest["codebook"]).resolve())
             docs = []
             for entry in manifest["documents"]:
-                docs.extend(read_document(base / entry["file"], _options(entry)))
+                docs.extend(read_document(base / entry["file"], _options(entry, base)))
             add_documents(project, docs)
             codings = (import_codings_file(project, base / manifest["codings"], backup=False)
                        if manifest.get("codings") else {})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 SOURCE_TYPES: tuple[str, ...] = (
     "interview",
@@ -56,6 +57,8 @@ class ParsedDocument:
     # case name -> attributes (only the attributes this file provides)
     cases: dict[str, dict[str, str]] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    survey: Any = None  # a core.survey.SurveyData: the closed questions and every respondent of a survey
+    participants: int | None = None  # people in the session when given (--participants)
 
 
 @dataclass(slots=True)

@@ -65,7 +65,9 @@ class BarChart:
     """Horizontal grouped bars: one group per category, one bar per series; values are percentages 0-100.
 
     With `counts` and `totals` (cases per series and category, and each series' N), a series with fewer than
-    `min_cases` cases follows the table's rule: no bar and no percentage, only 'k of N' (see `label`)."""
+    `min_cases` cases follows the table's rule: no bar and no percentage, only 'k of N' (see `label`).
+
+    Stacked: one bar per category made of the series in order (each a share of the bar)."""
 
     title: str
     categories: list[str]
@@ -75,6 +77,7 @@ class BarChart:
     totals: list[int] = field(default_factory=list)
     min_cases: int = 0
     note: str = ""
+    stacked: bool = False  # one bar per category, the series side by side along it (e.g. a Likert scale)
 
     def drawn(self, s: int) -> bool:
         """Whether series `s` is drawn as bars (enough cases for a percentage)."""

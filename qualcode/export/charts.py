@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import math
 import textwrap
 from html import escape
 
@@ -27,6 +28,10 @@ def _wrap(text: str, width: int = 34, lines: int = 2) -> list[str]:
 
 def svg_bar_chart(chart: BarChart) -> str:
     """Horizontal grouped bars with a legend, value labels and a 0-100% axis; all text escaped."""
+    if chart.stacked:
+        return svg_stacked_chart(chart)
+    if chart.unit != "%":
+        return svg_value_chart(chart)
     n = len(chart.series)
     group_h = max(n * _BAR, 2 * 14) + _GAP
     width = _LABEL_WIDTH + _PLOT_WIDTH + 50
@@ -74,6 +79,10 @@ def svg_bar_chart(chart: BarChart) -> str:
 
 def png_bar_chart(chart: BarChart, dpi: int = 110) -> bytes:
     """The same chart drawn by matplotlib (Agg backend, no display needed), as PNG bytes."""
+    if chart.stacked:
+        return png_stacked_chart(chart, dpi)
+    if chart.unit != "%":
+        return png_value_chart(chart, dpi)
     import matplotlib
 
     matplotlib.use("Agg")
@@ -102,6 +111,164 @@ def png_bar_chart(chart: BarChart, dpi: int = 110) -> bytes:
     ax.set_title(clean(chart.title), fontsize=9, loc="left")
     # Below the axes, so long series names are never cut; bbox_inches="tight" keeps it in the picture.
     ax.legend(fontsize=7, ncol=min(n, 2), loc="upper center", bbox_to_anchor=(0.5, -0.14 - 0.4 / (m + 2)),
+              frameon=False)
+    ax.grid(axis="x", color="#ddd")
+    ax.set_axisbelow(True)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
+    return buf.getvalue()
+
+
+def svg_stacked_chart(chart: BarChart) -> str:
+    """One horizontal bar per category, its series stacked left to right in order (a Likert scale from its
+    first point), each segment labelled with its percentage when there is room; all text escaped."""
+    n = len(chart.series)
+    width = _LABEL_WIDTH + _PLOT_WIDTH + 50
+    legend_w = 24 + 6.5 * max((len(name) for name, _ in chart.series), default=10)
+    per_row = max(1, int(width // legend_w))
+    top = 30 + 20 * ((n + per_row - 1) // per_row)
+    row_h = 2 * _BAR + _GAP
+    height = top + row_h * len(chart.categories) + 24
+    x0 = _LABEL_WIDTH
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {width} {height}" '
+             f'width="{width}" height="{height}" font-family="sans-serif" font-size="11">',
+             f"<title>{escape(clean(chart.title))}</title>",
+             f'<text x="0" y="16" font-size="13" font-weight="bold">{escape(clean(chart.title))}</text>']
+    for i, (name, _) in enumerate(chart.series):
+        lx, ly = (i % per_row) * legend_w, 26 + (i // per_row) * 20
+        parts.append(f'<rect x="{lx:.0f}" y="{ly}" width="12" height="12" fill="{PALETTE[i % len(PALETTE)]}"/>'
+                     f'<text x="{lx + 17:.0f}" y="{ly + 10}">{escape(clean(name))}</text>')
+    for tick in range(0, 101, 25):
+        x = x0 + _PLOT_WIDTH * tick / 100
+        parts.append(f'<line x1="{x:.1f}" y1="{top - 4}" x2="{x:.1f}" y2="{height - 20}" stroke="#ddd"/>'
+                     f'<text x="{x:.1f}" y="{height - 6}" text-anchor="middle" fill="#555">{tick}%</text>')
+    for c, category in enumerate(chart.categories):
+        y = top + c * row_h
+        lines = _wrap(category)
+        for k, line in enumerate(lines):
+            ty = y + _BAR + 4 + (k - (len(lines) - 1) / 2) * 13
+            parts.append(f'<text x="{x0 - 8}" y="{ty:.1f}" text-anchor="end">{escape(line)}</text>')
+        x = float(x0)
+        for s, (_, values) in enumerate(chart.series):
+            value = max(0.0, min(100.0, float(values[c])))
+            w = _PLOT_WIDTH * value / 100
+            parts.append(f'<rect x="{x:.1f}" y="{y}" width="{w:.1f}" height="{2 * _BAR}" '
+                         f'fill="{PALETTE[s % len(PALETTE)]}"/>')
+            if w >= 22:
+                parts.append(f'<text x="{x + w / 2:.1f}" y="{y + _BAR + 4}" text-anchor="middle" font-size="9" '
+                             f'fill="#fff">{value:.0f}%</text>')
+            x += w
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def png_stacked_chart(chart: BarChart, dpi: int = 110) -> bytes:
+    """The stacked chart drawn by matplotlib, as PNG bytes."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    m = len(chart.categories)
+    fig = Figure(figsize=(8.0, 0.9 + m * 0.45))
+    ax = fig.add_subplot()
+    left = [0.0] * m
+    for s, (name, values) in enumerate(chart.series):
+        widths = [max(0.0, min(100.0, float(v))) for v in values]
+        ax.barh(range(m), widths, left=left, height=0.6, color=PALETTE[s % len(PALETTE)], label=clean(name))
+        left = [a + b for a, b in zip(left, widths, strict=True)]
+    ax.set_yticks(range(m))
+    ax.set_yticklabels(["\n".join(_wrap(c, 30)) for c in chart.categories], fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlim(0, 100)
+    ax.set_xlabel("% of base", fontsize=8)
+    ax.tick_params(axis="x", labelsize=8)
+    ax.set_title(clean(chart.title), fontsize=9, loc="left")
+    ax.legend(fontsize=7, ncol=min(len(chart.series), 4), loc="upper center",
+              bbox_to_anchor=(0.5, -0.15 - 0.3 / (m + 2)), frameon=False)
+    ax.grid(axis="x", color="#ddd")
+    ax.set_axisbelow(True)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
+    return buf.getvalue()
+
+
+def nice_top(values: list[float]) -> float:
+    """A round axis end at or above the largest value (1, 2 or 5 times a power of ten)."""
+    largest = max([v for v in values if v > 0], default=1.0)
+    power = 10 ** math.floor(math.log10(largest))
+    return next(m * power for m in (1, 2, 5, 10) if m * power >= largest)
+
+
+def svg_value_chart(chart: BarChart) -> str:
+    """Grouped horizontal bars of counts (not percentages), the axis from 0 to a round number; text escaped."""
+    top_value = nice_top([float(v) for _, values in chart.series for v in values])
+    n = len(chart.series)
+    group_h = max(n * _BAR, 2 * 14) + _GAP
+    width = _LABEL_WIDTH + _PLOT_WIDTH + 60
+    legend_w = 24 + 6.5 * max((len(name) for name, _ in chart.series), default=10)
+    per_row = max(1, int(width // legend_w))
+    top = 30 + 20 * ((n + per_row - 1) // per_row)
+    height = top + group_h * len(chart.categories) + 24
+    x0 = _LABEL_WIDTH
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {width} {height}" '
+             f'width="{width}" height="{height}" font-family="sans-serif" font-size="11">',
+             f"<title>{escape(clean(chart.title))}</title>",
+             f'<text x="0" y="16" font-size="13" font-weight="bold">{escape(clean(chart.title))}</text>']
+    for i, (name, _) in enumerate(chart.series):
+        lx, ly = (i % per_row) * legend_w, 26 + (i // per_row) * 20
+        parts.append(f'<rect x="{lx:.0f}" y="{ly}" width="12" height="12" fill="{PALETTE[i % len(PALETTE)]}"/>'
+                     f'<text x="{lx + 17:.0f}" y="{ly + 10}">{escape(clean(name))}</text>')
+    for tick in range(0, 101, 25):
+        x = x0 + _PLOT_WIDTH * tick / 100
+        parts.append(f'<line x1="{x:.1f}" y1="{top - 4}" x2="{x:.1f}" y2="{height - 20}" stroke="#ddd"/>'
+                     f'<text x="{x:.1f}" y="{height - 6}" text-anchor="middle" fill="#555">'
+                     f"{escape(_fmt(top_value * tick / 100))}</text>")
+    for c, category in enumerate(chart.categories):
+        gy = top + c * group_h
+        lines = _wrap(category)
+        for k, line in enumerate(lines):
+            y = gy + (n * _BAR) / 2 + 4 + (k - (len(lines) - 1) / 2) * 13
+            parts.append(f'<text x="{x0 - 8}" y="{y:.1f}" text-anchor="end">{escape(line)}</text>')
+        for s, (_, values) in enumerate(chart.series):
+            value = max(0.0, float(values[c]))
+            w = _PLOT_WIDTH * min(value, top_value) / top_value
+            y = gy + s * _BAR
+            parts.append(f'<rect x="{x0}" y="{y}" width="{w:.1f}" height="{_BAR - 2}" '
+                         f'fill="{PALETTE[s % len(PALETTE)]}"/>'
+                         f'<text x="{x0 + w + 3:.1f}" y="{y + _BAR - 3}" font-size="9" fill="#333">'
+                         f"{escape(_fmt(value))}</text>")
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _fmt(value: float) -> str:
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
+
+
+def png_value_chart(chart: BarChart, dpi: int = 110) -> bytes:
+    """Grouped horizontal bars of counts drawn by matplotlib, as PNG bytes."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    n, m = len(chart.series), len(chart.categories)
+    fig = Figure(figsize=(8.0, 0.8 + m * max(0.17 * n, 0.4)))
+    ax = fig.add_subplot()
+    bar = 0.8 / max(n, 1)
+    for s, (name, values) in enumerate(chart.series):
+        bars = ax.barh([c + s * bar for c in range(m)], [float(v) for v in values], height=bar * 0.92,
+                       color=PALETTE[s % len(PALETTE)], label=clean(name))
+        ax.bar_label(bars, labels=[_fmt(float(v)) for v in values], fontsize=7, padding=2)
+    ax.set_yticks([c + bar * (n - 1) / 2 for c in range(m)])
+    ax.set_yticklabels(["\n".join(_wrap(c, 30)) for c in chart.categories], fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlim(0, nice_top([float(v) for _, values in chart.series for v in values]) * 1.08)
+    ax.set_xlabel(clean(chart.unit), fontsize=8)
+    ax.tick_params(axis="x", labelsize=8)
+    ax.set_title(clean(chart.title), fontsize=9, loc="left")
+    ax.legend(fontsize=7, ncol=min(n, 3), loc="upper center", bbox_to_anchor=(0.5, -0.15 - 0.3 / (m + 2)),
               frameon=False)
     ax.grid(axis="x", color="#ddd")
     ax.set_axisbelow(True)

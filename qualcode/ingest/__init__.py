@@ -34,7 +34,11 @@ def read_document(path: str | Path, options: ImportOptions | None = None) -> lis
         raise InputError(f"{path.name}: cannot import this kind of file (qualcode reads {kinds}, and .qdpx projects)")
     data = read_file_bytes(path, options.max_bytes)
     with parser_errors_as_input(path.name, path.suffix.lower().lstrip(".")):
-        return reader(path, data, options)
+        docs = reader(path, data, options)
+    if options.participants is not None:
+        for doc in docs:
+            doc.participants = options.participants
+    return docs
 
 
 __all__ = ["ImportOptions", "read_document", "READERS"]

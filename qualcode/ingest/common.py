@@ -12,6 +12,7 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from qualcode.core.models import SOURCE_TYPES, ParsedSegment
 from qualcode.core.turns import is_researcher
@@ -49,6 +50,11 @@ class ImportOptions:
     sheet: str | None = None
     delimiter: str | None = None
     max_bytes: int = MAX_FILE_BYTES
+    spec: Any = None  # a SurveySpec (ingest/survey_spec.py): the survey's instrument and closed questions
+    instrument: str | None = None
+    wave: str | None = None
+    wave_column: str | None = None
+    participants: int | None = None  # how many people took part in a session (speaker-labelled or not)
 
 
 def check_source_type(value: str, where: str = "") -> str:

@@ -126,4 +126,12 @@ def full_report_from_evidence(evidence: Evidence, spreadsheet: bool = False) -> 
 
 def build_full_report(project: Project, filters: Filters | None = None, settings: ReportSettings | None = None,
                       spreadsheet: bool = False) -> ReportDoc:
-    return full_report_from_evidence(load_evidence(project, filters, settings), spreadsheet)
+    doc = full_report_from_evidence(load_evidence(project, filters, settings), spreadsheet)
+    from qualcode.reports.survey import survey_section
+
+    survey = survey_section(project, spreadsheet)
+    if survey:  # before the codebook appendix
+        at = next((i for i, b in enumerate(doc.blocks) if isinstance(b, Heading) and b.text == "Appendix: codebook"),
+                  len(doc.blocks))
+        doc.blocks[at:at] = survey
+    return doc

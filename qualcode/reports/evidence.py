@@ -20,8 +20,10 @@ from qualcode.store.report_data import (
     checkpoint_and_hash,
     code_keys,
     coding_evidence_rows,
+    document_names,
     documents_in_order,
     end_read,
+    other_instruments,
     snapshot,
 )
 from qualcode.store.reviews import review_status
@@ -38,6 +40,7 @@ class Filters:
     coder: str | None = None
     codes: tuple[str, ...] = ()  # code keys; each includes its descendants
     attributes: dict[str, str] = field(default_factory=dict)  # only cases with these attribute values
+    instrument: str | None = None  # survey evidence from this survey instrument only (other sources unchanged)
 
     def describe(self) -> dict[str, str]:
         out = {"evidence": "accepted codings only" if self.accepted_only else "all codings except rejected ones"}
@@ -47,6 +50,8 @@ class Filters:
             out["codes"] = ", ".join(self.codes)
         if self.attributes:
             out["cases"] = ", ".join(f"{k}={v}" for k, v in self.attributes.items())
+        if self.instrument:
+            out["survey instrument"] = self.instrument
         return out
 
 
@@ -88,12 +93,13 @@ class Evidence:
 
     codebook: Codebook
     items: list[EvidenceItem]
-    cases: dict[str, CaseInfo]  # only cases with at least one segment (and matching the attribute filter)
+    cases: dict[str, CaseInfo]  # cases with a segment or a survey response (and matching the attribute filter)
     documents: list[tuple[str, str]]  # (name, source type) in import order
     provenance: Provenance
     filters: Filters
     settings: ReportSettings
     cases_without_segments: int = 0
+    methods: list[dict[str, object]] = field(default_factory=list)  # who took part by method (store/survey.py)
     _descendants: dict[str, set[str]] = field(default_factory=dict)
 
     def source_types(self) -> list[str]:
@@ -152,7 +158,8 @@ def _read(project: Project, filters: Filters, settings: ReportSettings, sha: str
     codebook = load_codebook(project)
     attrs = case_attributes(project)
     names = case_names(project)
-    types = case_source_types(project)
+    excluded = other_instruments(project, filters.instrument)
+    types = case_source_types(project, excluded)
     known_attrs = {k for a in attrs.values() for k in a}
     for name in filters.attributes:
         if name not in known_attrs:
@@ -162,7 +169,8 @@ def _read(project: Project, filters: Filters, settings: ReportSettings, sha: str
         a = attrs.get(case_id, {})
         if all(a.get(k) == v for k, v in filters.attributes.items()):
             cases[names[case_id]] = CaseInfo(names[case_id], a, source_types)
-    documents = documents_in_order(project)
+    documents = documents_in_order(project, excluded)
+    excluded_names = document_names(project, excluded)
     provenance = Provenance(
         project=project.name, file=project.path.name, sha256=sha, hash_method=HASH_METHOD,
         generated=now()[:19] + "Z", qualcode_version=__version__, filters=filters.describe(),
@@ -170,6 +178,9 @@ def _read(project: Project, filters: Filters, settings: ReportSettings, sha: str
     scope: set[str] | None = None
     evidence = Evidence(codebook, [], cases, documents, provenance, filters, settings,
                         cases_without_segments=len(names) - len(types))
+    from qualcode.store.survey import participation
+
+    evidence.methods = participation(project)
     if filters.codes:
         scope = set().union(*(evidence.descendants(k) for k in filters.codes))
     keys = code_keys(project)
@@ -184,6 +195,8 @@ def _read(project: Project, filters: Filters, settings: ReportSettings, sha: str
             continue
         code = keys[code_id]
         if scope is not None and code not in scope:
+            continue
+        if doc in excluded_names:
             continue
         case = names.get(case_id) if case_id is not None else None
         if filters.attributes and case not in cases:

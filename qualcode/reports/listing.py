@@ -39,19 +39,24 @@ def quotes_table(rows: list[dict[str, Any]], title: str = "Quotes") -> Table:
 
 
 def participant_rows(evidence: Evidence, by: str | None = None) -> tuple[list[dict[str, Any]], list[str]]:
-    """'Who took part': cases per source type, then per value of each case attribute.
+    """'Who took part': cases per source type, then per value of each case attribute, then one row per method
+    (characteristic 'Method': sessions and people, counting respondents without open text and sessions'
+    recorded --participants). An attribute's percentages have as base the cases with a recorded value; the
+    '(not recorded)' row has no percentage.
 
     Returns the rows and the attributes left out for having more than `participants_max_values` values.
     """
     types = evidence.source_types()
     total = len(evidence.cases)
 
-    def row(characteristic: str, value: str, cases: list[Any]) -> dict[str, Any]:
+    def row(characteristic: str, value: str, cases: list[Any], base: int) -> dict[str, Any]:
         per_type = {t: sum(1 for c in cases if t in c.source_types) for t in types}
+        counted = value != NOT_RECORDED
         return {"characteristic": characteristic, "value": value, "by_source_type": per_type, "cases": len(cases),
-                "percent": round(100 * len(cases) / total, 1) if total else 0.0}
+                "base": base if counted else None,
+                "percent": round(100 * len(cases) / base, 1) if base and counted else None}
 
-    rows = [row("All participants", "", list(evidence.cases.values()))]
+    rows = [row("All participants", "", list(evidence.cases.values()), total)]
     names = [by] if by else sorted({k for c in evidence.cases.values() for k in c.attributes}, key=str.casefold)
     skipped = []
     for name in names:
@@ -62,24 +67,54 @@ def participant_rows(evidence: Evidence, by: str | None = None) -> tuple[list[di
         members: dict[str, list[Any]] = defaultdict(list)
         for case in evidence.cases.values():
             members[case.attributes.get(name, "").strip() or NOT_RECORDED].append(case)
-        rows += [row(name, v, members[v]) for v in values]
+        base = sum(len(m) for v, m in members.items() if v != NOT_RECORDED)
+        rows += [row(name, v, members[v], base) for v in values]
+    for m in evidence.methods:
+        rows.append({"characteristic": "Method", "value": _method_name(m), "by_source_type": {},
+                     "cases": m["named"], "base": None, "percent": None, "sessions": m["sessions"],
+                     "participants": m["participants"], "counted": m["counted"]})
     return rows, skipped
 
 
+def _method_name(m: dict[str, Any]) -> str:
+    if m["method"] == "everyone":
+        return "Everyone"
+    if m["instrument"] is not None:
+        return f"Survey: {m['instrument']}" + (f", wave {m['wave']}" if m["wave"] else "")
+    return plural_role(str(m["method"]))
+
+
 def participants_table(evidence: Evidence, rows: list[dict[str, Any]], skipped: list[str]) -> Table:
+    """One table (so that it is also one CSV): the methods first, then the breakdown by characteristic."""
     types = evidence.source_types()
-    columns = ["Characteristic", "Value", *[plural_role(t) for t in types], "All participants", "% of all"]
-    body: list[list[Any]] = [[r["characteristic"], r["value"], *[r["by_source_type"][t] for t in types], r["cases"],
-                              r["percent"]] for r in rows]
-    note = ("A participant is a case with at least one segment; interviewer and facilitator turns belong to no case. "
-            "A case that speaks in two source types counts once in 'All participants'.")
+    columns = ["Characteristic", "Value", "Sessions", *[plural_role(t) for t in types], "All participants", "Base",
+               "% of base"]
+    methods = [r for r in rows if r["characteristic"] == "Method"]
+    body: list[list[Any]] = [["Method", r["value"], r["sessions"], *[None for _ in types], r["participants"], None,
+                              None] for r in methods]
+    styles = ["group" if r["value"] == "Everyone" else "" for r in methods]
+    for r in rows:
+        if r["characteristic"] != "Method":
+            body.append([r["characteristic"], r["value"], None, *[r["by_source_type"][t] for t in types], r["cases"],
+                         r["base"], r["percent"]])
+            styles.append("group" if r["characteristic"] == "All participants" else "")
+    note = ("Method rows: sessions are documents (a survey file per instrument and wave); participants are survey "
+            "respondents whether or not they wrote open text, and for other methods the distinct speaker-labelled "
+            "cases, or a session's recorded number of people (import --participants, documents set "
+            "--participants) when given, which includes its labelled speakers. 'Everyone' counts each case once "
+            "across methods, plus the unlabelled people of sessions recorded by number; method rows count "
+            "everyone, whatever --attr filters the rest. Characteristic rows: a participant is a case with at least "
+            "one segment or survey response; interviewer and facilitator turns belong to no case; a case that "
+            "speaks in two source types counts once in 'All participants'. Base: the cases with a recorded value "
+            "of that characteristic; '(not recorded)' is shown but never part of a base. People recorded only as "
+            "a number have no attributes and are in no characteristic row.")
     if evidence.cases_without_segments:
-        note += (f" {evidence.cases_without_segments} case(s) have no segments (e.g. survey respondents who left "
-                 "every open question blank) and are not counted.")
+        note += (f" {evidence.cases_without_segments} case(s) have no segments and no survey response (e.g. "
+                 "respondents imported before schema 5 who left every open question blank: re-import the survey to "
+                 "count them) and are not counted.")
     if skipped:
         note += f" Left out for having many distinct values: {', '.join(skipped)}."
-    return Table("participants", "Who took part", columns, body, note=note,
-                 styles=["group" if r["characteristic"] == "All participants" else "" for r in rows])
+    return Table("participants", "Who took part", columns, body, note=note, styles=styles)
 
 
 def codebook_rows(evidence: Evidence) -> list[dict[str, Any]]:

@@ -39,6 +39,29 @@ def upsert_case(project: Project, name: str, attributes: dict[str, str], cache: 
     return case_id
 
 
+def upsert_cases(project: Project, cases: dict[str, dict[str, str]], cache: dict[str, int]) -> dict[str, int]:
+    """upsert_case for many cases at once: cases new to the project (a large survey's respondents) are written
+    with two executemany calls; cases already there go through upsert_case, which logs changed attributes."""
+    known = dict(project.conn.execute("SELECT name, id FROM cases")) if len(cases) > 100 else {}
+    if not known and len(cases) <= 100:
+        return {name: upsert_case(project, name, attrs, cache) for name, attrs in cases.items()}
+    ids: dict[str, int] = {}
+    new: list[tuple[int, str]] = []
+    attributes: list[tuple[int, str, str]] = []
+    next_id = int(project.scalar("SELECT coalesce(max(id), 0) + 1 FROM cases"))
+    for name, attrs in cases.items():
+        if name in known or name in cache:
+            ids[name] = upsert_case(project, name, attrs, cache)
+            continue
+        ids[name] = cache[name] = next_id
+        new.append((next_id, name))
+        attributes.extend((next_id, k, v) for k, v in attrs.items())
+        next_id += 1
+    project.conn.executemany("INSERT INTO cases(id, name) VALUES (?, ?)", new)
+    project.conn.executemany("INSERT INTO case_attributes(case_id, name, value) VALUES (?, ?, ?)", attributes)
+    return ids
+
+
 def add_documents(project: Project, docs: list[ParsedDocument], allow_duplicate: bool = False) -> list[dict[str, Any]]:
     """Store parsed documents with their cases and segments, all or nothing."""
     names = [d.name for d in docs]
@@ -64,12 +87,15 @@ def add_documents(project: Project, docs: list[ParsedDocument], allow_duplicate:
                 raise DuplicateError(
                     f"{doc.original_name}: a document named '{doc.name}' already exists; choose another with --name"
                 )
-            case_ids = {name: upsert_case(project, name, attrs, cache) for name, attrs in doc.cases.items()}
+            case_ids = upsert_cases(project, doc.cases, cache)
             cur = project.conn.execute(
                 "INSERT INTO documents(name, source_type, original_name, sha256, text, imported, imported_by)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (doc.name, doc.source_type, doc.original_name, doc.sha256, doc.text, now(), project.coder),
             )
+            if doc.participants is not None:
+                project.conn.execute("UPDATE documents SET participants = ? WHERE id = ?",
+                                     (doc.participants, cur.lastrowid))
             doc_id = cur.lastrowid
             text = doc.text
             for seg in doc.segments:
@@ -89,6 +115,14 @@ def add_documents(project: Project, docs: list[ParsedDocument], allow_duplicate:
                 "sha256": doc.sha256, "segments": len(doc.segments), "cases": len(case_ids),
                 "warnings": list(doc.warnings),
             }
+            if doc.participants is not None:
+                result["participants"] = doc.participants
+            if doc.survey is not None:
+                from qualcode.store.survey import store_survey
+
+                result["instrument"] = doc.survey.instrument
+                result["respondents"] = store_survey(project, int(doc_id or 0), doc.survey, case_ids)
+                result["questions"] = len(doc.survey.questions)
             project.log("import", "document", doc.name, {k: v for k, v in result.items() if k != "document"})
             results.append(result)
     return results
@@ -196,7 +230,12 @@ def list_cases(project: Project) -> list[dict[str, Any]]:
     attrs: dict[int, dict[str, str]] = {}
     for case_id, name, value in project.conn.execute("SELECT case_id, name, value FROM case_attributes ORDER BY name"):
         attrs.setdefault(case_id, {})[name] = value
+    responded: dict[int, set[str]] = {}
+    for case_id, source_type in project.conn.execute(
+            "SELECT DISTINCT r.case_id, d.source_type FROM survey_respondents r JOIN documents d ON d.id = r.document_id"):
+        responded.setdefault(case_id, set()).add(source_type)
     for row in cases:
-        row["source_types"] = sorted((row["source_types"] or "").split(",")) if row["source_types"] else []
+        types = set((row["source_types"] or "").split(",")) if row["source_types"] else set()
+        row["source_types"] = sorted(types | responded.get(row["id"], set()))
         row["attributes"] = attrs.get(row["id"], {})
     return cases

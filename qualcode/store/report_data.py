@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
-from qualcode.errors import ProjectBusyError
+from qualcode.errors import InputError, ProjectBusyError
 from qualcode.store.project import Project
 
 T = TypeVar("T")
@@ -94,20 +94,40 @@ def case_names(project: Project) -> dict[int, str]:
     return dict(project.conn.execute("SELECT id, name FROM cases"))
 
 
-def case_source_types(project: Project) -> dict[int, set[str]]:
-    """case id -> the source types of the documents it speaks in (cases with at least one segment)."""
+def case_source_types(project: Project, excluded: set[int] | frozenset[int] = frozenset()) -> dict[int, set[str]]:
+    """case id -> the source types of the documents it takes part in: where it speaks (a segment), and every
+    survey it answered, open text or not (schema 5 keeps respondents). Documents in `excluded` are left out."""
     types: dict[int, set[str]] = {}
-    for case_id, source_type in project.conn.execute(
-        "SELECT DISTINCT s.case_id, d.source_type FROM segments s JOIN documents d ON d.id = s.document_id"
+    for case_id, source_type, doc_id in project.conn.execute(
+        "SELECT DISTINCT s.case_id, d.source_type, d.id FROM segments s JOIN documents d ON d.id = s.document_id"
         " WHERE s.case_id IS NOT NULL"
+        " UNION SELECT DISTINCT r.case_id, d.source_type, d.id FROM survey_respondents r"
+        " JOIN documents d ON d.id = r.document_id"
     ):
-        types.setdefault(case_id, set()).add(source_type)
+        if doc_id not in excluded:
+            types.setdefault(case_id, set()).add(source_type)
     return types
 
 
-def documents_in_order(project: Project) -> list[tuple[str, str]]:
-    """(name, source type) of every document, in import order."""
-    return [(r[0], r[1]) for r in project.conn.execute("SELECT name, source_type FROM documents ORDER BY id")]
+def documents_in_order(project: Project, excluded: set[int] | frozenset[int] = frozenset()) -> list[tuple[str, str]]:
+    """(name, source type) of every document not in `excluded`, in import order."""
+    return [(r[0], r[1]) for r in project.conn.execute("SELECT name, source_type, id FROM documents ORDER BY id")
+            if r[2] not in excluded]
+
+
+def document_names(project: Project, ids: set[int]) -> set[str]:
+    return {r[0] for r in project.conn.execute("SELECT name, id FROM documents") if r[1] in ids}
+
+
+def other_instruments(project: Project, instrument: str | None) -> set[int]:
+    """Ids of survey documents that belong to instruments other than `instrument` (none without one)."""
+    if not instrument:
+        return set()
+    rows = project.conn.execute("SELECT DISTINCT instrument, document_id FROM survey_respondents").fetchall()
+    if instrument not in {r[0] for r in rows}:
+        known = ", ".join(sorted({r[0] for r in rows})) or "none imported"
+        raise InputError(f"no survey instrument {instrument!r} (instruments: {known})")
+    return {int(d) for i, d in rows if i != instrument}
 
 
 def code_keys(project: Project) -> dict[int, str]:

@@ -271,8 +271,55 @@ _V4: list[str | Callable[[sqlite3.Connection], None]] = [
     ],
 ]
 
+# Version 5: surveys as data. An instrument's closed questions (`options`: a Likert scale, a ranking's item
+# columns or a multiple choice's known options, as JSON), and each respondent of an instrument and wave (a case,
+# with or without open text) with their answers as one JSON object: question key -> the answer as written
+# (trimmed; a multiple choice keeps its cell, split when reported), or for a ranking item column -> rank. One
+# row per respondent rather than per answer: a 100,000-row survey with 20 questions is 100,000 rows to write,
+# not 2 million. `documents.participants` records how many people a session had when not all are labelled.
+_SURVEY_TYPES_SQL = "('single','multiple','likert','ranking','numeric','date','text')"
+_V5: list[str | Callable[[sqlite3.Connection], None]] = [
+    f"""CREATE TABLE survey_questions (
+        id INTEGER PRIMARY KEY,
+        instrument TEXT NOT NULL CHECK (length(trim(instrument)) > 0),
+        key TEXT NOT NULL CHECK (length(trim(key)) > 0),
+        label TEXT NOT NULL,
+        type TEXT NOT NULL CHECK (type IN {_SURVEY_TYPES_SQL}),
+        options TEXT NOT NULL DEFAULT '[]',
+        separator TEXT,
+        position INTEGER NOT NULL,
+        UNIQUE (instrument, key)
+    )""",
+    """CREATE TABLE survey_respondents (
+        id INTEGER PRIMARY KEY,
+        instrument TEXT NOT NULL,
+        wave TEXT NOT NULL DEFAULT '',
+        case_id INTEGER NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
+        document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+        row INTEGER NOT NULL,
+        answers TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(answers)),
+        UNIQUE (instrument, wave, case_id)
+    )""",
+    "CREATE INDEX survey_respondents_case ON survey_respondents(case_id)",
+    "CREATE INDEX survey_respondents_document ON survey_respondents(document_id)",
+    "ALTER TABLE documents ADD COLUMN participants INTEGER CHECK (participants IS NULL OR participants >= 0)",
+    # Activity and monitoring figures (events, attendance ...) per period, overall (breakdown '') or per
+    # category of a breakdown (e.g. breakdown 'sector', category 'housing').
+    """CREATE TABLE monitoring (
+        id INTEGER PRIMARY KEY,
+        measure TEXT NOT NULL CHECK (length(trim(measure)) > 0),
+        period TEXT NOT NULL DEFAULT '',
+        breakdown TEXT NOT NULL DEFAULT '',
+        category TEXT NOT NULL DEFAULT '',
+        value REAL NOT NULL,
+        source TEXT NOT NULL,
+        imported TEXT NOT NULL,
+        UNIQUE (measure, breakdown, category, period)
+    )""",
+]
+
 Migration = list[str | Callable[["sqlite3.Connection"], None]]
-MIGRATIONS: list[Migration] = [list(_V1), list(_V2), list(_V3), _V4]
+MIGRATIONS: list[Migration] = [list(_V1), list(_V2), list(_V3), _V4, _V5]
 # Versions that rebuild tables: applied with foreign keys off (a DROP TABLE would otherwise cascade).
 REBUILDS = frozenset({4})
 SCHEMA_VERSION = len(MIGRATIONS)

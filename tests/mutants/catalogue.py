@@ -148,7 +148,7 @@ MUTANTS: list[Mutant] = [
     Mutant("fuzz-garbage-accepted", "binary files accepted as text", "qualcode/ingest/common.py",
            'if b"\\x00" in data[:8192]:', "if False:", (F + "test_importer_refuses_garbage_with_an_input_error[txt]",)),
     Mutant("layers-core-imports-app", "core imports a use case (and so the store)", "qualcode/core/models.py",
-           "from dataclasses import dataclass, field\n", "from dataclasses import dataclass, field\n\nimport qualcode.reporting  # noqa\n",
+           "from dataclasses import dataclass, field\n", "from dataclasses import dataclass, field\n\nimport qualcode.app.reporting  # noqa\n",
            ("tests/test_layers.py::test_import_linter_contracts_are_kept",)),
     Mutant("layers-sql-in-reports", "a report reads the database itself", AG,
            "    known = known_coders(project)", '    known = {r[0] for r in project.conn.execute("SELECT name FROM coders")}',

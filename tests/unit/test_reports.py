@@ -183,11 +183,18 @@ def test_participants_and_codebook(study):
     everyone = rows[0]
     assert (everyone["cases"], everyone["by_source_type"]) == (15, {"interview": 2, "focus-group": 3, "survey": 10})
     sector = {r["value"]: r for r in rows if r["characteristic"] == "sector"}
-    assert (sector["statutory"]["cases"], sector["statutory"]["percent"]) == (7, 46.7)
+    # The base is the 14 cases whose sector is recorded: "(not recorded)" is never part of a base (issue 13).
+    assert (sector["statutory"]["cases"], sector["statutory"]["base"], sector["statutory"]["percent"]) == (7, 14, 50.0)
+    assert (sector["(not recorded)"]["base"], sector["(not recorded)"]["percent"]) == (None, None)
     assert sector["statutory"]["by_source_type"] == {"interview": 1, "focus-group": 1, "survey": 5}
     assert sector["(not recorded)"]["cases"] == 1
     built = build_report(p, "participants", by="role")
-    assert [(r["value"], r["cases"]) for r in built.data[1:]] == [("commissioner", 1), ("(not recorded)", 14)]
+    assert [(r["value"], r["cases"]) for r in built.data if r["characteristic"] == "role"] == [
+        ("commissioner", 1), ("(not recorded)", 14)]
+    methods = {r["value"]: (r["sessions"], r["participants"]) for r in built.data if r["characteristic"] == "Method"}
+    # R11 is a case made without a survey response or segment, so it is in no method.
+    assert methods == {"Interviewees": (2, 2), "Focus group participants": (1, 3), "Survey respondents": (1, 10),
+                       "Everyone": (4, 15)}
     assert "1 case(s) have no segments" in built.doc.tables()[0].note
     codebook = {r["key"]: r for r in build_report(p, "codebook").data}
     assert (codebook["A"]["segments"], codebook["a1"]["definition"], codebook["a1"]["examples"]) == (
