@@ -41,6 +41,7 @@ class ParsedSegment:
     speaker: str | None = None
     case: str | None = None
     question: str | None = None
+    time: str | None = None  # the turn's timestamp as the transcript gives it ("00:01:02"), never part of its text
 
 
 @dataclass(slots=True)
@@ -56,6 +57,9 @@ class ParsedDocument:
     # case name -> attributes (only the attributes this file provides)
     cases: dict[str, dict[str, str]] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    # speaker (as stored on segments) -> "researcher" | "participant"; empty when the text has no speakers
+    roles: dict[str, str] = field(default_factory=dict)
+    legend: dict[str, str] = field(default_factory=dict)  # speaker legend at the top: code -> name
 
 
 @dataclass(slots=True)

@@ -11,7 +11,7 @@ from qualcode.store.project import Project, _is_busy, now
 
 _SEGMENT_COLUMNS = (
     "s.id, d.name AS document, c.name AS \"case\", s.speaker, s.question, d.source_type,"
-    " s.start, s.\"end\", s.text"
+    " s.start, s.\"end\", s.time, s.text"
 )
 
 
@@ -76,13 +76,18 @@ def add_documents(project: Project, docs: list[ParsedDocument], allow_duplicate:
                 if seg.case and seg.case not in case_ids:
                     case_ids[seg.case] = upsert_case(project, seg.case, {}, cache)
             project.conn.executemany(
-                "INSERT INTO segments(document_id, position, case_id, speaker, question, start, \"end\", text)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO segments(document_id, position, case_id, speaker, question, start, \"end\", text, time)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     (doc_id, i, case_ids.get(s.case) if s.case else None, s.speaker, s.question,
-                     s.start, s.end, text[s.start:s.end])
+                     s.start, s.end, text[s.start:s.end], s.time)
                     for i, s in enumerate(doc.segments)
                 ],
+            )
+            codes = {name: code for code, name in doc.legend.items()}
+            project.conn.executemany(
+                "INSERT INTO document_speakers(document_id, speaker, role, code) VALUES (?, ?, ?, ?)",
+                [(doc_id, speaker, role, codes.get(speaker)) for speaker, role in doc.roles.items()],
             )
             result = {
                 "document": doc.name, "source_type": doc.source_type, "file": doc.original_name,

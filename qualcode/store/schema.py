@@ -271,8 +271,21 @@ _V4: list[str | Callable[[sqlite3.Connection], None]] = [
     ],
 ]
 
+# Transcript structure (issue 15): a turn's timestamp, and each document's speakers with their role and the name a
+# legend gives their code, so that `documents set --interviewer` can re-derive cases later.
+_V_TURNS: list[str | Callable[[sqlite3.Connection], None]] = [
+    "ALTER TABLE segments ADD COLUMN time TEXT",
+    """CREATE TABLE document_speakers (
+        document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+        speaker TEXT NOT NULL,
+        role TEXT NOT NULL CHECK (role IN ('researcher', 'participant')),
+        code TEXT,
+        PRIMARY KEY (document_id, speaker)
+    ) WITHOUT ROWID""",
+]
+
 Migration = list[str | Callable[["sqlite3.Connection"], None]]
-MIGRATIONS: list[Migration] = [list(_V1), list(_V2), list(_V3), _V4]
+MIGRATIONS: list[Migration] = [list(_V1), list(_V2), list(_V3), _V4, _V_TURNS]
 # Versions that rebuild tables: applied with foreign keys off (a DROP TABLE would otherwise cascade).
 REBUILDS = frozenset({4})
 SCHEMA_VERSION = len(MIGRATIONS)
