@@ -8,7 +8,17 @@ from typing import Any
 import click
 from rich.text import Text
 
-from qualcode.cli import QualcodeGroup, coder_opt, emit_json, err, json_opt, open_project, out, project_arg, table
+from qualcode.cli import (
+    QualcodeGroup,
+    coder_opt,
+    emit_json,
+    err,
+    json_opt,
+    open_project,
+    out,
+    project_arg,
+    table,
+)
 from qualcode.errors import InputError
 from qualcode.ingest import ImportOptions
 
