@@ -189,13 +189,18 @@ def init(project: str, codebook_file: str | None, name: str | None, coder: str |
 @click.option("--create", is_flag=True, help="Create PROJECT first if it does not exist (removed again if the import fails).")
 @click.option("--interviewer", "interviewers", multiple=True, metavar="NAME",
               help="A speaker (name or legend code) of the research team, repeatable: their turns belong to no case.")
+@click.option("--detect-speakers", is_flag=True, help="REFI-QDA: look for speaker turns in its sources (default: paragraphs).")
+@click.option("--as-coder", metavar="NAME",
+              help="REFI-QDA: add this coder's codings to the documents and codes already here (matched by text and"
+                   " code name), to compare coders with `agreement`.")
 @click.option("--dry-run", is_flag=True, help="Show what would be imported (source type, speakers, cases, first turns); store nothing.")
 @json_opt
 @coder_opt
 def import_(project: str, files: tuple[str, ...], source_type: str | None, name: str | None, case: str | None,
             case_prefix: str | None, attrs: tuple[str, ...], id_column: str | None, text_columns: tuple[str, ...],
             source_type_column: str | None, sheet: str | None, delimiter: str | None, allow_duplicate: bool, max_mb: int, create: bool,
-            interviewers: tuple[str, ...], dry_run: bool, as_json: bool, coder: str | None) -> None:
+            interviewers: tuple[str, ...], detect_speakers: bool, as_coder: str | None, dry_run: bool, as_json: bool,
+            coder: str | None) -> None:
     """Import transcripts (.txt .md .docx .vtt .rtf .odt .html .pdf), surveys (.csv .xlsx) or a REFI-QDA project
     (.qdpx .qde); all or none. Run with --dry-run first to see the speakers and cases qualcode finds."""
     from qualcode.app.actions import REFI_PROJECT_SUFFIXES, import_files, project_for_import
@@ -210,8 +215,12 @@ def import_(project: str, files: tuple[str, ...], source_type: str | None, name:
                                     ("--text-column", text_columns), ("--source-type-column", source_type_column),
                                     ("--sheet", sheet), ("--delimiter", delimiter),
                                     ("--interviewer", interviewers), ("--dry-run", dry_run)) if v]
-        import_refi_project(project, files, given, allow_duplicate, max_mb, create, as_json, coder)
+        import_refi_project(project, files, given, allow_duplicate, max_mb, create, as_json, coder,
+                            detect_speakers=detect_speakers, as_coder=as_coder)
         return
+    if detect_speakers or as_coder:
+        raise InputError(f"{'--detect-speakers' if detect_speakers else '--as-coder'} is for REFI-QDA projects"
+                         " (.qdpx, .qde); transcripts always have their speakers looked for")
     options = ImportOptions(
         source_type=check_source_type(source_type) if source_type else None, name=name, case=case,
         case_prefix=case_prefix, attributes=parse_attrs(attrs), id_column=id_column, text_columns=list(text_columns),

@@ -44,7 +44,8 @@ def export(project: str, fmt: str, output: str, as_json: bool) -> None:
 
 
 def import_refi_project(project: str, files: tuple[str, ...], other_options: list[str], allow_duplicate: bool,
-                        max_mb: int, create: bool, as_json: bool, coder: str | None) -> None:
+                        max_mb: int, create: bool, as_json: bool, coder: str | None, detect_speakers: bool = False,
+                        as_coder: str | None = None) -> None:
     """`qualcode import PROJECT FILE.qdpx`: the file is read and checked whole before the project is touched."""
     from qualcode.app.actions import import_refi_file, project_for_import, read_refi_file
 
@@ -54,12 +55,32 @@ def import_refi_project(project: str, files: tuple[str, ...], other_options: lis
         raise InputError(f"{', '.join(other_options)} cannot be used with a .qdpx project (it names its own documents and cases)")
     path = Path(files[0])
     refi = read_refi_file(path, max_mb * 1024 * 1024)
+    if as_coder is not None:
+        _import_as_coder(project, refi, path, as_coder, coder, as_json)
+        return
     with project_for_import(Path(project), coder, create, name=refi.name or None) as p:
-        report = import_refi_file(p, refi, path, allow_duplicate=allow_duplicate)
+        report = import_refi_file(p, refi, path, allow_duplicate=allow_duplicate, detect_speakers=detect_speakers)
     if as_json:
         emit_json({k: v for k, v in report.items() if k != "imported"})
         return
     _print_report(report)
+
+
+def _import_as_coder(project: str, refi: Any, path: Path, as_coder: str, coder: str | None, as_json: bool) -> None:
+    from qualcode.app.actions import import_refi_as_coder
+
+    with open_project(project, coder) as p:
+        report = import_refi_as_coder(p, refi, path, as_coder)
+    if as_json:
+        emit_json(report)
+        return
+    out.print(f"Added {report['codings']} coding(s) by {report['coder']} to {len(report['documents_matched'])}"
+              f" document(s) from {report['file']}"
+              + (f" ({report['duplicate_codings']} repeated, kept once)" if report["duplicate_codings"] else "") + ".")
+    if report["documents_matched"]:
+        table(["in the file", "document here"], [[k, v] for k, v in report["documents_matched"].items()])
+    for w in report["warnings"]:
+        err.print(Text(f"warning: {w}", style="yellow"))
 
 
 def _print_report(report: dict[str, Any]) -> None:

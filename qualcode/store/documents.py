@@ -39,21 +39,29 @@ def upsert_case(project: Project, name: str, attributes: dict[str, str], cache: 
     return case_id
 
 
-def add_documents(project: Project, docs: list[ParsedDocument], allow_duplicate: bool = False) -> list[dict[str, Any]]:
-    """Store parsed documents with their cases and segments, all or nothing."""
+def add_documents(project: Project, docs: list[ParsedDocument], allow_duplicate: bool = False,
+                  same_text_in_batch: bool = False, add_importer: bool = True) -> list[dict[str, Any]]:
+    """Store parsed documents with their cases and segments, all or nothing. `same_text_in_batch`: documents of
+    one REFI project may share their text (they are distinct sources); `add_importer=False` does not make the
+    person importing a coder (a REFI import keeps the file's users only)."""
     names = [d.name for d in docs]
     dupes = {n for n in names if names.count(n) > 1}
     if dupes:
         raise InputError(f"two files would both be named '{sorted(dupes)[0]}'; rename one with --name")
     results: list[dict[str, Any]] = []
     with project.transaction():
-        project.ensure_coder()
+        if add_importer:
+            project.ensure_coder()
         cache: dict[str, int] = {}
         seen_hashes: dict[str, str] = {}
+        here_before: dict[str, str] = {}  # documents already in the project before this batch, by content
+        for doc in docs:
+            row = project.conn.execute("SELECT name FROM documents WHERE sha256 = ?", (doc.sha256,)).fetchone()
+            if row:
+                here_before[doc.sha256] = row[0]
         for doc in docs:
             if not allow_duplicate:
-                row = project.conn.execute("SELECT name FROM documents WHERE sha256 = ?", (doc.sha256,)).fetchone()
-                earlier = row[0] if row else seen_hashes.get(doc.sha256)
+                earlier = here_before.get(doc.sha256) or (None if same_text_in_batch else seen_hashes.get(doc.sha256))
                 if earlier:
                     raise DuplicateError(
                         f"{doc.original_name}: already imported as '{earlier}' (same content); "
