@@ -8,6 +8,7 @@ from pathlib import Path
 from qualcode.core.models import ParsedDocument
 from qualcode.errors import InputError
 from qualcode.ingest.common import ImportOptions, parser_errors_as_input, read_file_bytes
+from qualcode.ingest.richtext import read_html, read_odt, read_pdf, read_rtf
 from qualcode.ingest.survey import read_survey
 from qualcode.ingest.transcripts import read_docx, read_text, read_vtt
 
@@ -19,6 +20,11 @@ READERS: dict[str, Reader] = {
     ".text": read_text,
     ".docx": read_docx,
     ".vtt": read_vtt,
+    ".rtf": read_rtf,
+    ".odt": read_odt,
+    ".html": read_html,
+    ".htm": read_html,
+    ".pdf": read_pdf,
     ".csv": read_survey,
     ".xlsx": read_survey,
 }

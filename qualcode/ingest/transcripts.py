@@ -21,7 +21,7 @@ from qualcode.ingest.common import (
 )
 
 
-def _finish(path: Path, data: bytes, text: str, options: ImportOptions, warnings: list[str] | None = None,
+def finish_document(path: Path, data: bytes, text: str, options: ImportOptions, warnings: list[str] | None = None,
             segments: list[ParsedSegment] | None = None) -> ParsedDocument:
     """Find the turns (unless the reader already has them), the source type and the cases."""
     legend: dict[str, str] = {}
@@ -42,7 +42,7 @@ def _finish(path: Path, data: bytes, text: str, options: ImportOptions, warnings
 
 def read_text(path: Path, data: bytes, options: ImportOptions) -> list[ParsedDocument]:
     text = decode_text(data, path.name)
-    return [_finish(path, data, text, options)]
+    return [finish_document(path, data, text, options)]
 
 
 def read_docx(path: Path, data: bytes, options: ImportOptions) -> list[ParsedDocument]:
@@ -60,7 +60,7 @@ def read_docx(path: Path, data: bytes, options: ImportOptions) -> list[ParsedDoc
         warnings.append(f"{path.name}: {len(document.tables)} table(s) skipped; only paragraphs are imported")
     # A blank line between paragraphs, so paragraph-mode splitting sees each one.
     text = "\n\n".join(p for p in paragraphs if p)
-    return [_finish(path, data, text, options, warnings)]
+    return [finish_document(path, data, text, options, warnings)]
 
 
 def read_vtt(path: Path, data: bytes, options: ImportOptions) -> list[ParsedDocument]:
@@ -96,4 +96,4 @@ def read_vtt(path: Path, data: bytes, options: ImportOptions) -> list[ParsedDocu
         segments.append(ParsedSegment(pos + len(prefix), pos + len(prefix) + len(body), speaker=speaker, time=start))
         parts.append(prefix + body)
         pos += len(prefix) + len(body) + 2
-    return [_finish(path, data, "\n\n".join(parts), options, segments=segments)]
+    return [finish_document(path, data, "\n\n".join(parts), options, segments=segments)]

@@ -1,4 +1,5 @@
-"""Write the binary transcript fixtures (.docx) from invented text: `python tests/data/transcripts/make_fixtures.py`."""
+"""Write the binary transcript fixtures (.docx, .odt, .pdf) from invented text:
+`python tests/data/transcripts/make_fixtures.py`."""
 
 from __future__ import annotations
 
@@ -37,6 +38,61 @@ def write_docx(path: Path, paragraphs: list[tuple[str, str | None]]) -> None:
     document.save(path)
 
 
+ODT = ["Interview 6", "Interviewer: What brought you to the garden?", "P6: My daughter. She  volunteers there.",
+       "We go on Saturdays.", "Interviewer: What do you do there?", "P6: Weeding, mostly [laughs]."]
+PDF_PAGES = [
+    ["Interviewer: How did you hear about the clinic?", "P7: From the leaflet at the library.",
+     "It had the times on it."],
+    ["Interviewer: Would you go again?", "P7: Yes, next month."],
+]
+
+
+def write_odt(path: Path, paragraphs: list[str]) -> None:
+    from odf import teletype
+    from odf.opendocument import OpenDocumentText
+    from odf.text import H, P
+
+    document = OpenDocumentText()
+    document.text.addElement(H(outlinelevel=1, text=paragraphs[0]))
+    for text in paragraphs[1:]:
+        para = P()
+        teletype.addTextToElement(para, text)
+        document.text.addElement(para)
+    document.save(str(path))
+
+
+def pdf_bytes(pages: list[list[str]]) -> bytes:
+    """A plain PDF with a text layer (Helvetica, one text line per line), written by hand: no PDF library."""
+    objects: list[bytes] = [b"<< /Type /Catalog /Pages 2 0 R >>", b"", b"<< /Type /Font /Subtype /Type1"
+                            b" /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>"]
+    kids = []
+    for lines in pages:
+        ops = ["BT", "/F1 11 Tf", "14 TL", "72 720 Td"]
+        for line in lines:
+            escaped = line.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+            ops += [f"({escaped}) Tj", "T*"]
+        ops.append("ET")
+        stream = "\n".join(ops).encode("cp1252")
+        objects.append(b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream")
+        objects.append(b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >>"
+                       b" >> /Contents %d 0 R >>" % len(objects))
+        kids.append(len(objects))
+    objects[1] = b"<< /Type /Pages /Kids [%s] /Count %d >>" % (" ".join(f"{k} 0 R" for k in kids).encode(), len(kids))
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for n, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % n + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
 if __name__ == "__main__":
     write_docx(HERE / "otter.docx", OTTER)
     write_docx(HERE / "teams.docx", TEAMS)
+    write_odt(HERE / "interview.odt", ODT)
+    (HERE / "interview.pdf").write_bytes(pdf_bytes(PDF_PAGES))
+    (HERE / "scanned.pdf").write_bytes(pdf_bytes([[], []]))  # pages without a text layer, as a scan has
