@@ -18,15 +18,32 @@ def register(cli: click.Group) -> None:
 
 @click.command()
 @project_arg
-@click.option("--format", "fmt", type=click.Choice(["qdpx"]), default="qdpx", show_default=True,
-              help="qdpx: a REFI-QDA (QDA-XML 1.0) project file.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False), required=True, help="The .qdpx file to write.")
+@click.option("--format", "fmt", type=click.Choice(["qdpx", "docx", "html"]), default="qdpx", show_default=True,
+              help="qdpx: a REFI-QDA (QDA-XML 1.0) project file; docx or html: one --document, coded.")
+@click.option("--document", help="docx/html: the document to write, its coded spans highlighted and each coding's"
+                                 " code, coder and memo as a Word comment or in the HTML margin.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), required=True, help="The file to write.")
 @json_opt
-def export(project: str, fmt: str, output: str, as_json: bool) -> None:
-    """Export the whole project (documents, codebook, codings, memos, cases) as a REFI-QDA .qdpx file."""
-    from qualcode.app.actions import export_qdpx
+def export(project: str, fmt: str, document: str | None, output: str, as_json: bool) -> None:
+    """Export the whole project (documents, codebook, codings, memos, cases) as a REFI-QDA .qdpx file, or one
+    coded transcript for review (--document NAME --format docx|html)."""
+    from qualcode.app.actions import export_coded_document, export_qdpx
     from qualcode.files import write_bytes_atomic
 
+    if fmt == "qdpx" and document:
+        raise InputError("--document is for --format docx or html (a .qdpx holds the whole project)")
+    if fmt != "qdpx":
+        if not document:
+            raise InputError(f"--format {fmt} writes one coded transcript: name it with --document NAME")
+        with open_project(project) as p:
+            data, summary = export_coded_document(p, document, fmt)
+        write_bytes_atomic(Path(output), data)
+        if as_json:
+            emit_json({"file": output, "format": fmt, "bytes": len(data), **summary})
+        else:
+            err.print(f"Wrote {output}: {summary['document']}, {summary['codings']} coding(s) by"
+                      f" {', '.join(summary['coders']) or 'nobody'}")
+        return
     with open_project(project) as p:
         data = export_qdpx(p)
         counts = {

@@ -145,6 +145,17 @@ def export_qdpx(project: Project) -> bytes:
     return build_qdpx(refi_snapshot(project))
 
 
+def export_coded_document(project: Project, name: str, fmt: str) -> tuple[bytes, dict[str, Any]]:
+    """One document with its coding for review: Word with comments, or HTML with a margin."""
+    from qualcode.export.coded_transcript import build_coded_docx, build_coded_html
+    from qualcode.store.coded_text import coded_document
+
+    data = coded_document(project, name)
+    build = build_coded_docx if fmt == "docx" else build_coded_html
+    return build(data), {"document": data["document"], "codings": len(data["codings"]),
+                         "coders": sorted({k["coder"] for k in data["codings"]})}
+
+
 def export_codebook(project: Project, fmt: str = "yaml") -> bytes:
     if fmt == "qdc":
         from qualcode.export.qdpx import build_qdc
