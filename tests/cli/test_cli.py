@@ -43,7 +43,7 @@ def test_init_import_and_list(runner, study):
     docs = json.loads(run(runner, "documents", study, "--json").stdout)
     assert [(d["name"], d["source_type"], d["segments"]) for d in docs] == [("int01", "interview", 4), ("survey", "survey", 2)]
     rows = segs(runner, study, "--document", "int01")
-    assert set(rows[0]) == {"id", "document", "case", "speaker", "question", "source_type", "start", "end", "time", "text"}
+    assert set(rows[0]) == {"id", "document", "case", "speaker", "question", "source_type", "start", "end", "text"}
     assert [r["case"] for r in rows] == [None, "INT01", None, "INT01"]
     listing = run(runner, "documents", study).stdout
     assert "int01" in listing and "50%" not in listing and "0%" in listing  # no participant segment coded yet

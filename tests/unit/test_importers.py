@@ -71,7 +71,7 @@ def test_broken_text_files(tmp_path, content, message):
 
 def test_unknown_extension_and_missing_file(tmp_path):
     with pytest.raises(InputError, match="cannot import this kind of file"):
-        read_document(write(tmp_path / "a.pdf", "x"))
+        read_document(write(tmp_path / "a.xyz", "x"))
     with pytest.raises(InputError, match="no such file"):
         read_document(tmp_path / "nope.txt")
 
