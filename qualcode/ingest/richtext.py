@@ -28,7 +28,9 @@ def read_rtf(path: Path, data: bytes, options: ImportOptions) -> list[ParsedDocu
     raw = decode_raw(data, path.name)
     if not raw.lstrip().startswith("{\\rtf"):
         raise InputError(f"{path.name}: not an RTF file (it does not start with {{\\rtf)")
-    text = normalise_text(rtf_to_text(raw, errors="ignore"))
+    text = rtf_to_text(raw, errors="ignore")
+    # \uN escapes arrive as UTF-16 halves: pair them up; a half without its partner becomes U+FFFD
+    text = normalise_text(text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace"))
     text = "\n".join(line.rstrip() for line in text.split("\n")).strip("\n")
     return [finish_document(path, data, text, options)]
 
@@ -48,12 +50,15 @@ def _odf_text(node: Any, out: list[str]) -> None:
 
 
 def read_odt(path: Path, data: bytes, options: ImportOptions) -> list[ParsedDocument]:
+    from xml.parsers.expat import ExpatError
+    from xml.sax import SAXException
+
     from odf.opendocument import load  # deferred: odfpy only for OpenDocument files
 
     open_zip(data, path.name).close()
     try:
         document = load(io.BytesIO(data))
-    except (KeyError, ValueError, AttributeError, SyntaxError, OSError) as exc:
+    except (KeyError, ValueError, AttributeError, SyntaxError, OSError, ExpatError, SAXException) as exc:
         raise InputError(f"{path.name}: not a readable OpenDocument text ({type(exc).__name__})") from None
     paragraphs: list[str] = []
     _odf_text(document.text, paragraphs)
@@ -94,7 +99,12 @@ def read_html(path: Path, data: bytes, options: ImportOptions) -> list[ParsedDoc
     raw = re.sub(r"^\s*<\?xml[^>]*\?>", "", raw)  # lxml refuses a str that declares its own encoding
     if not raw.strip():
         raise InputError(f"{path.name}: empty file")
-    root = lxml.html.document_fromstring(raw)
+    from lxml.etree import ParserError
+
+    try:
+        root = lxml.html.document_fromstring(raw)
+    except ParserError:  # lxml's word for a page with no elements at all
+        raise InputError(f"{path.name}: no text found") from None
     body = root.find("body")
     parts: list[str] = []
     _html_parts(body if body is not None else root, parts)
