@@ -131,6 +131,27 @@ def parse_attrs(values: tuple[str, ...]) -> dict[str, str]:
     return attrs
 
 
+class ListByDefault(QualcodeGroup):
+    """A group whose first word may be a project: `qualcode documents PROJECT` still lists, as before the
+    group had sub-commands (`documents set ...`). The listing answers to `list` too, but is kept out of
+    `commands`: it is the group's own behaviour (documented as `qualcode documents PROJECT`)."""
+
+    def __init__(self, name: str, listing: click.Command, **kwargs: object) -> None:
+        super().__init__(name, **kwargs)  # type: ignore[arg-type]
+        self.listing = listing
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        return self.listing if cmd_name == "list" else super().get_command(ctx, cmd_name)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*self.commands, "list"])
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and args[0] not in ("list", "-h", "--help"):
+            args = ["list", *args]
+        return super().parse_args(ctx, args)
+
+
 # CSV field separators a user can name (csv files otherwise have theirs found; see ingest/csvread.py).
 DELIMITERS = {"comma": ",", "semicolon": ";", "tab": "\t"}
 delimiter_opt = click.option(
@@ -193,14 +214,23 @@ def init(project: str, codebook_file: str | None, name: str | None, coder: str |
 @click.option("--allow-duplicate", is_flag=True, help="Import a file even if the same content was imported before.")
 @click.option("--max-mb", type=click.IntRange(1, 100_000), default=100, show_default=True, help="Largest file accepted.")
 @click.option("--create", is_flag=True, help="Create PROJECT first if it does not exist (removed again if the import fails).")
+@click.option("--interviewer", "interviewers", multiple=True, metavar="NAME",
+              help="A speaker (name or legend code) of the research team, repeatable: their turns belong to no case.")
+@click.option("--detect-speakers", is_flag=True, help="REFI-QDA: look for speaker turns in its sources (default: paragraphs).")
+@click.option("--as-coder", metavar="NAME",
+              help="REFI-QDA: add this coder's codings to the documents and codes already here (matched by text and"
+                   " code name), to compare coders with `agreement`.")
+@click.option("--dry-run", is_flag=True, help="Show what would be imported (source type, speakers, cases, first turns); store nothing.")
 @json_opt
 @coder_opt
 def import_(project: str, files: tuple[str, ...], source_type: str | None, name: str | None, case: str | None,
             case_prefix: str | None, attrs: tuple[str, ...], id_column: str | None, text_columns: tuple[str, ...],
             source_type_column: str | None, sheet: str | None, delimiter: str | None, spec_file: str | None,
             instrument: str | None, wave: str | None, wave_column: str | None, participants: int | None,
-            allow_duplicate: bool, max_mb: int, create: bool, as_json: bool, coder: str | None) -> None:
-    """Import transcripts (.txt .md .docx .vtt), surveys (.csv .xlsx) or a REFI-QDA project (.qdpx); all or none."""
+            allow_duplicate: bool, max_mb: int, create: bool, interviewers: tuple[str, ...], detect_speakers: bool,
+            as_coder: str | None, dry_run: bool, as_json: bool, coder: str | None) -> None:
+    """Import transcripts (.txt .md .docx .vtt .rtf .odt .html .pdf), surveys (.csv .xlsx) or a REFI-QDA project
+    (.qdpx .qde); all or none. Run with --dry-run first to see the speakers and cases qualcode finds."""
     from qualcode.app.actions import REFI_PROJECT_SUFFIXES, import_files, project_for_import
     from qualcode.ingest import ImportOptions
     from qualcode.ingest.common import check_source_type
@@ -213,20 +243,31 @@ def import_(project: str, files: tuple[str, ...], source_type: str | None, name:
                                     ("--text-column", text_columns), ("--source-type-column", source_type_column),
                                     ("--sheet", sheet), ("--delimiter", delimiter), ("--spec", spec_file),
                                     ("--instrument", instrument), ("--wave", wave), ("--wave-column", wave_column),
-                                    ("--participants", participants is not None)) if v]
-        import_refi_project(project, files, given, allow_duplicate, max_mb, create, as_json, coder)
+                                    ("--participants", participants is not None), ("--interviewer", interviewers),
+                                    ("--dry-run", dry_run)) if v]
+        import_refi_project(project, files, given, allow_duplicate, max_mb, create, as_json, coder,
+                            detect_speakers=detect_speakers, as_coder=as_coder)
         return
+    if detect_speakers or as_coder:
+        raise InputError(f"{'--detect-speakers' if detect_speakers else '--as-coder'} is for REFI-QDA projects"
+                         " (.qdpx, .qde); transcripts always have their speakers looked for")
     options = ImportOptions(
         source_type=check_source_type(source_type) if source_type else None, name=name, case=case,
         case_prefix=case_prefix, attributes=parse_attrs(attrs), id_column=id_column, text_columns=list(text_columns),
         source_type_column=source_type_column, sheet=sheet, max_bytes=max_mb * 1024 * 1024,
         delimiter=delimiter, instrument=instrument, wave=wave,
         wave_column=wave_column, participants=participants,
+        interviewers=[i.strip() for i in interviewers if i.strip()],
     )
     if spec_file:
         from qualcode.ingest.survey_spec import load_spec
 
         options.spec = load_spec(Path(spec_file))
+    if dry_run:
+        from qualcode.cli_documents import print_preview
+
+        print_preview([Path(f) for f in files], options, as_json)
+        return
     with project_for_import(Path(project), coder, create) as p:
         results = import_files(p, [Path(f) for f in files], options, allow_duplicate=allow_duplicate)
     if as_json:
@@ -308,24 +349,6 @@ def codebook_list(project: str, as_json: bool) -> None:
 
 @cli.command()
 @project_arg
-@json_opt
-def documents(project: str, as_json: bool) -> None:
-    """List documents with segment, case and coding counts."""
-    from qualcode.store.documents import list_documents
-
-    with open_project(project) as p:
-        rows = list_documents(p)
-    if as_json:
-        emit_json(rows)
-        return
-    table(["id", "document", "source type", "segments", "cases", "coded", "codings"],
-          [[r["id"], r["name"], r["source_type"], r["segments"], r["cases"],
-            f"{100 * r['coded_participant_segments'] / r['participant_segments']:.0f}%"
-            if r["participant_segments"] else "-", r["codings"]] for r in rows])
-
-
-@cli.command()
-@project_arg
 @click.option("--document", help="Only this document.")
 @click.option("--limit", type=click.IntRange(1), help="At most this many segments.")
 @json_opt
@@ -362,9 +385,18 @@ def search(project: str, query: str, limit: int, as_json: bool) -> None:
 
 
 # Commands live in modules by area; each registers itself on the group (imported last: they use this module).
-from qualcode import cli_coding, cli_nlp, cli_refi, cli_reports, cli_survey, cli_team, cli_trust  # noqa: E402
+from qualcode import (  # noqa: E402
+    cli_coding,
+    cli_documents,
+    cli_nlp,
+    cli_refi,
+    cli_reports,
+    cli_survey,
+    cli_team,
+    cli_trust,
+)
 
-for _area in (cli_coding, cli_team, cli_nlp, cli_refi, cli_reports, cli_trust, cli_survey):
+for _area in (cli_coding, cli_documents, cli_team, cli_nlp, cli_refi, cli_reports, cli_trust, cli_survey):
     _area.register(cli)
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from qualcode.cli import (
+    ListByDefault,
     QualcodeGroup,
     coder_opt,
     emit_json,
@@ -71,47 +72,6 @@ def monitoring_import(project: str, file: str, period_column: str | None, by: st
     else:
         out.print(f"{result['file']}: {result['added']} figure(s) added, {result['changed']} changed, "
                   f"{result['unchanged']} unchanged")
-
-
-class ListByDefault(QualcodeGroup):
-    """A group whose first word may be a project: `qualcode documents PROJECT` still lists, as before the
-    group had sub-commands (`documents set ...`). The listing answers to `list` too, but is kept out of
-    `commands`: it is the group's own behaviour (documented as `qualcode documents PROJECT`)."""
-
-    def __init__(self, name: str, listing: click.Command, **kwargs: object) -> None:
-        super().__init__(name, **kwargs)  # type: ignore[arg-type]
-        self.listing = listing
-
-    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        return self.listing if cmd_name == "list" else super().get_command(ctx, cmd_name)
-
-    def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted([*self.commands, "list"])
-
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        if args and args[0] not in self.commands and args[0] not in ("list", "-h", "--help"):
-            args = ["list", *args]
-        return super().parse_args(ctx, args)
-
-
-@click.command("set")
-@project_arg
-@click.argument("document")
-@click.option("--participants", type=click.IntRange(0), help="How many people took part in the session.")
-@click.option("--clear-participants", is_flag=True, help="Forget a recorded number of participants.")
-@coder_opt
-def documents_set(project: str, document: str, participants: int | None, clear_participants: bool,
-                  coder: str | None) -> None:
-    """Record facts about a document: how many people a workshop or group had (logged)."""
-    from qualcode.errors import InputError
-    from qualcode.store.survey import set_participants
-
-    if (participants is None) == (not clear_participants):
-        raise InputError("give --participants N or --clear-participants")
-    with open_project(project, coder) as p:
-        result = set_participants(p, document, participants)
-    out.print(f"{document}: participants {result['before'] if result['before'] is not None else 'not recorded'}"
-              f" -> {participants if participants is not None else 'not recorded'}")
 
 
 @click.command("set")
@@ -185,7 +145,5 @@ def _grouped(cli: click.Group, name: str, help_text: str, *commands: click.Comma
 
 def register(cli: click.Group) -> None:
     cli.add_command(monitoring)
-    _grouped(cli, "documents", "List documents (documents PROJECT), or record facts about one (documents set).",
-             documents_set)
     _grouped(cli, "cases", "List cases (cases PROJECT), or set, import and recode their attributes.",
              cases_set, cases_import, cases_recode)

@@ -121,11 +121,20 @@ def read_refi_file(path: Path, max_bytes: int | None = None) -> RefiProject:
     return read_refi_project(path, max_bytes or MAX_FILE_BYTES)
 
 
-def import_refi_file(project: Project, refi: RefiProject, path: Path, allow_duplicate: bool = False) -> dict[str, Any]:
+def import_refi_file(project: Project, refi: RefiProject, path: Path, allow_duplicate: bool = False,
+                     detect_speakers: bool = False) -> dict[str, Any]:
     from qualcode.store.refi_import import import_refi
 
     backup_before(project, "before-refi-import")
-    return import_refi(project, refi, path.name, allow_duplicate=allow_duplicate)
+    return import_refi(project, refi, path.name, allow_duplicate=allow_duplicate, detect_speakers=detect_speakers)
+
+
+def import_refi_as_coder(project: Project, refi: RefiProject, path: Path, coder: str) -> dict[str, Any]:
+    """Another coder's export of the same study: their codings onto the documents already here."""
+    from qualcode.store.refi_coder import import_as_coder
+
+    backup_before(project, "before-refi-coder-import")
+    return import_as_coder(project, refi, path.name, coder)
 
 
 def export_qdpx(project: Project) -> bytes:
@@ -134,6 +143,17 @@ def export_qdpx(project: Project) -> bytes:
     from qualcode.store.refi import refi_snapshot
 
     return build_qdpx(refi_snapshot(project))
+
+
+def export_coded_document(project: Project, name: str, fmt: str) -> tuple[bytes, dict[str, Any]]:
+    """One document with its coding for review: Word with comments, or HTML with a margin."""
+    from qualcode.export.coded_transcript import build_coded_docx, build_coded_html
+    from qualcode.store.coded_text import coded_document
+
+    data = coded_document(project, name)
+    build = build_coded_docx if fmt == "docx" else build_coded_html
+    return build(data), {"document": data["document"], "codings": len(data["codings"]),
+                         "coders": sorted({k["coder"] for k in data["codings"]})}
 
 
 def export_codebook(project: Project, fmt: str = "yaml") -> bytes:

@@ -42,6 +42,7 @@ class ParsedSegment:
     speaker: str | None = None
     case: str | None = None
     question: str | None = None
+    time: str | None = None  # the turn's timestamp as the transcript gives it ("00:01:02"), never part of its text
 
 
 @dataclass(slots=True)
@@ -59,6 +60,9 @@ class ParsedDocument:
     warnings: list[str] = field(default_factory=list)
     survey: Any = None  # a core.survey.SurveyData: the closed questions and every respondent of a survey
     participants: int | None = None  # people in the session when given (--participants)
+    # speaker (as stored on segments) -> "researcher" | "participant"; empty when the text has no speakers
+    roles: dict[str, str] = field(default_factory=dict)
+    legend: dict[str, str] = field(default_factory=dict)  # speaker legend at the top: code -> name
 
 
 @dataclass(slots=True)

@@ -74,6 +74,7 @@ class RefiSource:
     selections: list[RefiSelection] = field(default_factory=list)
     note_refs: list[str] = field(default_factory=list)
     raw_sha256: str = ""  # of the source file's bytes as found, for re-import detection of foreign files
+    path: str = ""  # plainTextPath or richTextPath as the file gives it: a name for a source that has none
 
 
 @dataclass(slots=True)

@@ -8,6 +8,7 @@ from pathlib import Path
 from qualcode.core.models import ParsedDocument
 from qualcode.errors import InputError
 from qualcode.ingest.common import ImportOptions, parser_errors_as_input, read_file_bytes
+from qualcode.ingest.richtext import read_html, read_odt, read_pdf, read_rtf
 from qualcode.ingest.survey import read_survey
 from qualcode.ingest.transcripts import read_docx, read_text, read_vtt
 
@@ -19,6 +20,11 @@ READERS: dict[str, Reader] = {
     ".text": read_text,
     ".docx": read_docx,
     ".vtt": read_vtt,
+    ".rtf": read_rtf,
+    ".odt": read_odt,
+    ".html": read_html,
+    ".htm": read_html,
+    ".pdf": read_pdf,
     ".csv": read_survey,
     ".xlsx": read_survey,
 }
@@ -31,7 +37,7 @@ def read_document(path: str | Path, options: ImportOptions | None = None) -> lis
     reader = READERS.get(path.suffix.lower())
     if reader is None:
         kinds = ", ".join(sorted(READERS))
-        raise InputError(f"{path.name}: cannot import this kind of file (qualcode reads {kinds}, and .qdpx projects)")
+        raise InputError(f"{path.name}: cannot import this kind of file (qualcode reads {kinds}, and REFI-QDA projects: .qdpx, .qde)")
     data = read_file_bytes(path, options.max_bytes)
     with parser_errors_as_input(path.name, path.suffix.lower().lstrip(".")):
         docs = reader(path, data, options)

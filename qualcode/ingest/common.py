@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from qualcode.core.models import SOURCE_TYPES, ParsedSegment
-from qualcode.core.turns import is_researcher
+from qualcode.core.turns import RESEARCHER, is_researcher, speaker_roles
 from qualcode.errors import InputError
 
 MAX_FILE_BYTES = 100 * 1024 * 1024
@@ -55,6 +55,7 @@ class ImportOptions:
     wave: str | None = None
     wave_column: str | None = None
     participants: int | None = None  # how many people took part in a session (speaker-labelled or not)
+    interviewers: list[str] = field(default_factory=list)  # speakers (names or legend codes) of the research team
 
 
 def check_source_type(value: str, where: str = "") -> str:
@@ -149,32 +150,46 @@ def open_zip(data: bytes, name: str) -> zipfile.ZipFile:
 
 
 def assign_cases(
-    segments: list[ParsedSegment], source_type: str, options: ImportOptions, doc_name: str
+    segments: list[ParsedSegment], source_type: str, options: ImportOptions, doc_name: str,
+    roles: dict[str, str] | None = None,
 ) -> dict[str, dict[str, str]]:
     """Give each segment its case: the interviewee for an interview, each speaker in a focus group.
 
-    Research-team turns (Interviewer, Facilitator...) belong to no case. Returns case name -> attributes.
+    Research-team turns (Interviewer, Facilitator, a named --interviewer, a legend's interviewer) belong to no
+    case, and so do the unlabelled lines of a transcript that has speakers (a title, Otter's summary): they
+    are nobody's words. Returns case name -> attributes.
     """
+    roles = roles if roles is not None else speaker_roles({s.speaker for s in segments if s.speaker},
+                                                          options.interviewers)
+    has_speakers = any(s.speaker for s in segments)
+
+    def team(speaker: str | None) -> bool:
+        if speaker is None:
+            return has_speakers
+        return roles.get(speaker) == RESEARCHER if speaker in roles else is_researcher(speaker)
+
     cases: dict[str, dict[str, str]] = {}
     if source_type == "focus-group":
         prefix = options.case_prefix or doc_name
         for seg in segments:
-            if seg.speaker and not is_researcher(seg.speaker):
+            if seg.speaker and not team(seg.speaker):
                 seg.case = f"{prefix}-{seg.speaker}"
                 if seg.case not in cases:
                     cases[seg.case] = {**options.attributes, **options.speakers.get(seg.speaker, {})}
         return cases
     case = options.case or doc_name
     for seg in segments:
-        if not is_researcher(seg.speaker):
+        if not team(seg.speaker):
             seg.case = case
     cases[case] = dict(options.attributes)
     return cases
 
 
-def guess_source_type(segments: list[ParsedSegment]) -> str:
+def guess_source_type(segments: list[ParsedSegment], roles: dict[str, str] | None = None) -> str:
     """interview for one participant voice, focus-group for several, document for untitled prose."""
-    voices = {s.speaker for s in segments if s.speaker and not is_researcher(s.speaker)}
+    roles = roles or {}
+    voices = {s.speaker for s in segments if s.speaker and roles.get(s.speaker, "") != RESEARCHER
+              and (s.speaker in roles or not is_researcher(s.speaker))}
     if not any(s.speaker for s in segments):
         return "document"
     return "focus-group" if len(voices) > 1 else "interview"

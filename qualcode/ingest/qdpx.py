@@ -335,7 +335,8 @@ class _Reader:
         if whole_codings and mapped.text:
             kept.append(RefiSelection(whole_codings[0].guid, 0, len(mapped.text), codings=whole_codings))
         source = RefiSource(guid, name, mapped.text, text_of(s, "Description"), self.user(s.get("creatingUser")),
-                            s.get("creationDateTime"), kept, note_refs, digest)
+                            s.get("creationDateTime"), kept, note_refs, digest,
+                            s.get("plainTextPath") or s.get("richTextPath") or "")
         self.refi.sources.append(source)
 
     def coding(self, c: Any, where: str) -> RefiCoding:

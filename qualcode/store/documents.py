@@ -62,21 +62,29 @@ def upsert_cases(project: Project, cases: dict[str, dict[str, str]], cache: dict
     return ids
 
 
-def add_documents(project: Project, docs: list[ParsedDocument], allow_duplicate: bool = False) -> list[dict[str, Any]]:
-    """Store parsed documents with their cases and segments, all or nothing."""
+def add_documents(project: Project, docs: list[ParsedDocument], allow_duplicate: bool = False,
+                  same_text_in_batch: bool = False, add_importer: bool = True) -> list[dict[str, Any]]:
+    """Store parsed documents with their cases and segments, all or nothing. `same_text_in_batch`: documents of
+    one REFI project may share their text (they are distinct sources); `add_importer=False` does not make the
+    person importing a coder (a REFI import keeps the file's users only)."""
     names = [d.name for d in docs]
     dupes = {n for n in names if names.count(n) > 1}
     if dupes:
         raise InputError(f"two files would both be named '{sorted(dupes)[0]}'; rename one with --name")
     results: list[dict[str, Any]] = []
     with project.transaction():
-        project.ensure_coder()
+        if add_importer:
+            project.ensure_coder()
         cache: dict[str, int] = {}
         seen_hashes: dict[str, str] = {}
+        here_before: dict[str, str] = {}  # documents already in the project before this batch, by content
+        for doc in docs:
+            row = project.conn.execute("SELECT name FROM documents WHERE sha256 = ?", (doc.sha256,)).fetchone()
+            if row:
+                here_before[doc.sha256] = row[0]
         for doc in docs:
             if not allow_duplicate:
-                row = project.conn.execute("SELECT name FROM documents WHERE sha256 = ?", (doc.sha256,)).fetchone()
-                earlier = row[0] if row else seen_hashes.get(doc.sha256)
+                earlier = here_before.get(doc.sha256) or (None if same_text_in_batch else seen_hashes.get(doc.sha256))
                 if earlier:
                     raise DuplicateError(
                         f"{doc.original_name}: already imported as '{earlier}' (same content); "
@@ -110,6 +118,7 @@ def add_documents(project: Project, docs: list[ParsedDocument], allow_duplicate:
                     for i, s in enumerate(doc.segments)
                 ],
             )
+            _add_turn_details(project, doc_id, doc)
             result = {
                 "document": doc.name, "source_type": doc.source_type, "file": doc.original_name,
                 "sha256": doc.sha256, "segments": len(doc.segments), "cases": len(case_ids),
@@ -126,6 +135,20 @@ def add_documents(project: Project, docs: list[ParsedDocument], allow_duplicate:
             project.log("import", "document", doc.name, {k: v for k, v in result.items() if k != "document"})
             results.append(result)
     return results
+
+
+def _add_turn_details(project: Project, doc_id: int, doc: ParsedDocument) -> None:
+    """Turn times and speakers' roles (schema _V_FORMATS). Skipped on a project still at an older schema, which
+    only the upgrade tests make: they fill a project with today's code before upgrading it."""
+    if "time" not in {r[1] for r in project.conn.execute("PRAGMA table_info(segments)")}:
+        return
+    project.conn.executemany(
+        "UPDATE segments SET time = ? WHERE document_id = ? AND position = ?",
+        [(s.time, doc_id, i) for i, s in enumerate(doc.segments) if s.time])
+    codes = {name: code for code, name in doc.legend.items()}
+    project.conn.executemany(
+        "INSERT INTO document_speakers(document_id, speaker, role, code) VALUES (?, ?, ?, ?)",
+        [(doc_id, speaker, role, codes.get(speaker)) for speaker, role in doc.roles.items()])
 
 
 def document_id(project: Project, name: str) -> int:

@@ -231,16 +231,20 @@ class _Merge:
         doc_id = int(cur.lastrowid or 0)
         self.doc_map[doc["id"]] = doc_id
         segments = self.src.execute(
-            'SELECT id, position, case_id, speaker, question, start, "end", text FROM segments WHERE document_id = ?'
-            " ORDER BY position", (doc["id"],)).fetchall()
+            'SELECT id, position, case_id, speaker, question, start, "end", text, time FROM segments'
+            " WHERE document_id = ? ORDER BY position", (doc["id"],)).fetchall()
         for seg in segments:
             new = self.p.conn.execute(
-                'INSERT INTO segments(document_id, position, case_id, speaker, question, start, "end", text)'
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                'INSERT INTO segments(document_id, position, case_id, speaker, question, start, "end", text, time)'
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (doc_id, seg["position"], self.case_map.get(seg["case_id"]) if seg["case_id"] else None,
-                 seg["speaker"], seg["question"], seg["start"], seg["end"], seg["text"]),
+                 seg["speaker"], seg["question"], seg["start"], seg["end"], seg["text"], seg["time"]),
             )
             self.seg_map[seg["id"]] = int(new.lastrowid or 0)
+        self.p.conn.executemany(
+            "INSERT INTO document_speakers(document_id, speaker, role, code) VALUES (?, ?, ?, ?)",
+            [(doc_id, r["speaker"], r["role"], r["code"]) for r in self.src.execute(
+                "SELECT speaker, role, code FROM document_speakers WHERE document_id = ?", (doc["id"],))])
         self.counts["documents_added"] += 1
         self.p.log("merge.import", "document", doc["name"], {
             "source_type": doc["source_type"], "file": doc["original_name"], "sha256": doc["sha256"],

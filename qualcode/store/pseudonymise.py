@@ -28,6 +28,8 @@ TEXT_COLUMNS: list[tuple[str, tuple[str, ...], str, str]] = [
     ("documents", ("id",), "name", "document name"),
     ("documents", ("id",), "original_name", "document file name"),
     ("segments", ("id",), "speaker", "speaker of segment"),
+    ("document_speakers", ("document_id", "speaker"), "speaker", "speaker of document"),
+    ("document_speakers", ("document_id", "speaker"), "code", "legend code of speaker"),
     ("segments", ("id",), "question", "question of segment"),
     ("cases", ("id",), "name", "case name"),
     ("case_attributes", ("case_id", "name"), "value", "case attribute"),

@@ -54,22 +54,30 @@ def remember_guid(project: Project, kind: str, local: Any, guid: str) -> bool:
 
 
 def _users(project: Project, guid: Guids) -> tuple[list[RefiUser], str | None]:
+    """The project's coders; its creator is named only if a coder (importing a file makes no one a user)."""
     names = {r[0] for r in project.conn.execute("SELECT name FROM coders")}
     creator = project.scalar("SELECT who FROM change_log ORDER BY id LIMIT 1")
-    if creator:
-        names.add(creator)
-    return [RefiUser(guid("user", n), n) for n in sorted(names)], guid("user", creator) if creator else None
+    return [RefiUser(guid("user", n), n) for n in sorted(names)], guid("user", creator) if creator in names else None
 
 
 def code_list(project: Project, guid: Guids, memo_refs: dict[tuple[str, int], list[str]] | None = None) -> list[RefiCode]:
     """The codebook as REFI codes: grouping codes nobody applied are not codable, as REFI asks."""
     ids = dict(project.conn.execute("SELECT key, id FROM codes"))
+    declared = {i: bool(v) for i, v in project.conn.execute("SELECT id, codable FROM codes WHERE codable IS NOT NULL")}
     coded = {r[0] for r in project.conn.execute("SELECT DISTINCT code_id FROM codings")}
     book = load_codebook(project)
     parents = {c.parent for c in book.codes if c.parent}
+
+    def codable(code_id: int, key: str) -> bool:
+        """As the tool it came from said (unless someone has coded with it since), else: not for a grouping
+        code nobody applied."""
+        if code_id in coded:
+            return True
+        return declared.get(code_id, key not in parents)
+
     return [
         RefiCode(guid("code", ids[c.key]), c.label, guid("code", ids[c.parent]) if c.parent else None,
-                 code_description(c), c.colour, not (c.key in parents and ids[c.key] not in coded),
+                 code_description(c), c.colour, codable(ids[c.key], c.key),
                  (memo_refs or {}).get(("code", ids[c.key]), []))
         for c in book.codes
     ]
@@ -116,11 +124,13 @@ def _sources(project: Project, guid: Guids, refs: dict[tuple[str, int | None], l
     for k in project.query('SELECT * FROM codings ORDER BY document_id, start, "end", id'):
         codings.setdefault(k["document_id"], []).append(k)
     sources = []
+    coders = {r[0] for r in project.conn.execute("SELECT name FROM coders")}
     for d in project.query("SELECT * FROM documents ORDER BY id"):
         fields = [("source_type", d["source_type"]), ("original_name", d["original_name"]), ("sha256", d["sha256"]),
                   ("segments", _segments_json(project, d["id"]))]
         source = RefiSource(guid("document", d["id"]), d["name"], d["text"], join_trailer("", fields),
-                            guid("user", d["imported_by"]), d["imported"], note_refs=refs.get(("document", d["id"]), []))
+                            guid("user", d["imported_by"]) if d["imported_by"] in coders else None, d["imported"],
+                            note_refs=refs.get(("document", d["id"]), []))
         for k in codings.get(d["id"], []):
             text = d["text"][k["start"]:k["end"]]
             description = coding_description(k["memo"], k["contribution"], k["claim"], reviews.get(k["id"], []),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from pathlib import PurePosixPath
 from typing import Any
 
 from qualcode.core.codebook import COLOUR_RE, KEY_RE, validate_codebook
@@ -24,7 +25,7 @@ from qualcode.core.refi import (
     split_trailer,
     trailer_dict,
 )
-from qualcode.core.turns import split_turns
+from qualcode.core.turns import parse_turns, split_paragraphs
 from qualcode.errors import InputError
 from qualcode.store.codebook import load_codebook, save_codebook
 from qualcode.store.codings import is_duplicate_coding, segment_at
@@ -100,6 +101,8 @@ def import_codes(project: Project, refi: RefiProject) -> tuple[dict[str, int], d
     for rc in refi.codes:
         out[rc.guid] = ids[key_of[rc.guid]]
         remember_guid(project, "code", ids[key_of[rc.guid]], rc.guid)
+        # isCodable as the file says, so that an export writes it back unchanged
+        project.conn.execute("UPDATE codes SET codable = ? WHERE id = ?", (int(rc.codable), out[rc.guid]))
     return out, counts
 
 
@@ -126,7 +129,18 @@ def _segments(source: RefiSource, trailer: dict[str, str], warnings: list[str]) 
     return segments
 
 
-def _documents(project: Project, refi: RefiProject, warnings: list[str]) -> tuple[list[ParsedDocument], list[dict[str, str]]]:
+def source_name(source: RefiSource) -> str:
+    """The source's name, else its file's name (plainTextPath or richTextPath), else one made from its GUID."""
+    if source.name:
+        return source.name
+    stem = PurePosixPath(source.path.split("://", 1)[-1].replace("\\", "/")).stem if source.path else ""
+    return stem.strip() or f"source-{source.guid[:8]}"
+
+
+def _documents(project: Project, refi: RefiProject, warnings: list[str], detect_speakers: bool = False,
+               ) -> tuple[list[ParsedDocument], list[dict[str, str]]]:
+    """Foreign sources are split into paragraphs: their text is whatever the other tool held (titles, notes,
+    web pages), so speakers are looked for only when asked (`detect_speakers`)."""
     variables = {v.guid: v.name or v.guid for v in refi.variables}
     case_names = _case_names(refi)
     by_source: dict[str, list[str]] = {}
@@ -141,8 +155,13 @@ def _documents(project: Project, refi: RefiProject, warnings: list[str]) -> tupl
         trailer = trailer_dict(fields)
         segments = _segments(s, trailer, warnings)
         own = segments is not None
+        roles: dict[str, str] = {}
         if segments is None:
-            segments = split_turns(s.text)
+            if detect_speakers:
+                turns = parse_turns(s.text)
+                segments, roles = turns.segments, turns.roles
+            else:
+                segments = split_paragraphs(s.text)
             holders = by_source.get(s.guid, [])
             if len(holders) > 1:
                 warnings.append(f"{s.name}: {len(holders)} cases share this source; its segments belong to none")
@@ -154,7 +173,7 @@ def _documents(project: Project, refi: RefiProject, warnings: list[str]) -> tupl
                     for seg in segments if src == s.guid else []:
                         if seg.start < end and start < seg.end:
                             seg.case = case_names[c.guid]
-        name = s.name or f"source-{s.guid[:8]}"
+        name = source_name(s)
         if name in taken:
             new = _unique(name, taken)
             warnings.append(f"{name}: a document of that name exists; imported as '{new}'")
@@ -164,7 +183,7 @@ def _documents(project: Project, refi: RefiProject, warnings: list[str]) -> tupl
         source_type = declared_type if declared_type in SOURCE_TYPES else "document"
         cases: dict[str, dict[str, str]] = {seg.case: {} for seg in segments if seg.case}
         docs.append(ParsedDocument(name, source_type, s.text, segments, trailer.get("original_name") or s.name or name,
-                                   trailer.get("sha256") or s.raw_sha256, cases))
+                                   trailer.get("sha256") or s.raw_sha256, cases, roles=roles))
         metas.append({"own": "1" if own else "", "imported": s.created or "", "by": s.user or "", "notes": body})
     attrs = {case_names[c.guid]: {variables.get(k, k): v for k, v in c.values.items()} for c in refi.cases}
     for doc in docs:
@@ -173,8 +192,10 @@ def _documents(project: Project, refi: RefiProject, warnings: list[str]) -> tupl
     return docs, metas
 
 
-def import_refi(project: Project, refi: RefiProject, source: str, allow_duplicate: bool = False) -> dict[str, Any]:
-    """Import everything in one transaction: any error leaves the project as it was."""
+def import_refi(project: Project, refi: RefiProject, source: str, allow_duplicate: bool = False,
+                detect_speakers: bool = False) -> dict[str, Any]:
+    """Import everything in one transaction: any error leaves the project as it was. Only the file's users
+    become coders (the person importing is added only if something in the file has no user)."""
     warnings = list(refi.warnings)
     with project.transaction():
         users = {}
@@ -184,7 +205,7 @@ def import_refi(project: Project, refi: RefiProject, source: str, allow_duplicat
 
         def coder(guid: str | None) -> str:
             if guid is None:
-                return project.coder
+                return project.ensure_coder()
             if guid not in users:
                 users[guid] = project.ensure_coder(f"user-{guid[:8]}")
             return users[guid]
@@ -195,8 +216,9 @@ def import_refi(project: Project, refi: RefiProject, source: str, allow_duplicat
             project.conn.execute("INSERT INTO meta(key, value) VALUES ('codebook_name', ?)", (book,))
         for v in refi.variables:
             remember_guid(project, "variable", v.name, v.guid)
-        docs, metas = _documents(project, refi, warnings)
-        results = add_documents(project, docs, allow_duplicate=allow_duplicate) if docs else []
+        docs, metas = _documents(project, refi, warnings, detect_speakers)
+        results = add_documents(project, docs, allow_duplicate=allow_duplicate, same_text_in_batch=True,
+                                add_importer=False) if docs else []
         doc_ids = {}
         for s, doc, meta in zip(refi.sources, docs, metas, strict=True):
             doc_id = int(project.scalar("SELECT id FROM documents WHERE name = ?", (doc.name,)))
@@ -205,6 +227,8 @@ def import_refi(project: Project, refi: RefiProject, source: str, allow_duplicat
             if meta["own"] and meta["imported"]:  # qualcode's own export: keep when and by whom it came in
                 project.conn.execute("UPDATE documents SET imported = ?, imported_by = ? WHERE id = ?",
                                      (meta["imported"], coder(meta["by"] or None), doc_id))
+            elif s.user in users:  # another tool's source: the user who brought it in there
+                project.conn.execute("UPDATE documents SET imported_by = ? WHERE id = ?", (users[s.user], doc_id))
         case_ids = _cases(project, refi)
         codings, duplicates = _codings(project, refi, doc_ids, code_ids, coder, warnings)
         memos = _memos(project, refi, doc_ids, case_ids, code_ids, codings, coder, warnings)

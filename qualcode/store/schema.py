@@ -318,8 +318,23 @@ _V5: list[str | Callable[[sqlite3.Connection], None]] = [
     )""",
 ]
 
+# Transcripts and other tools' projects (issue 15): a turn's timestamp; each document's speakers with their role
+# and legend code, so that `documents set --interviewer` can re-derive cases later; and a code's isCodable as
+# another tool wrote it (NULL: qualcode decides, as before).
+_V_FORMATS: list[str | Callable[[sqlite3.Connection], None]] = [
+    "ALTER TABLE codes ADD COLUMN codable INTEGER CHECK (codable IN (0, 1))",
+    "ALTER TABLE segments ADD COLUMN time TEXT",
+    """CREATE TABLE document_speakers (
+        document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+        speaker TEXT NOT NULL,
+        role TEXT NOT NULL CHECK (role IN ('researcher', 'participant')),
+        code TEXT,
+        PRIMARY KEY (document_id, speaker)
+    ) WITHOUT ROWID""",
+]
+
 Migration = list[str | Callable[["sqlite3.Connection"], None]]
-MIGRATIONS: list[Migration] = [list(_V1), list(_V2), list(_V3), _V4, _V5]
+MIGRATIONS: list[Migration] = [list(_V1), list(_V2), list(_V3), _V4, _V5, _V_FORMATS]
 # Versions that rebuild tables: applied with foreign keys off (a DROP TABLE would otherwise cascade).
 REBUILDS = frozenset({4})
 SCHEMA_VERSION = len(MIGRATIONS)

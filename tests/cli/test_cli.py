@@ -169,6 +169,8 @@ def test_bad_attr_and_source_type(runner, study, tmp_path):
 
 def _commands(group, prefix=()):
     for name, command in group.commands.items():
+        if command.hidden:  # an alias reached another way (`documents PROJECT` runs `documents list`)
+            continue
         if hasattr(command, "commands"):
             yield from _commands(command, (*prefix, name))
         else:

@@ -87,7 +87,7 @@ def test_cases_set_import_and_recode(runner, study, tmp_path):
     (("cases", "recode", "{p}", "sector", "--map", "Statutry=statutory"), "no case has sector='Statutry'"),
     (("cases", "recode", "{p}", "nokey", "--map", "a=b"), "no case has an attribute 'nokey'"),
     (("cases", "import", "{p}", "{t}"), "row 3: no case named 'R77'"),
-    (("documents", "set", "{p}", "ws01"), "give --participants N or --clear-participants"),
+    (("documents", "set", "{p}", "ws01"), "nothing to set: give --interviewer NAME (repeatable), --participants N or --clear-participants"),
 ])
 def test_bad_case_edits_change_nothing(runner, study, tmp_path, args, message):
     table = tmp_path / "t.csv"

@@ -14,9 +14,9 @@ from tests.conftest import ROOT, run_cli
 DATA = ROOT / "tests" / "data" / "refi"
 
 
-def imported(runner, tmp_path: Path, name: str) -> tuple[dict, Path]:
+def imported(runner, tmp_path: Path, name: str, *extra: str) -> tuple[dict, Path]:
     proj = tmp_path / "t.qcdb"
-    report = json.loads(run_cli(runner, "import", proj, DATA / name, "--create", "--json").stdout)
+    report = json.loads(run_cli(runner, "import", proj, DATA / name, "--create", "--json", *extra).stdout)
     return report, proj
 
 
@@ -46,7 +46,7 @@ def test_fixtures_are_what_the_generator_writes():
 def test_nvivo_windows_utf16_offsets_over_crlf_text_with_a_bom(runner, tmp_path):
     """NVivo counts UTF-16 code units over the file's text, CRLF as two, BOM not counted; one selection per
     code (the same span twice); coders come from each Coding's creatingUser; nested codes."""
-    report, proj = imported(runner, tmp_path, "nvivo-windows.qdpx")
+    report, proj = imported(runner, tmp_path, "nvivo-windows.qdpx", "--detect-speakers")
     assert report["warnings"] == [] and report["documents"] == 1 and report["codings"] == 3
     assert codings(proj) == [
         ("1-taking-part-részvétel", "I come every week now 😀 and bring my neighbour.", "Rosa", "Priya"),
@@ -71,7 +71,7 @@ def test_nvivo_windows_utf16_offsets_over_crlf_text_with_a_bom(runner, tmp_path)
 
 def test_nvivo_mac_lower_case_sources_folder_with_root_marker(runner, tmp_path):
     """sources/ with an empty sources/.root; UTF-16 offsets after a joined emoji of several astral characters."""
-    report, proj = imported(runner, tmp_path, "nvivo-mac.qdpx")
+    report, proj = imported(runner, tmp_path, "nvivo-mac.qdpx", "--detect-speakers")
     assert report["warnings"] == [] and report["documents"] == 1
     assert codings(proj) == [("lived-experience", "who had been there.", proj_coder(proj), "Sam")]
 
@@ -84,7 +84,7 @@ def proj_coder(proj: Path) -> str:
 def test_atlas_project_named_qde_flat_hierarchy_media_pdf_and_notes(runner, tmp_path):
     """XML named after the project; 'A::B' names; code points; names cut with '…'; a PDF's text selection
     reusing its area selection's GUID; media, sets and links skipped and reported; notes on selections."""
-    report, proj = imported(runner, tmp_path, "atlasti-named-qde.qdpx")
+    report, proj = imported(runner, tmp_path, "atlasti-named-qde.qdpx", "--detect-speakers")
     coder = proj_coder(proj)
     assert codings(proj) == [
         ("trust.early-doubt", "I didn't trust the hub.", "Lena", "Ana"),

@@ -90,6 +90,13 @@ def xlsx_bytes() -> bytes:
     return buf.getvalue()
 
 
+TRANSCRIPTS = Path(__file__).parent.parent / "data" / "transcripts"
+
+
+def transcript(name: str) -> Callable[[], bytes]:
+    return lambda: (TRANSCRIPTS / name).read_bytes()
+
+
 SEEDS: dict[str, Callable[[], bytes]] = {
     "txt": lambda: TXT.encode("utf-8"),
     "csv": lambda: CSV.encode("utf-8"),
@@ -99,8 +106,12 @@ SEEDS: dict[str, Callable[[], bytes]] = {
     "qdpx": lambda: zip_bytes({"project.qde": QDE, "sources/s.txt": "hello world, Marisol"}),
     "yaml": lambda: CODEBOOK.encode("utf-8"),
     "codings": lambda: CODINGS.encode("utf-8"),
+    "rtf": transcript("interview.rtf"),
+    "odt": transcript("interview.odt"),
+    "html": transcript("interview.html"),
+    "pdf": transcript("interview.pdf"),
 }
-ZIPPED = {"xlsx", "docx", "qdpx"}
+ZIPPED = {"xlsx", "docx", "qdpx", "odt"}
 _counter = itertools.count()
 
 

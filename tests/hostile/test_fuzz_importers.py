@@ -63,6 +63,10 @@ test_fuzz_vtt = _fuzz("vtt")
 test_fuzz_qdpx = _fuzz("qdpx")
 test_fuzz_codebook_yaml = _fuzz("yaml")
 test_fuzz_codings_csv = _fuzz("codings")
+test_fuzz_rtf = _fuzz("rtf")
+test_fuzz_odt = _fuzz("odt")
+test_fuzz_html = _fuzz("html")
+test_fuzz_pdf = _fuzz("pdf")
 
 
 @pytest.mark.parametrize("kind", sorted(SEEDS))

@@ -128,8 +128,60 @@ def valid_codings(draw: st.DrawFn) -> bytes:
                 + [["seed", q, c, "coder " + coder.replace("\n", " "), claim] for q, c, coder, claim in rows], dialect)
 
 
+def _turns(draw: st.DrawFn, words: st.SearchStrategy[str] = WORDS) -> list[str]:
+    return [f"Interviewer: file {next(_n)}"] + [f"{label}: {text}" for label, text in
+                                                draw(st.lists(st.tuples(LABELS, words), min_size=1, max_size=6))]
+
+
+@st.composite
+def valid_rtf(draw: st.DrawFn) -> bytes:
+    def rtf(line: str) -> str:
+        out = "".join("\\" + ch if ch in "\\{}" else ch if ord(ch) < 128 else
+                      "".join(f"\\u{u if u < 32768 else u - 65536}?" for u in _utf16_units(ch)) for ch in line)
+        return out + "\\par\n"
+    return ("{\\rtf1\\ansi\\deff0{\\fonttbl{\\f0 Arial;}}\n" + "".join(rtf(t) for t in _turns(draw)) + "}").encode()
+
+
+def _utf16_units(ch: str) -> list[int]:
+    data = ch.encode("utf-16-le")
+    return [int.from_bytes(data[i:i + 2], "little") for i in range(0, len(data), 2)]
+
+
+@st.composite
+def valid_html(draw: st.DrawFn) -> bytes:
+    body = "".join(f"<p>{escape(t)}</p>\n" for t in _turns(draw))
+    return f"<!DOCTYPE html><html><head><title>t</title></head><body>{body}</body></html>".encode()
+
+
+@st.composite
+def valid_odt(draw: st.DrawFn) -> bytes:
+    from odf import teletype
+    from odf.opendocument import OpenDocumentText
+    from odf.text import P
+
+    document = OpenDocumentText()
+    for line in _turns(draw):
+        para = P()
+        teletype.addTextToElement(para, line)
+        document.text.addElement(para)
+    buf = io.BytesIO()
+    document.write(buf)
+    return buf.getvalue()
+
+
+CP1252_WORDS = PLAIN_WORDS.map(lambda t: t.encode("cp1252", "ignore").decode("cp1252")).filter(lambda t: t.strip())
+
+
+@st.composite
+def valid_pdf(draw: st.DrawFn) -> bytes:
+    from tests.data.transcripts.make_fixtures import pdf_bytes
+
+    return pdf_bytes([_turns(draw, CP1252_WORDS)])
+
+
 VALID = {"txt": valid_txt(), "csv": valid_csv(), "xlsx": valid_xlsx(), "docx": valid_docx(), "vtt": valid_vtt(),
-         "qdpx": valid_qdpx(), "yaml": valid_yaml(), "codings": valid_codings()}
+         "qdpx": valid_qdpx(), "yaml": valid_yaml(), "codings": valid_codings(), "rtf": valid_rtf(),
+         "html": valid_html(), "odt": valid_odt(), "pdf": valid_pdf()}
 
 # Garbage: files that cannot be what their name says, whatever the random part holds.
 BINARY = st.binary(max_size=300).map(lambda b: b"\x00\x01" + b)  # a NUL byte: not text
@@ -149,4 +201,11 @@ GARBAGE = {
     "yaml": st.one_of(BINARY, WORDS.map(lambda w: yaml.safe_dump({"name": w, "kodes": [w]}).encode("utf-8"))),
     "codings": st.one_of(BINARY, st.lists(st.sampled_from(QUOTES), min_size=1, max_size=4).map(
         lambda quotes: _csv([["document", "quote"]] + [["seed", q] for q in quotes]))),
+    "rtf": st.one_of(BINARY, TEXT.map(lambda b: b"NOT RTF\n" + b)),
+    "html": st.one_of(BINARY, st.sampled_from([b"<html><body><script>x()</script></body></html>", b"<p> </p>"])),
+    "odt": st.one_of(NOT_ZIP, st.dictionaries(st.sampled_from(["a.txt", "content.xml"]), st.binary(max_size=50),
+                                              min_size=1).map(zip_bytes)),
+    "pdf": st.one_of(TEXT.filter(lambda b: not b.lstrip().startswith(b"%PDF-")).map(lambda b: b"x" + b),
+                     st.integers(1, 3).map(lambda n: __import__("tests.data.transcripts.make_fixtures",
+                                                                fromlist=["pdf_bytes"]).pdf_bytes([[]] * n))),
 }

@@ -71,7 +71,7 @@ def test_broken_text_files(tmp_path, content, message):
 
 def test_unknown_extension_and_missing_file(tmp_path):
     with pytest.raises(InputError, match="cannot import this kind of file"):
-        read_document(write(tmp_path / "a.pdf", "x"))
+        read_document(write(tmp_path / "a.xyz", "x"))
     with pytest.raises(InputError, match="no such file"):
         read_document(tmp_path / "nope.txt")
 
@@ -99,7 +99,7 @@ def test_docx_turns_and_continuation_paragraphs(tmp_path):
         "And we ring the hostel first.", "Interviewer: Thanks."], table=True)
     (doc,) = read_document(path, ImportOptions(case="INT03"))
     assert texts(doc) == [
-        (None, "INT03", "Interview 3 – transcript"),
+        (None, None, "Interview 3 – transcript"),  # a title in a transcript is nobody's words: no case
         ("Interviewer", None, "What changed?"),
         ("P3", "INT03", "We refer earlier.\n\nAnd we ring the hostel first."),
         ("Interviewer", None, "Thanks."),
