@@ -10,8 +10,8 @@ from typing import Any
 
 from qualcode.core.reportdoc import Provenance
 from qualcode.errors import InputError
-from qualcode.files import write_bytes_atomic
 from qualcode.export.render import FORMATS, render
+from qualcode.files import write_bytes_atomic
 from qualcode.reports.build import KINDS, build_full_report, build_report, check_kind
 from qualcode.reports.evidence import Filters
 from qualcode.reports.settings import ReportSettings

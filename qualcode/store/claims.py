@@ -155,7 +155,8 @@ def claim_for(project: Project, key_or_text: str) -> int:
     found = find_claim(project, key_or_text)
     if found is not None:
         return found
-    if _KEY.match(key_or_text.strip()):  # one word: meant as a key (a claim's text says something)
+    value = key_or_text.strip()
+    if " " not in value and (re.match(r"^claim-\d+$", value) or ("." in value and _KEY.match(value))):
         raise NotFoundError(f"no claim '{key_or_text.strip()}' (see 'qualcode claims list')")
     return _insert_claim(project, None, key_or_text)
 
