@@ -98,13 +98,15 @@ def _insert(project: Project, req: CodingRequest, then: Callable[[int], None] | 
     entry shows the coding whole."""
     project.ensure_coder(req.coder)
     try:
+        # polarity is named only when it is not the column's default, so older tools' schemas still take codings
+        own = ", polarity" if req.polarity != "supports" else ""
         cur = project.conn.execute(
             'INSERT INTO codings(document_id, segment_id, start, "end", code_id, coder, created, contribution, claim,'
-            " memo, provenance, polarity) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            f" memo, provenance{own}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?{', ?' if own else ''})",
             (req.document_id, req.segment_id, req.start, req.end, req.code_id, req.coder, now(),
              req.contribution, req.claim, req.memo,
              json.dumps(req.provenance, ensure_ascii=False, sort_keys=True) if req.provenance else None,
-             req.polarity),
+             *([req.polarity] if own else [])),
         )
     except sqlite3.IntegrityError as exc:
         if not is_duplicate_coding(exc):
@@ -165,16 +167,22 @@ def add_coding(
 def get_coding(project: Project, coding_id: int) -> dict[str, Any]:
     rows = project.query(
         'SELECT k.id, k.segment_id, d.name AS document, k.start, k."end", substr(d.text, k.start + 1, k."end" - k.start) AS text,'
-        " c.key AS code, k.coder, k.contribution, k.polarity, k.claim, k.memo, k.created"
+        " c.key AS code, k.coder, k.contribution, k.claim, k.memo, k.created, k.*"
         " FROM codings k JOIN documents d ON d.id = k.document_id JOIN codes c ON c.id = k.code_id WHERE k.id = ?",
         (coding_id,),
     )
     if not rows:
         raise NotFoundError(f"no coding with id {coding_id}")
-    row = rows[0]
+    full = rows[0]
+    row = {k: full[k] for k in ("id", "segment_id", "document", "start", "end", "text", "code", "coder",
+                                "contribution")}
+    # A project still on an older schema (being upgraded) has no polarity or claim links yet.
+    row["polarity"] = full.get("polarity", "supports")
+    row.update({k: full[k] for k in ("claim", "memo", "created")})
+    linked = project.scalar("SELECT 1 FROM sqlite_master WHERE name = 'claim_evidence'")
     row["claims"] = [{"claim": k, "polarity": p} for k, p in project.conn.execute(
         "SELECT c.key, e.polarity FROM claim_evidence e JOIN claims c ON c.id = e.claim_id WHERE e.coding_id = ?"
-        " ORDER BY c.key", (coding_id,))]
+        " ORDER BY c.key", (coding_id,))] if linked else []
     return row
 
 
