@@ -8,7 +8,7 @@ import click
 
 from qualcode.cli import emit_json, open_project, out, parse_attrs, project_arg
 
-KIND_NAMES = ("themes", "contribution", "hls", "matrix", "cooccurrence", "quotes", "codebook", "participants", "all")
+KIND_NAMES = ("themes", "contribution", "findings", "hls", "matrix", "cooccurrence", "quotes", "codebook", "participants", "all")
 FORMAT_NAMES = ("csv", "xlsx", "docx", "md", "html", "json")
 
 
@@ -31,7 +31,7 @@ def register(cli: click.Group) -> None:
               help="YAML file changing report rules (triangulation, capacity, quote caps).")
 def report(project: str, kind: str, fmt: str | None, output: str | None, by: str | None, codes: tuple[str, ...],
            attrs: tuple[str, ...], accepted_only: bool, coder: str | None, settings_file: str | None) -> None:
-    """Compute a report (themes, contribution, hls, matrix, cooccurrence, quotes, codebook, participants,
+    """Compute a report (themes, contribution, findings, hls, matrix, cooccurrence, quotes, codebook, participants,
     or all) and write it as CSV, XLSX, DOCX, Markdown or HTML, or print it as JSON."""
     from qualcode.app.reporting import check_request, run_report
     from qualcode.reports.evidence import Filters

@@ -16,6 +16,7 @@ from qualcode.reports.contribution import (
     hls_table,
 )
 from qualcode.reports.evidence import Evidence, Filters, load_evidence
+from qualcode.reports.findings import findings, findings_blocks
 from qualcode.reports.listing import (
     codebook_rows,
     codebook_table,
@@ -32,6 +33,7 @@ from qualcode.store.project import Project
 KINDS: dict[str, str] = {
     "themes": "Theme table",
     "contribution": "Contribution analysis",
+    "findings": "Findings",
     "hls": "Human Learning Systems conditions for change",
     "matrix": "Matrix",
     "cooccurrence": "Code co-occurrence",
@@ -45,7 +47,7 @@ TAKES_BY = {"themes", "matrix", "participants"}
 @dataclass(slots=True)
 class BuiltReport:
     kind: str
-    data: list[dict[str, Any]]  # the documented JSON shape
+    data: Any  # the documented JSON shape (a list of rows; findings: a mapping)
     doc: ReportDoc
 
 
@@ -56,11 +58,11 @@ def check_kind(kind: str, by: str | None = None) -> None:
         raise InputError(f"--by does not apply to the {kind} report (it does to {', '.join(sorted(TAKES_BY))})")
 
 
-def report_from_evidence(evidence: Evidence, kind: str, by: str | None = None) -> BuiltReport:
-    """Compute one kind of report from loaded evidence."""
+def report_from_evidence(evidence: Evidence, kind: str, by: str | None = None, flat: bool = False) -> BuiltReport:
+    """Compute one kind of report from loaded evidence; `flat` lays it out for a spreadsheet (tables only)."""
     check_kind(kind, by)
     blocks: list[Block]
-    data: list[dict[str, Any]]
+    data: Any
     title = KINDS[kind]
     if kind == "themes":
         rows = theme_rows(evidence, by)
@@ -68,6 +70,9 @@ def report_from_evidence(evidence: Evidence, kind: str, by: str | None = None) -
     elif kind == "contribution":
         categories = contribution_table(evidence)
         data, blocks = contribution_json(categories), contribution_blocks(evidence, categories)
+    elif kind == "findings":
+        data = findings(evidence)
+        blocks = findings_blocks(evidence, data, flat)
     elif kind == "hls":
         hls = hls_table(evidence)
         data, blocks = hls_json(hls), hls_blocks(evidence, hls)
@@ -88,10 +93,10 @@ def report_from_evidence(evidence: Evidence, kind: str, by: str | None = None) -
 
 
 def build_report(project: Project, kind: str, by: str | None = None, filters: Filters | None = None,
-                 settings: ReportSettings | None = None) -> BuiltReport:
+                 settings: ReportSettings | None = None, flat: bool = False) -> BuiltReport:
     """Load the evidence and compute one named report."""
     check_kind(kind, by)
-    return report_from_evidence(load_evidence(project, filters, settings), kind, by)
+    return report_from_evidence(load_evidence(project, filters, settings), kind, by, flat)
 
 
 def full_report_from_evidence(evidence: Evidence, spreadsheet: bool = False) -> ReportDoc:
