@@ -23,6 +23,7 @@ from qualcode.reports.listing import (
     participant_rows,
     participants_table,
     quote_rows,
+    quotes_blocks,
     quotes_table,
 )
 from qualcode.reports.matrices import build_matrix, cooccurrence, matrix_json, matrix_table
@@ -82,7 +83,7 @@ def report_from_evidence(evidence: Evidence, kind: str, by: str | None = None, f
         data, blocks, title = matrix_json(matrix), [table], table.title
     elif kind == "quotes":
         data = quote_rows(evidence)
-        blocks = [quotes_table(data)]
+        blocks = [quotes_table(data)] if flat else quotes_blocks(data)
     elif kind == "codebook":
         data = codebook_rows(evidence)
         blocks = [codebook_table(data)]

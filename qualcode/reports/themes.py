@@ -44,6 +44,13 @@ class ThemeRow:
     contradicting_cases: int = 0  # cases whose coding contradicts the theme (or is mixed on it)
 
 
+def attribute_label(name: str) -> str:
+    """How a report names a case attribute: 'work_field' -> 'Work field' (the key stays in JSON)."""
+    words = name.replace("_", " ").replace("-", " ").split()
+    text = " ".join(words) or name
+    return text[:1].upper() + text[1:]
+
+
 def plural_role(source_type: str) -> str:
     return SOURCE_TYPE_ROLES.get(source_type, source_type) + "s"
 
@@ -141,7 +148,7 @@ def themes_table(evidence: Evidence, rows: list[ThemeRow], by: str | None = None
     totals = evidence.totals()
     columns = ["Theme", "Code", "Segments"] + [f"{plural_role(t)} (N={n})" for t, n in totals.items()]
     values = attribute_values(evidence, by) if by else {}
-    columns += [f"{by}: {v} (N={n})" for v, n in values.items()]
+    columns += [f"{attribute_label(by)}: {v} (N={n})" for v, n in values.items()]
     against = any(r.contradicting_cases for r in rows)  # the column only when some evidence speaks against
     if against:
         columns.append("Cases against")

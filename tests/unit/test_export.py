@@ -92,7 +92,7 @@ def test_xlsx_full_report(study, tmp_path):
     cases = wb["matrix-case"]
     header = [c.value for c in cases[1]]
     i1 = next(r for r in cases.iter_rows(min_row=2, values_only=True) if r[0] == "I1")
-    assert i1[header.index("a1")] == 1 and i1[header.index("a2")] == 0 and i1[header.index("sector")] == "statutory"
+    assert i1[header.index("a1")] == 1 and i1[header.index("a2")] == 0 and i1[header.index("Sector")] == "statutory"
 
 
 def test_docx_full_report(study, tmp_path):
@@ -158,7 +158,7 @@ def test_markdown_report_escapes_quotes(study, tmp_path):
     md = run_report(study, "quotes", "md", tmp_path / "q.md").path.read_text("utf-8")
     assert "<script>" not in md and "&lt;script&gt;" in md
     assert "\\| pipes \\|" in md and "\\*\\*md\\*\\*" in md and "\\[link\\]" in md
-    header = next(line for line in md.splitlines() if line.startswith("| Coding"))
+    header = next(line for line in md.splitlines() if line.startswith("| Quote"))
     columns = header.count(" | ") + 1
     for line in md.splitlines():
         if line.startswith("| ") and line != header:

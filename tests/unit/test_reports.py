@@ -56,7 +56,7 @@ def test_theme_cells_and_breakdown_by_attribute(study):
     }
     table = built.doc.tables()[0]
     assert table.columns[3:6] == ["Interviewees (N=2)", "Focus group participants (N=3)", "Survey respondents (N=10)"]
-    assert "sector: statutory (N=7)" in table.columns
+    assert "Sector: statutory (N=7)" in table.columns
     a1_row = next(r for r in table.rows if r[1] == "a1")
     assert a1_row[3:9] == ["1 of 2", "1 of 3", "30% (n=3)", "5 of 7", "0 of 7", "0 of 1"]
 
