@@ -73,7 +73,7 @@ def _fill(cell: Any, value: Cell, bold: bool, italic: bool, size: Any) -> None:
 def column_widths(table: Table, total: float, char_cm: float) -> list[float]:
     """Widths in cm: each column first gets room for its header's longest word, its short values and its
     longest word, so numbers, names and code keys never break mid-word (a column of one-word values such as
-    code keys gets room for the longest, up to 28 characters); the rest goes to the columns with the most text,
+    code keys gets room for the longest, up to 28 characters; a line may break after a hyphen); the rest goes to the columns with the most text,
     and quote columns (transcript text) get the lion's share, so a quote reads as lines, not a column of words."""
     minimum, weights = [], []
     for j, column in enumerate(table.columns):
@@ -81,32 +81,30 @@ def column_widths(table: Table, total: float, char_cm: float) -> list[float]:
         lengths = [len(t) for t in texts]
         word = max((len(w) for w in column.split()), default=4)
         short = max((n for n in lengths if n <= 12), default=0)  # numbers and short values should not wrap
-        tokens = [len(w) for t in texts for w in t.split()]
+        # Lines may break after a hyphen, so a word's longest unbreakable piece is what must fit.
+        tokens = [len(piece) + 1 for t in texts for w in t.split() for piece in w.split("-")]
         one_word = bool(texts) and all(len(t.split()) == 1 for t in texts)
         longest = min(max(tokens, default=0), 28 if one_word else 12)
         minimum.append(max(word, short, longest, 3) * char_cm + 0.4)
         quotes = j in table.quote_columns or any(isinstance(row[j], QuoteList) for row in table.rows[:200])
         weight = min(sum(lengths) / max(len(table.rows[:200]), 1), 120.0) ** 1.3 if lengths else 0.0
         weights.append(weight * (4.0 if quotes else 1.0))
-    quoted = [j for j, column in enumerate(table.columns)
+    quoted = {j for j in range(len(table.columns))
               if (j in table.quote_columns or any(isinstance(row[j], QuoteList) for row in table.rows[:200]))
-              and weights[j] > 0]
-    if quoted:  # many columns: the others shrink so the quotes keep at least 45% of the width
-        others = [j for j in range(len(minimum)) if j not in quoted]
-        room = total * 0.55
-        used = sum(minimum[j] for j in others)
-        if others and used > room:
-            for j in others:
-                minimum[j] *= room / used
+              and weights[j] > 0}
     spare = total - sum(minimum)
     if spare <= 0:
         return [m * total / sum(minimum) for m in minimum]
     weight = sum(weights) or 1.0
     widths = [m + spare * w / weight for m, w in zip(minimum, weights, strict=True)]
     share = sum(widths[j] for j in quoted)
-    if quoted and share < 0.45 * total:  # the others give up width in proportion
-        scale = (total - 0.45 * total) / (total - share)
-        widths = [w * 0.45 * total / share if j in quoted else w * scale for j, w in enumerate(widths)]
+    extra = sum(w - m for j, (w, m) in enumerate(zip(widths, minimum, strict=True)) if j not in quoted)
+    if quoted and share < 0.45 * total and extra > 0:
+        # Quotes want at least 45% of the width: the other columns give up what they have above their minimum
+        # (never below it, so no word breaks), in proportion.
+        give = min(0.45 * total - share, extra)
+        widths = [w + give * w / share if j in quoted else w - give * (w - minimum[j]) / extra
+                  for j, w in enumerate(widths)]
     return widths
 
 
@@ -128,7 +126,7 @@ def _table(document: Any, table: Table, caption: bool = True, width_cm: float = 
     t = document.add_table(rows=1 + len(table.rows), cols=len(table.columns))
     t.style = "Table Grid"
     t.autofit = False
-    widths = [Cm(w) for w in column_widths(table, width_cm, 0.19 if table.wide else 0.23)]
+    widths = [Cm(w) for w in column_widths(table, width_cm, 0.17 if table.wide else 0.21)]
     for col, width in zip(t.columns, widths, strict=True):
         col.width = width  # the grid LibreOffice reads
     rows = t.rows

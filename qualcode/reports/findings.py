@@ -101,11 +101,12 @@ def _judgement(c: dict[str, Any]) -> str:
 
 
 def _evidence_line(c: dict[str, Any]) -> str:
-    types = ", ".join(c["source_types"]) or "no source type"
+    types = ", ".join(t.replace("-", " ") for t in c["source_types"]) or "no source type"
     against = (f"; contradicted by {c['contradicts']} case{'s' if c['contradicts'] != 1 else ''}"
                if c["contradicts"] else "; no contradicting evidence coded")
-    return (f"Evidence: supported by {c['supports']} case{'s' if c['supports'] != 1 else ''} in {types}"
-            f" ({c['strength']}){against}.")
+    n = len(c["source_types"])
+    return (f"Evidence ({c['strength']}): supported by {c['supports']} case{'s' if c['supports'] != 1 else ''} in"
+            f" {n} source type{'s' if n != 1 else ''} ({types}){against}.")
 
 
 def _claim_blocks(c: dict[str, Any], level: int) -> list[Block]:
@@ -154,7 +155,10 @@ def findings_blocks(evidence: Evidence, data: dict[str, Any], flat: bool = False
     recommendations. `flat` (spreadsheets, CSV) keeps to the tables that make sense as sheets."""
     s = evidence.settings
     labels = {o["key"]: o["label"] for o in data["outcomes"] if o["key"]}
-    aim_rows = [[a["label"], "\n".join(a["success"]), "\n".join(labels.get(k, k) for k in a["outcomes"]),
+    def bullets(items: list[str]) -> str:
+        return "\n".join(f"\u2022 {x}" for x in items) if len(items) > 1 else "".join(items)
+
+    aim_rows = [[a["label"], bullets(a["success"]), bullets([labels.get(k, k) for k in a["outcomes"]]),
                  len(a["claims"]) + sum(len(o["claims"]) for o in data["outcomes"] if o["key"] in a["outcomes"])]
                 for a in data["aims"]]
     aims = Table("aims", "Aims and success criteria", ["Aim", "Success criteria", "Outcomes serving it", "Claims"],
