@@ -10,7 +10,7 @@ from typing import Any
 from qualcode.core.reportdoc import Table
 from qualcode.errors import InputError
 from qualcode.reports.evidence import Evidence
-from qualcode.reports.themes import NOT_RECORDED, attribute_label, attribute_values
+from qualcode.reports.themes import NOT_RECORDED, attribute_values
 
 
 @dataclass(slots=True)
@@ -156,10 +156,10 @@ TITLES = {
 
 
 def matrix_table(matrix: Matrix) -> Table:
-    title = TITLES.get(matrix.kind) or f"Code x {attribute_label(matrix.kind.split(':', 1)[1]).lower()} (cases coded)"
+    title = TITLES.get(matrix.kind) or f"Code x {matrix.kind.split(':', 1)[1]} (cases coded)"
     key = "cooccurrence" if matrix.kind == "cooccurrence" else "matrix-" + matrix.kind.replace("attribute:", "")
     rows = [[*r.head, *(r.counts[k] for k in matrix.codes)] for r in matrix.rows]
     note = "Codes are counted as applied: a parent code's column counts only codings made with that code itself."
     # A code key may equal a head column's name (a code `sector` beside the attribute `sector`): say which is which.
     code_columns = [f"{k} (code)" if k in matrix.head else k for k in matrix.codes]
-    return Table(key, title, [attribute_label(h) for h in matrix.head] + code_columns, rows, note=note, wide=True)
+    return Table(key, title, matrix.head + code_columns, rows, note=note, wide=True)

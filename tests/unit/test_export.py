@@ -92,7 +92,7 @@ def test_xlsx_full_report(study, tmp_path):
     cases = wb["matrix-case"]
     header = [c.value for c in cases[1]]
     i1 = next(r for r in cases.iter_rows(min_row=2, values_only=True) if r[0] == "I1")
-    assert i1[header.index("a1")] == 1 and i1[header.index("a2")] == 0 and i1[header.index("Sector")] == "statutory"
+    assert i1[header.index("a1")] == 1 and i1[header.index("a2")] == 0 and i1[header.index("sector")] == "statutory"
 
 
 def test_docx_full_report(study, tmp_path):
