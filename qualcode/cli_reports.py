@@ -8,7 +8,7 @@ import click
 
 from qualcode.cli import emit_json, open_project, out, parse_attrs, project_arg
 
-KIND_NAMES = ("themes", "contribution", "findings", "hls", "matrix", "cooccurrence", "quotes", "codebook", "participants", "all")
+KIND_NAMES = ("themes", "contribution", "findings", "framework", "hls", "matrix", "cooccurrence", "quotes", "codebook", "participants", "all")
 FORMAT_NAMES = ("csv", "xlsx", "docx", "md", "html", "json")
 
 
@@ -22,7 +22,8 @@ def register(cli: click.Group) -> None:
 @click.option("--format", "fmt", type=click.Choice(FORMAT_NAMES),
               help="Output format (default: csv for one table, html for all).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="File to write (default: exports/ here).")
-@click.option("--by", help="themes/participants: a case attribute; matrix: case, source-type, document or an attribute.")
+@click.option("--by", help="themes/participants: a case attribute; matrix: case, source-type, document or an attribute;"
+              " framework: source-type or case.")
 @click.option("--code", "codes", multiple=True, metavar="KEY", help="Only this code and its sub-codes, repeatable.")
 @click.option("--attr", "attrs", multiple=True, metavar="KEY=VALUE", help="Only cases with this attribute, repeatable.")
 @click.option("--accepted-only", is_flag=True, help="Only codings a reviewer accepted.")
@@ -31,7 +32,7 @@ def register(cli: click.Group) -> None:
               help="YAML file changing report rules (triangulation, capacity, quote caps).")
 def report(project: str, kind: str, fmt: str | None, output: str | None, by: str | None, codes: tuple[str, ...],
            attrs: tuple[str, ...], accepted_only: bool, coder: str | None, settings_file: str | None) -> None:
-    """Compute a report (themes, contribution, findings, hls, matrix, cooccurrence, quotes, codebook, participants,
+    """Compute a report (themes, contribution, findings, framework, hls, matrix, cooccurrence, quotes, codebook, participants,
     or all) and write it as CSV, XLSX, DOCX, Markdown or HTML, or print it as JSON."""
     from qualcode.app.reporting import check_request, run_report
     from qualcode.reports.evidence import Filters

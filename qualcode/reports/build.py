@@ -16,7 +16,7 @@ from qualcode.reports.contribution import (
     hls_table,
 )
 from qualcode.reports.evidence import Evidence, Filters, load_evidence
-from qualcode.reports.findings import findings, findings_blocks
+from qualcode.reports.findings import findings, findings_blocks, framework, framework_table
 from qualcode.reports.listing import (
     codebook_rows,
     codebook_table,
@@ -35,6 +35,7 @@ KINDS: dict[str, str] = {
     "themes": "Theme table",
     "contribution": "Contribution analysis",
     "findings": "Findings",
+    "framework": "Framework matrix",
     "hls": "Human Learning Systems conditions for change",
     "matrix": "Matrix",
     "cooccurrence": "Code co-occurrence",
@@ -42,7 +43,7 @@ KINDS: dict[str, str] = {
     "codebook": "Codebook",
     "participants": "Who took part",
 }
-TAKES_BY = {"themes", "matrix", "participants"}
+TAKES_BY = {"themes", "matrix", "participants", "framework"}
 
 
 @dataclass(slots=True)
@@ -74,6 +75,9 @@ def report_from_evidence(evidence: Evidence, kind: str, by: str | None = None, f
     elif kind == "findings":
         data = findings(evidence)
         blocks = findings_blocks(evidence, data, flat)
+    elif kind == "framework":
+        data = framework(evidence, by)
+        blocks = [framework_table(evidence, data, by)]
     elif kind == "hls":
         hls = hls_table(evidence)
         data, blocks = hls_json(hls), hls_blocks(evidence, hls)

@@ -205,3 +205,75 @@ def findings_blocks(evidence: Evidence, data: dict[str, Any], flat: bool = False
     if rec_rows:
         blocks += [Heading("Recommendations", 1), recs]
     return blocks
+
+
+# -- framework matrix -----------------------------------------------------------------------------------------
+def framework(evidence: Evidence, by: str | None = None) -> list[dict[str, Any]]:
+    """Outcome or aim x source type (default) or case: each cell counts the distinct cases whose evidence on the
+    row's claims supports or contradicts them (mixed counts both). An aim's row takes the claims about it and
+    about the outcomes that serve it."""
+    from qualcode.errors import InputError
+    from qualcode.reports.contribution import AGAINST, FOR
+
+    by = by or "source-type"
+    if by not in ("source-type", "case"):
+        raise InputError(f"framework --by takes source-type or case (got {by!r})")
+    arg = evidence.argument
+    infos, linked = claim_evidence(evidence)
+    columns = evidence.source_types() if by == "source-type" else sorted(evidence.cases)
+
+    def cells(claim_keys: set[str]) -> dict[str, dict[str, int]]:
+        pro: dict[str, set[str]] = {c: set() for c in columns}
+        con: dict[str, set[str]] = {c: set() for c in columns}
+        for key in claim_keys:
+            for item, polarity in linked.get(key, []):
+                if not item.case:
+                    continue
+                column = item.source_type if by == "source-type" else item.case
+                if column not in pro:
+                    continue
+                if polarity in FOR:
+                    pro[column].add(item.case)
+                if polarity in AGAINST:
+                    con[column].add(item.case)
+        return {c: {"supports": len(pro[c]), "contradicts": len(con[c])} for c in columns}
+
+    rows = []
+    for o in arg.outcomes:
+        keys = {k for k, i in infos.items() if i.outcome == o["key"]}
+        rows.append({"kind": "outcome", "key": o["key"], "label": o["label"], "claims": len(keys),
+                     "cells": cells(keys)})
+    for a in arg.aims:
+        serving = {o["key"] for o in arg.outcomes if a["key"] in o["aims"]}
+        keys = {k for k, i in infos.items() if i.aim == a["key"] or i.outcome in serving}
+        rows.append({"kind": "aim", "key": a["key"], "label": a["label"], "claims": len(keys), "cells": cells(keys)})
+    return rows
+
+
+def framework_table(evidence: Evidence, rows: list[dict[str, Any]], by: str | None = None) -> Table:
+    from qualcode.reports.themes import plural_role
+
+    columns = list(rows[0]["cells"]) if rows else []
+    heads = [plural_role(c) if (by or "source-type") == "source-type" else c for c in columns]
+
+    def cell(c: dict[str, int]) -> str:
+        if not c["supports"] and not c["contradicts"]:
+            return "-"
+        return f"{c['supports']} for" + (f", {c['contradicts']} against" if c["contradicts"] else "")
+
+    body: list[list[Any]] = []
+    styles: list[str] = []
+    for kind in ("outcome", "aim"):
+        mine = [r for r in rows if r["kind"] == kind]
+        if mine:
+            body.append([f"{kind.capitalize()}s", None, *([None] * len(columns))])
+            styles.append("group")
+        for r in mine:
+            body.append([r["label"], r["claims"], *[cell(r["cells"][c]) for c in columns]])
+            styles.append("")
+    return Table("framework", "Framework matrix: evidence on each outcome and aim", ["Outcome or aim", "Claims",
+                                                                                      *heads], body, styles=styles,
+                 wide=len(columns) > 6,
+                 note="Each cell: the cases in that column whose coded evidence supports the row's claims, and those"
+                      " whose evidence contradicts them (mixed evidence counts both ways); '-' where none speaks to"
+                      " it. An aim's row covers the claims about it and about the outcomes that serve it.")

@@ -7,6 +7,7 @@ import pytest
 
 from qualcode.app.reporting import run_report
 from qualcode.core.reportdoc import QuoteList, Table
+from qualcode.errors import InputError
 from qualcode.export.word import column_widths
 from qualcode.reports.build import build_report
 from qualcode.store.claims import judge
@@ -96,3 +97,21 @@ def test_attribute_keys_are_shown_as_labels(tmp_path):
         table = build_report(p, "participants").doc.tables()[0]
         assert [r[0] for r in table.rows if r[1]][:1] == ["Role"]
         assert "Sector: statutory (N=7)" in build_report(p, "themes", by="sector").doc.tables()[0].columns
+
+
+def test_framework_matrix_counts_cases_for_and_against_per_source_type(cstudy):
+    rows = {r["key"]: r for r in build_report(cstudy, "framework").data}
+    ref = rows["out.ref"]
+    # c.ref: interview I1 for, I2 against; focus group F1 and mixed F2 for, F2 against; survey R1 for.
+    assert (ref["kind"], ref["claims"]) == ("outcome", 1)
+    assert ref["cells"] == {"interview": {"supports": 1, "contradicts": 1},
+                            "focus-group": {"supports": 2, "contradicts": 1},
+                            "survey": {"supports": 1, "contradicts": 0}}
+    aim = rows["aim.voice"]  # c.conf (about the aim) and c.ref (its outcome serves the aim): I1 counts once
+    assert (aim["claims"], aim["cells"]["interview"]) == (2, {"supports": 1, "contradicts": 1})
+    by_case = {r["key"]: r for r in build_report(cstudy, "framework", by="case").data}
+    assert by_case["out.ref"]["cells"]["F2"] == {"supports": 1, "contradicts": 1}
+    table = build_report(cstudy, "framework").doc.tables()[0]
+    assert ["Faster referrals", 1, "1 for, 1 against", "2 for, 1 against", "1 for"] in table.rows
+    with pytest.raises(InputError, match="framework --by"):
+        build_report(cstudy, "framework", by="sector")
