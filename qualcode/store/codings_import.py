@@ -44,8 +44,10 @@ def _get(row: dict[str, str], name: str) -> str:
 
 
 def _span(project: Project, row: dict[str, str], doc_cache: dict[str, tuple[int, str]]) -> tuple[int, int | None, int, int]:
-    if _get(row, "segment_id"):
-        return resolve_span(project, _int(_get(row, "segment_id"), "segment_id"), None, None, None)
+    if _get(row, "segment_id"):  # with start and end (as `codings export` writes them): that part of the segment
+        start = _int(_get(row, "start"), "start") if _get(row, "start") else None
+        end = _int(_get(row, "end"), "end") if _get(row, "end") else None
+        return resolve_span(project, _int(_get(row, "segment_id"), "segment_id"), None, start, end)
     name = _get(row, "document")
     if not name:
         raise InputError("no segment_id and no document")

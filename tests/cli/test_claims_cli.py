@@ -128,3 +128,31 @@ def test_outcomes_and_recommendations(runner, tmp_path):
     assert rec["links"] == ["claim:c.ref", "outcome:out.ref"]
     bad = write(tmp_path / "badrecs.csv", "key,text,links\nr2,Something,claim:c.nope\n")
     assert "no claim 'c.nope'" in run(runner, "recommendations", "import", path, bad, code=2).stderr
+
+
+def test_codings_export_then_import_is_a_no_op_and_an_edit_is_one_conflict(runner, demo_master, tmp_path):
+    """The demo's codings are quotes inside segments: the export's start/end must bring each back to its own span,
+    not to the whole segment (which would add every sub-span coding again)."""
+    import csv
+    import io
+    import shutil
+
+    path = tmp_path / "demo.qcdb"
+    shutil.copy(demo_master, path)
+    exported = tmp_path / "codings.csv"
+    run(runner, "codings", "export", path, "-o", exported)
+    again = json.loads(run(runner, "codings", "import", path, exported, "--json").stdout)
+    assert (again["added"], again["updated"], again["conflicts"]) == (0, 0, [])
+    assert again["already_present"] == again["rows"]
+    rows = list(csv.DictReader(io.StringIO(exported.read_text("utf-8-sig"))))
+    first = next(i for i, r in enumerate(rows) if not r["contribution"])
+    rows[first]["contribution"] = "necessary"
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]))
+    writer.writeheader()
+    writer.writerows(rows)
+    edited = write(tmp_path / "edited.csv", out.getvalue())
+    result = json.loads(run(runner, "codings", "import", path, edited, "--json").stdout)
+    assert [(c["row"], c["coding_id"], c["differs"]) for c in result["conflicts"]] == [
+        (first + 2, int(rows[first]["id"]), {"contribution": {"project": None, "file": "necessary"}})]
+    assert json.loads(run(runner, "codings", "import", path, edited, "--update", "--json").stdout)["updated"] == 1
