@@ -218,8 +218,20 @@ def judge(project: Project, target: str, rating: str, rationale: str, confidence
         cur = project.conn.execute(
             "INSERT INTO judgements(target, rating, confidence, rationale, who, created) VALUES (?,?,?,?,?,?)",
             tuple(row.values()))
-        project.log("judge", "judgement", int(cur.lastrowid or 0), {"after": row})
+        row["id"] = int(cur.lastrowid or 0)
+        project.log("judge", "judgement", row["id"], {"after": row})
         return row
+
+
+def withdraw_judgement(project: Project, judgement_id: int) -> dict[str, Any]:
+    """Take back a judgement (the workbench's undo); the log keeps that it was made and withdrawn."""
+    with project.transaction():
+        rows = project.query("SELECT * FROM judgements WHERE id = ?", (judgement_id,))
+        if not rows:
+            raise NotFoundError(f"no judgement with id {judgement_id}")
+        project.conn.execute("DELETE FROM judgements WHERE id = ?", (judgement_id,))
+        project.log("judge.withdraw", "judgement", judgement_id, {"before": rows[0]})
+        return rows[0]
 
 
 def latest_judgements(project: Project) -> dict[str, dict[str, Any]]:
@@ -255,6 +267,18 @@ def set_links(project: Project, coding_id: int, links: list[tuple[int, str]]) ->
     first = project.scalar("SELECT text FROM claims WHERE id = ?", (links[0][0],)) if links else None
     project.conn.execute("UPDATE codings SET claim = ? WHERE id = ?", (first, coding_id))
     return coding_links(project, coding_id) != before
+
+
+def set_coding_links(project: Project, coding_id: int, links: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Make a coding's claim links exactly `links` ((claim key, polarity)); one logged transaction."""
+    with project.transaction():
+        if not project.scalar("SELECT 1 FROM codings WHERE id = ?", (coding_id,)):
+            raise NotFoundError(f"no coding with id {coding_id}")
+        before = coding_links(project, coding_id)
+        if set_links(project, coding_id, [(claim_id(project, k), p) for k, p in links]):
+            project.log("coding.links", "coding", coding_id, {"before": before,
+                                                               "after": coding_links(project, coding_id)})
+        return coding_links(project, coding_id)
 
 
 # -- listing, import, export ----------------------------------------------------------------------------------

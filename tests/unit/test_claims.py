@@ -187,3 +187,32 @@ def test_upgrade_turns_free_text_claims_into_claim_objects(tmp_path):
         assert links == [(made[0], 1, "supports"), (made[1], 1, "supports"), (made[2], 1, "supports"),
                          (made[3], 1, "contradicts"), (made[4], 2, "supports")]
         assert p.scalar("SELECT count(*) FROM codings WHERE polarity = 'supports'") == 5
+
+
+def test_the_workbench_session_undoes_the_new_writes(cstudy):
+    from qualcode.app.session import CodingSession
+
+    p, ids = cstudy
+    session = CodingSession(p)
+    both = get_coding(p, ids["I1"])["claims"]
+    assert len(both) == 2
+    session.set_contribution(ids["I1"], "necessary", "c.ref")
+    assert get_coding(p, ids["I1"])["claims"] == [{"claim": "c.ref", "polarity": "supports"}]
+    session.undo()  # both links come back, not only the first claim's text
+    assert get_coding(p, ids["I1"])["claims"] == both and get_coding(p, ids["I1"])["contribution"] is None
+    session.set_polarity(ids["hp_R2"], "contradicts")
+    session.link_claims(ids["hp_R2"], [("c.conf", "mixed")])
+    session.judge("hls:hls.people", "higher", "Panels everywhere", "high")
+    assert judgement_history(p, "hls:hls.people")[-1]["rating"] == "higher"
+    assert session.undo() == "judge hls:hls.people" and judgement_history(p, "hls:hls.people") == []
+    session.undo()
+    assert get_coding(p, ids["hp_R2"])["claims"] == []
+    session.undo()
+    assert get_coding(p, ids["hp_R2"])["polarity"] == "supports"
+    session.redo()
+    session.redo()
+    session.redo()
+    assert [j["rating"] for j in judgement_history(p, "hls:hls.people")] == ["higher"]
+    actions = [r["action"] for r in p.query("SELECT action FROM change_log WHERE action IN"
+                                            " ('judge', 'judge.withdraw', 'coding.links') ORDER BY id")]
+    assert actions[-4:] == ["judge.withdraw", "coding.links", "coding.links", "judge"]
