@@ -220,3 +220,29 @@ def list_recommendations(project: Project) -> list[dict[str, Any]]:
         r["links"] = [t[0] for t in project.conn.execute(
             "SELECT target FROM recommendation_links WHERE recommendation_id = ? ORDER BY target", (r.pop("id"),))]
     return rows
+
+
+def map_tree(project: Project) -> list[dict[str, Any]]:
+    """Partners -> outcomes -> claims with their evidence links (for / against / mixed codings) and newest
+    judgement, for the workbench's map screen; claims about an aim or tied to nothing come last, under partner None."""
+    judged: dict[str, str] = {r[0]: r[1] for r in project.conn.execute(
+        "SELECT target, rating FROM judgements ORDER BY id")}
+    claims = project.query(
+        "SELECT c.key, c.text, o.key AS outcome,"
+        " sum(e.polarity = 'supports') AS supports, sum(e.polarity = 'contradicts') AS contradicts,"
+        " sum(e.polarity = 'mixed') AS mixed"
+        " FROM claims c LEFT JOIN outcomes o ON o.id = c.outcome_id LEFT JOIN claim_evidence e ON e.claim_id = c.id"
+        " GROUP BY c.id ORDER BY c.id")
+    for c in claims:
+        c.update({k: c[k] or 0 for k in ("supports", "contradicts", "mixed")}, judgement=judged.get(f"claim:{c['key']}"))
+    tree = []
+    for p in project.query("SELECT id, key, label, kind FROM partners ORDER BY position, id"):
+        outcomes = [{"key": o["key"], "label": o["label"], "claims": [c for c in claims if c["outcome"] == o["key"]]}
+                    for o in project.query("SELECT key, label FROM outcomes WHERE partner_id = ? ORDER BY position, id",
+                                           (p["id"],))]
+        tree.append({"key": p["key"], "label": p["label"], "kind": p["kind"], "outcomes": outcomes})
+    loose = [c for c in claims if c["outcome"] is None]
+    if loose:
+        tree.append({"key": None, "label": "Claims about an aim, or not tied to an outcome", "kind": "",
+                     "outcomes": [{"key": None, "label": "(no outcome)", "claims": loose}]})
+    return tree
