@@ -200,8 +200,10 @@ def findings_blocks(evidence: Evidence, data: dict[str, Any], flat: bool = False
                 blocks.append(Paragraph("No claim recorded for this outcome yet."))
         for c in o["claims"]:
             blocks += _claim_blocks(c, 3)
+        said = {r["key"] for c in o["claims"] for r in c["recommendations"]}  # each once, under its claim
         for r in o["recommendations"]:
-            blocks.append(Paragraph(_recommendation_line(r)))
+            if r["key"] not in said:
+                blocks.append(Paragraph(_recommendation_line(r)))
     if rec_rows:
         blocks += [Heading("Recommendations", 1), recs]
     return blocks
