@@ -20,7 +20,7 @@ def register(cli: click.Group) -> None:
 @project_arg
 @click.argument("kind", type=click.Choice(KIND_NAMES))
 @click.option("--format", "fmt", type=click.Choice(FORMAT_NAMES),
-              help="Output format (default: csv for one table, html for all).")
+              help="Output format (default: csv for one table, html for all and findings).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="File to write (default: exports/ here).")
 @click.option("--by", help="themes/participants: a case attribute; matrix: case, source-type, document or an attribute;"
               " framework: source-type or case.")
@@ -38,7 +38,7 @@ def report(project: str, kind: str, fmt: str | None, output: str | None, by: str
     from qualcode.reports.evidence import Filters
     from qualcode.reports.settings import load_settings
 
-    fmt = fmt or ("html" if kind == "all" else "csv")
+    fmt = fmt or ("html" if kind in ("all", "findings") else "csv")
     check_request(kind, fmt, by)
     filters = Filters(accepted_only=accepted_only, coder=coder, codes=codes, attributes=parse_attrs(attrs))
     settings = load_settings(Path(settings_file) if settings_file else None)
