@@ -33,21 +33,32 @@ def register(cli: click.Group) -> None:
 @click.option("--end", type=int, help="End offset (exclusive) of the part to code.")
 @click.option("--contribution", type=click.Choice(["sufficient", "necessary", "improved", "none"]),
               help="Contribution category of the evidence.")
-@click.option("--claim", help="The claim of change this evidence supports.")
+@click.option("--claim", help="The claim (key or text) this evidence bears on; a new text becomes a claim.")
+@click.option("--claim-polarity", type=click.Choice(["supports", "contradicts", "mixed"]),
+              help="Whether the evidence supports the claim (default), contradicts it, or is mixed.")
+@click.option("--polarity", type=click.Choice(["supports", "contradicts", "mixed"]),
+              help="The coding's own polarity toward its code, e.g. contradicts for 'no leadership support here'.")
 @click.option("--memo", help="A note on this coding.")
 @json_opt
 @coder_opt
 def code(project: str, segment_id: int, code_key: str, start: int | None, end: int | None, contribution: str | None,
-         claim: str | None, memo: str | None, as_json: bool, coder: str | None) -> None:
-    """Apply CODE_KEY to a segment (or part of it)."""
+         claim: str | None, claim_polarity: str | None, polarity: str | None, memo: str | None, as_json: bool,
+         coder: str | None) -> None:
+    """Apply CODE_KEY to a segment (or part of it). On a span this coder already coded with CODE_KEY, the
+    options given (contribution, claim, polarity, memo) update that coding."""
     from qualcode.store.codings import add_coding, get_coding
 
     with open_project(project, coder) as p:
+        before = p.scalar("SELECT max(id) FROM codings")
         cid = add_coding(p, code_key, segment_id=segment_id, start=start, end=end, coder=coder,
-                         contribution=contribution, claim=claim, memo=memo)
+                         contribution=contribution, claim=claim, memo=memo, polarity=polarity,
+                         claim_polarity=claim_polarity,
+                         update_existing=any(v is not None for v in (contribution, claim, polarity, memo)))
         coding = get_coding(p, cid)
     if as_json:
         emit_json(coding)
+    elif before is not None and cid <= before:
+        out.print(f"Coding {cid}: segment {segment_id} {code_key} by {coding['coder']} updated.")
     else:
         out.print(f"Coding {cid}: segment {segment_id} coded {code_key} by {coding['coder']}.")
 
@@ -75,22 +86,31 @@ def codings() -> None:
 @project_arg
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--max-mb", type=click.IntRange(1, 100_000), default=100, show_default=True, help="Largest file accepted.")
+@click.option("--update", is_flag=True, help="Change contribution, claim links, polarity and memo of codings already"
+              " present to what the file says (without it, such rows are reported as conflicts).")
 @delimiter_opt
 @coder_opt
 @json_opt
-def codings_import(project: str, file: str, max_mb: int, delimiter: str | None, coder: str | None,
+def codings_import(project: str, file: str, max_mb: int, update: bool, delimiter: str | None, coder: str | None,
                    as_json: bool) -> None:
     """Import codings from CSV: segment_id, or document+start+end, or document+quote; code; optional coder,
-    contribution, claim, memo. All rows are checked first; any bad row imports nothing."""
+    contribution, memo, polarity, claim (key or text; one row per claim link, its polarity the link's), rival.
+    All rows are checked first; any bad row imports nothing. Empty cells change nothing."""
     from qualcode.app.actions import import_codings_file
+    from qualcode.store.codings_import import describe_conflict
 
     with open_project(project, coder) as p:
         result = import_codings_file(p, Path(file), coder, max_bytes=max_mb * 1024 * 1024,
-                                     delimiter=delimiter)
+                                     delimiter=delimiter, update=update)
     if as_json:
         emit_json(result)
-    else:
-        out.print(f"{result['added']} coding(s) added, {result['already_present']} already present.")
+        return
+    out.print(f"{result['added']} coding(s) added, {result['updated']} updated, {result['already_present']} row(s)"
+              f" already present, {len(result['conflicts'])} conflict(s).")
+    for conflict in result["conflicts"]:
+        err.print(f"conflict: {describe_conflict(conflict)}")
+    if result["conflicts"]:
+        err.print("Conflicting codings were left as they are; import again with --update to apply the file.")
 
 
 @codings.command("export")

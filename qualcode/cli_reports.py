@@ -8,7 +8,8 @@ import click
 
 from qualcode.cli import emit_json, open_project, out, parse_attrs, project_arg
 
-KIND_NAMES = ("themes", "contribution", "hls", "matrix", "cooccurrence", "quotes", "codebook", "participants", "survey", "monitoring", "all")
+KIND_NAMES = ("themes", "contribution", "findings", "framework", "hls", "matrix", "cooccurrence", "quotes", "codebook",
+              "participants", "survey", "monitoring", "all")
 FORMAT_NAMES = ("csv", "xlsx", "docx", "md", "html", "json")
 
 
@@ -20,9 +21,10 @@ def register(cli: click.Group) -> None:
 @project_arg
 @click.argument("kind", type=click.Choice(KIND_NAMES))
 @click.option("--format", "fmt", type=click.Choice(FORMAT_NAMES),
-              help="Output format (default: csv for one table, html for all).")
+              help="Output format (default: csv for one table, html for all and findings).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="File to write (default: exports/ here).")
-@click.option("--by", help="themes/participants: a case attribute; matrix: case, source-type, document or an attribute.")
+@click.option("--by", help="themes/participants: a case attribute; matrix: case, source-type, document or an attribute;"
+              " framework: source-type or case.")
 @click.option("--code", "codes", multiple=True, metavar="KEY", help="Only this code and its sub-codes, repeatable.")
 @click.option("--attr", "attrs", multiple=True, metavar="KEY=VALUE", help="Only cases with this attribute, repeatable.")
 @click.option("--accepted-only", is_flag=True, help="Only codings a reviewer accepted.")
@@ -38,8 +40,8 @@ def register(cli: click.Group) -> None:
 def report(project: str, kind: str, fmt: str | None, output: str | None, by: str | None, codes: tuple[str, ...],
            attrs: tuple[str, ...], accepted_only: bool, coder: str | None, settings_file: str | None,
            instrument: str | None, wave: str | None, questions: tuple[str, ...], base: str) -> None:
-    """Compute a report (themes, contribution, hls, matrix, cooccurrence, quotes, codebook, participants,
-    or all) and write it as CSV, XLSX, DOCX, Markdown or HTML, or print it as JSON."""
+    """Compute a report (themes, contribution, findings, framework, hls, matrix, cooccurrence, quotes, codebook, participants,
+    survey, monitoring or all) and write it as CSV, XLSX, DOCX, Markdown or HTML, or print it as JSON."""
     from qualcode.app.reporting import check_request, run_report
     from qualcode.reports.evidence import Filters
     from qualcode.reports.settings import load_settings
@@ -57,7 +59,7 @@ def report(project: str, kind: str, fmt: str | None, output: str | None, by: str
     given = [o for o, v in (("--wave", wave), ("--question", questions), ("--base", base != "answered")) if v]
     if given:
         raise click.UsageError(f"{given[0]} applies to the survey report only")
-    fmt = fmt or ("html" if kind == "all" else "csv")
+    fmt = fmt or ("html" if kind in ("all", "findings") else "csv")
     check_request(kind, fmt, by)
     filters = Filters(accepted_only=accepted_only, coder=coder, codes=codes, attributes=parse_attrs(attrs),
                       instrument=instrument)

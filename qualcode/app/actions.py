@@ -66,13 +66,14 @@ def read_csv_dicts(path: Path, max_bytes: int = MAX_FILE_BYTES, delimiter: str |
 
 
 def import_codings_file(project: Project, path: Path, coder: str | None = None, backup: bool = True,
-                        max_bytes: int = MAX_FILE_BYTES, delimiter: str | None = None) -> dict[str, int]:
+                        max_bytes: int = MAX_FILE_BYTES, delimiter: str | None = None,
+                        update: bool = False) -> dict[str, Any]:
     """`backup` makes the automatic backup first (the demo builder, filling a new project, needs none)."""
     rows = read_csv_dicts(path, max_bytes, delimiter)
     if backup:
         backup_before(project, "before-codings-import")
     try:
-        return import_codings(project, rows, default_coder=coder)
+        return import_codings(project, rows, default_coder=coder, update=update)
     except InputError as exc:
         raise InputError(f"{path.name}: {exc}") from None
 

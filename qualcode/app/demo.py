@@ -8,9 +8,12 @@ from typing import Any
 import yaml
 
 from qualcode.app.actions import import_codebook_file, import_codings_file, project_for_import
+from qualcode.app.argument import import_claims_file, import_outcomes_file, import_recommendations_file
 from qualcode.errors import InputError, QualcodeError
 from qualcode.ingest import ImportOptions, read_document
+from qualcode.store.claims import judge
 from qualcode.store.documents import add_documents
+from qualcode.store.project import Project
 
 
 def data_dir() -> Path:
@@ -48,6 +51,18 @@ def _options(entry: dict[str, Any], base: Path) -> ImportOptions:
     return options
 
 
+def _argument(project: Project, manifest: dict[str, Any], base: Path) -> None:
+    """The rest of the contribution argument: evidence links, rivals, recommendations, HLS judgements."""
+    if manifest.get("rivals"):
+        import_outcomes_file(project, base / manifest["rivals"])
+    if manifest.get("evidence"):
+        import_codings_file(project, base / manifest["evidence"], backup=False, update=True)
+    if manifest.get("recommendations"):
+        import_recommendations_file(project, base / manifest["recommendations"])
+    for entry in manifest.get("judgements") or []:
+        judge(project, entry["target"], entry["rating"], entry["rationale"], entry.get("confidence"))
+
+
 def build_demo(path: Path, coder: str = "amira") -> dict[str, Any]:
     """Create the demo project at `path` (which must not exist); returns counts for a summary."""
     manifest_path = data_dir() / "transcripts" / "demo.yaml"
@@ -63,8 +78,13 @@ def build_demo(path: Path, coder: str = "amira") -> dict[str, Any]:
             for entry in manifest["documents"]:
                 docs.extend(read_document(base / entry["file"], _options(entry, base)))
             add_documents(project, docs)
+            if manifest.get("outcomes"):
+                import_outcomes_file(project, base / manifest["outcomes"])
+            if manifest.get("claims"):
+                import_claims_file(project, base / manifest["claims"])
             codings = (import_codings_file(project, base / manifest["codings"], backup=False)
                        if manifest.get("codings") else {})
+            _argument(project, manifest, base)
         except (KeyError, TypeError) as exc:
             raise InputError(f"{manifest_path}: malformed demo manifest ({exc})") from None
     return {"project": str(path), "documents": len(docs), "codings": codings.get("added", 0)}

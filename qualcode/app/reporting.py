@@ -27,7 +27,7 @@ class ReportResult:
     fmt: str
     path: Path | None  # None when JSON was only returned, not written
     provenance: Provenance
-    data: list[dict[str, Any]] | None = None  # the JSON shape, for single reports
+    data: Any = None  # the JSON shape, for single reports
 
 
 def check_request(kind: str, fmt: str, by: str | None = None) -> None:
@@ -70,7 +70,7 @@ def run_report(project: Project | str | Path, kind: str, fmt: str, output: Path 
         data = None
         payload = render(doc, fmt)
     else:
-        built = build_report(project, kind, by, filters, settings)
+        built = build_report(project, kind, by, filters, settings, flat=fmt in ("xlsx", "csv"))
         doc, data = built.doc, built.data
         if fmt == "json":
             if output is None and not write_json:

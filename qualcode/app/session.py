@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from qualcode.store.claims import judge, set_coding_links, withdraw_judgement
 from qualcode.store.codings import add_coding, get_coding, remove_coding, restore_coding, update_coding
 from qualcode.store.memos import get_memo, write_memo
 from qualcode.store.project import Project
@@ -89,16 +90,44 @@ class CodingSession:
         return before
 
     def set_contribution(self, coding_id: int, contribution: str | None, claim: str | None) -> dict[str, Any]:
-        """Set (or with '' clear) a coding's contribution category and claim."""
+        """Set (or with '' clear) a coding's contribution category and claim (a key or a text); undo puts back
+        the category and every claim link as they were."""
         before = get_coding(self.project, coding_id)
         new = {"contribution": contribution or "", "claim": claim or ""}
-        old = {"contribution": before["contribution"] or "", "claim": before["claim"] or ""}
-        self._run(Step(
-            f"contribution {contribution or 'cleared'}",
-            lambda: update_coding(self.project, coding_id, **new),
-            lambda: update_coding(self.project, coding_id, **old),
-        ))
+        links = [(c["claim"], c["polarity"]) for c in before["claims"]]
+
+        def revert() -> None:
+            update_coding(self.project, coding_id, contribution=before["contribution"] or "")
+            set_coding_links(self.project, coding_id, links)
+
+        self._run(Step(f"contribution {contribution or 'cleared'}",
+                       lambda: update_coding(self.project, coding_id, **new), revert))
         return get_coding(self.project, coding_id)
+
+    def set_polarity(self, coding_id: int, polarity: str) -> dict[str, Any]:
+        """A coding's own polarity toward its code (supports, contradicts, mixed); undoable."""
+        old = get_coding(self.project, coding_id)["polarity"]
+        self._run(Step(f"polarity {polarity}", lambda: update_coding(self.project, coding_id, polarity=polarity),
+                       lambda: update_coding(self.project, coding_id, polarity=old)))
+        return get_coding(self.project, coding_id)
+
+    def link_claims(self, coding_id: int, links: list[tuple[str, str]]) -> dict[str, Any]:
+        """Make the coding evidence for exactly these claims ((key, polarity)); undo restores the links."""
+        old = [(c["claim"], c["polarity"]) for c in get_coding(self.project, coding_id)["claims"]]
+        self._run(Step("claim links", lambda: set_coding_links(self.project, coding_id, links),
+                       lambda: set_coding_links(self.project, coding_id, old)))
+        return get_coding(self.project, coding_id)
+
+    def judge(self, target: str, rating: str, rationale: str, confidence: str | None = None) -> dict[str, Any]:
+        """Record a judgement on 'claim:KEY' or 'hls:CODE'; undo withdraws it, redo records it again."""
+        state: dict[str, Any] = {}
+
+        def apply() -> None:
+            state["row"] = judge(self.project, target, rating, rationale, confidence)
+
+        self._run(Step(f"judge {target}", apply, lambda: withdraw_judgement(self.project, state["row"]["id"]),
+                       state))
+        return state["row"]
 
     def memo(self, kind: str, target_id: int | None, text: str) -> None:
         """Write (or with empty text delete) this coder's memo on a target."""

@@ -133,7 +133,8 @@ class ReportDoc:
         previous: Block | None = None
         for block in self.blocks:
             same = isinstance(previous, Heading) and isinstance(block, Table) and previous.text == block.title
-            out.append((block, not same))
+            untitled = isinstance(block, Table) and not block.title  # a table the text before introduces
+            out.append((block, not (same or untitled)))
             previous = block
         return out
 

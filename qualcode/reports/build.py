@@ -16,12 +16,14 @@ from qualcode.reports.contribution import (
     hls_table,
 )
 from qualcode.reports.evidence import Evidence, Filters, load_evidence
+from qualcode.reports.findings import findings, findings_blocks, framework, framework_table
 from qualcode.reports.listing import (
     codebook_rows,
     codebook_table,
     participant_rows,
     participants_table,
     quote_rows,
+    quotes_blocks,
     quotes_table,
 )
 from qualcode.reports.matrices import build_matrix, cooccurrence, matrix_json, matrix_table
@@ -32,6 +34,8 @@ from qualcode.store.project import Project
 KINDS: dict[str, str] = {
     "themes": "Theme table",
     "contribution": "Contribution analysis",
+    "findings": "Findings",
+    "framework": "Framework matrix",
     "hls": "Human Learning Systems conditions for change",
     "matrix": "Matrix",
     "cooccurrence": "Code co-occurrence",
@@ -39,13 +43,13 @@ KINDS: dict[str, str] = {
     "codebook": "Codebook",
     "participants": "Who took part",
 }
-TAKES_BY = {"themes", "matrix", "participants"}
+TAKES_BY = {"themes", "matrix", "participants", "framework"}
 
 
 @dataclass(slots=True)
 class BuiltReport:
     kind: str
-    data: list[dict[str, Any]]  # the documented JSON shape
+    data: Any  # the documented JSON shape (a list of rows; findings: a mapping)
     doc: ReportDoc
 
 
@@ -56,11 +60,11 @@ def check_kind(kind: str, by: str | None = None) -> None:
         raise InputError(f"--by does not apply to the {kind} report (it does to {', '.join(sorted(TAKES_BY))})")
 
 
-def report_from_evidence(evidence: Evidence, kind: str, by: str | None = None) -> BuiltReport:
-    """Compute one kind of report from loaded evidence."""
+def report_from_evidence(evidence: Evidence, kind: str, by: str | None = None, flat: bool = False) -> BuiltReport:
+    """Compute one kind of report from loaded evidence; `flat` lays it out for a spreadsheet (tables only)."""
     check_kind(kind, by)
     blocks: list[Block]
-    data: list[dict[str, Any]]
+    data: Any
     title = KINDS[kind]
     if kind == "themes":
         rows = theme_rows(evidence, by)
@@ -68,6 +72,12 @@ def report_from_evidence(evidence: Evidence, kind: str, by: str | None = None) -
     elif kind == "contribution":
         categories = contribution_table(evidence)
         data, blocks = contribution_json(categories), contribution_blocks(evidence, categories)
+    elif kind == "findings":
+        data = findings(evidence)
+        blocks = findings_blocks(evidence, data, flat)
+    elif kind == "framework":
+        data = framework(evidence, by)
+        blocks = [framework_table(evidence, data, by)]
     elif kind == "hls":
         hls = hls_table(evidence)
         data, blocks = hls_json(hls), hls_blocks(evidence, hls)
@@ -77,7 +87,7 @@ def report_from_evidence(evidence: Evidence, kind: str, by: str | None = None) -
         data, blocks, title = matrix_json(matrix), [table], table.title
     elif kind == "quotes":
         data = quote_rows(evidence)
-        blocks = [quotes_table(data)]
+        blocks = [quotes_table(data)] if flat else quotes_blocks(data)
     elif kind == "codebook":
         data = codebook_rows(evidence)
         blocks = [codebook_table(data)]
@@ -88,10 +98,10 @@ def report_from_evidence(evidence: Evidence, kind: str, by: str | None = None) -
 
 
 def build_report(project: Project, kind: str, by: str | None = None, filters: Filters | None = None,
-                 settings: ReportSettings | None = None) -> BuiltReport:
+                 settings: ReportSettings | None = None, flat: bool = False) -> BuiltReport:
     """Load the evidence and compute one named report."""
     check_kind(kind, by)
-    return report_from_evidence(load_evidence(project, filters, settings), kind, by)
+    return report_from_evidence(load_evidence(project, filters, settings), kind, by, flat)
 
 
 def full_report_from_evidence(evidence: Evidence, spreadsheet: bool = False) -> ReportDoc:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass, field
+from typing import Any
 
 from qualcode import __version__
-from qualcode.core.models import SOURCE_TYPE_ROLES, SOURCE_TYPES, Codebook
+from qualcode.core.models import CONTRIBUTION_CATEGORIES, SOURCE_TYPE_ROLES, SOURCE_TYPES, Codebook
 from qualcode.core.reportdoc import Provenance, Quote
 from qualcode.errors import InputError
 from qualcode.reports.settings import ReportSettings
@@ -14,6 +16,7 @@ from qualcode.store.codebook import load_codebook, resolve_code
 from qualcode.store.project import Project, now
 from qualcode.store.report_data import (
     SNAPSHOT_MAX_BYTES,
+    argument_rows,
     case_attributes,
     case_names,
     case_source_types,
@@ -73,11 +76,66 @@ class EvidenceItem:
     status: str
     start: int
     end: int
+    polarity: str = "supports"  # toward its code: supports, contradicts or mixed
+    links: list[tuple[str, str]] = field(default_factory=list)  # (claim key, polarity)
+    rivals: list[str] = field(default_factory=list)  # keys of rival explanations it evidences
 
     @property
     def unit(self) -> tuple[str, int, int] | int:
         """What 'a coded segment' is: the segment, or the span itself when it lies in no segment."""
         return self.segment_id if self.segment_id is not None else (self.document, self.start, self.end)
+
+
+@dataclass(slots=True)
+class ClaimInfo:
+    key: str
+    text: str
+    category: str | None
+    outcome: str | None
+    aim: str | None
+    rivals: list[str] = field(default_factory=list)
+    free_text: bool = False  # a claim typed on codings that no claim object holds (e.g. from a merge)
+
+
+@dataclass(slots=True)
+class Argument:
+    """The contribution argument as the project records it: outcome map, claims, rivals, recommendations,
+    the evaluator's newest judgement per target, and the report labels of the contribution categories."""
+
+    aims: list[dict[str, Any]] = field(default_factory=list)  # key, label, success (list)
+    partners: list[dict[str, Any]] = field(default_factory=list)  # key, label, kind
+    outcomes: list[dict[str, Any]] = field(default_factory=list)  # key, label, mechanism, partner, aims (list)
+    claims: dict[str, ClaimInfo] = field(default_factory=dict)
+    rivals: dict[str, dict[str, Any]] = field(default_factory=dict)  # key -> key, label, description
+    recommendations: list[dict[str, Any]] = field(default_factory=list)  # key, text, priority, owner, links
+    judgements: dict[str, dict[str, Any]] = field(default_factory=dict)  # 'claim:KEY' / 'hls:CODE' -> newest
+    labels: dict[str, str] = field(default_factory=lambda: dict(CONTRIBUTION_CATEGORIES))
+
+
+def _argument(rows: dict[str, Any]) -> tuple[Argument, dict[int, list[tuple[str, str]]], dict[int, list[str]]]:
+    """The argument, and the claim links and rival links of each coding id."""
+    stored = json.loads(rows["labels"] or "{}")
+    arg = Argument(
+        aims=[{**a, "success": json.loads(a["success"] or "[]")} for a in rows["aims"]],
+        partners=rows["partners"],
+        outcomes=[{**o, "aims": (o["aims"] or "").split("|") if o["aims"] else []} for o in rows["outcomes"]],
+        claims={c["key"]: ClaimInfo(c["key"], c["text"], c["category"], c["outcome"], c["aim"])
+                for c in rows["claims"]},
+        rivals={r["key"]: r for r in rows["rivals"]},
+        recommendations=[{**r, "links": (r["links"] or "").split("|") if r["links"] else []}
+                         for r in rows["recommendations"]],
+        judgements={j["target"]: j for j in rows["judgements"]},
+        labels={c: stored.get(c) or d for c, d in CONTRIBUTION_CATEGORIES.items()},
+    )
+    for claim, rival in rows["claim_rivals"]:
+        arg.claims[claim].rivals.append(rival)
+    links: dict[int, list[tuple[str, str]]] = {}
+    for coding_id, key, polarity in rows["links"]:
+        links.setdefault(coding_id, []).append((key, polarity))
+    rivals: dict[int, list[str]] = {}
+    for coding_id, key in rows["rival_evidence"]:
+        rivals.setdefault(coding_id, []).append(key)
+    return arg, links, rivals
 
 
 @dataclass(slots=True)
@@ -100,6 +158,7 @@ class Evidence:
     settings: ReportSettings
     cases_without_segments: int = 0
     methods: list[dict[str, object]] = field(default_factory=list)  # who took part by method (store/survey.py)
+    argument: Argument = field(default_factory=Argument)
     _descendants: dict[str, set[str]] = field(default_factory=dict)
 
     def source_types(self) -> list[str]:
@@ -184,10 +243,12 @@ def _read(project: Project, filters: Filters, settings: ReportSettings, sha: str
     if filters.codes:
         scope = set().union(*(evidence.descendants(k) for k in filters.codes))
     keys = code_keys(project)
+    argument, links, rival_links = _argument(argument_rows(project))
+    evidence.argument = argument
     rows = coding_evidence_rows(project)
     statuses = review_status(project)  # the latest decision by time, as the review commands define it
     items = evidence.items
-    for (cid, seg, doc, stype, case_id, code_id, coder, contrib, claim, memo, text, start, end) in rows:
+    for (cid, seg, doc, stype, case_id, code_id, coder, contrib, claim, memo, text, start, end, polarity) in rows:
         status = statuses.get(cid, "pending")
         if status == "rejected" or (filters.accepted_only and status != "accepted"):
             continue
@@ -201,8 +262,9 @@ def _read(project: Project, filters: Filters, settings: ReportSettings, sha: str
         case = names.get(case_id) if case_id is not None else None
         if filters.attributes and case not in cases:
             continue
+        mine = links.get(cid, [])
         items.append(EvidenceItem(cid, seg, doc, stype, case, code, coder, contrib, claim, memo, text, status,
-                                  start, end))
+                                  start, end, polarity or "supports", mine, rival_links.get(cid, [])))
     return evidence
 
 

@@ -5,9 +5,16 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from qualcode.core.reportdoc import Table
+from qualcode.core.reportdoc import Block, Heading, Paragraph, Table
 from qualcode.reports.evidence import Evidence, quote_rank
-from qualcode.reports.themes import NOT_RECORDED, attribute_values, items_by_code, plural_role, scoped_codes
+from qualcode.reports.themes import (
+    NOT_RECORDED,
+    attribute_label,
+    attribute_values,
+    items_by_code,
+    plural_role,
+    scoped_codes,
+)
 
 
 def quote_rows(evidence: Evidence, per_code: int | None = None) -> list[dict[str, Any]]:
@@ -36,6 +43,38 @@ def quotes_table(rows: list[dict[str, Any]], title: str = "Quotes") -> Table:
     body = [[r[k] for k in keys] for r in rows]
     return Table("quotes", title, columns, body, quote_columns=frozenset({2}), wide=True,
                  note="Review is the latest reviewer decision on the coding ('pending' if none).")
+
+
+def quotes_blocks(rows: list[dict[str, Any]]) -> list[Block]:
+    """The quotes report for reading (HTML, Word, Markdown): a heading per code, then its quotes in a table whose
+    quote column has the room; contribution, claim, memo and review status are gathered in one notes column."""
+    blocks: list[Block] = []
+    current = None
+    body: list[list[Any]] = []
+
+    def flush() -> None:
+        if body:
+            blocks.append(Table(f"quotes-{current}", "", ["Quote", "Attribution", "Source", "Coding", "Notes"],
+                                list(body), quote_columns=frozenset({0})))
+            body.clear()
+
+    for r in rows:
+        if r["code"] != current:
+            flush()
+            current = r["code"]
+            count = sum(1 for x in rows if x["code"] == current)
+            blocks.append(Heading(f"{r['label']} ({r['code']}): {count} quote{'s' if count != 1 else ''}", 2))
+        notes = [f"{name}: {r[key]}" for name, key in (("Contribution", "contribution"), ("Claim", "claim"),
+                                                        ("Memo", "memo")) if r[key]]
+        if r["status"] != "pending":
+            notes.append(f"Review: {r['status']}")
+        source = r["document"] + (f", {r['case']}" if r["case"] else "")
+        body.append([r["text"], r["attribution"].strip("()"), source, f"{r['coding_id']} ({r['coder']})",
+                     "\n".join(notes)])
+    flush()
+    if not blocks:
+        blocks.append(Paragraph("No coded quotes under these filters."))
+    return blocks
 
 
 def participant_rows(evidence: Evidence, by: str | None = None) -> tuple[list[dict[str, Any]], list[str]]:
@@ -95,7 +134,7 @@ def participants_table(evidence: Evidence, rows: list[dict[str, Any]], skipped: 
     styles = ["group" if r["value"] == "Everyone" else "" for r in methods]
     for r in rows:
         if r["characteristic"] != "Method":
-            body.append([r["characteristic"], r["value"], None, *[r["by_source_type"][t] for t in types], r["cases"],
+            body.append([attribute_label(r["characteristic"]) if r["value"] else r["characteristic"], r["value"], None, *[r["by_source_type"][t] for t in types], r["cases"],
                          r["base"], r["percent"]])
             styles.append("group" if r["characteristic"] == "All participants" else "")
     note = ("Method rows: sessions are documents (a survey file per instrument and wave); participants are survey "

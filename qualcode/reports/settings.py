@@ -23,6 +23,8 @@ class ReportSettings:
     # HLS contribution capacity: 'higher' when evidence comes from at least this many source types AND cases.
     hls_higher_source_types: int = 2
     hls_higher_cases: int = 3
+    # ... and 'insufficient evidence' when fewer cases than this speak to the condition either way.
+    hls_min_cases: int = 2
     # Prevalence is shown as "31% (n=14)" when a source type has at least this many cases, else "5 of 5".
     percent_min_cases: int = 10
     # Caps on quotes shown in tables (the quotes report and --format json list everything).

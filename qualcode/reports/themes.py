@@ -40,7 +40,15 @@ class ThemeRow:
     cases: int
     by_source_type: dict[str, Share]
     by_attribute: dict[str, Share] = field(default_factory=dict)
-    quotes: list[Quote] = field(default_factory=list)
+    quotes: list[Quote] = field(default_factory=list)  # supporting evidence only
+    contradicting_cases: int = 0  # cases whose coding contradicts the theme (or is mixed on it)
+
+
+def attribute_label(name: str) -> str:
+    """How a report names a case attribute: 'work_field' -> 'Work field' (the key stays in JSON)."""
+    words = name.replace("_", " ").replace("-", " ").split()
+    text = " ".join(words) or name
+    return text[:1].upper() + text[1:]
 
 
 def plural_role(source_type: str) -> str:
@@ -108,7 +116,8 @@ def theme_rows(evidence: Evidence, by: str | None = None) -> list[ThemeRow]:
             segments=len({i.unit for i in items}), codings=len(items), cases=len({i.case for i in participant}),
             by_source_type={t: Share.of(len(per_type.get(t, ())), n) for t, n in totals.items()},
         )
-        row_items.append(items)
+        row.contradicting_cases = len({i.case for i in participant if i.polarity in ("contradicts", "mixed")})
+        row_items.append([i for i in items if i.polarity == "supports"])
         if by:
             coded: dict[str, set[str]] = defaultdict(set)
             for i in participant:
@@ -139,19 +148,27 @@ def themes_table(evidence: Evidence, rows: list[ThemeRow], by: str | None = None
     totals = evidence.totals()
     columns = ["Theme", "Code", "Segments"] + [f"{plural_role(t)} (N={n})" for t, n in totals.items()]
     values = attribute_values(evidence, by) if by else {}
-    columns += [f"{by}: {v} (N={n})" for v, n in values.items()]
+    columns += [f"{attribute_label(by)}: {v} (N={n})" for v, n in values.items()]
+    against = any(r.contradicting_cases for r in rows)  # the column only when some evidence speaks against
+    if against:
+        columns.append("Cases against")
     columns.append("Exemplar quotes")
     body: list[list[Any]] = []
     for r in rows:
         cells: list[Any] = [r.label, r.code, r.segments]
         cells += [share_text(r.by_source_type[t], settings) for t in totals]
         cells += [share_text(r.by_attribute[v], settings) for v in values]
+        if against:
+            cells.append(r.contradicting_cases)
         cells.append(QuoteList(r.quotes, note=_no_quote_note(r)))
         body.append(cells)
     note = (
         "Cells give the participants (cases) of each source type whose coded evidence mentions the theme: "
         f"'k of N' where a source type has fewer than {settings.percent_min_cases} cases, otherwise 'p% (n=k)'. "
-        "Group rows count the union of their sub-codes. Interviewer and facilitator turns belong to no case."
+        "Group rows count the union of their sub-codes. Interviewer and facilitator turns belong to no case. "
+        "Exemplar quotes are supporting evidence"
+        + (", each shown once; 'Cases against' counts participants whose coding contradicts the theme."
+           if against else ", each shown once.")
     )
     return Table("themes", "Theme prevalence", columns, body, note=note,
                  styles=["group" if r.group else "" for r in rows], wide=len(columns) > 6)

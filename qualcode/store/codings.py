@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from qualcode.core.display import unescape_cell
 from qualcode.core.models import CONTRIBUTION_CATEGORIES
 from qualcode.errors import DuplicateError, InputError, NotFoundError
 from qualcode.store.codebook import resolve_code
@@ -15,7 +15,8 @@ from qualcode.store.documents import document_id
 from qualcode.store.project import Project, now
 
 CODING_COLUMNS = (
-    "id", "segment_id", "document", "start", "end", "text", "code", "coder", "contribution", "claim", "memo", "created",
+    "id", "segment_id", "document", "start", "end", "text", "code", "coder", "contribution", "polarity", "claim",
+    "rival", "memo", "created",
 )
 
 
@@ -33,6 +34,7 @@ class CodingRequest:
     claim: str | None = None
     memo: str | None = None
     provenance: dict[str, Any] | None = None
+    polarity: str = "supports"
 
 
 def check_contribution(value: str | None) -> str | None:
@@ -91,21 +93,28 @@ def is_duplicate_coding(exc: sqlite3.IntegrityError) -> bool:
     return str(exc).startswith("UNIQUE constraint failed: codings.document_id, codings.start")
 
 
-def _insert(project: Project, req: CodingRequest) -> int:
+def _insert(project: Project, req: CodingRequest, then: Callable[[int], None] | None = None) -> int:
+    """Insert and log one coding; `then(coding_id)` runs before the log entry (e.g. to link it to claims), so the
+    entry shows the coding whole."""
     project.ensure_coder(req.coder)
     try:
+        # polarity is named only when it is not the column's default, so older tools' schemas still take codings
+        own = ", polarity" if req.polarity != "supports" else ""
         cur = project.conn.execute(
             'INSERT INTO codings(document_id, segment_id, start, "end", code_id, coder, created, contribution, claim,'
-            " memo, provenance) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            f" memo, provenance{own}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?{', ?' if own else ''})",
             (req.document_id, req.segment_id, req.start, req.end, req.code_id, req.coder, now(),
              req.contribution, req.claim, req.memo,
-             json.dumps(req.provenance, ensure_ascii=False, sort_keys=True) if req.provenance else None),
+             json.dumps(req.provenance, ensure_ascii=False, sort_keys=True) if req.provenance else None,
+             *([req.polarity] if own else [])),
         )
     except sqlite3.IntegrityError as exc:
         if not is_duplicate_coding(exc):
             raise
         raise DuplicateError("that span already has this code from this coder") from None
     coding_id = int(cur.lastrowid or 0)
+    if then is not None:
+        then(coding_id)
     project.log("code", "coding", coding_id, {"after": get_coding(project, coding_id)})
     return coding_id
 
@@ -122,31 +131,59 @@ def add_coding(
     claim: str | None = None,
     memo: str | None = None,
     provenance: dict[str, Any] | None = None,
+    polarity: str | None = None,
+    claim_polarity: str | None = None,
+    update_existing: bool = False,
 ) -> int:
     """Apply a code to a segment (or a span); one transaction, logged. Returns the coding id.
 
+    `claim` (a claim's key or text; a new text becomes a claim) links the coding to it as evidence with
+    `claim_polarity` (default supports); `polarity` is the coding's own polarity toward its code. With
+    `update_existing`, a span this coder already coded with this code is updated instead of refused.
     `provenance` records how the coding came about (e.g. an accepted suggestion's method and score).
     """
+    from qualcode.store.claims import check_polarity, claim_for, set_links
+
     with project.transaction():
         doc_id, seg_id, start, end = resolve_span(project, segment_id, document, start, end)
         req = CodingRequest(
             doc_id, seg_id, start, end, resolve_code(project, code), (coder or project.coder).strip(),
-            check_contribution(contribution), (claim or "").strip() or None, (memo or "").strip() or None,
-            provenance,
+            check_contribution(contribution), None, (memo or "").strip() or None,
+            provenance, check_polarity(polarity),
         )
-        return _insert(project, req)
+        existing = project.scalar('SELECT id FROM codings WHERE document_id=? AND start=? AND "end"=? AND code_id=?'
+                                  " AND coder=?", (doc_id, start, end, req.code_id, req.coder))
+        if existing is not None and update_existing:
+            update_coding(project, int(existing), contribution=contribution, memo=memo, polarity=polarity,
+                          claim=claim, claim_polarity=claim_polarity)
+            return int(existing)
+        if not (claim and claim.strip()):
+            return _insert(project, req)
+        default = "contradicts" if req.contribution == "none" else "supports"  # 'none' speaks against the claim
+        link = (claim_for(project, claim), check_polarity(claim_polarity, default))
+        return _insert(project, req, lambda cid: bool(set_links(project, cid, [link])))
 
 
 def get_coding(project: Project, coding_id: int) -> dict[str, Any]:
     rows = project.query(
         'SELECT k.id, k.segment_id, d.name AS document, k.start, k."end", substr(d.text, k.start + 1, k."end" - k.start) AS text,'
-        " c.key AS code, k.coder, k.contribution, k.claim, k.memo, k.created"
+        " c.key AS code, k.coder, k.contribution, k.claim, k.memo, k.created, k.*"
         " FROM codings k JOIN documents d ON d.id = k.document_id JOIN codes c ON c.id = k.code_id WHERE k.id = ?",
         (coding_id,),
     )
     if not rows:
         raise NotFoundError(f"no coding with id {coding_id}")
-    return rows[0]
+    full = rows[0]
+    row = {k: full[k] for k in ("id", "segment_id", "document", "start", "end", "text", "code", "coder",
+                                "contribution")}
+    # A project still on an older schema (being upgraded) has no polarity or claim links yet.
+    row["polarity"] = full.get("polarity", "supports")
+    row.update({k: full[k] for k in ("claim", "memo", "created")})
+    linked = project.scalar("SELECT 1 FROM sqlite_master WHERE name = 'claim_evidence'")
+    row["claims"] = [{"claim": k, "polarity": p} for k, p in project.conn.execute(
+        "SELECT c.key, e.polarity FROM claim_evidence e JOIN claims c ON c.id = e.claim_id WHERE e.coding_id = ?"
+        " ORDER BY c.key", (coding_id,))] if linked else []
+    return row
 
 
 def coding_snapshot(project: Project, coding_id: int) -> dict[str, Any]:
@@ -159,6 +196,8 @@ def coding_snapshot(project: Project, coding_id: int) -> dict[str, Any]:
         "reviews": project.query("SELECT * FROM reviews WHERE coding_id = ? ORDER BY id", (coding_id,)),
         "guids": project.query("SELECT kind, local, guid FROM refi_guids WHERE kind IN ('coding', 'selection')"
                                " AND local = ?", (str(coding_id),)),
+        "claim_evidence": project.query("SELECT * FROM claim_evidence WHERE coding_id = ?", (coding_id,)),
+        "rival_evidence": project.query("SELECT * FROM rival_evidence WHERE coding_id = ?", (coding_id,)),
     }
 
 
@@ -196,6 +235,12 @@ def restore_coding(project: Project, snapshot: dict[str, Any]) -> int:
             _insert_row(project, "reviews", review)
         for guid in snapshot["guids"]:
             _insert_row(project, "refi_guids", guid)
+        for table in ("claim_evidence", "rival_evidence"):  # links whose claim or rival still exists
+            for link in snapshot.get(table, []):
+                target = "claims" if table == "claim_evidence" else "rivals"
+                other = link["claim_id"] if table == "claim_evidence" else link["rival_id"]
+                if project.scalar(f"SELECT 1 FROM {target} WHERE id = ?", (other,)):
+                    _insert_row(project, table, link)
         project.log("code.restore", "coding", row["id"], {"after": get_coding(project, row["id"]),
                                                      "reviews": len(snapshot["reviews"])})
     return int(row["id"])
@@ -218,26 +263,42 @@ def remove_segment_code(project: Project, segment_id: int, code: str, coder: str
 
 
 def update_coding(project: Project, coding_id: int, **fields: str | None) -> dict[str, Any]:
-    """Change contribution, claim or memo of a coding (None leaves a field as it is, '' clears it)."""
-    allowed = {"contribution", "claim", "memo"}
+    """Change contribution, claim, memo or polarity of a coding (None leaves a field as it is, '' clears it).
+
+    `claim` makes the coding evidence for that one claim (a key or a text; '' removes every claim link), with
+    `claim_polarity` (default supports); `polarity` is the coding's own polarity toward its code."""
+    from qualcode.store.claims import check_polarity, claim_for, set_links
+
+    allowed = {"contribution", "claim", "memo", "polarity", "claim_polarity"}
     unknown = set(fields) - allowed
     if unknown:
         raise InputError(f"cannot change {', '.join(sorted(unknown))} of a coding")
+    link_polarity = fields.pop("claim_polarity", None)
     with project.transaction():
         before = get_coding(project, coding_id)
         changes: dict[str, str | None] = {}
         for name, value in fields.items():
-            if value is None:
+            if value is None or name == "claim":
                 continue
-            changes[name] = check_contribution(value) if name == "contribution" else (value.strip() or None)
+            if name == "contribution":
+                changes[name] = check_contribution(value)
+            elif name == "polarity":
+                changes[name] = check_polarity(value)
+            else:
+                changes[name] = value.strip() or None
         if changes:
             sets = ", ".join(f"{k} = ?" for k in changes)
             project.conn.execute(f"UPDATE codings SET {sets} WHERE id = ?", (*changes.values(), coding_id))
-            after = get_coding(project, coding_id)
-            project.log("coding.update", "coding", coding_id, {"before": {k: before[k] for k in changes},
-                                                                "after": {k: after[k] for k in changes}})
-            return after
-        return before
+        claim = fields.get("claim")
+        if claim is not None:
+            links = [(claim_for(project, claim), check_polarity(link_polarity))] if claim.strip() else []
+            set_links(project, coding_id, links)
+        after = get_coding(project, coding_id)
+        changed = [k for k in after if after[k] != before[k]]
+        if changed:
+            project.log("coding.update", "coding", coding_id, {"before": {k: before[k] for k in changed},
+                                                                "after": {k: after[k] for k in changed}})
+        return after
 
 
 def _int(value: str, what: str) -> int:
@@ -247,84 +308,12 @@ def _int(value: str, what: str) -> int:
         raise InputError(f"{what} must be a whole number (got {value!r})") from None
 
 
-def import_codings(project: Project, rows: list[dict[str, str]], default_coder: str | None = None) -> dict[str, int]:
-    """Validate every row first, then insert all or nothing. Row numbers in errors count the header as 1.
+def import_codings(project: Project, rows: list[dict[str, str]], default_coder: str | None = None,
+                   update: bool = False) -> dict[str, Any]:
+    """See qualcode.store.codings_import.import_codings (kept here for callers of the old place)."""
+    from qualcode.store.codings_import import import_codings as run  # deferred: it builds on this module
 
-    A row locates its text by `segment_id`, or by `document` with `start` and `end`, or by `document` with a
-    `quote` that occurs exactly once in that document.
-    """
-    if not rows:
-        raise InputError("no codings in the file")
-    columns = set(rows[0])
-    if "code" not in columns:
-        raise InputError("codings file needs a 'code' column")
-    if not ({"segment_id"} <= columns or {"document", "start", "end"} <= columns or {"document", "quote"} <= columns):
-        raise InputError("codings file needs 'segment_id', or 'document' with 'start' and 'end', or 'document' with 'quote'")
-    problems: list[str] = []
-    requests: list[CodingRequest] = []
-    doc_cache: dict[str, tuple[int, str]] = {}
-    with project.transaction():
-        for n, row in enumerate(rows, start=2):
-            try:
-                requests.append(_request_from_row(project, row, default_coder, doc_cache))
-            except InputError as exc:
-                problems.append(f"row {n}: {exc}")
-        if problems:
-            more = f" (and {len(problems) - 3} more problems)" if len(problems) > 3 else ""
-            raise InputError("; ".join(problems[:3]) + more)
-        added = skipped = 0
-        seen: set[tuple[int, int, int, int, str]] = set()
-        for req in requests:
-            key = (req.document_id, req.start, req.end, req.code_id, req.coder)
-            exists = key in seen or project.conn.execute(
-                'SELECT 1 FROM codings WHERE document_id=? AND start=? AND "end"=? AND code_id=? AND coder=?', key
-            ).fetchone()
-            seen.add(key)
-            if exists:
-                skipped += 1
-                continue
-            _insert(project, req)
-            added += 1
-    return {"added": added, "already_present": skipped, "rows": len(rows)}
-
-
-def _request_from_row(
-    project: Project, row: dict[str, str], default_coder: str | None, doc_cache: dict[str, tuple[int, str]]
-) -> CodingRequest:
-    get = lambda name: unescape_cell((row.get(name) or "").strip())  # noqa: E731
-    code_key = get("code")
-    if not code_key:
-        raise InputError("empty code")
-    code_id = resolve_code(project, code_key)
-    coder = get("coder") or default_coder or project.coder
-    if get("segment_id"):
-        doc_id, seg_id, start, end = resolve_span(project, _int(get("segment_id"), "segment_id"), None, None, None)
-    else:
-        name = get("document")
-        if not name:
-            raise InputError("no segment_id and no document")
-        if name not in doc_cache:
-            did = document_id(project, name)
-            doc_cache[name] = (did, project.scalar("SELECT text FROM documents WHERE id = ?", (did,)))
-        did, text = doc_cache[name]
-        if get("start") or get("end"):
-            doc_id, seg_id, start, end = resolve_span(project, None, name, _int(get("start"), "start"), _int(get("end"), "end"))
-        else:
-            quote = (row.get("quote") or "").strip()
-            if not quote:
-                raise InputError("no start/end and no quote")
-            if text.find(quote) < 0:  # a quote that went through our formula-safe CSV writer
-                quote = unescape_cell(quote)
-            start = text.find(quote)
-            if start < 0:
-                raise InputError(f"quote not found in '{name}': {quote[:60]!r}")
-            if text.find(quote, start + 1) >= 0:
-                raise InputError(f"quote occurs more than once in '{name}': {quote[:60]!r}")
-            end = start + len(quote)
-            doc_id, seg_id = did, segment_at(project, did, start, end)
-    claim = get("claim") or None
-    return CodingRequest(doc_id, seg_id, start, end, code_id, coder, check_contribution(get("contribution")),
-                         claim, get("memo") or None)
+    return run(project, rows, default_coder, update)
 
 
 # A coding's review status: its latest decision by time, 'pending' when it has none.
@@ -333,7 +322,12 @@ REVIEW_STATUS_SQL = ("coalesce((SELECT r.status FROM reviews r WHERE r.coding_id
 
 
 def export_codings(project: Project, coder: str | None = None, status: str | None = None) -> list[dict[str, Any]]:
-    """Every coding, optionally only one coder's and only those whose review status is `status`."""
+    """Every coding, optionally only one coder's and only those whose review status is `status`.
+
+    As the import reads them: a coding linked to claims or rivals gives one row per link (`claim` with that
+    link's polarity (the claim's text, which the import
+    finds the claim by), or `rival`); its own row (no claim, its own polarity) comes first when it has no links or
+    its own polarity is not 'supports'."""
     conditions, params = [], []
     if coder:
         conditions.append("k.coder = ?")
@@ -342,10 +336,27 @@ def export_codings(project: Project, coder: str | None = None, status: str | Non
         conditions.append(f"{REVIEW_STATUS_SQL} = ?")
         params.append(status)
     where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
-    return project.query(
+    rows = project.query(
         'SELECT k.id, k.segment_id, d.name AS document, k.start, k."end",'
         ' substr(d.text, k.start + 1, k."end" - k.start) AS text, c.key AS code, k.coder, k.contribution,'
-        " k.claim, k.memo, k.created FROM codings k JOIN documents d ON d.id = k.document_id"
+        " k.polarity, k.claim, k.memo, k.created FROM codings k JOIN documents d ON d.id = k.document_id"
         f" JOIN codes c ON c.id = k.code_id {where} ORDER BY k.document_id, k.start, k.id",
         params,
     )
+    links: dict[int, list[tuple[str, str, str]]] = {}
+    for cid, key, polarity in project.conn.execute(
+            "SELECT e.coding_id, c.text, e.polarity FROM claim_evidence e JOIN claims c ON c.id = e.claim_id"
+            " ORDER BY e.coding_id, c.key"):
+        links.setdefault(cid, []).append(("claim", key, polarity))
+    for cid, key in project.conn.execute(
+            "SELECT e.coding_id, r.key FROM rival_evidence e JOIN rivals r ON r.id = e.rival_id ORDER BY 1, 2"):
+        links.setdefault(cid, []).append(("rival", key, ""))
+    out: list[dict[str, Any]] = []
+    for row in rows:
+        mine = links.get(row["id"], [])
+        row["claim"], row["rival"] = None, None
+        if not mine or row["polarity"] != "supports":
+            out.append(dict(row))
+        for kind, key, polarity in mine:
+            out.append({**row, kind: key, "polarity": polarity or row["polarity"] if kind == "claim" else None})
+    return out

@@ -43,6 +43,17 @@ TEXT_COLUMNS: list[tuple[str, tuple[str, ...], str, str]] = [
     ("memos", ("id",), "text", "memo"),
     ("reviews", ("id",), "comment", "review comment"),
     ("suggestion_feedback", ("id",), "reason", "suggestion reason"),
+    ("claims", ("id",), "text", "claim"),
+    ("judgements", ("id",), "rationale", "judgement rationale"),
+    ("judgements", ("id",), "rating", "judgement rating"),
+    ("aims", ("id",), "label", "aim"),
+    ("partners", ("id",), "label", "boundary partner"),
+    ("outcomes", ("id",), "label", "outcome"),
+    ("outcomes", ("id",), "mechanism", "outcome mechanism"),
+    ("rivals", ("id",), "label", "rival explanation"),
+    ("rivals", ("id",), "description", "rival explanation description"),
+    ("recommendations", ("id",), "text", "recommendation"),
+    ("recommendations", ("id",), "owner", "recommendation owner"),
 ]
 # JSON columns: every string inside is searched.
 JSON_COLUMNS: list[tuple[str, tuple[str, ...], str, str]] = [
@@ -50,6 +61,7 @@ JSON_COLUMNS: list[tuple[str, tuple[str, ...], str, str]] = [
     ("codes", ("id",), "atypical_examples", "code atypical examples"),
     ("codes", ("id",), "keywords", "code keywords"),
     ("codings", ("id",), "provenance", "provenance of coding"),
+    ("aims", ("id",), "success", "aim success criteria"),
 ]
 
 

@@ -136,15 +136,48 @@ def code_keys(project: Project) -> dict[int, str]:
 
 def coding_evidence_rows(project: Project) -> list[tuple[Any, ...]]:
     """Every coding in id order as (id, segment id, document, source type, case id, code id, coder,
-    contribution, claim, memo, coded text, start, end); the text is the segment's when the coding covers it."""
+    contribution, claim, memo, coded text, start, end, polarity); the text is the segment's when the coding covers it."""
     return project.conn.execute(
         'SELECT k.id, k.segment_id, d.name, d.source_type, s.case_id, k.code_id, k.coder, k.contribution, k.claim,'
         ' k.memo, CASE WHEN s.id IS NOT NULL AND k.start = s.start AND k."end" = s."end" THEN s.text'
         ' ELSE substr(d.text, k.start + 1, k."end" - k.start) END,'
-        ' k.start, k."end"'
+        ' k.start, k."end", k.polarity'
         " FROM codings k JOIN documents d ON d.id = k.document_id LEFT JOIN segments s ON s.id = k.segment_id"
         " ORDER BY k.id"
     ).fetchall()
+
+
+# -- the contribution argument -------------------------------------------------------------------------------
+def argument_rows(project: Project) -> dict[str, Any]:
+    """The outcome map, claims, evidence links, rivals, recommendations, judgements and category labels as plain
+    rows, read in the caller's snapshot."""
+    q = project.query
+    return {
+        "aims": q("SELECT key, label, success FROM aims ORDER BY position, id"),
+        "partners": q("SELECT key, label, kind FROM partners ORDER BY position, id"),
+        "outcomes": q("SELECT o.key, o.label, o.mechanism, p.key AS partner,"
+                      " (SELECT group_concat(a.key, '|') FROM outcome_aims oa JOIN aims a ON a.id = oa.aim_id"
+                      "  WHERE oa.outcome_id = o.id) AS aims"
+                      " FROM outcomes o LEFT JOIN partners p ON p.id = o.partner_id"
+                      " ORDER BY p.position, o.position, o.id"),
+        "claims": q("SELECT c.key, c.text, c.category, o.key AS outcome, a.key AS aim FROM claims c"
+                    " LEFT JOIN outcomes o ON o.id = c.outcome_id LEFT JOIN aims a ON a.id = c.aim_id ORDER BY c.id"),
+        "links": project.conn.execute("SELECT e.coding_id, c.key, e.polarity FROM claim_evidence e"
+                                      " JOIN claims c ON c.id = e.claim_id ORDER BY e.coding_id, c.id").fetchall(),
+        "rivals": q("SELECT key, label, description FROM rivals ORDER BY id"),
+        "claim_rivals": project.conn.execute("SELECT c.key, r.key FROM claim_rivals cr JOIN claims c"
+                                             " ON c.id = cr.claim_id JOIN rivals r ON r.id = cr.rival_id"
+                                             " ORDER BY r.id").fetchall(),
+        "rival_evidence": project.conn.execute("SELECT e.coding_id, r.key FROM rival_evidence e JOIN rivals r"
+                                               " ON r.id = e.rival_id ORDER BY e.coding_id").fetchall(),
+        "recommendations": q("SELECT r.key, r.text, r.priority, r.owner,"
+                             " (SELECT group_concat(l.target, '|') FROM recommendation_links l"
+                             "  WHERE l.recommendation_id = r.id) AS links"
+                             " FROM recommendations r ORDER BY r.position, r.id"),
+        "judgements": q("SELECT target, rating, confidence, rationale, who, created FROM judgements ORDER BY id"),
+        "labels": (project.conn.execute("SELECT value FROM meta WHERE key = 'category_labels'").fetchone()
+                   or ["{}"])[0],
+    }
 
 
 # -- agreement ------------------------------------------------------------------------------------------

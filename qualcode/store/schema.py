@@ -333,8 +333,129 @@ _V_FORMATS: list[str | Callable[[sqlite3.Connection], None]] = [
     ) WITHOUT ROWID""",
 ]
 
+
+# Claims: the contribution argument as first-class objects (issue 14). An outcome map (aims, boundary partners,
+# their outcomes), claims about an outcome or aim with a contribution category, the evaluator's judgements (a
+# history, newest wins), evidence links coding -> claim each with a polarity, a coding's own polarity toward its
+# code, rival explanations with their evidence, and recommendations tied to claims, outcomes or aims. The free
+# text `codings.claim` stays (other tools read and write it); existing texts become claims here.
+POLARITIES = ("supports", "contradicts", "mixed")
+_POLARITY_SQL = "('supports','contradicts','mixed')"
+_KEYED = "key TEXT NOT NULL UNIQUE CHECK (length(trim(key)) > 0)"
+_LABEL = "label TEXT NOT NULL CHECK (length(trim(label)) > 0)"
+
+
+def fold_claim(text: str) -> str:
+    """The identity of a free-text claim: case- and space-folded."""
+    return " ".join(text.split()).casefold()
+
+
+def _claims_from_codings(conn: sqlite3.Connection) -> None:
+    """One claim per case- and space-folded claim text on codings (keys claim-1, claim-2, ... in order of the
+    first coding making it); the text is as first written, with runs of space made one. Each coding links to its
+    claim: a coding marked 'none' (no contribution / rival) contradicts it, every other coding supports it. A
+    claim's category is the contribution most of its supporting codings give (ties: the stronger category)."""
+    order = {"sufficient": 0, "necessary": 1, "improved": 2}
+    claims: dict[str, tuple[int, str]] = {}
+    votes: dict[str, dict[str, int]] = {}
+    rows = conn.execute("SELECT id, claim, contribution, created, coder FROM codings"
+                        " WHERE claim IS NOT NULL AND trim(claim) != '' ORDER BY id").fetchall()
+    for coding_id, text, contribution, created, coder in rows:
+        folded = fold_claim(text)
+        if folded not in claims:
+            cur = conn.execute("INSERT INTO claims(key, text, created, created_by) VALUES (?, ?, ?, ?)",
+                               (f"claim-{len(claims) + 1}", " ".join(text.split()), created, coder))
+            claims[folded] = (int(cur.lastrowid or 0), text)
+            votes[folded] = {}
+        polarity = "contradicts" if contribution == "none" else "supports"
+        conn.execute("INSERT INTO claim_evidence(coding_id, claim_id, polarity) VALUES (?, ?, ?)",
+                     (coding_id, claims[folded][0], polarity))
+        if contribution in order:
+            votes[folded][contribution] = votes[folded].get(contribution, 0) + 1
+    for folded, (claim_id, _) in claims.items():
+        if votes[folded]:
+            best = min(votes[folded], key=lambda c: (-votes[folded][c], order[c]))
+            conn.execute("UPDATE claims SET category = ? WHERE id = ?", (best, claim_id))
+
+
+_V_CLAIMS: list[str | Callable[[sqlite3.Connection], None]] = [
+    f"ALTER TABLE codings ADD COLUMN polarity TEXT NOT NULL DEFAULT 'supports' CHECK (polarity IN {_POLARITY_SQL})",
+    f"""CREATE TABLE aims (
+        id INTEGER PRIMARY KEY, {_KEYED}, {_LABEL},
+        success TEXT NOT NULL DEFAULT '[]',
+        position INTEGER NOT NULL DEFAULT 0
+    )""",
+    f"""CREATE TABLE partners (
+        id INTEGER PRIMARY KEY, {_KEYED}, {_LABEL},
+        kind TEXT NOT NULL CHECK (kind IN ('direct','indirect')),
+        position INTEGER NOT NULL DEFAULT 0
+    )""",
+    f"""CREATE TABLE outcomes (
+        id INTEGER PRIMARY KEY, {_KEYED}, {_LABEL},
+        partner_id INTEGER REFERENCES partners(id) ON DELETE RESTRICT,
+        mechanism TEXT NOT NULL DEFAULT '',
+        position INTEGER NOT NULL DEFAULT 0
+    )""",
+    """CREATE TABLE outcome_aims (
+        outcome_id INTEGER NOT NULL REFERENCES outcomes(id) ON DELETE CASCADE,
+        aim_id INTEGER NOT NULL REFERENCES aims(id) ON DELETE CASCADE,
+        PRIMARY KEY (outcome_id, aim_id)
+    ) WITHOUT ROWID""",
+    f"""CREATE TABLE claims (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, {_KEYED},
+        text TEXT NOT NULL CHECK (length(trim(text)) > 0),
+        outcome_id INTEGER REFERENCES outcomes(id) ON DELETE RESTRICT,
+        aim_id INTEGER REFERENCES aims(id) ON DELETE RESTRICT,
+        category TEXT CHECK (category IS NULL OR category IN {_CONTRIB_SQL}),
+        created TEXT NOT NULL,
+        created_by TEXT NOT NULL
+    )""",
+    f"""CREATE TABLE claim_evidence (
+        coding_id INTEGER NOT NULL REFERENCES codings(id) ON DELETE CASCADE,
+        claim_id INTEGER NOT NULL REFERENCES claims(id) ON DELETE CASCADE,
+        polarity TEXT NOT NULL DEFAULT 'supports' CHECK (polarity IN {_POLARITY_SQL}),
+        PRIMARY KEY (coding_id, claim_id)
+    ) WITHOUT ROWID""",
+    "CREATE INDEX claim_evidence_claim ON claim_evidence(claim_id)",
+    # An evaluator's judgement of a claim ('claim:KEY') or a framework row ('hls:CODE'); newest wins.
+    """CREATE TABLE judgements (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        target TEXT NOT NULL CHECK (target LIKE '%:%'),
+        rating TEXT NOT NULL CHECK (length(trim(rating)) > 0),
+        confidence TEXT CHECK (confidence IS NULL OR confidence IN ('low','medium','high')),
+        rationale TEXT NOT NULL DEFAULT '',
+        who TEXT NOT NULL,
+        created TEXT NOT NULL
+    )""",
+    "CREATE INDEX judgements_target ON judgements(target, id)",
+    f"CREATE TABLE rivals (id INTEGER PRIMARY KEY, {_KEYED}, {_LABEL}, description TEXT NOT NULL DEFAULT '')",
+    """CREATE TABLE claim_rivals (
+        claim_id INTEGER NOT NULL REFERENCES claims(id) ON DELETE CASCADE,
+        rival_id INTEGER NOT NULL REFERENCES rivals(id) ON DELETE CASCADE,
+        PRIMARY KEY (claim_id, rival_id)
+    ) WITHOUT ROWID""",
+    """CREATE TABLE rival_evidence (
+        coding_id INTEGER NOT NULL REFERENCES codings(id) ON DELETE CASCADE,
+        rival_id INTEGER NOT NULL REFERENCES rivals(id) ON DELETE CASCADE,
+        PRIMARY KEY (coding_id, rival_id)
+    ) WITHOUT ROWID""",
+    f"""CREATE TABLE recommendations (
+        id INTEGER PRIMARY KEY, {_KEYED},
+        text TEXT NOT NULL CHECK (length(trim(text)) > 0),
+        priority TEXT NOT NULL DEFAULT '',
+        owner TEXT NOT NULL DEFAULT '',
+        position INTEGER NOT NULL DEFAULT 0
+    )""",
+    """CREATE TABLE recommendation_links (
+        recommendation_id INTEGER NOT NULL REFERENCES recommendations(id) ON DELETE CASCADE,
+        target TEXT NOT NULL CHECK (target LIKE 'claim:%' OR target LIKE 'outcome:%' OR target LIKE 'aim:%'),
+        PRIMARY KEY (recommendation_id, target)
+    ) WITHOUT ROWID""",
+    _claims_from_codings,
+]
+
 Migration = list[str | Callable[["sqlite3.Connection"], None]]
-MIGRATIONS: list[Migration] = [list(_V1), list(_V2), list(_V3), _V4, _V5, _V_FORMATS]
+MIGRATIONS: list[Migration] = [list(_V1), list(_V2), list(_V3), _V4, _V5, _V_FORMATS, _V_CLAIMS]
 # Versions that rebuild tables: applied with foreign keys off (a DROP TABLE would otherwise cascade).
 REBUILDS = frozenset({4})
 SCHEMA_VERSION = len(MIGRATIONS)

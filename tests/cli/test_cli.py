@@ -101,20 +101,20 @@ def test_codings_import_export_round_trip(runner, study, tmp_path):
                    f",int01,{ruth['start']},{ruth['start'] + 5},,practice.awareness,tom,,,\n"
                    ",survey,,,More confident,practice.confidence,,,,a memo\n")
     result = json.loads(run(runner, "codings", "import", study, csv_in, "--coder", "lead", "--json").stdout)
-    assert result == {"added": 3, "already_present": 0, "rows": 3}
+    assert result == {"added": 3, "updated": 0, "already_present": 0, "conflicts": [], "rows": 3}
     exported = list(csv.DictReader(io.StringIO(run(runner, "codings", "export", study).stdout)))
     assert [(r["code"], r["coder"], r["text"]) for r in exported] == [
         ("org.signposting", "amira", ruth["text"]), ("practice.awareness", "tom", ruth["text"][:5]),
         ("practice.confidence", "lead", "More confident")]
     assert set(exported[0]) == {"id", "segment_id", "document", "start", "end", "text", "code", "coder",
-                                "contribution", "claim", "memo", "created"}
+                                "contribution", "polarity", "claim", "rival", "memo", "created"}
     as_json = json.loads(run(runner, "codings", "export", study, "--format", "json").stdout)
     assert as_json[0]["claim"] == "Faster referrals" and as_json[2]["segment_id"] == survey["id"]
     out = tmp_path / "out.csv"
     run(runner, "codings", "export", study, "-o", out, "--coder", "tom")
     assert out.read_bytes().startswith(b"\xef\xbb\xbf") and out.read_text("utf-8-sig").count("\n") == 2
     again = json.loads(run(runner, "codings", "import", study, csv_in, "--coder", "lead", "--json").stdout)
-    assert again == {"added": 0, "already_present": 3, "rows": 3}
+    assert again == {"added": 0, "updated": 0, "already_present": 3, "conflicts": [], "rows": 3}
 
 
 def test_codings_import_rejects_bad_file_whole(runner, study, tmp_path):

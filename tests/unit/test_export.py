@@ -110,8 +110,8 @@ def test_docx_full_report(study, tmp_path):
     assert quote_runs[1].text == " (Survey respondent, statutory)" and not quote_runs[1].italic
     contribution = next(t for t in d.tables if t.rows[0].cells[0].text == "Contribution / claim")
     claim = next(r for r in contribution.rows if r.cells[0].text == "Faster referrals")
-    assert [claim.cells[i].text for i in (1, 2, 3)] == ["strong", "5", "focus-group, interview, survey"]
-    assert "Covid changed how we work" in claim.cells[5].text
+    assert [claim.cells[i].text for i in (2, 3, 4)] == ["strong", "5 / 1", "focus-group, interview, survey"]
+    assert "Covid changed how we work" in claim.cells[6].text  # the coding marked 'none' contradicts the claim
     assert len(d.inline_shapes) >= 1  # the prevalence charts
 
 
@@ -158,7 +158,7 @@ def test_markdown_report_escapes_quotes(study, tmp_path):
     md = run_report(study, "quotes", "md", tmp_path / "q.md").path.read_text("utf-8")
     assert "<script>" not in md and "&lt;script&gt;" in md
     assert "\\| pipes \\|" in md and "\\*\\*md\\*\\*" in md and "\\[link\\]" in md
-    header = next(line for line in md.splitlines() if line.startswith("| Coding"))
+    header = next(line for line in md.splitlines() if line.startswith("| Quote"))
     columns = header.count(" | ") + 1
     for line in md.splitlines():
         if line.startswith("| ") and line != header:

@@ -168,7 +168,8 @@ def test_codings_import_span_bounds(one_doc):
 def test_a_row_repeated_in_one_codings_file_is_added_once(one_doc):
     project, _ = one_doc
     row = {"document": "d1", "start": "4", "end": "12", "code": "org.signposting", "coder": "amira"}
-    assert import_codings(project, [row, dict(row)]) == {"added": 1, "already_present": 1, "rows": 2}
+    assert import_codings(project, [row, dict(row)]) == {"added": 1, "updated": 0, "already_present": 1, "conflicts": [],
+                                                     "rows": 2}
     assert len(export_codings(project)) == 1
 
 

@@ -56,7 +56,7 @@ def test_theme_cells_and_breakdown_by_attribute(study):
     }
     table = built.doc.tables()[0]
     assert table.columns[3:6] == ["Interviewees (N=2)", "Focus group participants (N=3)", "Survey respondents (N=10)"]
-    assert "sector: statutory (N=7)" in table.columns
+    assert "Sector: statutory (N=7)" in table.columns
     a1_row = next(r for r in table.rows if r[1] == "a1")
     assert a1_row[3:9] == ["1 of 2", "1 of 3", "30% (n=3)", "5 of 7", "0 of 7", "0 of 1"]
 
@@ -98,9 +98,10 @@ def test_contribution_groups_claims_and_rates_triangulation(study):
     assert (confidence["cases"], confidence["strength"]) == (1, "single-source")
     [joint] = data["necessary"]["claims"]
     assert (joint["cases"], joint["source_types"], joint["strength"]) == (2, ["focus-group", "survey"], "moderate")
-    [rival] = data["none"]["claims"]
-    assert (rival["claim"], rival["evidence"], rival["strength"]) == ("Faster referrals", [ids["ctx_I1"]],
-                                                                      "single-source")
+    # The coding marked 'none' that names the same claim now contradicts it (one claim, evidence both ways),
+    # instead of standing as a second claim under 'none'.
+    assert data["none"]["claims"] == []
+    assert (faster["supports"], faster["contradicts"], faster["key"]) == (5, 1, "claim-1")
 
 
 def test_triangulation_and_capacity_rules_are_configurable():
@@ -134,7 +135,8 @@ def test_hls_table(study):
     assert (people["segments"], people["cases"], people["source_types"], people["capacity"]) == (
         3, 3, ["focus-group", "survey"], "higher")
     assert people["quote"]["text"]
-    assert (rows["hls.leadership"]["cases"], rows["hls.leadership"]["capacity"]) == (1, "lower")
+    # One case only: fewer than hls_min_cases (2) speak to it, so the rule says so rather than 'lower'.
+    assert (rows["hls.leadership"]["cases"], rows["hls.leadership"]["capacity"]) == (1, "insufficient evidence")
 
 
 def test_filters_accepted_only_coder_codes_and_attributes(study):

@@ -151,7 +151,7 @@ def test_import_codings_is_all_or_nothing(project):
         import_codings(project, [good, quote, bad])
     assert export_codings(project) == []
     result = import_codings(project, [good, quote, good])
-    assert result == {"added": 2, "already_present": 1, "rows": 3}
+    assert result == {"added": 2, "updated": 0, "already_present": 1, "conflicts": [], "rows": 3}
     got = {r["code"]: r for r in export_codings(project)}
     assert got["practice.knowledge"]["text"] == "housing"
     assert got["org.signposting"]["coder"] == "amira"

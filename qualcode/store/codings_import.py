@@ -1,0 +1,232 @@
+"""Codings from rows (a CSV): add new ones, and update or report as conflicts the ones already present."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from qualcode.core.display import unescape_cell
+from qualcode.errors import DuplicateError, InputError, NotFoundError
+from qualcode.store.claims import check_polarity, claim_for, coding_links, find_claim, set_links
+from qualcode.store.codebook import resolve_code
+from qualcode.store.codings import (
+    CodingRequest,
+    _insert,
+    _int,
+    check_contribution,
+    get_coding,
+    resolve_span,
+    segment_at,
+)
+from qualcode.store.documents import document_id
+from qualcode.store.project import Project
+
+SpanKey = tuple[int, int, int, int, str]
+
+
+@dataclass(slots=True)
+class Planned:
+    """What the file says about one coding (its span, code and coder), gathered over its rows.
+    None (or an empty mapping) means the file does not say: an empty cell never clears anything."""
+
+    request: CodingRequest
+    row: int  # the first row (header = row 1)
+    rows: int = 0
+    contribution: str | None = None
+    memo: str | None = None
+    polarity: str | None = None  # the coding's own polarity toward its code
+    links: dict[str, str] = field(default_factory=dict)  # claim key or text -> polarity
+    rivals: list[str] = field(default_factory=list)
+
+
+def _get(row: dict[str, str], name: str) -> str:
+    return unescape_cell((row.get(name) or "").strip())
+
+
+def _span(project: Project, row: dict[str, str], doc_cache: dict[str, tuple[int, str]]) -> tuple[int, int | None, int, int]:
+    if _get(row, "segment_id"):  # with start and end (as `codings export` writes them): that part of the segment
+        start = _int(_get(row, "start"), "start") if _get(row, "start") else None
+        end = _int(_get(row, "end"), "end") if _get(row, "end") else None
+        return resolve_span(project, _int(_get(row, "segment_id"), "segment_id"), None, start, end)
+    name = _get(row, "document")
+    if not name:
+        raise InputError("no segment_id and no document")
+    if name not in doc_cache:
+        did = document_id(project, name)
+        doc_cache[name] = (did, project.scalar("SELECT text FROM documents WHERE id = ?", (did,)))
+    did, text = doc_cache[name]
+    if _get(row, "start") or _get(row, "end"):
+        return resolve_span(project, None, name, _int(_get(row, "start"), "start"), _int(_get(row, "end"), "end"))
+    quote = (row.get("quote") or "").strip()
+    if not quote:
+        raise InputError("no start/end and no quote")
+    if text.find(quote) < 0:  # a quote that went through our formula-safe CSV writer
+        quote = unescape_cell(quote)
+    start = text.find(quote)
+    if start < 0:
+        raise InputError(f"quote not found in '{name}': {quote[:60]!r}")
+    if text.find(quote, start + 1) >= 0:
+        raise InputError(f"quote occurs more than once in '{name}': {quote[:60]!r}")
+    end = start + len(quote)
+    return did, segment_at(project, did, start, end), start, end
+
+
+def _merge(plan: Planned, name: str, value: str | None, n: int) -> None:
+    old = getattr(plan, name)
+    if value is None or value == old:
+        return
+    if old is not None:
+        raise InputError(f"rows {plan.row} and {n} give this coding different {name} ({old!r}, {value!r})")
+    setattr(plan, name, value)
+
+
+def _plan(project: Project, rows: list[dict[str, str]], default_coder: str | None) -> tuple[list[Planned], int]:
+    """Group the rows by coding (one row per claim link); returns the plans and the rows that repeat an earlier
+    row exactly. Every problem is collected, and reported together (the first three)."""
+    problems: list[str] = []
+    plans: dict[SpanKey, Planned] = {}
+    seen_rows: set[tuple[Any, ...]] = set()
+    repeats = 0
+    doc_cache: dict[str, tuple[int, str]] = {}
+    for n, row in enumerate(rows, start=2):
+        try:
+            code_key = _get(row, "code")
+            if not code_key:
+                raise InputError("empty code")
+            code_id = resolve_code(project, code_key)
+            coder = _get(row, "coder") or default_coder or project.coder
+            doc_id, seg_id, start, end = _span(project, row, doc_cache)
+            key: SpanKey = (doc_id, start, end, code_id, coder)
+            claim, rival = _get(row, "claim"), _get(row, "rival")
+            polarity = check_polarity(_get(row, "polarity")) if _get(row, "polarity") else None
+            stated = (key, check_contribution(_get(row, "contribution")), _get(row, "memo") or None, polarity,
+                      claim, rival)
+            if stated in seen_rows:
+                repeats += 1
+                continue
+            seen_rows.add(stated)
+            plan = plans.setdefault(key, Planned(CodingRequest(doc_id, seg_id, start, end, code_id, coder), n))
+            plan.rows += 1
+            _merge(plan, "contribution", stated[1], n)
+            _merge(plan, "memo", stated[2], n)
+            if claim:
+                # A coding marked 'none' (no contribution) that names a claim speaks against it, unless told.
+                link = polarity or ("contradicts" if (stated[1] or plan.contribution) == "none" else "supports")
+                if claim in plan.links and plan.links[claim] != link:
+                    raise InputError(f"rows {plan.row} and {n} link this coding to '{claim}' with different polarity")
+                plan.links[claim] = link
+            if rival and rival not in plan.rivals:
+                plan.rivals.append(rival)
+            if not claim and not rival:
+                _merge(plan, "polarity", polarity, n)
+        except (InputError, NotFoundError) as exc:
+            problems.append(f"row {n}: {exc}")
+    if problems:
+        more = f" (and {len(problems) - 3} more problems)" if len(problems) > 3 else ""
+        raise InputError("; ".join(problems[:3]) + more)
+    return list(plans.values()), repeats
+
+
+def _rival_id(project: Project, key: str) -> int:
+    row = project.scalar("SELECT id FROM rivals WHERE key = ?", (key,))
+    if row is None:
+        raise NotFoundError(f"no rival explanation '{key}' (add it to the outcome map's rivals first)")
+    return int(row)
+
+
+def _differences(project: Project, coding_id: int, plan: Planned) -> dict[str, dict[str, Any]]:
+    """What the file says differently from the project, field by field: {field: {project, file}}."""
+    row = project.conn.execute("SELECT contribution, memo, polarity FROM codings WHERE id = ?", (coding_id,)).fetchone()
+    out: dict[str, dict[str, Any]] = {}
+    for i, name in enumerate(("contribution", "memo", "polarity")):
+        wanted = getattr(plan, name)
+        if wanted is not None and wanted != row[i]:
+            out[name] = {"project": row[i], "file": wanted}
+    links = dict(coding_links(project, coding_id))
+    for claim, polarity in plan.links.items():
+        found = find_claim(project, claim)
+        key = project.scalar("SELECT key FROM claims WHERE id = ?", (found,)) if found is not None else None
+        if key is None or links.get(key) != polarity:
+            out[f"claim {claim}"] = {"project": links.get(key) if key else None, "file": polarity}
+    rivals = {r[0] for r in project.conn.execute(
+        "SELECT r.key FROM rival_evidence e JOIN rivals r ON r.id = e.rival_id WHERE e.coding_id = ?", (coding_id,))}
+    for rival in plan.rivals:
+        _rival_id(project, rival)
+        if rival not in rivals:
+            out[f"rival {rival}"] = {"project": None, "file": "evidence"}
+    return out
+
+
+def _apply(project: Project, coding_id: int, plan: Planned) -> None:
+    """Write what the file says onto a coding (inside the import's transaction)."""
+    for name in ("contribution", "memo", "polarity"):
+        value = getattr(plan, name)
+        if value is not None:
+            project.conn.execute(f"UPDATE codings SET {name} = ? WHERE id = ?", (value, coding_id))
+    if plan.links:
+        links = {project.scalar("SELECT id FROM claims WHERE key = ?", (k,)): p for k, p in coding_links(project, coding_id)}
+        for claim, polarity in plan.links.items():
+            links[claim_for(project, claim)] = polarity
+        set_links(project, coding_id, list(links.items()))
+    for rival in plan.rivals:
+        project.conn.execute("INSERT OR IGNORE INTO rival_evidence(coding_id, rival_id) VALUES (?, ?)",
+                             (coding_id, _rival_id(project, rival)))
+
+
+def import_codings(project: Project, rows: list[dict[str, str]], default_coder: str | None = None,
+                   update: bool = False) -> dict[str, Any]:
+    """Validate every row first, then write all or nothing. Row numbers count the header as 1.
+
+    A row locates its text by `segment_id`, or by `document` with `start` and `end`, or by `document` with a
+    `quote` that occurs exactly once in that document. One row per claim link: `claim` (a key, or a text, which
+    becomes a new claim if no claim says it) with its `polarity`; a row with no claim sets the coding's own
+    `polarity`; `rival` (a rival's key) marks the coding as evidence for that rival explanation. A coding already
+    in the project that the file describes differently is changed with `update`, otherwise reported in
+    `conflicts` (row, coding id, what differs) and left as it is. Empty cells say nothing: they clear nothing.
+    """
+    if not rows:
+        raise InputError("no codings in the file")
+    columns = set(rows[0])
+    if "code" not in columns:
+        raise InputError("codings file needs a 'code' column")
+    if not ({"segment_id"} <= columns or {"document", "start", "end"} <= columns or {"document", "quote"} <= columns):
+        raise InputError("codings file needs 'segment_id', or 'document' with 'start' and 'end', or 'document' with 'quote'")
+    added = updated = present = 0
+    conflicts: list[dict[str, Any]] = []
+    with project.transaction():
+        plans, present = _plan(project, rows, default_coder)
+        for plan in plans:
+            req = plan.request
+            try:
+                existing = project.scalar('SELECT id FROM codings WHERE document_id=? AND start=? AND "end"=?'
+                                          " AND code_id=? AND coder=?",
+                                          (req.document_id, req.start, req.end, req.code_id, req.coder))
+                if existing is None:
+                    req.contribution, req.memo = plan.contribution, plan.memo
+                    req.polarity = plan.polarity or "supports"
+                    links = Planned(req, plan.row, links=plan.links, rivals=plan.rivals)
+                    _insert(project, req, (lambda cid, links=links: _apply(project, cid, links))
+                            if plan.links or plan.rivals else None)
+                    added += 1
+                    continue
+                differs = _differences(project, existing, plan)
+                if not differs:
+                    present += plan.rows
+                elif update:
+                    before = get_coding(project, existing)
+                    _apply(project, existing, plan)
+                    project.log("coding.update", "coding", existing,
+                                {"before": before, "after": get_coding(project, existing), "source": "import"})
+                    updated += 1
+                else:
+                    conflicts.append({"row": plan.row, "coding_id": existing, "differs": differs})
+            except (InputError, NotFoundError, DuplicateError) as exc:
+                raise InputError(f"row {plan.row}: {exc}") from None
+    return {"added": added, "updated": updated, "already_present": present, "conflicts": conflicts,
+            "rows": len(rows)}
+
+
+def describe_conflict(conflict: dict[str, Any]) -> str:
+    """'row 7 (coding 12): contribution improved -> necessary; claim c1: none -> contradicts'."""
+    parts = [f"{name} {d['project'] or '(none)'} -> {d['file']}" for name, d in conflict["differs"].items()]
+    return f"row {conflict['row']} (coding {conflict['coding_id']}): " + "; ".join(parts)
