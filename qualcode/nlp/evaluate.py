@@ -77,7 +77,7 @@ def evaluate_project(project: Project, folds: int = 5, threshold: float = DEFAUL
         training = TrainingData(train_ids, [text_of[i] for i in train_ids], [labels.get(i, set()) for i in train_ids],
                                 [rejected.get(i, set()) for i in train_ids])
         train_shares.append(len(train_idx) / len(coded))
-        fold_index = CodebookIndex(codebook, lemmatise(background))
+        fold_index = CodebookIndex(codebook, background)
         test_texts = [r["text"] for r in test]
         truth += [labels[r["id"]] & leaves for r in test]
         cold += Suggester(codebook, None, index=fold_index).rank(test_texts)
