@@ -36,8 +36,8 @@ def code_description(code: Code) -> str:
 
 
 def code_text(code: Code) -> str:
-    """What the cold score compares a segment with: label, definition, include and keywords (the examples are
-    training rows for the learned model instead)."""
+    """What a code says it is: label, definition, include and keywords. The cold score compares a segment with
+    this and the code's examples; the warm blend with this alone (the learned model has the examples)."""
     return " ".join([code.label, code.definition, code.include, " ".join(code.keywords)])
 
 
@@ -76,8 +76,9 @@ class Match:
 class ColdScores:
     """Cold-start scores for a batch: `total` (n x codes, in z units) and the parts that explain them."""
 
-    total: np.ndarray
-    word: np.ndarray  # cosine of lemma TF-IDF vectors, segment vs code text
+    total: np.ndarray  # against the code's text and its examples: the cold-start score
+    definition: np.ndarray  # against the code's text alone: the part the warm blend uses (the model has the examples)
+    word: np.ndarray  # cosine of lemma TF-IDF vectors, segment vs code text and examples
     char: np.ndarray  # cosine of character 3-5-gram TF-IDF vectors
     exclude: np.ndarray  # cosine with the code's exclude text
     X: sp.csr_matrix  # the segments' lemma TF-IDF rows, for "shared words" reasons
@@ -85,12 +86,13 @@ class ColdScores:
 
     def shared_words(self, i: int, j: int, index: CodebookIndex, n: int = 3) -> list[str]:
         """The words of segment i that add most to its lemma cosine with code j."""
-        row = self.X.getrow(i)
-        if not row.nnz:
+        lo, hi = self.X.indptr[i], self.X.indptr[i + 1]
+        if lo == hi:
             return []
-        weights = row.data * index.code_matrix[row.indices, j].toarray().ravel()
+        indices = self.X.indices[lo:hi]
+        weights = self.X.data[lo:hi] * index.code_dense[indices, j]
         order = np.argsort(-weights)[:n]
-        return [str(index.word_names[row.indices[o]]) for o in order if weights[o] > 0]
+        return [str(index.word_names[indices[o]]) for o in order if weights[o] > 0]
 
 
 class CodebookIndex:
@@ -180,17 +182,21 @@ class CodebookIndex:
 
     # -- TF-IDF similarity ---------------------------------------------------------------------------------
     def _build_similarity(self, background: list[str]) -> None:
-        texts = [code_text(c) for c in self.codes]
+        plain = [code_text(c) for c in self.codes]
+        texts = [" ".join([t, *c.examples, *c.atypical_examples]) for t, c in zip(plain, self.codes, strict=True)]
         descriptions = lemmatise(texts)
         excludes = lemmatise([_CODE_KEY_RE.sub(" ", c.exclude) for c in self.codes])
         self.vectorizer_ = make_vectorizer()
         self.vectorizer_.fit([content_lemmas(d) for d in [*descriptions, *excludes, *lemmatise(background)]])
         self.word_names = self.vectorizer_.get_feature_names_out()
         self.code_matrix = self.vectorizer_.transform([content_lemmas(d) for d in descriptions]).T.tocsr()
+        self.code_dense = self.code_matrix.toarray()
+        self._plain = self.vectorizer_.transform([content_lemmas(d) for d in lemmatise(plain)]).T.tocsr()
         self._excl = self.vectorizer_.transform([content_lemmas(d) for d in excludes]).T.tocsr()
         self.char_vectorizer_ = make_char_vectorizer()
         self.char_vectorizer_.fit([*texts, *background])
         self._char_codes = self.char_vectorizer_.transform(texts).T.tocsr()
+        self._char_plain = self.char_vectorizer_.transform(plain).T.tocsr()
 
     def score(self, lemma_seqs: Sequence[Sequence[str]], texts: Sequence[str] | None = None,
               with_matches: bool = True) -> ColdScores:
@@ -205,5 +211,10 @@ class CodebookIndex:
         exclude = np.asarray((X @ self._excl).todense(), dtype=np.float32).reshape(n, k)
         C = self.char_vectorizer_.transform(list(texts))
         char = np.asarray((C @ self._char_codes).todense(), dtype=np.float32).reshape(n, k)
-        total = zscore(word) + zscore(char) - W_EXCLUDE * np.minimum(1.0, 2.5 * exclude)
-        return ColdScores(total.astype(np.float32), word, char, exclude, X.tocsr(), matches)
+        penalty = W_EXCLUDE * np.minimum(1.0, 2.5 * exclude)
+        total = zscore(word) + zscore(char) - penalty
+        word_plain = np.asarray((X @ self._plain).todense(), dtype=np.float32).reshape(n, k)
+        char_plain = np.asarray((C @ self._char_plain).todense(), dtype=np.float32).reshape(n, k)
+        definition = zscore(word_plain) + zscore(char_plain) - penalty
+        return ColdScores(total.astype(np.float32), definition.astype(np.float32), word, char, exclude, X.tocsr(),
+                          matches)

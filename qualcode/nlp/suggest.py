@@ -160,9 +160,10 @@ class Suggester:
                 if ex.strip()]
 
     def _calibrate_cold(self) -> Blend:
-        """Fit the cold score's scale on the codebook's examples; cached on the index (shared across folds)."""
+        """Fit the cold score's scale on the codebook's examples, scored against the codes' text alone (the full
+        cold score contains them); cached on the index (shared across folds)."""
         texts = [ex for _, ex in self._examples]
-        cold = self.index.score(lemmatise(texts), texts, with_matches=False).total if texts else None
+        cold = self.index.score(lemmatise(texts), texts, with_matches=False).definition if texts else None
         owner = np.asarray([j for j, _ in self._examples], dtype=np.int64) if texts else None
         blend = cold_blend(cold, owner)
         self.index._cold_blend = blend  # type: ignore[attr-defined]
@@ -222,7 +223,7 @@ class Suggester:
         if len(rows) > INNER_LIMIT:  # an even sample: the weights are three numbers, not a vocabulary
             rows = np.random.default_rng(0).choice(rows, INNER_LIMIT, replace=False)
             rows.sort()
-        cold = self.index.score([lemmas[r] for r in rows], [texts[r] for r in rows], with_matches=False).total
+        cold = self.index.score([lemmas[r] for r in rows], [texts[r] for r in rows], with_matches=False).definition
         logp = np.zeros_like(cold, dtype=np.float64)
         logprior = np.zeros_like(cold, dtype=np.float64)
         splitter = GroupKFold(n_splits=min(INNER_FOLDS, len(set(groups[rows]))))
@@ -245,7 +246,7 @@ class Suggester:
             return sigmoid(self.cold_blend.logits(cold.total)), cold, None, None
         X = self.model_.named_steps["tfidf"].transform([content_lemmas(x) for x in lemmas])
         prob = self.model_.named_steps["clf"].predict_proba(X)
-        return sigmoid(self.blend.logits(cold.total, log_model(prob), self.logprior_)), cold, prob, X
+        return sigmoid(self.blend.logits(cold.definition, log_model(prob), self.logprior_)), cold, prob, X
 
     def rank(self, texts: Sequence[str]) -> list[list[tuple[str, float]]]:
         """Every leaf code for each text, best first (no exclusions): what evaluation measures."""
@@ -276,8 +277,7 @@ class Suggester:
         scores, cold, _prob, X = self.score([text for _, text in segments])
         sims = None
         if X is not None and self._train_X is not None:
-            sims = X @ self._train_X
-            sims = sims.tocsr()
+            sims = (X @ self._train_X).toarray()
             X = X.tocsr()
         for i, (sid, _text) in enumerate(segments):
             skip = self.decided.get(sid, set())
@@ -304,7 +304,7 @@ class Suggester:
             rows = self._rows_by_code[j]
             rows = rows[self._train_id_array[rows] != segment_id]  # a segment is not its own example
             if len(rows):
-                sim_row = sims.getrow(i).toarray().ravel()[rows]
+                sim_row = sims[i, rows]
                 best = int(np.argmax(sim_row))
                 if sim_row[best] > 0:
                     r = rows[best]
