@@ -345,9 +345,9 @@ def search(project: str, query: str, limit: int, as_json: bool) -> None:
 
 
 # Commands live in modules by area; each registers itself on the group (imported last: they use this module).
-from qualcode import cli_coding, cli_nlp, cli_refi, cli_reports, cli_team, cli_trust  # noqa: E402
+from qualcode import cli_autocode, cli_coding, cli_nlp, cli_refi, cli_reports, cli_team, cli_trust  # noqa: E402
 
-for _area in (cli_coding, cli_team, cli_nlp, cli_refi, cli_reports, cli_trust):
+for _area in (cli_coding, cli_team, cli_nlp, cli_autocode, cli_refi, cli_reports, cli_trust):
     _area.register(cli)
 
 

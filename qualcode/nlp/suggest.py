@@ -118,6 +118,7 @@ class Suggester:
         self._train_texts: list[str] = []
         self._train_X: sp.csr_matrix | None = None
         self._rows_by_code: list[np.ndarray] = []
+        self._snippets: dict[int, str] = {}
         self._examples = self._example_rows(codebook)
         self.cold_blend = getattr(self.index, "_cold_blend", None) or self._calibrate_cold()
         self.blend = self.cold_blend
@@ -290,10 +291,24 @@ class Suggester:
                 if key in skip:
                     continue
                 reason = self._reason(i, int(j), sid, cold, X, sims)
-                method = METHOD_BLEND if self.model_ is not None and self.n_human_[j] > 0 else METHOD_CODEBOOK
-                picked.append(Suggestion(key, round(float(row[j]), 4), reason, method, self.version))
+                picked.append(Suggestion(key, round(float(row[j]), 4), reason, self.method(key), self.version))
             out[sid] = picked
         return out
+
+    def method(self, code: str) -> str:
+        """What proposes `code`: the codebook alone, or the learned model blended with it."""
+        learned = self.model_ is not None and self.n_human_[self._col[code]] > 0
+        return METHOD_BLEND if learned else METHOD_CODEBOOK
+
+    def explain(self, segments: Sequence[tuple[int, str]], code: str) -> dict[int, str]:
+        """Why `code` scores as it does on each segment (the reason a suggestion would carry)."""
+        j = self._col[code]
+        _scores, cold, _prob, X = self.score([text for _, text in segments])
+        sims = None
+        if X is not None and self._train_X is not None:
+            sims = (X @ self._train_X).toarray()
+            X = X.tocsr()
+        return {sid: self._reason(i, j, sid, cold, X, sims) for i, (sid, _) in enumerate(segments)}
 
     def _reason(self, i: int, j: int, segment_id: int, cold: ColdScores, X: Any, sims: Any) -> str:
         parts = []
@@ -308,7 +323,7 @@ class Suggester:
                 best = int(np.argmax(sim_row))
                 if sim_row[best] > 0:
                     r = rows[best]
-                    parts.append(f'like segment {self._train_ids[r]} "{_snippet(self._train_texts[r])}"')
+                    parts.append(f'like segment {self._train_ids[r]} "{self._snippet(int(r))}"')
         if X is not None and self.model_ is not None:
             lo, hi = X.indptr[i], X.indptr[i + 1]
             words = top_features(self.model_, X.indices[lo:hi], X.data[lo:hi], j)
@@ -324,6 +339,12 @@ class Suggester:
         if cold.exclude[i, j] > 0.1:
             parts.append(f"some exclude wording (similarity {cold.exclude[i, j]:.2f})")
         return "; ".join(parts)
+
+    def _snippet(self, row: int) -> str:
+        cached = self._snippets.get(row)
+        if cached is None:
+            cached = self._snippets[row] = _snippet(self._train_texts[row])
+        return cached
 
     def mark_decided(self, segment_id: int, code: str) -> None:
         """Stop proposing `code` on a segment (after an accept or reject) until the next `from_project`."""
