@@ -12,11 +12,6 @@ from qualcode.core.display import safe_text
 from qualcode.errors import InputError
 
 
-def _short(text: str, limit: int = 90) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 @click.command()
 @project_arg
 @click.option("--code", "code", required=True, help="The (leaf) code to propose.")
@@ -64,7 +59,7 @@ def pending_list(project: str, code: str | None, document: str | None, as_json: 
         emit_json(rows)
         return
     table(["id", "code", "score", "segment", "document", "text", "reason"],
-          [[r["id"], r["code"], f"{r['score']:.2f}", r["segment_id"], r["document"], _short(r["text"]),
+          [[r["id"], r["code"], f"{r['score']:.2f}", r["segment_id"], r["document"], r["text"],
             r["reason"] or ""] for r in rows], title=f"{len(rows)} pending suggestions")
 
 
@@ -125,7 +120,7 @@ def similar(project: str, segment_id: int, top: int, as_json: bool) -> None:
         emit_json({"segment_id": segment_id, "method": METHOD, "similar": found})
         return
     out.print(Text(safe_text(f"Segment {segment_id}: {target['text']}")))
-    table(["segment", "similarity", "text"], [[r["segment_id"], f"{r['similarity']:.2f}", _short(r["text"], 120)]
+    table(["segment", "similarity", "text"], [[r["segment_id"], f"{r['similarity']:.2f}", r["text"]]
                                               for r in found], title=f"Most similar segments ({METHOD})")
 
 

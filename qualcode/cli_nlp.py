@@ -46,6 +46,7 @@ class SuggestGroup(QualcodeGroup):
     def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         formatter.write_usage(ctx.command_path, "PROJECT [--segment ID | --document NAME | --all] [OPTIONS]")
         formatter.write_usage(ctx.command_path, "evaluate PROJECT [OPTIONS]", prefix="       ")
+        formatter.write_usage(ctx.command_path, "next PROJECT [OPTIONS]", prefix="       ")
 
     def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = [r for r in (p.get_help_record(ctx) for p in self.default.get_params(ctx) if isinstance(p, click.Option)) if r]
@@ -151,6 +152,26 @@ def suggest_evaluate(project: str, folds: int, threshold: float | None, group_by
           title="Targets")
     for note in shortfalls(result):
         err.print(note)
+
+
+@suggest.command("next")
+@project_arg
+@click.option("--top", "limit", type=click.IntRange(1, 500), default=20, show_default=True, help="How many segments.")
+@click.option("--document", help="Only segments of this document.")
+@coder_opt
+@json_opt
+def suggest_next(project: str, limit: int, document: str | None, coder: str | None, as_json: bool) -> None:
+    """What to code next: uncoded segments the suggester is least sure about (coding them teaches it most)."""
+    from qualcode.app.autocode import least_sure
+
+    with open_project(project, coder) as p:
+        rows = least_sure(p, p.coder, limit, document)
+    if as_json:
+        emit_json(rows)
+        return
+    table(["segment", "document", "uncertainty", "best guess", "text"],
+          [[r["segment_id"], r["document"], f"{r['uncertainty']:.2f}", r["best_guess"],
+            r["text"]] for r in rows], title="Least sure first: code these next")
 
 
 def register(cli: click.Group) -> None:

@@ -67,3 +67,27 @@ def propose(project: Project, code: str, coder: str, min_score: float | None = N
     added = add_pending(project, code, proposals, coder) if proposals else 0
     return {"code": code, "scored": len(segments), "proposed": added, "model_version": suggester.version,
             "min_score": min_score, "top": top}
+
+
+def least_sure(project: Project, coder: str, limit: int = 20, document: str | None = None) -> list[dict[str, Any]]:
+    """Uncoded segments the suggester is least sure about, most unsure first: coding these first teaches the
+    model most (uncertainty sampling). Each row: segment_id, document, text, uncertainty, best guess."""
+    from qualcode.nlp.suggest import Suggester
+
+    sql = ("SELECT s.id, s.text, d.name FROM segments s JOIN documents d ON d.id = s.document_id"
+           " WHERE NOT EXISTS (SELECT 1 FROM codings k WHERE k.segment_id = s.id) AND trim(s.text) != ''")
+    params: list[Any] = []
+    if document is not None:
+        if not project.scalar("SELECT 1 FROM documents WHERE name = ?", (document,)):
+            raise InputError(f"no document named '{document}'")
+        sql += " AND d.name = ?"
+        params.append(document)
+    rows = project.conn.execute(sql + " ORDER BY s.id", params).fetchall()
+    if not rows:
+        return []
+    suggester = Suggester.from_project(project, coder)
+    unsure = suggester.uncertainty([r[1] for r in rows])
+    guesses = suggester.rank([r[1] for r in rows])
+    order = sorted(range(len(rows)), key=lambda i: (-unsure[i], rows[i][0]))[:limit]
+    return [{"segment_id": rows[i][0], "document": rows[i][2], "text": rows[i][1],
+             "uncertainty": round(float(unsure[i]), 4), "best_guess": guesses[i][0][0]} for i in order]

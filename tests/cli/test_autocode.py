@@ -4,6 +4,7 @@ import json
 import sqlite3
 
 from tests.cli.test_cli_nlp import run, survey_study  # noqa: F401  (the fixture)
+from tests.conftest import write
 
 
 def counts(proj):
@@ -84,3 +85,20 @@ def test_similar_ranks_segments_sharing_words(runner, survey_study):  # noqa: F8
     assert got["similar"][0]["segment_id"] == segs[6]["id"] and got["similar"][0]["similarity"] == 1.0
     assert target["id"] not in [r["segment_id"] for r in got["similar"]]
     assert "no segment with id 999" in run(runner, "similar", proj, 999, code=2).stderr
+
+
+def test_suggest_next_lists_uncoded_segments_least_sure_first(runner, survey_study, tmp_path):  # noqa: F811
+    proj, _ = survey_study
+    lines = ["respondent_id,q1", "N1,I signpost people to the housing team.", "N2,It was a nice day.",
+             "N3,We changed the induction forms."]
+    run(runner, "import", proj, write(tmp_path / "more.csv", "\n".join(lines) + "\n"), "--id-column",
+        "respondent_id", "--text-column", "q1")
+    segs = json.loads(run(runner, "segments", proj, "--json").stdout)
+    rows = json.loads(run(runner, "suggest", "next", proj, "--top", 50, "--json").stdout)
+    with sqlite3.connect(proj) as conn:
+        coded = {r[0] for r in conn.execute("SELECT segment_id FROM codings")}
+    assert rows and not {r["segment_id"] for r in rows} & coded
+    assert len(rows) == len(segs) - len(coded) == 3
+    assert rows[0]["text"] == "It was a nice day."  # no code stands out for it
+    assert [r["uncertainty"] for r in rows] == sorted((r["uncertainty"] for r in rows), reverse=True)
+    assert "no document named" in run(runner, "suggest", "next", proj, "--document", "x", code=2).stderr
