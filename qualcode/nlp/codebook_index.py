@@ -10,8 +10,6 @@ import numpy as np
 import scipy.sparse as sp
 from rapidfuzz import fuzz, process
 from sklearn.feature_extraction.text import TfidfVectorizer
-from spacy.matcher import PhraseMatcher
-from spacy.tokens import Doc
 
 from qualcode.core.models import Code, Codebook
 from qualcode.nlp.pipeline import build_nlp, content_lemmas, known_word_test, lemmatise
@@ -111,8 +109,6 @@ class CodebookIndex:
 
     # -- phrase matching ---------------------------------------------------------------------------------
     def _build_matcher(self) -> None:
-        vocab = self.nlp.vocab
-        self.matcher = PhraseMatcher(vocab, attr="ORTH")
         owners: dict[tuple[str, ...], dict[int, float]] = {}
         for j, code in enumerate(self.codes):
             terms = set()
@@ -127,6 +123,7 @@ class CodebookIndex:
             for w in label_words:
                 owners.setdefault((w,), {}).setdefault(j, LABEL_WORD_WEIGHT)
         self._owners: dict[str, dict[int, float]] = {}
+        self._terms: dict[tuple[str, ...], str] = {}  # lemma sequence -> term name
         self._term_words: set[str] = set()
         idf = dict(zip(self.vectorizer_.get_feature_names_out(), self.vectorizer_.idf_, strict=True))
         top_idf = float(self.vectorizer_.idf_.max()) if len(idf) else 1.0
@@ -138,9 +135,10 @@ class CodebookIndex:
             rarity = max(idf.get(w, top_idf) for w in content) / top_idf if content else 0.0
             share = rarity / len(by_code)
             self._owners[name] = {j: w * share for j, w in by_code.items()}
-            self.matcher.add(name, [Doc(vocab, words=list(words))])
+            self._terms[tuple(words)] = name
             self._term_words.update(w for w in words if len(w) >= FUZZY_MIN_LENGTH - 1)
         self._term_word_list = sorted(self._term_words)
+        self._longest = max((len(t) for t in self._terms), default=0)
 
     def _correct(self, word: str) -> str | None:
         """The codebook word a misspelt segment word most likely means, or None."""
@@ -167,11 +165,12 @@ class CodebookIndex:
                 words[i] = fix
         if not words:
             return {}
-        doc = Doc(self.nlp.vocab, words=words)
         found: dict[int, dict[str, Match]] = {}
-        strings = self.nlp.vocab.strings
-        for match_id, start, end in self.matcher(doc):
-            name = strings[match_id]
+        # Every (overlapping) run of words that is a codebook term: a dict lookup per start and length.
+        hits = [(self._terms[t], start, start + n) for start in range(len(words))
+                for n in range(1, min(self._longest, len(words) - start) + 1)
+                if (t := tuple(words[start:start + n])) in self._terms]
+        for name, start, end in hits:
             seen = [corrected[i] for i in range(start, end) if i in corrected]
             for j, weight in self._owners[name].items():
                 m = Match(name, weight * (FUZZY_WEIGHT if seen else 1.0), " ".join(seen) or None)

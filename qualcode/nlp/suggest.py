@@ -30,10 +30,10 @@ from qualcode.store.suggestions import (
     segment_texts,
 )
 
-BACKGROUND_LIMIT = 3000  # segments sampled to weigh words by rarity; more adds time, not accuracy
+BACKGROUND_LIMIT = 2000  # segments sampled to weigh words by rarity; more adds time, not accuracy
 INNER_FOLDS = 3
 INNER_MIN_SEGMENTS = 20  # fewer coded segments than this: default blend weights, no inner cross-validation
-INNER_LIMIT = 1500  # segments used to fit the blend weights (the model itself learns from all of them)
+INNER_LIMIT = 600  # segments used to fit the blend weights (three numbers; the model itself learns from all)
 NEGATIVE_WEIGHT = 3.0  # a rejected suggestion counts this much more than a code simply not applied
 MIN_SCORE = 1e-4  # codes scoring below this (about nothing in common with the segment) are not proposed
 METHOD_CODEBOOK = "codebook"
