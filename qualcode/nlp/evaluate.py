@@ -145,7 +145,8 @@ def codes_needing_help(codebook: Codebook, keys: Sequence[str], truth: Sequence[
         recall = len(found) / len(mine) if mine else None
         needs = []
         if examples + len(mine) <= FEW_EXAMPLES:
-            needs.append(f"only {examples} codebook examples and {len(mine)} coded segments: add typical examples in"
+            needs.append(f"only {_n(examples, 'codebook example')} and {_n(len(mine), 'coded segment')}: add typical"
+                         " examples in"
                          " participants' own words, or code more segments with it")
         if recall is not None and recall < LOW_RECALL and len(mine) >= 2:
             missed = [tested[i]["text"] for i in mine if i not in set(found)]
@@ -156,6 +157,10 @@ def codes_needing_help(codebook: Codebook, keys: Sequence[str], truth: Sequence[
             out.append({"code": key, "examples": examples, "coded_segments": len(mine),
                         "recall_at_3": recall, "what_would_help": "; ".join(needs)})
     return out
+
+
+def _n(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def _missed_words(code: Any, texts: Sequence[str], everything: Sequence[str], n: int = 5) -> list[str]:

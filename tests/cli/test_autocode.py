@@ -37,7 +37,8 @@ def test_autocode_leaves_out_segments_that_already_have_the_code(runner, survey_
 
 def test_accepting_and_rejecting_pending_suggestions(runner, survey_study):  # noqa: F811
     proj, _ = survey_study
-    run(runner, "autocode", proj, "--code", "practice.reflection", "--top", 3, "--coder", "tom")
+    first = json.loads(run(runner, "autocode", proj, "--code", "practice.reflection", "--top", 3, "--coder", "tom",
+                           "--json").stdout)
     rows = json.loads(run(runner, "pending", "list", proj, "--code", "practice.reflection", "--json").stdout)
     assert [r["score"] for r in rows] == sorted((r["score"] for r in rows), reverse=True) and len(rows) == 3
     before = counts(proj)
@@ -55,6 +56,7 @@ def test_accepting_and_rejecting_pending_suggestions(runner, survey_study):  # n
                            "--coder", "tom", "--json").stdout)
     pending_ids = {r["segment_id"] for r in json.loads(run(runner, "pending", "list", proj, "--json").stdout)}
     assert rows[1]["segment_id"] not in pending_ids and again["proposed"] > 0
+    assert again["model_version"] != first["model_version"]  # the decisions went into the model
 
 
 def test_pending_errors_change_nothing(runner, survey_study):  # noqa: F811

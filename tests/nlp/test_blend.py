@@ -96,3 +96,25 @@ def test_uncertainty_is_higher_when_no_code_stands_out():
     s = Suggester(BOOK, training(4, 3))
     clear, vague = s.uncertainty(["The doctor and the nurse saw him at the doctor's surgery.", "It was fine really."])
     assert clear < vague
+
+
+def test_codes_needing_help_names_thin_and_missed_codes_with_the_missed_words():
+    from qualcode.nlp.evaluate import codes_needing_help
+
+    book = Codebook(codes=[
+        Code("a.housing", "Housing", keywords=["flat"], examples=["x1", "x2", "x3", "x4", "x5", "x6"]),
+        Code("b.work", "Work", keywords=["job"], examples=["y1"]),
+    ])
+    truth = [{"a.housing"}, {"a.housing"}, {"a.housing"}, {"b.work"}]
+    tested = [{"text": "We sorted the hostel bed quickly."}, {"text": "A hostel bed came up on Friday."},
+              {"text": "He got a flat."}, {"text": "She got the job."}]
+    ranked = [[("b.work", 0.9), ("c", 0.8), ("d", 0.7), ("a.housing", 0.1)]] * 2 + \
+             [[("a.housing", 0.9), ("b.work", 0.1)], [("b.work", 0.9), ("a.housing", 0.1)]]
+    rows = {r["code"]: r for r in codes_needing_help(book, ["a.housing", "b.work"], truth, tested, ranked)}
+    # a.housing: 6 examples + 3 coded is enough, but it reached the top 3 for 1 of its 3 segments (0.33 < 0.4);
+    # the two missed segments share "hostel" and "bed".
+    assert rows["a.housing"]["recall_at_3"] == pytest.approx(1 / 3)
+    assert "1 of its 3" in rows["a.housing"]["what_would_help"]
+    assert "hostel" in rows["a.housing"]["what_would_help"] and "bed" in rows["a.housing"]["what_would_help"]
+    # b.work: found every time, but 1 example + 1 coded segment is too little to learn from.
+    assert rows["b.work"]["recall_at_3"] == 1.0 and "only 1 codebook example and 1 coded segment:" in rows["b.work"]["what_would_help"]
