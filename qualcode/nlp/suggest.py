@@ -17,7 +17,7 @@ from sklearn.pipeline import Pipeline
 from qualcode.core.models import Codebook
 from qualcode.nlp.blend import Blend, cold_blend, default_warm_blend, fit_blend, log_model, log_prior, sigmoid
 from qualcode.nlp.codebook_index import CodebookIndex, ColdScores, code_description
-from qualcode.nlp.model import fit_model, top_features
+from qualcode.nlp.model import feature_names, fit_model
 from qualcode.nlp.pipeline import content_lemmas, lemmatise
 from qualcode.store.codebook import load_codebook
 from qualcode.store.project import Project, now
@@ -119,6 +119,8 @@ class Suggester:
         self._train_X: sp.csr_matrix | None = None
         self._rows_by_code: list[np.ndarray] = []
         self._snippets: dict[int, str] = {}
+        self._coef: np.ndarray | None = None
+        self._names: Any = None
         self._examples = self._example_rows(codebook)
         self.cold_blend = getattr(self.index, "_cold_blend", None) or self._calibrate_cold()
         self.blend = self.cold_blend
@@ -326,7 +328,7 @@ class Suggester:
                     parts.append(f'like segment {self._train_ids[r]} "{self._snippet(int(r))}"')
         if X is not None and self.model_ is not None:
             lo, hi = X.indptr[i], X.indptr[i + 1]
-            words = top_features(self.model_, X.indices[lo:hi], X.data[lo:hi], j)
+            words = self._model_words(X.indices[lo:hi], X.data[lo:hi], j)
             if words:
                 parts.append("words that raised it: " + ", ".join(words))
         if not found:
@@ -339,6 +341,18 @@ class Suggester:
         if cold.exclude[i, j] > 0.1:
             parts.append(f"some exclude wording (similarity {cold.exclude[i, j]:.2f})")
         return "; ".join(parts)
+
+    def _model_words(self, indices: np.ndarray, values: np.ndarray, j: int, n: int = 3) -> list[str]:
+        """The segment's words that push code j's learned score up most (the model's coefficients and
+        vocabulary are looked up once, not per reason)."""
+        if self._coef is None:
+            self._coef = self.model_.named_steps["clf"].coef_  # type: ignore[union-attr]
+            self._names = feature_names(self.model_)  # type: ignore[arg-type]
+        if len(indices) == 0:
+            return []
+        weights = self._coef[j, indices] * values
+        order = np.argsort(-weights)[:n]
+        return [str(self._names[indices[i]]) for i in order if weights[i] > 0]
 
     def _snippet(self, row: int) -> str:
         cached = self._snippets.get(row)
