@@ -32,9 +32,15 @@ from qualcode.store.suggestions import leaf_code_keys  # noqa: E402
 CODEBOOK = Path(__file__).resolve().parent.parent / "codebooks" / "pdu-evaluation.yaml"
 
 
+CPU: dict[str, float] = {}
+
+
 def timed(fn, *args, **kwargs):
-    t0 = time.perf_counter()
+    """Wall-clock seconds; the process's CPU seconds go to CPU["last"] (on a shared machine the CPU time is
+    what the work would take on a free core)."""
+    t0, c0 = time.perf_counter(), time.process_time()
     result = fn(*args, **kwargs)
+    CPU["last"] = time.process_time() - c0
     return result, time.perf_counter() - t0
 
 
@@ -75,17 +81,22 @@ def main() -> None:
 
         pipeline.clear_cache()
         suggester, t_cold = timed(Suggester.from_project, project)
+        c_cold = CPU["last"]
         _, t_warm = timed(Suggester.from_project, project)
-        print(f"refit on {len(rows):,} codings: {t_cold:.2f} s with lemmatisation from scratch,"
-              f" {t_warm:.2f} s with lemmas cached (target < 5 s)")
+        print(f"refit on {len(rows):,} codings: {t_cold:.2f} s with lemmatisation from scratch (CPU {c_cold:.2f} s),"
+              f" {t_warm:.2f} s with lemmas cached (CPU {CPU['last']:.2f} s) (target < 5 s)")
 
         batch = segments[:10_000]
         suggester.suggest(batch[:200])  # warm-up
         pipeline.clear_cache()
         _, t_first = timed(suggester.suggest, batch, 5)
+        c_first = CPU["last"]
         _, t_again = timed(suggester.suggest, batch, 5)
         print(f"batch suggestion, {len(batch):,} segments, top 5 with reasons: {len(batch) / t_first:,.0f} segments/s"
               f" including lemmatisation, {len(batch) / t_again:,.0f} segments/s with lemmas cached (target >= 1,000)")
+        print(f"batch with start-up (fit on {len(rows):,} codings from scratch, then lemmatise and suggest"
+              f" {len(batch):,}): {len(batch) / (t_cold + t_first):,.0f} segments/s (by CPU time:"
+              f" {len(batch) / (c_cold + c_first):,.0f} segments/s)")
 
         fresh = [(10**9 + i, " ".join(sentence(rng) for _ in range(rng.randint(1, 4)))) for i in range(300)]
         latencies = []

@@ -386,6 +386,7 @@ def search(project: str, query: str, limit: int, as_json: bool) -> None:
 
 # Commands live in modules by area; each registers itself on the group (imported last: they use this module).
 from qualcode import (  # noqa: E402
+    cli_autocode,
     cli_claims,
     cli_coding,
     cli_documents,
@@ -397,7 +398,8 @@ from qualcode import (  # noqa: E402
     cli_trust,
 )
 
-for _area in (cli_coding, cli_claims, cli_documents, cli_team, cli_nlp, cli_refi, cli_reports, cli_trust, cli_survey):
+for _area in (cli_coding, cli_claims, cli_documents, cli_team, cli_nlp, cli_autocode, cli_refi, cli_reports, cli_trust,
+              cli_survey):
     _area.register(cli)
 
 

@@ -46,6 +46,7 @@ class SuggestGroup(QualcodeGroup):
     def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         formatter.write_usage(ctx.command_path, "PROJECT [--segment ID | --document NAME | --all] [OPTIONS]")
         formatter.write_usage(ctx.command_path, "evaluate PROJECT [OPTIONS]", prefix="       ")
+        formatter.write_usage(ctx.command_path, "next PROJECT [OPTIONS]", prefix="       ")
 
     def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = [r for r in (p.get_help_record(ctx) for p in self.default.get_params(ctx) if isinstance(p, click.Option)) if r]
@@ -98,17 +99,22 @@ suggest = SuggestGroup("suggest", default=suggest_codes, help=(
 @project_arg
 @click.option("--folds", type=click.IntRange(2, 50), default=5, show_default=True, help="Cross-validation folds.")
 @click.option("--threshold", type=click.FloatRange(0, 1), default=None,
-              help="Score at or above which a code counts as predicted, for F1 (default 0.2).")
+              help="Score at or above which a code counts as proposed, for per-code precision and recall (default 0.1)"
+                   "; the same scale as autocode --min-score.")
 @click.option("--group-by", type=click.Choice(["case", "document"]), default="case", show_default=True,
               help="Keep each participant's (or document's) segments in one fold, so tests use unseen text.")
+@click.option("--curve", is_flag=True, help="Also measure a learning curve: quality after 10, 20, 40, ... coded"
+              " segments chosen at random or by uncertainty sampling (slower).")
 @json_opt
-def suggest_evaluate(project: str, folds: int, threshold: float | None, group_by: str, as_json: bool) -> None:
-    """Cross-validate suggestions on the project's human codings: precision@1, recall@3, F1, learning curve."""
+def suggest_evaluate(project: str, folds: int, threshold: float | None, group_by: str, curve: bool,
+                     as_json: bool) -> None:
+    """Cross-validate suggestions on the project's human codings: precision@1, recall@3, hit@3, recall@5 from the
+    codebook alone and trained; per-code precision and recall at a threshold; codes that need help."""
     from qualcode.nlp.evaluate import DEFAULT_THRESHOLD, evaluate_project, per_code_rows, shortfalls
 
     with open_project(project) as p:
         result = evaluate_project(p, folds=folds, threshold=DEFAULT_THRESHOLD if threshold is None else threshold,
-                                  group_by=group_by)
+                                  group_by=group_by, curve=curve)
     if as_json:
         emit_json(result)
         return
@@ -116,26 +122,56 @@ def suggest_evaluate(project: str, folds: int, threshold: float | None, group_by
     out.print(f"{result['coded_segments']} coded segments, {result['codes']} codes; {result['folds']} folds grouped by"
               f" {result['grouped_by']}: each fold trains on"
               f" {result['mean_training_share']:.0%} of the coded segments and is tested on participants it never saw.")
-    table(["figure", "codebook only", "trained"], [
-        ["precision@1", f"{cold['precision_at_1']:.3f}", f"{learned['precision_at_1']:.3f}"],
-        ["recall@3", f"{cold['recall_at_3']:.3f}", f"{learned['recall_at_3']:.3f}"],
-        ["a human code in top 3", f"{cold['hit_at_3']:.3f}", f"{learned['hit_at_3']:.3f}"],
-        [f"micro precision / recall / F1 at {learned['threshold']:.2f}", "",
-         f"{learned['micro']['precision']:.3f} / {learned['micro']['recall']:.3f} / {learned['micro']['f1']:.3f}"],
-        [f"macro F1 at {learned['threshold']:.2f}", "", f"{learned['macro_f1']:.3f}"],
-    ], title="Quality on held-out segments")
-    table(["share of training codings", "training segments", "precision@1", "recall@3", "top-3 hit"],
-          [[f"{c['fraction']:.0%}", f"{c['mean_training_segments']:.0f}", f"{c['precision_at_1']:.3f}",
-            f"{c['recall_at_3']:.3f}", f"{c['hit_at_3']:.3f}"] for c in result["learning_curve"]],
-          title="Learning curve")
-    table(["code", "support", "predicted", "precision", "recall", "F1"],
+    names = [("precision_at_1", "precision@1 (top code is right)"), ("recall_at_3", "recall@3 (share of codes in top 3)"),
+             ("hit_at_3", "hit@3 (a code in top 3)"), ("recall_at_5", "recall@5")]
+    table(["figure", "codebook only (cold)", "trained (warm)"],
+          [[label, f"{cold[k]:.3f}", f"{learned[k]:.3f}"] for k, label in names]
+          + [[f"micro precision / recall / F1 at {learned['threshold']:.2f}", "",
+              f"{learned['micro']['precision']:.3f} / {learned['micro']['recall']:.3f} / {learned['micro']['f1']:.3f}"]],
+          title="Quality on held-out segments")
+    table(["score at least", "precision", "recall", "F1"],
+          [[f"{t['threshold']:.2f}", f"{t['precision']:.3f}", f"{t['recall']:.3f}", f"{t['f1']:.3f}"]
+           for t in learned["threshold_scan"]], title="What a threshold means (all codes pooled)")
+    if "learning_curve" in result:
+        table(["coded segments", "random: p@1", "random: recall@3", "uncertainty: p@1", "uncertainty: recall@3"],
+              [[c["coded_segments"], f"{c['random']['precision_at_1']:.3f}", f"{c['random']['recall_at_3']:.3f}",
+                f"{c['uncertainty']['precision_at_1']:.3f}", f"{c['uncertainty']['recall_at_3']:.3f}"]
+               for c in result["learning_curve"]],
+              title="Learning curve: coded segments chosen at random or least-sure first")
+    table(["code", "support", "proposed", "precision", "recall", "F1"],
           [[r["code"], r["support"], r["predicted"], f"{r['precision']:.2f}", f"{r['recall']:.2f}", f"{r['f1']:.2f}"]
-           for r in per_code_rows(result)], title=f"Per code at threshold {learned['threshold']:.2f}")
+           for r in per_code_rows(result)],
+          title=f"Per code at score {learned['threshold']:.2f} (what autocode --min-score {learned['threshold']:.2f} would do)")
+    if result["codes_needing_help"]:
+        table(["code", "examples", "coded", "recall@3", "what would help"],
+              [[r["code"], r["examples"], r["coded_segments"],
+                "" if r["recall_at_3"] is None else f"{r['recall_at_3']:.2f}", r["what_would_help"]]
+               for r in result["codes_needing_help"]], title="Codes that need help")
     table(["target", "value", "goal", "met"],
           [[t["target"], f"{t['value']:.3f}", f"{t['goal']:.2f}", "yes" if t["met"] else "NO"] for t in result["targets"]],
           title="Targets")
     for note in shortfalls(result):
         err.print(note)
+
+
+@suggest.command("next")
+@project_arg
+@click.option("--top", "limit", type=click.IntRange(1, 500), default=20, show_default=True, help="How many segments.")
+@click.option("--document", help="Only segments of this document.")
+@coder_opt
+@json_opt
+def suggest_next(project: str, limit: int, document: str | None, coder: str | None, as_json: bool) -> None:
+    """What to code next: uncoded segments the suggester is least sure about (coding them teaches it most)."""
+    from qualcode.app.autocode import least_sure
+
+    with open_project(project, coder) as p:
+        rows = least_sure(p, p.coder, limit, document)
+    if as_json:
+        emit_json(rows)
+        return
+    table(["segment", "document", "uncertainty", "best guess", "text"],
+          [[r["segment_id"], r["document"], f"{r['uncertainty']:.2f}", r["best_guess"],
+            r["text"]] for r in rows], title="Least sure first: code these next")
 
 
 def register(cli: click.Group) -> None:

@@ -63,9 +63,10 @@ def _argument(project: Project, manifest: dict[str, Any], base: Path) -> None:
         judge(project, entry["target"], entry["rating"], entry["rationale"], entry.get("confidence"))
 
 
-def build_demo(path: Path, coder: str = "amira") -> dict[str, Any]:
-    """Create the demo project at `path` (which must not exist); returns counts for a summary."""
-    manifest_path = data_dir() / "transcripts" / "demo.yaml"
+def build_demo(path: Path, coder: str = "amira", manifest_path: Path | None = None) -> dict[str, Any]:
+    """Create the demo project at `path` (which must not exist); returns counts for a summary. Another study in
+    the same manifest format (e.g. benchmarks/data/realistic/study.yaml) can be built from `manifest_path`."""
+    manifest_path = manifest_path or data_dir() / "transcripts" / "demo.yaml"
     manifest = yaml.safe_load(manifest_path.read_text(encoding="utf-8"))
     base = manifest_path.parent
     if path.exists():

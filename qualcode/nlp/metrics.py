@@ -73,4 +73,5 @@ def ranking_figures(truth: Sequence[set[str]], ranked: Sequence[Ranked]) -> dict
         "precision_at_1": precision_at_1(truth, ranked),
         "recall_at_3": recall_at_k(truth, ranked, 3),
         "hit_at_3": hit_at_k(truth, ranked, 3),
+        "recall_at_5": recall_at_k(truth, ranked, 5),
     }

@@ -78,16 +78,6 @@ def make_model(C: float = 10.0, negative_weight: float = 3.0) -> Pipeline:
     ])
 
 
-def top_features(model: Pipeline, indices: np.ndarray, values: np.ndarray, code_index: int, n: int = 3) -> list[str]:
-    """The words of one segment (its sparse row's indices and values) that push a code's score up most."""
-    if len(indices) == 0:
-        return []
-    weights = model.named_steps["clf"].coef_[code_index, indices] * values
-    order = np.argsort(-weights)[:n]
-    names = feature_names(model)
-    return [str(names[indices[i]]) for i in order if weights[i] > 0]
-
-
 def feature_names(model: Pipeline) -> np.ndarray:
     vec = model.named_steps["tfidf"]
     names = getattr(vec, "_qualcode_names", None)

@@ -75,6 +75,32 @@ def _lemmas_of(doc: spacy.tokens.Doc) -> tuple[str, ...]:
     return tuple(strings[int(lemma or orth)].lower() for lemma, orth, punct, space in rows if not (punct or space))
 
 
+def _lookup_table(nlp: Language) -> dict[int, str] | None:
+    """The blank pipeline's lemma lookup table (a dict keyed by the word's hash), or None for a trained one."""
+    if is_trained(nlp) or "lemmatizer" not in nlp.pipe_names:
+        return None
+    lemmatizer = nlp.get_pipe("lemmatizer")
+    if getattr(lemmatizer, "mode", None) != "lookup":
+        return None
+    try:
+        return lemmatizer.lookups.get_table("lemma_lookup")  # type: ignore[attr-defined, no-any-return]
+    except (KeyError, ValueError):
+        return None
+
+
+def _lookup_lemmas(nlp: Language, table: dict[int, str], texts: Iterable[str], batch_size: int) -> list[tuple[str, ...]]:
+    """What the lookup lemmatizer computes (its table's lemma for the word, else the word), read from the
+    tokenizer's arrays without building a Token per word, which dominated the cost."""
+    strings = nlp.vocab.strings
+    out = []
+    for doc in nlp.tokenizer.pipe(texts, batch_size=batch_size):
+        rows = doc.to_array([ORTH, IS_PUNCT, IS_SPACE])
+        out.append(tuple(
+            (lemma if (lemma := dict.get(table, int(orth))) is not None else strings[int(orth)]).lower()
+            for orth, punct, space in rows if not (punct or space)))
+    return out
+
+
 def lemmatise(texts: Iterable[str], nlp: Language | None = None, batch_size: int = 256) -> list[tuple[str, ...]]:
     """Lower-case lemmas of each text's word tokens (punctuation dropped), cached by text.
 
@@ -86,11 +112,16 @@ def lemmatise(texts: Iterable[str], nlp: Language | None = None, batch_size: int
     todo = [(t, i) for i, t in enumerate(texts) if out[i] is None]
     if todo:
         lower = not is_trained(nlp)
-        # Only lemmas are needed: the sentencizer (and a trained parser) would only cost time.
-        disable = [n for n in nlp.pipe_names if n in ("sentencizer", "senter", "parser", "ner")]
-        pairs = ((t.lower() if lower else t, i) for t, i in todo)
-        with nlp.select_pipes(disable=disable):
-            done = [(i, _lemmas_of(doc)) for doc, i in nlp.pipe(pairs, as_tuples=True, batch_size=batch_size)]
+        table = _lookup_table(nlp)
+        if table is not None:
+            lemmas = _lookup_lemmas(nlp, table, (t.lower() for t, _ in todo), batch_size)
+            done = [(i, lem) for (_, i), lem in zip(todo, lemmas, strict=True)]
+        else:
+            # Only lemmas are needed: the sentencizer (and a trained parser) would only cost time.
+            disable = [n for n in nlp.pipe_names if n in ("sentencizer", "senter", "parser", "ner")]
+            pairs = ((t.lower() if lower else t, i) for t, i in todo)
+            with nlp.select_pipes(disable=disable):
+                done = [(i, _lemmas_of(doc)) for doc, i in nlp.pipe(pairs, as_tuples=True, batch_size=batch_size)]
         with _lock:
             if len(_lemma_cache) + len(done) > _CACHE_LIMIT:
                 _lemma_cache.clear()

@@ -11,11 +11,13 @@ from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
+from sklearn.model_selection import GroupKFold
 from sklearn.pipeline import Pipeline
 
 from qualcode.core.models import Codebook
+from qualcode.nlp.blend import Blend, cold_blend, default_warm_blend, fit_blend, log_model, log_prior, sigmoid
 from qualcode.nlp.codebook_index import CodebookIndex, ColdScores, code_description
-from qualcode.nlp.model import fit_model, top_features
+from qualcode.nlp.model import feature_names, fit_model
 from qualcode.nlp.pipeline import content_lemmas, lemmatise
 from qualcode.store.codebook import load_codebook
 from qualcode.store.project import Project, now
@@ -28,10 +30,12 @@ from qualcode.store.suggestions import (
     segment_texts,
 )
 
-# A code's model score counts for n / (n + PRIOR) of its blended score, n being its human-coded segments:
-# rare codes lean on the codebook, well-used ones on what the coders did.
-PRIOR = 3.0
-BACKGROUND_LIMIT = 5000  # segments sampled to weigh words by rarity; more adds time, not accuracy
+BACKGROUND_LIMIT = 2000  # segments sampled to weigh words by rarity; more adds time, not accuracy
+INNER_FOLDS = 3
+INNER_MIN_SEGMENTS = 20  # fewer coded segments than this: default blend weights, no inner cross-validation
+INNER_LIMIT = 600  # segments used to fit the blend weights (three numbers; the model itself learns from all)
+NEGATIVE_WEIGHT = 3.0  # a rejected suggestion counts this much more than a code simply not applied
+MIN_SCORE = 1e-4  # codes scoring below this (about nothing in common with the segment) are not proposed
 METHOD_CODEBOOK = "codebook"
 METHOD_BLEND = "model+codebook"
 
@@ -58,18 +62,30 @@ class TrainingData:
     texts: list[str] = field(default_factory=list)
     labels: list[set[str]] = field(default_factory=list)
     rejected: list[set[str]] = field(default_factory=list)
+    groups: list[str] = field(default_factory=list)  # participant (case) or document: kept together in CV
 
     def __len__(self) -> int:
         return len(self.segment_ids)
 
     def subset(self, rows: Sequence[int]) -> TrainingData:
         return TrainingData([self.segment_ids[i] for i in rows], [self.texts[i] for i in rows],
-                            [self.labels[i] for i in rows], [self.rejected[i] for i in rows])
+                            [self.labels[i] for i in rows], [self.rejected[i] for i in rows],
+                            [self.groups[i] for i in rows] if self.groups else [])
+
+    def group(self, i: int) -> str:
+        return self.groups[i] if self.groups else f"segment:{self.segment_ids[i]}"
 
     def fingerprint(self) -> str:
         items = sorted(zip(self.segment_ids, (sorted(x) for x in self.labels), (sorted(x) for x in self.rejected),
                            strict=True))
         return hashlib.sha1(json.dumps(items).encode()).hexdigest()
+
+
+def segment_group(row: dict[str, Any], group_by: str = "case") -> str:
+    """A participant's segments stay together; turns with no case (interviewers, notes) go by document."""
+    if group_by == "case" and row.get("case"):
+        return f"case:{row['case']}"
+    return f"document:{row['document']}"
 
 
 def _snippet(text: str, limit: int = 70) -> str:
@@ -79,27 +95,39 @@ def _snippet(text: str, limit: int = 70) -> str:
 
 class Suggester:
     """Ranks a codebook's leaf codes for segments. Holds no database connection: safe to use in a worker thread
-    after `from_project` has read what it needs."""
+    after `from_project` has read what it needs.
+
+    Cold (no codings yet): the codebook score, calibrated on the codebook's own examples. Warm: a per-code
+    logistic regression over the coders' codings and the codebook's examples, blended with the codebook score
+    and each code's prior; the blend weights are fitted by an inner cross-validation on the codings.
+    """
 
     def __init__(self, codebook: Codebook, training: TrainingData | None = None, background: Sequence[str] = (),
                  decided: dict[int, set[str]] | None = None, version: str = "",
                  index: CodebookIndex | None = None) -> None:
         """`background`: segment texts (no labels) for word rarity; `index`: a prebuilt CodebookIndex for this
         codebook, shared between suggesters (evaluation builds several per fold)."""
-        self.index = index or CodebookIndex(codebook, lemmatise(background))
+        self.index = index or CodebookIndex(codebook, background)
         self.keys = self.index.keys
         self._col = {k: j for j, k in enumerate(self.keys)}
         self.decided = {k: set(v) for k, v in (decided or {}).items()}
         self.model_: Pipeline | None = None
-        self.alpha_ = np.zeros(len(self.keys), dtype=np.float32)
+        self.n_human_ = np.zeros(len(self.keys), dtype=np.int64)
+        self.logprior_: np.ndarray | None = None
         self._train_ids: list[int] = []
         self._train_texts: list[str] = []
         self._train_X: sp.csr_matrix | None = None
         self._rows_by_code: list[np.ndarray] = []
+        self._snippets: dict[int, str] = {}
+        self._coef: np.ndarray | None = None
+        self._names: Any = None
+        self._examples = self._example_rows(codebook)
+        self.cold_blend = getattr(self.index, "_cold_blend", None) or self._calibrate_cold()
+        self.blend = self.cold_blend
         training = training or TrainingData()
         self.n_training = len(training)
         self.version = version or self._version(codebook, training)
-        self._fit(codebook, training)
+        self._fit(training)
 
     @staticmethod
     def _version(codebook: Codebook, training: TrainingData) -> str:
@@ -123,60 +151,121 @@ class Suggester:
         background = [r[0] for r in project.conn.execute(
             "SELECT text FROM segments WHERE id % ? = 0 ORDER BY id LIMIT ?", (step, BACKGROUND_LIMIT))]
         ids = sorted(set(labels) | set(rejected))
-        texts = {r["id"]: r["text"] for r in segment_texts(project, ids)}
-        training = TrainingData(ids, [texts[i] for i in ids], [labels.get(i, set()) for i in ids],
-                                [rejected.get(i, set()) for i in ids])
+        rows = {r["id"]: r for r in segment_texts(project, ids)}
+        training = TrainingData(ids, [rows[i]["text"] for i in ids], [labels.get(i, set()) for i in ids],
+                                [rejected.get(i, set()) for i in ids], [segment_group(rows[i]) for i in ids])
         return cls(codebook, training, background, coder_decided(project, coder))
 
     # -- fitting -------------------------------------------------------------------------------------------
-    def _fit(self, codebook: Codebook, training: TrainingData) -> None:
+    def _example_rows(self, codebook: Codebook) -> list[tuple[int, str]]:
+        by_key = codebook.by_key()
+        return [(self._col[k], ex) for k in self.keys for ex in [*by_key[k].examples, *by_key[k].atypical_examples]
+                if ex.strip()]
+
+    def _calibrate_cold(self) -> Blend:
+        """Fit the cold score's scale on the codebook's examples, scored against the codes' text alone (the full
+        cold score contains them); cached on the index (shared across folds)."""
+        texts = [ex for _, ex in self._examples]
+        cold = self.index.score(lemmatise(texts), texts, with_matches=False).definition if texts else None
+        owner = np.asarray([j for j, _ in self._examples], dtype=np.int64) if texts else None
+        blend = cold_blend(cold, owner)
+        self.index._cold_blend = blend  # type: ignore[attr-defined]
+        return blend
+
+    def _matrices(self, training: TrainingData, rows: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
         keys, col = self.keys, self._col
-        human = [i for i, labels in enumerate(training.labels) if labels & col.keys() or training.rejected[i] & col.keys()]
-        if not any(training.labels[i] & col.keys() for i in human):
-            return  # nothing learned yet: the codebook alone speaks
-        docs = [content_lemmas(x) for x in lemmatise([training.texts[i] for i in human])]
-        Y = np.zeros((len(human), len(keys)), dtype=np.int8)
-        negatives = np.zeros((len(human), len(keys)), dtype=bool)
-        for r, i in enumerate(human):
+        Y = np.zeros((len(rows), len(keys)), dtype=np.int8)
+        negatives = np.zeros((len(rows), len(keys)), dtype=bool)
+        for r, i in enumerate(rows):
             for key in training.labels[i] & col.keys():
                 Y[r, col[key]] = 1
             for key in training.rejected[i] & col.keys():
                 negatives[r, col[key]] = True
-        # The codebook's own examples are labelled data too: they give every code a few positives from the start.
-        by_key = codebook.by_key()
-        examples = [(col[k], ex) for k in keys for ex in [*by_key[k].examples, *by_key[k].atypical_examples]]
-        if examples:
-            docs += [content_lemmas(x) for x in lemmatise([ex for _, ex in examples])]
-            extra = np.zeros((len(examples), len(keys)), dtype=np.int8)
-            extra[np.arange(len(examples)), [j for j, _ in examples]] = 1
+        return Y, negatives
+
+    def _fit_lr(self, docs: list[list[str]], Y: np.ndarray, negatives: np.ndarray) -> Pipeline:
+        """The learned model: the coders' rows plus the codebook's examples as extra positive rows."""
+        if self._examples:
+            extra = np.zeros((len(self._examples), len(self.keys)), dtype=np.int8)
+            extra[np.arange(len(self._examples)), [j for j, _ in self._examples]] = 1
             Y = np.vstack([Y, extra])
             negatives = np.vstack([negatives, np.zeros_like(extra, dtype=bool)])
-        self.model_ = fit_model(docs, Y, negatives)
-        n_human = Y[: len(human)].sum(axis=0).astype(np.float32)
-        self.alpha_ = n_human / (n_human + PRIOR)
+            docs = docs + self._example_docs
+        return fit_model(docs, Y, negatives)
+
+    def _fit(self, training: TrainingData) -> None:
+        col = self._col
+        human = [i for i, labels in enumerate(training.labels) if labels & col.keys() or training.rejected[i] & col.keys()]
+        if not any(training.labels[i] & col.keys() for i in human):
+            return  # nothing learned yet: the codebook alone speaks
+        texts = [training.texts[i] for i in human]
+        lemmas = lemmatise(texts)
+        docs = [content_lemmas(x) for x in lemmas]
+        self._example_docs = [content_lemmas(x) for x in lemmatise([ex for _, ex in self._examples])]
+        Y, negatives = self._matrices(training, human)
+        self.model_ = self._fit_lr(docs, Y, negatives)
+        self.n_human_ = Y.sum(axis=0)
+        self.logprior_ = log_prior(self.n_human_, len(human))
+        self.blend = self._fit_blend(training, human, docs, lemmas, texts, Y, negatives)
         self._train_ids = [training.segment_ids[i] for i in human]
-        self._train_texts = [training.texts[i] for i in human]
+        self._train_texts = texts
         self._train_id_array = np.asarray(self._train_ids, dtype=np.int64)
-        self._train_X = self.model_.named_steps["tfidf"].transform(docs[: len(human)]).T.tocsr()
-        self._rows_by_code = [np.flatnonzero(Y[: len(human), j]) for j in range(len(keys))]
+        self._train_X = self.model_.named_steps["tfidf"].transform(docs).T.tocsr()
+        self._rows_by_code = [np.flatnonzero(Y[:, j]) for j in range(len(self.keys))]
+
+    def _fit_blend(self, training: TrainingData, human: list[int], docs: list[list[str]], lemmas: list[Any],
+                   texts: list[str], Y: np.ndarray, negatives: np.ndarray) -> Blend:
+        """Blend weights from an inner cross-validation over the coders' own segments, grouped by participant
+        so the weights reflect text the model has not seen."""
+        fallback = default_warm_blend(self.cold_blend)
+        positives = np.flatnonzero(Y.sum(axis=1) > 0)
+        groups = np.asarray([training.group(i) for i in human])
+        if len(positives) < INNER_MIN_SEGMENTS or len(set(groups)) < 2:
+            return fallback
+        rows = np.arange(len(human))
+        if len(rows) > INNER_LIMIT:  # an even sample: the weights are three numbers, not a vocabulary
+            rows = np.random.default_rng(0).choice(rows, INNER_LIMIT, replace=False)
+            rows.sort()
+        cold = self.index.score([lemmas[r] for r in rows], [texts[r] for r in rows], with_matches=False).definition
+        logp = np.zeros_like(cold, dtype=np.float64)
+        logprior = np.zeros_like(cold, dtype=np.float64)
+        splitter = GroupKFold(n_splits=min(INNER_FOLDS, len(set(groups[rows]))))
+        for tr, va in splitter.split(rows, groups=groups[rows]):
+            inner_train = rows[tr]
+            model = self._fit_lr([docs[r] for r in inner_train], Y[inner_train], negatives[inner_train])
+            X = model.named_steps["tfidf"].transform([docs[r] for r in rows[va]])
+            logp[va] = log_model(model.named_steps["clf"].predict_proba(X))
+            logprior[va] = log_prior(Y[inner_train].sum(axis=0), len(inner_train))
+        weight = np.where(negatives[rows] & (Y[rows] == 0), NEGATIVE_WEIGHT, 1.0)
+        return fit_blend(cold, logp, logprior, Y[rows], weight, fallback)
 
     # -- scoring -------------------------------------------------------------------------------------------
-    def score(self, texts: Sequence[str]) -> tuple[np.ndarray, ColdScores, np.ndarray | None, Any]:
-        """Blended scores (texts x codes), the cold-start parts, the model's probabilities, and model features."""
+    def score(self, texts: Sequence[str], with_matches: bool = True) -> tuple[np.ndarray, ColdScores, np.ndarray | None, Any]:
+        """Scores in [0, 1] (texts x codes), the cold-start parts, the model's probabilities, and model features."""
+        texts = list(texts)
         lemmas = lemmatise(texts)
-        cold = self.index.score(lemmas)
+        cold = self.index.score(lemmas, texts, with_matches=with_matches)
         if self.model_ is None:
-            return cold.total, cold, None, None
+            return sigmoid(self.cold_blend.logits(cold.total)), cold, None, None
         X = self.model_.named_steps["tfidf"].transform([content_lemmas(x) for x in lemmas])
         prob = self.model_.named_steps["clf"].predict_proba(X)
-        blended = self.alpha_ * prob + (1.0 - self.alpha_) * cold.total
-        return blended, cold, prob, X
+        return sigmoid(self.blend.logits(cold.definition, log_model(prob), self.logprior_)), cold, prob, X
 
     def rank(self, texts: Sequence[str]) -> list[list[tuple[str, float]]]:
         """Every leaf code for each text, best first (no exclusions): what evaluation measures."""
-        scores = self.score(texts)[0]
+        scores = self.score(texts, with_matches=False)[0]
         order = np.argsort(-scores, axis=1, kind="stable")
         return [[(self.keys[j], float(scores[i, j])) for j in order[i]] for i in range(len(texts))]
+
+    def uncertainty(self, texts: Sequence[str]) -> np.ndarray:
+        """How unsure the suggester is about each text, in [0, 1]: 1 minus the gap between its two best codes'
+        shares of the scores. Coding the least sure segments first teaches the model most."""
+        scores = self.score(texts, with_matches=False)[0]
+        if scores.shape[1] < 2:
+            return np.ones(len(texts))
+        share = scores / np.maximum(scores.sum(axis=1, keepdims=True), 1e-12)
+        top = -np.sort(-share, axis=1)
+        return 1.0 - (top[:, 0] - top[:, 1])
 
     def suggest(self, segments: Sequence[tuple[int, str]], top_k: int = 5) -> dict[int, list[Suggestion]]:
         """Up to `top_k` codes per segment, best first, leaving out codes this coder already applied or
@@ -191,30 +280,44 @@ class Suggester:
         scores, cold, _prob, X = self.score([text for _, text in segments])
         sims = None
         if X is not None and self._train_X is not None:
-            sims = np.asarray((X @ self._train_X).todense())
+            sims = (X @ self._train_X).toarray()
             X = X.tocsr()
         for i, (sid, _text) in enumerate(segments):
             skip = self.decided.get(sid, set())
             row = scores[i]
             picked: list[Suggestion] = []
             for j in np.argsort(-row, kind="stable"):
-                if len(picked) >= top_k:
+                if len(picked) >= top_k or row[j] < MIN_SCORE:
                     break
                 key = self.keys[j]
-                if key in skip or row[j] <= 0:
+                if key in skip:
                     continue
                 reason = self._reason(i, int(j), sid, cold, X, sims)
-                method = METHOD_BLEND if self.alpha_[j] > 0 else METHOD_CODEBOOK
-                picked.append(Suggestion(key, round(float(row[j]), 4), reason, method, self.version))
+                picked.append(Suggestion(key, round(float(row[j]), 4), reason, self.method(key), self.version))
             out[sid] = picked
         return out
+
+    def method(self, code: str) -> str:
+        """What proposes `code`: the codebook alone, or the learned model blended with it."""
+        learned = self.model_ is not None and self.n_human_[self._col[code]] > 0
+        return METHOD_BLEND if learned else METHOD_CODEBOOK
+
+    def explain(self, segments: Sequence[tuple[int, str]], code: str) -> dict[int, str]:
+        """Why `code` scores as it does on each segment (the reason a suggestion would carry)."""
+        j = self._col[code]
+        _scores, cold, _prob, X = self.score([text for _, text in segments])
+        sims = None
+        if X is not None and self._train_X is not None:
+            sims = (X @ self._train_X).toarray()
+            X = X.tocsr()
+        return {sid: self._reason(i, j, sid, cold, X, sims) for i, (sid, _) in enumerate(segments)}
 
     def _reason(self, i: int, j: int, segment_id: int, cold: ColdScores, X: Any, sims: Any) -> str:
         parts = []
         found = sorted(cold.matches[i].get(j, []), key=lambda m: -m.weight)[:4]
         if found:
             parts.append("matched " + ", ".join(f'"{m.seen}"≈"{m.term}"' if m.seen else f'"{m.term}"' for m in found))
-        if sims is not None and self.model_ is not None and self.alpha_[j] > 0:
+        if sims is not None and self.model_ is not None and self.n_human_[j] > 0:
             rows = self._rows_by_code[j]
             rows = rows[self._train_id_array[rows] != segment_id]  # a segment is not its own example
             if len(rows):
@@ -222,17 +325,40 @@ class Suggester:
                 best = int(np.argmax(sim_row))
                 if sim_row[best] > 0:
                     r = rows[best]
-                    parts.append(f'like segment {self._train_ids[r]} "{_snippet(self._train_texts[r])}"')
+                    parts.append(f'like segment {self._train_ids[r]} "{self._snippet(int(r))}"')
+        if X is not None and self.model_ is not None:
             lo, hi = X.indptr[i], X.indptr[i + 1]
-            words = top_features(self.model_, X.indices[lo:hi], X.data[lo:hi], j)
+            words = self._model_words(X.indices[lo:hi], X.data[lo:hi], j)
             if words:
-                parts.append("model words " + ", ".join(words))
+                parts.append("words that raised it: " + ", ".join(words))
+        if not found:
+            shared = cold.shared_words(i, j, self.index)
+            if shared:
+                parts.append("shares words with the code's description: " + ", ".join(shared))
         if not parts:
-            parts.append(f"close to the code's description (similarity {cold.description[i, j]:.2f},"
-                         f" examples {cold.example[i, j]:.2f})")
+            parts.append(f"close to the code's description in wording (similarity {cold.word[i, j]:.2f},"
+                         f" spelling {cold.char[i, j]:.2f})")
         if cold.exclude[i, j] > 0.1:
-            parts.append(f"some exclude wording (−{cold.exclude[i, j]:.2f})")
+            parts.append(f"some exclude wording (similarity {cold.exclude[i, j]:.2f})")
         return "; ".join(parts)
+
+    def _model_words(self, indices: np.ndarray, values: np.ndarray, j: int, n: int = 3) -> list[str]:
+        """The segment's words that push code j's learned score up most (the model's coefficients and
+        vocabulary are looked up once, not per reason)."""
+        if self._coef is None:
+            self._coef = self.model_.named_steps["clf"].coef_  # type: ignore[union-attr]
+            self._names = feature_names(self.model_)  # type: ignore[arg-type]
+        if len(indices) == 0:
+            return []
+        weights = self._coef[j, indices] * values
+        order = np.argsort(-weights)[:n]
+        return [str(self._names[indices[i]]) for i in order if weights[i] > 0]
+
+    def _snippet(self, row: int) -> str:
+        cached = self._snippets.get(row)
+        if cached is None:
+            cached = self._snippets[row] = _snippet(self._train_texts[row])
+        return cached
 
     def mark_decided(self, segment_id: int, code: str) -> None:
         """Stop proposing `code` on a segment (after an accept or reject) until the next `from_project`."""

@@ -454,8 +454,26 @@ _V_CLAIMS: list[str | Callable[[sqlite3.Connection], None]] = [
     _claims_from_codings,
 ]
 
+# Auto-coding (issue 16): codes proposed for many segments at once wait here as pending suggestions, never as
+# codings, until a coder accepts (a coding with provenance) or rejects (a weighted negative) each one.
+_V_PENDING = [
+    """CREATE TABLE pending_suggestions (
+        id INTEGER PRIMARY KEY,
+        segment_id INTEGER NOT NULL REFERENCES segments(id) ON DELETE CASCADE,
+        code_id INTEGER NOT NULL REFERENCES codes(id) ON DELETE CASCADE,
+        score REAL NOT NULL,
+        reason TEXT,
+        method TEXT,
+        model_version TEXT,
+        proposed_by TEXT NOT NULL,
+        created TEXT NOT NULL,
+        UNIQUE (segment_id, code_id)
+    )""",
+    "CREATE INDEX pending_suggestions_code ON pending_suggestions(code_id)",
+]
+
 Migration = list[str | Callable[["sqlite3.Connection"], None]]
-MIGRATIONS: list[Migration] = [list(_V1), list(_V2), list(_V3), _V4, _V5, _V_FORMATS, _V_CLAIMS]
+MIGRATIONS: list[Migration] = [list(_V1), list(_V2), list(_V3), _V4, _V5, _V_FORMATS, _V_CLAIMS, list(_V_PENDING)]
 # Versions that rebuild tables: applied with foreign keys off (a DROP TABLE would otherwise cascade).
 REBUILDS = frozenset({4})
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -69,13 +69,21 @@ def test_evaluate_reports_figures_curve_and_targets(runner, survey_study):
     proj, _ = survey_study
     result = json.loads(run(runner, "suggest", "evaluate", proj, "--folds", 3, "--threshold", 0.3, "--json").stdout)
     assert result["grouped_by"] == "case" and result["folds"] == 3 and result["coded_segments"] == 12
-    assert [c["fraction"] for c in result["learning_curve"]] == [0.1, 0.25, 0.5, 1.0]
     learned = result["learned"]
     assert learned["threshold"] == 0.3 and 0.0 <= learned["micro"]["f1"] <= 1.0
-    assert learned["precision_at_1"] == result["learning_curve"][-1]["precision_at_1"]
+    assert set(result["cold_start"]) >= {"precision_at_1", "recall_at_3", "hit_at_3", "recall_at_5"}
+    assert learned["recall_at_5"] >= learned["recall_at_3"]
+    assert "learning_curve" not in result
+    curve = json.loads(run(runner, "suggest", "evaluate", proj, "--folds", 3, "--curve", "--json").stdout)
+    points = curve["learning_curve"]
+    # 12 coded segments, 3 folds: each fold trains on 8, so the curve has the 10-segment seed clipped to "all".
+    assert [c["coded_segments"] for c in points] == ["all"]
+    assert points[-1]["random"]["precision_at_1"] == curve["learned"]["precision_at_1"]
+    assert points[-1]["uncertainty"]["recall_at_3"] == curve["learned"]["recall_at_3"]
     assert set(learned["per_code"]) >= {"org.signposting", "practice.confidence", "org.adaptation"}
     assert [t["goal"] for t in result["targets"]] == [0.5, 0.75, 0.6]
     text = run(runner, "suggest", "evaluate", proj, "--folds", 3, "--group-by", "document", code=2).stderr
     assert "too few human codings" in text
     printed = run(runner, "suggest", "evaluate", proj, "--folds", 3)
-    assert "Learning curve" in printed.stdout and "Targets" in printed.stdout
+    assert "Quality on held-out segments" in printed.stdout and "Targets" in printed.stdout
+    assert "recall@5" in printed.stdout and "What a threshold means" in printed.stdout

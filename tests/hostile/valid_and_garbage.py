@@ -125,7 +125,10 @@ def valid_codings(draw: st.DrawFn) -> bytes:
                          min_size=1, max_size=6))
     dialect = draw(st.sampled_from(["excel", "unix"]))
     return _csv([["document", "quote", "code", "coder", "claim"]]
-                + [["seed", q, c, "coder " + coder.replace("\n", " "), claim] for q, c, coder, claim in rows], dialect)
+                # A claim cell with no space that looks like a key (`out.x`) names an existing claim; a text with a
+                # space is a new claim, which is what valid rows carry here.
+                + [["seed", q, c, "coder " + coder.replace("\n", " "), "claim about " + claim]
+                   for q, c, coder, claim in rows], dialect)
 
 
 def _turns(draw: st.DrawFn, words: st.SearchStrategy[str] = WORDS) -> list[str]:

@@ -1,0 +1,93 @@
+"""Auto-coding as a review queue: propose one code for many segments as pending suggestions, never as codings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from qualcode.errors import InputError
+from qualcode.store.codebook import resolve_code
+from qualcode.store.pending import add_pending
+from qualcode.store.project import Project
+from qualcode.store.suggestions import leaf_code_keys
+
+DEFAULT_MIN_SCORE = 0.1  # the `suggest evaluate` default threshold: run it to see what a score means here
+
+
+def propose(project: Project, code: str, coder: str, min_score: float | None = None, top: int | None = None,
+            documents: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Score every segment (or those of `documents`) for `code` and store the ones at or above `min_score`, or
+    the `top` best, as pending suggestions. Segments that already carry the code (from any coder), that this
+    coder rejected it on, or that already have it pending are left out. One transaction, logged."""
+    if min_score is not None and top is not None:
+        raise InputError("choose one of --min-score or --top")
+    if min_score is not None and not 0.0 <= min_score <= 1.0:
+        raise InputError("--min-score must be between 0 and 1")
+    if top is not None and top < 1:
+        raise InputError("--top must be at least 1")
+    if min_score is None and top is None:
+        min_score = DEFAULT_MIN_SCORE
+    resolve_code(project, code)  # a clear error for an unknown code
+    if code not in leaf_code_keys(project):
+        raise InputError(f"'{code}' has sub-codes: auto-code with one of them instead")
+    from qualcode.nlp.suggest import Suggester  # spaCy and scikit-learn load only when needed
+
+    params: list[Any] = []
+    sql = ("SELECT s.id, s.text FROM segments s JOIN documents d ON d.id = s.document_id"
+           " WHERE NOT EXISTS (SELECT 1 FROM codings k JOIN codes c ON c.id = k.code_id"
+           "   WHERE k.segment_id = s.id AND c.key = ?)"
+           " AND NOT EXISTS (SELECT 1 FROM pending_suggestions p JOIN codes c ON c.id = p.code_id"
+           "   WHERE p.segment_id = s.id AND c.key = ?)")
+    params += [code, code]
+    if documents:
+        known = {r[0] for r in project.conn.execute("SELECT name FROM documents")}
+        missing = [d for d in documents if d not in known]
+        if missing:
+            raise InputError(f"no document named '{missing[0]}'")
+        sql += f" AND d.name IN ({','.join('?' * len(documents))})"
+        params += list(documents)
+    rows = project.conn.execute(sql + " ORDER BY s.document_id, s.position", params).fetchall()
+    suggester = Suggester.from_project(project, coder)
+    rejected = {sid for sid, codes in suggester.decided.items() if code in codes}
+    segments = [(r[0], r[1]) for r in rows if r[0] not in rejected]
+    j = suggester.keys.index(code)
+    scored: list[tuple[float, int, str]] = []
+    for start in range(0, len(segments), 1000):
+        batch = segments[start:start + 1000]
+        scores = suggester.score([t for _, t in batch], with_matches=False)[0][:, j]
+        scored += [(float(s), sid, text) for s, (sid, text) in zip(scores, batch, strict=True)]
+    scored.sort(key=lambda x: (-x[0], x[1]))
+    chosen = scored[:top] if top is not None else [x for x in scored if x[0] >= (min_score or 0.0)]
+    # Reasons for the chosen ones only (they cost more than the scores).
+    proposals = []
+    for start in range(0, len(chosen), 500):
+        batch = chosen[start:start + 500]
+        reasons = suggester.explain([(sid, text) for _, sid, text in batch], code)
+        proposals += [{"segment_id": sid, "score": round(score, 4), "reason": reasons[sid],
+                       "method": suggester.method(code), "model_version": suggester.version} for score, sid, _ in batch]
+    added = add_pending(project, code, proposals, coder) if proposals else 0
+    return {"code": code, "scored": len(segments), "proposed": added, "model_version": suggester.version,
+            "min_score": min_score, "top": top}
+
+
+def least_sure(project: Project, coder: str, limit: int = 20, document: str | None = None) -> list[dict[str, Any]]:
+    """Uncoded segments the suggester is least sure about, most unsure first: coding these first teaches the
+    model most (uncertainty sampling). Each row: segment_id, document, text, uncertainty, best guess."""
+    from qualcode.nlp.suggest import Suggester
+
+    sql = ("SELECT s.id, s.text, d.name FROM segments s JOIN documents d ON d.id = s.document_id"
+           " WHERE NOT EXISTS (SELECT 1 FROM codings k WHERE k.segment_id = s.id) AND trim(s.text) != ''")
+    params: list[Any] = []
+    if document is not None:
+        if not project.scalar("SELECT 1 FROM documents WHERE name = ?", (document,)):
+            raise InputError(f"no document named '{document}'")
+        sql += " AND d.name = ?"
+        params.append(document)
+    rows = project.conn.execute(sql + " ORDER BY s.id", params).fetchall()
+    if not rows:
+        return []
+    suggester = Suggester.from_project(project, coder)
+    unsure = suggester.uncertainty([r[1] for r in rows])
+    guesses = suggester.rank([r[1] for r in rows])
+    order = sorted(range(len(rows)), key=lambda i: (-unsure[i], rows[i][0]))[:limit]
+    return [{"segment_id": rows[i][0], "document": rows[i][2], "text": rows[i][1],
+             "uncertainty": round(float(unsure[i]), 4), "best_guess": guesses[i][0][0]} for i in order]
