@@ -188,11 +188,11 @@ def test_every_command_has_help_and_is_in_the_reference(runner, path):
 
 
 def test_command_reference_is_current():
-    """docs/commands.md is what the CLI's own help says now (regenerate: python -m qualcode.cli_reference)."""
-    from qualcode.cli_reference import command_reference
+    """docs/commands.md is what the CLI's own help says now (regenerate: python -m qualcode.cli.reference)."""
+    from qualcode.cli.reference import command_reference
 
     assert (ROOT / "docs" / "commands.md").read_text(encoding="utf-8") == command_reference(), (
-        "docs/commands.md is stale: run `python -m qualcode.cli_reference > docs/commands.md`")
+        "docs/commands.md is stale: run `python -m qualcode.cli.reference > docs/commands.md`")
 
 
 def test_memos_are_listed_with_what_they_are_on(runner, study):

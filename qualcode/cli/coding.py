@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from qualcode.cli import (
+from qualcode.cli.common import (
     QualcodeGroup,
     coder_opt,
     delimiter_opt,
@@ -194,6 +194,6 @@ def demo(build_only: bool, output: str | None, rebuild: bool, coder: str | None)
         err.print(f"Built the demo study: {summary['documents']} documents, {summary['codings']} codings -> {path}")
     if build_only:
         return
-    from qualcode.cli import open_tui
+    from qualcode.cli.project import open_tui
 
     open_tui(str(path), coder)

@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from qualcode.cli import (
+from qualcode.cli.common import (
     CODER_DEFAULT,
     QualcodeGroup,
     coder_opt,

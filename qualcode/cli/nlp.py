@@ -7,7 +7,7 @@ from typing import Any
 import click
 from rich.text import Text
 
-from qualcode.cli import (
+from qualcode.cli.common import (
     QualcodeGroup,
     coder_opt,
     emit_json,

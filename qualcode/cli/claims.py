@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from qualcode.cli import (
+from qualcode.cli.common import (
     QualcodeGroup,
     coder_opt,
     delimiter_opt,

@@ -8,7 +8,7 @@ from typing import Any
 import click
 from rich.text import Text
 
-from qualcode.cli import (
+from qualcode.cli.common import (
     ListByDefault,
     coder_opt,
     emit_json,

@@ -1,6 +1,6 @@
 """The command reference (docs/commands.md), written from the CLI's own help so the two cannot drift apart.
 
-Regenerate with `python -m qualcode.cli_reference > docs/commands.md`; a test fails when the file is stale.
+Regenerate with `python -m qualcode.cli.reference > docs/commands.md`; a test fails when the file is stale.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ def walk(group: click.Group, ctx: click.Context) -> Iterator[tuple[click.Context
 
 
 def command_reference() -> str:
-    from qualcode.cli import cli
+    from qualcode.cli.main import cli
 
     # The group's own settings (-h as well as --help), as when qualcode runs.
     root = click.Context(cli, info_name="qualcode", terminal_width=_WIDTH, max_content_width=_WIDTH,
@@ -35,7 +35,7 @@ def command_reference() -> str:
         "# Command reference",
         "",
         "Every `qualcode` command with its options, exactly as `qualcode COMMAND --help` prints them. This file is",
-        "generated (`python -m qualcode.cli_reference > docs/commands.md`); a test fails when it is out of date.",
+        "generated (`python -m qualcode.cli.reference > docs/commands.md`); a test fails when it is out of date.",
         "",
         "Exit codes: 0 done; 1 a check found a problem, or the command failed for another reason; 2 bad input",
         "(a file, option or value qualcode cannot use: nothing was changed).",

@@ -8,7 +8,7 @@ from typing import Any
 import click
 from rich.text import Text
 
-from qualcode.cli import emit_json, err, json_opt, open_project, out, project_arg, table
+from qualcode.cli.common import emit_json, err, json_opt, open_project, out, project_arg, table
 from qualcode.errors import InputError
 
 

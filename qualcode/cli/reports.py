@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from qualcode.cli import emit_json, open_project, out, parse_attrs, project_arg
+from qualcode.cli.common import emit_json, open_project, out, parse_attrs, project_arg
 
 KIND_NAMES = ("themes", "contribution", "findings", "framework", "hls", "matrix", "cooccurrence", "quotes", "codebook",
               "participants", "survey", "monitoring", "all")
@@ -47,12 +47,12 @@ def report(project: str, kind: str, fmt: str | None, output: str | None, by: str
     from qualcode.reports.settings import load_settings
 
     if kind == "survey":
-        from qualcode.cli_survey import survey_report_command
+        from qualcode.cli.survey import survey_report_command
 
         survey_report_command(project, fmt or "json", output, instrument, wave, questions, by, base)
         return
     if kind == "monitoring":
-        from qualcode.cli_survey import monitoring_report_command
+        from qualcode.cli.survey import monitoring_report_command
 
         monitoring_report_command(project, fmt or "json", output, questions, by)
         return

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 from rich.text import Text
 
-from qualcode.cli import (
+from qualcode.cli.common import (
     coder_opt,
     delimiter_opt,
     emit_json,

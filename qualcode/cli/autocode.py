@@ -7,7 +7,16 @@ from typing import Any
 import click
 from rich.text import Text
 
-from qualcode.cli import QualcodeGroup, coder_opt, emit_json, json_opt, open_project, out, project_arg, table
+from qualcode.cli.common import (
+    QualcodeGroup,
+    coder_opt,
+    emit_json,
+    json_opt,
+    open_project,
+    out,
+    project_arg,
+    table,
+)
 from qualcode.core.display import safe_text
 from qualcode.errors import InputError
 
