@@ -17,6 +17,7 @@ from qualcode.core.display import safe_text
 from qualcode.errors import QualcodeError
 from qualcode.store.browse import attribute_values
 from qualcode.store.project import Project
+from qualcode.tui.widgets.choice import chosen
 
 KIND_CHOICES = [("Full report (all tables)", "all"), ("Theme table", "themes"), ("Contribution analysis", "contribution"),
                 ("Human Learning Systems conditions", "hls"), ("Matrix", "matrix"), ("Code co-occurrence", "cooccurrence"),
@@ -59,8 +60,7 @@ class ExportScreen(ModalScreen[None]):
 
     def action_run(self) -> None:
         def val(name: str) -> Any:
-            value = self.query_one(f"#{name}", Select).value
-            return None if value is Select.BLANK else value
+            return chosen(self.query_one(f"#{name}", Select))
 
         kind, fmt, by = val("kind"), val("format"), val("by")
         output = self.query_one("#output", Input).value.strip()
