@@ -71,3 +71,17 @@ def list_memos(project: Project, kind: str | None = None, coder: str | None = No
         params.append(coder)
     where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
     return project.query(f"SELECT * FROM memos {where} ORDER BY id", params)
+
+
+def memos_on(project: Project, kind: str, target_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    """Memos on each of these targets (e.g. the segments on screen): target id -> [{coder, text}], oldest first."""
+    found: dict[int, list[dict[str, Any]]] = {}
+    for start in range(0, len(target_ids), 500):  # stay under SQLite's limit on bound parameters
+        chunk = target_ids[start:start + 500]
+        marks = ",".join("?" * len(chunk))
+        for target_id, coder, text in project.conn.execute(
+            f"SELECT target_id, coder, text FROM memos WHERE target_kind = ? AND target_id IN ({marks}) ORDER BY id",
+            (kind, *chunk),
+        ):
+            found.setdefault(int(target_id), []).append({"coder": coder, "text": text})
+    return found

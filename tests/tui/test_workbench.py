@@ -10,6 +10,7 @@ from rich.console import Console
 from qualcode.store.project import Project
 from qualcode.tui.app import QualcodeApp
 from qualcode.tui.screens.workbench import SUGGESTER_DELAY
+from qualcode.tui.widgets.codebook_tree import CodebookTree
 from qualcode.tui.widgets.transcript import TranscriptView
 
 SIZE = (120, 40)
@@ -40,8 +41,10 @@ async def test_code_by_fuzzy_key_then_undo_and_redo(demo_copy):
         await pilot.press("U")
         await pilot.pause()
         assert [r["key"] for r in rows(demo_copy, sql, (seg["id"],))] == ["org.signposting"]
-        # quick slot 1 now holds the code just used: apply it to the next segment
-        await pilot.press("j", "j", "1")
+        # pin the code to quick key 1 (p on the code highlighted in the codebook), then apply it with 1
+        tree = app.screen.query_one(CodebookTree)
+        tree.move_cursor(tree.nodes["org.signposting"])
+        await pilot.press("p", "j", "j", "1")
         await pilot.pause()
         nxt = current_segment(app)
         assert [r["key"] for r in rows(demo_copy, sql, (nxt["id"],))] == ["org.signposting"]

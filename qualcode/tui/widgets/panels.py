@@ -51,12 +51,34 @@ class DocumentList(InPlaceOptionList):
 
 
 class StatusBar(Static):
+    """One line: progress first, then coder and the last action, the project name shortened to what fits."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields: tuple[str, str, str, int, int, str] | None = None
+
     def show(self, project: str, coder: str, document: str, coded: int, total: int, note: str = "") -> None:
-        text = Text()
-        text.append(f" {safe_text(project)} ", style="bold reverse")
-        text.append(f"  coder: {safe_text(coder)}")
-        text.append(f"  │  {safe_text(document)}: {coded}/{total} coded")
-        text.append("  │  ✓ saved", style="green")
+        self.fields = (project, coder, document, coded, total, note)
+        self.update(self.line(self.size.width or 80))
+
+    def on_resize(self) -> None:
+        if self.fields is not None:
+            self.update(self.line(self.size.width))
+
+    def line(self, width: int) -> Text:
+        assert self.fields is not None
+        project, coder, document, coded, total, note = self.fields
+        rest = Text()
+        rest.append(f" {safe_text(document)} {coded}/{total} coded", style="bold")
+        rest.append(f" │ {safe_text(coder)}")
+        rest.append(" │ ✓ saved", style="green")
         if note:
-            text.append(f"  │  {safe_text(note)}", style="italic")
-        self.update(text)
+            rest.append(f" │ {safe_text(note)}", style="italic")
+        room = width - rest.cell_len - 3
+        text = Text(no_wrap=True, overflow="ellipsis")
+        if room >= 8:
+            name = safe_text(project)
+            text.append(f" {name if len(name) <= room else name[:room - 1] + '…'} ", style="bold reverse")
+        text.append_text(rest)
+        text.truncate(width, overflow="ellipsis")
+        return text
