@@ -5,7 +5,9 @@ from __future__ import annotations
 import gc
 from pathlib import Path
 
+from textual import events
 from textual.app import App
+from textual.binding import Binding
 
 from qualcode.session import CodingSession
 from qualcode.store.project import Project
@@ -14,6 +16,12 @@ from qualcode.store.project import Project
 class QualcodeApp(App[None]):
     CSS_PATH = "qualcode.tcss"
     TITLE = "qualcode"
+    # Tab moves the focus at once, as the key is read: as an ordinary binding it runs later, on the focused
+    # widget's queue, and a letter typed right after Tab went to the old widget and was lost.
+    BINDINGS = [
+        Binding("tab", "tab", "Next field", show=False, priority=True),
+        Binding("shift+tab", "focus_previous", "Previous field", show=False, priority=True),
+    ]
 
     def __init__(self, project_path: str | Path, coder: str | None = None, remember: bool = True) -> None:
         super().__init__()
@@ -46,6 +54,28 @@ class QualcodeApp(App[None]):
 
             save_setting("coder", name)
         self.start(name)
+
+    async def on_event(self, event: events.Event) -> None:
+        # Keys typed while a dialog is still opening would reach it before its input has focus and be lost
+        # (a claim saved as "uman claim"): hold them until the dialog says it is ready, then deliver in order.
+        screen = self.screen if self._screen_stack else None
+        if isinstance(event, events.Key) and not event.is_forwarded and getattr(screen, "holding_keys", False):
+            screen.held_keys.append(event)  # type: ignore[union-attr]
+            return
+        await super().on_event(event)
+
+    def action_tab(self) -> None:
+        """Complete the focused field if it offers a completion (the claim box), else focus the next widget."""
+        complete = getattr(self.focused, "complete_on_tab", None)
+        if complete is None or not complete():
+            self.screen.focus_next()
+
+    async def release_keys(self, screen: object) -> None:
+        """Deliver the keys held for a dialog that now has its focus (called on the app's own queue)."""
+        held = getattr(screen, "held_keys", [])
+        screen.holding_keys = False  # type: ignore[attr-defined]
+        while held:
+            await super().on_event(held.pop(0))
 
     @staticmethod
     def settle_memory() -> None:

@@ -25,3 +25,26 @@ async def ready(pilot: Any) -> None:
     await pilot.pause(SUGGESTER_DELAY + 0.2)  # the suggester starts this long after the screen is up
     await pilot.app.workers.wait_for_complete()
     await pilot.pause()
+
+
+async def type_fast(app: Any, keys: list[str], interval: float = 0.01) -> None:
+    """Send keys as a terminal would when someone types quickly: one every `interval` seconds, without
+    waiting for the app to finish handling the previous one (pilot.press waits, which hides lost keys)."""
+    import asyncio
+    import unicodedata
+
+    from textual import events
+    from textual.keys import REPLACED_KEYS, _character_to_key, _get_unicode_name_from_key
+
+    for key in keys:
+        if len(key) == 1 and not key.isalnum():
+            key = _character_to_key(key)
+        original = REPLACED_KEYS.get(key, key)
+        try:
+            char: str | None = unicodedata.lookup(_get_unicode_name_from_key(original))
+        except KeyError:
+            char = key if len(key) == 1 else None
+        event = events.Key(key, char)
+        event.set_sender(app)
+        app._driver.send_message(event)
+        await asyncio.sleep(interval)

@@ -10,7 +10,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 TESTED: set[tuple[str, str]] = set()
 
 
-def tested(*keys: str, screen: str = "Workbench") -> Callable[[F], F]:
+def covers(*keys: str, screen: str = "Workbench") -> Callable[[F], F]:
     """Mark a test as the one that presses `keys` on `screen` and checks what they do."""
 
     def mark(test: F) -> F:

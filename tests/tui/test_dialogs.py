@@ -10,10 +10,10 @@ from qualcode.tui.screens.export import KIND_CHOICES
 from qualcode.tui.widgets.transcript import TranscriptView
 from tests.tui.helpers import SIZE, ready
 
-from .keys import tested
+from .keys import covers
 
 
-@tested("f")
+@covers("f")
 async def test_filter_with_defaults_then_by_code_then_cleared(demo_copy):
     app = QualcodeApp(demo_copy, coder="amira")
     async with app.run_test(size=SIZE) as pilot:
@@ -46,7 +46,7 @@ async def test_filter_with_defaults_then_by_code_then_cleared(demo_copy):
         assert workbench.filter.is_empty() and view.total == total
 
 
-@tested("E")
+@covers("E")
 @pytest.mark.parametrize("kind", [k for _, k in KIND_CHOICES])
 async def test_export_each_report_with_default_options(demo_copy, tmp_path, kind):
     out = tmp_path / f"{kind}.html"
