@@ -6,16 +6,16 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Select
 
 from qualcode.core.models import Codebook
 from qualcode.store.browse import SegmentFilter, attribute_values, speakers
 from qualcode.store.project import Project
+from qualcode.tui.screens.dialogs import Dialog
 from qualcode.tui.widgets.choice import chosen, initial
 
 
-class FilterDialog(ModalScreen[SegmentFilter | None]):
+class FilterDialog(Dialog):
     BINDINGS = [Binding("escape", "dismiss(None)", "Cancel"), Binding("ctrl+s", "apply", "Apply")]
     DEFAULT_CLASSES = "dialog"
 

@@ -14,22 +14,34 @@ from textual.screen import Screen
 from textual.widgets import Footer, Label, LoadingIndicator, Static
 
 from qualcode.core.display import safe_text
+from qualcode.reports.settings import ReportSettings
 from qualcode.store.project import Project
 
 BAR_WIDTH = 12
+PERCENT_MIN_CASES = ReportSettings().percent_min_cases  # the theme table's rule: "k of N" below this many cases
 COLOURS = ["#4C9BE8", "#E8A33D", "#5BBF7A", "#C46BD6", "#E86A5D", "#8C8C8C"]
 
 
-def bar(percent: float, colour: str) -> Text:
+def bar(share: dict[str, Any], colour: str, min_cases: int = PERCENT_MIN_CASES) -> Text:
+    """A share of cases as the theme table states it: below `min_cases` cases one block per case and "k of N"
+    (a steering group of 1 is not "100%"), otherwise a bar scaled to the percentage."""
+    cases, total = int(share.get("cases") or 0), int(share.get("total_cases") or 0)
+    if total < min_cases:
+        text = Text("█" * cases, style=colour)
+        text.append("·" * (total - cases), style="grey30")
+        text.append(" " * (BAR_WIDTH - total))
+        text.append(f" {cases} of {total}")
+        return text
+    percent = share.get("percent") or 0.0
     filled = round(percent / 100 * BAR_WIDTH)
     text = Text("█" * filled, style=colour)
     text.append("·" * (BAR_WIDTH - filled), style="grey30")
-    text.append(f" {percent:3.0f}%")
+    text.append(f" {percent:3.0f}% (n={cases})")
     return text
 
 
 def prevalence_table(rows: list[dict[str, Any]]) -> Table:
-    """One line per code; one bar per source type: the share of that type's cases coded with it."""
+    """One line per code; one bar per source type: that type's cases coded with it ("k of N" when few)."""
     types = sorted({t for r in rows for t in r["by_source_type"]})
     table = Table(expand=True, box=None, pad_edge=False)
     table.add_column("code", no_wrap=True, max_width=30)
@@ -39,7 +51,7 @@ def prevalence_table(rows: list[dict[str, Any]]) -> Table:
     for r in rows:
         depth = int(r.get("depth") or 0)
         name = Text("  " * depth + safe_text(r["code"]), style="bold" if depth == 0 else "")
-        cells = [bar(r["by_source_type"][t]["percent"] or 0.0, c) if t in r["by_source_type"] else Text("")
+        cells = [bar(r["by_source_type"][t], c) if t in r["by_source_type"] else Text("")
                  for t, c in zip(types, COLOURS * 3, strict=False)]
         table.add_row(name, *cells)
     return table
@@ -54,7 +66,8 @@ class SummaryScreen(Screen[None]):
         self.table: Table | None = None
 
     def compose(self) -> ComposeResult:
-        yield Label("Theme prevalence: share of each source type's cases coded with each theme", classes="panel-title")
+        yield Label("Theme prevalence: cases of each source type coded with each theme (counts below "
+                    f"{PERCENT_MIN_CASES} cases)", classes="panel-title")
         yield LoadingIndicator(id="busy")
         with VerticalScroll():
             yield Static("", id="chart")
