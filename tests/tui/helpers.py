@@ -21,8 +21,14 @@ def current_segment(app: Any) -> dict[str, Any] | None:
 
 
 async def ready(pilot: Any) -> None:
-    """Wait until background workers (the suggester, reports) are done."""
+    """Wait until background work (the suggester's thread, report workers) is done."""
+    import asyncio
+
     await pilot.pause(SUGGESTER_DELAY + 0.2)  # the suggester starts this long after the screen is up
+    for screen in pilot.app.screen_stack:
+        done = getattr(screen, "fit_done", None)
+        if done is not None:
+            await asyncio.get_running_loop().run_in_executor(None, done.wait, 60)
     await pilot.app.workers.wait_for_complete()
     await pilot.pause()
 

@@ -6,7 +6,6 @@ import json
 
 from qualcode.store.project import Project
 from qualcode.tui.app import QualcodeApp
-from qualcode.tui.screens.workbench import SUGGESTER_DELAY
 from qualcode.tui.widgets.codebook_tree import CodebookTree
 from qualcode.tui.widgets.transcript import TranscriptView
 
@@ -192,10 +191,7 @@ async def test_coder_name_is_asked_once_and_remembered(demo_copy):
         assert type(again.screen).__name__ == "Workbench"
 
 
-async def ready(pilot):
-    await pilot.pause(SUGGESTER_DELAY + 0.2)  # the suggester starts this long after the screen is up
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
+from tests.tui.helpers import ready  # noqa: E402
 
 
 @covers("a", "r")

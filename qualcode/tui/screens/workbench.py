@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from typing import Any
 
 from rich.text import Text
-from textual import events, on, work
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -88,6 +89,8 @@ class Workbench(Screen[None]):
         self.suggestions: list[Any] = []
         self.changes_since_fit = 0
         self.fitting = False  # a refit thread is running
+        self.fit_done = threading.Event()  # set when a fit thread has finished (tests and benchmarks wait on it)
+        self.fit_done.set()
         self.last_fit = 0.0
 
     # -- layout ----------------------------------------------------------------------------------------
@@ -117,6 +120,7 @@ class Workbench(Screen[None]):
         self.reload_codebook()
         if docs:
             self.open_document(docs[0]["id"])
+            self.query_one(DocumentList).select(docs[0]["id"])
         self.query_one(TranscriptView).focus()
         # Show the transcript first: loading spaCy and fitting compete with the first paint for the CPU.
         self.set_timer(SUGGESTER_DELAY, self.train_suggester)
@@ -159,9 +163,8 @@ class Workbench(Screen[None]):
         if not self.query_one("#right").display:
             self.query_one(TranscriptView).focus()
 
-    async def action_quit(self) -> None:
-        """Quit at once: a suggester refit in its thread is abandoned (its result is not needed), not awaited."""
-        self.workers.cancel_group(self, "suggester")
+    def action_quit(self) -> None:
+        """Quit at once: a suggester fit in its daemon thread is abandoned, not awaited."""
         self.app.exit()
 
     # -- suggestions -------------------------------------------------------------------------------------
@@ -170,17 +173,34 @@ class Workbench(Screen[None]):
             self.fitting, self.last_fit = True, time.monotonic()
             self.fit_suggester()
 
-    @work(thread=True, group="suggester")
     def fit_suggester(self) -> None:
-        """Fit the suggester from the database in a thread (its own connection); spaCy and sklearn load here."""
+        """Fit the suggester in a daemon thread: quitting never waits for it (a Textual thread worker runs on
+        asyncio's default executor, which the interpreter joins at exit: 2-3.5 s while spaCy loads)."""
+        self.fit_done.clear()
+        threading.Thread(target=self._fit, name="qualcode-suggester", daemon=True).start()
+
+    def _fit(self) -> None:
+        """Runs in the thread with its own connection; spaCy and sklearn load here."""
         from qualcode.nlp.suggest import Suggester
 
-        with Project.open(self.project.path, coder=self.session.coder) as project:
-            suggester = Suggester.from_project(project, self.session.coder)
-        self.app.call_from_thread(self.suggester_ready, suggester)
+        try:
+            with Project.open(self.project.path, coder=self.session.coder) as project:
+                result: Any = Suggester.from_project(project, self.session.coder)
+        except Exception as exc:  # noqa: BLE001 - any failure is shown to the coder; coding goes on without it
+            result = exc
+        try:
+            self.app.call_from_thread(self.suggester_ready, result)
+        except RuntimeError:  # the app has already quit: nobody needs the result
+            pass
+        finally:
+            self.fit_done.set()
 
     def suggester_ready(self, suggester: Any) -> None:
         self.fitting = False
+        if isinstance(suggester, BaseException):
+            self.query_one("#suggestions-title", Label).update("Suggestions unavailable")
+            self.notify(f"Suggestions unavailable: {safe_text(str(suggester))}", severity="warning", markup=False)
+            return
         self.suggester = suggester
         self.query_one("#suggestions-title", Label).update(f"Suggestions  a accept · r reject  ({suggester.version})")
         self.update_current()
