@@ -35,7 +35,7 @@ async def test_help_shows_every_screen_and_closes_with_each_of_its_keys(demo_cop
             await pilot.press("question_mark")
             await pilot.pause()
             assert type(app.screen).__name__ == "HelpScreen"
-            shown = " ".join(str(cell) for table in app.screen.query_one("Static").render().renderables
+            shown = " ".join(str(cell) for table in app.screen.query_one("Static").content.renderables
                              for col in table.columns for cell in col._cells)
             for _, screen in help_screens():
                 for _, key, what in help_keys(screen):

@@ -43,14 +43,15 @@ class Dialog(ModalScreen[Any]):
 class TextPrompt(Dialog):
     """One line of text, e.g. the coder's name or a new label."""
 
-    def __init__(self, title: str, value: str = "", placeholder: str = "") -> None:
+    def __init__(self, title: str, value: str = "", placeholder: str = "", replace: bool = True) -> None:
+        """replace=False keeps `value` as a prefix to type after (a new child key) instead of selecting it."""
         super().__init__()
-        self.title_text, self.value, self.placeholder = title, value, placeholder
+        self.title_text, self.value, self.placeholder, self.replace = title, value, placeholder, replace
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="box"):
             yield Label(self.title_text, classes="title")
-            yield Input(self.value, placeholder=self.placeholder, id="prompt")
+            yield Input(self.value, placeholder=self.placeholder, id="prompt", select_on_focus=self.replace)
 
     @on(Input.Submitted)
     def submitted(self, event: Input.Submitted) -> None:
