@@ -113,6 +113,7 @@ QUIT_SCRIPT = """
 import sys, time
 from pathlib import Path
 from qualcode.tui.app import QualcodeApp
+QualcodeApp.EXIT_PROCESS_AFTER_RUN = True  # as in a terminal (headless runs otherwise return to the caller)
 app = QualcodeApp(Path(sys.argv[1]), coder="bench", remember=False)
 def quit_now():
     Path(sys.argv[3]).write_text(repr(time.time()))

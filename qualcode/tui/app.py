@@ -26,10 +26,11 @@ class QualcodeApp(App[None]):
         Binding("shift+tab", "focus_previous", "Previous field", show=False, priority=True),
     ]
 
-    # When run as the program (App.run, as the CLI does), end the process as soon as the workbench has closed
-    # its project and restored the terminal: unloading spaCy, scikit-learn and a half-loaded suggester thread
-    # took 0.7-2 s after the screen was gone. run_test() (tests, benchmarks) is not affected.
-    EXIT_PROCESS_AFTER_RUN = True
+    # When run as the program (App.run in a terminal, as the CLI does), end the process as soon as the
+    # workbench has closed its project and restored the terminal: unloading spaCy, scikit-learn and a
+    # half-loaded suggester thread took 0.7-2 s after the screen was gone. None: only when not headless
+    # (headless runs are snapshot tests and screenshots inside another program); True/False: always/never.
+    EXIT_PROCESS_AFTER_RUN: bool | None = None
 
     def __init__(self, project_path: str | Path, coder: str | None = None, remember: bool = True) -> None:
         super().__init__()
@@ -106,7 +107,8 @@ class QualcodeApp(App[None]):
 
     def run(self, *args: Any, **kwargs: Any) -> Any:
         result = super().run(*args, **kwargs)
-        if self.EXIT_PROCESS_AFTER_RUN:
+        leave = self.EXIT_PROCESS_AFTER_RUN
+        if leave or (leave is None and not kwargs.get("headless", False)):
             # Textual has already printed any exit message; the project was closed on unmount.
             sys.stdout.flush()
             sys.stderr.flush()
