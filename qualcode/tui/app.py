@@ -38,6 +38,7 @@ class QualcodeApp(App[None]):
         self.coder = coder
         self.remember = remember
         self.project: Project | None = None
+        self.quitting = False
 
     def on_mount(self) -> None:
         if self.coder:
@@ -67,16 +68,25 @@ class QualcodeApp(App[None]):
     async def on_event(self, event: events.Event) -> None:
         # Keys typed while a dialog is still opening would reach it before its input has focus and be lost
         # (a claim saved as "uman claim"): hold them until the dialog says it is ready, then deliver in order.
+        if isinstance(event, events.Key) and self.quitting:
+            return  # keys typed after q must not open dialogs in an app that is closing
         screen = self.screen if self._screen_stack else None
         if isinstance(event, events.Key) and not event.is_forwarded and getattr(screen, "holding_keys", False):
             screen.held_keys.append(event)  # type: ignore[union-attr]
             return
         await super().on_event(event)
 
+    def exit(self, *args: Any, **kwargs: Any) -> None:
+        self.quitting = True
+        super().exit(*args, **kwargs)
+
     def action_tab(self) -> None:
         """Complete the focused field if it offers a completion (the claim box), else focus the next widget."""
-        complete = getattr(self.focused, "complete_on_tab", None)
-        if complete is None or not complete():
+        focused = self.focused
+        if hasattr(focused, "complete_on_tab"):
+            # On the box's own queue, behind the letters typed before Tab that it has not handled yet.
+            focused.call_later(focused.complete_on_tab)  # type: ignore[union-attr]
+        else:
             self.screen.focus_next()
 
     async def release_keys(self, screen: object) -> None:

@@ -65,3 +65,14 @@ async def test_twelve_claims_typed_at_ten_ms_a_key_lose_nothing(demo_copy):
     got = {r["segment_id"]: r["claim"] for r in rows(demo_copy, "SELECT segment_id, claim FROM codings"
                                                                 " WHERE coder = 'zoe'")}
     assert got == typed
+
+
+async def test_tab_right_after_fast_typing_completes_what_was_typed(demo_copy):
+    app = QualcodeApp(demo_copy, coder="zoe")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("n")
+        await code_here(pilot, "joint")
+        await type_fast(app, ["e", "tab", *"pract", "tab", "enter"])
+        await pilot.pause(0.3)
+        assert type(app.screen).__name__ == "Workbench"
+    assert rows(demo_copy, "SELECT claim FROM codings WHERE coder = 'zoe'") == [{"claim": CLAIM}]

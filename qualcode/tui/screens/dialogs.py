@@ -142,7 +142,7 @@ def complete_claim(typed: str, claims: list[str]) -> str | None:
 
 class ClaimInput(Input):
     """The claim box: Tab completes an existing claim (computed at once, so no key waits on a worker).
-    The app's Tab binding asks complete_on_tab first."""
+    The app's Tab binding calls complete_on_tab instead of moving the focus."""
 
     BINDINGS = [Binding("down", "to_list", show=False)]
 
@@ -150,13 +150,14 @@ class ClaimInput(Input):
         super().__init__(value, suggester=SuggestFromList(claims, case_sensitive=False), **kwargs)
         self.claims = claims
 
-    def complete_on_tab(self) -> bool:
+    def complete_on_tab(self) -> None:
+        """Complete to the first claim starting with what was typed; with nothing to complete, move on."""
         completion = complete_claim(self.value, self.claims)
         if completion is None:
-            return False
+            self.screen.focus_next()
+            return
         self.value = completion
         self.cursor_position = len(completion)
-        return True
 
     def action_to_list(self) -> None:
         listing = self.screen.query_one("#claim-list", OptionList)
