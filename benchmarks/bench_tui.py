@@ -1,10 +1,11 @@
-"""Workbench speed on the generated 100,000-segment corpus: time to first document, key press to saved coding.
+"""Workbench speed on the generated 100,000-segment corpus: time to first document, key press to saved coding,
+time for each dialog to open, and time from q to the end of the process (idle, and while the suggester fits).
 
 Latency is measured inside the app, from the moment the key's action starts to the moment the next screen
 refresh has been drawn (Textual's call_after_refresh), so it includes the SQLite write, the re-query and the
 re-render, but not the test harness's own idle-waiting (printed separately for reference).
 
-    python -m benchmarks.bench_tui [--documents 1000] [--turns 100] [--presses 200]
+    python -m benchmarks.bench_tui [--documents 1000] [--turns 100] [--presses 200] [--repeat 5]
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -24,6 +27,7 @@ from qualcode.ingest import ImportOptions
 from qualcode.store.project import Project
 from qualcode.tui.app import QualcodeApp
 from qualcode.tui.screens.workbench import Workbench
+from qualcode.tui.widgets.codebook_tree import CodebookTree
 from qualcode.tui.widgets.transcript import TranscriptView
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -55,6 +59,88 @@ def timed(cls: type, name: str, sink: list[float]) -> None:
     setattr(cls, name, wrapper)
 
 
+DIALOG_KEYS = {"c": "action_code", "e": "action_contribution", "m": "action_memo", "slash": "action_search",
+               "f": "action_filter", "E": "action_export", "question_mark": "action_help", "S": "action_summary",
+               "D": "action_disagreements", "R": "action_review", "b": "action_codebook", "s": "action_code_span"}
+
+
+def timed_open(cls: type, name: str, sink: dict[str, list[float]]) -> None:
+    """Wrap an action that opens a screen: record the time until that screen has been mounted and drawn."""
+    original: Callable[..., Any] = getattr(cls, name)
+
+    def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+        t0 = time.perf_counter()
+        app, before = self.app, self.app.screen
+        result = original(self, *args, **kwargs)
+
+        def check() -> None:
+            if app.screen is not before and app.screen.is_mounted:
+                app.screen.call_after_refresh(lambda: sink.setdefault(name, []).append(time.perf_counter() - t0))
+            elif time.perf_counter() - t0 < 5:
+                app.call_after_refresh(check)
+
+        app.call_after_refresh(check)
+        return result
+
+    setattr(cls, name, wrapper)
+
+
+async def measure_dialogs(path: Path, repeat: int) -> None:
+    opened: dict[str, list[float]] = {}
+    for name in DIALOG_KEYS.values():
+        timed_open(Workbench, name, opened)
+    app = QualcodeApp(path, coder="bench", remember=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("n", "c", *"joint", "enter")  # a coding to attach a contribution to
+        await pilot.pause(1.0)
+        # measured with the suggester fitted: while spaCy loads in its thread it takes the GIL from the screen
+        await asyncio.get_running_loop().run_in_executor(None, app.screen.fit_done.wait, 120)
+        for _ in range(repeat):
+            for key in DIALOG_KEYS:
+                await pilot.press(key)
+                await pilot.pause(0.3)
+                await app.workers.wait_for_complete()
+                while app.screen is not app.screen_stack[1]:  # back to the workbench
+                    app.pop_screen()
+                    await pilot.pause()
+    for key, name in DIALOG_KEYS.items():
+        if opened.get(name):
+            report(f"open {key!r} ({name[7:]})", opened[name], "(target < 100 ms)")
+
+
+QUIT_SCRIPT = """
+import sys, time
+from pathlib import Path
+from qualcode.tui.app import QualcodeApp
+QualcodeApp.EXIT_PROCESS_AFTER_RUN = True  # as in a terminal (headless runs otherwise return to the caller)
+app = QualcodeApp(Path(sys.argv[1]), coder="bench", remember=False)
+def quit_now():
+    Path(sys.argv[3]).write_text(repr(time.time()))
+    app.screen.action_quit()
+def start():
+    if sys.argv[2] == "fitting":
+        app.screen.train_suggester()
+        app.set_timer(0.2, quit_now)
+    else:
+        app.screen.fit_done.wait(120)
+        app.set_timer(0.5, quit_now)
+app.call_later(lambda: app.set_timer(1.0, start))
+app.run(headless=True, size=(120, 40))
+"""
+
+
+def measure_quit(path: Path, state: str, repeat: int) -> None:
+    """q to the end of the process, as a user sees it (a real `app.run()`, headless, in a child process)."""
+    times = []
+    for _ in range(repeat):
+        mark = path.parent / "quit-at.txt"
+        subprocess.run([sys.executable, "-c", QUIT_SCRIPT, str(path), state, str(mark)], check=True, cwd=ROOT,
+                       env={**__import__("os").environ, "PYTHONPATH": str(ROOT)})
+        times.append(time.time() - float(mark.read_text()))
+    report(f"q to process exit, suggester {state}", times, "(target < 500 ms)")
+
+
 def report(label: str, values: list[float], targets: str = "") -> None:
     ms = [v * 1000 for v in values]
     print(f"{label}, n={len(ms)}: median {statistics.median(ms):.1f} ms, p95 {pct(ms, 0.95):.1f} ms {targets}")
@@ -79,12 +165,15 @@ async def measure(path: Path, presses: int) -> None:
         assert view.rows and first_paint, "no segments shown"
         print(f"start the app, open the project and draw the first document: {(first_paint[0] - t0) * 1000:.0f} ms"
               f" (target < 1000 ms) — {view.total} segments in it, {len(view.rows)} rows loaded")
-        await pilot.press("c", *"signp", "enter")  # fills quick slot 1
+        await pilot.press("c", *"signp", "enter")
+        tree = app.screen.query_one(CodebookTree)
+        tree.move_cursor(tree.nodes["org.signposting"])
+        await pilot.press("p")  # pin it to quick key 1
         harness: list[float] = []
         picker: list[float] = []
         for i in range(presses):
             await pilot.press("n")  # next uncoded participant segment, across documents
-            seg, code = view.current, app.screen.recent[0]
+            seg, code = view.current, app.screen.quick[0]
             start = time.perf_counter()
             await pilot.press("1")
             await pilot.pause()
@@ -108,11 +197,15 @@ def main() -> None:
     ap.add_argument("--documents", type=int, default=1000)
     ap.add_argument("--turns", type=int, default=100)
     ap.add_argument("--presses", type=int, default=200)
+    ap.add_argument("--repeat", type=int, default=5, help="times each dialog is opened, and the app quit")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         path = build(Path(tmp), args.documents, args.turns)
         print(f"project: {args.documents * args.turns} segments, {path.stat().st_size / 1e6:.0f} MB")
         asyncio.run(measure(path, args.presses))
+        asyncio.run(measure_dialogs(path, args.repeat))
+        for state in ("idle", "fitting"):
+            measure_quit(path, state, args.repeat)
 
 
 if __name__ == "__main__":

@@ -93,3 +93,18 @@ def list_memos(project: Project, kind: str | None = None, coder: str | None = No
             ) {where} ORDER BY part, coalesce(id, target_id)""",
         params,
     )
+
+
+def memos_on(project: Project, kind: str, target_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    """Memos on each of these targets (e.g. the segments on screen): target id -> [{coder, text}], oldest first."""
+    found: dict[int, list[dict[str, Any]]] = {}
+    for start in range(0, len(target_ids), 500):  # stay under SQLite's limit on bound parameters
+        chunk = target_ids[start:start + 500]
+        marks = ",".join("?" * len(chunk))
+        # A coding's memo is the coding's own field (schema 4); other memos are rows of the memos table.
+        sql = (f"SELECT id, coder, memo FROM codings WHERE memo IS NOT NULL AND id IN ({marks}) ORDER BY id"
+               if kind == "coding" else
+               f"SELECT target_id, coder, text FROM memos WHERE target_kind = ? AND target_id IN ({marks}) ORDER BY id")
+        for target_id, coder, text in project.conn.execute(sql, chunk if kind == "coding" else (kind, *chunk)):
+            found.setdefault(int(target_id), []).append({"coder": coder, "text": text})
+    return found

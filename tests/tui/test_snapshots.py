@@ -1,22 +1,41 @@
-"""Snapshots of the main screens at 120x40 (update with: pytest tests/tui --snapshot-update)."""
+"""Snapshots of the workbench at 80x24, 120x40 and 200x50 and of its screens (update with:
+pytest tests/tui --snapshot-update, then look at the pictures before committing)."""
 
 from __future__ import annotations
 
+import pytest
+
 from qualcode.tui.app import QualcodeApp
-from qualcode.tui.screens.workbench import SUGGESTER_DELAY
+from tests.tui.helpers import ready
 
 SIZE = (120, 40)
+SIZES = [(80, 24), (120, 40), (200, 50)]
 
 
 async def settled(pilot) -> None:
-    """Wait for background workers (the suggester, reports) so the snapshot does not depend on timing."""
-    await pilot.pause(SUGGESTER_DELAY + 0.2)  # the suggester starts this long after the screen is up
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
+    """Wait for the suggester and report workers so the snapshot does not depend on timing."""
+    await ready(pilot)
 
 
-def test_workbench(snap_compare, demo_copy):
-    assert snap_compare(QualcodeApp(demo_copy, coder="amira"), terminal_size=SIZE, run_before=settled, press=["j", "j", "j"])
+@pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
+def test_workbench(snap_compare, demo_copy, size):
+    assert snap_compare(QualcodeApp(demo_copy, coder="amira"), terminal_size=size, run_before=settled,
+                        press=["j", "j", "j"])
+
+
+def test_workbench_narrow_with_codebook_panel(snap_compare, demo_copy):
+    assert snap_compare(QualcodeApp(demo_copy, coder="amira"), terminal_size=(80, 24), run_before=settled,
+                        press=["j", "t"])
+
+
+def test_too_small(snap_compare, demo_copy):
+    assert snap_compare(QualcodeApp(demo_copy, coder="amira"), terminal_size=(70, 20), run_before=settled)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
+def test_contribution_dialog(snap_compare, demo_copy, size):
+    assert snap_compare(QualcodeApp(demo_copy, coder="amira"), terminal_size=size, run_before=settled,
+                        press=["j", "j", "j", "e"])
 
 
 def test_code_picker(snap_compare, demo_copy):
@@ -38,6 +57,10 @@ def test_search_screen(snap_compare, demo_copy):
 
 def test_help_screen(snap_compare, demo_copy):
     assert snap_compare(QualcodeApp(demo_copy, coder="lead"), terminal_size=SIZE, run_before=settled, press=["question_mark"])
+
+
+def test_filter_dialog(snap_compare, demo_copy):
+    assert snap_compare(QualcodeApp(demo_copy, coder="lead"), terminal_size=SIZE, run_before=settled, press=["f"])
 
 
 def test_summary_screen(snap_compare, demo_copy):

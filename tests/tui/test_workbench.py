@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import io
 import json
-
-from rich.console import Console
 
 from qualcode.store.project import Project
 from qualcode.tui.app import QualcodeApp
-from qualcode.tui.screens.workbench import SUGGESTER_DELAY
+from qualcode.tui.widgets.codebook_tree import CodebookTree
 from qualcode.tui.widgets.transcript import TranscriptView
+
+from .keys import covers
 
 SIZE = (120, 40)
 
@@ -24,6 +23,7 @@ def current_segment(app):
     return app.screen.query_one(TranscriptView).current
 
 
+@covers("j", "c", "u", "U")
 async def test_code_by_fuzzy_key_then_undo_and_redo(demo_copy):
     app = QualcodeApp(demo_copy, coder="zoe")
     async with app.run_test(size=SIZE) as pilot:
@@ -40,8 +40,10 @@ async def test_code_by_fuzzy_key_then_undo_and_redo(demo_copy):
         await pilot.press("U")
         await pilot.pause()
         assert [r["key"] for r in rows(demo_copy, sql, (seg["id"],))] == ["org.signposting"]
-        # quick slot 1 now holds the code just used: apply it to the next segment
-        await pilot.press("j", "j", "1")
+        # pin the code to quick key 1 (p on the code highlighted in the codebook), then apply it with 1
+        tree = app.screen.query_one(CodebookTree)
+        tree.move_cursor(tree.nodes["org.signposting"])
+        await pilot.press("p", "j", "j", "1")
         await pilot.pause()
         nxt = current_segment(app)
         assert [r["key"] for r in rows(demo_copy, sql, (nxt["id"],))] == ["org.signposting"]
@@ -50,6 +52,7 @@ async def test_code_by_fuzzy_key_then_undo_and_redo(demo_copy):
     assert actions == ["code", "uncode", "code.restore", "code"]
 
 
+@covers("s", "x")
 async def test_remove_code_and_code_part_of_a_segment(demo_copy):
     app = QualcodeApp(demo_copy, coder="zoe")
     async with app.run_test(size=SIZE) as pilot:
@@ -70,6 +73,7 @@ async def test_remove_code_and_code_part_of_a_segment(demo_copy):
         assert rows(demo_copy, "SELECT id FROM codings WHERE coder = 'zoe'") == []
 
 
+@covers("m")
 async def test_memo_and_contribution(demo_copy):
     app = QualcodeApp(demo_copy, coder="zoe")
     async with app.run_test(size=SIZE) as pilot:
@@ -90,6 +94,7 @@ async def test_memo_and_contribution(demo_copy):
         assert got == [{"contribution": "necessary", "claim": "More joint casework"}]
 
 
+@covers("slash")
 async def test_search_jumps_to_the_hit(demo_copy):
     with Project.open(demo_copy) as p:
         target = p.query("SELECT s.id, d.name FROM segments_fts f JOIN segments s ON s.id = f.rowid"
@@ -105,6 +110,7 @@ async def test_search_jumps_to_the_hit(demo_copy):
         assert app.screen.document["name"] == target["name"]
 
 
+@covers("n", "F")
 async def test_filter_uncoded_and_next_uncoded(demo_copy):
     app = QualcodeApp(demo_copy, coder="amira")
     async with app.run_test(size=SIZE) as pilot:
@@ -124,6 +130,8 @@ async def test_filter_uncoded_and_next_uncoded(demo_copy):
         assert view.total == total
 
 
+@covers("R")
+@covers("a", "w", "r", screen="ReviewScreen")
 async def test_review_a_quote(demo_copy):
     app = QualcodeApp(demo_copy, coder="lead")
     async with app.run_test(size=SIZE) as pilot:
@@ -147,6 +155,8 @@ async def test_review_a_quote(demo_copy):
     assert len(rows(demo_copy, "SELECT id FROM change_log WHERE action = 'review'")) == 3
 
 
+@covers("b")
+@covers("g", screen="CodebookScreen")
 async def test_merge_two_codes_keeps_every_coding(demo_copy):
     before = rows(demo_copy, "SELECT count(*) AS n FROM codings k JOIN codes c ON c.id = k.code_id"
                              " WHERE c.key IN ('practice.awareness', 'practice.knowledge')")[0]["n"]
@@ -182,28 +192,10 @@ async def test_coder_name_is_asked_once_and_remembered(demo_copy):
         assert type(again.screen).__name__ == "Workbench"
 
 
-async def test_help_lists_every_key(demo_copy):
-    app = QualcodeApp(demo_copy, coder="zoe")
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("question_mark")
-        await pilot.pause()
-        assert type(app.screen).__name__ == "HelpScreen"
-        from qualcode.tui.screens.help import key_table
-        from qualcode.tui.screens.workbench import Workbench
-
-        table = key_table(app.screen.for_screen)
-        described = " ".join(str(c) for col in table.columns for c in col._cells)
-        for binding in Workbench.BINDINGS:
-            if not binding.action.startswith("quick"):
-                assert binding.description in described
+from tests.tui.helpers import ready  # noqa: E402
 
 
-async def ready(pilot):
-    await pilot.pause(SUGGESTER_DELAY + 0.2)  # the suggester starts this long after the screen is up
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-
-
+@covers("a", "r")
 async def test_accept_and_reject_suggestions_change_later_rankings(demo_copy):
     app = QualcodeApp(demo_copy, coder="zoe")
     async with app.run_test(size=SIZE) as pilot:
@@ -240,6 +232,7 @@ async def test_accept_and_reject_suggestions_change_later_rankings(demo_copy):
         assert second.code
 
 
+@covers("E")
 async def test_export_screen_writes_the_report(demo_copy, tmp_path):
     out = tmp_path / "report.html"
     app = QualcodeApp(demo_copy, coder="lead")
@@ -252,23 +245,3 @@ async def test_export_screen_writes_the_report(demo_copy, tmp_path):
         assert "Wrote" in str(app.screen.query_one("#result").render())
     html = out.read_text(encoding="utf-8")
     assert "Contribution" in html and "Who took part" in html
-
-
-async def test_summary_and_coder_comparison(demo_copy):
-    app = QualcodeApp(demo_copy, coder="lead")
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("S")
-        await ready(pilot)
-        console = Console(width=120, record=True, file=io.StringIO())
-        console.print(app.screen.table)
-        chart = console.export_text()
-        assert "practice.awareness" in chart and "interview (N=5)" in chart and "100%" in chart
-        await pilot.press("escape", "D")
-        await ready(pilot)
-        listing = app.screen.query_one("#disagreements")
-        assert listing.option_count > 0
-        assert "kappa" in str(app.screen.query_one("#summary").render())
-        target = int(listing.get_option_at_index(0).id)
-        await pilot.press("enter")
-        await pilot.pause()
-        assert current_segment(app)["id"] == target

@@ -123,7 +123,7 @@ class CodebookScreen(Screen[None]):
                 self.app.push_screen(TextPrompt(f"Label for {key}"), got_label)
 
         prefix = f"{parent}." if parent else ""
-        self.app.push_screen(TextPrompt("Key for the new code", prefix), got_key)
+        self.app.push_screen(TextPrompt("Key for the new code", prefix, replace=False), got_key)
 
     def action_edit(self) -> None:
         code = self.current

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -20,10 +20,21 @@ from qualcode.core.models import CONTRIBUTION_CATEGORIES, Code
 
 
 class Dialog(ModalScreen[Any]):
-    """A modal with a title, closed by Escape with no result."""
+    """A modal with a title, closed by Escape with no result. Keys typed while it opens are held by the app
+    and delivered once its focus is set (see QualcodeApp.on_event), so fast typing loses nothing."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
     DEFAULT_CLASSES = "dialog"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.holding_keys = True
+        self.held_keys: list[events.Key] = []
+
+    def _on_mount(self, event: events.Mount) -> None:
+        # Runs before the subclass's on_mount (which sets the focus through the app's queue); queue the release
+        # behind it: first on this screen's queue, then on the app's, after the focus change.
+        self.call_later(self.app.call_later, self.app.release_keys, self)  # type: ignore[attr-defined]
 
     def action_cancel(self) -> None:
         self.dismiss(None)
@@ -32,14 +43,15 @@ class Dialog(ModalScreen[Any]):
 class TextPrompt(Dialog):
     """One line of text, e.g. the coder's name or a new label."""
 
-    def __init__(self, title: str, value: str = "", placeholder: str = "") -> None:
+    def __init__(self, title: str, value: str = "", placeholder: str = "", replace: bool = True) -> None:
+        """replace=False keeps `value` as a prefix to type after (a new child key) instead of selecting it."""
         super().__init__()
-        self.title_text, self.value, self.placeholder = title, value, placeholder
+        self.title_text, self.value, self.placeholder, self.replace = title, value, placeholder, replace
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="box"):
             yield Label(self.title_text, classes="title")
-            yield Input(self.value, placeholder=self.placeholder, id="prompt")
+            yield Input(self.value, placeholder=self.placeholder, id="prompt", select_on_focus=self.replace)
 
     @on(Input.Submitted)
     def submitted(self, event: Input.Submitted) -> None:
@@ -117,6 +129,43 @@ class ChoicePicker(Dialog):
         self.dismiss(event.option.id)
 
 
+def complete_claim(typed: str, claims: list[str]) -> str | None:
+    """The first existing claim that starts with what was typed (ignoring case), if it adds anything."""
+    folded = typed.casefold()
+    if not folded:
+        return None
+    for claim in claims:
+        if claim.casefold().startswith(folded) and len(claim) > len(typed):
+            return claim
+    return None
+
+
+class ClaimInput(Input):
+    """The claim box: Tab completes an existing claim (computed at once, so no key waits on a worker).
+    The app's Tab binding calls complete_on_tab instead of moving the focus."""
+
+    BINDINGS = [Binding("down", "to_list", show=False)]
+
+    def __init__(self, value: str, claims: list[str], **kwargs: Any) -> None:
+        super().__init__(value, suggester=SuggestFromList(claims, case_sensitive=False), **kwargs)
+        self.claims = claims
+
+    def complete_on_tab(self) -> None:
+        """Complete to the first claim starting with what was typed; with nothing to complete, move on."""
+        completion = complete_claim(self.value, self.claims)
+        if completion is None:
+            self.screen.focus_next()
+            return
+        self.value = completion
+        self.cursor_position = len(completion)
+
+    def action_to_list(self) -> None:
+        listing = self.screen.query_one("#claim-list", OptionList)
+        if listing.option_count:
+            listing.highlighted = 0
+            listing.focus()
+
+
 class ContributionDialog(Dialog):
     """Contribution category and claim for one coding. Result: (category or '', claim)."""
 
@@ -134,12 +183,30 @@ class ContributionDialog(Dialog):
                 yield RadioButton("(no category)", value=not self.coding.get("contribution"), name="")
                 for key, meaning in CONTRIBUTION_CATEGORIES.items():
                     yield RadioButton(f"{key}: {meaning}", value=self.coding.get("contribution") == key, name=key)
-            yield Label("Claim of change (Tab completes an existing claim):")
-            yield Input(self.coding.get("claim") or "", id="claim", suggester=SuggestFromList(self.claims, case_sensitive=False))
+            yield Label("Claim of change (Tab completes an existing claim; ↓ then Enter takes one from the list):")
+            yield ClaimInput(self.coding.get("claim") or "", self.claims, id="claim")
+            yield OptionList(*self.claim_options(""), id="claim-list")
             yield Label("Enter in the claim box or Ctrl+S saves; Escape cancels.", classes="hint")
+
+    def claim_options(self, typed: str) -> list[Option]:
+        folded = typed.casefold().strip()
+        return [Option(Text(safe_text(c)), id=f"claim-{i}") for i, c in enumerate(self.claims)
+                if folded in c.casefold()]
 
     def on_mount(self) -> None:
         self.query_one("#category", RadioSet).focus()
+
+    @on(Input.Changed, "#claim")
+    def claim_typed(self, event: Input.Changed) -> None:
+        listing = self.query_one("#claim-list", OptionList)
+        listing.clear_options()
+        listing.add_options(self.claim_options(event.value))
+
+    @on(OptionList.OptionSelected, "#claim-list")
+    def claim_picked(self, event: OptionList.OptionSelected) -> None:
+        """Enter on a listed claim takes it as written and saves (no retyping, so no variant spellings)."""
+        self.query_one("#claim", ClaimInput).value = self.claims[int((event.option.id or "claim-0").split("-")[1])]
+        self.action_save()
 
     def action_save(self) -> None:
         radio = self.query_one("#category", RadioSet)

@@ -18,6 +18,7 @@ from qualcode.core.display import safe_text
 from qualcode.errors import QualcodeError
 from qualcode.store.project import Project
 from qualcode.store.reviews import list_coders
+from qualcode.tui.widgets.choice import NO_SELECTION, chosen
 
 
 def disagreement_label(row: dict[str, Any]) -> Group:
@@ -44,9 +45,9 @@ class DisagreementScreen(Screen[int | None]):
     def compose(self) -> ComposeResult:
         coders = [(c["coder"], c["coder"]) for c in list_coders(self.project) if c["codings"]]
         with Horizontal(classes="buttons"):
-            yield Select(coders, id="coder-a", prompt="first coder", value=coders[0][1] if coders else Select.BLANK)
+            yield Select(coders, id="coder-a", prompt="first coder", value=coders[0][1] if coders else NO_SELECTION)
             yield Select(coders, id="coder-b", prompt="second coder",
-                         value=coders[1][1] if len(coders) > 1 else Select.BLANK)
+                         value=coders[1][1] if len(coders) > 1 else NO_SELECTION)
         yield Label("", id="summary", classes="panel-title")
         yield LoadingIndicator(id="busy")
         yield OptionList(id="disagreements")
@@ -60,8 +61,8 @@ class DisagreementScreen(Screen[int | None]):
         self.refresh_comparison()
 
     def refresh_comparison(self) -> None:
-        a, b = self.query_one("#coder-a", Select).value, self.query_one("#coder-b", Select).value
-        if a is Select.BLANK or b is Select.BLANK or a == b:
+        a, b = chosen(self.query_one("#coder-a", Select)), chosen(self.query_one("#coder-b", Select))
+        if a is None or b is None or a == b:
             self.query_one("#busy").display = False
             self.query_one("#summary", Label).update("Choose two different coders who have coded.")
             return

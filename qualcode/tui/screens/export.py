@@ -10,13 +10,14 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, LoadingIndicator, Select
 
 from qualcode.core.display import safe_text
 from qualcode.errors import QualcodeError
 from qualcode.store.browse import attribute_values
 from qualcode.store.project import Project
+from qualcode.tui.screens.dialogs import Dialog
+from qualcode.tui.widgets.choice import chosen
 
 KIND_CHOICES = [("Full report (all tables)", "all"), ("Theme table", "themes"), ("Contribution analysis", "contribution"),
                 ("Human Learning Systems conditions", "hls"), ("Matrix", "matrix"), ("Code co-occurrence", "cooccurrence"),
@@ -24,7 +25,7 @@ KIND_CHOICES = [("Full report (all tables)", "all"), ("Theme table", "themes"), 
 FORMAT_CHOICES = [("HTML", "html"), ("Word (DOCX)", "docx"), ("Excel (XLSX)", "xlsx"), ("Markdown", "md"), ("CSV", "csv")]
 
 
-class ExportScreen(ModalScreen[None]):
+class ExportScreen(Dialog):
     BINDINGS = [Binding("escape", "dismiss(None)", "Close"), Binding("ctrl+s", "run", "Export")]
     DEFAULT_CLASSES = "dialog"
 
@@ -59,8 +60,7 @@ class ExportScreen(ModalScreen[None]):
 
     def action_run(self) -> None:
         def val(name: str) -> Any:
-            value = self.query_one(f"#{name}", Select).value
-            return None if value is Select.BLANK else value
+            return chosen(self.query_one(f"#{name}", Select))
 
         kind, fmt, by = val("kind"), val("format"), val("by")
         output = self.query_one("#output", Input).value.strip()

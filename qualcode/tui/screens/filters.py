@@ -6,15 +6,16 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Select
 
 from qualcode.core.models import Codebook
 from qualcode.store.browse import SegmentFilter, attribute_values, speakers
 from qualcode.store.project import Project
+from qualcode.tui.screens.dialogs import Dialog
+from qualcode.tui.widgets.choice import chosen, initial
 
 
-class FilterDialog(ModalScreen[SegmentFilter | None]):
+class FilterDialog(Dialog):
     BINDINGS = [Binding("escape", "dismiss(None)", "Cancel"), Binding("ctrl+s", "apply", "Apply")]
     DEFAULT_CLASSES = "dialog"
 
@@ -28,27 +29,32 @@ class FilterDialog(ModalScreen[SegmentFilter | None]):
         with Vertical(classes="box wide"):
             yield Label("Show only segments that match (Ctrl+S applies, Escape cancels)", classes="title")
             yield Label("Code")
-            yield Select([(f"{c.key}  {c.label}", c.key) for c in self.codebook.codes], value=cur.code or Select.BLANK,
+            yield Select([(f"{c.key}  {c.label}", c.key) for c in self.codebook.codes], value=initial(cur.code),
                          id="code", prompt="any code")
             yield Label("Speaker")
-            yield Select([(s, s) for s in speakers(self.project)], value=cur.speaker or Select.BLANK, id="speaker",
+            yield Select([(s, s) for s in speakers(self.project)], value=initial(cur.speaker), id="speaker",
                          prompt="any speaker")
             yield Label("Case attribute")
             yield Select([(f"{k} = {v}", f"{k}\x1f{v}") for k, v in attrs],
-                         value="\x1f".join(cur.attribute) if cur.attribute else Select.BLANK, id="attribute",
+                         value=initial("\x1f".join(cur.attribute) if cur.attribute else None), id="attribute",
                          prompt="any case")
             yield Label("Coding")
-            coded = {None: Select.BLANK, True: "coded", False: "uncoded"}[cur.coded]
+            if cur.coded is None:
+                coded = None
+            elif cur.coder:
+                coded = "mine" if cur.coded else "not-mine"
+            else:
+                coded = "coded" if cur.coded else "uncoded"
             yield Select([("coded by anyone", "coded"), ("uncoded", "uncoded"), ("coded by me", "mine"),
-                          ("not coded by me", "not-mine")], value=coded, id="coded", prompt="coded or not")
+                          ("not coded by me", "not-mine")], value=initial(coded), id="coded", prompt="coded or not")
             with Horizontal(classes="buttons"):
                 yield Button("Apply", variant="primary", id="apply")
                 yield Button("Clear all", id="clear")
 
     def action_apply(self) -> None:
         def val(name: str) -> str | None:
-            v = self.query_one(f"#{name}", Select).value
-            return None if v is Select.BLANK or v is None else str(v)
+            v = chosen(self.query_one(f"#{name}", Select))
+            return None if v is None else str(v)
 
         attribute = val("attribute")
         coded = val("coded")

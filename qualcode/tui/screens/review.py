@@ -15,6 +15,7 @@ from textual.widgets.option_list import Option
 from qualcode.core.display import safe_text
 from qualcode.errors import QualcodeError
 from qualcode.store.codebook import load_codebook
+from qualcode.store.memos import memos_on
 from qualcode.store.project import Project
 from qualcode.store.reviews import STATUSES, list_review_items, set_review
 from qualcode.tui.screens.dialogs import CodePicker, TextPrompt
@@ -34,6 +35,10 @@ def quote_label(item: dict[str, Any]) -> Group:
             head.append(f": {safe_text(item['claim'])}", style="cyan")
     body = Text("“" + safe_text(item["text"]) + "”", style="italic")
     parts: list[Any] = [head, body]
+    if item.get("memo"):
+        parts.append(Text(f"✎ coding memo: {safe_text(item['memo'])}", style="magenta"))
+    for memo in item.get("memos") or []:
+        parts.append(Text(f"✎ memo by {safe_text(memo['coder'])}: {safe_text(memo['text'])}", style="magenta"))
     if item.get("comment"):
         parts.append(Text(f"{item['reviewer']}: {safe_text(item['comment'])}", style="yellow"))
     parts.append(Text(""))
@@ -70,6 +75,10 @@ class ReviewScreen(Screen[None]):
 
     def load(self, keep_index: int = 0) -> None:
         self.items = list_review_items(self.project, code=self.code, status=self.status, limit=PAGE, by_code=True)
+        on_segments = memos_on(self.project, "segment", sorted({i["segment_id"] for i in self.items if i["segment_id"]}))
+        on_codings = memos_on(self.project, "coding", [i["id"] for i in self.items])
+        for item in self.items:
+            item["memos"] = on_segments.get(item["segment_id"], []) + on_codings.get(item["id"], [])
         quotes = self.query_one("#quotes", OptionList)
         quotes.clear_options()
         quotes.add_options([Option(quote_label(i), id=str(i["id"])) for i in self.items])

@@ -7,7 +7,6 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
@@ -15,6 +14,7 @@ from qualcode.core.display import safe_text
 from qualcode.errors import QualcodeError
 from qualcode.store.documents import search_segments
 from qualcode.store.project import Project
+from qualcode.tui.screens.dialogs import Dialog
 
 
 def hit_label(hit: dict) -> Text:
@@ -29,7 +29,7 @@ def hit_label(hit: dict) -> Text:
     return text
 
 
-class SearchScreen(ModalScreen[int | None]):
+class SearchScreen(Dialog):
     BINDINGS = [Binding("escape", "dismiss(None)", "Close"), Binding("down", "focus_results", show=False)]
     DEFAULT_CLASSES = "dialog"
 

@@ -14,33 +14,49 @@ from textual.screen import Screen
 from textual.widgets import Footer, Label, LoadingIndicator, Static
 
 from qualcode.core.display import safe_text
+from qualcode.reports.settings import ReportSettings
 from qualcode.store.project import Project
+from qualcode.tui.widgets.panels import SOURCE_ABBREV
 
 BAR_WIDTH = 12
+PERCENT_MIN_CASES = ReportSettings().percent_min_cases  # the theme table's rule: "k of N" below this many cases
 COLOURS = ["#4C9BE8", "#E8A33D", "#5BBF7A", "#C46BD6", "#E86A5D", "#8C8C8C"]
 
 
-def bar(percent: float, colour: str) -> Text:
-    filled = round(percent / 100 * BAR_WIDTH)
-    text = Text("█" * filled, style=colour)
-    text.append("·" * (BAR_WIDTH - filled), style="grey30")
-    text.append(f" {percent:3.0f}%")
+def bar(share: dict[str, Any], colour: str, min_cases: int = PERCENT_MIN_CASES, width: int = BAR_WIDTH) -> Text:
+    """A share of cases as the theme table states it: below `min_cases` cases "k of N" and one block per case
+    (a steering group of 1 is not "100%"), otherwise "p% (n=k)" and a bar scaled to the percentage. The
+    figure comes first, so a narrow terminal crops the bar, never the number."""
+    cases, total = int(share.get("cases") or 0), int(share.get("total_cases") or 0)
+    if total < min_cases:
+        text = Text(f"{cases} of {total}".ljust(11))
+        text.append("█" * cases, style=colour)
+        text.append("·" * (total - cases), style="grey30")
+        return text
+    percent = share.get("percent") or 0.0
+    filled = round(percent / 100 * width)
+    text = Text(f"{percent:.0f}% (n={cases})".ljust(11))
+    text.append("█" * filled, style=colour)
+    text.append("·" * (width - filled), style="grey30")
     return text
 
 
-def prevalence_table(rows: list[dict[str, Any]]) -> Table:
-    """One line per code; one bar per source type: the share of that type's cases coded with it."""
+def prevalence_table(rows: list[dict[str, Any]], width: int = 200) -> Table:
+    """One line per code; one bar per source type: that type's cases coded with it ("k of N" when few).
+    Below 120 columns source types are abbreviated and bars shortened so every figure stays visible."""
+    compact = width < 120
     types = sorted({t for r in rows for t in r["by_source_type"]})
     table = Table(expand=True, box=None, pad_edge=False)
-    table.add_column("code", no_wrap=True, max_width=30)
+    table.add_column("code", no_wrap=True, max_width=22 if compact else 30)
     for t, colour in zip(types, COLOURS * 3, strict=False):
         total = max((r["by_source_type"][t]["total_cases"] for r in rows if t in r["by_source_type"]), default=0)
-        table.add_column(Text(f"{t} (N={total})", style=colour), no_wrap=True)
+        name = SOURCE_ABBREV.get(t, t) if compact else t
+        table.add_column(Text(f"{name} (N={total})", style=colour), no_wrap=True)
     for r in rows:
         depth = int(r.get("depth") or 0)
         name = Text("  " * depth + safe_text(r["code"]), style="bold" if depth == 0 else "")
-        cells = [bar(r["by_source_type"][t]["percent"] or 0.0, c) if t in r["by_source_type"] else Text("")
-                 for t, c in zip(types, COLOURS * 3, strict=False)]
+        cells = [bar(r["by_source_type"][t], c, width=6 if compact else BAR_WIDTH) if t in r["by_source_type"]
+                 else Text("") for t, c in zip(types, COLOURS * 3, strict=False)]
         table.add_row(name, *cells)
     return table
 
@@ -54,7 +70,8 @@ class SummaryScreen(Screen[None]):
         self.table: Table | None = None
 
     def compose(self) -> ComposeResult:
-        yield Label("Theme prevalence: share of each source type's cases coded with each theme", classes="panel-title")
+        yield Label("Theme prevalence: cases of each source type coded with each theme (counts below "
+                    f"{PERCENT_MIN_CASES} cases)", classes="panel-title")
         yield LoadingIndicator(id="busy")
         with VerticalScroll():
             yield Static("", id="chart")
@@ -72,5 +89,5 @@ class SummaryScreen(Screen[None]):
 
     def show(self, rows: list[dict[str, Any]]) -> None:
         self.query_one("#busy").display = False
-        self.table = prevalence_table(rows) if rows else None
+        self.table = prevalence_table(rows, self.app.size.width) if rows else None
         self.query_one("#chart", Static).update(self.table or "No codings yet.")

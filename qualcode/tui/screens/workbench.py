@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from typing import Any
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -30,8 +31,10 @@ from qualcode.store.codings import get_coding
 from qualcode.store.documents import list_documents
 from qualcode.store.memos import get_memo
 from qualcode.store.project import Project
+from qualcode.store.quickkeys import load_quick_keys, save_quick_keys
 from qualcode.tui.screens.dialogs import ChoicePicker, CodePicker, ContributionDialog, MemoDialog, SpanDialog
 from qualcode.tui.widgets.codebook_tree import CodebookTree, CodeDetail
+from qualcode.tui.widgets.layout import MIN_SIZE, arrange
 from qualcode.tui.widgets.panels import DocumentList, StatusBar
 from qualcode.tui.widgets.transcript import TranscriptView
 
@@ -63,8 +66,11 @@ class Workbench(Screen[None]):
         Binding("D", "disagreements", "Compare coders"),
         Binding("S", "summary", "Summary"),
         Binding("E", "export", "Export"),
+        Binding("p", "pin", "Pin code to a quick key"),
+        Binding("d", "toggle_documents", "Documents panel"),
+        Binding("t", "toggle_tools", "Codebook panel"),
         Binding("question_mark", "help", "Help"),
-        Binding("q", "app.quit", "Quit"),
+        Binding("q", "quit", "Quit"),
         *[Binding(str(i), f"quick({i})", f"Quick code {i}", show=False) for i in range(1, QUICK_SLOTS + 1)],
     ]
 
@@ -74,12 +80,17 @@ class Workbench(Screen[None]):
         self.project = session.project
         self.document: dict[str, Any] | None = None
         self.filter = SegmentFilter()
-        self.recent: list[str] = []
+        self.quick: list[str | None] = load_quick_keys(self.project, session.coder)
+        self.want_documents: bool | None = None  # None: the default for the terminal's width
+        self.want_tools: bool | None = None
+        self.last_toggled = "tools"
         self.codebook = load_codebook(self.project)
         self.suggester: Any = None  # qualcode.nlp.suggest.Suggester, built in a worker thread
         self.suggestions: list[Any] = []
         self.changes_since_fit = 0
         self.fitting = False  # a refit thread is running
+        self.fit_done = threading.Event()  # set when a fit thread has finished (tests and benchmarks wait on it)
+        self.fit_done.set()
         self.last_fit = 0.0
 
     # -- layout ----------------------------------------------------------------------------------------
@@ -98,18 +109,63 @@ class Workbench(Screen[None]):
                 yield CodeDetail("", id="code-detail")
                 yield Label("Suggestions — learning…", id="suggestions-title", classes="panel-title")
                 yield OptionList(id="suggestions")
+        yield Static("", id="too-small")
         yield StatusBar(id="status")
         yield Footer()
 
     def on_mount(self) -> None:
+        self.arrange_panels()
         docs = list_documents(self.project)
         self.query_one(DocumentList).load(docs)
         self.reload_codebook()
         if docs:
             self.open_document(docs[0]["id"])
+            self.query_one(DocumentList).select(docs[0]["id"])
         self.query_one(TranscriptView).focus()
         # Show the transcript first: loading spaCy and fitting compete with the first paint for the CPU.
         self.set_timer(SUGGESTER_DELAY, self.train_suggester)
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.arrange_panels()
+
+    def arrange_panels(self) -> None:
+        """Give the transcript at least half the width; collapse side panels when narrow; ask for more room
+        below 80x24."""
+        width, height = self.app.size
+        plan = arrange(width, height, self.want_documents, self.want_tools, self.last_toggled)
+        left, right = self.query_one("#left"), self.query_one("#right")
+        left.display, right.display = plan.documents, plan.tools
+        left.styles.width, right.styles.width = plan.left_width, plan.right_width
+        self.query_one("#main").display = not plan.too_small
+        small = self.query_one("#too-small", Static)
+        small.display = plan.too_small
+        small.update(f"This terminal is {width}x{height}. The workbench needs at least {MIN_SIZE[0]}x{MIN_SIZE[1]}:"
+                     " please make the window larger (or the font smaller). q quits.")
+        self.set_class(plan.narrow, "-narrow")
+
+    def action_toggle_documents(self) -> None:
+        shown = self.query_one("#left").display
+        self.want_documents, self.last_toggled = not shown, "documents"
+        if not shown and self.has_class("-narrow"):
+            self.want_tools = False
+        self.arrange_panels()
+        if self.query_one("#left").display:
+            self.query_one(DocumentList).focus()
+        else:
+            self.query_one(TranscriptView).focus()
+
+    def action_toggle_tools(self) -> None:
+        shown = self.query_one("#right").display
+        self.want_tools, self.last_toggled = not shown, "tools"
+        if not shown and self.has_class("-narrow"):
+            self.want_documents = False
+        self.arrange_panels()
+        if not self.query_one("#right").display:
+            self.query_one(TranscriptView).focus()
+
+    def action_quit(self) -> None:
+        """Quit at once: a suggester fit in its daemon thread is abandoned, not awaited."""
+        self.app.exit()
 
     # -- suggestions -------------------------------------------------------------------------------------
     def train_suggester(self) -> None:
@@ -117,17 +173,34 @@ class Workbench(Screen[None]):
             self.fitting, self.last_fit = True, time.monotonic()
             self.fit_suggester()
 
-    @work(thread=True, group="suggester")
     def fit_suggester(self) -> None:
-        """Fit the suggester from the database in a thread (its own connection); spaCy and sklearn load here."""
+        """Fit the suggester in a daemon thread: quitting never waits for it (a Textual thread worker runs on
+        asyncio's default executor, which the interpreter joins at exit: 2-3.5 s while spaCy loads)."""
+        self.fit_done.clear()
+        threading.Thread(target=self._fit, name="qualcode-suggester", daemon=True).start()
+
+    def _fit(self) -> None:
+        """Runs in the thread with its own connection; spaCy and sklearn load here."""
         from qualcode.nlp.suggest import Suggester
 
-        with Project.open(self.project.path, coder=self.session.coder) as project:
-            suggester = Suggester.from_project(project, self.session.coder)
-        self.app.call_from_thread(self.suggester_ready, suggester)
+        try:
+            with Project.open(self.project.path, coder=self.session.coder) as project:
+                result: Any = Suggester.from_project(project, self.session.coder)
+        except Exception as exc:  # noqa: BLE001 - any failure is shown to the coder; coding goes on without it
+            result = exc
+        try:
+            self.app.call_from_thread(self.suggester_ready, result)
+        except RuntimeError:  # the app has already quit: nobody needs the result
+            pass
+        finally:
+            self.fit_done.set()
 
     def suggester_ready(self, suggester: Any) -> None:
         self.fitting = False
+        if isinstance(suggester, BaseException):
+            self.query_one("#suggestions-title", Label).update("Suggestions unavailable")
+            self.notify(f"Suggestions unavailable: {safe_text(str(suggester))}", severity="warning", markup=False)
+            return
         self.suggester = suggester
         self.query_one("#suggestions-title", Label).update(f"Suggestions  a accept · r reject  ({suggester.version})")
         self.update_current()
@@ -148,16 +221,17 @@ class Workbench(Screen[None]):
         self.codebook = load_codebook(self.project)
         counts = {k: v["codings"] for k, v in code_counts(self.project).items()}
         self.query_one(CodebookTree).load(self.codebook, counts)
-        self.recent = [k for k in self.recent if k in self.codebook.by_key()]
         self.show_quick()
 
     def show_quick(self) -> None:
+        known = self.codebook.by_key()
         text = Text("Quick: ", style="dim")
-        for i, key in enumerate(self.recent[:QUICK_SLOTS], start=1):
-            text.append(f"{i}", style="bold reverse")
-            text.append(f" {key.rsplit('.', 1)[-1]}  ")
-        if not self.recent:
-            text.append("codes you apply get keys 1-9", style="dim italic")
+        for i, key in enumerate(self.quick, start=1):
+            if key and key in known:
+                text.append(f"{i}", style="bold reverse")
+                text.append(f" {key.rsplit('.', 1)[-1]}  ")
+        if not any(k in known for k in self.quick if k):
+            text.append("highlight a code, press p to pin it to 1-9", style="dim italic")
         self.query_one("#quick", Static).update(text)
 
     def open_document(self, document_id: int, index: int = 0) -> None:
@@ -190,6 +264,11 @@ class Workbench(Screen[None]):
         self.suggestions = []
         if self.suggester is None or seg is None:
             return
+        if not seg.get("case"):
+            # The research team's own turns (interviewer, facilitator) are not evidence: nothing to suggest.
+            panel.add_option(Option(Text("No suggestions for research-team turns.", style="dim italic"),
+                                    disabled=True))
+            return
         self.suggestions = self.suggester.suggest([(seg["id"], seg["text"])], top_k=5).get(seg["id"], [])
         for i, sug in enumerate(self.suggestions, start=1):
             label = Text(f"{i} ", style="dim")
@@ -212,10 +291,8 @@ class Workbench(Screen[None]):
         if seg is None or sug is None:
             return
         if self.run_safely(self.session.accept_suggestion, seg["id"], sug.code, sug.provenance()) is not None:
-            self.remember(sug.code)
             self.note_change(seg["id"], sug.code)
             self.after_change(seg["id"], f"accepted {sug.code}")
-            self.update_current()
 
     def action_reject_suggestion(self) -> None:
         seg, sug = self.segment, self.chosen_suggestion()
@@ -236,10 +313,7 @@ class Workbench(Screen[None]):
             (doc,) = list_documents(self.project, self.document["id"])
             self.query_one(DocumentList).relabel(doc)
         self.update_titles(note)
-
-    def remember(self, key: str) -> None:
-        self.recent = [key, *[k for k in self.recent if k != key]][:QUICK_SLOTS]
-        self.show_quick()
+        self.update_current()  # whatever the route (c, 1-9, the tree, a), the suggestions follow the coding
 
     def run_safely(self, action: Any, *args: Any, **kwargs: Any) -> Any:
         """Run a store action; a QualcodeError becomes a notification, not a crash."""
@@ -307,7 +381,6 @@ class Workbench(Screen[None]):
         if seg is None:
             return
         if self.run_safely(self.session.code, seg["id"], key, start, end) is not None:
-            self.remember(key)
             self.note_change(seg["id"], key)
             self.after_change(seg["id"], f"coded {key}")
 
@@ -324,10 +397,37 @@ class Workbench(Screen[None]):
         self.app.push_screen(CodePicker(self.codebook.codes, exclude=own), picked)
 
     def action_quick(self, slot: int) -> None:
-        if slot <= len(self.recent):
-            self.apply_code(self.recent[slot - 1])
+        key = self.quick[slot - 1]
+        if key and key in self.codebook.by_key():
+            self.apply_code(key)
         else:
-            self.notify(f"Quick slot {slot} is empty: codes you apply fill slots 1-9.")
+            self.notify(f"Quick key {slot} is empty: highlight a code in the codebook and press p to pin it.")
+
+    def action_pin(self) -> None:
+        """Pin the code highlighted in the codebook to the next free quick key; p on a pinned code unpins it."""
+        node = self.query_one(CodebookTree).cursor_node
+        key = node.data if node is not None else None
+        if not key:
+            self.notify("Highlight a code in the codebook (t shows it when narrow), then press p.")
+            return
+        slots = list(self.quick)
+        if key in slots:
+            slots[slots.index(key)] = None
+            note = f"unpinned {key}"
+        else:
+            known = self.codebook.by_key()
+            free = next((i for i, k in enumerate(slots) if not k or k not in known), None)
+            if free is None:
+                self.notify("All nine quick keys are pinned: press p on a pinned code to free its key.")
+                return
+            slots[free] = key
+            note = f"pinned {key} to {free + 1}"
+        saved = self.run_safely(save_quick_keys, self.project, self.session.coder, slots)
+        if saved is None:
+            return
+        self.quick = saved
+        self.show_quick()
+        self.notify(note)
 
     def action_code_span(self) -> None:
         seg = self.segment
@@ -401,6 +501,7 @@ class Workbench(Screen[None]):
         def save(text: str | None) -> None:
             if text is not None:
                 self.run_safely(self.session.memo, "segment", seg["id"], text)
+                self.query_one(TranscriptView).refresh_segment(seg["id"])
                 self.update_titles("memo saved" if text.strip() else "memo deleted")
 
         current = get_memo(self.project, "segment", seg["id"], self.session.coder)
@@ -416,8 +517,9 @@ class Workbench(Screen[None]):
         view = self.query_one(TranscriptView)
         label = self.run_safely(action)
         if label is None:
-            self.notify(f"Nothing to {verb[:-1] if verb.endswith('d') else verb}.")
+            self.notify(f"Nothing to {'undo' if verb == 'undid' else 'redo'}.")
             return
+        self.notify(f"{verb.capitalize()}: {safe_text(label)}", markup=False)
         if self.document is not None:
             index = view.current_index
             view.show(self.project, self.session.coder, self.document["id"], self.filter, index)

@@ -47,10 +47,11 @@ class CodebookTree(Tree[str]):
         self.root.expand()
         self.codebook, self.nodes, self.shown = codebook, nodes, totals
         if select is not None:
-            self.move_cursor(select)
+            # The rebuilt tree has no line numbers until it is laid out: moving the cursor now put it on the
+            # parent (after renaming a child, the next key acted on the parent).
+            self.call_after_refresh(self.move_cursor, select)
         elif self.cursor_line < 0:
             self.cursor_line = 0
-
 
     def update_counts(self, counts: dict[str, int]) -> None:
         """Relabel only the codes whose counts changed (after a coding), instead of rebuilding the tree."""

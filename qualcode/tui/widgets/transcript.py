@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from rich.console import Group
+from rich.console import Console, ConsoleOptions, Group, RenderResult
 from rich.text import Text
 from textual.widgets.option_list import Option
 
 from qualcode.core.display import safe_text
 from qualcode.store.browse import SegmentFilter, codings_for_segments, count_segments, segment_page
+from qualcode.store.memos import memos_on
 from qualcode.store.project import Project
 from qualcode.tui.widgets.inplace import InPlaceOptionList
 
@@ -24,7 +25,33 @@ def chip(coding: dict[str, Any], own_coder: str) -> Text:
         label += f" {CONTRIB_MARK[coding['contribution']]}"
     if coding["coder"] != own_coder:
         label += f" ({coding['coder']})"
-    return Text(f" {label} ", style=f"bold #000000 on {colour}")
+    return Text(f" {label} ", style=f"bold #000000 on {colour}", no_wrap=True, overflow="ellipsis")
+
+
+class ChipLine:
+    """Code chips packed onto lines whole: a line breaks only between chips, so a chip's contribution mark or
+    coder name never lands on a line of its own (a chip wider than the line is cut with an ellipsis)."""
+
+    def __init__(self, chips: list[Text]) -> None:
+        self.chips = chips
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        width = max(1, options.max_width)
+        line, used = Text(), 0
+        for chip_text in self.chips:
+            size = chip_text.cell_len
+            if used and used + 1 + size > width:
+                yield line
+                line, used = Text(), 0
+            if used:
+                line.append(" ")
+                used += 1
+            piece = chip_text.copy()
+            if size > width:
+                piece.truncate(width, overflow="ellipsis")
+            line.append_text(piece)
+            used += min(size, width)
+        yield line
 
 
 def render_segment(row: dict[str, Any], own_coder: str) -> Group:
@@ -37,14 +64,19 @@ def render_segment(row: dict[str, Any], own_coder: str) -> Group:
     spans = [c for c in row["codings"] if (c["start"], c["end"]) != (row["start"], row["end"])]
     if spans:
         head.append(f"  {len(spans)} part-coded", style="dim")
+    memos = row.get("memos") or []
+    if memos:
+        head.append(f"  ✎ memo{'s' if len(memos) > 1 else ''}", style="bold yellow")
+        head.append(f" ({', '.join(safe_text(m['coder']) for m in memos)})", style="yellow")
     body = Text(safe_text(row["text"]))
     for c in spans:  # underline coded sub-spans so they can be seen in place
         a, b = c["start"] - row["start"], c["end"] - row["start"]
         body.stylize(f"underline {c.get('colour') or ''}".strip(), a, b)
     # The chips line is always there (saying "uncoded" when empty), so coding a segment keeps its height
     # and only that segment has to be redrawn.
+    chips: ChipLine | Text
     if row["codings"]:
-        chips = Text(" ").join(chip(c, own_coder) for c in row["codings"])
+        chips = ChipLine([chip(c, own_coder) for c in row["codings"]])
     else:
         chips = Text("uncoded" if row.get("case") else "", style="dim italic")
     return Group(head, body, chips, Text(""))
@@ -73,6 +105,9 @@ class TranscriptView(InPlaceOptionList):
         assert self.project is not None and self.document_id is not None
         self.window_start = max(0, min(offset, max(0, self.total - PAGE)))
         self.rows = segment_page(self.project, self.document_id, self.window_start, PAGE, self.segment_filter)
+        memos = memos_on(self.project, "segment", [r["id"] for r in self.rows])
+        for row in self.rows:
+            row["memos"] = memos.get(row["id"], [])
         self.clear_options()
         self.add_options([Option(render_segment(r, self.coder), id=f"seg-{r['id']}") for r in self.rows])
         if self.rows:
@@ -103,5 +138,6 @@ class TranscriptView(InPlaceOptionList):
         for i, row in enumerate(self.rows):
             if row["id"] == segment_id and self.project is not None:
                 row["codings"] = codings_for_segments(self.project, [segment_id]).get(segment_id, [])
+                row["memos"] = memos_on(self.project, "segment", [segment_id]).get(segment_id, [])
                 self.replace_prompt_in_place(i, render_segment(row, self.coder))
                 return
