@@ -68,3 +68,23 @@ def test_code_chips_wrap_whole_never_leaving_a_mark_alone():
             assert line.startswith("practice.code"), (width, line)  # never "S" or "(amira)" alone
         text = " ".join(chips)
         assert all(f"practice.code{i}" in text for i in range(9))
+
+
+async def test_quick_key_with_the_documents_panel_folded_away_at_80_columns(demo_copy):
+    """Found in tmux at 80x24: with the documents panel hidden, a coding redrew its label at width 0 and the
+    workbench crashed (rich: "range() arg 3 must not be zero"). The coding must be saved and the app live."""
+    from .helpers import current_segment, ready, rows
+
+    app = QualcodeApp(demo_copy, coder="zoe")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        await pilot.press("t")  # the codebook panel: its highlighted code is pinned with p
+        await pilot.press("p")
+        await pilot.press("d", "t")  # documents shown, then hidden again by the codebook panel
+        await pilot.press("escape", "j", "j", "j")
+        seg = current_segment(app)
+        await pilot.press("1")
+        await pilot.pause()
+        assert app.is_running
+        coded = rows(demo_copy, "SELECT count(*) AS n FROM codings WHERE segment_id = ? AND coder = 'zoe'", (seg["id"],))
+        assert coded[0]["n"] == 1

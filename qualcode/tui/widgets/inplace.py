@@ -20,6 +20,9 @@ class InPlaceOptionList(OptionList):
             old_height = self._line_cache.heights[index]
             padding = self.get_component_styles("option-list--option").padding
             width = self.scrollable_content_region.width - self._get_left_gutter_width() - padding.width
+            if width <= 0:  # a folded-away panel has no width to measure in: re-measure when it is shown
+                self.replace_option_prompt_at_index(index, prompt)
+                return
             option._set_prompt(prompt)
             # Textual's stub asks for RulesMap; OptionList itself passes its RenderStyles here.
             new_height = self._get_visual(option).get_height(self.styles, width) + option._divider  # type: ignore[arg-type]
