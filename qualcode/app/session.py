@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from qualcode.core.rows import CodingRow
 from qualcode.store.claims import judge, set_coding_links, withdraw_judgement
 from qualcode.store.codings import add_coding, get_coding, remove_coding, restore_coding, update_coding
 from qualcode.store.memos import get_memo, write_memo
@@ -77,7 +78,7 @@ class CodingSession:
         step = self._run(Step(f"code {key}", apply, revert, state))
         return int(step.state["id"])
 
-    def uncode(self, coding_id: int) -> dict[str, Any]:
+    def uncode(self, coding_id: int) -> CodingRow:
         """Remove a coding; undo restores it exactly (id, created time, provenance, memo, reviews, GUIDs)."""
         before = get_coding(self.project, coding_id)
         state: dict[str, Any] = {}
@@ -89,7 +90,7 @@ class CodingSession:
                        state))
         return before
 
-    def set_contribution(self, coding_id: int, contribution: str | None, claim: str | None) -> dict[str, Any]:
+    def set_contribution(self, coding_id: int, contribution: str | None, claim: str | None) -> CodingRow:
         """Set (or with '' clear) a coding's contribution category and claim (a key or a text); undo puts back
         the category and every claim link as they were."""
         before = get_coding(self.project, coding_id)
@@ -104,14 +105,14 @@ class CodingSession:
                        lambda: update_coding(self.project, coding_id, **new), revert))
         return get_coding(self.project, coding_id)
 
-    def set_polarity(self, coding_id: int, polarity: str) -> dict[str, Any]:
+    def set_polarity(self, coding_id: int, polarity: str) -> CodingRow:
         """A coding's own polarity toward its code (supports, contradicts, mixed); undoable."""
         old = get_coding(self.project, coding_id)["polarity"]
         self._run(Step(f"polarity {polarity}", lambda: update_coding(self.project, coding_id, polarity=polarity),
                        lambda: update_coding(self.project, coding_id, polarity=old)))
         return get_coding(self.project, coding_id)
 
-    def link_claims(self, coding_id: int, links: list[tuple[str, str]]) -> dict[str, Any]:
+    def link_claims(self, coding_id: int, links: list[tuple[str, str]]) -> CodingRow:
         """Make the coding evidence for exactly these claims ((key, polarity)); undo restores the links."""
         old = [(c["claim"], c["polarity"]) for c in get_coding(self.project, coding_id)["claims"]]
         self._run(Step("claim links", lambda: set_coding_links(self.project, coding_id, links),

@@ -6,9 +6,10 @@ import json
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from qualcode.core.models import CONTRIBUTION_CATEGORIES
+from qualcode.core.rows import CodingRow, CodingSnapshot, RemovedCoding
 from qualcode.errors import DuplicateError, InputError, NotFoundError
 from qualcode.store.codebook import resolve_code
 from qualcode.store.documents import document_id
@@ -164,7 +165,7 @@ def add_coding(
         return _insert(project, req, lambda cid: bool(set_links(project, cid, [link])))
 
 
-def get_coding(project: Project, coding_id: int) -> dict[str, Any]:
+def get_coding(project: Project, coding_id: int) -> CodingRow:
     rows = project.query(
         'SELECT k.id, k.segment_id, d.name AS document, k.start, k."end", substr(d.text, k.start + 1, k."end" - k.start) AS text,'
         " c.key AS code, k.coder, k.contribution, k.claim, k.memo, k.created, k.*"
@@ -174,8 +175,8 @@ def get_coding(project: Project, coding_id: int) -> dict[str, Any]:
     if not rows:
         raise NotFoundError(f"no coding with id {coding_id}")
     full = rows[0]
-    row = {k: full[k] for k in ("id", "segment_id", "document", "start", "end", "text", "code", "coder",
-                                "contribution")}
+    row: dict[str, Any] = {k: full[k] for k in ("id", "segment_id", "document", "start", "end", "text", "code",
+                                                "coder", "contribution")}
     # A project still on an older schema (being upgraded) has no polarity or claim links yet.
     row["polarity"] = full.get("polarity", "supports")
     row.update({k: full[k] for k in ("claim", "memo", "created")})
@@ -183,10 +184,10 @@ def get_coding(project: Project, coding_id: int) -> dict[str, Any]:
     row["claims"] = [{"claim": k, "polarity": p} for k, p in project.conn.execute(
         "SELECT c.key, e.polarity FROM claim_evidence e JOIN claims c ON c.id = e.claim_id WHERE e.coding_id = ?"
         " ORDER BY c.key", (coding_id,))] if linked else []
-    return row
+    return cast(CodingRow, row)
 
 
-def coding_snapshot(project: Project, coding_id: int) -> dict[str, Any]:
+def coding_snapshot(project: Project, coding_id: int) -> CodingSnapshot:
     """Everything that goes when a coding is removed: its row, its review decisions and its REFI GUIDs."""
     rows = project.query("SELECT * FROM codings WHERE id = ?", (coding_id,))
     if not rows:
@@ -201,7 +202,7 @@ def coding_snapshot(project: Project, coding_id: int) -> dict[str, Any]:
     }
 
 
-def remove_coding(project: Project, coding_id: int) -> dict[str, Any]:
+def remove_coding(project: Project, coding_id: int) -> RemovedCoding:
     """Delete a coding (its memo, reviews and GUIDs go with it); returns what `restore_coding` needs to bring
     it back exactly, under the key `snapshot`, beside the coding as `get_coding` shows it."""
     with project.transaction():
@@ -209,7 +210,7 @@ def remove_coding(project: Project, coding_id: int) -> dict[str, Any]:
         snapshot = coding_snapshot(project, coding_id)
         project.conn.execute("DELETE FROM codings WHERE id = ?", (coding_id,))
         project.log("uncode", "coding", coding_id, {"before": before, "reviews": len(snapshot["reviews"])})
-    return {**before, "snapshot": snapshot}
+    return cast(RemovedCoding, {**before, "snapshot": snapshot})
 
 
 def _insert_row(project: Project, table: str, row: dict[str, Any]) -> None:
@@ -217,7 +218,7 @@ def _insert_row(project: Project, table: str, row: dict[str, Any]) -> None:
     project.conn.execute(f"INSERT INTO {table}({columns}) VALUES ({', '.join('?' * len(row))})", tuple(row.values()))
 
 
-def restore_coding(project: Project, snapshot: dict[str, Any]) -> int:
+def restore_coding(project: Project, snapshot: CodingSnapshot) -> int:
     """Put a removed coding back as it was: same id, created time, provenance, memo, reviews and GUIDs."""
     row = snapshot["row"]
     with project.transaction():
@@ -236,7 +237,7 @@ def restore_coding(project: Project, snapshot: dict[str, Any]) -> int:
         for guid in snapshot["guids"]:
             _insert_row(project, "refi_guids", guid)
         for table in ("claim_evidence", "rival_evidence"):  # links whose claim or rival still exists
-            for link in snapshot.get(table, []):
+            for link in snapshot[table]:  # type: ignore[literal-required]
                 target = "claims" if table == "claim_evidence" else "rivals"
                 other = link["claim_id"] if table == "claim_evidence" else link["rival_id"]
                 if project.scalar(f"SELECT 1 FROM {target} WHERE id = ?", (other,)):
@@ -262,7 +263,7 @@ def remove_segment_code(project: Project, segment_id: int, code: str, coder: str
     return ids
 
 
-def update_coding(project: Project, coding_id: int, **fields: str | None) -> dict[str, Any]:
+def update_coding(project: Project, coding_id: int, **fields: str | None) -> CodingRow:
     """Change contribution, claim, memo or polarity of a coding (None leaves a field as it is, '' clears it).
 
     `claim` makes the coding evidence for that one claim (a key or a text; '' removes every claim link), with
@@ -294,10 +295,11 @@ def update_coding(project: Project, coding_id: int, **fields: str | None) -> dic
             links = [(claim_for(project, claim), check_polarity(link_polarity))] if claim.strip() else []
             set_links(project, coding_id, links)
         after = get_coding(project, coding_id)
-        changed = [k for k in after if after[k] != before[k]]
+        old, new = dict(before), dict(after)
+        changed = [k for k in new if new[k] != old[k]]
         if changed:
-            project.log("coding.update", "coding", coding_id, {"before": {k: before[k] for k in changed},
-                                                                "after": {k: after[k] for k in changed}})
+            project.log("coding.update", "coding", coding_id, {"before": {k: old[k] for k in changed},
+                                                                "after": {k: new[k] for k in changed}})
         return after
 
 

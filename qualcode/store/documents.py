@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import sqlite3
-from typing import Any
+from typing import Any, cast
 
 from qualcode.core.models import ParsedDocument
+from qualcode.core.rows import SearchHit, SegmentRow
 from qualcode.errors import DuplicateError, InputError, NotFoundError, ProjectBusyError
 from qualcode.store.project import Project, _is_busy, now
 
@@ -178,7 +179,7 @@ def list_documents(project: Project, document_id: int | None = None) -> list[dic
 
 def list_segments(
     project: Project, document: str | None = None, limit: int | None = None, offset: int = 0
-) -> list[dict[str, Any]]:
+) -> list[SegmentRow]:
     where, params = "", []
     if document is not None:
         where = "WHERE s.document_id = ?"
@@ -187,14 +188,14 @@ def list_segments(
     if limit is not None:
         page = " LIMIT ? OFFSET ?"
         params += [limit, offset]
-    return project.query(
+    return cast(list[SegmentRow], project.query(
         f"SELECT {_SEGMENT_COLUMNS} FROM segments s JOIN documents d ON d.id = s.document_id"
         f" LEFT JOIN cases c ON c.id = s.case_id {where} ORDER BY s.document_id, s.position{page}",
         params,
-    )
+    ))
 
 
-def get_segment(project: Project, segment_id: int) -> dict[str, Any]:
+def get_segment(project: Project, segment_id: int) -> dict[str, Any]:  # a SegmentRow and its document_id
     rows = project.query(
         f"SELECT {_SEGMENT_COLUMNS}, s.document_id FROM segments s JOIN documents d ON d.id = s.document_id"
         " LEFT JOIN cases c ON c.id = s.case_id WHERE s.id = ?",
@@ -215,7 +216,7 @@ def _fts_literal(query: str) -> str:
     return " ".join(f'"{w}"' for w in words if w)
 
 
-def search_segments(project: Project, query: str, limit: int = 200) -> list[dict[str, Any]]:
+def search_segments(project: Project, query: str, limit: int = 200) -> list[SearchHit]:
     """FTS5 search (porter stemming: 'referring' finds 'refer'), best first, with each hit's codes."""
     if not query.strip():
         raise InputError("search query is empty")
@@ -240,7 +241,7 @@ def search_segments(project: Project, query: str, limit: int = 200) -> list[dict
         rows = project.query(sql, (literal, limit))
     for row in rows:
         row["codes"] = row["codes"].split() if row["codes"] else []
-    return rows
+    return cast(list[SearchHit], rows)
 
 
 def list_cases(project: Project) -> list[dict[str, Any]]:

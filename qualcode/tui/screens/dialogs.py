@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from rich.text import Text
@@ -171,7 +172,7 @@ class ContributionDialog(Dialog):
 
     BINDINGS = [Binding("ctrl+s", "save", "Save")]
 
-    def __init__(self, coding: dict[str, Any], claims: list[str]) -> None:
+    def __init__(self, coding: Mapping[str, Any], claims: list[str]) -> None:
         super().__init__()
         self.coding, self.claims = coding, claims
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -17,7 +20,7 @@ from qualcode.store.project import Project
 from qualcode.tui.screens.dialogs import Dialog
 
 
-def hit_label(hit: dict) -> Text:
+def hit_label(hit: Mapping[str, Any]) -> Text:
     text = Text(f"{safe_text(hit['document'])}", style="bold")
     text.append(f"  #{hit['id']} {safe_text(hit['speaker'] or hit['question'] or '')}", style="dim")
     if hit["codes"]:
