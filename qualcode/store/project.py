@@ -258,7 +258,8 @@ class Project:
         name = (name or self.coder).strip()
         if not name:
             raise InputError("coder name is empty")
-        self.conn.execute("INSERT OR IGNORE INTO coders(name, created) VALUES (?, ?)", (name, now()))
+        if self.conn.execute("SELECT 1 FROM coders WHERE name = ?", (name,)).fetchone() is None:  # read first: cheap
+            self.conn.execute("INSERT INTO coders(name, created) VALUES (?, ?)", (name, now()))
         return name
 
     # -- small reads -------------------------------------------------------------------------------------
