@@ -74,7 +74,7 @@ def commands(path: Path, folder: Path) -> list[tuple[str, list[str]]]:
         ("segments --limit 50", ["segments", str(path), "--limit", "50"]),
         ("search", ["search", str(path), "housing trust"]),
         ("codings export", ["codings", "export", str(path), "-o", str(out / "codings.csv")]),
-        ("codings import (into a copy without codings)", ["codings", "import", str(copy), str(out / "codings.csv")]),
+        ("codings import (into a copy without codings)", ["codings", "import", str(copy), str(out / "codings.csv"), "--max-mb", "2000"]),
         ("agreement", ["agreement", str(path), "--coders", "ana", "ben"]),
         ("review", ["review", str(path)]),
         ("report themes", ["report", str(path), "themes", "-o", str(out / "themes.csv")]),
