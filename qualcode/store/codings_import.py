@@ -44,19 +44,22 @@ def _get(row: dict[str, str], name: str) -> str:
 
 
 def _span(project: Project, row: dict[str, str], doc_cache: dict[str, tuple[int, str]]) -> tuple[int, int | None, int, int]:
-    if _get(row, "segment_id"):  # with start and end (as `codings export` writes them): that part of the segment
-        start = _int(_get(row, "start"), "start") if _get(row, "start") else None
-        end = _int(_get(row, "end"), "end") if _get(row, "end") else None
-        return resolve_span(project, _int(_get(row, "segment_id"), "segment_id"), None, start, end)
-    name = _get(row, "document")
+    if row.get("segment_id", ""):  # with start and end (as `codings export` writes them): that part of the segment
+        start = _int(row.get("start", ""), "start") if row.get("start", "") else None
+        end = _int(row.get("end", ""), "end") if row.get("end", "") else None
+        return resolve_span(project, _int(row.get("segment_id", ""), "segment_id"), None, start, end)
+    name = row.get("document", "")
     if not name:
         raise InputError("no segment_id and no document")
     if name not in doc_cache:
         did = document_id(project, name)
         doc_cache[name] = (did, project.scalar("SELECT text FROM documents WHERE id = ?", (did,)))
     did, text = doc_cache[name]
-    if _get(row, "start") or _get(row, "end"):
-        return resolve_span(project, None, name, _int(_get(row, "start"), "start"), _int(_get(row, "end"), "end"))
+    if row.get("start", "") or row.get("end", ""):
+        start, end = _int(row.get("start", ""), "start"), _int(row.get("end", ""), "end")
+        if not (0 <= start < end <= len(text)):  # as resolve_span checks, on the text read once per document
+            raise InputError(f"span {start}-{end} is outside document '{name}' (length {len(text)})")
+        return did, segment_at(project, did, start, end), start, end
     quote = (row.get("quote") or "").strip()
     if not quote:
         raise InputError("no start/end and no quote")
@@ -88,18 +91,24 @@ def _plan(project: Project, rows: list[dict[str, str]], default_coder: str | Non
     seen_rows: set[tuple[Any, ...]] = set()
     repeats = 0
     doc_cache: dict[str, tuple[int, str]] = {}
-    for n, row in enumerate(rows, start=2):
+    code_ids: dict[str, int] = {}
+    for n, raw in enumerate(rows, start=2):
+        # each cell cleaned once; `quote` is read raw by `_span`, which needs the cell as written
+        row = {k: _get(raw, k) for k in raw}
+        row["quote"] = raw.get("quote") or ""
         try:
-            code_key = _get(row, "code")
+            code_key = row.get("code", "")
             if not code_key:
                 raise InputError("empty code")
-            code_id = resolve_code(project, code_key)
-            coder = _get(row, "coder") or default_coder or project.coder
+            if code_key not in code_ids:
+                code_ids[code_key] = resolve_code(project, code_key)
+            code_id = code_ids[code_key]
+            coder = row.get("coder", "") or default_coder or project.coder
             doc_id, seg_id, start, end = _span(project, row, doc_cache)
             key: SpanKey = (doc_id, start, end, code_id, coder)
-            claim, rival = _get(row, "claim"), _get(row, "rival")
-            polarity = check_polarity(_get(row, "polarity")) if _get(row, "polarity") else None
-            stated = (key, check_contribution(_get(row, "contribution")), _get(row, "memo") or None, polarity,
+            claim, rival = row.get("claim", ""), row.get("rival", "")
+            polarity = check_polarity(row.get("polarity", "")) if row.get("polarity", "") else None
+            stated = (key, check_contribution(row.get("contribution", "")), row.get("memo", "") or None, polarity,
                       claim, rival)
             if stated in seen_rows:
                 repeats += 1

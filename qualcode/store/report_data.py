@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from qualcode.errors import InputError, ProjectBusyError
+from qualcode.store.codings import CODING_TEXT_SQL
 from qualcode.store.project import Project
 
 T = TypeVar("T")
@@ -137,14 +138,19 @@ def code_keys(project: Project) -> dict[int, str]:
 def coding_evidence_rows(project: Project) -> list[tuple[Any, ...]]:
     """Every coding in id order as (id, segment id, document, source type, case id, code id, coder,
     contribution, claim, memo, coded text, start, end, polarity); the text is the segment's when the coding covers it."""
-    return project.conn.execute(
+    rows = project.conn.execute(
         'SELECT k.id, k.segment_id, d.name, d.source_type, s.case_id, k.code_id, k.coder, k.contribution, k.claim,'
-        ' k.memo, CASE WHEN s.id IS NOT NULL AND k.start = s.start AND k."end" = s."end" THEN s.text'
-        ' ELSE substr(d.text, k.start + 1, k."end" - k.start) END,'
-        ' k.start, k."end", k.polarity'
+        f' k.memo, {CODING_TEXT_SQL}, k.start, k."end", k.polarity'
         " FROM codings k JOIN documents d ON d.id = k.document_id LEFT JOIN segments s ON s.id = k.segment_id"
         " ORDER BY k.id"
     ).fetchall()
+    texts: dict[str, str] = {}  # a span beyond its segment: cut from its document, each read once
+    for i, row in enumerate(rows):
+        if row[10] is None:
+            if row[2] not in texts:
+                texts[row[2]] = project.scalar("SELECT text FROM documents WHERE name = ?", (row[2],)) or ""
+            rows[i] = (*row[:10], texts[row[2]][row[11]:row[12]], *row[11:])
+    return rows
 
 
 # -- the contribution argument -------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from typing import Any
 
 from qualcode.errors import InputError
 from qualcode.store.codebook import resolve_code
-from qualcode.store.codings import get_coding
+from qualcode.store.codings import CODING_TEXT_SQL, fill_coding_texts, get_coding
 from qualcode.store.project import Project, now
 
 DECISIONS: tuple[str, ...] = ("accepted", "queried", "rejected")
@@ -122,9 +122,9 @@ def list_review_items(
     if limit is not None:
         page = " LIMIT ? OFFSET ?"
         params += [limit, offset]
-    return project.query(
+    return fill_coding_texts(project, project.query(
         'SELECT k.id, k.segment_id, d.name AS document, d.source_type, cs.name AS "case", k.start, k."end",'
-        ' substr(d.text, k.start + 1, k."end" - k.start) AS text, c.key AS code, c.label AS code_label, k.coder,'
+        f' {CODING_TEXT_SQL} AS text, c.key AS code, c.label AS code_label, k.coder,'
         " k.contribution, k.claim, k.memo, k.created, coalesce(r.status, 'pending') AS status,"
         " r.reviewer, r.comment, r.created AS reviewed"
         " FROM codings k JOIN documents d ON d.id = k.document_id JOIN codes c ON c.id = k.code_id"
@@ -132,7 +132,7 @@ def list_review_items(
         f" LEFT JOIN reviews r ON r.coding_id = k.id AND {_LATEST}"
         f" {clause} ORDER BY {'c.position, c.id, ' if by_code else ''}k.document_id, k.start, k.id{page}",
         params,
-    )
+    ))
 
 
 def list_coders(project: Project) -> list[dict[str, Any]]:

@@ -472,8 +472,18 @@ _V_PENDING = [
     "CREATE INDEX pending_suggestions_code ON pending_suggestions(code_id)",
 ]
 
+# Scale (issue 17): indexes the hot paths lacked (tests/unit/test_query_plans.py finds a full scan of a large
+# table where one should serve): a coder's codings (coders list, agreement, suggestions never repeating a
+# coder's codes), the review decisions a reviewer gave and the memos a coder wrote.
+_V_SCALE = [
+    "CREATE INDEX codings_coder ON codings(coder, segment_id)",
+    "CREATE INDEX reviews_reviewer ON reviews(reviewer)",
+    "CREATE INDEX memos_coder ON memos(coder)",
+]
+
 Migration = list[str | Callable[["sqlite3.Connection"], None]]
-MIGRATIONS: list[Migration] = [list(_V1), list(_V2), list(_V3), _V4, _V5, _V_FORMATS, _V_CLAIMS, list(_V_PENDING)]
+MIGRATIONS: list[Migration] = [list(_V1), list(_V2), list(_V3), _V4, _V5, _V_FORMATS, _V_CLAIMS, list(_V_PENDING),
+                               list(_V_SCALE)]
 # Versions that rebuild tables: applied with foreign keys off (a DROP TABLE would otherwise cascade).
 REBUILDS = frozenset({4})
 SCHEMA_VERSION = len(MIGRATIONS)

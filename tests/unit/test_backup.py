@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from qualcode.cli import cli
 from qualcode.core.models import ParsedDocument, ParsedSegment
 from qualcode.errors import InputError, ProjectBusyError, ProjectError
 from qualcode.store import project as project_module
@@ -83,12 +84,19 @@ def _damage(path: Path, page: int) -> None:
         fh.write(b"\xff" * 200)
 
 
-def test_open_runs_quick_check_and_says_what_to_do(tmp_path):
+def test_open_runs_quick_check_when_not_closed_cleanly_and_says_what_to_do(tmp_path, runner):
     path = tmp_path / "x.qcdb"
     with Project.create(path) as p:
         add_documents(p, [doc(words=20000)])
         root = p.scalar("SELECT rootpage FROM sqlite_master WHERE name = 'documents'")
     _damage(path, root)
+    # Closed cleanly: opening reads nothing that grows with the file; the damage shows at the first read of it,
+    # as one line that says what to do.
+    Project.open(path).close()
+    result = runner.invoke(cli, ["documents", str(path)])
+    assert result.exit_code == 1 and "damaged" in result.output and "qualcode check" in result.output
+    # A journal beside it (a write cut short): the whole file is checked on open.
+    path.with_name(path.name + "-journal").write_bytes(b"\0" * 512)
     with pytest.raises(ProjectError) as caught:
         Project.open(path)
     message = str(caught.value)
