@@ -6,7 +6,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Label, Select
+from textual.widgets import Button, Checkbox, Label, Select
 
 from qualcode.core.models import Codebook
 from qualcode.store.browse import SegmentFilter, attribute_values, speakers
@@ -47,6 +47,8 @@ class FilterDialog(Dialog):
                 coded = "coded" if cur.coded else "uncoded"
             yield Select([("coded by anyone", "coded"), ("uncoded", "uncoded"), ("coded by me", "mine"),
                           ("not coded by me", "not-mine")], value=initial(coded), id="coded", prompt="coded or not")
+            yield Checkbox("Only segments the suggester is least sure about (uncoded; coding them teaches it most)",
+                           cur.least_sure, id="least-sure")
             with Horizontal(classes="buttons"):
                 yield Button("Apply", variant="primary", id="apply")
                 yield Button("Clear all", id="clear")
@@ -64,6 +66,7 @@ class FilterDialog(Dialog):
             attribute=tuple(attribute.split("\x1f", 1)) if attribute else None,  # type: ignore[arg-type]
             coded=None if coded is None else coded in ("coded", "mine"),
             coder=self.coder if coded in ("mine", "not-mine") else None,
+            least_sure=self.query_one("#least-sure", Checkbox).value,
         ))
 
     @on(Button.Pressed, "#apply")

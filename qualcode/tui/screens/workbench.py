@@ -33,6 +33,7 @@ from qualcode.store.memos import get_memo
 from qualcode.store.project import Project
 from qualcode.store.quickkeys import load_quick_keys, save_quick_keys
 from qualcode.tui.screens.dialogs import ChoicePicker, CodePicker, ContributionDialog, MemoDialog, SpanDialog
+from qualcode.tui.screens.workbench_more import MoreActions
 from qualcode.tui.widgets.codebook_tree import CodebookTree, CodeDetail
 from qualcode.tui.widgets.layout import MIN_SIZE, arrange
 from qualcode.tui.widgets.panels import DocumentList, StatusBar
@@ -44,7 +45,7 @@ SUGGESTER_DELAY = 0.5  # seconds after opening before the suggester starts loadi
 RETRAIN_MIN_SECONDS = 20.0  # and at most this often: a refit shares the CPU (and the GIL) with the screen
 
 
-class Workbench(Screen[None]):
+class Workbench(MoreActions, Screen[None]):
     BINDINGS = [
         Binding("j", "move(1)", "Next", show=False),
         Binding("k", "move(-1)", "Prev", show=False),
@@ -66,6 +67,10 @@ class Workbench(Screen[None]):
         Binding("D", "disagreements", "Compare coders"),
         Binding("S", "summary", "Summary"),
         Binding("E", "export", "Export"),
+        Binding("A", "autocode_queue", "Auto-coding queue"),
+        Binding("L", "similar", "Segments like this"),
+        Binding("O", "outcome_map", "Outcome map"),
+        Binding("I", "import", "Import files"),
         Binding("p", "pin", "Pin code to a quick key"),
         Binding("d", "toggle_documents", "Documents panel"),
         Binding("t", "toggle_tools", "Codebook panel"),
@@ -536,9 +541,8 @@ class Workbench(Screen[None]):
         from qualcode.tui.screens.filters import FilterDialog
 
         def apply(flt: SegmentFilter | None) -> None:
-            if flt is not None and self.document is not None:
-                self.filter = flt
-                self.open_document(self.document["id"])
+            if flt is not None:
+                self.set_filter(flt)
 
         self.app.push_screen(FilterDialog(self.project, self.codebook, self.filter, self.session.coder), apply)
 
