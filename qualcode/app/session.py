@@ -90,11 +90,14 @@ class CodingSession:
                        state))
         return before
 
-    def set_contribution(self, coding_id: int, contribution: str | None, claim: str | None) -> dict[str, Any]:
-        """Set (or with '' clear) a coding's contribution category and claim (a key or a text); undo puts back
-        the category and every claim link as they were."""
+    def set_contribution(self, coding_id: int, contribution: str | None, claim: str | None,
+                         claim_polarity: str | None = None) -> dict[str, Any]:
+        """Set (or with '' clear) a coding's contribution category and claim (a key or a text), with the coding's
+        polarity on the claim (None: the default); undo puts back the category and every claim link as they were."""
         before = get_coding(self.project, coding_id)
-        new = {"contribution": contribution or "", "claim": claim or ""}
+        new: dict[str, Any] = {"contribution": contribution or "", "claim": claim or ""}
+        if claim and claim_polarity:
+            new["claim_polarity"] = claim_polarity
         links = [(c["claim"], c["polarity"]) for c in before["claims"]]
 
         def revert() -> None:

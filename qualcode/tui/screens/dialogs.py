@@ -166,14 +166,21 @@ class ClaimInput(Input):
             listing.focus()
 
 
+POLARITY_CHOICES = ("supports", "contradicts", "mixed")
+
+
 class ContributionDialog(Dialog):
-    """Contribution category and claim for one coding. Result: (category or '', claim)."""
+    """Contribution category, claim and the coding's polarity on that claim. Result: (category or '', claim,
+    polarity or None for the default: supports, or contradicts with category none)."""
 
     BINDINGS = [Binding("ctrl+s", "save", "Save")]
 
-    def __init__(self, coding: dict[str, Any], claims: list[str]) -> None:
+    def __init__(self, coding: dict[str, Any], claims: list[str], keys: dict[str, str] | None = None) -> None:
+        """`claims`: claim texts to offer; `keys`: the key of each text that is a claim object (shown in the list)."""
         super().__init__()
-        self.coding, self.claims = coding, claims
+        self.coding, self.claims, self.keys = coding, claims, keys or {}
+        links = coding.get("claims") or []
+        self.polarity = links[0]["polarity"] if len(links) == 1 else None
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="box wide"):
@@ -186,12 +193,21 @@ class ContributionDialog(Dialog):
             yield Label("Claim of change (Tab completes an existing claim; ↓ then Enter takes one from the list):")
             yield ClaimInput(self.coding.get("claim") or "", self.claims, id="claim")
             yield OptionList(*self.claim_options(""), id="claim-list")
+            yield Label("This coding, as evidence on the claim (default: supports; contradicts with category none):")
+            with RadioSet(id="polarity"):
+                for value in POLARITY_CHOICES:
+                    yield RadioButton(value, value=self.polarity == value, name=value)
             yield Label("Enter in the claim box or Ctrl+S saves; Escape cancels.", classes="hint")
 
     def claim_options(self, typed: str) -> list[Option]:
         folded = typed.casefold().strip()
-        return [Option(Text(safe_text(c)), id=f"claim-{i}") for i, c in enumerate(self.claims)
-                if folded in c.casefold()]
+        options = []
+        for i, c in enumerate(self.claims):
+            if folded in c.casefold():
+                label = Text(f"{self.keys[c]}  ", style="dim") if c in self.keys else Text()
+                label.append(safe_text(c))
+                options.append(Option(label, id=f"claim-{i}"))
+        return options
 
     def on_mount(self) -> None:
         self.query_one("#category", RadioSet).focus()
@@ -212,7 +228,9 @@ class ContributionDialog(Dialog):
         radio = self.query_one("#category", RadioSet)
         button = radio.pressed_button
         category = (button.name or "") if button is not None else ""
-        self.dismiss((category, self.query_one("#claim", Input).value.strip()))
+        polarity = self.query_one("#polarity", RadioSet).pressed_button
+        self.dismiss((category, self.query_one("#claim", Input).value.strip(),
+                      polarity.name if polarity is not None else None))
 
     @on(Input.Submitted, "#claim")
     def submitted(self) -> None:

@@ -20,7 +20,6 @@ from qualcode.core.display import safe_text
 from qualcode.errors import QualcodeError
 from qualcode.store.browse import (
     SegmentFilter,
-    claims,
     document_progress,
     next_uncoded,
     segment_index,
@@ -488,13 +487,13 @@ class Workbench(MoreActions, Screen[None]):
         def edit(coding_id: int) -> None:
             coding = get_coding(self.project, coding_id)
 
-            def save(result: tuple[str, str] | None) -> None:
+            def save(result: tuple[str, str, str | None] | None) -> None:
                 if result is not None and seg:
-                    done = self.run_safely(self.session.set_contribution, coding_id, result[0], result[1])
+                    done = self.run_safely(self.session.set_contribution, coding_id, *result)
                     if done:
                         self.after_change(seg["id"], f"contribution {result[0] or 'cleared'}")
 
-            self.app.push_screen(ContributionDialog(coding, claims(self.project)), save)
+            self.app.push_screen(ContributionDialog(coding, *self.claim_choices()), save)
 
         self.choose_own_coding("Contribution for which coding?", edit)
 

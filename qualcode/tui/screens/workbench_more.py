@@ -37,6 +37,17 @@ class MoreActions:
             return
         self.app.push_screen(SimilarScreen(self.project, seg), self._jump_if_chosen)  # type: ignore[attr-defined]
 
+    def claim_choices(self) -> tuple[list[str], dict[str, str]]:
+        """Claim texts for the contribution dialog (claim objects first, then claims only written on codings),
+        and the key of each claim object."""
+        from qualcode.store.browse import claims
+        from qualcode.store.claims import list_claims
+
+        objects = list_claims(self.project)
+        keys = {c["claim"]: c["key"] for c in objects}
+        texts = list(keys)
+        return texts + [c for c in claims(self.project) if c not in keys], keys
+
     def action_outcome_map(self) -> None:
         from qualcode.tui.screens.outcome_map import OutcomeMapScreen
 
