@@ -8,7 +8,7 @@ from rich.text import Text
 from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.suggester import SuggestFromList
 from textual.widgets import Input, Label, OptionList, RadioButton, RadioSet, TextArea
@@ -17,6 +17,13 @@ from textual.widgets.option_list import Option
 from qualcode.core.codematch import rank_codes
 from qualcode.core.display import safe_text
 from qualcode.core.models import CONTRIBUTION_CATEGORIES, Code
+
+
+class DialogBody(VerticalScroll):
+    """A dialog's box that scrolls when the terminal is short (80x24): the focus moves through its fields, never
+    stops on the box itself, and the focused field is scrolled into view."""
+
+    can_focus = False
 
 
 class Dialog(ModalScreen[Any]):
@@ -183,7 +190,7 @@ class ContributionDialog(Dialog):
         self.polarity = links[0]["polarity"] if len(links) == 1 else None
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="box wide"):
+        with DialogBody(classes="box wide"):
             yield Label(f"Contribution for {self.coding['code']}", classes="title")
             yield Label(Text(safe_text(self.coding["text"][:300]), style="italic"))
             with RadioSet(id="category"):
@@ -193,7 +200,7 @@ class ContributionDialog(Dialog):
             yield Label("Claim of change (Tab completes an existing claim; ↓ then Enter takes one from the list):")
             yield ClaimInput(self.coding.get("claim") or "", self.claims, id="claim")
             yield OptionList(*self.claim_options(""), id="claim-list")
-            yield Label("This coding, as evidence on the claim (default: supports; contradicts with category none):")
+            yield Label("Evidence on the claim (nothing ticked: supports; contradicts with category none):")
             with RadioSet(id="polarity"):
                 for value in POLARITY_CHOICES:
                     yield RadioButton(value, value=self.polarity == value, name=value)

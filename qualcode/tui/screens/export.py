@@ -9,14 +9,14 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal
 from textual.widgets import Button, Checkbox, Input, Label, LoadingIndicator, Select
 
 from qualcode.core.display import safe_text
 from qualcode.errors import QualcodeError
 from qualcode.store.browse import attribute_values
 from qualcode.store.project import Project
-from qualcode.tui.screens.dialogs import Dialog
+from qualcode.tui.screens.dialogs import Dialog, DialogBody
 from qualcode.tui.widgets.choice import chosen
 
 KIND_CHOICES = [("Full report (all tables)", "all"), ("Findings (claims, judgements, evidence)", "findings"),
@@ -38,7 +38,7 @@ class ExportScreen(Dialog):
 
     def compose(self) -> ComposeResult:
         attrs = sorted({name for name, _ in attribute_values(self.project)})
-        with Vertical(classes="box wide"):
+        with DialogBody(classes="box wide"):
             yield Label("Export a report (Ctrl+S runs it; Escape closes)", classes="title")
             yield Label("Report")
             yield Select(KIND_CHOICES, value="all", id="kind", allow_blank=False)
