@@ -20,7 +20,7 @@ class M(ModalScreen):
 
 class A(App):
     def compose(self):
-        for i in range(30):
+        for _ in range(30):
             yield Static("x" * 100)
 
 async def main():
@@ -36,5 +36,5 @@ async def main():
             times.append((time.perf_counter() - t0) * 1000)
             app.pop_screen()
             await pilot.pause()
-    print("modal floor ms: median %.1f, min %.1f" % (statistics.median(times), min(times)))
+    print(f"modal floor ms: median {statistics.median(times):.1f}, min {min(times):.1f}")
 asyncio.run(main())

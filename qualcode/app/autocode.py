@@ -91,3 +91,28 @@ def least_sure(project: Project, coder: str, limit: int = 20, document: str | No
     order = sorted(range(len(rows)), key=lambda i: (-unsure[i], rows[i][0]))[:limit]
     return [{"segment_id": rows[i][0], "document": rows[i][2], "text": rows[i][1],
              "uncertainty": round(float(unsure[i]), 4), "best_guess": guesses[i][0][0]} for i in order]
+
+
+def similar_segments(project: Project, segment_id: int, top: int = 20) -> list[dict[str, Any]]:
+    """Segments most like `segment_id` (the `qualcode similar` command's use case), best first, each with its
+    document name and similarity."""
+    from qualcode.nlp.similar import most_similar
+    from qualcode.store.documents import get_segment
+
+    target = get_segment(project, segment_id)
+    rows = project.conn.execute("SELECT s.id, s.text, d.name FROM segments s JOIN documents d ON d.id = s.document_id"
+                                " WHERE s.id != ? AND trim(s.text) != '' ORDER BY s.id", (segment_id,)).fetchall()
+    names = {r[0]: r[2] for r in rows}
+    found = most_similar(target["text"], [(r[0], r[1]) for r in rows], top)
+    return [{**r, "document": names[r["segment_id"]]} for r in found]
+
+
+def codes_needing_help(project: Project) -> list[dict[str, Any]]:
+    """The codes `qualcode suggest evaluate` says need help (too few examples, or rarely in the suggester's top
+    3 for the segments that carry them), each with what would help. Cross-validates: seconds on a study."""
+    from qualcode.nlp.evaluate import evaluate_project
+
+    try:
+        return list(evaluate_project(project)["codes_needing_help"])
+    except InputError:  # too few coded segments to cross-validate: nothing to say yet
+        return []

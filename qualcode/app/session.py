@@ -13,6 +13,7 @@ from qualcode.core.rows import CodingRow
 from qualcode.store.claims import judge, set_coding_links, withdraw_judgement
 from qualcode.store.codings import add_coding, get_coding, remove_coding, restore_coding, update_coding
 from qualcode.store.memos import get_memo, write_memo
+from qualcode.store.pending import decide_pending, restore_pending
 from qualcode.store.project import Project
 from qualcode.store.suggestions import accept_code, reject_code, withdraw_feedback
 
@@ -90,11 +91,14 @@ class CodingSession:
                        state))
         return before
 
-    def set_contribution(self, coding_id: int, contribution: str | None, claim: str | None) -> CodingRow:
-        """Set (or with '' clear) a coding's contribution category and claim (a key or a text); undo puts back
-        the category and every claim link as they were."""
+    def set_contribution(self, coding_id: int, contribution: str | None, claim: str | None,
+                         claim_polarity: str | None = None) -> CodingRow:
+        """Set (or with '' clear) a coding's contribution category and claim (a key or a text), with the coding's
+        polarity on the claim (None: the default); undo puts back the category and every claim link as they were."""
         before = get_coding(self.project, coding_id)
-        new = {"contribution": contribution or "", "claim": claim or ""}
+        new: dict[str, Any] = {"contribution": contribution or "", "claim": claim or ""}
+        if claim and claim_polarity:
+            new["claim_polarity"] = claim_polarity
         links = [(c["claim"], c["polarity"]) for c in before["claims"]]
 
         def revert() -> None:
@@ -166,3 +170,22 @@ class CodingSession:
             lambda: reject_code(self.project, segment_id, code, self.coder, provenance),
             lambda: withdraw_feedback(self.project, segment_id, code, self.coder),
         ))
+
+    def decide_pending(self, row: dict[str, Any], decision: str) -> dict[str, Any]:
+        """Accept or reject one pending suggestion from the auto-coding queue (`row` as listed by list_pending);
+        undo takes the coding or the rejection back and puts the suggestion back in the queue, with its id."""
+        state: dict[str, Any] = {}
+
+        def apply() -> None:
+            state["row"] = decide_pending(self.project, [row["id"]], decision, self.coder)[0]
+
+        def revert() -> None:
+            with self.project.transaction():
+                if decision == "accepted":
+                    remove_coding(self.project, state["row"]["coding_id"])
+                withdraw_feedback(self.project, row["segment_id"], row["code"], self.coder)
+                restore_pending(self.project, row)
+
+        self._run(Step(f"{'accept' if decision == 'accepted' else 'reject'} {row['code']} (queue)", apply, revert,
+                       state))
+        return dict(state["row"])

@@ -17,6 +17,8 @@ class SegmentFilter:
     attribute: tuple[str, str] | None = None  # the segment's case has attribute name = value
     coded: bool | None = None  # True: has any coding; False: has none
     coder: str | None = None  # with `coded`/`code`: only this coder's codings count
+    least_sure: bool = False  # only the segments the suggester is least sure about (ids chosen in `only`)
+    only: tuple[int, ...] | None = None  # only these segment ids
 
     def is_empty(self) -> bool:
         return self == SegmentFilter()
@@ -31,6 +33,8 @@ class SegmentFilter:
             parts.append(f"{self.attribute[0]}={self.attribute[1]}")
         if self.coded is not None:
             parts.append("coded" if self.coded else "uncoded")
+        if self.least_sure:
+            parts.append(f"{len(self.only or ())} the suggester is least sure about")
         return ", ".join(parts) or "all segments"
 
 
@@ -52,6 +56,9 @@ def _where(flt: SegmentFilter) -> tuple[str, list[Any]]:
         exists = f"EXISTS (SELECT 1 FROM codings k WHERE k.segment_id = s.id{coder_clause})"
         clauses.append(exists if flt.coded else f"NOT {exists}")
         params += [flt.coder] if flt.coder else []
+    if flt.only is not None:
+        clauses.append(f"s.id IN ({','.join('?' * len(flt.only))})" if flt.only else "0")
+        params += list(flt.only)
     return ("".join(f" AND {c}" for c in clauses), params)
 
 

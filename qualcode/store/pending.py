@@ -82,3 +82,16 @@ def decide_pending(project: Project, ids: Sequence[int], decision: str, coder: s
                 reject_code(project, row["segment_id"], row["code"], coder, provenance)
             project.conn.execute("DELETE FROM pending_suggestions WHERE id = ?", (row["id"],))
     return rows
+
+
+def restore_pending(project: Project, row: dict[str, Any]) -> None:
+    """Put a decided pending suggestion back in the queue with its own id (undo of a decision). Logged."""
+    with project.transaction():
+        code_id = resolve_code(project, row["code"])
+        project.conn.execute(
+            "INSERT INTO pending_suggestions(id, segment_id, code_id, score, reason, method, model_version,"
+            " proposed_by, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (row["id"], row["segment_id"], code_id, row["score"], row["reason"], row["method"], row["model_version"],
+             row["proposed_by"], row["created"]))
+        project.log("autocode.restore", "code", code_id,
+                    {"after": {"pending_id": row["id"], "segment_id": row["segment_id"], "code": row["code"]}})

@@ -219,7 +219,7 @@ async def test_summary_counts_below_ten_cases_never_percentages(demo_copy):
         console = Console(width=160, record=True, file=io.StringIO())
         console.print(app.screen.table)
         chart = console.export_text()
-        assert "interview (N=5)" in chart and "steering-group (N=1)" in chart and "survey (N=45)" in chart
+        assert "INT (N=5)" in chart and "STG (N=1)" in chart and "SUR (N=45)" in chart  # abbreviated beside the survey
         assert "5 of 5" in chart and "1 of 1" in chart and "100%" not in chart
         assert "% (n=" in chart  # the survey has 44 cases: percentages there
         await pilot.press("escape")

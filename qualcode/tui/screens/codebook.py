@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from textual import on
+from rich.text import Text
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Label, TextArea, Tree
+from textual.widgets import Footer, Input, Label, Static, TextArea, Tree
 
 from qualcode.core.display import safe_text
 from qualcode.core.models import Code
@@ -64,6 +65,7 @@ class CodebookScreen(Screen[None]):
         Binding("K", "rekey", "Change key"),
         Binding("m", "move", "Move"),
         Binding("g", "merge", "Merge into…"),
+        Binding("h", "needing_help", "Which codes need help"),
         Binding("escape,b", "app.pop_screen", "Back"),
     ]
 
@@ -71,6 +73,7 @@ class CodebookScreen(Screen[None]):
         super().__init__()
         self.project = project
         self.codebook = load_codebook(project)
+        self.needing_help: list[dict[str, Any]] | None = None
 
     def compose(self) -> ComposeResult:
         with Horizontal():
@@ -79,6 +82,8 @@ class CodebookScreen(Screen[None]):
                 yield CodebookTree(id="cb-tree")
             with VerticalScroll(id="cb-right"):
                 yield CodeDetail("", id="cb-detail")
+                yield Static(Text("h: which codes the suggester needs help with (cross-validates: a few seconds)",
+                                  style="dim"), id="cb-help")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -175,3 +180,26 @@ class CodebookScreen(Screen[None]):
                     self.attempt(merge_codes, code.key, key, keep=key, note=f"merged {code.key} into {key}")
 
             self.app.push_screen(picker, merged)
+
+    def action_needing_help(self) -> None:
+        self.query_one("#cb-help", Static).update(Text("Cross-validating the suggester on your codings…", style="dim"))
+        self.find_needing_help()
+
+    @work(thread=True, exclusive=True)
+    def find_needing_help(self) -> None:
+        """`qualcode suggest evaluate`'s codes that need help, with its own connection (seconds)."""
+        from qualcode.app.autocode import codes_needing_help
+
+        with Project.open(self.project.path) as project:
+            rows = codes_needing_help(project)
+        self.app.call_from_thread(self.show_needing_help, rows)
+
+    def show_needing_help(self, rows: list[dict[str, Any]]) -> None:
+        self.needing_help = rows
+        text = Text(f"Codes that need help ({len(rows)})\n" if rows else
+                    "No code needs help: each has enough examples and the suggester finds it.", style="bold")
+        for r in rows:
+            text.append(f"\n{safe_text(r['code'])}", style="bold yellow")
+            text.append(f"  {r['coded_segments']} coded, {r['examples']} examples\n", style="dim")
+            text.append(safe_text(r["what_would_help"]) + "\n")
+        self.query_one("#cb-help", Static).update(text)

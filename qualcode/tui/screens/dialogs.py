@@ -9,7 +9,7 @@ from rich.text import Text
 from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.suggester import SuggestFromList
 from textual.widgets import Input, Label, OptionList, RadioButton, RadioSet, TextArea
@@ -18,6 +18,13 @@ from textual.widgets.option_list import Option
 from qualcode.core.codematch import rank_codes
 from qualcode.core.display import safe_text
 from qualcode.core.models import CONTRIBUTION_CATEGORIES, Code
+
+
+class DialogBody(VerticalScroll):
+    """A dialog's box that scrolls when the terminal is short (80x24): the focus moves through its fields, never
+    stops on the box itself, and the focused field is scrolled into view."""
+
+    can_focus = False
 
 
 class Dialog(ModalScreen[Any]):
@@ -167,17 +174,24 @@ class ClaimInput(Input):
             listing.focus()
 
 
+POLARITY_CHOICES = ("supports", "contradicts", "mixed")
+
+
 class ContributionDialog(Dialog):
-    """Contribution category and claim for one coding. Result: (category or '', claim)."""
+    """Contribution category, claim and the coding's polarity on that claim. Result: (category or '', claim,
+    polarity or None for the default: supports, or contradicts with category none)."""
 
     BINDINGS = [Binding("ctrl+s", "save", "Save")]
 
-    def __init__(self, coding: Mapping[str, Any], claims: list[str]) -> None:
+    def __init__(self, coding: Mapping[str, Any], claims: list[str], keys: dict[str, str] | None = None) -> None:
+        """`claims`: claim texts to offer; `keys`: the key of each text that is a claim object (shown in the list)."""
         super().__init__()
-        self.coding, self.claims = coding, claims
+        self.coding, self.claims, self.keys = coding, claims, keys or {}
+        links = coding.get("claims") or []
+        self.polarity = links[0]["polarity"] if len(links) == 1 else None
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="box wide"):
+        with DialogBody(classes="box wide"):
             yield Label(f"Contribution for {self.coding['code']}", classes="title")
             yield Label(Text(safe_text(self.coding["text"][:300]), style="italic"))
             with RadioSet(id="category"):
@@ -187,12 +201,21 @@ class ContributionDialog(Dialog):
             yield Label("Claim of change (Tab completes an existing claim; ↓ then Enter takes one from the list):")
             yield ClaimInput(self.coding.get("claim") or "", self.claims, id="claim")
             yield OptionList(*self.claim_options(""), id="claim-list")
+            yield Label("Evidence on the claim (nothing ticked: supports; contradicts with category none):")
+            with RadioSet(id="polarity"):
+                for value in POLARITY_CHOICES:
+                    yield RadioButton(value, value=self.polarity == value, name=value)
             yield Label("Enter in the claim box or Ctrl+S saves; Escape cancels.", classes="hint")
 
     def claim_options(self, typed: str) -> list[Option]:
         folded = typed.casefold().strip()
-        return [Option(Text(safe_text(c)), id=f"claim-{i}") for i, c in enumerate(self.claims)
-                if folded in c.casefold()]
+        options = []
+        for i, c in enumerate(self.claims):
+            if folded in c.casefold():
+                label = Text(f"{self.keys[c]}  ", style="dim") if c in self.keys else Text()
+                label.append(safe_text(c))
+                options.append(Option(label, id=f"claim-{i}"))
+        return options
 
     def on_mount(self) -> None:
         self.query_one("#category", RadioSet).focus()
@@ -213,7 +236,9 @@ class ContributionDialog(Dialog):
         radio = self.query_one("#category", RadioSet)
         button = radio.pressed_button
         category = (button.name or "") if button is not None else ""
-        self.dismiss((category, self.query_one("#claim", Input).value.strip()))
+        polarity = self.query_one("#polarity", RadioSet).pressed_button
+        self.dismiss((category, self.query_one("#claim", Input).value.strip(),
+                      polarity.name if polarity is not None else None))
 
     @on(Input.Submitted, "#claim")
     def submitted(self) -> None:

@@ -9,17 +9,20 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal
 from textual.widgets import Button, Checkbox, Input, Label, LoadingIndicator, Select
 
 from qualcode.core.display import safe_text
 from qualcode.errors import QualcodeError
 from qualcode.store.browse import attribute_values
 from qualcode.store.project import Project
-from qualcode.tui.screens.dialogs import Dialog
+from qualcode.tui.screens.dialogs import Dialog, DialogBody
 from qualcode.tui.widgets.choice import chosen
 
-KIND_CHOICES = [("Full report (all tables)", "all"), ("Theme table", "themes"), ("Contribution analysis", "contribution"),
+KIND_CHOICES = [("Full report (all tables)", "all"), ("Findings (claims, judgements, evidence)", "findings"),
+                ("Theme table", "themes"), ("Contribution analysis", "contribution"),
+                ("Framework (outcomes by source type)", "framework"), ("Survey: closed questions", "survey"),
+                ("Monitoring figures", "monitoring"),
                 ("Human Learning Systems conditions", "hls"), ("Matrix", "matrix"), ("Code co-occurrence", "cooccurrence"),
                 ("Quotes", "quotes"), ("Who took part", "participants"), ("Codebook", "codebook")]
 FORMAT_CHOICES = [("HTML", "html"), ("Word (DOCX)", "docx"), ("Excel (XLSX)", "xlsx"), ("Markdown", "md"), ("CSV", "csv")]
@@ -35,7 +38,7 @@ class ExportScreen(Dialog):
 
     def compose(self) -> ComposeResult:
         attrs = sorted({name for name, _ in attribute_values(self.project)})
-        with Vertical(classes="box wide"):
+        with DialogBody(classes="box wide"):
             yield Label("Export a report (Ctrl+S runs it; Escape closes)", classes="title")
             yield Label("Report")
             yield Select(KIND_CHOICES, value="all", id="kind", allow_blank=False)
@@ -75,11 +78,23 @@ class ExportScreen(Dialog):
         from qualcode.app.reporting import Filters, run_report
 
         try:
-            result = run_report(self.project.path, kind, fmt, output, by=by, filters=Filters(accepted_only=accepted))
-            message = f"Wrote {result.path}"
+            if kind in ("survey", "monitoring"):  # their own use cases (the CLI's survey / monitoring reports)
+                path = self.survey_export(kind, fmt, output)
+            else:
+                path = run_report(self.project.path, kind, fmt, output, by=by,
+                                  filters=Filters(accepted_only=accepted)).path
+            message = f"Wrote {path}"
         except QualcodeError as exc:
             message = f"Could not export: {exc}"
         self.app.call_from_thread(self.done, message)
+
+    def survey_export(self, kind: str, fmt: str, output: Path | None) -> Path | None:
+        from qualcode.app.survey import SurveyRequest, run_monitoring_report, run_survey_report
+
+        with Project.open(self.project.path) as project:
+            if kind == "survey":
+                return run_survey_report(project, SurveyRequest(), fmt, output).path
+            return run_monitoring_report(project, fmt, output).path
 
     def done(self, message: str) -> None:
         self.query_one("#busy").display = False

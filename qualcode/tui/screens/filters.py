@@ -5,13 +5,13 @@ from __future__ import annotations
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Label, Select
+from textual.containers import Horizontal
+from textual.widgets import Button, Checkbox, Label, Select
 
 from qualcode.core.models import Codebook
 from qualcode.store.browse import SegmentFilter, attribute_values, speakers
 from qualcode.store.project import Project
-from qualcode.tui.screens.dialogs import Dialog
+from qualcode.tui.screens.dialogs import Dialog, DialogBody
 from qualcode.tui.widgets.choice import chosen, initial
 
 
@@ -26,7 +26,7 @@ class FilterDialog(Dialog):
     def compose(self) -> ComposeResult:
         cur = self.current
         attrs = attribute_values(self.project)
-        with Vertical(classes="box wide"):
+        with DialogBody(classes="box wide"):
             yield Label("Show only segments that match (Ctrl+S applies, Escape cancels)", classes="title")
             yield Label("Code")
             yield Select([(f"{c.key}  {c.label}", c.key) for c in self.codebook.codes], value=initial(cur.code),
@@ -47,6 +47,8 @@ class FilterDialog(Dialog):
                 coded = "coded" if cur.coded else "uncoded"
             yield Select([("coded by anyone", "coded"), ("uncoded", "uncoded"), ("coded by me", "mine"),
                           ("not coded by me", "not-mine")], value=initial(coded), id="coded", prompt="coded or not")
+            yield Label("Uncertainty (uncoded segments: coding these first teaches the suggester most)")
+            yield Checkbox("Only those the suggester is least sure about", cur.least_sure, id="least-sure")
             with Horizontal(classes="buttons"):
                 yield Button("Apply", variant="primary", id="apply")
                 yield Button("Clear all", id="clear")
@@ -64,6 +66,7 @@ class FilterDialog(Dialog):
             attribute=tuple(attribute.split("\x1f", 1)) if attribute else None,  # type: ignore[arg-type]
             coded=None if coded is None else coded in ("coded", "mine"),
             coder=self.coder if coded in ("mine", "not-mine") else None,
+            least_sure=self.query_one("#least-sure", Checkbox).value,
         ))
 
     @on(Button.Pressed, "#apply")

@@ -29,10 +29,12 @@ SHOWN = {"question_mark": "?", "slash": "/"}
 def help_screens() -> list[tuple[str, type[Screen]]]:
     """The screens whose keys the help lists, with the title of their section."""
     from qualcode.tui.screens.codebook import CodebookScreen
+    from qualcode.tui.screens.queue import PendingScreen
     from qualcode.tui.screens.review import ReviewScreen
     from qualcode.tui.screens.workbench import Workbench
 
-    return [("Workbench", Workbench), ("Reviewer mode (R)", ReviewScreen), ("Codebook editor (b)", CodebookScreen)]
+    return [("Workbench", Workbench), ("Reviewer mode (R)", ReviewScreen), ("Codebook editor (b)", CodebookScreen),
+            ("Auto-coding queue (A)", PendingScreen)]
 
 
 def help_keys(screen: type[Screen]) -> list[tuple[tuple[str, ...], str, str]]:

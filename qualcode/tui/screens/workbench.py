@@ -20,7 +20,6 @@ from qualcode.core.display import safe_text
 from qualcode.errors import QualcodeError
 from qualcode.store.browse import (
     SegmentFilter,
-    claims,
     document_progress,
     next_uncoded,
     segment_index,
@@ -33,6 +32,7 @@ from qualcode.store.memos import get_memo
 from qualcode.store.project import Project
 from qualcode.store.quickkeys import load_quick_keys, save_quick_keys
 from qualcode.tui.screens.dialogs import ChoicePicker, CodePicker, ContributionDialog, MemoDialog, SpanDialog
+from qualcode.tui.screens.workbench_more import MoreActions
 from qualcode.tui.widgets.codebook_tree import CodebookTree, CodeDetail
 from qualcode.tui.widgets.layout import MIN_SIZE, arrange
 from qualcode.tui.widgets.panels import DocumentList, StatusBar
@@ -44,7 +44,7 @@ SUGGESTER_DELAY = 0.5  # seconds after opening before the suggester starts loadi
 RETRAIN_MIN_SECONDS = 20.0  # and at most this often: a refit shares the CPU (and the GIL) with the screen
 
 
-class Workbench(Screen[None]):
+class Workbench(MoreActions, Screen[None]):
     BINDINGS = [
         Binding("j", "move(1)", "Next", show=False),
         Binding("k", "move(-1)", "Prev", show=False),
@@ -66,6 +66,10 @@ class Workbench(Screen[None]):
         Binding("D", "disagreements", "Compare coders"),
         Binding("S", "summary", "Summary"),
         Binding("E", "export", "Export"),
+        Binding("A", "autocode_queue", "Auto-coding queue"),
+        Binding("L", "similar", "Segments like this"),
+        Binding("O", "outcome_map", "Outcome map"),
+        Binding("I", "import", "Import files"),
         Binding("p", "pin", "Pin code to a quick key"),
         Binding("d", "toggle_documents", "Documents panel"),
         Binding("t", "toggle_tools", "Codebook panel"),
@@ -483,13 +487,13 @@ class Workbench(Screen[None]):
         def edit(coding_id: int) -> None:
             coding = get_coding(self.project, coding_id)
 
-            def save(result: tuple[str, str] | None) -> None:
+            def save(result: tuple[str, str, str | None] | None) -> None:
                 if result is not None and seg:
-                    done = self.run_safely(self.session.set_contribution, coding_id, result[0], result[1])
+                    done = self.run_safely(self.session.set_contribution, coding_id, *result)
                     if done:
                         self.after_change(seg["id"], f"contribution {result[0] or 'cleared'}")
 
-            self.app.push_screen(ContributionDialog(coding, claims(self.project)), save)
+            self.app.push_screen(ContributionDialog(coding, *self.claim_choices()), save)
 
         self.choose_own_coding("Contribution for which coding?", edit)
 
@@ -536,9 +540,8 @@ class Workbench(Screen[None]):
         from qualcode.tui.screens.filters import FilterDialog
 
         def apply(flt: SegmentFilter | None) -> None:
-            if flt is not None and self.document is not None:
-                self.filter = flt
-                self.open_document(self.document["id"])
+            if flt is not None:
+                self.set_filter(flt)
 
         self.app.push_screen(FilterDialog(self.project, self.codebook, self.filter, self.session.coder), apply)
 
