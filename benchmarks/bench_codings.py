@@ -32,7 +32,9 @@ def add_codings(path: Path, share: float = 0.13, seed: int = 5) -> int:
     """Code `share` of the segments with one code each by two coders (direct SQL: this is set-up, not timed)."""
     rnd = random.Random(seed)
     with Project.open(path, coder="bench") as p, p.transaction():
-        p.conn.executemany("INSERT OR IGNORE INTO codes(key, label) VALUES (?, ?)", [(c, c.title()) for c in CODES])
+        p.conn.executemany(
+            "INSERT OR IGNORE INTO codes(key, label) VALUES (?, ?)", [(c, c.title()) for c in CODES]
+        )
         codes = [r[0] for r in p.conn.execute("SELECT id FROM codes")]
         for coder in ("ana", "ben"):
             p.ensure_coder(coder)
@@ -41,7 +43,12 @@ def add_codings(path: Path, share: float = 0.13, seed: int = 5) -> int:
         stamp = now()
         p.conn.executemany(
             'INSERT INTO codings(document_id, segment_id, start, "end", code_id, coder, created) VALUES (?,?,?,?,?,?,?)',
-            [(d, s, a, b, rnd.choice(codes), coder, stamp) for s, d, a, b in chosen for coder in ("ana", "ben")])
+            [
+                (d, s, a, b, rnd.choice(codes), coder, stamp)
+                for s, d, a, b in chosen
+                for coder in ("ana", "ben")
+            ],
+        )
         return int(p.scalar("SELECT count(*) FROM codings"))
 
 
@@ -58,13 +65,17 @@ def time_round_trip(label: str, path: Path, folder: Path, share: float) -> None:
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     out = folder / f"{label}.csv"
     out.write_text(csv_text, encoding="utf-8-sig")
-    print(f"{label}: codings export of {len(rows):,} codings: {wall:.2f} s wall, {cpu:.2f} s CPU (target < 2 s)")
+    print(
+        f"{label}: codings export of {len(rows):,} codings: {wall:.2f} s wall, {cpu:.2f} s CPU (target < 2 s)"
+    )
     t0, c0 = time.perf_counter(), time.process_time()
     with Project.open(copy, coder="bench") as p:
         result = import_codings_file(p, out, backup=False, max_bytes=1 << 30)
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
-    print(f"{label}: codings import of {result['rows']:,} rows ({result['added']:,} added of {codings:,}): "
-          f"{wall:.2f} s wall, {cpu:.2f} s CPU (target < 3 s)")
+    print(
+        f"{label}: codings import of {result['rows']:,} rows ({result['added']:,} added of {codings:,}): "
+        f"{wall:.2f} s wall, {cpu:.2f} s CPU (target < 3 s)"
+    )
 
 
 def main() -> None:
@@ -80,7 +91,11 @@ def main() -> None:
             path = folder / "transcripts.qcdb"
             path.unlink(missing_ok=True)
             with Project.create(path, coder="bench") as p:
-                import_files(p, write_corpus(folder / "corpus", args.documents, 100), ImportOptions(source_type="interview"))
+                import_files(
+                    p,
+                    write_corpus(folder / "corpus", args.documents, 100),
+                    ImportOptions(source_type="interview"),
+                )
                 segments = p.scalar("SELECT count(*) FROM segments")
             print(f"transcripts: {args.documents:,} documents, {segments:,} segments")
             time_round_trip("transcripts", path, folder, 0.13)
@@ -92,7 +107,9 @@ def main() -> None:
                 import_files(p, [csv_path], ImportOptions(spec=load_spec(spec_path), max_bytes=1 << 30))
                 longest = p.scalar("SELECT max(length(text)) FROM documents")
                 segments = p.scalar("SELECT count(*) FROM segments")
-            print(f"survey: {args.survey_rows:,} rows, {segments:,} answers, longest document {longest:,} characters")
+            print(
+                f"survey: {args.survey_rows:,} rows, {segments:,} answers, longest document {longest:,} characters"
+            )
             time_round_trip("survey", path, folder, 0.45)  # ~12,000 codings, as on the real survey
     print(f"peak memory (max RSS): {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
 

@@ -1,6 +1,6 @@
 """Import a generated corpus (default 1,000 documents / 100,000 segments) and print segments per second.
 
-    python -m benchmarks.bench_import [--documents 1000] [--turns 100] [--keep PATH]
+python -m benchmarks.bench_import [--documents 1000] [--turns 100] [--keep PATH]
 """
 
 from __future__ import annotations
@@ -27,13 +27,19 @@ def raw_floor(project_path: Path, floor_path: Path) -> float:
     conn = sqlite3.connect(floor_path, isolation_level=None)
     conn.execute("PRAGMA journal_mode = delete")
     conn.execute("PRAGMA synchronous = FULL")
-    conn.execute('CREATE TABLE segments(id INTEGER PRIMARY KEY, document_id INTEGER, position INTEGER, start INTEGER,'
-                 ' "end" INTEGER, text TEXT, UNIQUE (document_id, position))')
-    conn.execute("CREATE VIRTUAL TABLE segments_fts USING fts5(text, content='segments', content_rowid='id',"
-                 " tokenize='porter unicode61 remove_diacritics 2')")
+    conn.execute(
+        "CREATE TABLE segments(id INTEGER PRIMARY KEY, document_id INTEGER, position INTEGER, start INTEGER,"
+        ' "end" INTEGER, text TEXT, UNIQUE (document_id, position))'
+    )
+    conn.execute(
+        "CREATE VIRTUAL TABLE segments_fts USING fts5(text, content='segments', content_rowid='id',"
+        " tokenize='porter unicode61 remove_diacritics 2')"
+    )
     t0 = time.perf_counter()
     conn.execute("BEGIN")
-    conn.executemany('INSERT INTO segments(document_id, position, start, "end", text) VALUES (?, ?, ?, ?, ?)', rows)
+    conn.executemany(
+        'INSERT INTO segments(document_id, position, start, "end", text) VALUES (?, ?, ?, ?, ?)', rows
+    )
     conn.execute("INSERT INTO segments_fts(rowid, text) SELECT id, text FROM segments")
     conn.execute("COMMIT")
     elapsed = time.perf_counter() - t0
@@ -65,12 +71,16 @@ def main() -> None:
         for p in paths:
             read_document(p, ImportOptions(source_type="interview"))
         parsing = time.perf_counter() - t0
-        print(f"of which reading and parsing the files (timed again alone): {parsing:.2f} s; storing: "
-              f"{elapsed - parsing:.2f} s")
+        print(
+            f"of which reading and parsing the files (timed again alone): {parsing:.2f} s; storing: "
+            f"{elapsed - parsing:.2f} s"
+        )
         floor = raw_floor(path, folder / "floor.db")
-        print(f"raw SQLite + FTS5 floor (same segments, one executemany, FTS filled once): {floor:.2f} s = "
-              f"{segments / floor:,.0f} segments/s; qualcode import is {elapsed / floor:.1f}x the floor end to end, "
-              f"{(elapsed - parsing) / floor:.1f}x for storing alone (target <= 3x)")
+        print(
+            f"raw SQLite + FTS5 floor (same segments, one executemany, FTS filled once): {floor:.2f} s = "
+            f"{segments / floor:,.0f} segments/s; qualcode import is {elapsed / floor:.1f}x the floor end to end, "
+            f"{(elapsed - parsing) / floor:.1f}x for storing alone (target <= 3x)"
+        )
         times = []
         for _ in range(5):
             t0 = time.perf_counter()
@@ -80,8 +90,10 @@ def main() -> None:
             p.close()
             times.append(time.perf_counter() - t0)
         assert first, "no segments read back"
-        print(f"reopen + document list + first document's segments: median {statistics.median(times) * 1000:.0f} ms,"
-              f" max {max(times) * 1000:.0f} ms (target < 1000 ms)")
+        print(
+            f"reopen + document list + first document's segments: median {statistics.median(times) * 1000:.0f} ms,"
+            f" max {max(times) * 1000:.0f} ms (target < 1000 ms)"
+        )
 
 
 if __name__ == "__main__":

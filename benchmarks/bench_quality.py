@@ -23,11 +23,15 @@ FIGURES = ("precision_at_1", "recall_at_3", "hit_at_3", "recall_at_5")
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--curve", action="store_true", help="also the learning curve (random vs uncertainty sampling)")
+    ap.add_argument(
+        "--curve", action="store_true", help="also the learning curve (random vs uncertainty sampling)"
+    )
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        studies = {"demo": build_demo(Path(tmp) / "demo.qcdb")["project"],
-                   "realistic": build_demo(Path(tmp) / "real.qcdb", manifest_path=REALISTIC)["project"]}
+        studies = {
+            "demo": build_demo(Path(tmp) / "demo.qcdb")["project"],
+            "realistic": build_demo(Path(tmp) / "real.qcdb", manifest_path=REALISTIC)["project"],
+        }
         print(f"{'study':<10} {'coded':>5}  {'':<5} " + " ".join(f"{f:>14}" for f in FIGURES) + "   seconds")
         for name, path in studies.items():
             project = Project.open(path)
@@ -36,12 +40,17 @@ def main() -> None:
             took = time.perf_counter() - t0
             project.close()
             for kind, figures in (("cold", result["cold_start"]), ("warm", result["learned"])):
-                print(f"{name:<10} {result['coded_segments']:>5}  {kind:<5} "
-                      + " ".join(f"{figures[f]:>14.3f}" for f in FIGURES) + f"   {took:.1f}")
+                print(
+                    f"{name:<10} {result['coded_segments']:>5}  {kind:<5} "
+                    + " ".join(f"{figures[f]:>14.3f}" for f in FIGURES)
+                    + f"   {took:.1f}"
+                )
             for point in result.get("learning_curve", []):
                 r, u = point["random"], point["uncertainty"]
-                print(f"  curve {point['coded_segments']!s:>4}: random p@1 {r['precision_at_1']:.3f} recall@3"
-                      f" {r['recall_at_3']:.3f} | uncertainty p@1 {u['precision_at_1']:.3f} recall@3 {u['recall_at_3']:.3f}")
+                print(
+                    f"  curve {point['coded_segments']!s:>4}: random p@1 {r['precision_at_1']:.3f} recall@3"
+                    f" {r['recall_at_3']:.3f} | uncertainty p@1 {u['precision_at_1']:.3f} recall@3 {u['recall_at_3']:.3f}"
+                )
             help_codes = [c["code"] for c in result["codes_needing_help"]]
             print(f"  codes needing help ({len(help_codes)}): {', '.join(help_codes)}")
 

@@ -1,6 +1,6 @@
 """Export a generated coded project as .qdpx and import it back; print timings and whether it round-tripped.
 
-    python -m benchmarks.bench_refi [--documents 200] [--turns 100] [--coded 0.5]
+python -m benchmarks.bench_refi [--documents 200] [--turns 100] [--coded 0.5]
 """
 
 from __future__ import annotations
@@ -29,9 +29,15 @@ CODEBOOK = Path(__file__).resolve().parent.parent / "codebooks" / "pdu-evaluatio
 def _code(project: Project, share: float, seed: int = 11) -> int:
     """Code `share` of the participant segments with a random leaf code, as two coders, in one transaction."""
     rng = random.Random(seed)
-    leaves = [r[0] for r in project.conn.execute("SELECT id FROM codes c WHERE NOT EXISTS"
-                                                 " (SELECT 1 FROM codes k WHERE k.parent_id = c.id)")]
-    rows = project.conn.execute('SELECT id, document_id, start, "end" FROM segments WHERE case_id IS NOT NULL').fetchall()
+    leaves = [
+        r[0]
+        for r in project.conn.execute(
+            "SELECT id FROM codes c WHERE NOT EXISTS (SELECT 1 FROM codes k WHERE k.parent_id = c.id)"
+        )
+    ]
+    rows = project.conn.execute(
+        'SELECT id, document_id, start, "end" FROM segments WHERE case_id IS NOT NULL'
+    ).fetchall()
     n = 0
     with project.transaction():
         for coder in ("amira", "tom"):
@@ -43,8 +49,18 @@ def _code(project: Project, share: float, seed: int = 11) -> int:
             project.conn.execute(
                 'INSERT INTO codings(document_id, segment_id, start, "end", code_id, coder, created, contribution, claim)'
                 " VALUES (?,?,?,?,?,?,?,?,?)",
-                (doc_id, seg_id, start, end, rng.choice(leaves), coder, now(),
-                 rng.choice((None, "necessary", "improved")), "A claim" if rng.random() < 0.1 else None))
+                (
+                    doc_id,
+                    seg_id,
+                    start,
+                    end,
+                    rng.choice(leaves),
+                    coder,
+                    now(),
+                    rng.choice((None, "necessary", "improved")),
+                    "A claim" if rng.random() < 0.1 else None,
+                ),
+            )
             n += 1
     return n
 
@@ -53,9 +69,11 @@ def _fingerprint(path: Path) -> tuple:
     with Project.open(path) as p:
         return (
             p.query("SELECT name, source_type, text FROM documents ORDER BY name"),
-            p.query('SELECT d.name, k.start, k."end", c.key, k.coder, k.created, k.contribution, k.claim FROM codings k'
-                    " JOIN documents d ON d.id = k.document_id JOIN codes c ON c.id = k.code_id"
-                    ' ORDER BY d.name, k.start, k."end", c.key, k.coder'),
+            p.query(
+                'SELECT d.name, k.start, k."end", c.key, k.coder, k.created, k.contribution, k.claim FROM codings k'
+                " JOIN documents d ON d.id = k.document_id JOIN codes c ON c.id = k.code_id"
+                ' ORDER BY d.name, k.start, k."end", c.key, k.coder'
+            ),
         )
 
 
@@ -70,8 +88,11 @@ def main() -> None:
         source = folder / "source.qcdb"
         project = Project.create(source, coder="bench")
         save_codebook(project, read_codebook_file(CODEBOOK))
-        import_files(project, write_corpus(folder / "corpus", args.documents, args.turns),
-                     ImportOptions(source_type="interview"))
+        import_files(
+            project,
+            write_corpus(folder / "corpus", args.documents, args.turns),
+            ImportOptions(source_type="interview"),
+        )
         codings = _code(project, args.coded)
         t0 = time.perf_counter()
         data = export_qdpx(project)
@@ -80,8 +101,10 @@ def main() -> None:
         qdpx = folder / "bench.qdpx"
         qdpx.write_bytes(data)
         print(f"project: {args.documents} documents, {codings} codings")
-        print(f"export (snapshot + XML + schema validation + zip): {t_export:.2f} s = {codings / t_export:,.0f} codings/s;"
-              f" {len(data) / 1e6:.1f} MB")
+        print(
+            f"export (snapshot + XML + schema validation + zip): {t_export:.2f} s = {codings / t_export:,.0f} codings/s;"
+            f" {len(data) / 1e6:.1f} MB"
+        )
         copy = folder / "copy.qcdb"
         t0 = time.perf_counter()
         refi = read_refi_file(qdpx)
@@ -90,8 +113,10 @@ def main() -> None:
             t1 = time.perf_counter()
             report = import_refi_file(target, refi, qdpx)
             t_store = time.perf_counter() - t1
-        print(f"import: read + check {t_read:.2f} s, store {t_store:.2f} s = {report['codings'] / (t_read + t_store):,.0f}"
-              " codings/s")
+        print(
+            f"import: read + check {t_read:.2f} s, store {t_store:.2f} s = {report['codings'] / (t_read + t_store):,.0f}"
+            " codings/s"
+        )
         print(f"round trip identical (documents and codings): {_fingerprint(source) == _fingerprint(copy)}")
 
 

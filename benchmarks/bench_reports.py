@@ -1,6 +1,6 @@
 """Time the full report (HTML, DOCX, XLSX) on the generated 100,000-segment corpus with 20% of segments coded.
 
-    python -m benchmarks.bench_reports [--documents 1000] [--turns 100] [--coded 0.2] [--keep PATH]
+python -m benchmarks.bench_reports [--documents 1000] [--turns 100] [--coded 0.2] [--keep PATH]
 """
 
 from __future__ import annotations
@@ -36,27 +36,57 @@ def build(path: Path, documents: int, turns: int, coded: float, seed: int = 11) 
     conn = project.conn
     with project.transaction():
         ids = [r[0] for r in conn.execute("SELECT id FROM documents")]
-        conn.executemany("UPDATE documents SET source_type = ? WHERE id = ?",
-                         [(rng.choice(SOURCE_TYPES), i) for i in ids])
-        conn.executemany("INSERT OR REPLACE INTO case_attributes(case_id, name, value) VALUES (?, 'sector', ?)",
-                         [(r[0], rng.choice(SECTORS)) for r in conn.execute("SELECT id FROM cases")])
-        leaves = [r[0] for r in conn.execute("SELECT id FROM codes WHERE id NOT IN "
-                                             "(SELECT parent_id FROM codes WHERE parent_id IS NOT NULL)")]
+        conn.executemany(
+            "UPDATE documents SET source_type = ? WHERE id = ?", [(rng.choice(SOURCE_TYPES), i) for i in ids]
+        )
+        conn.executemany(
+            "INSERT OR REPLACE INTO case_attributes(case_id, name, value) VALUES (?, 'sector', ?)",
+            [(r[0], rng.choice(SECTORS)) for r in conn.execute("SELECT id FROM cases")],
+        )
+        leaves = [
+            r[0]
+            for r in conn.execute(
+                "SELECT id FROM codes WHERE id NOT IN "
+                "(SELECT parent_id FROM codes WHERE parent_id IS NOT NULL)"
+            )
+        ]
         total = conn.execute("SELECT count(*) FROM segments").fetchone()[0]
-        segments = conn.execute('SELECT id, document_id, start, "end" FROM segments WHERE case_id IS NOT NULL').fetchall()
+        segments = conn.execute(
+            'SELECT id, document_id, start, "end" FROM segments WHERE case_id IS NOT NULL'
+        ).fetchall()
         chosen = rng.sample(segments, min(len(segments), int(total * coded)))
         project.ensure_coder("bench")
         stamp = now()
         rows = []
         for seg_id, doc_id, start, end in chosen:
-            contribution = rng.choice(["sufficient", "necessary", "improved", "none"]) if rng.random() < 0.3 else None
-            rows.append((doc_id, seg_id, start, end, rng.choice(leaves), "bench", stamp, contribution,
-                         rng.choice(CLAIMS) if contribution else None, None))
-        conn.executemany('INSERT INTO codings(document_id, segment_id, start, "end", code_id, coder, created,'
-                         " contribution, claim, memo) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+            contribution = (
+                rng.choice(["sufficient", "necessary", "improved", "none"]) if rng.random() < 0.3 else None
+            )
+            rows.append(
+                (
+                    doc_id,
+                    seg_id,
+                    start,
+                    end,
+                    rng.choice(leaves),
+                    "bench",
+                    stamp,
+                    contribution,
+                    rng.choice(CLAIMS) if contribution else None,
+                    None,
+                )
+            )
+        conn.executemany(
+            'INSERT INTO codings(document_id, segment_id, start, "end", code_id, coder, created,'
+            " contribution, claim, memo) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
         project.ensure_coder("reviewer")
-        conn.execute("INSERT INTO reviews(coding_id, status, reviewer, created) SELECT id, 'accepted', 'reviewer', ?"
-                     " FROM codings WHERE id % 3 = 0", (stamp,))
+        conn.execute(
+            "INSERT INTO reviews(coding_id, status, reviewer, created) SELECT id, 'accepted', 'reviewer', ?"
+            " FROM codings WHERE id % 3 = 0",
+            (stamp,),
+        )
     project.close()
     return {"documents": len(ids), "segments": total, "codings": len(rows)}
 
@@ -73,8 +103,10 @@ def main() -> None:
         path = args.keep or folder / "bench.qcdb"
         t0 = time.perf_counter()
         counts = build(path, args.documents, args.turns, args.coded)
-        print(f"built {counts['documents']} documents, {counts['segments']} segments, {counts['codings']} codings"
-              f" in {time.perf_counter() - t0:.1f} s")
+        print(
+            f"built {counts['documents']} documents, {counts['segments']} segments, {counts['codings']} codings"
+            f" in {time.perf_counter() - t0:.1f} s"
+        )
         total = 0.0
         for fmt in ("html", "docx", "xlsx"):
             t0 = time.perf_counter()

@@ -50,8 +50,13 @@ def run(args: list[str], timeout: float) -> tuple[float, float, float, bool]:
     """(wall s, CPU s, peak MB, finished) of one command in its own process, measured by /usr/bin/time: a
     child forked from this (large) process would count this process's memory in its peak."""
     env = {**os.environ, "PYTHONPATH": os.getcwd(), "QUALCODE_CODER": "bench"}
-    proc = subprocess.Popen(["/usr/bin/time", "-f", "QCTIME %e %U %S %M", sys.executable, "-m", "qualcode", *args],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, start_new_session=True)
+    proc = subprocess.Popen(
+        ["/usr/bin/time", "-f", "QCTIME %e %U %S %M", sys.executable, "-m", "qualcode", *args],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env=env,
+        start_new_session=True,
+    )
     try:
         _, stderr = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -74,11 +79,17 @@ def commands(path: Path, folder: Path) -> list[tuple[str, list[str]]]:
         ("segments --limit 50", ["segments", str(path), "--limit", "50"]),
         ("search", ["search", str(path), "housing trust"]),
         ("codings export", ["codings", "export", str(path), "-o", str(out / "codings.csv")]),
-        ("codings import (into a copy without codings)", ["codings", "import", str(copy), str(out / "codings.csv"), "--max-mb", "2000"]),
+        (
+            "codings import (into a copy without codings)",
+            ["codings", "import", str(copy), str(out / "codings.csv"), "--max-mb", "2000"],
+        ),
         ("agreement", ["agreement", str(path), "--coders", "ana", "ben"]),
         ("review", ["review", str(path)]),
         ("report themes", ["report", str(path), "themes", "-o", str(out / "themes.csv")]),
-        ("report all --format xlsx", ["report", str(path), "all", "--format", "xlsx", "-o", str(out / "all.xlsx")]),
+        (
+            "report all --format xlsx",
+            ["report", str(path), "all", "--format", "xlsx", "-o", str(out / "all.xlsx")],
+        ),
         ("export --format qdpx", ["export", str(path), "--format", "qdpx", "-o", str(out / "all.qdpx")]),
         ("backup", ["backup", str(path)]),
         ("suggest --document survey", ["suggest", str(path), "--document", "survey", "--json"]),
@@ -93,9 +104,11 @@ def main() -> None:
     ap.add_argument("--timeout", type=float, default=300)
     ap.add_argument("--skip", nargs="*", default=[], help="Commands to leave out (their names in the table).")
     args = ap.parse_args()
-    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, Python "
-          f"{platform.python_version()}, SQLite {__import__('sqlite3').sqlite_version}; load average "
-          f"{os.getloadavg()[0]:.1f}")
+    print(
+        f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, Python "
+        f"{platform.python_version()}, SQLite {__import__('sqlite3').sqlite_version}; load average "
+        f"{os.getloadavg()[0]:.1f}"
+    )
     results: dict[str, dict[int, tuple[float, float, float, bool]]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         root = args.keep or Path(tmp)
@@ -107,10 +120,16 @@ def main() -> None:
             t0 = time.perf_counter()
             path, took = build(folder, size, args.survey_rows)
             with Project.open(path) as p:
-                segs, codings = p.scalar("SELECT count(*) FROM segments"), p.scalar("SELECT count(*) FROM codings")
-            print(f"\n{size:,}: built in {time.perf_counter() - t0:.0f} s: {segs:,} segments, {codings:,} codings, "
-                  f"{path.stat().st_size / 1e6:.0f} MB; import of the transcripts {took:.1f} s = "
-                  f"{size / took:,.0f} segments/s", flush=True)
+                segs, codings = (
+                    p.scalar("SELECT count(*) FROM segments"),
+                    p.scalar("SELECT count(*) FROM codings"),
+                )
+            print(
+                f"\n{size:,}: built in {time.perf_counter() - t0:.0f} s: {segs:,} segments, {codings:,} codings, "
+                f"{path.stat().st_size / 1e6:.0f} MB; import of the transcripts {took:.1f} s = "
+                f"{size / took:,.0f} segments/s",
+                flush=True,
+            )
             results.setdefault("import (segments/s)", {})[size] = (size / took, 0, 0, True)
             copy = folder / "codings-import.qcdb"
             shutil.copy(path, copy)
@@ -121,19 +140,26 @@ def main() -> None:
                     continue
                 wall, cpu, peak, done = run(argv, args.timeout)
                 results.setdefault(name, {})[size] = (wall, cpu, peak, done)
-                print(f"  {name}: {'>' if not done else ''}{wall:.2f} s wall, {cpu:.2f} s CPU, {peak:.0f} MB",
-                      flush=True)
+                print(
+                    f"  {name}: {'>' if not done else ''}{wall:.2f} s wall, {cpu:.2f} s CPU, {peak:.0f} MB",
+                    flush=True,
+                )
     low, high = min(args.sizes), max(args.sizes)
-    print(f"\n| command | {' | '.join(f'{s // 1000}k segments: wall s / CPU s / MB' for s in args.sizes)} |"
-          f" growth {low // 1000}k→{high // 1000}k (CPU) |")
+    print(
+        f"\n| command | {' | '.join(f'{s // 1000}k segments: wall s / CPU s / MB' for s in args.sizes)} |"
+        f" growth {low // 1000}k→{high // 1000}k (CPU) |"
+    )
     print(f"|---|{'---|' * len(args.sizes)}---|")
     for name, by_size in results.items():
         if name.startswith("import"):
             cells = [f"{by_size[s][0]:,.0f} seg/s" for s in args.sizes if s in by_size]
             growth = "-"
         else:
-            cells = [f"{'>' if not v[3] else ''}{v[0]:.2f} / {v[1]:.2f} / {v[2]:.0f}" for s in args.sizes
-                     if (v := by_size.get(s))]
+            cells = [
+                f"{'>' if not v[3] else ''}{v[0]:.2f} / {v[1]:.2f} / {v[2]:.0f}"
+                for s in args.sizes
+                if (v := by_size.get(s))
+            ]
             a, b = by_size.get(low), by_size.get(high)
             growth = f"{b[1] / a[1]:.1f}x" if a and b and a[1] and a[3] and b[3] else "-"
         print(f"| {name} | {' | '.join(cells)} | {growth} |")

@@ -55,8 +55,11 @@ def main() -> None:
         folder = Path(tmp)
         project = Project.create(folder / "bench.qcdb", coder="bench")
         save_codebook(project, read_codebook_file(CODEBOOK))
-        import_files(project, write_corpus(folder / "corpus", args.documents, args.turns),
-                     ImportOptions(source_type="interview"))
+        import_files(
+            project,
+            write_corpus(folder / "corpus", args.documents, args.turns),
+            ImportOptions(source_type="interview"),
+        )
         segments = [(r[0], r[1]) for r in project.conn.execute("SELECT id, text FROM segments ORDER BY id")]
         keys = leaf_code_keys(project)
         # Codings on participant turns: 1-3 codes each until the count is reached (random codes: a worst case
@@ -70,21 +73,27 @@ def main() -> None:
                 rows.append({"segment_id": str(sid), "code": key, "coder": "bench"})
         import_codings(project, rows)
         coded_segments = len({sid for sid, _ in seen})
-        print(f"project: {len(segments):,} segments, {len(keys)} leaf codes, {len(rows):,} codings on"
-              f" {coded_segments:,} segments")
+        print(
+            f"project: {len(segments):,} segments, {len(keys)} leaf codes, {len(rows):,} codings on"
+            f" {coded_segments:,} segments"
+        )
 
         pipeline.clear_cache()
         nlp = pipeline.build_nlp()
         _, t = timed(pipeline.lemmatise, [text for _, text in segments], nlp)
-        print(f"lemmatisation ({'trained pipeline' if pipeline.is_trained(nlp) else 'blank + lookup'}):"
-              f" {len(segments) / t:,.0f} segments/s")
+        print(
+            f"lemmatisation ({'trained pipeline' if pipeline.is_trained(nlp) else 'blank + lookup'}):"
+            f" {len(segments) / t:,.0f} segments/s"
+        )
 
         pipeline.clear_cache()
         suggester, t_cold = timed(Suggester.from_project, project)
         c_cold = CPU["last"]
         _, t_warm = timed(Suggester.from_project, project)
-        print(f"refit on {len(rows):,} codings: {t_cold:.2f} s with lemmatisation from scratch (CPU {c_cold:.2f} s),"
-              f" {t_warm:.2f} s with lemmas cached (CPU {CPU['last']:.2f} s) (target < 5 s)")
+        print(
+            f"refit on {len(rows):,} codings: {t_cold:.2f} s with lemmatisation from scratch (CPU {c_cold:.2f} s),"
+            f" {t_warm:.2f} s with lemmas cached (CPU {CPU['last']:.2f} s) (target < 5 s)"
+        )
 
         batch = segments[:10_000]
         suggester.suggest(batch[:200])  # warm-up
@@ -92,11 +101,15 @@ def main() -> None:
         _, t_first = timed(suggester.suggest, batch, 5)
         c_first = CPU["last"]
         _, t_again = timed(suggester.suggest, batch, 5)
-        print(f"batch suggestion, {len(batch):,} segments, top 5 with reasons: {len(batch) / t_first:,.0f} segments/s"
-              f" including lemmatisation, {len(batch) / t_again:,.0f} segments/s with lemmas cached (target >= 1,000)")
-        print(f"batch with start-up (fit on {len(rows):,} codings from scratch, then lemmatise and suggest"
-              f" {len(batch):,}): {len(batch) / (t_cold + t_first):,.0f} segments/s (by CPU time:"
-              f" {len(batch) / (c_cold + c_first):,.0f} segments/s)")
+        print(
+            f"batch suggestion, {len(batch):,} segments, top 5 with reasons: {len(batch) / t_first:,.0f} segments/s"
+            f" including lemmatisation, {len(batch) / t_again:,.0f} segments/s with lemmas cached (target >= 1,000)"
+        )
+        print(
+            f"batch with start-up (fit on {len(rows):,} codings from scratch, then lemmatise and suggest"
+            f" {len(batch):,}): {len(batch) / (t_cold + t_first):,.0f} segments/s (by CPU time:"
+            f" {len(batch) / (c_cold + c_first):,.0f} segments/s)"
+        )
 
         fresh = [(10**9 + i, " ".join(sentence(rng) for _ in range(rng.randint(1, 4)))) for i in range(300)]
         latencies = []
@@ -104,8 +117,10 @@ def main() -> None:
             _, t = timed(suggester.suggest, [item], 5)
             latencies.append(t * 1000)
         latencies.sort()
-        print(f"one new segment: median {statistics.median(latencies):.1f} ms, p95 {latencies[int(0.95 * len(latencies))]:.1f}"
-              f" ms, max {latencies[-1]:.1f} ms (target < 20 ms)")
+        print(
+            f"one new segment: median {statistics.median(latencies):.1f} ms, p95 {latencies[int(0.95 * len(latencies))]:.1f}"
+            f" ms, max {latencies[-1]:.1f} ms (target < 20 ms)"
+        )
         project.close()
 
 

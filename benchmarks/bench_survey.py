@@ -25,8 +25,24 @@ from qualcode.store.project import Project
 LIKERT = ["Strongly agree", "Agree", "Neither", "Disagree", "Strongly disagree"]
 SECTORS = ["statutory", "voluntary", "private", "lived experience"]
 TOPICS = ["training", "network meetings", "briefings", "consultation", "resources"]
-WORDS = ["referrals", "hostel", "trust", "confidence", "partnership", "training", "women", "housing", "probation",
-         "outreach", "listening", "time", "staff", "team", "change", "waiting"]
+WORDS = [
+    "referrals",
+    "hostel",
+    "trust",
+    "confidence",
+    "partnership",
+    "training",
+    "women",
+    "housing",
+    "probation",
+    "outreach",
+    "listening",
+    "time",
+    "staff",
+    "team",
+    "change",
+    "waiting",
+]
 
 
 def write_survey(folder: Path, rows: int, seed: int = 13) -> tuple[Path, Path]:
@@ -37,8 +53,20 @@ def write_survey(folder: Path, rows: int, seed: int = 13) -> tuple[Path, Path]:
     likert = [f"likert_{i}" for i in range(1, 7)]
     multiple = [f"multi_{i}" for i in range(1, 4)]
     rankings = [[f"rank{r}_{i}" for i in ("a", "b", "c")] for r in (1, 2)]
-    header = ["respondent_id", "wave", *single, *likert, *multiple, *rankings[0], *rankings[1], "age", "events",
-              "completed", "open_1", "open_2"]
+    header = [
+        "respondent_id",
+        "wave",
+        *single,
+        *likert,
+        *multiple,
+        *rankings[0],
+        *rankings[1],
+        "age",
+        "events",
+        "completed",
+        "open_1",
+        "open_2",
+    ]
     csv_path = folder / "survey.csv"
     with open(csv_path, "w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
@@ -51,22 +79,41 @@ def write_survey(folder: Path, rows: int, seed: int = 13) -> tuple[Path, Path]:
                 if rnd.random() < 0.1:
                     order[rnd.randrange(3)] = ""
                 ranks += order
-            w.writerow([
-                f"R{n:06d}", "2021-06" if n % 2 else "2022-06",
-                *[rnd.choice(SECTORS) for _ in single],
-                *[rnd.choice(LIKERT) if rnd.random() > 0.05 else "" for _ in likert],
-                *[";".join(rnd.sample(TOPICS, rnd.randint(0, 3))) for _ in multiple],
-                *ranks, rnd.randint(18, 70), rnd.randint(0, 12), f"2021-{rnd.randint(1, 12):02d}-{rnd.randint(1, 28):02d}",
-                *[" ".join(rnd.choices(WORDS, k=rnd.randint(5, 30))) if rnd.random() > 0.33 else "" for _ in range(2)],
-            ])
-    questions = ([{"column": c, "type": "single"} for c in single]
-                 + [{"column": c, "type": "likert", "scale": LIKERT} for c in likert]
-                 + [{"column": c, "type": "multiple", "separator": ";"} for c in multiple]
-                 + [{"columns": cols, "type": "ranking", "key": f"rank{i}"} for i, cols in enumerate(rankings, 1)]
-                 + [{"column": "age", "type": "numeric"}, {"column": "events", "type": "numeric"},
-                    {"column": "completed", "type": "date"}])
-    spec = {"instrument": "Bench survey", "wave_column": "wave", "id_column": "respondent_id",
-            "text_columns": ["open_1", "open_2"], "questions": questions}
+            w.writerow(
+                [
+                    f"R{n:06d}",
+                    "2021-06" if n % 2 else "2022-06",
+                    *[rnd.choice(SECTORS) for _ in single],
+                    *[rnd.choice(LIKERT) if rnd.random() > 0.05 else "" for _ in likert],
+                    *[";".join(rnd.sample(TOPICS, rnd.randint(0, 3))) for _ in multiple],
+                    *ranks,
+                    rnd.randint(18, 70),
+                    rnd.randint(0, 12),
+                    f"2021-{rnd.randint(1, 12):02d}-{rnd.randint(1, 28):02d}",
+                    *[
+                        " ".join(rnd.choices(WORDS, k=rnd.randint(5, 30))) if rnd.random() > 0.33 else ""
+                        for _ in range(2)
+                    ],
+                ]
+            )
+    questions = (
+        [{"column": c, "type": "single"} for c in single]
+        + [{"column": c, "type": "likert", "scale": LIKERT} for c in likert]
+        + [{"column": c, "type": "multiple", "separator": ";"} for c in multiple]
+        + [{"columns": cols, "type": "ranking", "key": f"rank{i}"} for i, cols in enumerate(rankings, 1)]
+        + [
+            {"column": "age", "type": "numeric"},
+            {"column": "events", "type": "numeric"},
+            {"column": "completed", "type": "date"},
+        ]
+    )
+    spec = {
+        "instrument": "Bench survey",
+        "wave_column": "wave",
+        "id_column": "respondent_id",
+        "text_columns": ["open_1", "open_2"],
+        "questions": questions,
+    }
     spec_path = folder / "survey.yaml"
     spec_path.write_text(yaml.safe_dump(spec, sort_keys=False), encoding="utf-8")
     return csv_path, spec_path
@@ -87,19 +134,27 @@ def main() -> None:
         t0, c0 = time.perf_counter(), time.process_time()
         results = import_files(project, [csv_path], options)
         elapsed, cpu = time.perf_counter() - t0, time.process_time() - c0
-        print(f"survey file: {csv_path.stat().st_size / 1e6:.1f} MB, {args.rows:,} rows, "
-              f"{results[0]['questions']} closed questions, {results[0]['segments']:,} open answers")
-        print(f"import: {elapsed:.2f} s end to end = {args.rows / elapsed:,.0f} rows/s (target >= 20,000); "
-              f"CPU {cpu:.2f} s = {args.rows / cpu:,.0f} rows/s of CPU (the machine may be shared)")
-        answers = project.scalar("SELECT sum((SELECT count(*) FROM json_each(answers))) FROM survey_respondents")
+        print(
+            f"survey file: {csv_path.stat().st_size / 1e6:.1f} MB, {args.rows:,} rows, "
+            f"{results[0]['questions']} closed questions, {results[0]['segments']:,} open answers"
+        )
+        print(
+            f"import: {elapsed:.2f} s end to end = {args.rows / elapsed:,.0f} rows/s (target >= 20,000); "
+            f"CPU {cpu:.2f} s = {args.rows / cpu:,.0f} rows/s of CPU (the machine may be shared)"
+        )
+        answers = project.scalar(
+            "SELECT sum((SELECT count(*) FROM json_each(answers))) FROM survey_respondents"
+        )
         project.close()
         print(f"stored {answers:,} answered questions; project file {path.stat().st_size / 1e6:.1f} MB")
         out = folder / "survey.xlsx"
         t0, c0 = time.perf_counter(), time.process_time()
         result = run_survey_report(path, SurveyRequest(), "xlsx", out)
         elapsed, cpu = time.perf_counter() - t0, time.process_time() - c0
-        print(f"report survey --format xlsx: {elapsed:.2f} s (target < 5 s), CPU {cpu:.2f} s, "
-              f"{sum(len(t.rows) for t in result.doc.tables())} rows, {out.stat().st_size / 1e3:.0f} kB")
+        print(
+            f"report survey --format xlsx: {elapsed:.2f} s (target < 5 s), CPU {cpu:.2f} s, "
+            f"{sum(len(t.rows) for t in result.doc.tables())} rows, {out.stat().st_size / 1e3:.0f} kB"
+        )
 
 
 if __name__ == "__main__":

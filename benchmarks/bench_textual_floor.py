@@ -18,10 +18,12 @@ class M(ModalScreen):
         yield Input()
         yield OptionList(*[f"code {i}" for i in range(40)])
 
+
 class A(App):
     def compose(self):
         for _ in range(30):
             yield Static("x" * 100)
+
 
 async def main():
     app = A()
@@ -37,4 +39,6 @@ async def main():
             app.pop_screen()
             await pilot.pause()
     print(f"modal floor ms: median {statistics.median(times):.1f}, min {min(times):.1f}")
+
+
 asyncio.run(main())

@@ -44,8 +44,10 @@ def build(folder: Path) -> Path:
 def bench_project(path: Path, folder: Path) -> None:
     with Project.open(path) as p:
         segments = p.scalar("SELECT count(*) FROM segments")
-    print(f"project: {segments:,} segments, {path.stat().st_size / 1e6:.1f} MB; SQLite {sqlite3.sqlite_version},"
-          f" journal mode {journal_settings()[0]}")
+    print(
+        f"project: {segments:,} segments, {path.stat().st_size / 1e6:.1f} MB; SQLite {sqlite3.sqlite_version},"
+        f" journal mode {journal_settings()[0]}"
+    )
     raw = sqlite3.connect(path)
     med, worst = timed(lambda: raw.execute("PRAGMA quick_check(10)").fetchall())
     print(f"quick_check: median {med:.0f} ms, max {worst:.0f} ms")
@@ -54,16 +56,22 @@ def bench_project(path: Path, folder: Path) -> None:
     raw.close()
     med, worst = timed(lambda: Project.open(path).close())
     med_nc, _ = timed(lambda: Project.open(path, check=False).close())
-    print(f"Project.open with quick_check: median {med:.0f} ms, max {worst:.0f} ms (without: {med_nc:.0f} ms;"
-          " target < 1000 ms)")
+    print(
+        f"Project.open with quick_check: median {med:.0f} ms, max {worst:.0f} ms (without: {med_nc:.0f} ms;"
+        " target < 1000 ms)"
+    )
     with Project.open(path) as p:
         t0 = time.perf_counter()
         result = check_project(p)
-        print(f"qualcode check (integrity, foreign keys, log chain): {(time.perf_counter() - t0) * 1000:.0f} ms,"
-              f" ok={result['ok']}")
+        print(
+            f"qualcode check (integrity, foreign keys, log chain): {(time.perf_counter() - t0) * 1000:.0f} ms,"
+            f" ok={result['ok']}"
+        )
         t0 = time.perf_counter()
         make_backup(p, folder / "backup.qcdb")
-        print(f"checked backup (backup API + integrity_check + rename): {(time.perf_counter() - t0) * 1000:.0f} ms")
+        print(
+            f"checked backup (backup API + integrity_check + rename): {(time.perf_counter() - t0) * 1000:.0f} ms"
+        )
 
 
 def bench_demo(folder: Path) -> None:
@@ -77,14 +85,18 @@ def bench_demo(folder: Path) -> None:
         t0 = time.perf_counter()
         result = pseudonymise(p, register, key_out=folder / "key.csv")
         elapsed = time.perf_counter() - t0
-    print(f"demo study pseudonymised in {elapsed:.2f} s (spaCy pipeline load included): "
-          f"{result['replacements']} replacements of {result['names']} names in {result['documents']} documents"
-          f" ({result['by_method']}); {result['codings_moved']} coding spans moved, {result['codings_folded']} folded")
+    print(
+        f"demo study pseudonymised in {elapsed:.2f} s (spaCy pipeline load included): "
+        f"{result['replacements']} replacements of {result['names']} names in {result['documents']} documents"
+        f" ({result['by_method']}); {result['codings_moved']} coding spans moved, {result['codings_folded']} folded"
+    )
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--project", type=Path, help="An existing large project (left unchanged except a backup).")
+    ap.add_argument(
+        "--project", type=Path, help="An existing large project (left unchanged except a backup)."
+    )
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)

@@ -37,7 +37,9 @@ def build(folder: Path, documents: int, turns: int) -> Path:
     path = folder / "bench.qcdb"
     project = Project.create(path, coder="bench")
     import_codebook_file(project, ROOT / "codebooks" / "pdu-evaluation.yaml")
-    import_files(project, write_corpus(folder / "corpus", documents, turns), ImportOptions(source_type="interview"))
+    import_files(
+        project, write_corpus(folder / "corpus", documents, turns), ImportOptions(source_type="interview")
+    )
     project.close()
     return path
 
@@ -59,9 +61,20 @@ def timed(cls: type, name: str, sink: list[float]) -> None:
     setattr(cls, name, wrapper)
 
 
-DIALOG_KEYS = {"c": "action_code", "e": "action_contribution", "m": "action_memo", "slash": "action_search",
-               "f": "action_filter", "E": "action_export", "question_mark": "action_help", "S": "action_summary",
-               "D": "action_disagreements", "R": "action_review", "b": "action_codebook", "s": "action_code_span"}
+DIALOG_KEYS = {
+    "c": "action_code",
+    "e": "action_contribution",
+    "m": "action_memo",
+    "slash": "action_search",
+    "f": "action_filter",
+    "E": "action_export",
+    "question_mark": "action_help",
+    "S": "action_summary",
+    "D": "action_disagreements",
+    "R": "action_review",
+    "b": "action_codebook",
+    "s": "action_code_span",
+}
 
 
 def timed_open(cls: type, name: str, sink: dict[str, list[float]]) -> None:
@@ -75,7 +88,9 @@ def timed_open(cls: type, name: str, sink: dict[str, list[float]]) -> None:
 
         def check() -> None:
             if app.screen is not before and app.screen.is_mounted:
-                app.screen.call_after_refresh(lambda: sink.setdefault(name, []).append(time.perf_counter() - t0))
+                app.screen.call_after_refresh(
+                    lambda: sink.setdefault(name, []).append(time.perf_counter() - t0)
+                )
             elif time.perf_counter() - t0 < 5:
                 app.call_after_refresh(check)
 
@@ -135,15 +150,21 @@ def measure_quit(path: Path, state: str, repeat: int) -> None:
     times = []
     for _ in range(repeat):
         mark = path.parent / "quit-at.txt"
-        subprocess.run([sys.executable, "-c", QUIT_SCRIPT, str(path), state, str(mark)], check=True, cwd=ROOT,
-                       env={**__import__("os").environ, "PYTHONPATH": str(ROOT)})
+        subprocess.run(
+            [sys.executable, "-c", QUIT_SCRIPT, str(path), state, str(mark)],
+            check=True,
+            cwd=ROOT,
+            env={**__import__("os").environ, "PYTHONPATH": str(ROOT)},
+        )
         times.append(time.time() - float(mark.read_text()))
     report(f"q to process exit, suggester {state}", times, "(target < 500 ms)")
 
 
 def report(label: str, values: list[float], targets: str = "") -> None:
     ms = [v * 1000 for v in values]
-    print(f"{label}, n={len(ms)}: median {statistics.median(ms):.1f} ms, p95 {pct(ms, 0.95):.1f} ms {targets}")
+    print(
+        f"{label}, n={len(ms)}: median {statistics.median(ms):.1f} ms, p95 {pct(ms, 0.95):.1f} ms {targets}"
+    )
 
 
 async def measure(path: Path, presses: int) -> None:
@@ -163,8 +184,10 @@ async def measure(path: Path, presses: int) -> None:
         await pilot.pause()
         view = app.screen.query_one(TranscriptView)
         assert view.rows and first_paint, "no segments shown"
-        print(f"start the app, open the project and draw the first document: {(first_paint[0] - t0) * 1000:.0f} ms"
-              f" (target < 1000 ms) — {view.total} segments in it, {len(view.rows)} rows loaded")
+        print(
+            f"start the app, open the project and draw the first document: {(first_paint[0] - t0) * 1000:.0f} ms"
+            f" (target < 1000 ms) — {view.total} segments in it, {len(view.rows)} rows loaded"
+        )
         await pilot.press("c", *"signp", "enter")
         tree = app.screen.query_one(CodebookTree)
         tree.move_cursor(tree.nodes["org.signposting"])
@@ -179,8 +202,10 @@ async def measure(path: Path, presses: int) -> None:
             await pilot.pause()
             harness.append(time.perf_counter() - start)
             assert any(c["code"] == code for c in view.current["codings"]), "chip not shown"
-            assert app.project is not None and app.project.scalar(
-                "SELECT count(*) FROM codings WHERE segment_id = ?", (seg["id"],)) == 1, "not saved"
+            assert (
+                app.project is not None
+                and app.project.scalar("SELECT count(*) FROM codings WHERE segment_id = ?", (seg["id"],)) == 1
+            ), "not saved"
             if i % 10 == 0:
                 await pilot.press("n", "c", *"joint")
                 start = time.perf_counter()

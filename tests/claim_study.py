@@ -14,10 +14,24 @@ from qualcode.store.project import Project
 from tests.report_study import CODEBOOK, _doc
 
 OUTCOME_MAP = {
-    "aims": [{"key": "aim.voice", "label": "People supported shape services", "success": ["Panels include EbE"]}],
-    "partners": [{"key": "practitioners", "label": "Frontline practitioners", "kind": "direct",
-                  "outcomes": [{"key": "out.ref", "label": "Faster referrals", "mechanism": "Shared directory",
-                                "aims": ["aim.voice"]}]}],
+    "aims": [
+        {"key": "aim.voice", "label": "People supported shape services", "success": ["Panels include EbE"]}
+    ],
+    "partners": [
+        {
+            "key": "practitioners",
+            "label": "Frontline practitioners",
+            "kind": "direct",
+            "outcomes": [
+                {
+                    "key": "out.ref",
+                    "label": "Faster referrals",
+                    "mechanism": "Shared directory",
+                    "aims": ["aim.voice"],
+                }
+            ],
+        }
+    ],
     "rivals": [{"key": "covid", "label": "Covid-19"}],
 }
 
@@ -34,17 +48,39 @@ def build_claim_study(path: Path) -> dict[str, int]:
     Rival covid (rival of c.ref): evidenced by I2's coding."""
     p = Project.create(path, coder="amira", name="Claim study")
     save_codebook(p, load_codebook_text(CODEBOOK))
-    add_documents(p, [
-        _doc("int", "interview", [("I1", "We refer people to housing much faster now, and I feel more confident."),
-                                  ("I2", "Referrals only sped up because Covid forced everyone online.")],
-             {"I1": {}, "I2": {}}),
-        _doc("fg", "focus-group", [("F1", "Leadership backs us and we refer sooner."),
-                                   ("F2", "Managers back it, though referrals are patchy."),
-                                   ("F3", "There is no leadership support here at all.")],
-             {"F1": {}, "F2": {}, "F3": {}}),
-        _doc("sv", "survey", [("R1", "Referrals are quicker and my manager supports it."),
-                              ("R2", "People with lived experience sit on our panel.")], {"R1": {}, "R2": {}}),
-    ])
+    add_documents(
+        p,
+        [
+            _doc(
+                "int",
+                "interview",
+                [
+                    ("I1", "We refer people to housing much faster now, and I feel more confident."),
+                    ("I2", "Referrals only sped up because Covid forced everyone online."),
+                ],
+                {"I1": {}, "I2": {}},
+            ),
+            _doc(
+                "fg",
+                "focus-group",
+                [
+                    ("F1", "Leadership backs us and we refer sooner."),
+                    ("F2", "Managers back it, though referrals are patchy."),
+                    ("F3", "There is no leadership support here at all."),
+                ],
+                {"F1": {}, "F2": {}, "F3": {}},
+            ),
+            _doc(
+                "sv",
+                "survey",
+                [
+                    ("R1", "Referrals are quicker and my manager supports it."),
+                    ("R2", "People with lived experience sit on our panel."),
+                ],
+                {"R1": {}, "R2": {}},
+            ),
+        ],
+    )
     seg = {s["case"]: s["id"] for s in list_segments(p)}
     import_outcome_map(p, OUTCOME_MAP)
     add_claim(p, "Faster referrals to housing", key="c.ref", about="out.ref", category="improved")
@@ -68,10 +104,14 @@ def build_claim_study(path: Path) -> dict[str, int]:
         from qualcode.store.claims import claim_id, set_links
 
         set_links(p, ids["I1"], [(claim_id(p, "c.ref"), "supports"), (claim_id(p, "c.conf"), "supports")])
-        p.conn.execute("INSERT INTO rival_evidence(coding_id, rival_id) VALUES (?, (SELECT id FROM rivals))",
-                       (ids["I2"],))
-        p.conn.execute("INSERT INTO claim_rivals(claim_id, rival_id) VALUES (?, (SELECT id FROM rivals))",
-                       (claim_id(p, "c.ref"),))
+        p.conn.execute(
+            "INSERT INTO rival_evidence(coding_id, rival_id) VALUES (?, (SELECT id FROM rivals))",
+            (ids["I2"],),
+        )
+        p.conn.execute(
+            "INSERT INTO claim_rivals(claim_id, rival_id) VALUES (?, (SELECT id FROM rivals))",
+            (claim_id(p, "c.ref"),),
+        )
         p.log("test.setup", "project", None)
     p.close()
     return {**ids, **{f"seg_{k}": v for k, v in seg.items()}}

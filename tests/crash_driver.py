@@ -18,8 +18,27 @@ from qualcode.ingest import ImportOptions
 from qualcode.store.codings import add_coding
 from qualcode.store.project import Project
 
-WORDS = ("we", "refer", "people", "sooner", "the", "session", "helped", "housing", "trauma", "informed", "team",
-         "confidence", "partnership", "hub", "women", "support", "changed", "practice", "really")
+WORDS = (
+    "we",
+    "refer",
+    "people",
+    "sooner",
+    "the",
+    "session",
+    "helped",
+    "housing",
+    "trauma",
+    "informed",
+    "team",
+    "confidence",
+    "partnership",
+    "hub",
+    "women",
+    "support",
+    "changed",
+    "practice",
+    "really",
+)
 
 
 def transcript(rng: random.Random, turns: int) -> str:
@@ -50,9 +69,13 @@ def crash(path: Path, folder: Path, seed: int) -> None:
             results = import_files(p, files, ImportOptions(source_type="interview"))
             for r in results:
                 say("DOC", r["document"], r["segments"])
-            segs = [r[0] for r in p.conn.execute(
-                "SELECT s.id FROM segments s JOIN documents d ON d.id = s.document_id WHERE d.name = ?",
-                (results[-1]["document"],))]
+            segs = [
+                r[0]
+                for r in p.conn.execute(
+                    "SELECT s.id FROM segments s JOIN documents d ON d.id = s.document_id WHERE d.name = ?",
+                    (results[-1]["document"],),
+                )
+            ]
             for seg in rng.sample(segs, k=min(8, len(segs))):
                 coding = add_coding(p, rng.choice(codes), segment_id=seg)
                 say("CODE", coding, seg)

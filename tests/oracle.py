@@ -26,8 +26,10 @@ def cohen_kappa(a: Sequence[Hashable], b: Sequence[Hashable]) -> Fraction | None
     n = len(a)
     p_o = Fraction(sum(x == y for x, y in zip(a, b, strict=True)), n)
     count_a, count_b = Counter(a), Counter(b)
-    p_e = sum((Fraction(count_a[c], n) * Fraction(count_b[c], n) for c in count_a.keys() | count_b.keys()),
-              Fraction(0))
+    p_e = sum(
+        (Fraction(count_a[c], n) * Fraction(count_b[c], n) for c in count_a.keys() | count_b.keys()),
+        Fraction(0),
+    )
     if p_e == 1:
         return None
     return (p_o - p_e) / (1 - p_e)

@@ -19,8 +19,14 @@ LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
 def lint_imports(root: Path) -> subprocess.CompletedProcess[str]:
     """Run import-linter on the package and pyproject.toml under `root` (its own code, not an installed copy)."""
     env = {**os.environ, "PYTHONPATH": str(root)}
-    return subprocess.run([str(LINT_IMPORTS), "--no-cache", "--config", str(root / "pyproject.toml")],
-                          cwd=root, env=env, capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [str(LINT_IMPORTS), "--no-cache", "--config", str(root / "pyproject.toml")],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def test_import_linter_contracts_are_kept():
@@ -30,14 +36,17 @@ def test_import_linter_contracts_are_kept():
     assert "0 broken" in result.stdout and "layers" not in result.stderr
 
 
-@pytest.mark.parametrize("module, line", [
-    ("core/models.py", "import qualcode.app.reporting"),  # core importing a use case (and so the store)
-    ("core/turns.py", "from qualcode.store.project import Project"),
-    ("store/project.py", "import qualcode.reports.evidence"),
-    ("ingest/common.py", "import qualcode.export.csvfile"),  # siblings in one layer stay independent
-    ("reports/build.py", "import qualcode.app.actions"),
-    ("core/offsets.py", "import sqlite3"),
-])
+@pytest.mark.parametrize(
+    "module, line",
+    [
+        ("core/models.py", "import qualcode.app.reporting"),  # core importing a use case (and so the store)
+        ("core/turns.py", "from qualcode.store.project import Project"),
+        ("store/project.py", "import qualcode.reports.evidence"),
+        ("ingest/common.py", "import qualcode.export.csvfile"),  # siblings in one layer stay independent
+        ("reports/build.py", "import qualcode.app.actions"),
+        ("core/offsets.py", "import sqlite3"),
+    ],
+)
 def test_import_linter_catches_a_violation(tmp_path, module, line):
     """The contracts can fail: one wrong import added to a copy of the package breaks them."""
     shutil.copytree(PKG, tmp_path / "qualcode", ignore=shutil.ignore_patterns("__pycache__", "*.tcss"))
@@ -47,11 +56,32 @@ def test_import_linter_catches_a_violation(tmp_path, module, line):
     result = lint_imports(tmp_path)
     assert result.returncode != 0 and "BROKEN" in result.stdout, result.stdout[-2000:]
 
+
 # layer -> top-level modules it must never import
 FORBIDDEN = {
-    "core": {"textual", "spacy", "sklearn", "sqlite3", "sqlite_utils", "qualcode.store", "qualcode.ingest",
-             "qualcode.nlp", "qualcode.reports", "qualcode.export", "qualcode.tui", "qualcode.cli"},
-    "store": {"textual", "spacy", "sklearn", "qualcode.tui", "qualcode.cli", "qualcode.export", "qualcode.reports"},
+    "core": {
+        "textual",
+        "spacy",
+        "sklearn",
+        "sqlite3",
+        "sqlite_utils",
+        "qualcode.store",
+        "qualcode.ingest",
+        "qualcode.nlp",
+        "qualcode.reports",
+        "qualcode.export",
+        "qualcode.tui",
+        "qualcode.cli",
+    },
+    "store": {
+        "textual",
+        "spacy",
+        "sklearn",
+        "qualcode.tui",
+        "qualcode.cli",
+        "qualcode.export",
+        "qualcode.reports",
+    },
     "ingest": {"textual", "sqlite3", "sqlite_utils", "qualcode.store", "qualcode.tui", "qualcode.cli"},
     "reports": {"textual", "qualcode.tui", "qualcode.cli", "qualcode.export"},
     "export": {"textual", "sqlite3", "sqlite_utils", "qualcode.store", "qualcode.tui", "qualcode.cli"},
@@ -104,8 +134,18 @@ def test_reports_hold_no_sql():
     bad = []
     for path in (PKG / "reports").rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Attribute) and node.attr in {"execute", "executemany", "query", "scalar", "conn"}:
+            if isinstance(node, ast.Attribute) and node.attr in {
+                "execute",
+                "executemany",
+                "query",
+                "scalar",
+                "conn",
+            }:
                 bad.append(f"{path.relative_to(PKG)}:{node.lineno} uses .{node.attr}")
-            elif isinstance(node, ast.Constant) and isinstance(node.value, str) and "SELECT " in node.value.upper():
+            elif (
+                isinstance(node, ast.Constant)
+                and isinstance(node.value, str)
+                and "SELECT " in node.value.upper()
+            ):
                 bad.append(f"{path.relative_to(PKG)}:{node.lineno} holds SQL")
     assert bad == []

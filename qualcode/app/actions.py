@@ -56,7 +56,9 @@ def export_codebook_yaml(project: Project) -> str:
     return dump_codebook_yaml(load_codebook(project))
 
 
-def read_csv_dicts(path: Path, max_bytes: int = MAX_FILE_BYTES, delimiter: str | None = None) -> list[dict[str, str]]:
+def read_csv_dicts(
+    path: Path, max_bytes: int = MAX_FILE_BYTES, delimiter: str | None = None
+) -> list[dict[str, str]]:
     """Rows as header -> value, with the separator found as for surveys (comma, semicolon or tab)."""
     records = read_csv_records(read_file_bytes(path, max_bytes), path.name, delimiter)
     if not records:
@@ -65,9 +67,15 @@ def read_csv_dicts(path: Path, max_bytes: int = MAX_FILE_BYTES, delimiter: str |
     return [dict(zip(header, fields, strict=True)) for _, fields in records[1:]]
 
 
-def import_codings_file(project: Project, path: Path, coder: str | None = None, backup: bool = True,
-                        max_bytes: int = MAX_FILE_BYTES, delimiter: str | None = None,
-                        update: bool = False) -> dict[str, Any]:
+def import_codings_file(
+    project: Project,
+    path: Path,
+    coder: str | None = None,
+    backup: bool = True,
+    max_bytes: int = MAX_FILE_BYTES,
+    delimiter: str | None = None,
+    update: bool = False,
+) -> dict[str, Any]:
     """`backup` makes the automatic backup first (the demo builder, filling a new project, needs none)."""
     rows = read_csv_dicts(path, max_bytes, delimiter)
     if backup:
@@ -99,7 +107,9 @@ REFI_PROJECT_SUFFIXES = (".qdpx", ".qde")
 
 
 @contextlib.contextmanager
-def project_for_import(path: Path, coder: str | None, create: bool, name: str | None = None) -> Iterator[Project]:
+def project_for_import(
+    path: Path, coder: str | None, create: bool, name: str | None = None
+) -> Iterator[Project]:
     """Open the project, or with `create` make it first; a project made here is removed again if the import fails."""
     if not create or path.exists():
         with Project.open(path, coder=coder) as project:
@@ -122,12 +132,19 @@ def read_refi_file(path: Path, max_bytes: int | None = None) -> RefiProject:
     return read_refi_project(path, max_bytes or MAX_FILE_BYTES)
 
 
-def import_refi_file(project: Project, refi: RefiProject, path: Path, allow_duplicate: bool = False,
-                     detect_speakers: bool = False) -> dict[str, Any]:
+def import_refi_file(
+    project: Project,
+    refi: RefiProject,
+    path: Path,
+    allow_duplicate: bool = False,
+    detect_speakers: bool = False,
+) -> dict[str, Any]:
     from qualcode.store.refi_import import import_refi
 
     backup_before(project, "before-refi-import")
-    return import_refi(project, refi, path.name, allow_duplicate=allow_duplicate, detect_speakers=detect_speakers)
+    return import_refi(
+        project, refi, path.name, allow_duplicate=allow_duplicate, detect_speakers=detect_speakers
+    )
 
 
 def import_refi_as_coder(project: Project, refi: RefiProject, path: Path, coder: str) -> dict[str, Any]:
@@ -153,8 +170,11 @@ def export_coded_document(project: Project, name: str, fmt: str) -> tuple[bytes,
 
     data = coded_document(project, name)
     build = build_coded_docx if fmt == "docx" else build_coded_html
-    return build(data), {"document": data["document"], "codings": len(data["codings"]),
-                         "coders": sorted({k["coder"] for k in data["codings"]})}
+    return build(data), {
+        "document": data["document"],
+        "codings": len(data["codings"]),
+        "coders": sorted({k["coder"] for k in data["codings"]}),
+    }
 
 
 def export_codebook(project: Project, fmt: str = "yaml") -> bytes:

@@ -54,7 +54,9 @@ def import_recommendations_file(project: Project, path: Path, delimiter: str | N
         if isinstance(data, dict):
             data = data.get("recommendations")
         if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
-            raise InputError(f"{path.name}: expected a list of recommendations (key, text, priority, owner, links)")
+            raise InputError(
+                f"{path.name}: expected a list of recommendations (key, text, priority, owner, links)"
+            )
         rows: list[dict[str, Any]] = data
     else:
         rows = list(read_csv_dicts(path, MAX_BYTES, delimiter))

@@ -13,8 +13,14 @@ from qualcode.store.suggestions import leaf_code_keys
 DEFAULT_MIN_SCORE = 0.1  # the `suggest evaluate` default threshold: run it to see what a score means here
 
 
-def propose(project: Project, code: str, coder: str, min_score: float | None = None, top: int | None = None,
-            documents: tuple[str, ...] = ()) -> dict[str, Any]:
+def propose(
+    project: Project,
+    code: str,
+    coder: str,
+    min_score: float | None = None,
+    top: int | None = None,
+    documents: tuple[str, ...] = (),
+) -> dict[str, Any]:
     """Score every segment (or those of `documents`) for `code` and store the ones at or above `min_score`, or
     the `top` best, as pending suggestions. Segments that already carry the code (from any coder), that this
     coder rejected it on, or that already have it pending are left out. One transaction, logged."""
@@ -32,11 +38,13 @@ def propose(project: Project, code: str, coder: str, min_score: float | None = N
     from qualcode.nlp.suggest import Suggester  # spaCy and scikit-learn load only when needed
 
     params: list[Any] = []
-    sql = ("SELECT s.id, s.text FROM segments s JOIN documents d ON d.id = s.document_id"
-           " WHERE NOT EXISTS (SELECT 1 FROM codings k JOIN codes c ON c.id = k.code_id"
-           "   WHERE k.segment_id = s.id AND c.key = ?)"
-           " AND NOT EXISTS (SELECT 1 FROM pending_suggestions p JOIN codes c ON c.id = p.code_id"
-           "   WHERE p.segment_id = s.id AND c.key = ?)")
+    sql = (
+        "SELECT s.id, s.text FROM segments s JOIN documents d ON d.id = s.document_id"
+        " WHERE NOT EXISTS (SELECT 1 FROM codings k JOIN codes c ON c.id = k.code_id"
+        "   WHERE k.segment_id = s.id AND c.key = ?)"
+        " AND NOT EXISTS (SELECT 1 FROM pending_suggestions p JOIN codes c ON c.id = p.code_id"
+        "   WHERE p.segment_id = s.id AND c.key = ?)"
+    )
     params += [code, code]
     if documents:
         known = {r[0] for r in project.conn.execute("SELECT name FROM documents")}
@@ -52,7 +60,7 @@ def propose(project: Project, code: str, coder: str, min_score: float | None = N
     j = suggester.keys.index(code)
     scored: list[tuple[float, int, str]] = []
     for start in range(0, len(segments), 1000):
-        batch = segments[start:start + 1000]
+        batch = segments[start : start + 1000]
         scores = suggester.score([t for _, t in batch], with_matches=False)[0][:, j]
         scored += [(float(s), sid, text) for s, (sid, text) in zip(scores, batch, strict=True)]
     scored.sort(key=lambda x: (-x[0], x[1]))
@@ -60,22 +68,40 @@ def propose(project: Project, code: str, coder: str, min_score: float | None = N
     # Reasons for the chosen ones only (they cost more than the scores).
     proposals = []
     for start in range(0, len(chosen), 500):
-        batch = chosen[start:start + 500]
+        batch = chosen[start : start + 500]
         reasons = suggester.explain([(sid, text) for _, sid, text in batch], code)
-        proposals += [{"segment_id": sid, "score": round(score, 4), "reason": reasons[sid],
-                       "method": suggester.method(code), "model_version": suggester.version} for score, sid, _ in batch]
+        proposals += [
+            {
+                "segment_id": sid,
+                "score": round(score, 4),
+                "reason": reasons[sid],
+                "method": suggester.method(code),
+                "model_version": suggester.version,
+            }
+            for score, sid, _ in batch
+        ]
     added = add_pending(project, code, proposals, coder) if proposals else 0
-    return {"code": code, "scored": len(segments), "proposed": added, "model_version": suggester.version,
-            "min_score": min_score, "top": top}
+    return {
+        "code": code,
+        "scored": len(segments),
+        "proposed": added,
+        "model_version": suggester.version,
+        "min_score": min_score,
+        "top": top,
+    }
 
 
-def least_sure(project: Project, coder: str, limit: int = 20, document: str | None = None) -> list[dict[str, Any]]:
+def least_sure(
+    project: Project, coder: str, limit: int = 20, document: str | None = None
+) -> list[dict[str, Any]]:
     """Uncoded segments the suggester is least sure about, most unsure first: coding these first teaches the
     model most (uncertainty sampling). Each row: segment_id, document, text, uncertainty, best guess."""
     from qualcode.nlp.suggest import Suggester
 
-    sql = ("SELECT s.id, s.text, d.name FROM segments s JOIN documents d ON d.id = s.document_id"
-           " WHERE NOT EXISTS (SELECT 1 FROM codings k WHERE k.segment_id = s.id) AND trim(s.text) != ''")
+    sql = (
+        "SELECT s.id, s.text, d.name FROM segments s JOIN documents d ON d.id = s.document_id"
+        " WHERE NOT EXISTS (SELECT 1 FROM codings k WHERE k.segment_id = s.id) AND trim(s.text) != ''"
+    )
     params: list[Any] = []
     if document is not None:
         if not project.scalar("SELECT 1 FROM documents WHERE name = ?", (document,)):
@@ -89,8 +115,16 @@ def least_sure(project: Project, coder: str, limit: int = 20, document: str | No
     unsure = suggester.uncertainty([r[1] for r in rows])
     guesses = suggester.rank([r[1] for r in rows])
     order = sorted(range(len(rows)), key=lambda i: (-unsure[i], rows[i][0]))[:limit]
-    return [{"segment_id": rows[i][0], "document": rows[i][2], "text": rows[i][1],
-             "uncertainty": round(float(unsure[i]), 4), "best_guess": guesses[i][0][0]} for i in order]
+    return [
+        {
+            "segment_id": rows[i][0],
+            "document": rows[i][2],
+            "text": rows[i][1],
+            "uncertainty": round(float(unsure[i]), 4),
+            "best_guess": guesses[i][0][0],
+        }
+        for i in order
+    ]
 
 
 def similar_segments(project: Project, segment_id: int, top: int = 20) -> list[dict[str, Any]]:
@@ -100,8 +134,11 @@ def similar_segments(project: Project, segment_id: int, top: int = 20) -> list[d
     from qualcode.store.documents import get_segment
 
     target = get_segment(project, segment_id)
-    rows = project.conn.execute("SELECT s.id, s.text, d.name FROM segments s JOIN documents d ON d.id = s.document_id"
-                                " WHERE s.id != ? AND trim(s.text) != '' ORDER BY s.id", (segment_id,)).fetchall()
+    rows = project.conn.execute(
+        "SELECT s.id, s.text, d.name FROM segments s JOIN documents d ON d.id = s.document_id"
+        " WHERE s.id != ? AND trim(s.text) != '' ORDER BY s.id",
+        (segment_id,),
+    ).fetchall()
     names = {r[0]: r[2] for r in rows}
     found = most_similar(target["text"], [(r[0], r[1]) for r in rows], top)
     return [{**r, "document": names[r["segment_id"]]} for r in found]

@@ -39,7 +39,10 @@ def _options(entry: dict[str, Any], base: Path) -> ImportOptions:
         case=entry.get("case"),
         case_prefix=entry.get("case_prefix"),
         attributes={str(k): str(v) for k, v in (entry.get("attributes") or {}).items()},
-        speakers={str(s): {str(k): str(v) for k, v in (a or {}).items()} for s, a in (entry.get("speakers") or {}).items()},
+        speakers={
+            str(s): {str(k): str(v) for k, v in (a or {}).items()}
+            for s, a in (entry.get("speakers") or {}).items()
+        },
         id_column=entry.get("id_column"),
         text_columns=list(entry.get("text_columns") or []),
         participants=entry.get("participants"),
@@ -83,8 +86,11 @@ def build_demo(path: Path, coder: str = "amira", manifest_path: Path | None = No
                 import_outcomes_file(project, base / manifest["outcomes"])
             if manifest.get("claims"):
                 import_claims_file(project, base / manifest["claims"])
-            codings = (import_codings_file(project, base / manifest["codings"], backup=False)
-                       if manifest.get("codings") else {})
+            codings = (
+                import_codings_file(project, base / manifest["codings"], backup=False)
+                if manifest.get("codings")
+                else {}
+            )
             _argument(project, manifest, base)
         except (KeyError, TypeError) as exc:
             raise InputError(f"{manifest_path}: malformed demo manifest ({exc})") from None

@@ -25,13 +25,19 @@ def preview_document(doc: ParsedDocument, first: int = FIRST_TURNS) -> dict[str,
         "source_type": doc.source_type,
         "segments": len(doc.segments),
         "legend": doc.legend,
-        "speakers": [{"speaker": s, "code": codes.get(s), "role": roles.get(s, "participant"), "turns": n}
-                     for s, n in turns.items()],
-        "cases": [{"case": c, "segments": case_segments.get(c, 0), "attributes": attrs}
-                  for c, attrs in doc.cases.items()],
+        "speakers": [
+            {"speaker": s, "code": codes.get(s), "role": roles.get(s, "participant"), "turns": n}
+            for s, n in turns.items()
+        ],
+        "cases": [
+            {"case": c, "segments": case_segments.get(c, 0), "attributes": attrs}
+            for c, attrs in doc.cases.items()
+        ],
         "no_case_segments": sum(1 for s in doc.segments if not s.case),
-        "first_turns": [{"speaker": s.speaker, "case": s.case, "time": s.time, "text": doc.text[s.start:s.end]}
-                        for s in doc.segments[:first]],
+        "first_turns": [
+            {"speaker": s.speaker, "case": s.case, "time": s.time, "text": doc.text[s.start : s.end]}
+            for s in doc.segments[:first]
+        ],
         "warnings": list(doc.warnings),
     }
 

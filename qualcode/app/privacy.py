@@ -27,12 +27,16 @@ def read_register(path: Path) -> tuple[list[RegisterEntry], list[str]]:
     return parse_register(rows, path.name)
 
 
-def _check_key_path(key_out: Path | None, project: Project, output: Path | None, entries: list[RegisterEntry]) -> None:
+def _check_key_path(
+    key_out: Path | None, project: Project, output: Path | None, entries: list[RegisterEntry]
+) -> None:
     if key_out is None:
         generated = [e for e in entries if e.generated]
         if generated:
-            raise InputError(f"the register gives no pseudonym for {len(generated)} name(s); add --key-out FILE so "
-                             "the key is kept (or fill the pseudonym column)")
+            raise InputError(
+                f"the register gives no pseudonym for {len(generated)} name(s); add --key-out FILE so "
+                "the key is kept (or fill the pseudonym column)"
+            )
         return
     from qualcode.store.backup import backup_root
 
@@ -51,13 +55,27 @@ def key_csv(entries: list[RegisterEntry], counts: dict[str, int]) -> bytes:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["name", "pseudonym", "kind", "variants", "replacements"])
     for e in entries:
-        writer.writerow([e.name, e.pseudonym, e.kind, "|".join(v for v in e.variants if v != e.name),
-                         counts.get(e.pseudonym, 0)])
+        writer.writerow(
+            [
+                e.name,
+                e.pseudonym,
+                e.kind,
+                "|".join(v for v in e.variants if v != e.name),
+                counts.get(e.pseudonym, 0),
+            ]
+        )
     return out.getvalue().encode("utf-8")
 
 
-def pseudonymise(project: Project, register: Path, *, review: bool = False, output: Path | None = None,
-                 strip_memos: bool = False, key_out: Path | None = None) -> dict[str, Any]:
+def pseudonymise(
+    project: Project,
+    register: Path,
+    *,
+    review: bool = False,
+    output: Path | None = None,
+    strip_memos: bool = False,
+    key_out: Path | None = None,
+) -> dict[str, Any]:
     """In place, or into `output` (a share copy); `review` lists every replacement and changes nothing."""
     from qualcode.nlp.pseudonymise import NameFinder  # deferred: spaCy loads only for this command
     from qualcode.store.pseudonymise import pseudonymise_in_place, share_copy

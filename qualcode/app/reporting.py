@@ -43,8 +43,9 @@ def check_request(kind: str, fmt: str, by: str | None = None) -> None:
         check_kind(kind, by)
 
 
-def default_output(project_path: Path, kind: str, fmt: str, by: str | None = None,
-                   folder: Path | None = None) -> Path:
+def default_output(
+    project_path: Path, kind: str, fmt: str, by: str | None = None, folder: Path | None = None
+) -> Path:
     """exports/<project>-<kind>[-<by>].<fmt> under the current folder (created if missing)."""
     folder = folder or Path.cwd() / DEFAULT_FOLDER
     folder.mkdir(parents=True, exist_ok=True)
@@ -54,17 +55,26 @@ def default_output(project_path: Path, kind: str, fmt: str, by: str | None = Non
     return folder / f"{stem}.{fmt}"
 
 
-def run_report(project: Project | str | Path, kind: str, fmt: str, output: Path | None = None, *,
-               by: str | None = None, filters: Filters | None = None, settings: ReportSettings | None = None,
-               write_json: bool = False) -> ReportResult:
+def run_report(
+    project: Project | str | Path,
+    kind: str,
+    fmt: str,
+    output: Path | None = None,
+    *,
+    by: str | None = None,
+    filters: Filters | None = None,
+    settings: ReportSettings | None = None,
+    write_json: bool = False,
+) -> ReportResult:
     """Compute `kind` (a report name, or 'all' for the full report) and write it as `fmt` to `output`
     (default: exports/ in the current folder). JSON is returned in `data`, and written only if `output`
     is given or `write_json` is set. Opens its own connection when given a path, so it can run in a worker."""
     check_request(kind, fmt, by)
     if not isinstance(project, Project):
         with Project.open(project) as opened:
-            return run_report(opened, kind, fmt, output, by=by, filters=filters, settings=settings,
-                              write_json=write_json)
+            return run_report(
+                opened, kind, fmt, output, by=by, filters=filters, settings=settings, write_json=write_json
+            )
     if kind == "all":
         doc = build_full_report(project, filters, settings, spreadsheet=fmt == "xlsx")
         data = None
@@ -83,5 +93,14 @@ def run_report(project: Project | str | Path, kind: str, fmt: str, output: Path 
     return ReportResult(kind, fmt, path, doc.provenance, data)
 
 
-__all__ = ["KINDS", "FORMATS", "FULL_REPORT_FORMATS", "Filters", "ReportSettings", "ReportResult", "run_report",
-           "check_request", "default_output"]
+__all__ = [
+    "KINDS",
+    "FORMATS",
+    "FULL_REPORT_FORMATS",
+    "Filters",
+    "ReportSettings",
+    "ReportResult",
+    "run_report",
+    "check_request",
+    "default_output",
+]

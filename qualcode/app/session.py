@@ -61,8 +61,14 @@ class CodingSession:
         return step.label
 
     # -- actions ----------------------------------------------------------------------------------------
-    def code(self, segment_id: int, key: str, start: int | None = None, end: int | None = None,
-             provenance: dict[str, Any] | None = None) -> int:
+    def code(
+        self,
+        segment_id: int,
+        key: str,
+        start: int | None = None,
+        end: int | None = None,
+        provenance: dict[str, Any] | None = None,
+    ) -> int:
         state: dict[str, Any] = {}
 
         def apply() -> None:
@@ -70,8 +76,15 @@ class CodingSession:
             if "snapshot" in state:
                 state["id"] = restore_coding(self.project, state.pop("snapshot"))
             else:
-                state["id"] = add_coding(self.project, key, segment_id=segment_id, start=start, end=end,
-                                         coder=self.coder, provenance=provenance)
+                state["id"] = add_coding(
+                    self.project,
+                    key,
+                    segment_id=segment_id,
+                    start=start,
+                    end=end,
+                    coder=self.coder,
+                    provenance=provenance,
+                )
 
         def revert() -> None:
             state["snapshot"] = remove_coding(self.project, state["id"])["snapshot"]
@@ -87,12 +100,19 @@ class CodingSession:
         def apply() -> None:
             state["snapshot"] = remove_coding(self.project, coding_id)["snapshot"]
 
-        self._run(Step(f"remove {before['code']}", apply, lambda: restore_coding(self.project, state["snapshot"]),
-                       state))
+        self._run(
+            Step(
+                f"remove {before['code']}",
+                apply,
+                lambda: restore_coding(self.project, state["snapshot"]),
+                state,
+            )
+        )
         return before
 
-    def set_contribution(self, coding_id: int, contribution: str | None, claim: str | None,
-                         claim_polarity: str | None = None) -> CodingRow:
+    def set_contribution(
+        self, coding_id: int, contribution: str | None, claim: str | None, claim_polarity: str | None = None
+    ) -> CodingRow:
         """Set (or with '' clear) a coding's contribution category and claim (a key or a text), with the coding's
         polarity on the claim (None: the default); undo puts back the category and every claim link as they were."""
         before = get_coding(self.project, coding_id)
@@ -105,33 +125,53 @@ class CodingSession:
             update_coding(self.project, coding_id, contribution=before["contribution"] or "")
             set_coding_links(self.project, coding_id, links)
 
-        self._run(Step(f"contribution {contribution or 'cleared'}",
-                       lambda: update_coding(self.project, coding_id, **new), revert))
+        self._run(
+            Step(
+                f"contribution {contribution or 'cleared'}",
+                lambda: update_coding(self.project, coding_id, **new),
+                revert,
+            )
+        )
         return get_coding(self.project, coding_id)
 
     def set_polarity(self, coding_id: int, polarity: str) -> CodingRow:
         """A coding's own polarity toward its code (supports, contradicts, mixed); undoable."""
         old = get_coding(self.project, coding_id)["polarity"]
-        self._run(Step(f"polarity {polarity}", lambda: update_coding(self.project, coding_id, polarity=polarity),
-                       lambda: update_coding(self.project, coding_id, polarity=old)))
+        self._run(
+            Step(
+                f"polarity {polarity}",
+                lambda: update_coding(self.project, coding_id, polarity=polarity),
+                lambda: update_coding(self.project, coding_id, polarity=old),
+            )
+        )
         return get_coding(self.project, coding_id)
 
     def link_claims(self, coding_id: int, links: list[tuple[str, str]]) -> CodingRow:
         """Make the coding evidence for exactly these claims ((key, polarity)); undo restores the links."""
         old = [(c["claim"], c["polarity"]) for c in get_coding(self.project, coding_id)["claims"]]
-        self._run(Step("claim links", lambda: set_coding_links(self.project, coding_id, links),
-                       lambda: set_coding_links(self.project, coding_id, old)))
+        self._run(
+            Step(
+                "claim links",
+                lambda: set_coding_links(self.project, coding_id, links),
+                lambda: set_coding_links(self.project, coding_id, old),
+            )
+        )
         return get_coding(self.project, coding_id)
 
-    def judge(self, target: str, rating: str, rationale: str, confidence: str | None = None) -> dict[str, Any]:
+    def judge(
+        self, target: str, rating: str, rationale: str, confidence: str | None = None
+    ) -> dict[str, Any]:
         """Record a judgement on 'claim:KEY' or 'hls:CODE'; undo withdraws it, redo records it again."""
         state: dict[str, Any] = {}
 
         def apply() -> None:
             state["row"] = judge(self.project, target, rating, rationale, confidence)
 
-        self._run(Step(f"judge {target}", apply, lambda: withdraw_judgement(self.project, state["row"]["id"]),
-                       state))
+        self._run(
+            Step(
+                f"judge {target}", apply, lambda: withdraw_judgement(self.project, state["row"]["id"]), state
+            )
+        )
         return state["row"]
 
     def memo(self, kind: str, target_id: int | None, text: str) -> None:
@@ -144,6 +184,7 @@ class CodingSession:
             def run() -> None:
                 if value or get_memo(self.project, kind, target_id, self.coder):
                     write_memo(self.project, kind, target_id, value, self.coder)
+
             return run
 
         self._run(Step(f"memo on {kind}", put(text), put(old)))
@@ -165,11 +206,13 @@ class CodingSession:
 
     def reject_suggestion(self, segment_id: int, code: str, provenance: dict[str, Any]) -> None:
         """Remember that this coder rejected a suggested code here; undo forgets the rejection."""
-        self._run(Step(
-            f"reject {code}",
-            lambda: reject_code(self.project, segment_id, code, self.coder, provenance),
-            lambda: withdraw_feedback(self.project, segment_id, code, self.coder),
-        ))
+        self._run(
+            Step(
+                f"reject {code}",
+                lambda: reject_code(self.project, segment_id, code, self.coder, provenance),
+                lambda: withdraw_feedback(self.project, segment_id, code, self.coder),
+            )
+        )
 
     def decide_pending(self, row: dict[str, Any], decision: str) -> dict[str, Any]:
         """Accept or reject one pending suggestion from the auto-coding queue (`row` as listed by list_pending);
@@ -186,6 +229,12 @@ class CodingSession:
                 withdraw_feedback(self.project, row["segment_id"], row["code"], self.coder)
                 restore_pending(self.project, row)
 
-        self._run(Step(f"{'accept' if decision == 'accepted' else 'reject'} {row['code']} (queue)", apply, revert,
-                       state))
+        self._run(
+            Step(
+                f"{'accept' if decision == 'accepted' else 'reject'} {row['code']} (queue)",
+                apply,
+                revert,
+                state,
+            )
+        )
         return dict(state["row"])

@@ -60,24 +60,37 @@ def _groupings(project: Project, request: SurveyRequest, entries: list[Any]) -> 
         coded = cases_with_code(project, key)
         for e in entries:
             resp = e.instrument.respondents
-            e.grouping = Grouping(by, [f"with {key}", f"without {key}"],
-                                  lambda rid, resp=resp: [f"with {key}" if (resp[rid][0], resp[rid][2]) in coded
-                                                          else f"without {key}"])
+            e.grouping = Grouping(
+                by,
+                [f"with {key}", f"without {key}"],
+                lambda rid, resp=resp: [
+                    f"with {key}" if (resp[rid][0], resp[rid][2]) in coded else f"without {key}"
+                ],
+            )
         return
     attribute = case_attribute(project, by)
     for e in entries:
         if by in question_keys(project, e.instrument.name):
-            e.grouping = question_grouping(load_instruments(project, e.instrument.name, request.wave, (by,))[0], by)
+            e.grouping = question_grouping(
+                load_instruments(project, e.instrument.name, request.wave, (by,))[0], by
+            )
         elif attribute:
             resp = e.instrument.respondents
-            e.grouping = value_grouping(by, lambda rid, resp=resp: attribute.get(resp[rid][0], "").strip()
-                                        or NOT_RECORDED, e.respondents)
+            e.grouping = value_grouping(
+                by,
+                lambda rid, resp=resp: attribute.get(resp[rid][0], "").strip() or NOT_RECORDED,
+                e.respondents,
+            )
         else:
-            raise InputError(f"--by {by}: no case attribute or question of instrument {e.instrument.name!r} "
-                             "has that name (or use wave, or code:KEY)")
+            raise InputError(
+                f"--by {by}: no case attribute or question of instrument {e.instrument.name!r} "
+                "has that name (or use wave, or code:KEY)"
+            )
 
 
-def survey_report(project: Project, request: SurveyRequest, spreadsheet: bool = False) -> tuple[dict[str, Any], ReportDoc]:
+def survey_report(
+    project: Project, request: SurveyRequest, spreadsheet: bool = False
+) -> tuple[dict[str, Any], ReportDoc]:
     """The survey report's JSON and its document, read in one snapshot together with the file's hash."""
     if request.base not in BASES:
         raise InputError(f"--base must be answered or all (got {request.base!r})")
@@ -85,7 +98,9 @@ def survey_report(project: Project, request: SurveyRequest, spreadsheet: bool = 
     try:
         # Each respondent's answers are read only when --by splits by something other than the wave.
         per_respondent = bool(request.by) and request.by != "wave"
-        instruments = load_instruments(project, request.instrument, request.wave, request.questions, per_respondent)
+        instruments = load_instruments(
+            project, request.instrument, request.wave, request.questions, per_respondent
+        )
         entries = build_entries(instruments, by_wave=request.by == "wave")
         _groupings(project, request, entries)
     finally:
@@ -94,19 +109,34 @@ def survey_report(project: Project, request: SurveyRequest, spreadsheet: bool = 
     compute(entries, base_all)
     data = survey_json(entries)
     filters = {"base": "all respondents" if base_all else "respondents who answered"}
-    for label, value in (("instrument", request.instrument), ("wave", request.wave), ("by", request.by),
-                         ("questions", ", ".join(request.questions))):
+    for label, value in (
+        ("instrument", request.instrument),
+        ("wave", request.wave),
+        ("by", request.by),
+        ("questions", ", ".join(request.questions)),
+    ):
         if value:
             filters[label] = value
-    provenance = Provenance(project=project.name, file=project.path.name, sha256=sha, hash_method=HASH_METHOD,
-                            generated=now()[:19] + "Z", qualcode_version=__version__, filters=filters)
-    blocks = [survey_long_table(entries, base_all)] if spreadsheet else survey_blocks(entries, base_all,
-                                                                                       request.decimals)
+    provenance = Provenance(
+        project=project.name,
+        file=project.path.name,
+        sha256=sha,
+        hash_method=HASH_METHOD,
+        generated=now()[:19] + "Z",
+        qualcode_version=__version__,
+        filters=filters,
+    )
+    blocks = (
+        [survey_long_table(entries, base_all)]
+        if spreadsheet
+        else survey_blocks(entries, base_all, request.decimals)
+    )
     return data, ReportDoc(f"Survey questions: {project.name}", provenance, list(blocks))
 
 
-def run_survey_report(project: Project | str | Path, request: SurveyRequest, fmt: str,
-                      output: Path | None = None) -> SurveyResult:
+def run_survey_report(
+    project: Project | str | Path, request: SurveyRequest, fmt: str, output: Path | None = None
+) -> SurveyResult:
     """Compute the survey report and write it as `fmt` (JSON is only returned unless `output` is given)."""
     if fmt not in (*FORMATS, "json"):
         raise InputError(f"unknown format '{fmt}' (choose from {', '.join((*FORMATS, 'json'))})")
@@ -128,8 +158,9 @@ def run_survey_report(project: Project | str | Path, request: SurveyRequest, fmt
     return SurveyResult(output, data, doc)
 
 
-def monitoring_report(project: Project, measures: tuple[str, ...] = (), by: str | None = None,
-                      spreadsheet: bool = False) -> tuple[list[dict[str, Any]], ReportDoc]:
+def monitoring_report(
+    project: Project, measures: tuple[str, ...] = (), by: str | None = None, spreadsheet: bool = False
+) -> tuple[list[dict[str, Any]], ReportDoc]:
     from qualcode.reports.monitoring import monitoring_blocks, monitoring_json, monitoring_long_table
     from qualcode.store.monitoring import load_monitoring
 
@@ -140,14 +171,26 @@ def monitoring_report(project: Project, measures: tuple[str, ...] = (), by: str 
         project.conn.execute("COMMIT")
     data = monitoring_json(rows)
     filters = {k: v for k, v in (("by", by or ""), ("measures", ", ".join(measures))) if v}
-    provenance = Provenance(project=project.name, file=project.path.name, sha256=sha, hash_method=HASH_METHOD,
-                            generated=now()[:19] + "Z", qualcode_version=__version__, filters=filters)
+    provenance = Provenance(
+        project=project.name,
+        file=project.path.name,
+        sha256=sha,
+        hash_method=HASH_METHOD,
+        generated=now()[:19] + "Z",
+        qualcode_version=__version__,
+        filters=filters,
+    )
     blocks = [monitoring_long_table(data)] if spreadsheet else monitoring_blocks(data)
     return data, ReportDoc(f"Monitoring: {project.name}", provenance, list(blocks))
 
 
-def run_monitoring_report(project: Project, fmt: str, output: Path | None = None, measures: tuple[str, ...] = (),
-                          by: str | None = None) -> SurveyResult:
+def run_monitoring_report(
+    project: Project,
+    fmt: str,
+    output: Path | None = None,
+    measures: tuple[str, ...] = (),
+    by: str | None = None,
+) -> SurveyResult:
     if fmt not in (*FORMATS, "json"):
         raise InputError(f"unknown format '{fmt}' (choose from {', '.join((*FORMATS, 'json'))})")
     data, doc = monitoring_report(project, measures, by, spreadsheet=fmt in ("csv", "xlsx"))

@@ -24,8 +24,13 @@ def _respondent(text: str, start: int, question: str) -> str:
     return text[line_start:at]
 
 
-def check_survey_file(project: Project, path: Path, document: str | None = None,
-                      delimiter: str | None = None, sheet: str | None = None) -> dict[str, Any]:
+def check_survey_file(
+    project: Project,
+    path: Path,
+    document: str | None = None,
+    delimiter: str | None = None,
+    sheet: str | None = None,
+) -> dict[str, Any]:
     """Every stored answer of the survey document(s) imported from PATH against the file's own cell.
 
     An answer is `identical` when it equals the file's cell (line endings as LF, outer spaces trimmed, as the
@@ -46,28 +51,39 @@ def check_survey_file(project: Project, path: Path, document: str | None = None,
         if not docs:
             raise InputError(f"no document named {document!r}")
     else:
-        docs = project.query("SELECT id, name, text FROM documents WHERE original_name = ?"
-                             " ORDER BY id", [path.name])
+        docs = project.query(
+            "SELECT id, name, text FROM documents WHERE original_name = ? ORDER BY id", [path.name]
+        )
         if not docs:
-            raise InputError(f"no document was imported from a file called {path.name!r}; name it with --document")
+            raise InputError(
+                f"no document was imported from a file called {path.name!r}; name it with --document"
+            )
 
     stored: dict[tuple[str, str], str] = {}
     for doc in docs:
-        for seg in project.query("SELECT start, question, text FROM segments WHERE document_id = ? AND question"
-                                 " IS NOT NULL ORDER BY position", [doc["id"]]):
+        for seg in project.query(
+            "SELECT start, question, text FROM segments WHERE document_id = ? AND question"
+            " IS NOT NULL ORDER BY position",
+            [doc["id"]],
+        ):
             stored[(_respondent(doc["text"], seg["start"], seg["question"]), seg["question"])] = seg["text"]
     if not stored:
-        raise InputError(f"{', '.join(d['name'] for d in docs)}: no survey answers stored (was it imported as a survey?)")
+        raise InputError(
+            f"{', '.join(d['name'] for d in docs)}: no survey answers stored (was it imported as a survey?)"
+        )
 
     respondents = {rid for rid, _ in stored}
     columns = {col for _, col in stored}
     missing_columns = sorted(c for c in columns if c not in headers)
     if missing_columns:
-        raise InputError(f"{path.name}: no column(s) {', '.join(map(repr, missing_columns))}; is this the file "
-                         "that was imported?")
+        raise InputError(
+            f"{path.name}: no column(s) {', '.join(map(repr, missing_columns))}; is this the file "
+            "that was imported?"
+        )
     # The id column is the one holding the most of the stored respondent ids.
-    id_index = max(range(len(headers)),
-                   key=lambda i: sum(1 for r in rows if i < len(r) and r[i].strip() in respondents))
+    id_index = max(
+        range(len(headers)), key=lambda i: sum(1 for r in rows if i < len(r) and r[i].strip() in respondents)
+    )
     file_cells: dict[tuple[str, str], str] = {}
     for row in rows:
         rid = row[id_index].strip() if id_index < len(row) else ""
@@ -91,8 +107,15 @@ def check_survey_file(project: Project, path: Path, document: str | None = None,
         else:
             kind = "cut" if theirs.startswith(mine) else "different"
         counts[kind] += 1
-        problems.append({"respondent": key[0], "column": key[1], "problem": kind,
-                         "stored_chars": len(mine or ""), "file_chars": len(theirs or "")})
+        problems.append(
+            {
+                "respondent": key[0],
+                "column": key[1],
+                "problem": kind,
+                "stored_chars": len(mine or ""),
+                "file_chars": len(theirs or ""),
+            }
+        )
     return {
         "file": path.name,
         "documents": [d["name"] for d in docs],

@@ -24,15 +24,26 @@ from qualcode.errors import InputError
 @click.command()
 @project_arg
 @click.option("--code", "code", required=True, help="The (leaf) code to propose.")
-@click.option("--min-score", type=float, default=None,
-              help="Propose it where the suggester's score is at least this (0-1; default 0.1). `qualcode suggest"
-                   " evaluate` shows the precision and recall each score gives on your own codings.")
+@click.option(
+    "--min-score",
+    type=float,
+    default=None,
+    help="Propose it where the suggester's score is at least this (0-1; default 0.1). `qualcode suggest"
+    " evaluate` shows the precision and recall each score gives on your own codings.",
+)
 @click.option("--top", type=int, default=None, help="Propose it on the N best-scoring segments instead.")
 @click.option("--document", "documents", multiple=True, help="Only segments of this document (repeatable).")
 @coder_opt
 @json_opt
-def autocode(project: str, code: str, min_score: float | None, top: int | None, documents: tuple[str, ...],
-             coder: str | None, as_json: bool) -> None:
+def autocode(
+    project: str,
+    code: str,
+    min_score: float | None,
+    top: int | None,
+    documents: tuple[str, ...],
+    coder: str | None,
+    as_json: bool,
+) -> None:
     """Propose CODE for many segments at once as pending suggestions (never as codings): review them with
     `qualcode pending list / accept / reject`; each decision trains the suggester."""
     from qualcode.app.autocode import propose
@@ -42,10 +53,18 @@ def autocode(project: str, code: str, min_score: float | None, top: int | None, 
     if as_json:
         emit_json(result)
         return
-    rule = f"top {result['top']}" if result["top"] is not None else f"score at least {result['min_score']:.2f}"
-    out.print(Text(safe_text(f"{result['proposed']} pending suggestions of '{code}' ({rule}; {result['scored']}"
-                             f" segments scored, model {result['model_version']}). Review them with"
-                             f" `qualcode pending list {project} --code {code}`.")))
+    rule = (
+        f"top {result['top']}" if result["top"] is not None else f"score at least {result['min_score']:.2f}"
+    )
+    out.print(
+        Text(
+            safe_text(
+                f"{result['proposed']} pending suggestions of '{code}' ({rule}; {result['scored']}"
+                f" segments scored, model {result['model_version']}). Review them with"
+                f" `qualcode pending list {project} --code {code}`."
+            )
+        )
+    )
 
 
 @click.group(cls=QualcodeGroup)
@@ -67,13 +86,27 @@ def pending_list(project: str, code: str | None, document: str | None, as_json: 
     if as_json:
         emit_json(rows)
         return
-    table(["id", "code", "score", "segment", "document", "text", "reason"],
-          [[r["id"], r["code"], f"{r['score']:.2f}", r["segment_id"], r["document"], r["text"],
-            r["reason"] or ""] for r in rows], title=f"{len(rows)} pending suggestions")
+    table(
+        ["id", "code", "score", "segment", "document", "text", "reason"],
+        [
+            [
+                r["id"],
+                r["code"],
+                f"{r['score']:.2f}",
+                r["segment_id"],
+                r["document"],
+                r["text"],
+                r["reason"] or "",
+            ]
+            for r in rows
+        ],
+        title=f"{len(rows)} pending suggestions",
+    )
 
 
-def _decide(project: str, ids: tuple[int, ...], code: str | None, all_of_code: bool, coder: str | None,
-            decision: str) -> list[dict[str, Any]]:
+def _decide(
+    project: str, ids: tuple[int, ...], code: str | None, all_of_code: bool, coder: str | None, decision: str
+) -> list[dict[str, Any]]:
     from qualcode.store.pending import decide_pending, list_pending
 
     with open_project(project, coder) as p:
@@ -92,7 +125,9 @@ def _decide(project: str, ids: tuple[int, ...], code: str | None, all_of_code: b
 @click.option("--code", help="With --all: every pending suggestion of this code.")
 @click.option("--all", "all_of_code", is_flag=True, help="Accept every pending suggestion of --code.")
 @coder_opt
-def pending_accept(project: str, ids: tuple[int, ...], code: str | None, all_of_code: bool, coder: str | None) -> None:
+def pending_accept(
+    project: str, ids: tuple[int, ...], code: str | None, all_of_code: bool, coder: str | None
+) -> None:
     """Accept pending suggestions by id: each becomes a coding that records where it came from."""
     rows = _decide(project, ids, code, all_of_code, coder, "accepted")
     out.print(f"accepted {len(rows)}: " + ", ".join(f"segment {r['segment_id']} {r['code']}" for r in rows))
@@ -104,7 +139,9 @@ def pending_accept(project: str, ids: tuple[int, ...], code: str | None, all_of_
 @click.option("--code", help="With --all: every pending suggestion of this code.")
 @click.option("--all", "all_of_code", is_flag=True, help="Reject every pending suggestion of --code.")
 @coder_opt
-def pending_reject(project: str, ids: tuple[int, ...], code: str | None, all_of_code: bool, coder: str | None) -> None:
+def pending_reject(
+    project: str, ids: tuple[int, ...], code: str | None, all_of_code: bool, coder: str | None
+) -> None:
     """Reject pending suggestions by id: the suggester learns from each rejection."""
     rows = _decide(project, ids, code, all_of_code, coder, "rejected")
     out.print(f"rejected {len(rows)}: " + ", ".join(f"segment {r['segment_id']} {r['code']}" for r in rows))
@@ -122,15 +159,20 @@ def similar(project: str, segment_id: int, top: int, as_json: bool) -> None:
 
     with open_project(project) as p:
         target = get_segment(p, segment_id)
-        candidates = [(r[0], r[1]) for r in p.conn.execute("SELECT id, text FROM segments WHERE id != ? ORDER BY id",
-                                                           (segment_id,))]
+        candidates = [
+            (r[0], r[1])
+            for r in p.conn.execute("SELECT id, text FROM segments WHERE id != ? ORDER BY id", (segment_id,))
+        ]
     found = most_similar(target["text"], candidates, top)
     if as_json:
         emit_json({"segment_id": segment_id, "method": METHOD, "similar": found})
         return
     out.print(Text(safe_text(f"Segment {segment_id}: {target['text']}")))
-    table(["segment", "similarity", "text"], [[r["segment_id"], f"{r['similarity']:.2f}", r["text"]]
-                                              for r in found], title=f"Most similar segments ({METHOD})")
+    table(
+        ["segment", "similarity", "text"],
+        [[r["segment_id"], f"{r['similarity']:.2f}", r["text"]] for r in found],
+        title=f"Most similar segments ({METHOD})",
+    )
 
 
 def register(cli: click.Group) -> None:

@@ -48,8 +48,10 @@ def claims_import(project: str, file: str, delimiter: str | None, coder: str | N
     if as_json:
         emit_json(result)
     else:
-        out.print(f"{result['added']} claim(s) added, {result['updated']} updated, {result['judged']} judgement(s)"
-                  " recorded.")
+        out.print(
+            f"{result['added']} claim(s) added, {result['updated']} updated, {result['judged']} judgement(s)"
+            " recorded."
+        )
 
 
 @claims.command("list")
@@ -64,9 +66,35 @@ def claims_list(project: str, as_json: bool) -> None:
     if as_json:
         emit_json(rows)
         return
-    table(["key", "claim", "outcome", "category", "judgement", "confidence", "for", "against", "mixed", "rivals"],
-          [[r["key"], r["claim"], r["outcome"], r["category"], r["judgement"], r["confidence"], r["supports"],
-            r["contradicts"], r["mixed"], r["rivals"]] for r in rows])
+    table(
+        [
+            "key",
+            "claim",
+            "outcome",
+            "category",
+            "judgement",
+            "confidence",
+            "for",
+            "against",
+            "mixed",
+            "rivals",
+        ],
+        [
+            [
+                r["key"],
+                r["claim"],
+                r["outcome"],
+                r["category"],
+                r["judgement"],
+                r["confidence"],
+                r["supports"],
+                r["contradicts"],
+                r["mixed"],
+                r["rivals"],
+            ]
+            for r in rows
+        ],
+    )
 
 
 @claims.command("export")
@@ -97,8 +125,15 @@ def claims_export(project: str, output: str | None, as_json: bool) -> None:
 @click.option("--category", type=CATEGORY_CHOICE, help="Contribution category.")
 @coder_opt
 @json_opt
-def claims_add(project: str, text: str, key: str | None, about: str | None, category: str | None,
-               coder: str | None, as_json: bool) -> None:
+def claims_add(
+    project: str,
+    text: str,
+    key: str | None,
+    about: str | None,
+    category: str | None,
+    coder: str | None,
+    as_json: bool,
+) -> None:
     """Add a claim of contribution."""
     from qualcode.store.claims import add_claim
 
@@ -116,13 +151,26 @@ def claims_add(project: str, text: str, key: str | None, about: str | None, cate
 @click.option("--text", help="New text of the claim.")
 @click.option("--outcome", "about", help="The outcome (or aim) key it is about ('' for none).")
 @click.option("--category", type=CATEGORY_CHOICE, help="Contribution category ('' for none).")
-@click.option("--label", "labels", multiple=True, metavar="CATEGORY=LABEL",
-              help="How reports name a category in this project, e.g. 'sufficient=Happened solely because of the"
-                   " PDU' (KEY may then be '-'); repeatable.")
+@click.option(
+    "--label",
+    "labels",
+    multiple=True,
+    metavar="CATEGORY=LABEL",
+    help="How reports name a category in this project, e.g. 'sufficient=Happened solely because of the"
+    " PDU' (KEY may then be '-'); repeatable.",
+)
 @coder_opt
 @json_opt
-def claims_set(project: str, key: str, text: str | None, about: str | None, category: str | None,
-               labels: tuple[str, ...], coder: str | None, as_json: bool) -> None:
+def claims_set(
+    project: str,
+    key: str,
+    text: str | None,
+    about: str | None,
+    category: str | None,
+    labels: tuple[str, ...],
+    coder: str | None,
+    as_json: bool,
+) -> None:
     """Change a claim's text, outcome or category; or (with KEY '-') only the category labels."""
     from qualcode.errors import InputError
     from qualcode.store.claims import set_category_labels, set_claim
@@ -150,11 +198,20 @@ def claims_set(project: str, key: str, text: str | None, about: str | None, cate
 @click.argument("target")
 @click.argument("rating")
 @click.option("--rationale", required=True, help="Why: the evaluator's reasoning, shown beside the rating.")
-@click.option("--confidence", type=click.Choice(["low", "medium", "high"]), help="Confidence in the judgement.")
+@click.option(
+    "--confidence", type=click.Choice(["low", "medium", "high"]), help="Confidence in the judgement."
+)
 @coder_opt
 @json_opt
-def judge(project: str, target: str, rating: str, rationale: str, confidence: str | None, coder: str | None,
-          as_json: bool) -> None:
+def judge(
+    project: str,
+    target: str,
+    rating: str,
+    rationale: str,
+    confidence: str | None,
+    coder: str | None,
+    as_json: bool,
+) -> None:
     """Record a judgement on TARGET: 'claim:KEY' (any RATING, e.g. 'strong') or 'hls:CODE' (higher, lower or
     'insufficient evidence', overriding the rule). Judgements keep their history; the newest is reported."""
     from qualcode.store.claims import judge as record
@@ -186,8 +243,10 @@ def outcomes_import(project: str, file: str, coder: str | None, as_json: bool) -
     if as_json:
         emit_json(result)
     else:
-        out.print(f"{result['aims']} aim(s), {result['partners']} partner(s), {result['outcomes']} outcome(s),"
-                  f" {result['rivals']} rival(s) read; {result['changed']} added or changed.")
+        out.print(
+            f"{result['aims']} aim(s), {result['partners']} partner(s), {result['outcomes']} outcome(s),"
+            f" {result['rivals']} rival(s) read; {result['changed']} added or changed."
+        )
 
 
 @outcomes.command("export")
@@ -219,8 +278,13 @@ def outcomes_list(project: str, as_json: bool) -> None:
     if as_json:
         emit_json(rows)
         return
-    table(["partner", "kind", "outcome", "label", "aims", "claims", "evidence"],
-          [[r["partner"], r["kind"], r["outcome"], r["label"], r["aims"], r["claims"], r["evidence"]] for r in rows])
+    table(
+        ["partner", "kind", "outcome", "label", "aims", "claims", "evidence"],
+        [
+            [r["partner"], r["kind"], r["outcome"], r["label"], r["aims"], r["claims"], r["evidence"]]
+            for r in rows
+        ],
+    )
 
 
 @click.group(cls=QualcodeGroup)
@@ -234,7 +298,9 @@ def recommendations() -> None:
 @delimiter_opt
 @coder_opt
 @json_opt
-def recommendations_import(project: str, file: str, delimiter: str | None, coder: str | None, as_json: bool) -> None:
+def recommendations_import(
+    project: str, file: str, delimiter: str | None, coder: str | None, as_json: bool
+) -> None:
     """Add or update recommendations from CSV or YAML: key, text, priority, owner, links
     ('claim:KEY; outcome:KEY; aim:KEY')."""
     from qualcode.app.argument import import_recommendations_file
@@ -259,5 +325,7 @@ def recommendations_list(project: str, as_json: bool) -> None:
     if as_json:
         emit_json(rows)
         return
-    table(["key", "recommendation", "priority", "owner", "tied to"],
-          [[r["key"], r["text"], r["priority"], r["owner"], "; ".join(r["links"])] for r in rows])
+    table(
+        ["key", "recommendation", "priority", "owner", "tied to"],
+        [[r["key"], r["text"], r["priority"], r["owner"], "; ".join(r["links"])] for r in rows],
+    )

@@ -31,29 +31,59 @@ def register(cli: click.Group) -> None:
 @click.argument("code_key")
 @click.option("--start", type=int, help="Code only part of the segment: start offset in the document.")
 @click.option("--end", type=int, help="End offset (exclusive) of the part to code.")
-@click.option("--contribution", type=click.Choice(["sufficient", "necessary", "improved", "none"]),
-              help="Contribution category of the evidence.")
+@click.option(
+    "--contribution",
+    type=click.Choice(["sufficient", "necessary", "improved", "none"]),
+    help="Contribution category of the evidence.",
+)
 @click.option("--claim", help="The claim (key or text) this evidence bears on; a new text becomes a claim.")
-@click.option("--claim-polarity", type=click.Choice(["supports", "contradicts", "mixed"]),
-              help="Whether the evidence supports the claim (default), contradicts it, or is mixed.")
-@click.option("--polarity", type=click.Choice(["supports", "contradicts", "mixed"]),
-              help="The coding's own polarity toward its code, e.g. contradicts for 'no leadership support here'.")
+@click.option(
+    "--claim-polarity",
+    type=click.Choice(["supports", "contradicts", "mixed"]),
+    help="Whether the evidence supports the claim (default), contradicts it, or is mixed.",
+)
+@click.option(
+    "--polarity",
+    type=click.Choice(["supports", "contradicts", "mixed"]),
+    help="The coding's own polarity toward its code, e.g. contradicts for 'no leadership support here'.",
+)
 @click.option("--memo", help="A note on this coding.")
 @json_opt
 @coder_opt
-def code(project: str, segment_id: int, code_key: str, start: int | None, end: int | None, contribution: str | None,
-         claim: str | None, claim_polarity: str | None, polarity: str | None, memo: str | None, as_json: bool,
-         coder: str | None) -> None:
+def code(
+    project: str,
+    segment_id: int,
+    code_key: str,
+    start: int | None,
+    end: int | None,
+    contribution: str | None,
+    claim: str | None,
+    claim_polarity: str | None,
+    polarity: str | None,
+    memo: str | None,
+    as_json: bool,
+    coder: str | None,
+) -> None:
     """Apply CODE_KEY to a segment (or part of it). On a span this coder already coded with CODE_KEY, the
     options given (contribution, claim, polarity, memo) update that coding."""
     from qualcode.store.codings import add_coding, get_coding
 
     with open_project(project, coder) as p:
         before = p.scalar("SELECT max(id) FROM codings")
-        cid = add_coding(p, code_key, segment_id=segment_id, start=start, end=end, coder=coder,
-                         contribution=contribution, claim=claim, memo=memo, polarity=polarity,
-                         claim_polarity=claim_polarity,
-                         update_existing=any(v is not None for v in (contribution, claim, polarity, memo)))
+        cid = add_coding(
+            p,
+            code_key,
+            segment_id=segment_id,
+            start=start,
+            end=end,
+            coder=coder,
+            contribution=contribution,
+            claim=claim,
+            memo=memo,
+            polarity=polarity,
+            claim_polarity=claim_polarity,
+            update_existing=any(v is not None for v in (contribution, claim, polarity, memo)),
+        )
         coding = get_coding(p, cid)
     if as_json:
         emit_json(coding)
@@ -85,14 +115,27 @@ def codings() -> None:
 @codings.command("import")
 @project_arg
 @click.argument("file", type=click.Path(dir_okay=False))
-@click.option("--max-mb", type=click.IntRange(1, 100_000), default=100, show_default=True, help="Largest file accepted.")
-@click.option("--update", is_flag=True, help="Change contribution, claim links, polarity and memo of codings already"
-              " present to what the file says (without it, such rows are reported as conflicts).")
+@click.option(
+    "--max-mb", type=click.IntRange(1, 100_000), default=100, show_default=True, help="Largest file accepted."
+)
+@click.option(
+    "--update",
+    is_flag=True,
+    help="Change contribution, claim links, polarity and memo of codings already"
+    " present to what the file says (without it, such rows are reported as conflicts).",
+)
 @delimiter_opt
 @coder_opt
 @json_opt
-def codings_import(project: str, file: str, max_mb: int, update: bool, delimiter: str | None, coder: str | None,
-                   as_json: bool) -> None:
+def codings_import(
+    project: str,
+    file: str,
+    max_mb: int,
+    update: bool,
+    delimiter: str | None,
+    coder: str | None,
+    as_json: bool,
+) -> None:
     """Import codings from CSV: segment_id, or document+start+end, or document+quote; code; optional coder,
     contribution, memo, polarity, claim (key or text; one row per claim link, its polarity the link's), rival.
     All rows are checked first; any bad row imports nothing. Empty cells change nothing."""
@@ -100,13 +143,16 @@ def codings_import(project: str, file: str, max_mb: int, update: bool, delimiter
     from qualcode.store.codings_import import describe_conflict
 
     with open_project(project, coder) as p:
-        result = import_codings_file(p, Path(file), coder, max_bytes=max_mb * 1024 * 1024,
-                                     delimiter=delimiter, update=update)
+        result = import_codings_file(
+            p, Path(file), coder, max_bytes=max_mb * 1024 * 1024, delimiter=delimiter, update=update
+        )
     if as_json:
         emit_json(result)
         return
-    out.print(f"{result['added']} coding(s) added, {result['updated']} updated, {result['already_present']} row(s)"
-              f" already present, {len(result['conflicts'])} conflict(s).")
+    out.print(
+        f"{result['added']} coding(s) added, {result['updated']} updated, {result['already_present']} row(s)"
+        f" already present, {len(result['conflicts'])} conflict(s)."
+    )
     for conflict in result["conflicts"]:
         err.print(f"conflict: {describe_conflict(conflict)}")
     if result["conflicts"]:
@@ -118,8 +164,11 @@ def codings_import(project: str, file: str, max_mb: int, update: bool, delimiter
 @click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="File to write (default: print).")
 @click.option("--coder", help="Only this coder's codings.")
-@click.option("--status", type=click.Choice(["pending", "accepted", "queried", "rejected"]),
-              help="Only codings whose latest review decision is this (e.g. accepted evidence only).")
+@click.option(
+    "--status",
+    type=click.Choice(["pending", "accepted", "queried", "rejected"]),
+    help="Only codings whose latest review decision is this (e.g. accepted evidence only).",
+)
 def codings_export(project: str, fmt: str, output: str | None, coder: str | None, status: str | None) -> None:
     """Export every coding with its text, code, coder, contribution, claim and memo."""
     from qualcode.app.actions import rows_to_csv, rows_to_json
@@ -148,15 +197,27 @@ def cases(project: str, as_json: bool) -> None:
     if as_json:
         emit_json(rows)
         return
-    table(["case", "source types", "segments", "attributes"],
-          [[r["name"], ", ".join(r["source_types"]), r["segments"],
-            "; ".join(f"{k}={v}" for k, v in r["attributes"].items())] for r in rows])
+    table(
+        ["case", "source types", "segments", "attributes"],
+        [
+            [
+                r["name"],
+                ", ".join(r["source_types"]),
+                r["segments"],
+                "; ".join(f"{k}={v}" for k, v in r["attributes"].items()),
+            ]
+            for r in rows
+        ],
+    )
 
 
 @click.command()
 @project_arg
-@click.option("--kind", type=click.Choice(["project", "document", "segment", "case", "code", "coding"]),
-              help="Only memos on this kind of thing.")
+@click.option(
+    "--kind",
+    type=click.Choice(["project", "document", "segment", "case", "code", "coding"]),
+    help="Only memos on this kind of thing.",
+)
 @click.option("--coder", help="Only this coder's memos.")
 @json_opt
 def memos(project: str, kind: str | None, coder: str | None, as_json: bool) -> None:
@@ -168,14 +229,26 @@ def memos(project: str, kind: str | None, coder: str | None, as_json: bool) -> N
     if as_json:
         emit_json(rows)
         return
-    table(["id", "on", "coder", "updated", "memo"],
-          [["" if r["id"] is None else r["id"], f"{r['target_kind']} {r['target_id'] or ''}".strip(), r["coder"], r["updated"], r["text"]]
-           for r in rows])
+    table(
+        ["id", "on", "coder", "updated", "memo"],
+        [
+            [
+                "" if r["id"] is None else r["id"],
+                f"{r['target_kind']} {r['target_id'] or ''}".strip(),
+                r["coder"],
+                r["updated"],
+                r["text"],
+            ]
+            for r in rows
+        ],
+    )
 
 
 @click.command()
 @click.option("--build-only", is_flag=True, help="Build the demo project and exit without opening it.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Where to build it (default: user data folder).")
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False), help="Where to build it (default: user data folder)."
+)
 @click.option("--rebuild", is_flag=True, help="Build afresh even if the demo project exists.")
 @coder_opt
 def demo(build_only: bool, output: str | None, rebuild: bool, coder: str | None) -> None:
@@ -191,7 +264,9 @@ def demo(build_only: bool, output: str | None, rebuild: bool, coder: str | None)
         delete_project_files(path)
     if not path.exists():
         summary = build_demo(path)
-        err.print(f"Built the demo study: {summary['documents']} documents, {summary['codings']} codings -> {path}")
+        err.print(
+            f"Built the demo study: {summary['documents']} documents, {summary['codings']} codings -> {path}"
+        )
     if build_only:
         return
     from qualcode.cli.project import open_tui

@@ -65,8 +65,9 @@ class QualcodeGroup(click.Group):
     """Turns every QualcodeError into one line on stderr and its exit code, and every usage error into one line
     naming the option and --help (exit 2); never a traceback."""
 
-    def make_context(self, info_name: str | None, args: list[str], parent: click.Context | None = None,
-                     **extra: Any) -> click.Context:
+    def make_context(
+        self, info_name: str | None, args: list[str], parent: click.Context | None = None, **extra: Any
+    ) -> click.Context:
         try:
             return super().make_context(info_name, args, parent=parent, **extra)
         except click.UsageError as exc:
@@ -82,9 +83,14 @@ class QualcodeGroup(click.Group):
             ctx.exit(exc.exit_code)
         except sqlite3.DatabaseError as exc:
             if "malformed" in str(exc) or "not a database" in str(exc):  # found by a read, not at open
-                err.print(Text(f"qualcode: the project file is damaged ({exc}); run 'qualcode check PROJECT' for"
-                               " details, and 'qualcode backup PROJECT --list' to find a backup to restore with"
-                               " 'qualcode restore'", style="red"))
+                err.print(
+                    Text(
+                        f"qualcode: the project file is damaged ({exc}); run 'qualcode check PROJECT' for"
+                        " details, and 'qualcode backup PROJECT --list' to find a backup to restore with"
+                        " 'qualcode restore'",
+                        style="red",
+                    )
+                )
             else:
                 err.print(Text(f"qualcode: database error: {exc}", style="red"))
             ctx.exit(1)
@@ -96,7 +102,12 @@ class QualcodeGroup(click.Group):
         except Exception as exc:  # the last line of defence: a bug, reported in one line
             if os.environ.get("QUALCODE_DEBUG"):
                 raise
-            err.print(Text(f"qualcode: internal error: {type(exc).__name__}: {exc} (QUALCODE_DEBUG=1 shows details)", style="red"))
+            err.print(
+                Text(
+                    f"qualcode: internal error: {type(exc).__name__}: {exc} (QUALCODE_DEBUG=1 shows details)",
+                    style="red",
+                )
+            )
             ctx.exit(1)
 
 
@@ -178,8 +189,11 @@ class ListByDefault(QualcodeGroup):
 # CSV field separators a user can name (csv files otherwise have theirs found; see ingest/csvread.py).
 DELIMITERS = {"comma": ",", "semicolon": ";", "tab": "\t"}
 delimiter_opt = click.option(
-    "--delimiter", type=click.Choice(sorted(DELIMITERS)), callback=lambda _c, _p, v: DELIMITERS.get(v) if v else None,
-    help="CSV: the field separator (default: found from the file; refused if it could be more than one).")
+    "--delimiter",
+    type=click.Choice(sorted(DELIMITERS)),
+    callback=lambda _c, _p, v: DELIMITERS.get(v) if v else None,
+    help="CSV: the field separator (default: found from the file; refused if it could be more than one).",
+)
 
 project_arg = click.argument("project", type=click.Path(dir_okay=False))
 json_opt = click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts instead of a table.")

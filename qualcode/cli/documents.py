@@ -39,30 +39,60 @@ def documents_list(project: str, as_json: bool) -> None:
     if as_json:
         emit_json(rows)
         return
-    table(["id", "document", "source type", "segments", "cases", "coded", "codings"],
-          [[r["id"], r["name"], r["source_type"], r["segments"], r["cases"],
-            f"{100 * r['coded_participant_segments'] / r['participant_segments']:.0f}%"
-            if r["participant_segments"] else "-", r["codings"]] for r in rows])
+    table(
+        ["id", "document", "source type", "segments", "cases", "coded", "codings"],
+        [
+            [
+                r["id"],
+                r["name"],
+                r["source_type"],
+                r["segments"],
+                r["cases"],
+                f"{100 * r['coded_participant_segments'] / r['participant_segments']:.0f}%"
+                if r["participant_segments"]
+                else "-",
+                r["codings"],
+            ]
+            for r in rows
+        ],
+    )
 
 
 documents = ListByDefault(
-    "documents", documents_list,
-    help="List documents (`documents PROJECT`), or change what qualcode knows about one (`documents set`).")
+    "documents",
+    documents_list,
+    help="List documents (`documents PROJECT`), or change what qualcode knows about one (`documents set`).",
+)
 
 
 @documents.command("set")
 @project_arg
 @click.argument("name")
-@click.option("--interviewer", "interviewers", multiple=True, metavar="NAME",
-              help="A speaker (name or legend code) of the research team, repeatable; the document's named team"
-                   " becomes exactly these, and every segment's case is derived again.")
-@click.option("--participants", type=click.IntRange(0),
-              help="How many people took part in the session (a workshop or group recorded without speaker labels).")
+@click.option(
+    "--interviewer",
+    "interviewers",
+    multiple=True,
+    metavar="NAME",
+    help="A speaker (name or legend code) of the research team, repeatable; the document's named team"
+    " becomes exactly these, and every segment's case is derived again.",
+)
+@click.option(
+    "--participants",
+    type=click.IntRange(0),
+    help="How many people took part in the session (a workshop or group recorded without speaker labels).",
+)
 @click.option("--clear-participants", is_flag=True, help="Forget a recorded number of participants.")
 @json_opt
 @coder_opt
-def documents_set(project: str, name: str, interviewers: tuple[str, ...], participants: int | None,
-                  clear_participants: bool, as_json: bool, coder: str | None) -> None:
+def documents_set(
+    project: str,
+    name: str,
+    interviewers: tuple[str, ...],
+    participants: int | None,
+    clear_participants: bool,
+    as_json: bool,
+    coder: str | None,
+) -> None:
     """Change what qualcode knows about document NAME (each option is one change, all in one logged transaction)."""
     from qualcode.store.speakers import set_interviewers
     from qualcode.store.survey import set_participants
@@ -70,7 +100,9 @@ def documents_set(project: str, name: str, interviewers: tuple[str, ...], partic
     if participants is not None and clear_participants:
         raise InputError("give --participants N or --clear-participants, not both")
     if not interviewers and participants is None and not clear_participants:
-        raise InputError("nothing to set: give --interviewer NAME (repeatable), --participants N or --clear-participants")
+        raise InputError(
+            "nothing to set: give --interviewer NAME (repeatable), --participants N or --clear-participants"
+        )
     result: dict[str, Any] = {"document": name}
     with open_project(project, coder) as p, p.transaction():
         if interviewers:
@@ -82,12 +114,20 @@ def documents_set(project: str, name: str, interviewers: tuple[str, ...], partic
         return
     if interviewers:
         table(["speaker", "role"], [[s, r] for s, r in result["roles"].items()], title=f"Speakers of {name}")
-        out.print(f"{result['segments_moved']} segment(s) changed case"
-                  + (f"; empty case(s) removed: {', '.join(result['cases_removed'])}" if result["cases_removed"] else ""))
+        out.print(
+            f"{result['segments_moved']} segment(s) changed case"
+            + (
+                f"; empty case(s) removed: {', '.join(result['cases_removed'])}"
+                if result["cases_removed"]
+                else ""
+            )
+        )
     if "participants" in result:
         before = result["participants"]["before"]
-        out.print(f"{name}: participants {before if before is not None else 'not recorded'}"
-                  f" -> {participants if participants is not None else 'not recorded'}")
+        out.print(
+            f"{name}: participants {before if before is not None else 'not recorded'}"
+            f" -> {participants if participants is not None else 'not recorded'}"
+        )
 
 
 def print_preview(paths: list[Path], options: ImportOptions, as_json: bool) -> None:
@@ -104,15 +144,27 @@ def print_preview(paths: list[Path], options: ImportOptions, as_json: bool) -> N
 
 
 def _print_one(pv: dict[str, Any]) -> None:
-    out.print(Text(f"{pv['document']} ({pv['file']}): {pv['source_type']}, {pv['segments']} segment(s)",
-                   style="bold"))
+    out.print(
+        Text(
+            f"{pv['document']} ({pv['file']}): {pv['source_type']}, {pv['segments']} segment(s)", style="bold"
+        )
+    )
     if pv["speakers"]:
-        table(["speaker", "code", "role", "turns"],
-              [[s["speaker"], s["code"] or "", s["role"], s["turns"]] for s in pv["speakers"]], title="Speakers")
-    table(["case", "segments"], [[c["case"], c["segments"]] for c in pv["cases"]]
-          + ([["(no case)", pv["no_case_segments"]]] if pv["no_case_segments"] else []), title="Cases")
-    table(["speaker", "case", "time", "text"],
-          [[t["speaker"] or "", t["case"] or "", t["time"] or "", t["text"][:100]] for t in pv["first_turns"]],
-          title="First turns")
+        table(
+            ["speaker", "code", "role", "turns"],
+            [[s["speaker"], s["code"] or "", s["role"], s["turns"]] for s in pv["speakers"]],
+            title="Speakers",
+        )
+    table(
+        ["case", "segments"],
+        [[c["case"], c["segments"]] for c in pv["cases"]]
+        + ([["(no case)", pv["no_case_segments"]]] if pv["no_case_segments"] else []),
+        title="Cases",
+    )
+    table(
+        ["speaker", "case", "time", "text"],
+        [[t["speaker"] or "", t["case"] or "", t["time"] or "", t["text"][:100]] for t in pv["first_turns"]],
+        title="First turns",
+    )
     for w in pv["warnings"]:
         err.print(Text(f"warning: {w}", style="yellow"))

@@ -30,7 +30,9 @@ def register(cli: click.Group) -> None:
 
 @click.command()
 @project_arg
-@click.option("--codebook", "codebook_file", type=click.Path(dir_okay=False), help="YAML or .qdc codebook to load.")
+@click.option(
+    "--codebook", "codebook_file", type=click.Path(dir_okay=False), help="YAML or .qdc codebook to load."
+)
 @click.option("--name", help="Study name (default: the file name).")
 @coder_opt
 def init(project: str, codebook_file: str | None, name: str | None, coder: str | None) -> None:
@@ -55,7 +57,9 @@ def init(project: str, codebook_file: str | None, name: str | None, coder: str |
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option("--source-type", help="interview, focus-group, survey, steering-group, workshop or document.")
 @click.option("--name", help="Document name (one file only; default: the file name without extension).")
-@click.option("--case", help="Case (participant) for an interview or a document (default: the document name).")
+@click.option(
+    "--case", help="Case (participant) for an interview or a document (default: the document name)."
+)
 @click.option("--case-prefix", help="Prefix for focus-group speaker cases and survey respondent cases.")
 @click.option("--attr", "attrs", multiple=True, metavar="KEY=VALUE", help="Case attribute, repeatable.")
 @click.option("--id-column", help="Survey: the respondent id column.")
@@ -63,30 +67,82 @@ def init(project: str, codebook_file: str | None, name: str | None, coder: str |
 @click.option("--source-type-column", help="Survey: a column holding each row's source type.")
 @click.option("--sheet", help="Excel: the sheet to read (default: the first).")
 @delimiter_opt
-@click.option("--spec", "spec_file", type=click.Path(dir_okay=False),
-              help="Survey: a YAML spec naming the instrument, waves and closed questions (docs/surveys.md).")
-@click.option("--instrument", help="Survey: the instrument's name (default: the spec's, else the document name).")
+@click.option(
+    "--spec",
+    "spec_file",
+    type=click.Path(dir_okay=False),
+    help="Survey: a YAML spec naming the instrument, waves and closed questions (docs/surveys.md).",
+)
+@click.option(
+    "--instrument", help="Survey: the instrument's name (default: the spec's, else the document name)."
+)
 @click.option("--wave", help="Survey: the wave every row belongs to (e.g. 2021-06).")
 @click.option("--wave-column", help="Survey: a column holding each row's wave.")
 @click.option("--participants", type=click.IntRange(0), help="How many people took part in the session.")
-@click.option("--allow-duplicate", is_flag=True, help="Import a file even if the same content was imported before.")
-@click.option("--max-mb", type=click.IntRange(1, 100_000), default=100, show_default=True, help="Largest file accepted.")
-@click.option("--create", is_flag=True, help="Create PROJECT first if it does not exist (removed again if the import fails).")
-@click.option("--interviewer", "interviewers", multiple=True, metavar="NAME",
-              help="A speaker (name or legend code) of the research team, repeatable: their turns belong to no case.")
-@click.option("--detect-speakers", is_flag=True, help="REFI-QDA: look for speaker turns in its sources (default: paragraphs).")
-@click.option("--as-coder", metavar="NAME",
-              help="REFI-QDA: add this coder's codings to the documents and codes already here (matched by text and"
-                   " code name), to compare coders with `agreement`.")
-@click.option("--dry-run", is_flag=True, help="Show what would be imported (source type, speakers, cases, first turns); store nothing.")
+@click.option(
+    "--allow-duplicate", is_flag=True, help="Import a file even if the same content was imported before."
+)
+@click.option(
+    "--max-mb", type=click.IntRange(1, 100_000), default=100, show_default=True, help="Largest file accepted."
+)
+@click.option(
+    "--create",
+    is_flag=True,
+    help="Create PROJECT first if it does not exist (removed again if the import fails).",
+)
+@click.option(
+    "--interviewer",
+    "interviewers",
+    multiple=True,
+    metavar="NAME",
+    help="A speaker (name or legend code) of the research team, repeatable: their turns belong to no case.",
+)
+@click.option(
+    "--detect-speakers",
+    is_flag=True,
+    help="REFI-QDA: look for speaker turns in its sources (default: paragraphs).",
+)
+@click.option(
+    "--as-coder",
+    metavar="NAME",
+    help="REFI-QDA: add this coder's codings to the documents and codes already here (matched by text and"
+    " code name), to compare coders with `agreement`.",
+)
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Show what would be imported (source type, speakers, cases, first turns); store nothing.",
+)
 @json_opt
 @coder_opt
-def import_(project: str, files: tuple[str, ...], source_type: str | None, name: str | None, case: str | None,
-            case_prefix: str | None, attrs: tuple[str, ...], id_column: str | None, text_columns: tuple[str, ...],
-            source_type_column: str | None, sheet: str | None, delimiter: str | None, spec_file: str | None,
-            instrument: str | None, wave: str | None, wave_column: str | None, participants: int | None,
-            allow_duplicate: bool, max_mb: int, create: bool, interviewers: tuple[str, ...], detect_speakers: bool,
-            as_coder: str | None, dry_run: bool, as_json: bool, coder: str | None) -> None:
+def import_(
+    project: str,
+    files: tuple[str, ...],
+    source_type: str | None,
+    name: str | None,
+    case: str | None,
+    case_prefix: str | None,
+    attrs: tuple[str, ...],
+    id_column: str | None,
+    text_columns: tuple[str, ...],
+    source_type_column: str | None,
+    sheet: str | None,
+    delimiter: str | None,
+    spec_file: str | None,
+    instrument: str | None,
+    wave: str | None,
+    wave_column: str | None,
+    participants: int | None,
+    allow_duplicate: bool,
+    max_mb: int,
+    create: bool,
+    interviewers: tuple[str, ...],
+    detect_speakers: bool,
+    as_coder: str | None,
+    dry_run: bool,
+    as_json: bool,
+    coder: str | None,
+) -> None:
     """Import transcripts (.txt .md .docx .vtt .rtf .odt .html .pdf), surveys (.csv .xlsx) or a REFI-QDA project
     (.qdpx .qde); all or none. Run with --dry-run first to see the speakers and cases qualcode finds."""
     from qualcode.app.actions import REFI_PROJECT_SUFFIXES, import_files, project_for_import
@@ -96,25 +152,63 @@ def import_(project: str, files: tuple[str, ...], source_type: str | None, name:
     if any(Path(f).suffix.lower() in REFI_PROJECT_SUFFIXES for f in files):
         from qualcode.cli.refi import import_refi_project
 
-        given = [opt for opt, v in (("--source-type", source_type), ("--name", name), ("--case", case),
-                                    ("--case-prefix", case_prefix), ("--attr", attrs), ("--id-column", id_column),
-                                    ("--text-column", text_columns), ("--source-type-column", source_type_column),
-                                    ("--sheet", sheet), ("--delimiter", delimiter), ("--spec", spec_file),
-                                    ("--instrument", instrument), ("--wave", wave), ("--wave-column", wave_column),
-                                    ("--participants", participants is not None), ("--interviewer", interviewers),
-                                    ("--dry-run", dry_run)) if v]
-        import_refi_project(project, files, given, allow_duplicate, max_mb, create, as_json, coder,
-                            detect_speakers=detect_speakers, as_coder=as_coder)
+        given = [
+            opt
+            for opt, v in (
+                ("--source-type", source_type),
+                ("--name", name),
+                ("--case", case),
+                ("--case-prefix", case_prefix),
+                ("--attr", attrs),
+                ("--id-column", id_column),
+                ("--text-column", text_columns),
+                ("--source-type-column", source_type_column),
+                ("--sheet", sheet),
+                ("--delimiter", delimiter),
+                ("--spec", spec_file),
+                ("--instrument", instrument),
+                ("--wave", wave),
+                ("--wave-column", wave_column),
+                ("--participants", participants is not None),
+                ("--interviewer", interviewers),
+                ("--dry-run", dry_run),
+            )
+            if v
+        ]
+        import_refi_project(
+            project,
+            files,
+            given,
+            allow_duplicate,
+            max_mb,
+            create,
+            as_json,
+            coder,
+            detect_speakers=detect_speakers,
+            as_coder=as_coder,
+        )
         return
     if detect_speakers or as_coder:
-        raise InputError(f"{'--detect-speakers' if detect_speakers else '--as-coder'} is for REFI-QDA projects"
-                         " (.qdpx, .qde); transcripts always have their speakers looked for")
+        raise InputError(
+            f"{'--detect-speakers' if detect_speakers else '--as-coder'} is for REFI-QDA projects"
+            " (.qdpx, .qde); transcripts always have their speakers looked for"
+        )
     options = ImportOptions(
-        source_type=check_source_type(source_type) if source_type else None, name=name, case=case,
-        case_prefix=case_prefix, attributes=parse_attrs(attrs), id_column=id_column, text_columns=list(text_columns),
-        source_type_column=source_type_column, sheet=sheet, max_bytes=max_mb * 1024 * 1024,
-        delimiter=delimiter, instrument=instrument, wave=wave,
-        wave_column=wave_column, participants=participants,
+        source_type=check_source_type(source_type) if source_type else None,
+        name=name,
+        case=case,
+        case_prefix=case_prefix,
+        attributes=parse_attrs(attrs),
+        id_column=id_column,
+        text_columns=list(text_columns),
+        source_type_column=source_type_column,
+        sheet=sheet,
+        max_bytes=max_mb * 1024 * 1024,
+        delimiter=delimiter,
+        instrument=instrument,
+        wave=wave,
+        wave_column=wave_column,
+        participants=participants,
         interviewers=[i.strip() for i in interviewers if i.strip()],
     )
     if spec_file:
@@ -131,13 +225,17 @@ def import_(project: str, files: tuple[str, ...], source_type: str | None, name:
     if as_json:
         emit_json(results)
         return
-    table(["document", "source type", "segments", "cases", "file"],
-          [[r["document"], r["source_type"], r["segments"], r["cases"], r["file"]] for r in results],
-          title=f"Imported {len(results)} document(s)")
+    table(
+        ["document", "source type", "segments", "cases", "file"],
+        [[r["document"], r["source_type"], r["segments"], r["cases"], r["file"]] for r in results],
+        title=f"Imported {len(results)} document(s)",
+    )
     for r in results:
         if "respondents" in r:
-            err.print(f"{r['document']}: {r['respondents']} respondent(s) and {r['questions']} closed question(s) "
-                      f"in instrument {r['instrument']!r}")
+            err.print(
+                f"{r['document']}: {r['respondents']} respondent(s) and {r['questions']} closed question(s) "
+                f"in instrument {r['instrument']!r}"
+            )
         for w in r["warnings"]:
             err.print(Text(f"warning: {w}", style="yellow"))
 
@@ -168,8 +266,14 @@ def codebook_import(project: str, file: str, as_json: bool, coder: str | None) -
 
 @codebook.command("export")
 @project_arg
-@click.option("--format", "fmt", type=click.Choice(["yaml", "qdc"]), default="yaml", show_default=True,
-              help="yaml, or qdc (a REFI-QDA, QDA-XML 1.0, codebook).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["yaml", "qdc"]),
+    default="yaml",
+    show_default=True,
+    help="yaml, or qdc (a REFI-QDA, QDA-XML 1.0, codebook).",
+)
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="File to write (default: print).")
 def codebook_export(project: str, fmt: str, output: str | None) -> None:
     """Write the codebook as YAML or as a REFI-QDA .qdc file."""
@@ -201,8 +305,10 @@ def codebook_list(project: str, as_json: bool) -> None:
         emit_json(rows)
         return
     depth = {c.key: d for c, d in cb.walk()}
-    table(["key", "label", "codings", "definition"],
-          [["  " * depth[r["key"]] + r["key"], r["label"], r["codings"], r["definition"][:70]] for r in rows])
+    table(
+        ["key", "label", "codings", "definition"],
+        [["  " * depth[r["key"]] + r["key"], r["label"], r["codings"], r["definition"][:70]] for r in rows],
+    )
 
 
 @click.command()
@@ -219,8 +325,10 @@ def segments(project: str, document: str | None, limit: int | None, as_json: boo
     if as_json:
         emit_json(rows)
         return
-    table(["id", "document", "case", "speaker", "text"],
-          [[r["id"], r["document"], r["case"], r["speaker"] or r["question"], r["text"][:90]] for r in rows])
+    table(
+        ["id", "document", "case", "speaker", "text"],
+        [[r["id"], r["document"], r["case"], r["speaker"] or r["question"], r["text"][:90]] for r in rows],
+    )
 
 
 @click.command()
@@ -237,9 +345,11 @@ def search(project: str, query: str, limit: int, as_json: bool) -> None:
     if as_json:
         emit_json(rows)
         return
-    table(["id", "document", "case", "codes", "match"],
-          [[r["id"], r["document"], r["case"], " ".join(r["codes"]), r["snippet"]] for r in rows],
-          title=f"{len(rows)} hit(s) for {query!r}")
+    table(
+        ["id", "document", "case", "codes", "match"],
+        [[r["id"], r["document"], r["case"], " ".join(r["codes"]), r["snippet"]] for r in rows],
+        title=f"{len(rows)} hit(s) for {query!r}",
+    )
 
 
 def open_tui(path: str, coder: str | None) -> None:

@@ -18,8 +18,14 @@ def walk(group: click.Group, ctx: click.Context) -> Iterator[tuple[click.Context
         command = group.commands[name]
         if command.hidden:
             continue
-        sub = click.Context(command, info_name=name, parent=ctx, terminal_width=_WIDTH, max_content_width=_WIDTH,
-                            help_option_names=ctx.help_option_names)
+        sub = click.Context(
+            command,
+            info_name=name,
+            parent=ctx,
+            terminal_width=_WIDTH,
+            max_content_width=_WIDTH,
+            help_option_names=ctx.help_option_names,
+        )
         yield sub, command
         if isinstance(command, click.Group):
             yield from walk(command, sub)
@@ -29,8 +35,9 @@ def command_reference() -> str:
     from qualcode.cli.main import cli
 
     # The group's own settings (-h as well as --help), as when qualcode runs.
-    root = click.Context(cli, info_name="qualcode", terminal_width=_WIDTH, max_content_width=_WIDTH,
-                         **cli.context_settings)
+    root = click.Context(
+        cli, info_name="qualcode", terminal_width=_WIDTH, max_content_width=_WIDTH, **cli.context_settings
+    )
     parts = [
         "# Command reference",
         "",

@@ -18,10 +18,19 @@ def register(cli: click.Group) -> None:
 
 @click.command()
 @project_arg
-@click.option("--format", "fmt", type=click.Choice(["qdpx", "docx", "html"]), default="qdpx", show_default=True,
-              help="qdpx: a REFI-QDA (QDA-XML 1.0) project file; docx or html: one --document, coded.")
-@click.option("--document", help="docx/html: the document to write, its coded spans highlighted and each coding's"
-                                 " code, coder and memo as a Word comment or in the HTML margin.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["qdpx", "docx", "html"]),
+    default="qdpx",
+    show_default=True,
+    help="qdpx: a REFI-QDA (QDA-XML 1.0) project file; docx or html: one --document, coded.",
+)
+@click.option(
+    "--document",
+    help="docx/html: the document to write, its coded spans highlighted and each coding's"
+    " code, coder and memo as a Word comment or in the HTML margin.",
+)
 @click.option("-o", "--output", type=click.Path(dir_okay=False), required=True, help="The file to write.")
 @json_opt
 def export(project: str, fmt: str, document: str | None, output: str, as_json: bool) -> None:
@@ -41,8 +50,10 @@ def export(project: str, fmt: str, document: str | None, output: str, as_json: b
         if as_json:
             emit_json({"file": output, "format": fmt, "bytes": len(data), **summary})
         else:
-            err.print(f"Wrote {output}: {summary['document']}, {summary['codings']} coding(s) by"
-                      f" {', '.join(summary['coders']) or 'nobody'}")
+            err.print(
+                f"Wrote {output}: {summary['document']}, {summary['codings']} coding(s) by"
+                f" {', '.join(summary['coders']) or 'nobody'}"
+            )
         return
     with open_project(project) as p:
         data = export_qdpx(p)
@@ -60,30 +71,45 @@ def export(project: str, fmt: str, document: str | None, output: str, as_json: b
         err.print(f"Wrote {output}: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
 
 
-def import_refi_project(project: str, files: tuple[str, ...], other_options: list[str], allow_duplicate: bool,
-                        max_mb: int, create: bool, as_json: bool, coder: str | None, detect_speakers: bool = False,
-                        as_coder: str | None = None) -> None:
+def import_refi_project(
+    project: str,
+    files: tuple[str, ...],
+    other_options: list[str],
+    allow_duplicate: bool,
+    max_mb: int,
+    create: bool,
+    as_json: bool,
+    coder: str | None,
+    detect_speakers: bool = False,
+    as_coder: str | None = None,
+) -> None:
     """`qualcode import PROJECT FILE.qdpx`: the file is read and checked whole before the project is touched."""
     from qualcode.app.actions import import_refi_file, project_for_import, read_refi_file
 
     if len(files) != 1:
         raise InputError("import a .qdpx project on its own, not together with other files")
     if other_options:
-        raise InputError(f"{', '.join(other_options)} cannot be used with a .qdpx project (it names its own documents and cases)")
+        raise InputError(
+            f"{', '.join(other_options)} cannot be used with a .qdpx project (it names its own documents and cases)"
+        )
     path = Path(files[0])
     refi = read_refi_file(path, max_mb * 1024 * 1024)
     if as_coder is not None:
         _import_as_coder(project, refi, path, as_coder, coder, as_json)
         return
     with project_for_import(Path(project), coder, create, name=refi.name or None) as p:
-        report = import_refi_file(p, refi, path, allow_duplicate=allow_duplicate, detect_speakers=detect_speakers)
+        report = import_refi_file(
+            p, refi, path, allow_duplicate=allow_duplicate, detect_speakers=detect_speakers
+        )
     if as_json:
         emit_json({k: v for k, v in report.items() if k != "imported"})
         return
     _print_report(report)
 
 
-def _import_as_coder(project: str, refi: Any, path: Path, as_coder: str, coder: str | None, as_json: bool) -> None:
+def _import_as_coder(
+    project: str, refi: Any, path: Path, as_coder: str, coder: str | None, as_json: bool
+) -> None:
     from qualcode.app.actions import import_refi_as_coder
 
     with open_project(project, coder) as p:
@@ -91,9 +117,12 @@ def _import_as_coder(project: str, refi: Any, path: Path, as_coder: str, coder: 
     if as_json:
         emit_json(report)
         return
-    out.print(f"Added {report['codings']} coding(s) by {report['coder']} to {len(report['documents_matched'])}"
-              f" document(s) from {report['file']}"
-              + (f" ({report['duplicate_codings']} repeated, kept once)" if report["duplicate_codings"] else "") + ".")
+    out.print(
+        f"Added {report['codings']} coding(s) by {report['coder']} to {len(report['documents_matched'])}"
+        f" document(s) from {report['file']}"
+        + (f" ({report['duplicate_codings']} repeated, kept once)" if report["duplicate_codings"] else "")
+        + "."
+    )
     if report["documents_matched"]:
         table(["in the file", "document here"], [[k, v] for k, v in report["documents_matched"].items()])
     for w in report["warnings"]:
@@ -102,15 +131,39 @@ def _import_as_coder(project: str, refi: Any, path: Path, as_coder: str, coder: 
 
 def _print_report(report: dict[str, Any]) -> None:
     found, skipped = report["found"], report["skipped"]
-    imported = {"codes": report["codes_added"] + report["codes_updated"], "sources": report["documents"],
-                "codings": report["codings"], "notes": report["memos"], "cases": report["cases"],
-                "users": report["coders"]}
-    rows = [[kind, found.get(kind, 0), imported.get(kind, "-"), skipped.get(kind, 0)]
-            for kind in ("users", "codes", "sources", "selections", "codings", "notes", "cases", "variables", "sets",
-                         "links", "graphs") if found.get(kind)]
-    table(["in the file", "found", "imported", "skipped"], rows,
-          title=f"Imported {report['file']} ({report['origin'] or 'unknown producer'})")
-    out.print(f"{report['documents']} document(s), {report['codes_added']} new code(s), {report['codings']} coding(s),"
-              f" {report['memos']} memo(s).")
+    imported = {
+        "codes": report["codes_added"] + report["codes_updated"],
+        "sources": report["documents"],
+        "codings": report["codings"],
+        "notes": report["memos"],
+        "cases": report["cases"],
+        "users": report["coders"],
+    }
+    rows = [
+        [kind, found.get(kind, 0), imported.get(kind, "-"), skipped.get(kind, 0)]
+        for kind in (
+            "users",
+            "codes",
+            "sources",
+            "selections",
+            "codings",
+            "notes",
+            "cases",
+            "variables",
+            "sets",
+            "links",
+            "graphs",
+        )
+        if found.get(kind)
+    ]
+    table(
+        ["in the file", "found", "imported", "skipped"],
+        rows,
+        title=f"Imported {report['file']} ({report['origin'] or 'unknown producer'})",
+    )
+    out.print(
+        f"{report['documents']} document(s), {report['codes_added']} new code(s), {report['codings']} coding(s),"
+        f" {report['memos']} memo(s)."
+    )
     for w in report["warnings"]:
         err.print(Text(f"warning: {w}", style="yellow"))

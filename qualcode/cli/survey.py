@@ -19,8 +19,16 @@ from qualcode.cli.common import (
 )
 
 
-def survey_report_command(project: str, fmt: str, output: str | None, instrument: str | None, wave: str | None,
-                          questions: tuple[str, ...], by: str | None, base: str) -> None:
+def survey_report_command(
+    project: str,
+    fmt: str,
+    output: str | None,
+    instrument: str | None,
+    wave: str | None,
+    questions: tuple[str, ...],
+    by: str | None,
+    base: str,
+) -> None:
     """`qualcode report PROJECT survey`: JSON on stdout unless a file or another format is asked for."""
     from qualcode.app.survey import SurveyRequest, run_survey_report
 
@@ -33,8 +41,9 @@ def survey_report_command(project: str, fmt: str, output: str | None, instrument
         out.print(f"Wrote {result.path}", highlight=False, soft_wrap=True)
 
 
-def monitoring_report_command(project: str, fmt: str, output: str | None, measures: tuple[str, ...],
-                              by: str | None) -> None:
+def monitoring_report_command(
+    project: str, fmt: str, output: str | None, measures: tuple[str, ...], by: str | None
+) -> None:
     """`qualcode report PROJECT monitoring`: JSON on stdout unless a file or another format is asked for."""
     from qualcode.app.survey import run_monitoring_report
 
@@ -54,12 +63,17 @@ def monitoring() -> None:
 @monitoring.command("import")
 @project_arg
 @click.argument("file", type=click.Path(dir_okay=False))
-@click.option("--period-column", help="The column naming each row's period (default: period, year ... or the first).")
-@click.option("--by", help="A column naming each row's category (e.g. sector); default: the figures are totals.")
+@click.option(
+    "--period-column", help="The column naming each row's period (default: period, year ... or the first)."
+)
+@click.option(
+    "--by", help="A column naming each row's category (e.g. sector); default: the figures are totals."
+)
 @json_opt
 @coder_opt
-def monitoring_import(project: str, file: str, period_column: str | None, by: str | None, as_json: bool,
-                      coder: str | None) -> None:
+def monitoring_import(
+    project: str, file: str, period_column: str | None, by: str | None, as_json: bool, coder: str | None
+) -> None:
     """Import figures from a CSV, long (measure, period, value) or wide (period, then a column per measure)."""
     from qualcode.app.actions import read_csv_dicts
     from qualcode.store.monitoring import import_monitoring, parse_monitoring
@@ -70,8 +84,10 @@ def monitoring_import(project: str, file: str, period_column: str | None, by: st
     if as_json:
         emit_json(result)
     else:
-        out.print(f"{result['file']}: {result['added']} figure(s) added, {result['changed']} changed, "
-                  f"{result['unchanged']} unchanged")
+        out.print(
+            f"{result['file']}: {result['added']} figure(s) added, {result['changed']} changed, "
+            f"{result['unchanged']} unchanged"
+        )
 
 
 @click.command("set")
@@ -92,11 +108,14 @@ def cases_set(project: str, case: str, values: tuple[str, ...], coder: str | Non
 @project_arg
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--case-column", help="The column naming the case (default: the first).")
-@click.option("--create", is_flag=True, help="Add cases the project does not have (default: refuse the file).")
+@click.option(
+    "--create", is_flag=True, help="Add cases the project does not have (default: refuse the file)."
+)
 @json_opt
 @coder_opt
-def cases_import(project: str, file: str, case_column: str | None, create: bool, as_json: bool,
-                 coder: str | None) -> None:
+def cases_import(
+    project: str, file: str, case_column: str | None, create: bool, as_json: bool, coder: str | None
+) -> None:
     """Update case attributes from a CSV: a case column, then one column per attribute (blank = unchanged)."""
     from qualcode.app.actions import read_csv_dicts
     from qualcode.store.cases import import_cases
@@ -107,15 +126,23 @@ def cases_import(project: str, file: str, case_column: str | None, create: bool,
     if as_json:
         emit_json(result)
     else:
-        out.print(f"{result['rows']} row(s): {result['cases_changed']} case(s) changed "
-                  f"({result['values_changed']} value(s)), {result['cases_created']} created")
+        out.print(
+            f"{result['rows']} row(s): {result['cases_changed']} case(s) changed "
+            f"({result['values_changed']} value(s)), {result['cases_created']} created"
+        )
 
 
 @click.command("recode")
 @project_arg
 @click.argument("key")
-@click.option("--map", "mappings", multiple=True, required=True, metavar="OLD=NEW",
-              help="Rename value OLD to NEW, repeatable (merges spellings).")
+@click.option(
+    "--map",
+    "mappings",
+    multiple=True,
+    required=True,
+    metavar="OLD=NEW",
+    help="Rename value OLD to NEW, repeatable (merges spellings).",
+)
 @coder_opt
 def cases_recode(project: str, key: str, mappings: tuple[str, ...], coder: str | None) -> None:
     """Rename values of a case attribute, e.g. --map "Beneficiary ambassador=Beneficiary Ambassador"; logged."""
@@ -145,5 +172,11 @@ def _grouped(cli: click.Group, name: str, help_text: str, *commands: click.Comma
 
 def register(cli: click.Group) -> None:
     cli.add_command(monitoring)
-    _grouped(cli, "cases", "List cases (cases PROJECT), or set, import and recode their attributes.",
-             cases_set, cases_import, cases_recode)
+    _grouped(
+        cli,
+        "cases",
+        "List cases (cases PROJECT), or set, import and recode their attributes.",
+        cases_set,
+        cases_import,
+        cases_recode,
+    )

@@ -76,9 +76,21 @@ def coders(project: str, as_json: bool) -> None:
     if as_json:
         emit_json(rows)
         return
-    table(["coder", "codings", "documents", "segments", "memos", "reviews given", "last coded"],
-          [[r["coder"], r["codings"], r["documents"], r["segments"], r["memos"], r["reviews_given"], r["last_coded"]]
-           for r in rows])
+    table(
+        ["coder", "codings", "documents", "segments", "memos", "reviews given", "last coded"],
+        [
+            [
+                r["coder"],
+                r["codings"],
+                r["documents"],
+                r["segments"],
+                r["memos"],
+                r["reviews_given"],
+                r["last_coded"],
+            ]
+            for r in rows
+        ],
+    )
 
 
 # -- review decisions --------------------------------------------------------------------------------------
@@ -95,8 +107,14 @@ def review() -> None:
 @click.option("--coder", help="Only this coder's codings.")
 @click.option("--limit", type=click.IntRange(1), help="At most this many codings.")
 @json_opt
-def review_list(project: str, code_key: str | None, status: str | None, coder: str | None, limit: int | None,
-                as_json: bool) -> None:
+def review_list(
+    project: str,
+    code_key: str | None,
+    status: str | None,
+    coder: str | None,
+    limit: int | None,
+    as_json: bool,
+) -> None:
     """List coded quotes with their review status, reviewer and comment (same as 'qualcode review PROJECT')."""
     from qualcode.store.reviews import list_review_items
 
@@ -105,10 +123,24 @@ def review_list(project: str, code_key: str | None, status: str | None, coder: s
     if as_json:
         emit_json(rows)
         return
-    table(["id", "document", "case", "code", "coder", "status", "reviewer", "comment", "text"],
-          [[r["id"], r["document"], r["case"], r["code"], r["coder"], r["status"], r["reviewer"],
-            _short(r["comment"], 30), _short(r["text"], 70)] for r in rows],
-          title=f"{len(rows)} coding(s)")
+    table(
+        ["id", "document", "case", "code", "coder", "status", "reviewer", "comment", "text"],
+        [
+            [
+                r["id"],
+                r["document"],
+                r["case"],
+                r["code"],
+                r["coder"],
+                r["status"],
+                r["reviewer"],
+                _short(r["comment"], 30),
+                _short(r["text"], 70),
+            ]
+            for r in rows
+        ],
+        title=f"{len(rows)} coding(s)",
+    )
 
 
 @review.command("set")
@@ -118,8 +150,9 @@ def review_list(project: str, code_key: str | None, status: str | None, coder: s
 @click.option("--comment", help="Why; required for 'queried'.")
 @click.option("--reviewer", help=f"Reviewer name ({CODER_DEFAULT}).")
 @json_opt
-def review_set(project: str, coding_id: int, decision: str, comment: str | None, reviewer: str | None,
-               as_json: bool) -> None:
+def review_set(
+    project: str, coding_id: int, decision: str, comment: str | None, reviewer: str | None, as_json: bool
+) -> None:
     """Record a review decision on one coding: accepted, queried (with a comment) or rejected."""
     from qualcode.store.reviews import set_review
 
@@ -138,18 +171,45 @@ def _num(value: float | None, digits: int = 3) -> str:
 
 @click.command(cls=CodersCommand)
 @project_arg
-@click.option("--coders", "coder_names", required=True, multiple=True, metavar="A B [C...]",
-              help="The coders to compare, two or more (after PROJECT: --coders amira tom).")
-@click.option("--unit", type=click.Choice(["segment", "sentence"]), default="segment", show_default=True,
-              help="What a unit of comparison is.")
-@click.option("--code", "code_keys", multiple=True, help="Only this code, repeatable (default: every code used).")
-@click.option("--include-uncoded", is_flag=True,
-              help="Also count units no listed coder coded (as agreement that no code applies).")
-@click.option("--disagreements", "show_disagreements", is_flag=True,
-              help="List the units where the coders differ, with each coder's codes and the text.")
+@click.option(
+    "--coders",
+    "coder_names",
+    required=True,
+    multiple=True,
+    metavar="A B [C...]",
+    help="The coders to compare, two or more (after PROJECT: --coders amira tom).",
+)
+@click.option(
+    "--unit",
+    type=click.Choice(["segment", "sentence"]),
+    default="segment",
+    show_default=True,
+    help="What a unit of comparison is.",
+)
+@click.option(
+    "--code", "code_keys", multiple=True, help="Only this code, repeatable (default: every code used)."
+)
+@click.option(
+    "--include-uncoded",
+    is_flag=True,
+    help="Also count units no listed coder coded (as agreement that no code applies).",
+)
+@click.option(
+    "--disagreements",
+    "show_disagreements",
+    is_flag=True,
+    help="List the units where the coders differ, with each coder's codes and the text.",
+)
 @json_opt
-def agreement(project: str, coder_names: tuple[str, ...], unit: str, code_keys: tuple[str, ...],
-              include_uncoded: bool, show_disagreements: bool, as_json: bool) -> None:
+def agreement(
+    project: str,
+    coder_names: tuple[str, ...],
+    unit: str,
+    code_keys: tuple[str, ...],
+    include_uncoded: bool,
+    show_disagreements: bool,
+    as_json: bool,
+) -> None:
     """Intercoder agreement per code and overall: percent agreement, Cohen's kappa, Krippendorff's alpha."""
     from qualcode.reports.agreement import agreement_report, disagreements
 
@@ -162,29 +222,70 @@ def agreement(project: str, coder_names: tuple[str, ...], unit: str, code_keys: 
         if as_json:
             emit_json(rows)
             return
-        table(["document", "case", "segment", *coder_names, "text"],
-              [[r["document"], r["case"], r["segment_id"], *(" ".join(r["codes_by_coder"][c]) or "-" for c in coder_names),
-                _short(r["text"], 80)] for r in rows],
-              title=f"{len(rows)} {unit}(s) where {', '.join(coder_names)} differ")
+        table(
+            ["document", "case", "segment", *coder_names, "text"],
+            [
+                [
+                    r["document"],
+                    r["case"],
+                    r["segment_id"],
+                    *(" ".join(r["codes_by_coder"][c]) or "-" for c in coder_names),
+                    _short(r["text"], 80),
+                ]
+                for r in rows
+            ],
+            title=f"{len(rows)} {unit}(s) where {', '.join(coder_names)} differ",
+        )
         return
     if as_json:
         emit_json(report)
         return
-    table_rows = [[c["code"], c["units"], c["all_present"], c["all_absent"], c["disagreements"],
-             _num(c["percent_agreement"], 1), _num(c["kappa"]), _num(c["alpha"]), c["flag"]] for c in report["codes"]]
+    table_rows = [
+        [
+            c["code"],
+            c["units"],
+            c["all_present"],
+            c["all_absent"],
+            c["disagreements"],
+            _num(c["percent_agreement"], 1),
+            _num(c["kappa"]),
+            _num(c["alpha"]),
+            c["flag"],
+        ]
+        for c in report["codes"]
+    ]
     o = report["overall"]
-    table_rows.append(["overall", o["units"], o["all_present"], o["all_absent"], o["disagreements"],
-                 _num(o["percent_agreement"], 1), _num(o["kappa"]), _num(o["alpha"]), o["flag"]])
+    table_rows.append(
+        [
+            "overall",
+            o["units"],
+            o["all_present"],
+            o["all_absent"],
+            o["disagreements"],
+            _num(o["percent_agreement"], 1),
+            _num(o["kappa"]),
+            _num(o["alpha"]),
+            o["flag"],
+        ]
+    )
     # "yes"/"no": every coder applied / did not apply the code to the unit; "differ": the coders disagree.
-    table(["code", "units", "yes", "no", "differ", "%agree", "kappa", "alpha", "flag"], table_rows,
-          title=f"Agreement of {', '.join(report['coders'])} on {len(report['documents'])} document(s), "
-                f"{report['unit_count']} {unit}(s)")
+    table(
+        ["code", "units", "yes", "no", "differ", "%agree", "kappa", "alpha", "flag"],
+        table_rows,
+        title=f"Agreement of {', '.join(report['coders'])} on {len(report['documents'])} document(s), "
+        f"{report['unit_count']} {unit}(s)",
+    )
     err.print(report["rule"])
     if report["partly_coded_documents"]:
-        err.print("Not compared (not coded by every coder): " + ", ".join(
-            f"{d['document']} (not by {', '.join(d['not_coded_by'])})" if "not_coded_by" in d
-            else f"{d['respondents_not_coded_by_all']} respondent(s) of {d['document']}"
-            for d in report["partly_coded_documents"]))
+        err.print(
+            "Not compared (not coded by every coder): "
+            + ", ".join(
+                f"{d['document']} (not by {', '.join(d['not_coded_by'])})"
+                if "not_coded_by" in d
+                else f"{d['respondents_not_coded_by_all']} respondent(s) of {d['document']}"
+                for d in report["partly_coded_documents"]
+            )
+        )
     for name, n in report["survey_respondents"].items():
         err.print(f"{name}: {n} respondent(s) coded by every coder are compared.")
     for note in report["notes"]:
@@ -211,9 +312,12 @@ def merge(target: str, sources: tuple[str, ...], dry_run: bool, as_json: bool, c
         return
     for s in summaries:
         verb = "would add" if dry_run else "added"
-        out.print(f"{s['source']['name']} ({s['source']['path']}): {verb} {s['codings_added']} coding(s), "
-                  f"{s['codes_added']} code(s), {s['reviews_added']} review decision(s), {s['memos_added']} memo(s), "
-                  f"{s['documents_added']} document(s); {s['codings_present']} coding(s) already present.", soft_wrap=True)
+        out.print(
+            f"{s['source']['name']} ({s['source']['path']}): {verb} {s['codings_added']} coding(s), "
+            f"{s['codes_added']} code(s), {s['reviews_added']} review decision(s), {s['memos_added']} memo(s), "
+            f"{s['documents_added']} document(s); {s['codings_present']} coding(s) already present.",
+            soft_wrap=True,
+        )
         for c in s["conflicts"]:
             err.print(f"conflict: {c['message']}")
 
@@ -236,8 +340,14 @@ def export_for(project: str, coder: str, output: str, blind: bool, as_json: bool
         emit_json(result)
         return
     removed = result["removed"]
-    extra = (f" (blind: removed {removed.get('codings', 0)} coding(s), {removed.get('memos', 0)} memo(s), "
-             f"{removed.get('reviews', 0)} review decision(s) by others)") if blind else ""
+    extra = (
+        (
+            f" (blind: removed {removed.get('codings', 0)} coding(s), {removed.get('memos', 0)} memo(s), "
+            f"{removed.get('reviews', 0)} review decision(s) by others)"
+        )
+        if blind
+        else ""
+    )
     out.print(f"Wrote a copy for {coder} to {output}{extra}.", soft_wrap=True)
 
 
@@ -257,7 +367,9 @@ def _summary(detail: Any) -> str:
 
 @audit.command("list")
 @project_arg
-@click.option("--since", help="Only entries at or after this UTC date or time (2024-05-01, 2024-05-01T13:00).")
+@click.option(
+    "--since", help="Only entries at or after this UTC date or time (2024-05-01, 2024-05-01T13:00)."
+)
 @click.option("--coder", help="Only entries made by this person.")
 @click.option("--csv", "as_csv", is_flag=True, help="Print CSV.")
 @json_opt
@@ -276,18 +388,40 @@ def audit_list(project: str, since: str | None, coder: str | None, as_csv: bool,
     if as_json:
         emit_json(rows)
     elif as_csv:
-        flat = [{**r, "detail": r["detail"] if isinstance(r["detail"], str) else json.dumps(r["detail"], ensure_ascii=False, sort_keys=True)}
-                for r in rows]
+        flat = [
+            {
+                **r,
+                "detail": r["detail"]
+                if isinstance(r["detail"], str)
+                else json.dumps(r["detail"], ensure_ascii=False, sort_keys=True),
+            }
+            for r in rows
+        ]
         click.echo(rows_to_csv(flat, LOG_COLUMNS), nl=False)
     else:
-        table(["id", "at", "who", "action", "entity", "id", "detail"],
-              [[r["id"], r["at"][:19], r["who"], r["action"], r["entity"], r["entity_id"], _summary(r["detail"])]
-               for r in rows], title=f"{len(rows)} entr{'y' if len(rows) == 1 else 'ies'}")
+        table(
+            ["id", "at", "who", "action", "entity", "id", "detail"],
+            [
+                [
+                    r["id"],
+                    r["at"][:19],
+                    r["who"],
+                    r["action"],
+                    r["entity"],
+                    r["entity_id"],
+                    _summary(r["detail"]),
+                ]
+                for r in rows
+            ],
+            title=f"{len(rows)} entr{'y' if len(rows) == 1 else 'ies'}",
+        )
 
 
 @audit.command("verify")
 @project_arg
-@click.option("--head", help="A head hash noted earlier: check the log still contains it (detects removed entries).")
+@click.option(
+    "--head", help="A head hash noted earlier: check the log still contains it (detects removed entries)."
+)
 @json_opt
 def audit_verify(project: str, head: str | None, as_json: bool) -> None:
     """Recompute the change log's hash chain; exit 1 and name the first broken entry if it was tampered with."""
@@ -298,8 +432,10 @@ def audit_verify(project: str, head: str | None, as_json: bool) -> None:
     if as_json:
         emit_json(result)
     elif result["ok"]:
-        out.print(f"OK: {result['entries']} entries, hash chain intact, log protected. Head: {result['head']}",
-                  soft_wrap=True)
+        out.print(
+            f"OK: {result['entries']} entries, hash chain intact, log protected. Head: {result['head']}",
+            soft_wrap=True,
+        )
     else:
         for problem in result["problems"]:
             err.print(f"BROKEN: {problem}")

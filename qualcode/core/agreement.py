@@ -14,9 +14,26 @@ ALPHA_TENTATIVE = 0.667
 UNIT_KINDS: tuple[str, ...] = ("segment", "sentence")
 
 # Words whose full stop does not end a sentence (titles and Latin abbreviations common in transcripts).
-_ABBREVIATIONS = frozenset({
-    "mr", "mrs", "ms", "dr", "prof", "st", "cllr", "rev", "e.g", "i.e", "etc", "vs", "cf", "approx", "no", "nb",
-})
+_ABBREVIATIONS = frozenset(
+    {
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+        "prof",
+        "st",
+        "cllr",
+        "rev",
+        "e.g",
+        "i.e",
+        "etc",
+        "vs",
+        "cf",
+        "approx",
+        "no",
+        "nb",
+    }
+)
 # A sentence ends at . ! ? or … (plus any closing quotes/brackets) followed by white space; a line break always
 # ends one, so list items and typed-up notes split where the writer broke the line.
 _BOUNDARY = re.compile(r"[.!?…][\"'”’)\]]*[ \t]+|\n+")
@@ -55,7 +72,7 @@ def split_sentences(text: str, offset: int = 0) -> list[tuple[int, int]]:
     start = 0
     for match in _BOUNDARY.finditer(text):
         if match.group(0)[0] != "\n":
-            word = text[start:match.end()].split()[-1]
+            word = text[start : match.end()].split()[-1]
             stem = word.rstrip(".!?…\"'”’)]").lower()
             if word.rstrip("\"'”’)]").endswith(".") and (stem in _ABBREVIATIONS or len(stem) <= 1):
                 continue
@@ -82,7 +99,9 @@ def make_units(segments: Iterable[tuple[str, int, int, int, str]], kind: str) ->
         if kind == "segment":
             units.append(Unit(document, segment_id, start, end))
         else:
-            units.extend(Unit(document, segment_id, s, e) for s, e in split_sentences(text, start) if e <= end)
+            units.extend(
+                Unit(document, segment_id, s, e) for s, e in split_sentences(text, start) if e <= end
+            )
     return units
 
 
@@ -108,7 +127,9 @@ def codes_on_units(units: Sequence[Unit], spans: Iterable[Span]) -> dict[str, di
         doc_rows = by_doc.get(span.document)
         if not doc_rows:
             continue
-        j = bisect.bisect_left(starts[span.document], span.end) - 1  # every unit from j back starts before its end
+        j = (
+            bisect.bisect_left(starts[span.document], span.end) - 1
+        )  # every unit from j back starts before its end
         doc_reach = reach[span.document]
         while j >= 0 and doc_reach[j] > span.start:
             if doc_rows[j][1] > span.start:
@@ -167,5 +188,7 @@ def single_category_reason(matrix: Sequence[Sequence[int]]) -> str | None:
     if values == {0}:
         return "no coder applied this code to any unit: only one category, so kappa and alpha are undefined"
     if values == {1}:
-        return "every coder applied this code to every unit: only one category, so kappa and alpha are undefined"
+        return (
+            "every coder applied this code to every unit: only one category, so kappa and alpha are undefined"
+        )
     return None

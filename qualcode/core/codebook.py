@@ -22,7 +22,9 @@ class _NoAliasLoader(yaml.SafeLoader):
 
     def compose_node(self, parent: Any, index: Any) -> Any:
         if self.check_event(yaml.AliasEvent):
-            raise yaml.composer.ComposerError(None, None, "aliases are not allowed", self.peek_event().start_mark)
+            raise yaml.composer.ComposerError(
+                None, None, "aliases are not allowed", self.peek_event().start_mark
+            )
         return super().compose_node(parent, index)
 
 
@@ -46,7 +48,9 @@ def _text_list(value: Any, where: str, field: str, problems: list[str]) -> list[
     return []
 
 
-def parse_codebook(data: Any, source: str = "codebook", known_parents: frozenset[str] = frozenset()) -> Codebook:
+def parse_codebook(
+    data: Any, source: str = "codebook", known_parents: frozenset[str] = frozenset()
+) -> Codebook:
     """Turn loaded YAML into a validated Codebook; raises InputError listing every problem found.
 
     `known_parents` are keys that exist elsewhere (the project a codebook is imported into).
@@ -151,14 +155,18 @@ def _parents_first(codebook: Codebook) -> Codebook:
     return codebook
 
 
-def load_codebook_text(text: str, source: str = "codebook", known_parents: frozenset[str] = frozenset()) -> Codebook:
+def load_codebook_text(
+    text: str, source: str = "codebook", known_parents: frozenset[str] = frozenset()
+) -> Codebook:
     try:
         data = yaml.load(text, Loader=_NoAliasLoader)  # noqa: S506 - a SafeLoader subclass
     except RecursionError:
         raise InputError(f"{source}: YAML nested too deeply") from None
     except yaml.YAMLError as exc:
         if "aliases are not allowed" in str(exc):
-            raise InputError(f"{source}: YAML anchors and aliases (& and *) are not allowed in a codebook") from None
+            raise InputError(
+                f"{source}: YAML anchors and aliases (& and *) are not allowed in a codebook"
+            ) from None
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
         raise InputError(f"{source}: not valid YAML{where}") from None

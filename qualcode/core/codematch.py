@@ -23,7 +23,12 @@ def rank_codes(query: str, codes: list[Code], limit: int = 20) -> list[tuple[Cod
         elif q in key or q in label:
             score = 85.0
         else:
-            score = max(fuzz.partial_ratio(q, key), fuzz.partial_ratio(q, label), fuzz.WRatio(q, f"{key} {label}")) * 0.8
+            score = (
+                max(
+                    fuzz.partial_ratio(q, key), fuzz.partial_ratio(q, label), fuzz.WRatio(q, f"{key} {label}")
+                )
+                * 0.8
+            )
         if score >= 45:
             scored.append((code, score))
     scored.sort(key=lambda pair: -pair[1])

@@ -42,7 +42,9 @@ class ParsedSegment:
     speaker: str | None = None
     case: str | None = None
     question: str | None = None
-    time: str | None = None  # the turn's timestamp as the transcript gives it ("00:01:02"), never part of its text
+    time: str | None = (
+        None  # the turn's timestamp as the transcript gives it ("00:01:02"), never part of its text
+    )
 
 
 @dataclass(slots=True)

@@ -53,8 +53,10 @@ class _Mapper:
 
     def __init__(self, raw: str) -> None:
         self.raw = raw
-        self.edits = [_Edit(m.start(), m.end() - m.start(), len(_REPLACEMENT.get(m.group(), "")))
-                      for m in _SPECIAL_RE.finditer(raw)]
+        self.edits = [
+            _Edit(m.start(), m.end() - m.start(), len(_REPLACEMENT.get(m.group(), "")))
+            for m in _SPECIAL_RE.finditer(raw)
+        ]
         self.edit_starts = [e.start for e in self.edits]
         self.shift_before: list[int] = []  # total (out - in) length change of the edits before edit i
         total = 0
@@ -67,8 +69,10 @@ class _Mapper:
         for n, m in enumerate(re.finditer(r"\r\n", raw)):
             self.crlf_in_lf.append(m.start() - n)
         lf_text = raw.replace("\r\n", "\n")
-        self.astral = {True: [m.start() + n for n, m in enumerate(_ASTRAL_RE.finditer(raw))],
-                       False: [m.start() + n for n, m in enumerate(_ASTRAL_RE.finditer(lf_text))]}
+        self.astral = {
+            True: [m.start() + n for n, m in enumerate(_ASTRAL_RE.finditer(raw))],
+            False: [m.start() + n for n, m in enumerate(_ASTRAL_RE.finditer(lf_text))],
+        }
         self.lengths = {True: len(raw), False: len(lf_text)}
 
     def units(self, model: OffsetModel) -> int:

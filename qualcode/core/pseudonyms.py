@@ -42,7 +42,9 @@ def _split(value: str) -> list[str]:
     return [v.strip() for v in value.split("|") if v.strip()]
 
 
-def parse_register(rows: list[dict[str, str]], source: str = "register") -> tuple[list[RegisterEntry], list[str]]:
+def parse_register(
+    rows: list[dict[str, str]], source: str = "register"
+) -> tuple[list[RegisterEntry], list[str]]:
     """Entries from rows with `name`, optional `pseudonym`, `kind` (person, staff, organisation, place; default
     person) and `variants` (separated by |). Returns (entries, warnings). A person's or staff member's first and
     last names and "Dr/Mr/Ms Surname" are added as variants, unless two entries share them (then only the
@@ -50,7 +52,9 @@ def parse_register(rows: list[dict[str, str]], source: str = "register") -> tupl
     if not rows:
         raise InputError(f"{source}: no names in the register")
     if "name" not in rows[0]:
-        raise InputError(f"{source}: the register needs a 'name' column (and optionally pseudonym, kind, variants)")
+        raise InputError(
+            f"{source}: the register needs a 'name' column (and optionally pseudonym, kind, variants)"
+        )
     problems: list[str] = []
     entries: list[RegisterEntry] = []
     counters = dict.fromkeys(KINDS, 0)
@@ -118,8 +122,10 @@ def _add_name_parts(entries: list[RegisterEntry]) -> list[str]:
             if len(who) == 1:
                 entry.variants.append(form)
             elif entry.name == min(who) and form not in TITLES and " " not in form:
-                warnings.append(f"{form!r} could be {' or '.join(sorted(who))}: it is not replaced on its own;"
-                                " add it as a variant of the one it means")
+                warnings.append(
+                    f"{form!r} could be {' or '.join(sorted(who))}: it is not replaced on its own;"
+                    " add it as a variant of the one it means"
+                )
     return warnings
 
 
@@ -164,7 +170,7 @@ def apply_replacements(text: str, replacements: list[Replacement]) -> tuple[str,
     for r in reps:
         if r.start < pos:
             raise ValueError("overlapping replacements")
-        parts += [text[pos:r.start], r.pseudonym]
+        parts += [text[pos : r.start], r.pseudonym]
         pos = r.end
     parts.append(text[pos:])
     return "".join(parts), OffsetMap(reps)
@@ -178,6 +184,6 @@ def replace_all(text: str | None, replacements: list[Replacement]) -> str | None
 
 def context(text: str, rep: Replacement, width: int = 30) -> str:
     """A one-line snippet around a found name, the name in «»."""
-    before = re.sub(r"\s+", " ", text[max(0, rep.start - width):rep.start])
-    after = re.sub(r"\s+", " ", text[rep.end:rep.end + width])
+    before = re.sub(r"\s+", " ", text[max(0, rep.start - width) : rep.start])
+    after = re.sub(r"\s+", " ", text[rep.end : rep.end + width])
     return f"…{before}«{rep.original}»{after}…"

@@ -15,7 +15,9 @@ from qualcode.core.models import Code
 # as text and keep them, so they come back when qualcode re-imports its own file.
 PREFIX = "qualcode:"
 _TRAILER_RE = re.compile(r"^qualcode:([a-z][a-z0-9_]*)=(.*)$")
-_GUID_RE = re.compile(r"^\{?([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})\}?$")
+_GUID_RE = re.compile(
+    r"^\{?([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})\}?$"
+)
 
 
 @dataclass(slots=True)
@@ -158,7 +160,7 @@ def slug(name: str, limit: int = 48) -> str:
     text = re.sub(r"[^\w]+", "-", text).strip("-_")
     if len(text) > limit:
         cut = text[:limit]
-        text = cut.rsplit("-", 1)[0] if "-" in cut[limit // 2:] else cut
+        text = cut.rsplit("-", 1)[0] if "-" in cut[limit // 2 :] else cut
         text = text.strip("-_")
     return text or "code"
 
@@ -220,19 +222,25 @@ def _render_sections(code: Code) -> str:
 
 
 def _parse_sections(body: str) -> dict[str, Any]:
-    out: dict[str, Any] = {"definition": "", "include": "", "exclude": "", "keywords": [], "examples": [],
-                           "atypical_examples": []}
+    out: dict[str, Any] = {
+        "definition": "",
+        "include": "",
+        "exclude": "",
+        "keywords": [],
+        "examples": [],
+        "atypical_examples": [],
+    }
     definition: list[str] = []
     for block in body.split("\n\n") if body else []:
         for name, label in _SECTIONS:
             if block.startswith(label):
-                value = block[len(label):]
+                value = block[len(label) :]
                 out[name] = value.split(", ") if name == "keywords" else value
                 break
         else:
             for name, label in _LISTS:
                 if block.startswith(label + "\n"):
-                    out[name] = [ln[2:] for ln in block[len(label) + 1:].split("\n")]
+                    out[name] = [ln[2:] for ln in block[len(label) + 1 :].split("\n")]
                     break
             else:
                 definition.append(block)
@@ -281,8 +289,13 @@ def code_fields(description: str) -> dict[str, Any]:
 
 
 # -- codings -------------------------------------------------------------------------------------------------
-def coding_description(memo: str | None, contribution: str | None, claim: str | None,
-                       reviews: list[dict[str, Any]], provenance: str | None) -> str:
+def coding_description(
+    memo: str | None,
+    contribution: str | None,
+    claim: str | None,
+    reviews: list[dict[str, Any]],
+    provenance: str | None,
+) -> str:
     """A selection's Description: the coding memo as text (ATLAS.ti shows it as the quotation comment), then
     what REFI-QDA has no field for."""
     fields: list[tuple[str, str]] = []

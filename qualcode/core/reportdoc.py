@@ -37,7 +37,9 @@ class Table:
     rows: list[list[Cell]]
     note: str = ""
     styles: list[str] = field(default_factory=list)
-    quote_columns: frozenset[int] = frozenset()  # plain-text columns holding transcript text (shown as quotes)
+    quote_columns: frozenset[int] = (
+        frozenset()
+    )  # plain-text columns holding transcript text (shown as quotes)
     wide: bool = False  # many columns: writers may shrink the font
 
     def style(self, i: int) -> str:

@@ -77,6 +77,7 @@ def count_answers(answers: Iterable[list[tuple[str, str]]]) -> tuple[Counter[tup
 
 def _median(pairs: list[tuple[float, int]], n: int) -> float:
     """The median of values given as (value, how many times), sorted by value."""
+
     def nth(k: int) -> float:
         seen = 0
         for value, c in pairs:
@@ -88,8 +89,13 @@ def _median(pairs: list[tuple[float, int]], n: int) -> float:
     return nth(n // 2) if n % 2 else (nth(n // 2 - 1) + nth(n // 2)) / 2
 
 
-def question_stats(question: SurveyQuestion, counts: Counter[tuple[str, str]], answered: int, respondents: int,
-                   base_all: bool = False) -> dict[str, Any]:
+def question_stats(
+    question: SurveyQuestion,
+    counts: Counter[tuple[str, str]],
+    answered: int,
+    respondents: int,
+    base_all: bool = False,
+) -> dict[str, Any]:
     """Statistics of one question over a group of respondents, from the counts of their (item, value) answers
     (see count_answers), how many answered, and how many are in the group. The base is those who answered,
     or everyone in the group with `base_all`."""
@@ -108,8 +114,12 @@ def question_stats(question: SurveyQuestion, counts: Counter[tuple[str, str]], a
             order = list(question.options)
         else:
             known = list(question.options)
-            order = known + sorted((v for v in values if v not in known), key=lambda v: (-values[v], v.casefold()))
-        out["options"] = [{"value": v, "count": values[v], "percent": percent(values[v], base)} for v in order]
+            order = known + sorted(
+                (v for v in values if v not in known), key=lambda v: (-values[v], v.casefold())
+            )
+        out["options"] = [
+            {"value": v, "count": values[v], "percent": percent(values[v], base)} for v in order
+        ]
         if kind == "likert" and len(order) >= 2:
             top = values[order[0]] + values[order[1]]
             out["top2"] = {"values": order[:2], "count": top, "percent": percent(top, base)}
@@ -122,19 +132,32 @@ def question_stats(question: SurveyQuestion, counts: Counter[tuple[str, str]], a
         for item, ranks in ranked_by.items():
             n = sum(ranks.values())
             weighted = sum((k - r + 1) * c for r, c in ranks.items())
-            items.append({"item": item, "score": round(weighted / n, 2) if n else 0.0,
-                          "mean_rank": round(sum(r * c for r, c in ranks.items()) / n, 2) if n else None,
-                          "answered": n, "ranks": {str(r): ranks[r] for r in range(1, k + 1)}})
+            items.append(
+                {
+                    "item": item,
+                    "score": round(weighted / n, 2) if n else 0.0,
+                    "mean_rank": round(sum(r * c for r, c in ranks.items()) / n, 2) if n else None,
+                    "answered": n,
+                    "ranks": {str(r): ranks[r] for r in range(1, k + 1)},
+                }
+            )
         position = {item: i for i, item in enumerate(question.options)}
         out["items"] = sorted(items, key=lambda i: (-i["score"], position.get(i["item"], k)))
     elif kind == "numeric":
         pairs = sorted((float(v), c) for (_, v), c in counts.items())
         n = sum(c for _, c in pairs)
-        out["stats"] = {"n": n, "mean": round(sum(v * c for v, c in pairs) / n, 2) if n else None,
-                        "median": _median(pairs, n) if n else None,
-                        "min": pairs[0][0] if n else None, "max": pairs[-1][0] if n else None}
+        out["stats"] = {
+            "n": n,
+            "mean": round(sum(v * c for v, c in pairs) / n, 2) if n else None,
+            "median": _median(pairs, n) if n else None,
+            "min": pairs[0][0] if n else None,
+            "max": pairs[-1][0] if n else None,
+        }
     elif kind == "date":
         dates = sorted(v for (_, v) in counts)
-        out["stats"] = {"n": sum(counts.values()), "min": dates[0] if dates else None,
-                        "max": dates[-1] if dates else None}
+        out["stats"] = {
+            "n": sum(counts.values()),
+            "min": dates[0] if dates else None,
+            "max": dates[-1] if dates else None,
+        }
     return out

@@ -36,7 +36,9 @@ TIME_LINE_RE = re.compile(rf"^[ \t]*[*#]?(?P<time>{_TIME})(?:[ \t]*-->[ \t]*{_TI
 # Otter's own footer, not anybody's words.
 _FOOTER_RE = re.compile(r"^[ \t]*Transcribed by https?://otter\.ai[ \t]*$", re.IGNORECASE)
 # A legend entry: "I1: Interviewer 1", "M = Mand"; or several on one line: "Interviewer (I) Informant (X)".
-_LEGEND_RE = re.compile(r"^[ \t]*(?P<code>[^\W_][\w.]{0,3})[ \t]*[:=][ \t]*(?P<name>[^\W\d_][\w.'’\- ]{0,38}?)[ \t]*$")
+_LEGEND_RE = re.compile(
+    r"^[ \t]*(?P<code>[^\W_][\w.]{0,3})[ \t]*[:=][ \t]*(?P<name>[^\W\d_][\w.'’\- ]{0,38}?)[ \t]*$"
+)
 _LEGEND_PAIR_RE = re.compile(r"(?P<name>[^\W\d_][\w.'’\- ]{0,38}?)[ \t]*\((?P<code>[^\W_][\w.]{0,3})\)")
 _LEGEND_PAIRS_LINE_RE = re.compile(rf"^[ \t]*(?:{_LEGEND_PAIR_RE.pattern}[ \t]*[,;/]?[ \t]*){{2,}}$")
 _LEGEND_SCAN_LINES = 40
@@ -138,7 +140,9 @@ def _caption_heads(lines: list[_Line], times: list[str | None]) -> dict[int, _He
         if m and len(m.group("label").split()) <= _MAX_LABEL_WORDS:
             found[i + 1] = m.group("label")
     counts = Counter(found.values())
-    return {i: _Head(name, len(lines[i].text), times[i - 1]) for i, name in found.items() if counts[name] >= 2}
+    return {
+        i: _Head(name, len(lines[i].text), times[i - 1]) for i, name in found.items() if counts[name] >= 2
+    }
 
 
 def _find_legend(lines: list[_Line], heads: list[_Head | None]) -> tuple[dict[str, str], set[int]]:
@@ -158,7 +162,11 @@ def _find_legend(lines: list[_Line], heads: list[_Head | None]) -> tuple[dict[st
             paired = True
             continue
         m = _LEGEND_RE.match(ln.text)
-        if m and m.group("code") not in legend and m.group("name").strip().casefold() != m.group("code").casefold():
+        if (
+            m
+            and m.group("code") not in legend
+            and m.group("name").strip().casefold() != m.group("code").casefold()
+        ):
             legend[m.group("code")] = m.group("name").strip()
             legend_lines.add(i)
             continue
@@ -167,7 +175,7 @@ def _find_legend(lines: list[_Line], heads: list[_Head | None]) -> tuple[dict[st
     if not legend_lines:
         return {}, set()
     after = max(legend_lines)
-    used = {h.label for h in heads[after + 1:] if h}
+    used = {h.label for h in heads[after + 1 :] if h}
     if not set(legend) <= used:
         return {}, set()
     role_named = any(_KNOWN_LABEL_RE.match(n) or is_researcher(n) for n in legend.values())
@@ -180,8 +188,11 @@ def _folded(names: Iterable[str]) -> set[str]:
     return {n.strip().casefold() for n in names if n.strip()}
 
 
-def speaker_roles(speakers: Iterable[str], interviewers: Iterable[str] = (), legend: dict[str, str] | None = None,
-                  ) -> dict[str, str]:
+def speaker_roles(
+    speakers: Iterable[str],
+    interviewers: Iterable[str] = (),
+    legend: dict[str, str] | None = None,
+) -> dict[str, str]:
     """researcher for a named interviewer (by name or legend code) or a research-team label, else participant."""
     named = _folded(interviewers)
     codes = {name: code for code, name in (legend or {}).items()}
@@ -223,8 +234,16 @@ def parse_turns(text: str, interviewers: Iterable[str] = ()) -> Turns:
     return _walk(text, lines, times, heads, speakers, legend, legend_lines, interviewers)
 
 
-def _walk(text: str, lines: list[_Line], times: list[str | None], heads: list[_Head | None], speakers: set[str],
-          legend: dict[str, str], legend_lines: set[int], interviewers: list[str]) -> Turns:
+def _walk(
+    text: str,
+    lines: list[_Line],
+    times: list[str | None],
+    heads: list[_Head | None],
+    speakers: set[str],
+    legend: dict[str, str],
+    legend_lines: set[int],
+    interviewers: list[str],
+) -> Turns:
     segments: list[ParsedSegment] = []
     current: list = []  # [speaker, utterance start offset, time] of the open turn
     preamble: int | None = None

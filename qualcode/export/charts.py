@@ -41,20 +41,28 @@ def svg_bar_chart(chart: BarChart) -> str:
     top = 30 + legend_h
     height = top + group_h * len(chart.categories) + 24
     x0 = _LABEL_WIDTH
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {width} {height}" '
-             f'width="{width}" height="{height}" font-family="sans-serif" font-size="11">',
-             f"<title>{escape(clean(chart.title))}</title>",
-             f'<text x="0" y="16" font-size="13" font-weight="bold">{escape(clean(chart.title))}</text>']
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {width} {height}" '
+        f'width="{width}" height="{height}" font-family="sans-serif" font-size="11">',
+        f"<title>{escape(clean(chart.title))}</title>",
+        f'<text x="0" y="16" font-size="13" font-weight="bold">{escape(clean(chart.title))}</text>',
+    ]
     for i, (name, _) in enumerate(chart.series):
         lx, ly = (i % per_row) * legend_w, 26 + (i // per_row) * 20
         colour = PALETTE[i % len(PALETTE)]
-        swatch = f'fill="{colour}"' if chart.drawn(i) else f'fill="none" stroke="{colour}" stroke-dasharray="2 2"'
-        parts.append(f'<rect x="{lx:.0f}" y="{ly}" width="12" height="12" {swatch}/>'
-                     f'<text x="{lx + 17:.0f}" y="{ly + 10}">{escape(clean(name))}</text>')
+        swatch = (
+            f'fill="{colour}"' if chart.drawn(i) else f'fill="none" stroke="{colour}" stroke-dasharray="2 2"'
+        )
+        parts.append(
+            f'<rect x="{lx:.0f}" y="{ly}" width="12" height="12" {swatch}/>'
+            f'<text x="{lx + 17:.0f}" y="{ly + 10}">{escape(clean(name))}</text>'
+        )
     for tick in range(0, 101, 25):
         x = x0 + _PLOT_WIDTH * tick / 100
-        parts.append(f'<line x1="{x:.1f}" y1="{top - 4}" x2="{x:.1f}" y2="{height - 20}" stroke="#ddd"/>'
-                     f'<text x="{x:.1f}" y="{height - 6}" text-anchor="middle" fill="#555">{tick}%</text>')
+        parts.append(
+            f'<line x1="{x:.1f}" y1="{top - 4}" x2="{x:.1f}" y2="{height - 20}" stroke="#ddd"/>'
+            f'<text x="{x:.1f}" y="{height - 6}" text-anchor="middle" fill="#555">{tick}%</text>'
+        )
     for c, category in enumerate(chart.categories):
         gy = top + c * group_h
         lines = _wrap(category)
@@ -65,14 +73,18 @@ def svg_bar_chart(chart: BarChart) -> str:
             y = gy + s * _BAR
             label = escape(chart.label(s, c))
             if not chart.drawn(s):  # too few cases for a percentage: the count, as in the table, and no bar
-                parts.append(f'<text x="{x0 + 3}" y="{y + _BAR - 3}" font-size="9" font-style="italic"'
-                             f' fill="{PALETTE[s % len(PALETTE)]}">{label}</text>')
+                parts.append(
+                    f'<text x="{x0 + 3}" y="{y + _BAR - 3}" font-size="9" font-style="italic"'
+                    f' fill="{PALETTE[s % len(PALETTE)]}">{label}</text>'
+                )
                 continue
             value = max(0.0, min(100.0, float(values[c])))
             w = _PLOT_WIDTH * value / 100
-            parts.append(f'<rect x="{x0}" y="{y}" width="{w:.1f}" height="{_BAR - 2}" '
-                         f'fill="{PALETTE[s % len(PALETTE)]}"/>'
-                         f'<text x="{x0 + w + 3:.1f}" y="{y + _BAR - 3}" font-size="9" fill="#333">{label}</text>')
+            parts.append(
+                f'<rect x="{x0}" y="{y}" width="{w:.1f}" height="{_BAR - 2}" '
+                f'fill="{PALETTE[s % len(PALETTE)]}"/>'
+                f'<text x="{x0 + w + 3:.1f}" y="{y + _BAR - 3}" font-size="9" fill="#333">{label}</text>'
+            )
     parts.append("</svg>")
     return "".join(parts)
 
@@ -99,7 +111,9 @@ def png_bar_chart(chart: BarChart, dpi: int = 110) -> bytes:
             ax.barh(ys, values, height=bar * 0.92, color=colour, label=clean(name))
             continue
         # Too few cases for a percentage: no bar, the count as in the table ('k of N').
-        ax.barh(ys, [0] * m, height=bar * 0.92, color="none", edgecolor=colour, linestyle="--", label=clean(name))
+        ax.barh(
+            ys, [0] * m, height=bar * 0.92, color="none", edgecolor=colour, linestyle="--", label=clean(name)
+        )
         for c, y in enumerate(ys):
             ax.text(1, y, chart.label(s, c), va="center", fontsize=7, style="italic", color=colour)
     ax.set_yticks([c + bar * (n - 1) / 2 for c in range(m)])
@@ -110,8 +124,13 @@ def png_bar_chart(chart: BarChart, dpi: int = 110) -> bytes:
     ax.tick_params(axis="x", labelsize=8)
     ax.set_title(clean(chart.title), fontsize=9, loc="left")
     # Below the axes, so long series names are never cut; bbox_inches="tight" keeps it in the picture.
-    ax.legend(fontsize=7, ncol=min(n, 2), loc="upper center", bbox_to_anchor=(0.5, -0.14 - 0.4 / (m + 2)),
-              frameon=False)
+    ax.legend(
+        fontsize=7,
+        ncol=min(n, 2),
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.14 - 0.4 / (m + 2)),
+        frameon=False,
+    )
     ax.grid(axis="x", color="#ddd")
     ax.set_axisbelow(True)
     buf = io.BytesIO()
@@ -130,18 +149,24 @@ def svg_stacked_chart(chart: BarChart) -> str:
     row_h = 2 * _BAR + _GAP
     height = top + row_h * len(chart.categories) + 24
     x0 = _LABEL_WIDTH
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {width} {height}" '
-             f'width="{width}" height="{height}" font-family="sans-serif" font-size="11">',
-             f"<title>{escape(clean(chart.title))}</title>",
-             f'<text x="0" y="16" font-size="13" font-weight="bold">{escape(clean(chart.title))}</text>']
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {width} {height}" '
+        f'width="{width}" height="{height}" font-family="sans-serif" font-size="11">',
+        f"<title>{escape(clean(chart.title))}</title>",
+        f'<text x="0" y="16" font-size="13" font-weight="bold">{escape(clean(chart.title))}</text>',
+    ]
     for i, (name, _) in enumerate(chart.series):
         lx, ly = (i % per_row) * legend_w, 26 + (i // per_row) * 20
-        parts.append(f'<rect x="{lx:.0f}" y="{ly}" width="12" height="12" fill="{PALETTE[i % len(PALETTE)]}"/>'
-                     f'<text x="{lx + 17:.0f}" y="{ly + 10}">{escape(clean(name))}</text>')
+        parts.append(
+            f'<rect x="{lx:.0f}" y="{ly}" width="12" height="12" fill="{PALETTE[i % len(PALETTE)]}"/>'
+            f'<text x="{lx + 17:.0f}" y="{ly + 10}">{escape(clean(name))}</text>'
+        )
     for tick in range(0, 101, 25):
         x = x0 + _PLOT_WIDTH * tick / 100
-        parts.append(f'<line x1="{x:.1f}" y1="{top - 4}" x2="{x:.1f}" y2="{height - 20}" stroke="#ddd"/>'
-                     f'<text x="{x:.1f}" y="{height - 6}" text-anchor="middle" fill="#555">{tick}%</text>')
+        parts.append(
+            f'<line x1="{x:.1f}" y1="{top - 4}" x2="{x:.1f}" y2="{height - 20}" stroke="#ddd"/>'
+            f'<text x="{x:.1f}" y="{height - 6}" text-anchor="middle" fill="#555">{tick}%</text>'
+        )
     for c, category in enumerate(chart.categories):
         y = top + c * row_h
         lines = _wrap(category)
@@ -152,11 +177,15 @@ def svg_stacked_chart(chart: BarChart) -> str:
         for s, (_, values) in enumerate(chart.series):
             value = max(0.0, min(100.0, float(values[c])))
             w = _PLOT_WIDTH * value / 100
-            parts.append(f'<rect x="{x:.1f}" y="{y}" width="{w:.1f}" height="{2 * _BAR}" '
-                         f'fill="{PALETTE[s % len(PALETTE)]}"/>')
+            parts.append(
+                f'<rect x="{x:.1f}" y="{y}" width="{w:.1f}" height="{2 * _BAR}" '
+                f'fill="{PALETTE[s % len(PALETTE)]}"/>'
+            )
             if w >= 22:
-                parts.append(f'<text x="{x + w / 2:.1f}" y="{y + _BAR + 4}" text-anchor="middle" font-size="9" '
-                             f'fill="#fff">{value:.0f}%</text>')
+                parts.append(
+                    f'<text x="{x + w / 2:.1f}" y="{y + _BAR + 4}" text-anchor="middle" font-size="9" '
+                    f'fill="#fff">{value:.0f}%</text>'
+                )
             x += w
     parts.append("</svg>")
     return "".join(parts)
@@ -184,8 +213,13 @@ def png_stacked_chart(chart: BarChart, dpi: int = 110) -> bytes:
     ax.set_xlabel("% of base", fontsize=8)
     ax.tick_params(axis="x", labelsize=8)
     ax.set_title(clean(chart.title), fontsize=9, loc="left")
-    ax.legend(fontsize=7, ncol=min(len(chart.series), 4), loc="upper center",
-              bbox_to_anchor=(0.5, -0.15 - 0.3 / (m + 2)), frameon=False)
+    ax.legend(
+        fontsize=7,
+        ncol=min(len(chart.series), 4),
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.15 - 0.3 / (m + 2)),
+        frameon=False,
+    )
     ax.grid(axis="x", color="#ddd")
     ax.set_axisbelow(True)
     buf = io.BytesIO()
@@ -211,19 +245,25 @@ def svg_value_chart(chart: BarChart) -> str:
     top = 30 + 20 * ((n + per_row - 1) // per_row)
     height = top + group_h * len(chart.categories) + 24
     x0 = _LABEL_WIDTH
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {width} {height}" '
-             f'width="{width}" height="{height}" font-family="sans-serif" font-size="11">',
-             f"<title>{escape(clean(chart.title))}</title>",
-             f'<text x="0" y="16" font-size="13" font-weight="bold">{escape(clean(chart.title))}</text>']
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {width} {height}" '
+        f'width="{width}" height="{height}" font-family="sans-serif" font-size="11">',
+        f"<title>{escape(clean(chart.title))}</title>",
+        f'<text x="0" y="16" font-size="13" font-weight="bold">{escape(clean(chart.title))}</text>',
+    ]
     for i, (name, _) in enumerate(chart.series):
         lx, ly = (i % per_row) * legend_w, 26 + (i // per_row) * 20
-        parts.append(f'<rect x="{lx:.0f}" y="{ly}" width="12" height="12" fill="{PALETTE[i % len(PALETTE)]}"/>'
-                     f'<text x="{lx + 17:.0f}" y="{ly + 10}">{escape(clean(name))}</text>')
+        parts.append(
+            f'<rect x="{lx:.0f}" y="{ly}" width="12" height="12" fill="{PALETTE[i % len(PALETTE)]}"/>'
+            f'<text x="{lx + 17:.0f}" y="{ly + 10}">{escape(clean(name))}</text>'
+        )
     for tick in range(0, 101, 25):
         x = x0 + _PLOT_WIDTH * tick / 100
-        parts.append(f'<line x1="{x:.1f}" y1="{top - 4}" x2="{x:.1f}" y2="{height - 20}" stroke="#ddd"/>'
-                     f'<text x="{x:.1f}" y="{height - 6}" text-anchor="middle" fill="#555">'
-                     f"{escape(_fmt(top_value * tick / 100))}</text>")
+        parts.append(
+            f'<line x1="{x:.1f}" y1="{top - 4}" x2="{x:.1f}" y2="{height - 20}" stroke="#ddd"/>'
+            f'<text x="{x:.1f}" y="{height - 6}" text-anchor="middle" fill="#555">'
+            f"{escape(_fmt(top_value * tick / 100))}</text>"
+        )
     for c, category in enumerate(chart.categories):
         gy = top + c * group_h
         lines = _wrap(category)
@@ -234,10 +274,12 @@ def svg_value_chart(chart: BarChart) -> str:
             value = max(0.0, float(values[c]))
             w = _PLOT_WIDTH * min(value, top_value) / top_value
             y = gy + s * _BAR
-            parts.append(f'<rect x="{x0}" y="{y}" width="{w:.1f}" height="{_BAR - 2}" '
-                         f'fill="{PALETTE[s % len(PALETTE)]}"/>'
-                         f'<text x="{x0 + w + 3:.1f}" y="{y + _BAR - 3}" font-size="9" fill="#333">'
-                         f"{escape(_fmt(value))}</text>")
+            parts.append(
+                f'<rect x="{x0}" y="{y}" width="{w:.1f}" height="{_BAR - 2}" '
+                f'fill="{PALETTE[s % len(PALETTE)]}"/>'
+                f'<text x="{x0 + w + 3:.1f}" y="{y + _BAR - 3}" font-size="9" fill="#333">'
+                f"{escape(_fmt(value))}</text>"
+            )
     parts.append("</svg>")
     return "".join(parts)
 
@@ -258,8 +300,13 @@ def png_value_chart(chart: BarChart, dpi: int = 110) -> bytes:
     ax = fig.add_subplot()
     bar = 0.8 / max(n, 1)
     for s, (name, values) in enumerate(chart.series):
-        bars = ax.barh([c + s * bar for c in range(m)], [float(v) for v in values], height=bar * 0.92,
-                       color=PALETTE[s % len(PALETTE)], label=clean(name))
+        bars = ax.barh(
+            [c + s * bar for c in range(m)],
+            [float(v) for v in values],
+            height=bar * 0.92,
+            color=PALETTE[s % len(PALETTE)],
+            label=clean(name),
+        )
         ax.bar_label(bars, labels=[_fmt(float(v)) for v in values], fontsize=7, padding=2)
     ax.set_yticks([c + bar * (n - 1) / 2 for c in range(m)])
     ax.set_yticklabels(["\n".join(_wrap(c, 30)) for c in chart.categories], fontsize=8)
@@ -268,8 +315,13 @@ def png_value_chart(chart: BarChart, dpi: int = 110) -> bytes:
     ax.set_xlabel(clean(chart.unit), fontsize=8)
     ax.tick_params(axis="x", labelsize=8)
     ax.set_title(clean(chart.title), fontsize=9, loc="left")
-    ax.legend(fontsize=7, ncol=min(n, 3), loc="upper center", bbox_to_anchor=(0.5, -0.15 - 0.3 / (m + 2)),
-              frameon=False)
+    ax.legend(
+        fontsize=7,
+        ncol=min(n, 3),
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.15 - 0.3 / (m + 2)),
+        frameon=False,
+    )
     ax.grid(axis="x", color="#ddd")
     ax.set_axisbelow(True)
     buf = io.BytesIO()

@@ -59,8 +59,10 @@ def _comment(k: dict[str, Any]) -> str:
 
 def _summary(data: dict[str, Any]) -> str:
     coders = sorted({k["coder"] for k in data["codings"]})
-    return (f"{len(data['codings'])} coding(s) by {', '.join(coders) or 'nobody'}. Highlighted text is coded; "
-            "each coding's code, coder and memo is a comment beside it.")
+    return (
+        f"{len(data['codings'])} coding(s) by {', '.join(coders) or 'nobody'}. Highlighted text is coded; "
+        "each coding's code, coder and memo is a comment beside it."
+    )
 
 
 def build_coded_docx(data: dict[str, Any]) -> bytes:
@@ -74,22 +76,25 @@ def build_coded_docx(data: dict[str, Any]) -> bytes:
     first: dict[int, Any] = {}
     last: dict[int, Any] = {}
     for line in _pieces(data):
-        if not line or all(data["text"][p.start:p.end].strip() == "" for p in line):
+        if not line or all(data["text"][p.start : p.end].strip() == "" for p in line):
             continue  # a blank line: Word's paragraph spacing shows it
         para = document.add_paragraph()
         for piece in line:
-            run = para.add_run(clean(data["text"][piece.start:piece.end]))
+            run = para.add_run(clean(data["text"][piece.start : piece.end]))
             run.bold = piece.bold or None
             if piece.codings:
-                run.font.highlight_color = WD_COLOR_INDEX.YELLOW if len(piece.codings) == 1 else WD_COLOR_INDEX.TURQUOISE
+                run.font.highlight_color = (
+                    WD_COLOR_INDEX.YELLOW if len(piece.codings) == 1 else WD_COLOR_INDEX.TURQUOISE
+                )
             for i in piece.codings:
                 first.setdefault(i, run)
                 last[i] = run
     for i, k in enumerate(data["codings"]):
         if i in first:
             initials = "".join(w[0] for w in str(k["coder"]).split()[:3]).upper()
-            document.add_comment([first[i], last[i]], text=_comment(k), author=clean(str(k["coder"])),
-                                 initials=initials)
+            document.add_comment(
+                [first[i], last[i]], text=_comment(k), author=clean(str(k["coder"])), initials=initials
+            )
     buf = io.BytesIO()
     document.save(buf)
     return buf.getvalue()
@@ -117,17 +122,21 @@ def build_coded_html(data: dict[str, Any]) -> bytes:
     numbers = {i: i + 1 for i in range(len(data["codings"]))}
     rows = []
     for line in _pieces(data):
-        if not line or all(data["text"][p.start:p.end].strip() == "" for p in line):
+        if not line or all(data["text"][p.start : p.end].strip() == "" for p in line):
             continue
         html, notes = [], []
         for piece in line:
-            chunk = esc(data["text"][piece.start:piece.end])
+            chunk = esc(data["text"][piece.start : piece.end])
             starting = [i for i in piece.codings if data["codings"][i]["start"] == piece.start]
             if piece.bold:
                 chunk = f'<b class="label">{chunk}</b>'
             if piece.codings:
-                title = esc("; ".join(f"{data['codings'][i]['label']} ({data['codings'][i]['coder']})"
-                                      for i in piece.codings))
+                title = esc(
+                    "; ".join(
+                        f"{data['codings'][i]['label']} ({data['codings'][i]['coder']})"
+                        for i in piece.codings
+                    )
+                )
                 cls = ' class="many"' if len(piece.codings) > 1 else ""
                 chunk = f'<mark{cls} title="{title}">{chunk}</mark>'
             chunk = "".join(f"<sup>{numbers[i]}</sup>" for i in starting) + chunk
@@ -136,13 +145,20 @@ def build_coded_html(data: dict[str, Any]) -> bytes:
                 k = data["codings"][i]
                 memo = f'<div class="memo">{esc(str(k["memo"]))}</div>' if k.get("memo") else ""
                 contribution = f" · {esc(k['contribution'])}" if k.get("contribution") else ""
-                notes.append(f'<div class="note"><sup>{numbers[i]}</sup> <b>{esc(k["label"])}</b>'
-                             f' <span class="who">[{esc(k["code"])}] {esc(str(k["coder"]))}{contribution}</span>'
-                             f"{memo}</div>")
-        rows.append(f'<div class="row"><p>{"".join(html)}</p><div class="margin">{"".join(notes)}</div></div>')
-    page = (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
-            f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
-            f"<title>{esc(data['document'])}</title><style>{_STYLE}</style></head><body>"
-            f"<h1>{esc(data['document'])}</h1><p class=\"summary\">{esc(_summary(data))}</p>"
-            + "\n".join(rows) + "</body></html>\n")
+                notes.append(
+                    f'<div class="note"><sup>{numbers[i]}</sup> <b>{esc(k["label"])}</b>'
+                    f' <span class="who">[{esc(k["code"])}] {esc(str(k["coder"]))}{contribution}</span>'
+                    f"{memo}</div>"
+                )
+        rows.append(
+            f'<div class="row"><p>{"".join(html)}</p><div class="margin">{"".join(notes)}</div></div>'
+        )
+    page = (
+        f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+        f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
+        f"<title>{esc(data['document'])}</title><style>{_STYLE}</style></head><body>"
+        f'<h1>{esc(data["document"])}</h1><p class="summary">{esc(_summary(data))}</p>'
+        + "\n".join(rows)
+        + "</body></html>\n"
+    )
     return page.encode("utf-8")

@@ -64,8 +64,10 @@ def _cell(cell: Cell, quote_column: bool) -> tuple[str, str]:
         for q in cell.quotes:
             ref = f' <span class="ref">coding {q.coding_id}</span>' if q.coding_id is not None else ""
             status = f' class="status-{esc(q.status)}"' if q.status == "accepted" else ""
-            parts.append(f'<p class="quote"><q>{_text_html(q.text)}</q> <span class="attr">{esc(q.attribution)}'
-                         f"</span><span{status}></span>{ref}</p>")
+            parts.append(
+                f'<p class="quote"><q>{_text_html(q.text)}</q> <span class="attr">{esc(q.attribution)}'
+                f"</span><span{status}></span>{ref}</p>"
+            )
         if cell.more:
             parts.append(f'<div class="more">+{cell.more} more in the quotes report</div>')
         return "".join(parts), ""
@@ -75,9 +77,13 @@ def _cell(cell: Cell, quote_column: bool) -> tuple[str, str]:
 
 
 def _table(table: Table, caption: bool = True) -> str:
-    out = [f'<div class="scroll"><table class="{"wide" if table.wide else ""}" id="t-{esc(table.key)}">',
-           f"<caption>{esc(table.title)}</caption>" if caption else "",
-           "<thead><tr>" + "".join(f'<th scope="col">{esc(c)}</th>' for c in table.columns) + "</tr></thead><tbody>"]
+    out = [
+        f'<div class="scroll"><table class="{"wide" if table.wide else ""}" id="t-{esc(table.key)}">',
+        f"<caption>{esc(table.title)}</caption>" if caption else "",
+        "<thead><tr>"
+        + "".join(f'<th scope="col">{esc(c)}</th>' for c in table.columns)
+        + "</tr></thead><tbody>",
+    ]
     for i, row in enumerate(table.rows):
         cls = ' class="group"' if table.style(i) == "group" else ""
         if table.spans(i):
@@ -111,11 +117,12 @@ def render_html(doc: ReportDoc) -> str:
             note = f'<figcaption class="note">{esc(block.note)}</figcaption>' if block.note else ""
             body.append(f"<figure>{svg_bar_chart(block)}{note}</figure>")
     return (
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         f'<meta http-equiv="Content-Security-Policy" content="{CSP}">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f'<meta name="generator" content="qualcode {esc(doc.provenance.qualcode_version)}">\n'
         f'<meta name="qualcode-project-sha256" content="{esc(doc.provenance.sha256)}">\n'
         f"<title>{esc(doc.title)}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n"
-        + "\n".join(body) + "\n</body>\n</html>\n"
+        + "\n".join(body)
+        + "\n</body>\n</html>\n"
     )

@@ -54,8 +54,10 @@ def _table(table: Table, caption: bool = True) -> list[str]:
 def _chart(chart: BarChart) -> list[str]:
     """Charts become a small table of the plotted percentages ('k of N' where a series has too few cases)."""
     columns = ["Theme", *[name for name, _ in chart.series]]
-    rows: list[list[Cell]] = [[cat, *[chart.label(s, i) for s in range(len(chart.series))]]
-                              for i, cat in enumerate(chart.categories)]
+    rows: list[list[Cell]] = [
+        [cat, *[chart.label(s, i) for s in range(len(chart.series))]]
+        for i, cat in enumerate(chart.categories)
+    ]
     return _table(Table("chart", chart.title, columns, rows, note=chart.note))
 
 

@@ -67,8 +67,16 @@ class _Builder:
 
         def add(holder: Any, parent_guid: str | None) -> None:
             for code in children.get(parent_guid, []):
-                node = self.el(holder, "Code", {"guid": code.guid, "name": code.name,
-                                                 "isCodable": "true" if code.codable else "false", "color": code.color})
+                node = self.el(
+                    holder,
+                    "Code",
+                    {
+                        "guid": code.guid,
+                        "name": code.name,
+                        "isCodable": "true" if code.codable else "false",
+                        "color": code.color,
+                    },
+                )
                 self.description(node, code.description)
                 if with_notes:
                     self.note_refs(node, code.note_refs)
@@ -87,9 +95,17 @@ def render_project(refi: RefiProject) -> bytes:
     """project.qde: children in schema order, no empty wrappers, text sources by plainTextPath."""
     b = _Builder(PROJECT_NS)
     try:
-        root = b.el(None, "Project", {"name": refi.name or "qualcode project", "origin": refi.origin,
-                                      "creatingUserGUID": refi.user, "creationDateTime": refi.created,
-                                      "modifiedDateTime": refi.modified})
+        root = b.el(
+            None,
+            "Project",
+            {
+                "name": refi.name or "qualcode project",
+                "origin": refi.origin,
+                "creatingUserGUID": refi.user,
+                "creationDateTime": refi.created,
+                "modifiedDateTime": refi.modified,
+            },
+        )
         if refi.users:
             users = b.el(root, "Users")
             for u in refi.users:
@@ -116,18 +132,42 @@ def render_project(refi: RefiProject) -> bytes:
         if refi.sources:
             holder = b.el(root, "Sources")
             for s in refi.sources:
-                node = b.el(holder, "TextSource", {"guid": s.guid, "name": s.name,
-                                                   "plainTextPath": f"internal://{s.guid}.txt",
-                                                   "creatingUser": s.user, "creationDateTime": s.created})
+                node = b.el(
+                    holder,
+                    "TextSource",
+                    {
+                        "guid": s.guid,
+                        "name": s.name,
+                        "plainTextPath": f"internal://{s.guid}.txt",
+                        "creatingUser": s.user,
+                        "creationDateTime": s.created,
+                    },
+                )
                 b.description(node, s.description)
                 for sel in s.selections:
-                    sn = b.el(node, "PlainTextSelection", {
-                        "guid": sel.guid, "name": sel.name, "startPosition": sel.start, "endPosition": sel.end,
-                        "creatingUser": sel.user, "creationDateTime": sel.created})
+                    sn = b.el(
+                        node,
+                        "PlainTextSelection",
+                        {
+                            "guid": sel.guid,
+                            "name": sel.name,
+                            "startPosition": sel.start,
+                            "endPosition": sel.end,
+                            "creatingUser": sel.user,
+                            "creationDateTime": sel.created,
+                        },
+                    )
                     b.description(sn, sel.description)
                     for coding in sel.codings:
-                        cn = b.el(sn, "Coding", {"guid": coding.guid, "creatingUser": coding.user,
-                                                 "creationDateTime": coding.created})
+                        cn = b.el(
+                            sn,
+                            "Coding",
+                            {
+                                "guid": coding.guid,
+                                "creatingUser": coding.user,
+                                "creationDateTime": coding.created,
+                            },
+                        )
                         b.el(cn, "CodeRef", {"targetGUID": coding.code})
                         b.note_refs(cn, coding.note_refs)
                     b.note_refs(sn, sel.note_refs)
@@ -135,8 +175,17 @@ def render_project(refi: RefiProject) -> bytes:
         if refi.notes:
             holder = b.el(root, "Notes")
             for n in refi.notes:
-                node = b.el(holder, "Note", {"guid": n.guid, "name": n.name, "creatingUser": n.user,
-                                             "creationDateTime": n.created, "modifiedDateTime": n.modified})
+                node = b.el(
+                    holder,
+                    "Note",
+                    {
+                        "guid": n.guid,
+                        "name": n.name,
+                        "creatingUser": n.user,
+                        "creationDateTime": n.created,
+                        "modifiedDateTime": n.modified,
+                    },
+                )
                 b.description(node, n.description)
                 b.el(node, "PlainTextContent", text=n.text)
         b.description(root, refi.description)
@@ -162,7 +211,9 @@ def validate(xml: bytes, schema_name: str) -> None:
     xsd = schema(schema_name)
     if not xsd.validate(etree.fromstring(xml, parser)):
         first = xsd.error_log[0]
-        raise ExportError(f"export is not valid QDA-XML (line {first.line}: {first.message}); nothing was written")
+        raise ExportError(
+            f"export is not valid QDA-XML (line {first.line}: {first.message}); nothing was written"
+        )
 
 
 def check_project(refi: RefiProject) -> None:
@@ -175,8 +226,13 @@ def check_project(refi: RefiProject) -> None:
             problems.append(f"two {kind}s share GUID {guid}")
         seen[kind].add(guid)
 
-    simple: list[tuple[str, list[Any]]] = [("user", refi.users), ("code", refi.codes), ("variable", refi.variables),
-                                           ("note", refi.notes), ("case", refi.cases)]
+    simple: list[tuple[str, list[Any]]] = [
+        ("user", refi.users),
+        ("code", refi.codes),
+        ("variable", refi.variables),
+        ("note", refi.notes),
+        ("case", refi.cases),
+    ]
     for kind, items in simple:
         for item in items:
             unique(kind, item.guid)
@@ -185,7 +241,9 @@ def check_project(refi: RefiProject) -> None:
         for sel in s.selections:
             unique("selection", sel.guid)
             if not 0 <= sel.start < sel.end <= len(s.text):
-                problems.append(f"selection {sel.guid} ({sel.start}-{sel.end}) is outside '{s.name}' ({len(s.text)})")
+                problems.append(
+                    f"selection {sel.guid} ({sel.start}-{sel.end}) is outside '{s.name}' ({len(s.text)})"
+                )
             for coding in sel.codings:
                 unique("coding", coding.guid)
 
@@ -194,24 +252,33 @@ def check_project(refi: RefiProject) -> None:
     refs += [("note", r, "the project") for r in refi.note_refs]
     refs += [("user", n.user, f"note '{n.name}'") for n in refi.notes]
     for c in refi.codes:
-        refs += [("code", c.parent, f"code '{c.name}'")] + [("note", r, f"code '{c.name}'") for r in c.note_refs]
+        refs += [("code", c.parent, f"code '{c.name}'")] + [
+            ("note", r, f"code '{c.name}'") for r in c.note_refs
+        ]
     for case in refi.cases:
         what = f"case '{case.name}'"
         refs += [("variable", v, what) for v in case.values] + [("source", x, what) for x in case.sources]
         refs += [("selection", x, what) for x in case.selections]
     for s in refi.sources:
-        refs += [("user", s.user, f"source '{s.name}'")] + [("note", r, f"source '{s.name}'") for r in s.note_refs]
+        refs += [("user", s.user, f"source '{s.name}'")] + [
+            ("note", r, f"source '{s.name}'") for r in s.note_refs
+        ]
         for sel in s.selections:
             refs.append(("user", sel.user, f"selection {sel.guid}"))
             for coding in sel.codings:
                 what = f"coding {coding.guid}"
                 refs += [("code", coding.code, what), ("user", coding.user, what)]
                 refs += [("note", r, what) for r in coding.note_refs]
-    problems += [f"{what} refers to a missing {kind} {guid}" for kind, guid, what in refs
-                 if guid is not None and guid not in seen.get(kind, set())]
+    problems += [
+        f"{what} refers to a missing {kind} {guid}"
+        for kind, guid, what in refs
+        if guid is not None and guid not in seen.get(kind, set())
+    ]
     if problems:
         more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
-        raise ExportError("export is inconsistent: " + "; ".join(problems[:3]) + more + "; nothing was written")
+        raise ExportError(
+            "export is inconsistent: " + "; ".join(problems[:3]) + more + "; nothing was written"
+        )
 
 
 def _zip(members: list[tuple[str, bytes]]) -> bytes:

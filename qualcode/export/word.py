@@ -89,9 +89,12 @@ def column_widths(table: Table, total: float, char_cm: float) -> list[float]:
         quotes = j in table.quote_columns or any(isinstance(row[j], QuoteList) for row in table.rows[:200])
         weight = min(sum(lengths) / max(len(table.rows[:200]), 1), 120.0) ** 1.3 if lengths else 0.0
         weights.append(weight * (4.0 if quotes else 1.0))
-    quoted = {j for j in range(len(table.columns))
-              if (j in table.quote_columns or any(isinstance(row[j], QuoteList) for row in table.rows[:200]))
-              and weights[j] > 0}
+    quoted = {
+        j
+        for j in range(len(table.columns))
+        if (j in table.quote_columns or any(isinstance(row[j], QuoteList) for row in table.rows[:200]))
+        and weights[j] > 0
+    }
     spare = total - sum(minimum)
     if spare <= 0:
         return [m * total / sum(minimum) for m in minimum]
@@ -103,8 +106,10 @@ def column_widths(table: Table, total: float, char_cm: float) -> list[float]:
         # Quotes want at least 45% of the width: the other columns give up what they have above their minimum
         # (never below it, so no word breaks), in proportion.
         give = min(0.45 * total - share, extra)
-        widths = [w + give * w / share if j in quoted else w - give * (w - minimum[j]) / extra
-                  for j, w in enumerate(widths)]
+        widths = [
+            w + give * w / share if j in quoted else w - give * (w - minimum[j]) / extra
+            for j, w in enumerate(widths)
+        ]
     return widths
 
 
@@ -173,7 +178,9 @@ def render_docx(doc: ReportDoc) -> bytes:
     document.styles["Normal"].font.name = "Calibri"
     document.styles["Normal"].font.size = Pt(10)
     document.core_properties.title = clean(doc.title)
-    document.core_properties.comments = f"project sha256 {doc.provenance.sha256}; generated {doc.provenance.generated}"
+    document.core_properties.comments = (
+        f"project sha256 {doc.provenance.sha256}; generated {doc.provenance.generated}"
+    )
     document.add_heading(clean(doc.title), level=0)
     prov = document.add_paragraph()
     for label, value in doc.provenance.lines():
@@ -184,7 +191,9 @@ def render_docx(doc: ReportDoc) -> bytes:
         run.font.size = Pt(8)
     for block, caption in doc.captioned():
         if isinstance(block, Heading):  # a heading stays with what follows it
-            document.add_heading(clean(block.text), level=min(block.level, 9)).paragraph_format.keep_with_next = True
+            document.add_heading(
+                clean(block.text), level=min(block.level, 9)
+            ).paragraph_format.keep_with_next = True
         elif isinstance(block, Paragraph):
             if block.text:
                 document.add_paragraph(clean(block.text)).paragraph_format.space_before = Pt(4)

@@ -38,7 +38,9 @@ def _value(cell: Any) -> Any:
 def _widths(table: Table, rows: list[list[Any]]) -> list[float]:
     widths = []
     for j, column in enumerate(table.columns):
-        longest = min(len(column) + 2, _HEADER_WIDTH)  # a long header wraps rather than widen a column of numbers
+        longest = min(
+            len(column) + 2, _HEADER_WIDTH
+        )  # a long header wraps rather than widen a column of numbers
         for row in rows[:_WIDTH_SAMPLE]:
             value = row[j]
             if value is not None:
@@ -106,7 +108,9 @@ def render_xlsx(doc: ReportDoc) -> bytes:
 
     about = wb.create_sheet(sheet_name("About", used))
     about_widths = [28.0, 100.0]
-    print_setup(about, about_widths, title_rows=None)  # before the first row: write-only sheets start writing then
+    print_setup(
+        about, about_widths, title_rows=None
+    )  # before the first row: write-only sheets start writing then
     about.column_dimensions["A"].width = 28
     about.column_dimensions["B"].width = 100
     title = WriteOnlyCell(about, _value(doc.title))
@@ -160,7 +164,9 @@ def render_xlsx(doc: ReportDoc) -> bytes:
                     cell.alignment = wrap if j in wrapped and not table.spans(i) else top
                     out.append(cell)
                 ws.append(out)
-            elif wrapped:  # in a tall row every cell sits at the top, so the row reads as one line of the table
+            elif (
+                wrapped
+            ):  # in a tall row every cell sits at the top, so the row reads as one line of the table
                 out = []
                 for j, value in enumerate(row):
                     if j in wrapped or height:

@@ -37,7 +37,9 @@ def read_document(path: str | Path, options: ImportOptions | None = None) -> lis
     reader = READERS.get(path.suffix.lower())
     if reader is None:
         kinds = ", ".join(sorted(READERS))
-        raise InputError(f"{path.name}: cannot import this kind of file (qualcode reads {kinds}, and REFI-QDA projects: .qdpx, .qde)")
+        raise InputError(
+            f"{path.name}: cannot import this kind of file (qualcode reads {kinds}, and REFI-QDA projects: .qdpx, .qde)"
+        )
     data = read_file_bytes(path, options.max_bytes)
     with parser_errors_as_input(path.name, path.suffix.lower().lstrip(".")):
         docs = reader(path, data, options)

@@ -27,8 +27,20 @@ MAX_ZIP_RATIO = 200
 # What the parsers behind the importers (zipfile, zlib, lxml, python-docx, openpyxl, webvtt, csv) raise on
 # damaged or hostile input; lxml's XMLSyntaxError is a SyntaxError, defusedxml's errors are ValueErrors.
 PARSER_ERRORS: tuple[type[BaseException], ...] = (
-    ValueError, LookupError, TypeError, AttributeError, ArithmeticError, zipfile.BadZipFile, zlib.error,
-    struct.error, EOFError, OSError, SyntaxError, RecursionError, NotImplementedError, AssertionError,
+    ValueError,
+    LookupError,
+    TypeError,
+    AttributeError,
+    ArithmeticError,
+    zipfile.BadZipFile,
+    zlib.error,
+    struct.error,
+    EOFError,
+    OSError,
+    SyntaxError,
+    RecursionError,
+    NotImplementedError,
+    AssertionError,
 )
 
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -55,7 +67,9 @@ class ImportOptions:
     wave: str | None = None
     wave_column: str | None = None
     participants: int | None = None  # how many people took part in a session (speaker-labelled or not)
-    interviewers: list[str] = field(default_factory=list)  # speakers (names or legend codes) of the research team
+    interviewers: list[str] = field(
+        default_factory=list
+    )  # speakers (names or legend codes) of the research team
 
 
 def check_source_type(value: str, where: str = "") -> str:
@@ -75,7 +89,9 @@ def read_file_bytes(path: Path, max_bytes: int) -> bytes:
         raise InputError(f"{path}: not a file")
     size = path.stat().st_size
     if size > max_bytes:
-        raise InputError(f"{path.name}: {size / 1e6:.0f} MB is over the {max_bytes / 1e6:.0f} MB limit (raise it with --max-mb)")
+        raise InputError(
+            f"{path.name}: {size / 1e6:.0f} MB is over the {max_bytes / 1e6:.0f} MB limit (raise it with --max-mb)"
+        )
     data = path.read_bytes()
     if not data.strip():
         raise InputError(f"{path.name}: empty file")
@@ -92,8 +108,10 @@ def parser_errors_as_input(name: str, kind: str = "") -> Iterator[None]:
         raise
     except PARSER_ERRORS as exc:
         what = f" {kind}" if kind else ""
-        raise InputError(f"{name}: cannot read this{what} file: it is damaged or not what its name says"
-                         f" ({type(exc).__name__})") from None
+        raise InputError(
+            f"{name}: cannot read this{what} file: it is damaged or not what its name says"
+            f" ({type(exc).__name__})"
+        ) from None
 
 
 def sha256(data: bytes) -> str:
@@ -121,7 +139,9 @@ def decode_raw(data: bytes, name: str) -> str:
             try:
                 text = data.decode("cp1252")
             except UnicodeDecodeError:
-                raise InputError(f"{name}: text is neither UTF-8 nor Windows-1252; save it as UTF-8") from None
+                raise InputError(
+                    f"{name}: text is neither UTF-8 nor Windows-1252; save it as UTF-8"
+                ) from None
     return text
 
 
@@ -150,7 +170,10 @@ def open_zip(data: bytes, name: str) -> zipfile.ZipFile:
 
 
 def assign_cases(
-    segments: list[ParsedSegment], source_type: str, options: ImportOptions, doc_name: str,
+    segments: list[ParsedSegment],
+    source_type: str,
+    options: ImportOptions,
+    doc_name: str,
     roles: dict[str, str] | None = None,
 ) -> dict[str, dict[str, str]]:
     """Give each segment its case: the interviewee for an interview, each speaker in a focus group.
@@ -159,8 +182,11 @@ def assign_cases(
     case, and so do the unlabelled lines of a transcript that has speakers (a title, Otter's summary): they
     are nobody's words. Returns case name -> attributes.
     """
-    roles = roles if roles is not None else speaker_roles({s.speaker for s in segments if s.speaker},
-                                                          options.interviewers)
+    roles = (
+        roles
+        if roles is not None
+        else speaker_roles({s.speaker for s in segments if s.speaker}, options.interviewers)
+    )
     has_speakers = any(s.speaker for s in segments)
 
     def team(speaker: str | None) -> bool:
@@ -188,8 +214,13 @@ def assign_cases(
 def guess_source_type(segments: list[ParsedSegment], roles: dict[str, str] | None = None) -> str:
     """interview for one participant voice, focus-group for several, document for untitled prose."""
     roles = roles or {}
-    voices = {s.speaker for s in segments if s.speaker and roles.get(s.speaker, "") != RESEARCHER
-              and (s.speaker in roles or not is_researcher(s.speaker))}
+    voices = {
+        s.speaker
+        for s in segments
+        if s.speaker
+        and roles.get(s.speaker, "") != RESEARCHER
+        and (s.speaker in roles or not is_researcher(s.speaker))
+    }
     if not any(s.speaker for s in segments):
         return "document"
     return "focus-group" if len(voices) > 1 else "interview"

@@ -25,8 +25,14 @@ class _Parse:
 def _parse_csv(text: str, delimiter: str) -> _Parse:
     """Read every record with standard double-quote quoting; note the first record whose field count differs
     from the header's, or a broken quote. Blank lines are skipped, nothing else is."""
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"', doublequote=True,
-                        strict=True, skipinitialspace=False)
+    reader = csv.reader(
+        io.StringIO(text, newline=""),
+        delimiter=delimiter,
+        quotechar='"',
+        doublequote=True,
+        strict=True,
+        skipinitialspace=False,
+    )
     records: list[tuple[int, list[str]]] = []
     width = 0
     line = 1
@@ -38,8 +44,12 @@ def _parse_csv(text: str, delimiter: str) -> _Parse:
             if not records:
                 width = len(fields)
             elif len(fields) != width:
-                return _Parse(delimiter, records, f"row {len(records) + 1} (line {start}) has {len(fields)} "
-                                                  f"field(s) but the header has {width}")
+                return _Parse(
+                    delimiter,
+                    records,
+                    f"row {len(records) + 1} (line {start}) has {len(fields)} "
+                    f"field(s) but the header has {width}",
+                )
             records.append((start, fields))
     except csv.Error as exc:
         return _Parse(delimiter, records, f"row {len(records) + 1} (line {line}) has a broken quote ({exc})")
@@ -56,8 +66,10 @@ def read_csv_records(data: bytes, name: str, delimiter: str | None = None) -> li
     if delimiter is not None:
         parse = _parse_csv(text, delimiter)
         if parse.problem:
-            raise InputError(f"{name}: read with {_DELIMITER_NAMES.get(delimiter, repr(delimiter))} as the "
-                             f"separator, {parse.problem}; nothing was imported")
+            raise InputError(
+                f"{name}: read with {_DELIMITER_NAMES.get(delimiter, repr(delimiter))} as the "
+                f"separator, {parse.problem}; nothing was imported"
+            )
         return _numbered(parse.records)
     parses = [_parse_csv(text, d) for d in _DELIMITERS]
     good = [p for p in parses if not p.problem and p.records and len(p.records[0][1]) >= 2]
@@ -70,8 +82,10 @@ def read_csv_records(data: bytes, name: str, delimiter: str | None = None) -> li
             return _numbered(single.records)
         # The separator that splits the header most is the likeliest: report where it went wrong.
         best = max(wide, key=lambda p: len(p.records[0][1]))
-        raise InputError(f"{name}: read with {_DELIMITER_NAMES[best.delimiter]} as the separator, {best.problem}; "
-                         "nothing was imported (fix the file, or choose the separator with --delimiter)")
+        raise InputError(
+            f"{name}: read with {_DELIMITER_NAMES[best.delimiter]} as the separator, {best.problem}; "
+            "nothing was imported (fix the file, or choose the separator with --delimiter)"
+        )
     widest = max(len(p.records[0][1]) for p in good)
     best_parses = [p for p in good if len(p.records[0][1]) == widest]
     if len(best_parses) > 1:

@@ -47,8 +47,15 @@ _MEDIA = {"PictureSource": "pictures", "AudioSource": "audio sources", "VideoSou
 
 def safe_parser() -> etree.XMLParser:
     """No network, no DTDs, no entity expansion: a .qdpx comes from someone else's machine."""
-    return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False,
-                           huge_tree=False, remove_comments=True, remove_pis=True)
+    return etree.XMLParser(
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        dtd_validation=False,
+        huge_tree=False,
+        remove_comments=True,
+        remove_pis=True,
+    )
 
 
 def parse_xml(data: bytes, where: str) -> Any:
@@ -104,7 +111,9 @@ class _Reader:
         if value is None:
             if not required:
                 return ""
-            raise InputError(f"{self.where}: {local(el)} has {'a bad' if raw else 'no'} guid{f' {raw!r}' if raw else ''}")
+            raise InputError(
+                f"{self.where}: {local(el)} has {'a bad' if raw else 'no'} guid{f' {raw!r}' if raw else ''}"
+            )
         seen = self.guids.setdefault(kind, set())
         if value in seen:
             raise InputError(f"{self.where}: two {kind}s share the GUID {value}")
@@ -145,7 +154,11 @@ class _Reader:
             raise InputError(f"{self.where}: not a REFI-QDA project (the root element is <{local(root)}>)")
         r = self.refi
         r.name, r.origin = root.get("name") or "", root.get("origin") or ""
-        r.user, r.created, r.modified = self.user(root.get("creatingUserGUID")), root.get("creationDateTime"), root.get("modifiedDateTime")
+        r.user, r.created, r.modified = (
+            self.user(root.get("creatingUserGUID")),
+            root.get("creationDateTime"),
+            root.get("modifiedDateTime"),
+        )
         users = kid(root, "Users")
         for u in kids(users, "User") if users is not None else []:
             self.count("users")
@@ -156,8 +169,11 @@ class _Reader:
         variables = kid(root, "Variables")
         for v in kids(variables, "Variable") if variables is not None else []:
             self.count("variables")
-            r.variables.append(RefiVariable(self.guid(v, "variable"), (v.get("name") or "").strip(),
-                                            v.get("typeOfVariable") or "Text"))
+            r.variables.append(
+                RefiVariable(
+                    self.guid(v, "variable"), (v.get("name") or "").strip(), v.get("typeOfVariable") or "Text"
+                )
+            )
         cases = kid(root, "Cases")
         for c in kids(cases, "Case") if cases is not None else []:
             self.case(c)
@@ -186,8 +202,14 @@ class _Reader:
             colour = (c.get("color") or "").strip()
             if len(colour) == 4 and colour.startswith("#"):
                 colour = "#" + "".join(ch * 2 for ch in colour[1:])
-            code = RefiCode(guid, (c.get("name") or "").strip(), parent, text_of(c, "Description").strip(),
-                            colour.upper(), (c.get("isCodable") or "true").strip().lower() not in ("false", "0"))
+            code = RefiCode(
+                guid,
+                (c.get("name") or "").strip(),
+                parent,
+                text_of(c, "Description").strip(),
+                colour.upper(),
+                (c.get("isCodable") or "true").strip().lower() not in ("false", "0"),
+            )
             self.refi.codes.append(code)
             code.note_refs = self.note_refs(c, "code", guid)
             self.codes(c, guid)
@@ -200,7 +222,14 @@ class _Reader:
             var = kid(vv, "VariableRef")
             if var is None:
                 raise InputError(f"{self.where}: a VariableValue of case {case.name!r} names no variable")
-            value = next((("".join(x.itertext())) for x in vv if isinstance(x.tag, str) and local(x).endswith("Value")), "")
+            value = next(
+                (
+                    ("".join(x.itertext()))
+                    for x in vv
+                    if isinstance(x.tag, str) and local(x).endswith("Value")
+                ),
+                "",
+            )
             case.values[self.ref(var, "variable", f"case {case.name!r}")] = value.strip()
         case.sources = [self.ref(s, "source", f"case {case.name!r}") for s in kids(c, "SourceRef")]
         case.selections = [self.ref(s, "selection", f"case {case.name!r}") for s in kids(c, "SelectionRef")]
@@ -217,9 +246,17 @@ class _Reader:
         else:
             data = self.member(n.get("plainTextPath") or "") if n.get("plainTextPath") else None
             body = decode_raw(data, f"note {n.get('name')!r}") if data is not None else ""
-        self.refi.notes.append(RefiNote(guid, (n.get("name") or "").strip(), normalise_text(body),
-                                        text_of(n, "Description"), self.user(n.get("creatingUser")),
-                                        n.get("creationDateTime"), n.get("modifiedDateTime")))
+        self.refi.notes.append(
+            RefiNote(
+                guid,
+                (n.get("name") or "").strip(),
+                normalise_text(body),
+                text_of(n, "Description"),
+                self.user(n.get("creatingUser")),
+                n.get("creationDateTime"),
+                n.get("modifiedDateTime"),
+            )
+        )
 
     # -- sources ---------------------------------------------------------------------------------------
     def source(self, s: Any) -> None:
@@ -251,13 +288,17 @@ class _Reader:
                 self.ref(cref, "code", f"coding in {name!r}")
         if rep is not None:
             if selections or codings:
-                self.refi.warnings.append(f"{name}: {len(selections)} PDF area selection(s) with {len(codings)}"
-                                          " coding(s) skipped (qualcode keeps a PDF's text, not its page geometry)")
+                self.refi.warnings.append(
+                    f"{name}: {len(selections)} PDF area selection(s) with {len(codings)}"
+                    " coding(s) skipped (qualcode keeps a PDF's text, not its page geometry)"
+                )
             self.text_source(rep, guid, name)
             return
         self.refi.skip("sources")
         what = _MEDIA.get(kind, "PDFs without text" if kind == "PDFSource" else kind)
-        self.refi.warnings.append(f"{name or guid}: skipped ({what} are not imported; {len(codings)} coding(s) on it)")
+        self.refi.warnings.append(
+            f"{name or guid}: skipped ({what} are not imported; {len(codings)} coding(s) on it)"
+        )
 
     def source_text(self, s: Any, name: str) -> tuple[str, str, list[str]] | None:
         """(raw text, sha256 of the bytes, warnings) from inline text, the plain-text file, or the DOCX."""
@@ -277,9 +318,15 @@ class _Reader:
             try:
                 document = docx.Document(io.BytesIO(data))
             except (KeyError, ValueError, OSError, SyntaxError, zipfile.BadZipFile) as exc:
-                raise InputError(f"{self.where}: {name}: its DOCX is unreadable ({type(exc).__name__})") from None
+                raise InputError(
+                    f"{self.where}: {name}: its DOCX is unreadable ({type(exc).__name__})"
+                ) from None
             text = "\n".join(p.text for p in document.paragraphs)
-            return text, sha256(data), [f"{name}: no plain text in the file; text taken from its DOCX (offsets checked)"]
+            return (
+                text,
+                sha256(data),
+                [f"{name}: no plain text in the file; text taken from its DOCX (offsets checked)"],
+            )
         return None
 
     def text_source(self, s: Any, guid: str, name: str) -> None:
@@ -295,37 +342,58 @@ class _Reader:
             try:
                 start, end = int(x.get("startPosition", "")), int(x.get("endPosition", ""))
             except ValueError:
-                raise InputError(f"{self.where}: selection {sel_guid} in {name!r} has no whole-number positions") from None
+                raise InputError(
+                    f"{self.where}: selection {sel_guid} in {name!r} has no whole-number positions"
+                ) from None
             if start > end or start < 0:
                 raise InputError(f"{self.where}: selection {sel_guid} in {name!r} has offsets {start}-{end}")
-            sel = RefiSelection(sel_guid, start, end, (x.get("name") or ""), text_of(x, "Description"),
-                                self.user(x.get("creatingUser")), x.get("creationDateTime"))
+            sel = RefiSelection(
+                sel_guid,
+                start,
+                end,
+                (x.get("name") or ""),
+                text_of(x, "Description"),
+                self.user(x.get("creatingUser")),
+                x.get("creationDateTime"),
+            )
             sel.codings = [self.coding(c, f"selection {sel_guid}") for c in kids(x, "Coding")]
             sel.note_refs = self.note_refs(x, "selection", sel_guid)
             sels.append(sel)
         whole_codings = [self.coding(c, f"source {name!r}") for c in whole]
         note_refs = self.note_refs(s, "source", guid)
         if kids(s, "VariableValue"):
-            self.refi.warnings.append(f"{name}: variable values on a source are not imported (qualcode keeps them on cases)")
+            self.refi.warnings.append(
+                f"{name}: variable values on a source are not imported (qualcode keeps them on cases)"
+            )
         if found is None:
             self.refi.skip("sources")
             self.refi.skip("selections", len(selections))
             self.refi.skip("codings", n_codings)
-            self.refi.warnings.append(f"{name or guid}: skipped (its text is not in the file; {n_codings} coding(s) on it)")
+            self.refi.warnings.append(
+                f"{name or guid}: skipped (its text is not in the file; {n_codings} coding(s) on it)"
+            )
             return
         raw, digest, warnings = found
         self.refi.warnings.extend(warnings)
-        mapped = map_spans(raw, [Span(x.start, x.end, x.name) for x in sels], preferred_model(self.refi.origin))
+        mapped = map_spans(
+            raw, [Span(x.start, x.end, x.name) for x in sels], preferred_model(self.refi.origin)
+        )
         for sel, span in zip(sels, mapped.spans, strict=True):
             if span is None:
-                raise InputError(f"{self.where}: selection {sel.guid} in {name!r} has offsets {sel.start}-{sel.end},"
-                                 f" outside the text ({len(raw)} characters)")
+                raise InputError(
+                    f"{self.where}: selection {sel.guid} in {name!r} has offsets {sel.start}-{sel.end},"
+                    f" outside the text ({len(raw)} characters)"
+                )
             sel.start, sel.end = span
         if mapped.model != preferred_model(self.refi.origin):
-            self.refi.warnings.append(f"{name}: offsets read as {mapped.model.describe()} (they fit the text better)")
+            self.refi.warnings.append(
+                f"{name}: offsets read as {mapped.model.describe()} (they fit the text better)"
+            )
         if mapped.name_checks and mapped.name_matches < mapped.name_checks:
-            self.refi.warnings.append(f"{name}: {mapped.name_checks - mapped.name_matches} of {mapped.name_checks}"
-                                      " selection name(s) differ from the text they select")
+            self.refi.warnings.append(
+                f"{name}: {mapped.name_checks - mapped.name_matches} of {mapped.name_checks}"
+                " selection name(s) differ from the text they select"
+            )
         empty = [x for x in sels if x.start >= x.end]
         if empty:
             self.refi.skip("selections", len(empty))
@@ -334,9 +402,18 @@ class _Reader:
         kept = [x for x in sels if x.start < x.end]
         if whole_codings and mapped.text:
             kept.append(RefiSelection(whole_codings[0].guid, 0, len(mapped.text), codings=whole_codings))
-        source = RefiSource(guid, name, mapped.text, text_of(s, "Description"), self.user(s.get("creatingUser")),
-                            s.get("creationDateTime"), kept, note_refs, digest,
-                            s.get("plainTextPath") or s.get("richTextPath") or "")
+        source = RefiSource(
+            guid,
+            name,
+            mapped.text,
+            text_of(s, "Description"),
+            self.user(s.get("creatingUser")),
+            s.get("creationDateTime"),
+            kept,
+            note_refs,
+            digest,
+            s.get("plainTextPath") or s.get("richTextPath") or "",
+        )
         self.refi.sources.append(source)
 
     def coding(self, c: Any, where: str) -> RefiCoding:
@@ -344,14 +421,26 @@ class _Reader:
         cref = kid(c, "CodeRef")
         if cref is None:
             raise InputError(f"{self.where}: coding {guid} in {where} names no code")
-        coding = RefiCoding(guid, self.ref(cref, "code", f"coding {guid}"), self.user(c.get("creatingUser")),
-                            c.get("creationDateTime"))
+        coding = RefiCoding(
+            guid,
+            self.ref(cref, "code", f"coding {guid}"),
+            self.user(c.get("creatingUser")),
+            c.get("creationDateTime"),
+        )
         coding.note_refs = self.note_refs(c, "coding", guid)
         return coding
 
     def check_refs(self) -> None:
-        kinds = {"selection": ("selection", "PDFSelection", "PictureSelection", "AudioSelection", "VideoSelection",
-                               "TranscriptSelection")}
+        kinds = {
+            "selection": (
+                "selection",
+                "PDFSelection",
+                "PictureSelection",
+                "AudioSelection",
+                "VideoSelection",
+                "TranscriptSelection",
+            )
+        }
         for kind, guid, what in self.refs:
             pools = kinds.get(kind, (kind,))
             if not any(guid in self.guids.get(p, set()) for p in pools):
@@ -371,8 +460,12 @@ def _flatten_names(refi: RefiProject) -> None:
             path = "::".join(parts[:depth])
             group = by_path.get(path)
             if group is None:
-                group = RefiCode(stable_guid(namespace, "group", path), parts[depth - 1],
-                                 parent.guid if parent else None, codable=False)
+                group = RefiCode(
+                    stable_guid(namespace, "group", path),
+                    parts[depth - 1],
+                    parent.guid if parent else None,
+                    codable=False,
+                )
                 by_path[path] = group
                 refi.codes.insert(refi.codes.index(code), group)
                 refi.warnings.append(f"code {code.name!r}: added the grouping code {path!r} it names")
@@ -395,7 +488,9 @@ def _flatten_names(refi: RefiProject) -> None:
 
 def _archive(data: bytes, name: str) -> tuple[bytes, dict[str, zipfile.ZipInfo], zipfile.ZipFile]:
     zf = open_zip(data, name)
-    qde = [i for i in zf.infolist() if i.filename.lower().endswith(".qde") and "/" not in i.filename.strip("/")]
+    qde = [
+        i for i in zf.infolist() if i.filename.lower().endswith(".qde") and "/" not in i.filename.strip("/")
+    ]
     if not qde:
         raise InputError(f"{name}: no project.qde inside (not a REFI-QDA project)")
     if len(qde) > 1:

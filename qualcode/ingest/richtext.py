@@ -65,10 +65,37 @@ def read_odt(path: Path, data: bytes, options: ImportOptions) -> list[ParsedDocu
     return [finish_document(path, data, _paragraph_text(paragraphs), options)]
 
 
-_HTML_BLOCKS = frozenset({
-    "p", "div", "li", "dt", "dd", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "blockquote", "pre", "section",
-    "article", "header", "footer", "table", "ul", "ol", "dl", "main", "aside", "figure", "figcaption", "hr",
-})
+_HTML_BLOCKS = frozenset(
+    {
+        "p",
+        "div",
+        "li",
+        "dt",
+        "dd",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "tr",
+        "blockquote",
+        "pre",
+        "section",
+        "article",
+        "header",
+        "footer",
+        "table",
+        "ul",
+        "ol",
+        "dl",
+        "main",
+        "aside",
+        "figure",
+        "figcaption",
+        "hr",
+    }
+)
 _HTML_SKIP = frozenset({"script", "style", "head", "title", "noscript", "template"})
 
 
@@ -126,14 +153,18 @@ def read_pdf(path: Path, data: bytes, options: ImportOptions) -> list[ParsedDocu
     try:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted and not reader.decrypt(""):
-            raise InputError(f"{path.name}: the PDF is password-protected; save an unprotected copy and import that")
+            raise InputError(
+                f"{path.name}: the PDF is password-protected; save an unprotected copy and import that"
+            )
         pages = [page.extract_text() or "" for page in reader.pages]
     except PyPdfError as exc:
         raise InputError(f"{path.name}: cannot read this PDF ({type(exc).__name__}: {exc})") from None
     chars = sum(1 for p in pages for ch in p if ch.isalnum())
     if chars < _MIN_CHARS_PER_PAGE * max(1, len(pages)):
-        raise InputError(f"{path.name}: this PDF has no text layer (a scan?): {len(pages)} page(s), {chars} letters"
-                         " found; run OCR on it first (e.g. ocrmypdf) or import the original transcript")
+        raise InputError(
+            f"{path.name}: this PDF has no text layer (a scan?): {len(pages)} page(s), {chars} letters"
+            " found; run OCR on it first (e.g. ocrmypdf) or import the original transcript"
+        )
     pages = ["\n".join(line.rstrip() for line in normalise_text(p).split("\n")).strip("\n") for p in pages]
     text = "\n\n".join(p for p in pages if p.strip())
     return [finish_document(path, data, text, options)]

@@ -27,7 +27,9 @@ class SurveySpec:
     id_column: str | None = None
     text_columns: list[str] = field(default_factory=list)
     questions: list[SurveyQuestion] = field(default_factory=list)
-    attribute_columns: list[str] = field(default_factory=list)  # question columns also kept as case attributes
+    attribute_columns: list[str] = field(
+        default_factory=list
+    )  # question columns also kept as case attributes
     source: str = ""
 
 
@@ -37,8 +39,9 @@ def _strs(value: Any, where: str) -> list[str]:
     flag = next((v for v in value if isinstance(v, bool)), None)
     if flag is not None:
         # YAML reads Yes, No, On, Off, True and False unquoted as true/false: the spelling is lost.
-        raise InputError(f"{where}: YAML read a value as {str(flag).lower()}; put words like Yes and No in quotes "
-                         '("Yes")')
+        raise InputError(
+            f'{where}: YAML read a value as {str(flag).lower()}; put words like Yes and No in quotes ("Yes")'
+        )
     return [str(v).strip() for v in value]
 
 
@@ -75,8 +78,10 @@ def parse_spec(data: Any, source: str) -> SurveySpec:
         where = f"{source}: question {i}"
         if not isinstance(entry, dict):
             raise InputError(f"{where} must be a mapping (column:, type:, ...)")
-        extra = sorted(set(map(str, entry)) - {"column", "columns", "type", "label", "scale", "separator", "options",
-                                               "key", "attribute"})
+        extra = sorted(
+            set(map(str, entry))
+            - {"column", "columns", "type", "label", "scale", "separator", "options", "key", "attribute"}
+        )
         if extra:
             raise InputError(f"{where}: unknown key {extra[0]!r}")
         qtype = str(entry.get("type", "")).strip()
@@ -98,7 +103,9 @@ def parse_spec(data: Any, source: str) -> SurveySpec:
             options = []
         if qtype == "likert":
             if "scale" not in entry:
-                raise InputError(f"{where}: a likert question needs scale: [...] in order, most positive first")
+                raise InputError(
+                    f"{where}: a likert question needs scale: [...] in order, most positive first"
+                )
             options = _strs(entry["scale"], f"{where}: scale")
             if len(options) < 2 or len({o.casefold() for o in options}) != len(options):
                 raise InputError(f"{where}: scale needs at least two different points")
@@ -119,8 +126,9 @@ def parse_spec(data: Any, source: str) -> SurveySpec:
             raise InputError(f"{where}: attribute must be true or false")
         if attribute and qtype == "ranking":
             raise InputError(f"{where}: a ranking cannot be a case attribute")
-        spec.questions.append(SurveyQuestion(key, qtype, str(entry.get("label") or "").strip(), columns, options,
-                                             separator))
+        spec.questions.append(
+            SurveyQuestion(key, qtype, str(entry.get("label") or "").strip(), columns, options, separator)
+        )
         if attribute:
             spec.attribute_columns.extend(columns)
     return spec
@@ -147,14 +155,18 @@ def check_columns(spec: SurveySpec, headers: list[str], name: str) -> None:
     for q in spec.questions:
         for col in q.columns:
             if col not in headers:
-                raise InputError(f"{name}: the spec's question {q.key!r} names column {col!r}, which the file "
-                                 f"does not have (columns: {', '.join(headers)})")
+                raise InputError(
+                    f"{name}: the spec's question {q.key!r} names column {col!r}, which the file "
+                    f"does not have (columns: {', '.join(headers)})"
+                )
             if col in used:
                 raise InputError(f"{name}: column {col!r} is in two questions ({used[col]!r} and {q.key!r})")
             used[col] = q.key
 
 
-def infer_questions(columns: list[str], rows: list[tuple[int, dict[str, str]]]) -> tuple[list[SurveyQuestion], str]:
+def infer_questions(
+    columns: list[str], rows: list[tuple[int, dict[str, str]]]
+) -> tuple[list[SurveyQuestion], str]:
     """Guess each closed column's type (numbers -> numeric, ISO dates -> date, few distinct values -> single;
     a column of many different words is no question) and say what was guessed, so the user can check it or
     write a spec."""
@@ -174,8 +186,15 @@ def infer_questions(columns: list[str], rows: list[tuple[int, dict[str, str]]]) 
             continue
         questions.append(SurveyQuestion(col, qtype))
         said.append(f"{col}={qtype}" + (f" ({len(distinct)} values)" if qtype == "single" else ""))
-    note = ("no --spec, so closed-question types were guessed: " + ", ".join(said)
-            + "; write a spec (docs/surveys.md) to declare Likert scales, multiple choice and rankings") if said else ""
+    note = (
+        (
+            "no --spec, so closed-question types were guessed: "
+            + ", ".join(said)
+            + "; write a spec (docs/surveys.md) to declare Likert scales, multiple choice and rankings"
+        )
+        if said
+        else ""
+    )
     return questions, note
 
 
@@ -198,8 +217,13 @@ _RANKS = {str(i): i for i in range(1, 100)}
 _EXCEL_MIDNIGHT = re.compile(r"^\d{4}-\d{2}-\d{2} 00:00:00$")
 
 
-def answers_of(question: SurveyQuestion, cells: dict[str, str], row: int, name: str,
-               scale_index: dict[str, str] | None = None) -> list[tuple[str, str]]:
+def answers_of(
+    question: SurveyQuestion,
+    cells: dict[str, str],
+    row: int,
+    name: str,
+    scale_index: dict[str, str] | None = None,
+) -> list[tuple[str, str]]:
     """The (item, value) answers of one row to one question, checked; blank cells are no answer."""
     if question.type == "ranking":
         k = len(question.columns)
@@ -217,11 +241,15 @@ def answers_of(question: SurveyQuestion, cells: dict[str, str], row: int, name: 
                 except (ValueError, OverflowError):
                     rank = -1
             if not 1 <= rank <= k:
-                raise InputError(f"{name}: row {row}, column {col!r}: rank {value!r} is not a whole number from 1 "
-                                 f"to {k}; nothing was imported")
+                raise InputError(
+                    f"{name}: row {row}, column {col!r}: rank {value!r} is not a whole number from 1 "
+                    f"to {k}; nothing was imported"
+                )
             if rank in seen:
-                raise InputError(f"{name}: row {row}, column {col!r}: rank {rank} is also given to {seen[rank]!r} "
-                                 "(duplicate ranks in a row); nothing was imported")
+                raise InputError(
+                    f"{name}: row {row}, column {col!r}: rank {rank} is also given to {seen[rank]!r} "
+                    "(duplicate ranks in a row); nothing was imported"
+                )
             seen[rank] = col
             out.append((col, str(rank)))
         return out
@@ -233,20 +261,28 @@ def answers_of(question: SurveyQuestion, cells: dict[str, str], row: int, name: 
     if kind == "likert":
         canonical = (scale_index or {}).get(value.casefold())
         if canonical is None:
-            raise InputError(f"{name}: row {row}, column {col!r}: {value!r} is not on the scale "
-                             f"({', '.join(question.options)}); nothing was imported")
+            raise InputError(
+                f"{name}: row {row}, column {col!r}: {value!r} is not on the scale "
+                f"({', '.join(question.options)}); nothing was imported"
+            )
         value = canonical
     elif kind == "numeric" and not _is_number(value):
-        raise InputError(f"{name}: row {row}, column {col!r}: {value!r} is not a number (write 1.5, not 1,5); "
-                         "nothing was imported")
+        raise InputError(
+            f"{name}: row {row}, column {col!r}: {value!r} is not a number (write 1.5, not 1,5); "
+            "nothing was imported"
+        )
     elif kind == "date" and not _is_date(value):
         if _EXCEL_MIDNIGHT.match(value) and _is_date(value[:10]):
             return [("", value[:10])]  # an Excel date cell read as a date-time at midnight
-        raise InputError(f"{name}: row {row}, column {col!r}: {value!r} is not a date like 2021-06-30; "
-                         "nothing was imported")
+        raise InputError(
+            f"{name}: row {row}, column {col!r}: {value!r} is not a date like 2021-06-30; "
+            "nothing was imported"
+        )
     elif kind == "multiple" and question.options:
         for part in split_multiple(value, question.separator):
             if part not in question.options:
-                raise InputError(f"{name}: row {row}, column {col!r}: {part!r} is not one of the options "
-                                 f"({', '.join(question.options)}); nothing was imported")
+                raise InputError(
+                    f"{name}: row {row}, column {col!r}: {part!r} is not one of the options "
+                    f"({', '.join(question.options)}); nothing was imported"
+                )
     return [("", value)]

@@ -21,8 +21,14 @@ from qualcode.ingest.common import (
 )
 
 
-def finish_document(path: Path, data: bytes, text: str, options: ImportOptions, warnings: list[str] | None = None,
-            segments: list[ParsedSegment] | None = None) -> ParsedDocument:
+def finish_document(
+    path: Path,
+    data: bytes,
+    text: str,
+    options: ImportOptions,
+    warnings: list[str] | None = None,
+    segments: list[ParsedSegment] | None = None,
+) -> ParsedDocument:
     """Find the turns (unless the reader already has them), the source type and the cases."""
     legend: dict[str, str] = {}
     if segments is None:
@@ -33,11 +39,22 @@ def finish_document(path: Path, data: bytes, text: str, options: ImportOptions, 
     if not segments:
         raise InputError(f"{path.name}: no text found")
     name = options.name or path.stem
-    source_type = (check_source_type(options.source_type) if options.source_type
-                   else guess_source_type(segments, roles))
+    source_type = (
+        check_source_type(options.source_type) if options.source_type else guess_source_type(segments, roles)
+    )
     cases = assign_cases(segments, source_type, options, name, roles)
-    return ParsedDocument(name, source_type, text, segments, path.name, sha256(data), cases, warnings or [],
-                          roles=roles, legend=legend)
+    return ParsedDocument(
+        name,
+        source_type,
+        text,
+        segments,
+        path.name,
+        sha256(data),
+        cases,
+        warnings or [],
+        roles=roles,
+        legend=legend,
+    )
 
 
 def read_text(path: Path, data: bytes, options: ImportOptions) -> list[ParsedDocument]:
@@ -80,7 +97,7 @@ def read_vtt(path: Path, data: bytes, options: ImportOptions) -> list[ParsedDocu
         if speaker is None:
             m = LABEL_RE.match(line)
             if m:
-                speaker, line = m.group("label").strip(), line[m.end():]
+                speaker, line = m.group("label").strip(), line[m.end() :]
         if not line:
             continue
         if turns and turns[-1][0] == speaker:
@@ -93,7 +110,9 @@ def read_vtt(path: Path, data: bytes, options: ImportOptions) -> list[ParsedDocu
     for speaker, lines, start in turns:
         prefix = f"{speaker}: " if speaker else ""
         body = " ".join(lines)
-        segments.append(ParsedSegment(pos + len(prefix), pos + len(prefix) + len(body), speaker=speaker, time=start))
+        segments.append(
+            ParsedSegment(pos + len(prefix), pos + len(prefix) + len(body), speaker=speaker, time=start)
+        )
         parts.append(prefix + body)
         pos += len(prefix) + len(body) + 2
     return [finish_document(path, data, "\n\n".join(parts), options, segments=segments)]

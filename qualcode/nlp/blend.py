@@ -28,7 +28,9 @@ class Blend:
     bias: float = 0.0
     fitted: str = "default"  # "default", "codebook examples" or "inner cross-validation"
 
-    def logits(self, cold: np.ndarray, logp: np.ndarray | None = None, logprior: np.ndarray | None = None) -> np.ndarray:
+    def logits(
+        self, cold: np.ndarray, logp: np.ndarray | None = None, logprior: np.ndarray | None = None
+    ) -> np.ndarray:
         out = self.codebook * cold + self.bias
         if logp is not None and self.model:
             out = out + self.model * logp
@@ -37,8 +39,10 @@ class Blend:
         return np.asarray(out, dtype=np.float64)
 
     def describe(self) -> str:
-        return (f"{self.codebook:.2f}×codebook + {self.model:.2f}×log model + {self.prior:.2f}×log prior"
-                f" ({self.fitted})")
+        return (
+            f"{self.codebook:.2f}×codebook + {self.model:.2f}×log model + {self.prior:.2f}×log prior"
+            f" ({self.fitted})"
+        )
 
 
 def sigmoid(x: np.ndarray) -> np.ndarray:
@@ -54,7 +58,9 @@ def log_prior(counts: np.ndarray, n: int) -> np.ndarray:
     return np.log((np.asarray(counts, dtype=np.float64) + 0.5) / (n + 1.0))
 
 
-def _fit_logistic(X: np.ndarray, y: np.ndarray, weight: np.ndarray | None = None) -> tuple[np.ndarray, float] | None:
+def _fit_logistic(
+    X: np.ndarray, y: np.ndarray, weight: np.ndarray | None = None
+) -> tuple[np.ndarray, float] | None:
     if y.min() == y.max():
         return None
     clf = LogisticRegression(C=1.0, max_iter=300)
@@ -83,8 +89,14 @@ def default_warm_blend(cold: Blend) -> Blend:
     return Blend(cold.codebook, 1.0, 0.0, cold.bias - math.log(0.5), "default")
 
 
-def fit_blend(cold: np.ndarray, logp: np.ndarray, logprior: np.ndarray, truth: np.ndarray,
-              weight: np.ndarray | None, fallback: Blend) -> Blend:
+def fit_blend(
+    cold: np.ndarray,
+    logp: np.ndarray,
+    logprior: np.ndarray,
+    truth: np.ndarray,
+    weight: np.ndarray | None,
+    fallback: Blend,
+) -> Blend:
     """Fit the weights on out-of-fold scores: one row per (segment, code), `truth` 1 where a coder applied the
     code, `weight` larger for explicit rejections. Negative weights (a part that misleads) are set to 0."""
     X = np.column_stack([cold.ravel(), logp.ravel(), logprior.ravel()])

@@ -18,19 +18,31 @@ from qualcode.nlp.pipeline import build_nlp, content_lemmas, known_word_test, le
 # TF-IDF over lemmas (the codebook's words) and TF-IDF over character 3-5-grams (near spellings, word parts).
 # Measured on 212 real quotes (issue 16) this beat the earlier hand-weighted mix: recall@3 0.50 vs 0.42.
 CHAR_NGRAMS = (3, 5)
-W_EXCLUDE = 0.5  # z units taken off for a segment worded like a code's exclude text (more cost recall on the demo)
+W_EXCLUDE = (
+    0.5  # z units taken off for a segment worded like a code's exclude text (more cost recall on the demo)
+)
 Z_FLOOR = 1e-6
 FUZZY_CUTOFF = 85  # rapidfuzz ratio: "signpostng" vs "signpost" scores 89
 FUZZY_MIN_LENGTH = 5  # shorter words have too many near neighbours to trust a fuzzy match
 FUZZY_WEIGHT = 0.7  # a near miss counts a little less than an exact match
 LABEL_WORD_WEIGHT = 0.5  # a single content word of a code's label, e.g. "confidence"
-_CODE_KEY_RE = re.compile(r"\b[\w-]+(?:\.[\w-]+)+\b")  # "practice.knowledge" in exclude text names another code
+_CODE_KEY_RE = re.compile(
+    r"\b[\w-]+(?:\.[\w-]+)+\b"
+)  # "practice.knowledge" in exclude text names another code
 
 
 def code_description(code: Code) -> str:
     """Everything the codebook says a code is, as one text."""
-    return " ".join([code.label, code.definition, code.include, " ".join(code.keywords), *code.examples,
-                     *code.atypical_examples])
+    return " ".join(
+        [
+            code.label,
+            code.definition,
+            code.include,
+            " ".join(code.keywords),
+            *code.examples,
+            *code.atypical_examples,
+        ]
+    )
 
 
 def code_text(code: Code) -> str:
@@ -47,8 +59,14 @@ def zscore(scores: np.ndarray) -> np.ndarray:
 
 
 def make_char_vectorizer() -> TfidfVectorizer:
-    return TfidfVectorizer(analyzer="char_wb", ngram_range=CHAR_NGRAMS, lowercase=True, sublinear_tf=True,
-                           dtype=np.float32, min_df=1)
+    return TfidfVectorizer(
+        analyzer="char_wb",
+        ngram_range=CHAR_NGRAMS,
+        lowercase=True,
+        sublinear_tf=True,
+        dtype=np.float32,
+        min_df=1,
+    )
 
 
 def identity(tokens: list[str]) -> list[str]:
@@ -57,8 +75,15 @@ def identity(tokens: list[str]) -> list[str]:
 
 def make_vectorizer(ngram_range: tuple[int, int] = (1, 1)) -> TfidfVectorizer:
     """TF-IDF over pre-lemmatised token lists (lemmatisation happens once, in the spaCy pipeline)."""
-    return TfidfVectorizer(tokenizer=identity, preprocessor=identity, token_pattern=None, lowercase=False,
-                           ngram_range=ngram_range, sublinear_tf=True, dtype=np.float32)
+    return TfidfVectorizer(
+        tokenizer=identity,
+        preprocessor=identity,
+        token_pattern=None,
+        lowercase=False,
+        ngram_range=ngram_range,
+        sublinear_tf=True,
+        dtype=np.float32,
+    )
 
 
 @dataclass(slots=True)
@@ -75,7 +100,9 @@ class ColdScores:
     """Cold-start scores for a batch: `total` (n x codes, in z units) and the parts that explain them."""
 
     total: np.ndarray  # against the code's text and its examples: the cold-start score
-    definition: np.ndarray  # against the code's text alone: the part the warm blend uses (the model has the examples)
+    definition: (
+        np.ndarray
+    )  # against the code's text alone: the part the warm blend uses (the model has the examples)
     word: np.ndarray  # cosine of lemma TF-IDF vectors, segment vs code text and examples
     char: np.ndarray  # cosine of character 3-5-gram TF-IDF vectors
     exclude: np.ndarray  # cosine with the code's exclude text
@@ -145,8 +172,12 @@ class CodebookIndex:
         if word in self._fuzzy_cache:
             return self._fuzzy_cache[word]
         best = None
-        if len(word) >= FUZZY_MIN_LENGTH and word not in self._term_words and not self._known(word) \
-                and word.isalpha():
+        if (
+            len(word) >= FUZZY_MIN_LENGTH
+            and word not in self._term_words
+            and not self._known(word)
+            and word.isalpha()
+        ):
             hit = process.extractOne(word, self._term_word_list, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF)
             best = hit[0] if hit else None
         if len(self._fuzzy_cache) > 100_000:
@@ -167,9 +198,12 @@ class CodebookIndex:
             return {}
         found: dict[int, dict[str, Match]] = {}
         # Every (overlapping) run of words that is a codebook term: a dict lookup per start and length.
-        hits = [(self._terms[t], start, start + n) for start in range(len(words))
-                for n in range(1, min(self._longest, len(words) - start) + 1)
-                if (t := tuple(words[start:start + n])) in self._terms]
+        hits = [
+            (self._terms[t], start, start + n)
+            for start in range(len(words))
+            for n in range(1, min(self._longest, len(words) - start) + 1)
+            if (t := tuple(words[start : start + n])) in self._terms
+        ]
         for name, start, end in hits:
             seen = [corrected[i] for i in range(start, end) if i in corrected]
             for j, weight in self._owners[name].items():
@@ -182,7 +216,9 @@ class CodebookIndex:
     # -- TF-IDF similarity ---------------------------------------------------------------------------------
     def _build_similarity(self, background: list[str]) -> None:
         plain = [code_text(c) for c in self.codes]
-        texts = [" ".join([t, *c.examples, *c.atypical_examples]) for t, c in zip(plain, self.codes, strict=True)]
+        texts = [
+            " ".join([t, *c.examples, *c.atypical_examples]) for t, c in zip(plain, self.codes, strict=True)
+        ]
         descriptions = lemmatise(texts)
         excludes = lemmatise([_CODE_KEY_RE.sub(" ", c.exclude) for c in self.codes])
         self.vectorizer_ = make_vectorizer()
@@ -197,8 +233,12 @@ class CodebookIndex:
         self._char_codes = self.char_vectorizer_.transform(texts).T.tocsr()
         self._char_plain = self.char_vectorizer_.transform(plain).T.tocsr()
 
-    def score(self, lemma_seqs: Sequence[Sequence[str]], texts: Sequence[str] | None = None,
-              with_matches: bool = True) -> ColdScores:
+    def score(
+        self,
+        lemma_seqs: Sequence[Sequence[str]],
+        texts: Sequence[str] | None = None,
+        with_matches: bool = True,
+    ) -> ColdScores:
         """Cold-start scores for a batch of segments: their lemmas and (for the character n-grams) their texts;
         without `texts` the lemmas joined by spaces stand in."""
         n, k = len(lemma_seqs), len(self.codes)
@@ -215,5 +255,6 @@ class CodebookIndex:
         word_plain = np.asarray((X @ self._plain).todense(), dtype=np.float32).reshape(n, k)
         char_plain = np.asarray((C @ self._char_plain).todense(), dtype=np.float32).reshape(n, k)
         definition = zscore(word_plain) + zscore(char_plain) - penalty
-        return ColdScores(total.astype(np.float32), definition.astype(np.float32), word, char, exclude, X.tocsr(),
-                          matches)
+        return ColdScores(
+            total.astype(np.float32), definition.astype(np.float32), word, char, exclude, X.tocsr(), matches
+        )

@@ -45,7 +45,9 @@ def _prf(tp: int, fp: int, fn: int) -> dict[str, float]:
     return {"precision": precision, "recall": recall, "f1": f1}
 
 
-def threshold_figures(truth: Sequence[set[str]], ranked: Sequence[Ranked], threshold: float) -> dict[str, Any]:
+def threshold_figures(
+    truth: Sequence[set[str]], ranked: Sequence[Ranked], threshold: float
+) -> dict[str, Any]:
     """Codes scoring at or above `threshold` count as predicted. Micro figures pool every (segment, code)
     decision; macro F1 averages per-code F1 over every code that is true or predicted somewhere."""
     _check(truth, ranked)
@@ -61,8 +63,10 @@ def threshold_figures(truth: Sequence[set[str]], ranked: Sequence[Ranked], thres
             else:
                 c[2] += 1
     tp, fp, fn = (sum(c[i] for c in counts.values()) for i in range(3))
-    per_code = {code: {**_prf(*c), "support": c[0] + c[2], "predicted": c[0] + c[1]}
-                for code, c in sorted(counts.items())}
+    per_code = {
+        code: {**_prf(*c), "support": c[0] + c[2], "predicted": c[0] + c[1]}
+        for code, c in sorted(counts.items())
+    }
     macro = sum(v["f1"] for v in per_code.values()) / len(per_code) if per_code else 0.0
     return {"threshold": threshold, "micro": _prf(tp, fp, fn), "macro_f1": macro, "per_code": per_code}
 

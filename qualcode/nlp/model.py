@@ -28,8 +28,13 @@ class OneVsRestLogistic(ClassifierMixin, BaseEstimator):
         self.negative_weight = negative_weight
         self.positive_weight = positive_weight
 
-    def fit(self, X: sp.spmatrix, Y: np.ndarray, negatives: np.ndarray | None = None,
-            sample_weight: np.ndarray | None = None) -> OneVsRestLogistic:
+    def fit(
+        self,
+        X: sp.spmatrix,
+        Y: np.ndarray,
+        negatives: np.ndarray | None = None,
+        sample_weight: np.ndarray | None = None,
+    ) -> OneVsRestLogistic:
         """`Y` (samples x codes) holds 1 where a sample has the code; `negatives` marks explicit rejections."""
         Y = np.asarray(Y, dtype=np.int8)
         n, k = Y.shape
@@ -72,10 +77,12 @@ class OneVsRestLogistic(ClassifierMixin, BaseEstimator):
 
 def make_model(C: float = 10.0, negative_weight: float = 3.0) -> Pipeline:
     """Lemma unigrams and bigrams (stop words already removed) into per-code logistic regressions."""
-    return Pipeline([
-        ("tfidf", make_vectorizer(ngram_range=(1, 2))),
-        ("clf", OneVsRestLogistic(C=C, negative_weight=negative_weight)),
-    ])
+    return Pipeline(
+        [
+            ("tfidf", make_vectorizer(ngram_range=(1, 2))),
+            ("clf", OneVsRestLogistic(C=C, negative_weight=negative_weight)),
+        ]
+    )
 
 
 def feature_names(model: Pipeline) -> np.ndarray:
@@ -87,7 +94,12 @@ def feature_names(model: Pipeline) -> np.ndarray:
     return names
 
 
-def fit_model(docs: Sequence[list[str]], Y: np.ndarray, negatives: np.ndarray | None = None,
-              sample_weight: np.ndarray | None = None, C: float = 10.0) -> Pipeline:
+def fit_model(
+    docs: Sequence[list[str]],
+    Y: np.ndarray,
+    negatives: np.ndarray | None = None,
+    sample_weight: np.ndarray | None = None,
+    C: float = 10.0,
+) -> Pipeline:
     model = make_model(C=C)
     return model.fit(list(docs), Y, clf__negatives=negatives, clf__sample_weight=sample_weight)

@@ -72,7 +72,9 @@ def _lemmas_of(doc: spacy.tokens.Doc) -> tuple[str, ...]:
     # Reading arrays avoids building a Token object per word, which dominated the cost.
     strings = doc.vocab.strings
     rows = doc.to_array([LEMMA, ORTH, IS_PUNCT, IS_SPACE])
-    return tuple(strings[int(lemma or orth)].lower() for lemma, orth, punct, space in rows if not (punct or space))
+    return tuple(
+        strings[int(lemma or orth)].lower() for lemma, orth, punct, space in rows if not (punct or space)
+    )
 
 
 def _lookup_table(nlp: Language) -> dict[int, str] | None:
@@ -88,20 +90,28 @@ def _lookup_table(nlp: Language) -> dict[int, str] | None:
         return None
 
 
-def _lookup_lemmas(nlp: Language, table: dict[int, str], texts: Iterable[str], batch_size: int) -> list[tuple[str, ...]]:
+def _lookup_lemmas(
+    nlp: Language, table: dict[int, str], texts: Iterable[str], batch_size: int
+) -> list[tuple[str, ...]]:
     """What the lookup lemmatizer computes (its table's lemma for the word, else the word), read from the
     tokenizer's arrays without building a Token per word, which dominated the cost."""
     strings = nlp.vocab.strings
     out = []
     for doc in nlp.tokenizer.pipe(texts, batch_size=batch_size):
         rows = doc.to_array([ORTH, IS_PUNCT, IS_SPACE])
-        out.append(tuple(
-            (lemma if (lemma := dict.get(table, int(orth))) is not None else strings[int(orth)]).lower()
-            for orth, punct, space in rows if not (punct or space)))
+        out.append(
+            tuple(
+                (lemma if (lemma := dict.get(table, int(orth))) is not None else strings[int(orth)]).lower()
+                for orth, punct, space in rows
+                if not (punct or space)
+            )
+        )
     return out
 
 
-def lemmatise(texts: Iterable[str], nlp: Language | None = None, batch_size: int = 256) -> list[tuple[str, ...]]:
+def lemmatise(
+    texts: Iterable[str], nlp: Language | None = None, batch_size: int = 256
+) -> list[tuple[str, ...]]:
     """Lower-case lemmas of each text's word tokens (punctuation dropped), cached by text.
 
     The blank pipeline is fed lower-cased text because the lookup table is keyed by lower-case forms.
@@ -121,7 +131,9 @@ def lemmatise(texts: Iterable[str], nlp: Language | None = None, batch_size: int
             disable = [n for n in nlp.pipe_names if n in ("sentencizer", "senter", "parser", "ner")]
             pairs = ((t.lower() if lower else t, i) for t, i in todo)
             with nlp.select_pipes(disable=disable):
-                done = [(i, _lemmas_of(doc)) for doc, i in nlp.pipe(pairs, as_tuples=True, batch_size=batch_size)]
+                done = [
+                    (i, _lemmas_of(doc)) for doc, i in nlp.pipe(pairs, as_tuples=True, batch_size=batch_size)
+                ]
         with _lock:
             if len(_lemma_cache) + len(done) > _CACHE_LIMIT:
                 _lemma_cache.clear()

@@ -40,13 +40,24 @@ class NameFinder:
             self._exact.add(key, [self.nlp.make_doc(v) for v in forms])
             # Any letter case ("marisol", "MARISOL") only for forms with no English word in them: "harbour" and
             # "dev" are words in lower case, "Harbour" and "Dev" are names.
-            distinctive = [v for v in entry.variants
-                           if all(not is_word(t.lower_) and len(t) >= FUZZY_MIN_LENGTH
-                                  for t in self.nlp.make_doc(v) if t.is_alpha)]
+            distinctive = [
+                v
+                for v in entry.variants
+                if all(
+                    not is_word(t.lower_) and len(t) >= FUZZY_MIN_LENGTH
+                    for t in self.nlp.make_doc(v)
+                    if t.is_alpha
+                )
+            ]
             if distinctive:
                 self._any_case.add(key, [self.nlp.make_doc(v) for v in distinctive])
             for variant in entry.variants:
-                if " " not in variant and variant.isalpha() and max_edits(len(variant)) and not is_word(variant.lower()):
+                if (
+                    " " not in variant
+                    and variant.isalpha()
+                    and max_edits(len(variant))
+                    and not is_word(variant.lower())
+                ):
                     self._fuzzy.setdefault(variant, i)
         self._is_word = is_word
 
@@ -75,8 +86,15 @@ class NameFinder:
                 continue
             fuzzy_index = self._fuzzy_match(token.text)
             if fuzzy_index is not None:
-                reps.append(Replacement(token.idx, token.idx + len(token.text), token.text,
-                                        self.entries[fuzzy_index].pseudonym, "fuzzy"))
+                reps.append(
+                    Replacement(
+                        token.idx,
+                        token.idx + len(token.text),
+                        token.text,
+                        self.entries[fuzzy_index].pseudonym,
+                        "fuzzy",
+                    )
+                )
         return sorted(reps, key=lambda r: r.start)
 
     def _fuzzy_match(self, word: str) -> int | None:

@@ -21,5 +21,8 @@ def most_similar(target: str, candidates: Sequence[tuple[int, str]], top: int = 
     X = vectorizer.fit_transform(docs)
     sims = np.asarray((X[1:] @ X[0].T).todense()).ravel()
     order = np.argsort(-sims, kind="stable")[:top]
-    return [{"segment_id": candidates[i][0], "similarity": round(float(sims[i]), 4), "text": candidates[i][1]}
-            for i in order if sims[i] > 0]
+    return [
+        {"segment_id": candidates[i][0], "similarity": round(float(sims[i]), 4), "text": candidates[i][1]}
+        for i in order
+        if sims[i] > 0
+    ]

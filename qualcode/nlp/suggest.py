@@ -72,16 +72,26 @@ class TrainingData:
         return len(self.segment_ids)
 
     def subset(self, rows: Sequence[int]) -> TrainingData:
-        return TrainingData([self.segment_ids[i] for i in rows], [self.texts[i] for i in rows],
-                            [self.labels[i] for i in rows], [self.rejected[i] for i in rows],
-                            [self.groups[i] for i in rows] if self.groups else [])
+        return TrainingData(
+            [self.segment_ids[i] for i in rows],
+            [self.texts[i] for i in rows],
+            [self.labels[i] for i in rows],
+            [self.rejected[i] for i in rows],
+            [self.groups[i] for i in rows] if self.groups else [],
+        )
 
     def group(self, i: int) -> str:
         return self.groups[i] if self.groups else f"segment:{self.segment_ids[i]}"
 
     def fingerprint(self) -> str:
-        items = sorted(zip(self.segment_ids, (sorted(x) for x in self.labels), (sorted(x) for x in self.rejected),
-                           strict=True))
+        items = sorted(
+            zip(
+                self.segment_ids,
+                (sorted(x) for x in self.labels),
+                (sorted(x) for x in self.rejected),
+                strict=True,
+            )
+        )
         return hashlib.sha1(json.dumps(items).encode()).hexdigest()
 
 
@@ -106,9 +116,15 @@ class Suggester:
     and each code's prior; the blend weights are fitted by an inner cross-validation on the codings.
     """
 
-    def __init__(self, codebook: Codebook, training: TrainingData | None = None, background: Sequence[str] = (),
-                 decided: dict[int, set[str]] | None = None, version: str = "",
-                 index: CodebookIndex | None = None) -> None:
+    def __init__(
+        self,
+        codebook: Codebook,
+        training: TrainingData | None = None,
+        background: Sequence[str] = (),
+        decided: dict[int, set[str]] | None = None,
+        version: str = "",
+        index: CodebookIndex | None = None,
+    ) -> None:
         """`background`: segment texts (no labels) for word rarity; `index`: a prebuilt CodebookIndex for this
         codebook, shared between suggesters (evaluation builds several per fold)."""
         self.index = index or CodebookIndex(codebook, background)
@@ -152,19 +168,32 @@ class Suggester:
         # refit in a large project does not pull every segment through Python.
         total = int(project.scalar("SELECT count(*) FROM segments") or 0)
         step = max(1, -(-total // BACKGROUND_LIMIT))
-        background = [r[0] for r in project.conn.execute(
-            "SELECT text FROM segments WHERE id % ? = 0 ORDER BY id LIMIT ?", (step, BACKGROUND_LIMIT))]
+        background = [
+            r[0]
+            for r in project.conn.execute(
+                "SELECT text FROM segments WHERE id % ? = 0 ORDER BY id LIMIT ?", (step, BACKGROUND_LIMIT)
+            )
+        ]
         ids = sorted(set(labels) | set(rejected))
         rows = {r["id"]: r for r in segment_texts(project, ids)}
-        training = TrainingData(ids, [rows[i]["text"] for i in ids], [labels.get(i, set()) for i in ids],
-                                [rejected.get(i, set()) for i in ids], [segment_group(rows[i]) for i in ids])
+        training = TrainingData(
+            ids,
+            [rows[i]["text"] for i in ids],
+            [labels.get(i, set()) for i in ids],
+            [rejected.get(i, set()) for i in ids],
+            [segment_group(rows[i]) for i in ids],
+        )
         return cls(codebook, training, background, coder_decided(project, coder))
 
     # -- fitting -------------------------------------------------------------------------------------------
     def _example_rows(self, codebook: Codebook) -> list[tuple[int, str]]:
         by_key = codebook.by_key()
-        return [(self._col[k], ex) for k in self.keys for ex in [*by_key[k].examples, *by_key[k].atypical_examples]
-                if ex.strip()]
+        return [
+            (self._col[k], ex)
+            for k in self.keys
+            for ex in [*by_key[k].examples, *by_key[k].atypical_examples]
+            if ex.strip()
+        ]
 
     def _calibrate_cold(self) -> Blend:
         """Fit the cold score's scale on the codebook's examples, scored against the codes' text alone (the full
@@ -199,7 +228,11 @@ class Suggester:
 
     def _fit(self, training: TrainingData) -> None:
         col = self._col
-        human = [i for i, labels in enumerate(training.labels) if labels & col.keys() or training.rejected[i] & col.keys()]
+        human = [
+            i
+            for i, labels in enumerate(training.labels)
+            if labels & col.keys() or training.rejected[i] & col.keys()
+        ]
         if not any(training.labels[i] & col.keys() for i in human):
             return  # nothing learned yet: the codebook alone speaks
         n_all, n_rows = self._matrices(training, human)[0].sum(axis=0), len(human)  # priors from every coding
@@ -229,15 +262,25 @@ class Suggester:
         kept = []
         for r in np.random.default_rng(0).permutation(len(human)):
             i = human[r]
-            wants = [("+", k) for k in training.labels[i] & col] + [("-", k) for k in training.rejected[i] & col]
+            wants = [("+", k) for k in training.labels[i] & col] + [
+                ("-", k) for k in training.rejected[i] & col
+            ]
             if any(counts.get(w, 0) < TRAIN_ROWS_PER_CODE for w in wants):
                 kept.append(i)
                 for w in wants:
                     counts[w] = counts.get(w, 0) + 1
         return sorted(kept)
 
-    def _fit_blend(self, training: TrainingData, human: list[int], docs: list[list[str]], lemmas: list[Any],
-                   texts: list[str], Y: np.ndarray, negatives: np.ndarray) -> Blend:
+    def _fit_blend(
+        self,
+        training: TrainingData,
+        human: list[int],
+        docs: list[list[str]],
+        lemmas: list[Any],
+        texts: list[str],
+        Y: np.ndarray,
+        negatives: np.ndarray,
+    ) -> Blend:
         """Blend weights from an inner cross-validation over the coders' own segments, grouped by participant
         so the weights reflect text the model has not seen."""
         fallback = default_warm_blend(self.cold_blend)
@@ -249,7 +292,9 @@ class Suggester:
         if len(rows) > INNER_LIMIT:  # an even sample: the weights are three numbers, not a vocabulary
             rows = np.random.default_rng(0).choice(rows, INNER_LIMIT, replace=False)
             rows.sort()
-        cold = self.index.score([lemmas[r] for r in rows], [texts[r] for r in rows], with_matches=False).definition
+        cold = self.index.score(
+            [lemmas[r] for r in rows], [texts[r] for r in rows], with_matches=False
+        ).definition
         logp = np.zeros_like(cold, dtype=np.float64)
         logprior = np.zeros_like(cold, dtype=np.float64)
         splitter = GroupKFold(n_splits=min(INNER_FOLDS, len(set(groups[rows]))))
@@ -263,7 +308,9 @@ class Suggester:
         return fit_blend(cold, logp, logprior, Y[rows], weight, fallback)
 
     # -- scoring -------------------------------------------------------------------------------------------
-    def score(self, texts: Sequence[str], with_matches: bool = True) -> tuple[np.ndarray, ColdScores, np.ndarray | None, Any]:
+    def score(
+        self, texts: Sequence[str], with_matches: bool = True
+    ) -> tuple[np.ndarray, ColdScores, np.ndarray | None, Any]:
         """Scores in [0, 1] (texts x codes), the cold-start parts, the model's probabilities, and model features."""
         texts = list(texts)
         lemmas = lemmatise(texts)
@@ -295,7 +342,7 @@ class Suggester:
         rejected on that segment. Each suggestion says why."""
         out: dict[int, list[Suggestion]] = {}
         for start in range(0, len(segments), 512):  # bounds the memory of the segment x example similarities
-            out.update(self._suggest_batch(segments[start:start + 512], top_k))
+            out.update(self._suggest_batch(segments[start : start + 512], top_k))
         return out
 
     def _suggest_batch(self, segments: Sequence[tuple[int, str]], top_k: int) -> dict[int, list[Suggestion]]:
@@ -316,7 +363,9 @@ class Suggester:
                 if key in skip:
                     continue
                 reason = self._reason(i, int(j), sid, cold, X, sims)
-                picked.append(Suggestion(key, round(float(row[j]), 4), reason, self.method(key), self.version))
+                picked.append(
+                    Suggestion(key, round(float(row[j]), 4), reason, self.method(key), self.version)
+                )
             out[sid] = picked
         return out
 
@@ -339,7 +388,9 @@ class Suggester:
         parts = []
         found = sorted(cold.matches[i].get(j, []), key=lambda m: -m.weight)[:4]
         if found:
-            parts.append("matched " + ", ".join(f'"{m.seen}"≈"{m.term}"' if m.seen else f'"{m.term}"' for m in found))
+            parts.append(
+                "matched " + ", ".join(f'"{m.seen}"≈"{m.term}"' if m.seen else f'"{m.term}"' for m in found)
+            )
         if sims is not None and self.model_ is not None and self.n_human_[j] > 0:
             rows = self._rows_by_code[j]
             rows = rows[self._train_id_array[rows] != segment_id]  # a segment is not its own example
@@ -359,8 +410,10 @@ class Suggester:
             if shared:
                 parts.append("shares words with the code's description: " + ", ".join(shared))
         if not parts:
-            parts.append(f"close to the code's description in wording (similarity {cold.word[i, j]:.2f},"
-                         f" spelling {cold.char[i, j]:.2f})")
+            parts.append(
+                f"close to the code's description in wording (similarity {cold.word[i, j]:.2f},"
+                f" spelling {cold.char[i, j]:.2f})"
+            )
         if cold.exclude[i, j] > 0.1:
             parts.append(f"some exclude wording (similarity {cold.exclude[i, j]:.2f})")
         return "; ".join(parts)
@@ -388,13 +441,21 @@ class Suggester:
         self.decided.setdefault(segment_id, set()).add(code)
 
 
-def accept_suggestion(project: Project, segment_id: int, suggestion: Suggestion, coder: str | None = None) -> int:
+def accept_suggestion(
+    project: Project, segment_id: int, suggestion: Suggestion, coder: str | None = None
+) -> int:
     """Apply a suggested code to the segment, storing its provenance on the coding and the acceptance in
     suggestion_feedback; one transaction, logged. Returns the coding id."""
-    return accept_code(project, segment_id, suggestion.code, (coder or project.coder).strip(), suggestion.provenance())
+    return accept_code(
+        project, segment_id, suggestion.code, (coder or project.coder).strip(), suggestion.provenance()
+    )
 
 
-def reject_suggestion(project: Project, segment_id: int, suggestion: Suggestion, coder: str | None = None) -> None:
+def reject_suggestion(
+    project: Project, segment_id: int, suggestion: Suggestion, coder: str | None = None
+) -> None:
     """Record the rejection: it is never proposed again to this coder on this segment, and the model learns
     from it as negative evidence the next time it is built."""
-    reject_code(project, segment_id, suggestion.code, (coder or project.coder).strip(), suggestion.provenance())
+    reject_code(
+        project, segment_id, suggestion.code, (coder or project.coder).strip(), suggestion.provenance()
+    )

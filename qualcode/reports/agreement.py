@@ -62,7 +62,9 @@ def alpha(matrix: Sequence[Sequence[int]]) -> tuple[float | None, str | None]:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            value = float(krippendorff.alpha(reliability_data=[list(r) for r in matrix], level_of_measurement="nominal"))
+            value = float(
+                krippendorff.alpha(reliability_data=[list(r) for r in matrix], level_of_measurement="nominal")
+            )
     except ValueError as exc:
         return None, f"alpha is undefined: {exc}"
     if math.isnan(value) or math.isinf(value):
@@ -86,7 +88,8 @@ def statistics(coders: Sequence[str], matrix: Sequence[Sequence[int]]) -> dict[s
     else:
         result["kappa"], result["kappa_note"] = None, "Cohen's kappa compares two coders: see pairwise_kappa"
         result["pairwise_kappa"] = {
-            f"{coders[i]}|{coders[j]}": kappa(matrix[i], matrix[j])[0] for i, j in combinations(range(len(coders)), 2)
+            f"{coders[i]}|{coders[j]}": kappa(matrix[i], matrix[j])[0]
+            for i, j in combinations(range(len(coders)), 2)
         }
     result["alpha"], result["alpha_note"] = alpha(matrix)
     result["flag"] = reliability_flag(result["alpha"])
@@ -100,7 +103,9 @@ def agreement_from_codes(
     per_code = []
     pooled: list[list[int]] = [[] for _ in coders]
     for code in codes:
-        matrix = [[1 if code in codes_by_coder.get(c, {}).get(u, ()) else 0 for u in range(n_units)] for c in coders]
+        matrix = [
+            [1 if code in codes_by_coder.get(c, {}).get(u, ()) else 0 for u in range(n_units)] for c in coders
+        ]
         for row, ratings in zip(pooled, matrix, strict=True):
             row.extend(ratings)
         per_code.append({"code": code, **statistics(coders, matrix)})
@@ -118,11 +123,15 @@ def _check_coders(project: Project, coders: Sequence[str]) -> list[str]:
     known = known_coders(project)
     unknown = [n for n in names if n not in known]
     if unknown:
-        raise InputError(f"no coder named {unknown[0]!r} in this project (coders: {', '.join(sorted(known)) or 'none'})")
+        raise InputError(
+            f"no coder named {unknown[0]!r} in this project (coders: {', '.join(sorted(known)) or 'none'})"
+        )
     return names
 
 
-def _assigned(project: Project, coders: Sequence[str]) -> tuple[dict[str, set[str | None] | None], list[dict[str, Any]]]:
+def _assigned(
+    project: Project, coders: Sequence[str]
+) -> tuple[dict[str, set[str | None] | None], list[dict[str, Any]]]:
     """What every coder coded at least once: a document, or in a survey a respondent (case).
 
     Returns document -> None (the whole document is compared) or the survey cases compared, and the
@@ -175,8 +184,10 @@ def _load(
         if cases is None or r["case"] in cases:
             seg_rows.append(r)
     units = make_units(((r["document"], r["id"], r["start"], r["end"], r["text"]) for r in seg_rows), unit)
-    spans = [Span(r["document"], r["start"], r["end"], r["code"], r["coder"], r["id"])
-             for r in codings_of(project, documents, coders)]
+    spans = [
+        Span(r["document"], r["start"], r["end"], r["code"], r["coder"], r["id"])
+        for r in codings_of(project, documents, coders)
+    ]
     return units, spans, {r["id"]: r for r in seg_rows}
 
 
@@ -197,10 +208,17 @@ def _prepare(
     by_coder = {c: {renumber[u]: s for u, s in on_units.get(c, {}).items() if u in renumber} for c in names}
     used = sorted({code for m in by_coder.values() for s in m.values() for code in s})
     return {
-        "coders": names, "unit": unit, "documents": list(shared), "partly_coded_documents": partly,
+        "coders": names,
+        "unit": unit,
+        "documents": list(shared),
+        "partly_coded_documents": partly,
         "survey_respondents": {d: len(c - {None}) for d, c in shared.items() if c is not None},
-        "units": [units[i] for i in keep], "uncoded_units": len(units) - len(coded), "by_coder": by_coder,
-        "codes": list(codes) if codes else used, "segments": segments, "spans": spans,
+        "units": [units[i] for i in keep],
+        "uncoded_units": len(units) - len(coded),
+        "by_coder": by_coder,
+        "codes": list(codes) if codes else used,
+        "segments": segments,
+        "spans": spans,
     }
 
 
@@ -219,7 +237,9 @@ def agreement_report(
     coded_nothing = [c for c in names if c not in have_codings]
     notes = []
     if coded_nothing:
-        notes.append(f"{', '.join(coded_nothing)} coded nothing, so no document was coded by every listed coder")
+        notes.append(
+            f"{', '.join(coded_nothing)} coded nothing, so no document was coded by every listed coder"
+        )
     elif not prep["documents"]:
         notes.append(f"no document was coded by all of {', '.join(names)}: nothing to compare")
     elif not prep["codes"]:
@@ -261,15 +281,29 @@ def disagreements(
         differing = sorted(set().union(*applied.values()) - set.intersection(*applied.values()))
         if not differing:
             continue
-        codings = {c: sorted(
-            ({"id": s.coding_id, "code": s.code} for s in spans_by_doc.get(u.document, [])
-             if s.coder == c and s.start < u.end and s.end > u.start),
-            key=lambda k: (k["code"], k["id"]),
-        ) for c in names}
+        codings = {
+            c: sorted(
+                (
+                    {"id": s.coding_id, "code": s.code}
+                    for s in spans_by_doc.get(u.document, [])
+                    if s.coder == c and s.start < u.end and s.end > u.start
+                ),
+                key=lambda k: (k["code"], k["id"]),
+            )
+            for c in names
+        }
         seg = prep["segments"][u.segment_id]
-        result.append({
-            "document": u.document, "segment_id": u.segment_id, "case": seg["case"], "start": u.start, "end": u.end,
-            "text": texts[u.document][u.start:u.end], "differing_codes": differing,
-            "codes_by_coder": {c: sorted(applied[c]) for c in names}, "codings": codings,
-        })
+        result.append(
+            {
+                "document": u.document,
+                "segment_id": u.segment_id,
+                "case": seg["case"],
+                "start": u.start,
+                "end": u.end,
+                "text": texts[u.document][u.start : u.end],
+                "differing_codes": differing,
+                "codes_by_coder": {c: sorted(applied[c]) for c in names},
+                "codings": codings,
+            }
+        )
     return result

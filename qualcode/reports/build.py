@@ -57,10 +57,14 @@ def check_kind(kind: str, by: str | None = None) -> None:
     if kind not in KINDS:
         raise InputError(f"unknown report '{kind}' (choose from {', '.join(KINDS)}, or all)")
     if by and kind not in TAKES_BY:
-        raise InputError(f"--by does not apply to the {kind} report (it does to {', '.join(sorted(TAKES_BY))})")
+        raise InputError(
+            f"--by does not apply to the {kind} report (it does to {', '.join(sorted(TAKES_BY))})"
+        )
 
 
-def report_from_evidence(evidence: Evidence, kind: str, by: str | None = None, flat: bool = False) -> BuiltReport:
+def report_from_evidence(
+    evidence: Evidence, kind: str, by: str | None = None, flat: bool = False
+) -> BuiltReport:
     """Compute one kind of report from loaded evidence; `flat` lays it out for a spreadsheet (tables only)."""
     check_kind(kind, by)
     blocks: list[Block]
@@ -94,11 +98,19 @@ def report_from_evidence(evidence: Evidence, kind: str, by: str | None = None, f
     else:
         data, skipped = participant_rows(evidence, by)
         blocks = [participants_table(evidence, data, skipped)]
-    return BuiltReport(kind, data, ReportDoc(f"{title}: {evidence.provenance.project}", evidence.provenance, blocks))
+    return BuiltReport(
+        kind, data, ReportDoc(f"{title}: {evidence.provenance.project}", evidence.provenance, blocks)
+    )
 
 
-def build_report(project: Project, kind: str, by: str | None = None, filters: Filters | None = None,
-                 settings: ReportSettings | None = None, flat: bool = False) -> BuiltReport:
+def build_report(
+    project: Project,
+    kind: str,
+    by: str | None = None,
+    filters: Filters | None = None,
+    settings: ReportSettings | None = None,
+    flat: bool = False,
+) -> BuiltReport:
     """Load the evidence and compute one named report."""
     check_kind(kind, by)
     return report_from_evidence(load_evidence(project, filters, settings), kind, by, flat)
@@ -108,10 +120,12 @@ def full_report_from_evidence(evidence: Evidence, spreadsheet: bool = False) -> 
     """Every table in one document. A spreadsheet (one sheet per table) also gets the wide matrices and
     every quote; a document (HTML, DOCX, Markdown) keeps to tables that fit a page."""
     p = evidence.provenance
-    blocks: list[Block] = [Paragraph(
-        f"{len(evidence.documents)} documents, {len(evidence.cases)} participants (cases), "
-        f"{len(evidence.items)} codings used ({p.filters['evidence']})."
-    )]
+    blocks: list[Block] = [
+        Paragraph(
+            f"{len(evidence.documents)} documents, {len(evidence.cases)} participants (cases), "
+            f"{len(evidence.items)} codings used ({p.filters['evidence']})."
+        )
+    ]
 
     def section(title: str, kind: str, by: str | None = None) -> None:
         blocks.append(Heading(title, 1))
@@ -134,14 +148,24 @@ def full_report_from_evidence(evidence: Evidence, spreadsheet: bool = False) -> 
     return ReportDoc(f"Evaluation report: {p.project}", p, blocks)
 
 
-def build_full_report(project: Project, filters: Filters | None = None, settings: ReportSettings | None = None,
-                      spreadsheet: bool = False) -> ReportDoc:
+def build_full_report(
+    project: Project,
+    filters: Filters | None = None,
+    settings: ReportSettings | None = None,
+    spreadsheet: bool = False,
+) -> ReportDoc:
     doc = full_report_from_evidence(load_evidence(project, filters, settings), spreadsheet)
     from qualcode.reports.survey import survey_section
 
     survey = survey_section(project, spreadsheet)
     if survey:  # before the codebook appendix
-        at = next((i for i, b in enumerate(doc.blocks) if isinstance(b, Heading) and b.text == "Appendix: codebook"),
-                  len(doc.blocks))
+        at = next(
+            (
+                i
+                for i, b in enumerate(doc.blocks)
+                if isinstance(b, Heading) and b.text == "Appendix: codebook"
+            ),
+            len(doc.blocks),
+        )
         doc.blocks[at:at] = survey
     return doc

@@ -29,16 +29,20 @@ def triangulation(source_types: int, cases: int, settings: ReportSettings) -> st
     return "single-source"
 
 
-def hls_capacity(source_types: int, supports: int, settings: ReportSettings, contradicts: int = 0,
-                 cases: int | None = None) -> str:
+def hls_capacity(
+    source_types: int, supports: int, settings: ReportSettings, contradicts: int = 0, cases: int | None = None
+) -> str:
     """The HLS rule. `cases` (default: `supports`) is every case with evidence either way:
     insufficient evidence: fewer than `hls_min_cases` cases;
     higher: supporting evidence from >= 2 source types AND >= 3 cases, and more cases supporting than
     contradicting (thresholds configurable); otherwise lower."""
     if (supports if cases is None else cases) < settings.hls_min_cases:
         return "insufficient evidence"
-    if (source_types >= settings.hls_higher_source_types and supports >= settings.hls_higher_cases
-            and supports > contradicts):
+    if (
+        source_types >= settings.hls_higher_source_types
+        and supports >= settings.hls_higher_cases
+        and supports > contradicts
+    ):
         return "higher"
     return "lower"
 
@@ -92,7 +96,9 @@ def _spread(items: list[EvidenceItem]) -> tuple[int, list[str]]:
     return len({i.case for i in with_case}), types
 
 
-def claim_evidence(evidence: Evidence) -> tuple[dict[str, ClaimInfo], dict[str, list[tuple[EvidenceItem, str]]]]:
+def claim_evidence(
+    evidence: Evidence,
+) -> tuple[dict[str, ClaimInfo], dict[str, list[tuple[EvidenceItem, str]]]]:
     """Every claim with its evidence as (coding, polarity of the link). Evidence given a contribution category
     but no claim stands for a claim of its own per code ('<code label> (no claim recorded)')."""
     claims = dict(evidence.argument.claims)
@@ -107,12 +113,16 @@ def claim_evidence(evidence: Evidence) -> tuple[dict[str, ClaimInfo], dict[str, 
             # with that text, else one of its own; a coding marked 'none' speaks against it.
             folded = " ".join(item.claim.split()).casefold()
             key = by_text.setdefault(folded, f"text:{folded}")
-            claims.setdefault(key, ClaimInfo(key, " ".join(item.claim.split()), None, None, None, free_text=True))
+            claims.setdefault(
+                key, ClaimInfo(key, " ".join(item.claim.split()), None, None, None, free_text=True)
+            )
             linked[key].append((item, "contradicts" if item.contribution == "none" else "supports"))
         elif not item.links and item.contribution:
             key = f"code:{item.code}"
             label = labels[item.code].label if item.code in labels else item.code
-            claims.setdefault(key, ClaimInfo(key, f"{label} (no claim recorded)", None, None, None, free_text=True))
+            claims.setdefault(
+                key, ClaimInfo(key, f"{label} (no claim recorded)", None, None, None, free_text=True)
+            )
             linked[key].append((item, "contradicts" if item.contribution == "none" else "supports"))
     return claims, linked
 
@@ -144,18 +154,38 @@ def build_claim(evidence: Evidence, info: ClaimInfo, pairs: list[tuple[EvidenceI
     against, _ = _spread(con)
     judged = arg.judgements.get(f"claim:{info.key}") or {}
     claim = Claim(
-        info.text, [i.id for i in pro], cases, types, triangulation(len(types), cases, s),
-        sorted({i.code for i, _ in pairs}), pick_quotes(evidence, pro, len(pro)),
-        [i.id for i in con], pick_quotes(evidence, con, len(con)),
-        key=info.key, category=_category(info, pairs), outcome=info.outcome, aim=info.aim, supports=cases,
-        contradicts=against, judgement=judged.get("rating"), confidence=judged.get("confidence"),
-        rationale=judged.get("rationale"), judged_by=judged.get("who"),
+        info.text,
+        [i.id for i in pro],
+        cases,
+        types,
+        triangulation(len(types), cases, s),
+        sorted({i.code for i, _ in pairs}),
+        pick_quotes(evidence, pro, len(pro)),
+        [i.id for i in con],
+        pick_quotes(evidence, con, len(con)),
+        key=info.key,
+        category=_category(info, pairs),
+        outcome=info.outcome,
+        aim=info.aim,
+        supports=cases,
+        contradicts=against,
+        judgement=judged.get("rating"),
+        confidence=judged.get("confidence"),
+        rationale=judged.get("rationale"),
+        judged_by=judged.get("who"),
     )
     for rival in info.rivals:
         items = [i for i in evidence.items if rival in i.rivals]
         n, _ = _spread(items)
-        claim.rivals.append(RivalEvidence(rival, arg.rivals.get(rival, {}).get("label", rival), n,
-                                          [i.id for i in items], pick_quotes(evidence, items, len(items))))
+        claim.rivals.append(
+            RivalEvidence(
+                rival,
+                arg.rivals.get(rival, {}).get("label", rival),
+                n,
+                [i.id for i in items],
+                pick_quotes(evidence, items, len(items)),
+            )
+        )
     targets = {f"claim:{info.key}"}
     claim.recommendations = [r for r in arg.recommendations if targets & set(r["links"])]
     return claim
@@ -174,7 +204,9 @@ def contribution_table(evidence: Evidence) -> list[Category]:
     for category, claim_list in grouped.items():
         if category == UNCATEGORISED and not claim_list:
             continue
-        claim_list.sort(key=lambda c: (STRENGTH_ORDER[c.strength], -c.cases, -len(c.evidence), c.claim.casefold()))
+        claim_list.sort(
+            key=lambda c: (STRENGTH_ORDER[c.strength], -c.cases, -len(c.evidence), c.claim.casefold())
+        )
         out.append(Category(category, labels.get(category, "no category given yet"), claim_list))
     return out
 
@@ -183,7 +215,9 @@ def contribution_json(categories: list[Category]) -> list[dict[str, Any]]:
     return [asdict(c) for c in categories]
 
 
-def _capped(quotes: list[Quote], limit: int, note: str = "", shown: set[tuple[str, str]] | None = None) -> QuoteList:
+def _capped(
+    quotes: list[Quote], limit: int, note: str = "", shown: set[tuple[str, str]] | None = None
+) -> QuoteList:
     """The first `limit` quotes not yet `shown` in this table (a quote appears in one row only)."""
     fresh = [q for q in quotes if shown is None or (q.text, q.attribution) not in shown]
     picked = fresh[:limit]
@@ -196,7 +230,11 @@ def judgement_text(claim: Claim) -> str:
     if not claim.judgement:
         return "not yet judged"
     confidence = f" ({claim.confidence} confidence)" if claim.confidence else ""
-    return f"{claim.judgement}{confidence}: {claim.rationale}" if claim.rationale else claim.judgement + confidence
+    return (
+        f"{claim.judgement}{confidence}: {claim.rationale}"
+        if claim.rationale
+        else claim.judgement + confidence
+    )
 
 
 def rivals_cell(claim: Claim, limit: int, shown: set[tuple[str, str]] | None = None) -> QuoteList | None:
@@ -209,8 +247,15 @@ def rivals_cell(claim: Claim, limit: int, shown: set[tuple[str, str]] | None = N
 
 def contribution_blocks(evidence: Evidence, categories: list[Category]) -> list[Block]:
     s = evidence.settings
-    columns = ["Contribution / claim", "Judgement", "Strength", "Cases for / against", "Source types",
-               "Supporting evidence", "Contradicting evidence and rival explanations"]
+    columns = [
+        "Contribution / claim",
+        "Judgement",
+        "Strength",
+        "Cases for / against",
+        "Source types",
+        "Supporting evidence",
+        "Contradicting evidence and rival explanations",
+    ]
     rows: list[list[Any]] = []
     styles: list[str] = []
     shown: set[tuple[str, str]] = set()
@@ -221,14 +266,23 @@ def contribution_blocks(evidence: Evidence, categories: list[Category]) -> list[
         styles.append("group")
         for c in cat.claims:
             supporting = _capped(c.quotes, s.quotes_per_claim, shown=shown)
-            against = _capped(c.contradicting_quotes, s.quotes_per_cell, shown=shown) if c.contradicting else None
+            against = (
+                _capped(c.contradicting_quotes, s.quotes_per_cell, shown=shown) if c.contradicting else None
+            )
             rivals = rivals_cell(c, s.quotes_per_cell, shown)
             if rivals and against:
                 against = QuoteList(against.quotes + rivals.quotes, against.more + rivals.more, rivals.note)
-            rows.append([
-                c.claim, judgement_text(c), c.strength, f"{c.supports} / {c.contradicts}", ", ".join(c.source_types),
-                supporting, against or rivals,
-            ])
+            rows.append(
+                [
+                    c.claim,
+                    judgement_text(c),
+                    c.strength,
+                    f"{c.supports} / {c.contradicts}",
+                    ", ".join(c.source_types),
+                    supporting,
+                    against or rivals,
+                ]
+            )
             styles.append("")
     note = (
         f"Strength (triangulation of the supporting evidence): strong = at least {s.strong_source_types} source "
@@ -238,7 +292,9 @@ def contribution_blocks(evidence: Evidence, categories: list[Category]) -> list[
         f"evaluator's, newest first. Up to {s.quotes_per_claim} supporting and {s.quotes_per_cell} opposing quotes "
         "are shown per claim (reviewer-accepted first), each quote once in the table; the quotes report lists all."
     )
-    return [Table("contribution", "Contribution analysis", columns, rows, note=note, styles=styles, wide=True)]
+    return [
+        Table("contribution", "Contribution analysis", columns, rows, note=note, styles=styles, wide=True)
+    ]
 
 
 @dataclass(slots=True)
@@ -285,10 +341,27 @@ def hls_table(evidence: Evidence) -> list[HlsRow]:
         level = judged.get("rating") or rule
         quotes = pick_quotes(evidence, [i for i in items if i.polarity == "supports"], 1)
         opposing = pick_quotes(evidence, con, 1)
-        rows.append(HlsRow(code.key, code.label, len({i.unit for i in items}), len(items), cases, types, level,
-                           quotes[0] if quotes else None, level, rule, judged.get("rating"), judged.get("rationale"),
-                           judged.get("confidence"), judged.get("who"), supports, against,
-                           opposing[0] if opposing else None))
+        rows.append(
+            HlsRow(
+                code.key,
+                code.label,
+                len({i.unit for i in items}),
+                len(items),
+                cases,
+                types,
+                level,
+                quotes[0] if quotes else None,
+                level,
+                rule,
+                judged.get("rating"),
+                judged.get("rationale"),
+                judged.get("confidence"),
+                judged.get("who"),
+                supports,
+                against,
+                opposing[0] if opposing else None,
+            )
+        )
     return rows
 
 
@@ -298,16 +371,34 @@ def hls_json(rows: list[HlsRow]) -> list[dict[str, Any]]:
 
 def hls_blocks(evidence: Evidence, rows: list[HlsRow]) -> list[Block]:
     s = evidence.settings
-    columns = ["Condition for change", "Code", "Cases for / against", "Source types", "Rule",
-               "Evaluator's rating", "Rationale", "Exemplar quote"]
+    columns = [
+        "Condition for change",
+        "Code",
+        "Cases for / against",
+        "Source types",
+        "Rule",
+        "Evaluator's rating",
+        "Rationale",
+        "Exemplar quote",
+    ]
     body: list[list[Any]] = []
     for r in rows:
         quotes = [q for q in (r.quote, r.contradicting_quote) if q]
         note = "" if quotes else "No evidence coded."
         if r.contradicting_quote:
             note = "Supporting, then contradicting:" if r.quote else "Contradicting:"
-        body.append([r.label, r.code, f"{r.supports} / {r.contradicts}", ", ".join(r.source_types), r.rule_level,
-                     r.override or "(rule stands)", r.rationale or "", QuoteList(quotes, note=note)])
+        body.append(
+            [
+                r.label,
+                r.code,
+                f"{r.supports} / {r.contradicts}",
+                ", ".join(r.source_types),
+                r.rule_level,
+                r.override or "(rule stands)",
+                r.rationale or "",
+                QuoteList(quotes, note=note),
+            ]
+        )
     note = (
         f"Rule: 'higher' where supporting evidence comes from at least {s.hls_higher_source_types} source types and "
         f"{s.hls_higher_cases} cases, and more cases support the condition than contradict it; 'insufficient "
@@ -315,4 +406,6 @@ def hls_blocks(evidence: Evidence, rows: list[HlsRow]) -> list[Block]:
         "against count participants whose codings support or contradict the condition (mixed counts both). The "
         "evaluator's rating, where recorded (qualcode judge), overrides the rule and is reported with its rationale."
     )
-    return [Table("hls", "Human Learning Systems: conditions for change", columns, body, note=note, wide=True)]
+    return [
+        Table("hls", "Human Learning Systems: conditions for change", columns, body, note=note, wide=True)
+    ]

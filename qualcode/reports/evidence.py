@@ -43,10 +43,14 @@ class Filters:
     coder: str | None = None
     codes: tuple[str, ...] = ()  # code keys; each includes its descendants
     attributes: dict[str, str] = field(default_factory=dict)  # only cases with these attribute values
-    instrument: str | None = None  # survey evidence from this survey instrument only (other sources unchanged)
+    instrument: str | None = (
+        None  # survey evidence from this survey instrument only (other sources unchanged)
+    )
 
     def describe(self) -> dict[str, str]:
-        out = {"evidence": "accepted codings only" if self.accepted_only else "all codings except rejected ones"}
+        out = {
+            "evidence": "accepted codings only" if self.accepted_only else "all codings except rejected ones"
+        }
         if self.coder:
             out["coder"] = self.coder
         if self.codes:
@@ -104,7 +108,9 @@ class Argument:
 
     aims: list[dict[str, Any]] = field(default_factory=list)  # key, label, success (list)
     partners: list[dict[str, Any]] = field(default_factory=list)  # key, label, kind
-    outcomes: list[dict[str, Any]] = field(default_factory=list)  # key, label, mechanism, partner, aims (list)
+    outcomes: list[dict[str, Any]] = field(
+        default_factory=list
+    )  # key, label, mechanism, partner, aims (list)
     claims: dict[str, ClaimInfo] = field(default_factory=dict)
     rivals: dict[str, dict[str, Any]] = field(default_factory=dict)  # key -> key, label, description
     recommendations: list[dict[str, Any]] = field(default_factory=list)  # key, text, priority, owner, links
@@ -112,18 +118,24 @@ class Argument:
     labels: dict[str, str] = field(default_factory=lambda: dict(CONTRIBUTION_CATEGORIES))
 
 
-def _argument(rows: dict[str, Any]) -> tuple[Argument, dict[int, list[tuple[str, str]]], dict[int, list[str]]]:
+def _argument(
+    rows: dict[str, Any],
+) -> tuple[Argument, dict[int, list[tuple[str, str]]], dict[int, list[str]]]:
     """The argument, and the claim links and rival links of each coding id."""
     stored = json.loads(rows["labels"] or "{}")
     arg = Argument(
         aims=[{**a, "success": json.loads(a["success"] or "[]")} for a in rows["aims"]],
         partners=rows["partners"],
         outcomes=[{**o, "aims": (o["aims"] or "").split("|") if o["aims"] else []} for o in rows["outcomes"]],
-        claims={c["key"]: ClaimInfo(c["key"], c["text"], c["category"], c["outcome"], c["aim"])
-                for c in rows["claims"]},
+        claims={
+            c["key"]: ClaimInfo(c["key"], c["text"], c["category"], c["outcome"], c["aim"])
+            for c in rows["claims"]
+        },
         rivals={r["key"]: r for r in rows["rivals"]},
-        recommendations=[{**r, "links": (r["links"] or "").split("|") if r["links"] else []}
-                         for r in rows["recommendations"]],
+        recommendations=[
+            {**r, "links": (r["links"] or "").split("|") if r["links"] else []}
+            for r in rows["recommendations"]
+        ],
         judgements={j["target"]: j for j in rows["judgements"]},
         labels={c: stored.get(c) or d for c, d in CONTRIBUTION_CATEGORIES.items()},
     )
@@ -151,13 +163,17 @@ class Evidence:
 
     codebook: Codebook
     items: list[EvidenceItem]
-    cases: dict[str, CaseInfo]  # cases with a segment or a survey response (and matching the attribute filter)
+    cases: dict[
+        str, CaseInfo
+    ]  # cases with a segment or a survey response (and matching the attribute filter)
     documents: list[tuple[str, str]]  # (name, source type) in import order
     provenance: Provenance
     filters: Filters
     settings: ReportSettings
     cases_without_segments: int = 0
-    methods: list[dict[str, object]] = field(default_factory=list)  # who took part by method (store/survey.py)
+    methods: list[dict[str, object]] = field(
+        default_factory=list
+    )  # who took part by method (store/survey.py)
     argument: Argument = field(default_factory=Argument)
     _descendants: dict[str, set[str]] = field(default_factory=dict)
 
@@ -194,7 +210,9 @@ class Evidence:
         return Quote(item.text, self.attribution(item), item.id, item.status)
 
 
-def load_evidence(project: Project, filters: Filters | None = None, settings: ReportSettings | None = None) -> Evidence:
+def load_evidence(
+    project: Project, filters: Filters | None = None, settings: ReportSettings | None = None
+) -> Evidence:
     """Read codebook, cases and codings from one consistent state of the project, with the hash of that state."""
     filters = filters or Filters()
     settings = settings or ReportSettings()
@@ -222,7 +240,9 @@ def _read(project: Project, filters: Filters, settings: ReportSettings, sha: str
     known_attrs = {k for a in attrs.values() for k in a}
     for name in filters.attributes:
         if name not in known_attrs:
-            raise InputError(f"no case has an attribute '{name}' (known: {', '.join(sorted(known_attrs)) or 'none'})")
+            raise InputError(
+                f"no case has an attribute '{name}' (known: {', '.join(sorted(known_attrs)) or 'none'})"
+            )
     cases: dict[str, CaseInfo] = {}
     for case_id, source_types in types.items():
         a = attrs.get(case_id, {})
@@ -231,12 +251,25 @@ def _read(project: Project, filters: Filters, settings: ReportSettings, sha: str
     documents = documents_in_order(project, excluded)
     excluded_names = document_names(project, excluded)
     provenance = Provenance(
-        project=project.name, file=project.path.name, sha256=sha, hash_method=HASH_METHOD,
-        generated=now()[:19] + "Z", qualcode_version=__version__, filters=filters.describe(),
+        project=project.name,
+        file=project.path.name,
+        sha256=sha,
+        hash_method=HASH_METHOD,
+        generated=now()[:19] + "Z",
+        qualcode_version=__version__,
+        filters=filters.describe(),
     )
     scope: set[str] | None = None
-    evidence = Evidence(codebook, [], cases, documents, provenance, filters, settings,
-                        cases_without_segments=len(names) - len(types))
+    evidence = Evidence(
+        codebook,
+        [],
+        cases,
+        documents,
+        provenance,
+        filters,
+        settings,
+        cases_without_segments=len(names) - len(types),
+    )
     from qualcode.store.survey import participation
 
     evidence.methods = participation(project)
@@ -248,7 +281,22 @@ def _read(project: Project, filters: Filters, settings: ReportSettings, sha: str
     rows = coding_evidence_rows(project)
     statuses = review_status(project)  # the latest decision by time, as the review commands define it
     items = evidence.items
-    for (cid, seg, doc, stype, case_id, code_id, coder, contrib, claim, memo, text, start, end, polarity) in rows:
+    for (
+        cid,
+        seg,
+        doc,
+        stype,
+        case_id,
+        code_id,
+        coder,
+        contrib,
+        claim,
+        memo,
+        text,
+        start,
+        end,
+        polarity,
+    ) in rows:
         status = statuses.get(cid, "pending")
         if status == "rejected" or (filters.accepted_only and status != "accepted"):
             continue
@@ -263,8 +311,27 @@ def _read(project: Project, filters: Filters, settings: ReportSettings, sha: str
         if filters.attributes and case not in cases:
             continue
         mine = links.get(cid, [])
-        items.append(EvidenceItem(cid, seg, doc, stype, case, code, coder, contrib, claim, memo, text, status,
-                                  start, end, polarity or "supports", mine, rival_links.get(cid, [])))
+        items.append(
+            EvidenceItem(
+                cid,
+                seg,
+                doc,
+                stype,
+                case,
+                code,
+                coder,
+                contrib,
+                claim,
+                memo,
+                text,
+                status,
+                start,
+                end,
+                polarity or "supports",
+                mine,
+                rival_links.get(cid, []),
+            )
+        )
     return evidence
 
 
@@ -274,8 +341,9 @@ def quote_rank(item: EvidenceItem) -> tuple[int, int, int]:
     return STATUS_RANK.get(item.status, 1), readable, item.id
 
 
-def pick_quotes(evidence: Evidence, items: list[EvidenceItem], limit: int,
-                taken: set[object] | None = None) -> list[Quote]:
+def pick_quotes(
+    evidence: Evidence, items: list[EvidenceItem], limit: int, taken: set[object] | None = None
+) -> list[Quote]:
     """Exemplar quotes: reviewer-accepted first, then unreviewed, then queried; one per case where possible,
     quotes of readable length (40-400 characters) before very short or very long ones; ties by coding id.
     Units in `taken` are not picked, and the units picked are added to it (distinct quotes across a table)."""

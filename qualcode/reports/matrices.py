@@ -67,9 +67,13 @@ def case_matrix(evidence: Evidence) -> Matrix:
     for item in evidence.items:
         if item.case:
             coded[item.case].add(item.code)
-    rows = [MatrixRow([case.name, ", ".join(sorted(case.source_types)), *(case.attributes.get(n, "") for n in names)],
-                      {k: int(k in coded[case.name]) for k in codes})
-            for case in sorted(evidence.cases.values(), key=lambda c: c.name)]
+    rows = [
+        MatrixRow(
+            [case.name, ", ".join(sorted(case.source_types)), *(case.attributes.get(n, "") for n in names)],
+            {k: int(k in coded[case.name]) for k in codes},
+        )
+        for case in sorted(evidence.cases.values(), key=lambda c: c.name)
+    ]
     return Matrix("case", head_names(["case", "source types"], names), codes, rows)
 
 
@@ -77,7 +81,8 @@ def source_type_matrix(evidence: Evidence) -> Matrix:
     """One row per code: coded segments in each source type."""
     codes = applied_codes(evidence)
     types = evidence.source_types() + sorted(
-        {i.source_type for i in evidence.items} - set(evidence.source_types()))
+        {i.source_type for i in evidence.items} - set(evidence.source_types())
+    )
     units: dict[tuple[str, str], set[object]] = defaultdict(set)
     for item in evidence.items:
         units[(item.code, item.source_type)].add(item.unit)
@@ -91,8 +96,10 @@ def document_matrix(evidence: Evidence) -> Matrix:
     units: dict[tuple[str, str], set[object]] = defaultdict(set)
     for item in evidence.items:
         units[(item.document, item.code)].add(item.unit)
-    rows = [MatrixRow([name, stype], {k: len(units.get((name, k), ())) for k in codes})
-            for name, stype in evidence.documents]
+    rows = [
+        MatrixRow([name, stype], {k: len(units.get((name, k), ())) for k in codes})
+        for name, stype in evidence.documents
+    ]
     return Matrix("document", ["document", "source type"], codes, rows)
 
 
@@ -121,7 +128,9 @@ def build_matrix(evidence: Evidence, by: str | None) -> Matrix:
     try:
         return attribute_matrix(evidence, by)
     except InputError as exc:
-        raise InputError(f"matrix --by takes case, source-type, document or a case attribute: {exc}") from None
+        raise InputError(
+            f"matrix --by takes case, source-type, document or a case attribute: {exc}"
+        ) from None
 
 
 def cooccurrence(evidence: Evidence) -> Matrix:
@@ -157,9 +166,13 @@ TITLES = {
 
 def matrix_table(matrix: Matrix) -> Table:
     title = TITLES.get(matrix.kind) or f"Code x {matrix.kind.split(':', 1)[1]} (cases coded)"
-    key = "cooccurrence" if matrix.kind == "cooccurrence" else "matrix-" + matrix.kind.replace("attribute:", "")
+    key = (
+        "cooccurrence" if matrix.kind == "cooccurrence" else "matrix-" + matrix.kind.replace("attribute:", "")
+    )
     rows = [[*r.head, *(r.counts[k] for k in matrix.codes)] for r in matrix.rows]
-    note = "Codes are counted as applied: a parent code's column counts only codings made with that code itself."
+    note = (
+        "Codes are counted as applied: a parent code's column counts only codings made with that code itself."
+    )
     # A code key may equal a head column's name (a code `sector` beside the attribute `sector`): say which is which.
     code_columns = [f"{k} (code)" if k in matrix.head else k for k in matrix.codes]
     return Table(key, title, matrix.head + code_columns, rows, note=note, wide=True)

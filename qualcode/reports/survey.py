@@ -36,14 +36,16 @@ class SurveyEntry:
     not_asked: list[str] = field(default_factory=list)  # questions nobody in this wave answered
 
 
-def _entry_stats(q: SurveyQuestion, answers: dict[int, list[tuple[str, str]]], members: list[int],
-                 base_all: bool) -> dict[str, Any]:
+def _entry_stats(
+    q: SurveyQuestion, answers: dict[int, list[tuple[str, str]]], members: list[int], base_all: bool
+) -> dict[str, Any]:
     counts, answered = count_answers(answers[r] for r in members if r in answers)
     return question_stats(q, counts, answered, len(members), base_all)
 
 
-def _counted_stats(inst: InstrumentData, q: SurveyQuestion, waves: list[str], members: int,
-                   base_all: bool) -> dict[str, Any]:
+def _counted_stats(
+    inst: InstrumentData, q: SurveyQuestion, waves: list[str], members: int, base_all: bool
+) -> dict[str, Any]:
     """Statistics from the store's counts per wave (no per-respondent answers needed)."""
     counts: Counter[tuple[str, str]] = Counter()
     answered = 0
@@ -74,8 +76,9 @@ def question_grouping(inst: InstrumentData, key: str) -> Grouping:
         for g in groups_of(rid):
             found[g] = found.get(g, 0) + 1
     known = list(q.options) if q.type in ("likert", "multiple", "single") else []
-    order = [o for o in known if o in found] + sorted((g for g in found if g not in known and g != NOT_ANSWERED),
-                                                      key=str.casefold)
+    order = [o for o in known if o in found] + sorted(
+        (g for g in found if g not in known and g != NOT_ANSWERED), key=str.casefold
+    )
     if NOT_ANSWERED in found:
         order.append(NOT_ANSWERED)
     return Grouping(key, order, groups_of)
@@ -114,13 +117,21 @@ def compute(entries: list[SurveyEntry], base_all: bool) -> None:
         mine = [entry.wave or ""] if entry.wave is not None or len(waves) == 1 else sorted(waves)
         for q in inst.questions:
             answers = inst.answers.get(q.key, {})
-            stats = (_counted_stats(inst, q, mine, len(entry.respondents), base_all) if counted
-                     else _entry_stats(q, answers, entry.respondents, base_all))
+            stats = (
+                _counted_stats(inst, q, mine, len(entry.respondents), base_all)
+                if counted
+                else _entry_stats(q, answers, entry.respondents, base_all)
+            )
             if entry.wave is not None and len(waves) > 1 and not stats["answered"]:
                 entry.not_asked.append(q.key)  # a question of another wave (e.g. only in the follow-up)
                 continue
-            row: dict[str, Any] = {"question": q.key, "label": q.label, "type": q.type,
-                                   "respondents": len(entry.respondents), **stats}
+            row: dict[str, Any] = {
+                "question": q.key,
+                "label": q.label,
+                "type": q.type,
+                "respondents": len(entry.respondents),
+                **stats,
+            }
             if q.type == "ranking":
                 row["k"] = len(q.options)
             if entry.grouping is not None:
@@ -130,40 +141,67 @@ def compute(entries: list[SurveyEntry], base_all: bool) -> None:
                         members.setdefault(g, []).append(rid)
                 row["by"] = entry.grouping.name
                 if counted:  # grouped by wave: each group is one wave's counts
-                    row["groups"] = [{"group": g, "respondents": len(m),
-                                      **_counted_stats(inst, q, [inst.respondents[m[0]][1]], len(m), base_all)}
-                                     for g, m in members.items() if m]
+                    row["groups"] = [
+                        {
+                            "group": g,
+                            "respondents": len(m),
+                            **_counted_stats(inst, q, [inst.respondents[m[0]][1]], len(m), base_all),
+                        }
+                        for g, m in members.items()
+                        if m
+                    ]
                 else:
-                    row["groups"] = [{"group": g, "respondents": len(m), **_entry_stats(q, answers, m, base_all)}
-                                     for g, m in members.items() if m]
+                    row["groups"] = [
+                        {"group": g, "respondents": len(m), **_entry_stats(q, answers, m, base_all)}
+                        for g, m in members.items()
+                        if m
+                    ]
             entry.questions.append(row)
 
 
 def survey_json(entries: list[SurveyEntry]) -> dict[str, Any]:
-    return {"instruments": [{"name": e.instrument.name, "wave": e.wave, "respondents": len(e.respondents),
-                             "questions": e.questions, "not_answered_in_wave": e.not_asked} for e in entries]}
+    return {
+        "instruments": [
+            {
+                "name": e.instrument.name,
+                "wave": e.wave,
+                "respondents": len(e.respondents),
+                "questions": e.questions,
+                "not_answered_in_wave": e.not_asked,
+            }
+            for e in entries
+        ]
+    }
 
 
 def _pct(value: float, decimals: int) -> float:
     return round(value, decimals)
 
 
-_RANKING_NOTE = ("Score: SurveyMonkey's ranking average. With k items, rank r has weight k - r + 1; an item's "
-                 "score is the sum of weight x respondents giving that rank, divided by the respondents who ranked "
-                 "that item (so items some respondents left unranked are not penalised). Mean rank: 1 is best.")
+_RANKING_NOTE = (
+    "Score: SurveyMonkey's ranking average. With k items, rank r has weight k - r + 1; an item's "
+    "score is the sum of weight x respondents giving that rank, divided by the respondents who ranked "
+    "that item (so items some respondents left unranked are not penalised). Mean rank: 1 is best."
+)
 
 
 def _base_note(q: dict[str, Any], base_all: bool) -> str:
-    base = (f"Base: all {q['base']} respondents of the instrument (including {q['respondents'] - q['answered']} who "
-            "did not answer)" if base_all else
-            f"Base: the {q['base']} respondents who answered, of {q['respondents']}")
+    base = (
+        f"Base: all {q['base']} respondents of the instrument (including {q['respondents'] - q['answered']} who "
+        "did not answer)"
+        if base_all
+        else f"Base: the {q['base']} respondents who answered, of {q['respondents']}"
+    )
     if q["type"] == "multiple":
-        return base + ". Respondents could choose several options, so the percentages add up to more than 100."
+        return (
+            base + ". Respondents could choose several options, so the percentages add up to more than 100."
+        )
     if q["type"] in ("single", "likert", "text"):
         shown = sum(o["percent"] for o in q["options"])
         if q["answered"] and not base_all and abs(shown - 100) > 1e-9:
-            return base + (f". Percentages are rounded each on its own, so they add up to {shown:.2f} rather "
-                           "than 100.")
+            return base + (
+                f". Percentages are rounded each on its own, so they add up to {shown:.2f} rather than 100."
+            )
     return base + "."
 
 
@@ -175,18 +213,35 @@ def _question_blocks(q: dict[str, Any], base_all: bool, decimals: int) -> list[B
         if groups:
             items = [i["item"] for i in q["items"]]
             columns = [q["by"], "Respondents", *[f"{i}: score" for i in items]]
-            rows: list[list[Any]] = [[g["group"], g["respondents"],
-                                      *[next(x["score"] for x in g["items"] if x["item"] == i) for i in items]]
-                                     for g in groups]
+            rows: list[list[Any]] = [
+                [
+                    g["group"],
+                    g["respondents"],
+                    *[next(x["score"] for x in g["items"] if x["item"] == i) for i in items],
+                ]
+                for g in groups
+            ]
         else:
             columns = ["Item", "Score", "Mean rank", "Ranked by"]
             rows = [[i["item"], i["score"], i["mean_rank"], i["answered"]] for i in q["items"]]
-            blocks.append(BarChart(f"{title}: score as % of the highest possible ({q['k']})",
-                                   [i["item"] for i in q["items"]],
-                                   [("Score", [100 * i["score"] / q["k"] for i in q["items"]])]))
-        blocks.insert(1, Table(f"survey-{q['question']}", title, columns, rows,
-                               note=f"{q['answered']} of {q['respondents']} respondents ranked at least one item. "
-                                    + _RANKING_NOTE))
+            blocks.append(
+                BarChart(
+                    f"{title}: score as % of the highest possible ({q['k']})",
+                    [i["item"] for i in q["items"]],
+                    [("Score", [100 * i["score"] / q["k"] for i in q["items"]])],
+                )
+            )
+        blocks.insert(
+            1,
+            Table(
+                f"survey-{q['question']}",
+                title,
+                columns,
+                rows,
+                note=f"{q['answered']} of {q['respondents']} respondents ranked at least one item. "
+                + _RANKING_NOTE,
+            ),
+        )
         return blocks
     if q["type"] in ("numeric", "date"):
         measures = ["n", "mean", "median", "min", "max"] if q["type"] == "numeric" else ["n", "min", "max"]
@@ -195,8 +250,15 @@ def _question_blocks(q: dict[str, Any], base_all: bool, decimals: int) -> list[B
             rows = [[g["group"], g["respondents"], *[g["stats"][m] for m in measures]] for g in groups]
         else:
             columns, rows = ["Measure", "Value"], [[m, q["stats"][m]] for m in measures]
-        blocks.append(Table(f"survey-{q['question']}", title, columns, rows,
-                            note=f"{q['answered']} of {q['respondents']} respondents answered."))
+        blocks.append(
+            Table(
+                f"survey-{q['question']}",
+                title,
+                columns,
+                rows,
+                note=f"{q['answered']} of {q['respondents']} respondents answered.",
+            )
+        )
         return blocks
     values = [o["value"] for o in q["options"]]
     if groups:
@@ -212,17 +274,31 @@ def _question_blocks(q: dict[str, Any], base_all: bool, decimals: int) -> list[B
                 row += [o["count"], _pct(o["percent"], decimals)]
             rows.append(row)
         note = "Row percentages: each group's base is its own. " + _base_note(q, base_all)
-        blocks.append(Table(f"survey-{q['question']}", title, columns, rows, note=note, wide=len(columns) > 8))
+        blocks.append(
+            Table(f"survey-{q['question']}", title, columns, rows, note=note, wide=len(columns) > 8)
+        )
         share = {g["group"]: {o["value"]: o["percent"] for o in g["options"]} for g in groups}
         groups = [g for g in groups if g["base"]]  # a group with nobody to count has no bar
         if q["type"] == "likert":  # one stacked bar per group, the scale from its first point
-            blocks.append(BarChart(title, [f"{g['group']} (n={g['base']})" for g in groups],
-                                   [(v, [share[g["group"]].get(v, 0.0) for g in groups]) for v in values],
-                                   stacked=True))
+            blocks.append(
+                BarChart(
+                    title,
+                    [f"{g['group']} (n={g['base']})" for g in groups],
+                    [(v, [share[g["group"]].get(v, 0.0) for g in groups]) for v in values],
+                    stacked=True,
+                )
+            )
         else:
-            blocks.append(BarChart(title, values, [(f"{g['group']} (n={g['base']})",
-                                                    [share[g["group"]].get(v, 0.0) for v in values])
-                                                   for g in groups]))
+            blocks.append(
+                BarChart(
+                    title,
+                    values,
+                    [
+                        (f"{g['group']} (n={g['base']})", [share[g["group"]].get(v, 0.0) for v in values])
+                        for g in groups
+                    ],
+                )
+            )
         return blocks
     rows = [[o["value"], o["count"], _pct(o["percent"], decimals)] for o in q["options"]]
     styles = [""] * len(rows)
@@ -230,14 +306,31 @@ def _question_blocks(q: dict[str, Any], base_all: bool, decimals: int) -> list[B
         t = q["top2"]
         rows.append([f"Top 2: {' + '.join(t['values'])}", t["count"], _pct(t["percent"], decimals)])
         styles.append("group")
-    blocks.append(Table(f"survey-{q['question']}", title, ["Answer", "n", "%"], rows, note=_base_note(q, base_all),
-                        styles=styles))
+    blocks.append(
+        Table(
+            f"survey-{q['question']}",
+            title,
+            ["Answer", "n", "%"],
+            rows,
+            note=_base_note(q, base_all),
+            styles=styles,
+        )
+    )
     if q["type"] == "likert":
-        blocks.append(BarChart(title, [f"All (n={q['base']})"], [(o["value"], [o["percent"]]) for o in q["options"]],
-                               stacked=True))
+        blocks.append(
+            BarChart(
+                title,
+                [f"All (n={q['base']})"],
+                [(o["value"], [o["percent"]]) for o in q["options"]],
+                stacked=True,
+            )
+        )
     else:
-        blocks.append(BarChart(f"{title} (n={q['base']})", values,
-                               [("% of base", [o["percent"] for o in q["options"]])]))
+        blocks.append(
+            BarChart(
+                f"{title} (n={q['base']})", values, [("% of base", [o["percent"] for o in q["options"]])]
+            )
+        )
     return blocks
 
 
@@ -247,13 +340,23 @@ def survey_blocks(entries: list[SurveyEntry], base_all: bool, decimals: int = 1)
     for e in entries:
         wave = f", wave {e.wave}" if e.wave else ""
         blocks.append(Heading(f"{e.instrument.name}{wave}", 1))
-        skipped = (f" Not answered by anyone in this wave (asked in another): {', '.join(e.not_asked)}."
-                   if e.not_asked else "")
+        skipped = (
+            f" Not answered by anyone in this wave (asked in another): {', '.join(e.not_asked)}."
+            if e.not_asked
+            else ""
+        )
         people = len({e.instrument.respondents[r][0] for r in e.respondents})
-        counted = (f"{len(e.respondents)} responses from {people} people across waves"
-                   if people != len(e.respondents) else f"{len(e.respondents)} respondents")
-        blocks.append(Paragraph(f"{counted}, every one counted whether or not they wrote "
-                                f"open text. Percentages to {decimals} decimal(s).{skipped}"))
+        counted = (
+            f"{len(e.respondents)} responses from {people} people across waves"
+            if people != len(e.respondents)
+            else f"{len(e.respondents)} respondents"
+        )
+        blocks.append(
+            Paragraph(
+                f"{counted}, every one counted whether or not they wrote "
+                f"open text. Percentages to {decimals} decimal(s).{skipped}"
+            )
+        )
         for q in e.questions:
             blocks.extend(_question_blocks(q, base_all, decimals))
     if not entries:
@@ -261,8 +364,23 @@ def survey_blocks(entries: list[SurveyEntry], base_all: bool, decimals: int = 1)
     return blocks
 
 
-LONG_COLUMNS = ["Instrument", "Wave", "Question", "Label", "Type", "Group", "Respondents", "Answered", "Base",
-                "Value", "n", "%", "Score", "Mean rank", "Statistic"]
+LONG_COLUMNS = [
+    "Instrument",
+    "Wave",
+    "Question",
+    "Label",
+    "Type",
+    "Group",
+    "Respondents",
+    "Answered",
+    "Base",
+    "Value",
+    "n",
+    "%",
+    "Score",
+    "Mean rank",
+    "Statistic",
+]
 
 
 def survey_long_table(entries: list[SurveyEntry], base_all: bool) -> Table:
@@ -270,13 +388,24 @@ def survey_long_table(entries: list[SurveyEntry], base_all: bool) -> Table:
     rows: list[list[Any]] = []
 
     def add(e: SurveyEntry, q: dict[str, Any], group: str, part: dict[str, Any], respondents: int) -> None:
-        head = [e.instrument.name, e.wave or "", q["question"], q["label"], q["type"], group, respondents,
-                part["answered"], part["base"]]
+        head = [
+            e.instrument.name,
+            e.wave or "",
+            q["question"],
+            q["label"],
+            q["type"],
+            group,
+            respondents,
+            part["answered"],
+            part["base"],
+        ]
         for o in part["options"]:
             rows.append([*head, o["value"], o["count"], o["percent"], None, None, None])
         if "top2" in part:
             t = part["top2"]
-            rows.append([*head, f"Top 2: {' + '.join(t['values'])}", t["count"], t["percent"], None, None, None])
+            rows.append(
+                [*head, f"Top 2: {' + '.join(t['values'])}", t["count"], t["percent"], None, None, None]
+            )
         for i in part["items"]:
             rows.append([*head, i["item"], i["answered"], None, i["score"], i["mean_rank"], None])
         for name, value in part.get("stats", {}).items():
@@ -290,9 +419,11 @@ def survey_long_table(entries: list[SurveyEntry], base_all: bool) -> Table:
             else:
                 add(e, q, "All", q, q["respondents"])
     base = "all respondents" if base_all else "respondents who answered"
-    note = (f"% = n / Base x 100, to 2 decimals; Base = {base}. Multiple choice: share of respondents, so a "
-            "question's percentages can add up to more than 100. Ranking rows: n = respondents who ranked the item. "
-            + _RANKING_NOTE)
+    note = (
+        f"% = n / Base x 100, to 2 decimals; Base = {base}. Multiple choice: share of respondents, so a "
+        "question's percentages can add up to more than 100. Ranking rows: n = respondents who ranked the item. "
+        + _RANKING_NOTE
+    )
     return Table("survey", "Survey questions", LONG_COLUMNS, rows, note=note, wide=True)
 
 

@@ -112,8 +112,14 @@ def theme_rows(evidence: Evidence, by: str | None = None) -> list[ThemeRow]:
         for i in participant:
             per_type[i.source_type].add(i.case)  # type: ignore[arg-type]
         row = ThemeRow(
-            code=key, label=code.label, parent=code.parent, depth=depth[key], group=key in children,
-            segments=len({i.unit for i in items}), codings=len(items), cases=len({i.case for i in participant}),
+            code=key,
+            label=code.label,
+            parent=code.parent,
+            depth=depth[key],
+            group=key in children,
+            segments=len({i.unit for i in items}),
+            codings=len(items),
+            cases=len({i.case for i in participant}),
             by_source_type={t: Share.of(len(per_type.get(t, ())), n) for t, n in totals.items()},
         )
         row.contradicting_cases = len({i.case for i in participant if i.polarity in ("contradicts", "mixed")})
@@ -167,11 +173,21 @@ def themes_table(evidence: Evidence, rows: list[ThemeRow], by: str | None = None
         f"'k of N' where a source type has fewer than {settings.percent_min_cases} cases, otherwise 'p% (n=k)'. "
         "Group rows count the union of their sub-codes. Interviewer and facilitator turns belong to no case. "
         "Exemplar quotes are supporting evidence"
-        + (", each shown once; 'Cases against' counts participants whose coding contradicts the theme."
-           if against else ", each shown once.")
+        + (
+            ", each shown once; 'Cases against' counts participants whose coding contradicts the theme."
+            if against
+            else ", each shown once."
+        )
     )
-    return Table("themes", "Theme prevalence", columns, body, note=note,
-                 styles=["group" if r.group else "" for r in rows], wide=len(columns) > 6)
+    return Table(
+        "themes",
+        "Theme prevalence",
+        columns,
+        body,
+        note=note,
+        styles=["group" if r.group else "" for r in rows],
+        wide=len(columns) > 6,
+    )
 
 
 def _no_quote_note(row: ThemeRow) -> str:
@@ -190,8 +206,12 @@ def prevalence_charts(evidence: Evidence, rows: list[ThemeRow]) -> list[BarChart
     if not any(n >= least for n in totals.values()):
         return []
     small = [plural_role(t) for t, n in totals.items() if n < least]
-    note = (f"{', '.join(small)}: fewer than {least} cases, so no bar and no percentage; shown as 'k of N'"
-            " as in the table." if small else "")
+    note = (
+        f"{', '.join(small)}: fewer than {least} cases, so no bar and no percentage; shown as 'k of N'"
+        " as in the table."
+        if small
+        else ""
+    )
     charts = []
     by_parent: dict[str | None, list[ThemeRow]] = defaultdict(list)
     for r in rows:
@@ -200,24 +220,42 @@ def prevalence_charts(evidence: Evidence, rows: list[ThemeRow]) -> list[BarChart
         members = [r for r in by_parent.get(top.code, []) if r.cases] or ([top] if top.cases else [])
         if not members:
             continue
-        series = [(f"{plural_role(t)} (N={n})", [r.by_source_type[t].percent for r in members])
-                  for t, n in totals.items()]
+        series = [
+            (f"{plural_role(t)} (N={n})", [r.by_source_type[t].percent for r in members])
+            for t, n in totals.items()
+        ]
         counts = [[r.by_source_type[t].cases for r in members] for t in totals]
-        charts.append(BarChart(f"{top.label}: % of cases mentioning each theme, by source type",
-                               [r.label for r in members], series, counts=counts, totals=list(totals.values()),
-                               min_cases=least, note=note))
+        charts.append(
+            BarChart(
+                f"{top.label}: % of cases mentioning each theme, by source type",
+                [r.label for r in members],
+                series,
+                counts=counts,
+                totals=list(totals.values()),
+                min_cases=least,
+                note=note,
+            )
+        )
     return charts
 
 
-def themes_blocks(evidence: Evidence, rows: list[ThemeRow], by: str | None = None, charts: bool = True) -> list[Block]:
+def themes_blocks(
+    evidence: Evidence, rows: list[ThemeRow], by: str | None = None, charts: bool = True
+) -> list[Block]:
     blocks: list[Block] = [themes_table(evidence, rows, by)]
     if charts:
         found = prevalence_charts(evidence, rows)
         if found:
-            blocks.append(Paragraph("Theme prevalence by source type (percentage of each source type's cases)."))
+            blocks.append(
+                Paragraph("Theme prevalence by source type (percentage of each source type's cases).")
+            )
             blocks.extend(found)
         elif rows:
-            blocks.append(Paragraph(f"No prevalence charts: every source type has fewer than"
-                                    f" {evidence.settings.percent_min_cases} cases, too few for percentages;"
-                                    " the table gives 'k of N'."))
+            blocks.append(
+                Paragraph(
+                    f"No prevalence charts: every source type has fewer than"
+                    f" {evidence.settings.percent_min_cases} cases, too few for percentages;"
+                    " the table gives 'k of N'."
+                )
+            )
     return blocks

@@ -48,7 +48,11 @@ def list_log(project: Project, since: str | None = None, coder: str | None = Non
 
 
 def _trigger_problem(project: Project) -> str | None:
-    sql = dict(project.conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'change_log'"))
+    sql = dict(
+        project.conn.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'change_log'"
+        )
+    )
     for name in GUARD_TRIGGERS:
         body = sql.get(name) or ""
         if "RAISE(ABORT" not in body.upper().replace(" ", ""):
@@ -85,7 +89,9 @@ def verify_log(project: Project, head: str | None = None) -> dict[str, Any]:
         prev, prev_id = digest, rid
     problems = []
     if first_broken:
-        problems.append(f"entry {first_broken['id']} ({first_broken['action']} at {first_broken['at']}) {first_broken['problem']}")
+        problems.append(
+            f"entry {first_broken['id']} ({first_broken['action']} at {first_broken['at']}) {first_broken['problem']}"
+        )
     trigger = _trigger_problem(project)
     if trigger:
         problems.append(trigger)
@@ -101,13 +107,18 @@ def verify_log(project: Project, head: str | None = None) -> dict[str, Any]:
     }
 
 
-def restart_log(conn: sqlite3.Connection, who: str, action: str, entity_id: str | None,
-                detail: dict[str, Any]) -> dict[str, Any]:
+def restart_log(
+    conn: sqlite3.Connection, who: str, action: str, entity_id: str | None, detail: dict[str, Any]
+) -> dict[str, Any]:
     """Replace the whole change log by one first entry (a copy for someone else, or a pseudonymised project,
     must not carry the old log: it holds other coders' work or real names). Runs inside the caller's
     transaction; returns the old log's length and head hash, which the new first entry also records."""
-    old = {"entries": conn.execute("SELECT count(*) FROM change_log").fetchone()[0],
-           "head": (conn.execute("SELECT hash FROM change_log ORDER BY id DESC LIMIT 1").fetchone() or [GENESIS_HASH])[0]}
+    old = {
+        "entries": conn.execute("SELECT count(*) FROM change_log").fetchone()[0],
+        "head": (
+            conn.execute("SELECT hash FROM change_log ORDER BY id DESC LIMIT 1").fetchone() or [GENESIS_HASH]
+        )[0],
+    }
     for name in GUARD_TRIGGERS:
         conn.execute(f"DROP TRIGGER IF EXISTS {name}")
     conn.execute("DELETE FROM change_log")

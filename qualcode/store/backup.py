@@ -51,7 +51,9 @@ def _private_folder(folder: Path) -> Path:
     try:
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     except OSError as exc:
-        raise QualcodeError(f"cannot create the backup folder {folder} ({exc.strerror}); set QUALCODE_BACKUP_DIR") from None
+        raise QualcodeError(
+            f"cannot create the backup folder {folder} ({exc.strerror}); set QUALCODE_BACKUP_DIR"
+        ) from None
     return folder
 
 
@@ -107,9 +109,12 @@ def copy_database(source: sqlite3.Connection, dest: Path, guard: Path | None = N
         pass
     copy = sqlite3.connect(f"file:{quote(str(dest.resolve()))}?mode=ro", uri=True)
     try:
-        info = {"log_entries": copy.execute("SELECT count(*) FROM change_log").fetchone()[0],
-                "log_head": (copy.execute("SELECT hash FROM change_log ORDER BY id DESC LIMIT 1").fetchone()
-                             or [None])[0]}
+        info = {
+            "log_entries": copy.execute("SELECT count(*) FROM change_log").fetchone()[0],
+            "log_head": (
+                copy.execute("SELECT hash FROM change_log ORDER BY id DESC LIMIT 1").fetchone() or [None]
+            )[0],
+        }
     finally:
         copy.close()
     return {"file": str(dest.resolve()), "bytes": dest.stat().st_size, **info}
@@ -128,7 +133,9 @@ def make_backup(project: Project, output: Path | None = None, reason: str = "man
     try:
         result = copy_database(project.conn, dest)
     except OSError as exc:
-        raise QualcodeError(f"cannot write a backup to {folder} ({exc.strerror}); nothing was changed") from None
+        raise QualcodeError(
+            f"cannot write a backup to {folder} ({exc.strerror}); nothing was changed"
+        ) from None
     if kind == "auto":
         rotate(folder)
     return {**result, "reason": reason}
@@ -173,7 +180,9 @@ def list_backups(project_path: Path) -> list[dict[str, Any]]:
         stamp = rest[:15]
         when = f"{stamp[:4]}-{stamp[4:6]}-{stamp[6:8]}T{stamp[9:11]}:{stamp[11:13]}:{stamp[13:15]}Z"
         reason = path.stem.split("Z-", 1)[1] if "Z-" in path.stem else "manual"
-        rows.append({"file": str(path), "kind": kind, "taken": when, "reason": reason, "bytes": path.stat().st_size})
+        rows.append(
+            {"file": str(path), "kind": kind, "taken": when, "reason": reason, "bytes": path.stat().st_size}
+        )
     return rows
 
 
@@ -202,7 +211,9 @@ def _open_backup(path: Path) -> sqlite3.Connection:
 
 def _healthy(path: Path) -> bool:
     try:
-        conn = sqlite3.connect(f"file:{quote(str(path.resolve()))}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+        conn = sqlite3.connect(
+            f"file:{quote(str(path.resolve()))}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000
+        )
         try:
             return [r[0] for r in conn.execute("PRAGMA quick_check(1)")] == ["ok"]
         finally:
@@ -231,8 +242,9 @@ def restore_backup(backup: Path, project_path: Path, coder: str | None = None) -
                     src.backup(current.conn)
                 except sqlite3.OperationalError as exc:
                     if _is_busy(exc):
-                        raise ProjectBusyError(f"{project_path}: project busy; close other programs using it and "
-                                               "try again") from None
+                        raise ProjectBusyError(
+                            f"{project_path}: project busy; close other programs using it and try again"
+                        ) from None
                     raise
         else:
             if project_path.exists():
@@ -253,9 +265,12 @@ def restore_backup(backup: Path, project_path: Path, coder: str | None = None) -
         detail = {"backup": str(backup.resolve()), "backup_log_head": head, "previous_saved_as": saved}
         with restored.transaction():
             restored.log("restore", "project", restored.name, detail)
-        return {"project": str(project_path.resolve()), **detail,
-                "documents": restored.scalar("SELECT count(*) FROM documents"),
-                "codings": restored.scalar("SELECT count(*) FROM codings")}
+        return {
+            "project": str(project_path.resolve()),
+            **detail,
+            "documents": restored.scalar("SELECT count(*) FROM documents"),
+            "codings": restored.scalar("SELECT count(*) FROM codings"),
+        }
 
 
 # -- check ---------------------------------------------------------------------------------------------------
@@ -267,14 +282,24 @@ def check_project(project: Project) -> dict[str, Any]:
         integrity = [str(exc)]
     problems: list[str] = [] if integrity == ["ok"] else [f"integrity: {p}" for p in integrity]
     try:
-        fks = [{"table": r[0], "rowid": r[1], "parent": r[2]} for r in project.conn.execute("PRAGMA foreign_key_check")]
+        fks = [
+            {"table": r[0], "rowid": r[1], "parent": r[2]}
+            for r in project.conn.execute("PRAGMA foreign_key_check")
+        ]
     except sqlite3.DatabaseError as exc:
         fks = [{"table": "?", "rowid": None, "parent": str(exc)}]
-    problems += [f"foreign key: {f['table']} row {f['rowid']} refers to a missing {f['parent']}" for f in fks[:20]]
+    problems += [
+        f"foreign key: {f['table']} row {f['rowid']} refers to a missing {f['parent']}" for f in fks[:20]
+    ]
     try:
         audit = verify_log(project)
     except sqlite3.DatabaseError as exc:
-        audit = {"ok": False, "entries": None, "head": None, "problems": [f"the change log is unreadable ({exc})"]}
+        audit = {
+            "ok": False,
+            "entries": None,
+            "head": None,
+            "problems": [f"the change log is unreadable ({exc})"],
+        }
     problems += [f"change log: {p}" for p in audit["problems"]]
     warnings = []
     for suffix in ("", *SIDE_FILES):
@@ -283,6 +308,12 @@ def check_project(project: Project) -> dict[str, Any]:
             mode = stat.S_IMODE(path.stat().st_mode)
             if mode & 0o077:
                 warnings.append(f"{path.name} can be read by other users (mode {mode:o}); chmod 600 {path}")
-    return {"project": str(project.path), "ok": not problems, "integrity": integrity, "foreign_key_problems": fks,
-            "audit": {k: audit.get(k) for k in ("ok", "entries", "head", "problems")}, "problems": problems,
-            "warnings": warnings}
+    return {
+        "project": str(project.path),
+        "ok": not problems,
+        "integrity": integrity,
+        "foreign_key_problems": fks,
+        "audit": {k: audit.get(k) for k in ("ok", "entries", "head", "problems")},
+        "problems": problems,
+        "warnings": warnings,
+    }

@@ -43,14 +43,18 @@ def _where(flt: SegmentFilter) -> tuple[str, list[Any]]:
     params: list[Any] = []
     coder_clause = " AND k.coder = ?" if flt.coder else ""
     if flt.code:
-        clauses.append(f"EXISTS (SELECT 1 FROM codings k JOIN codes c ON c.id = k.code_id WHERE k.segment_id = s.id"
-                       f" AND c.key = ?{coder_clause})")
+        clauses.append(
+            f"EXISTS (SELECT 1 FROM codings k JOIN codes c ON c.id = k.code_id WHERE k.segment_id = s.id"
+            f" AND c.key = ?{coder_clause})"
+        )
         params += [flt.code] + ([flt.coder] if flt.coder else [])
     if flt.speaker:
         clauses.append("s.speaker = ?")
         params.append(flt.speaker)
     if flt.attribute:
-        clauses.append("EXISTS (SELECT 1 FROM case_attributes a WHERE a.case_id = s.case_id AND a.name = ? AND a.value = ?)")
+        clauses.append(
+            "EXISTS (SELECT 1 FROM case_attributes a WHERE a.case_id = s.case_id AND a.name = ? AND a.value = ?)"
+        )
         params += list(flt.attribute)
     if flt.coded is not None:
         exists = f"EXISTS (SELECT 1 FROM codings k WHERE k.segment_id = s.id{coder_clause})"
@@ -64,11 +68,16 @@ def _where(flt: SegmentFilter) -> tuple[str, list[Any]]:
 
 def count_segments(project: Project, document_id: int, flt: SegmentFilter = SegmentFilter()) -> int:
     where, params = _where(flt)
-    return int(project.scalar(f"SELECT count(*) FROM segments s WHERE s.document_id = ?{where}", [document_id, *params]))
+    return int(
+        project.scalar(
+            f"SELECT count(*) FROM segments s WHERE s.document_id = ?{where}", [document_id, *params]
+        )
+    )
 
 
-def segment_page(project: Project, document_id: int, offset: int, limit: int,
-                 flt: SegmentFilter = SegmentFilter()) -> list[dict[str, Any]]:
+def segment_page(
+    project: Project, document_id: int, offset: int, limit: int, flt: SegmentFilter = SegmentFilter()
+) -> list[dict[str, Any]]:
     """One page of a document's segments (in order) with their codings attached as `codings`."""
     where, params = _where(flt)
     rows = project.query(
@@ -86,7 +95,7 @@ def segment_page(project: Project, document_id: int, offset: int, limit: int,
 def codings_for_segments(project: Project, segment_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
     out: dict[int, list[dict[str, Any]]] = {}
     for i in range(0, len(segment_ids), 500):
-        chunk = segment_ids[i:i + 500]
+        chunk = segment_ids[i : i + 500]
         marks = ",".join("?" * len(chunk))
         for row in project.query(
             'SELECT k.id, k.segment_id, k.start, k."end", k.coder, k.contribution, k.claim, k.memo, c.key AS code,'
@@ -98,24 +107,36 @@ def codings_for_segments(project: Project, segment_ids: list[int]) -> dict[int, 
     return out
 
 
-def segment_index(project: Project, segment_id: int, flt: SegmentFilter = SegmentFilter()) -> tuple[int, int] | None:
+def segment_index(
+    project: Project, segment_id: int, flt: SegmentFilter = SegmentFilter()
+) -> tuple[int, int] | None:
     """(document id, index of the segment among the document's filtered segments), or None."""
-    row = project.conn.execute("SELECT document_id, position FROM segments WHERE id = ?", (segment_id,)).fetchone()
+    row = project.conn.execute(
+        "SELECT document_id, position FROM segments WHERE id = ?", (segment_id,)
+    ).fetchone()
     if row is None:
         return None
     where, params = _where(flt)
     index = project.scalar(
-        f"SELECT count(*) FROM segments s WHERE s.document_id = ? AND s.position < ?{where}", [row[0], row[1], *params]
+        f"SELECT count(*) FROM segments s WHERE s.document_id = ? AND s.position < ?{where}",
+        [row[0], row[1], *params],
     )
     return int(row[0]), int(index)
 
 
 def segment_matches(project: Project, segment_id: int, flt: SegmentFilter) -> bool:
     where, params = _where(flt)
-    return project.conn.execute(f"SELECT 1 FROM segments s WHERE s.id = ?{where}", [segment_id, *params]).fetchone() is not None
+    return (
+        project.conn.execute(
+            f"SELECT 1 FROM segments s WHERE s.id = ?{where}", [segment_id, *params]
+        ).fetchone()
+        is not None
+    )
 
 
-def next_uncoded(project: Project, document_id: int, after_position: int, coder: str | None = None) -> int | None:
+def next_uncoded(
+    project: Project, document_id: int, after_position: int, coder: str | None = None
+) -> int | None:
     """The id of the next participant segment with no coding (by `coder` if given), this document first, then later ones."""
     coder_clause = " AND k.coder = ?" if coder else ""
     params: list[Any] = [coder] if coder else []
@@ -140,12 +161,23 @@ def document_progress(project: Project, document_id: int) -> tuple[int, int]:
 
 
 def speakers(project: Project) -> list[str]:
-    return [r[0] for r in project.conn.execute("SELECT DISTINCT speaker FROM segments WHERE speaker IS NOT NULL ORDER BY 1")]
+    return [
+        r[0]
+        for r in project.conn.execute(
+            "SELECT DISTINCT speaker FROM segments WHERE speaker IS NOT NULL ORDER BY 1"
+        )
+    ]
 
 
 def attribute_values(project: Project) -> list[tuple[str, str]]:
-    return [(r[0], r[1]) for r in project.conn.execute("SELECT DISTINCT name, value FROM case_attributes ORDER BY 1, 2")]
+    return [
+        (r[0], r[1])
+        for r in project.conn.execute("SELECT DISTINCT name, value FROM case_attributes ORDER BY 1, 2")
+    ]
 
 
 def claims(project: Project) -> list[str]:
-    return [r[0] for r in project.conn.execute("SELECT DISTINCT claim FROM codings WHERE claim IS NOT NULL ORDER BY 1")]
+    return [
+        r[0]
+        for r in project.conn.execute("SELECT DISTINCT claim FROM codings WHERE claim IS NOT NULL ORDER BY 1")
+    ]

@@ -20,13 +20,19 @@ def _apply(project: Project, case: str, case_id: int, attrs: dict[str, str]) -> 
         return 0
     for key, value in changed.items():
         if value:
-            project.conn.execute("INSERT INTO case_attributes(case_id, name, value) VALUES (?, ?, ?)"
-                                 " ON CONFLICT(case_id, name) DO UPDATE SET value = excluded.value",
-                                 (case_id, key, value))
+            project.conn.execute(
+                "INSERT INTO case_attributes(case_id, name, value) VALUES (?, ?, ?)"
+                " ON CONFLICT(case_id, name) DO UPDATE SET value = excluded.value",
+                (case_id, key, value),
+            )
         else:
             project.conn.execute("DELETE FROM case_attributes WHERE case_id = ? AND name = ?", (case_id, key))
-    project.log("case.attributes", "case", case, {"before": {k: old.get(k) for k in changed},
-                                                  "after": {k: v or None for k, v in changed.items()}})
+    project.log(
+        "case.attributes",
+        "case",
+        case,
+        {"before": {k: old.get(k) for k in changed}, "after": {k: v or None for k, v in changed.items()}},
+    )
     return len(changed)
 
 
@@ -50,8 +56,9 @@ def set_case(project: Project, case: str, attrs: dict[str, str]) -> dict[str, An
     return {"case": case, "changed": changed}
 
 
-def import_cases(project: Project, rows: list[dict[str, str]], case_column: str | None, source: str,
-                 create: bool = False) -> dict[str, Any]:
+def import_cases(
+    project: Project, rows: list[dict[str, str]], case_column: str | None, source: str, create: bool = False
+) -> dict[str, Any]:
     """Attributes from a table: one row per case, the case column plus attribute columns. Blank cells leave a
     value as it was. A case the project does not have is an error (all or nothing) unless `create`."""
     if not rows:
@@ -72,21 +79,31 @@ def import_cases(project: Project, rows: list[dict[str, str]], case_column: str 
             if not case:
                 raise InputError(f"{source}: row {n} has no {column!r}; nothing was changed")
             if case in seen:
-                raise InputError(f"{source}: case {case!r} is on rows {seen[case]} and {n}; nothing was changed")
+                raise InputError(
+                    f"{source}: case {case!r} is on rows {seen[case]} and {n}; nothing was changed"
+                )
             seen[case] = n
             if case not in known:
                 if not create:
-                    raise InputError(f"{source}: row {n}: {_unknown_case(case, known)}; nothing was changed "
-                                     "(--create adds new cases)")
-                known[case] = int(project.conn.execute("INSERT INTO cases(name) VALUES (?)", (case,)).lastrowid or 0)
+                    raise InputError(
+                        f"{source}: row {n}: {_unknown_case(case, known)}; nothing was changed "
+                        "(--create adds new cases)"
+                    )
+                known[case] = int(
+                    project.conn.execute("INSERT INTO cases(name) VALUES (?)", (case,)).lastrowid or 0
+                )
                 project.log("case.create", "case", case, {"from": source})
                 counts["created"] += 1
             values = {c: row[c].strip() for c in attr_columns if (row.get(c) or "").strip()}
             changed = _apply(project, case, known[case], values)
             counts["cases"] += 1 if changed else 0
             counts["changed"] += changed
-    return {"rows": len(rows), "cases_changed": counts["cases"], "values_changed": counts["changed"],
-            "cases_created": counts["created"]}
+    return {
+        "rows": len(rows),
+        "cases_changed": counts["cases"],
+        "values_changed": counts["changed"],
+        "cases_created": counts["created"],
+    }
 
 
 def recode(project: Project, key: str, mapping: dict[str, str]) -> dict[str, Any]:
@@ -94,20 +111,26 @@ def recode(project: Project, key: str, mapping: dict[str, str]) -> dict[str, Any
     if not mapping:
         raise InputError('give --map "OLD=NEW" at least once')
     with project.transaction():
-        values = {v: int(n) for v, n in project.conn.execute(
-            "SELECT value, count(*) FROM case_attributes WHERE name = ? GROUP BY value", (key,))}
+        values = {
+            v: int(n)
+            for v, n in project.conn.execute(
+                "SELECT value, count(*) FROM case_attributes WHERE name = ? GROUP BY value", (key,)
+            )
+        }
         if not values:
             raise NotFoundError(f"no case has an attribute {key!r}")
         missing = [old for old in mapping if old not in values]
         if missing:
-            raise InputError(f"no case has {key}={missing[0]!r} (values: {', '.join(sorted(values))}); nothing was "
-                             "changed")
+            raise InputError(
+                f"no case has {key}={missing[0]!r} (values: {', '.join(sorted(values))}); nothing was changed"
+            )
         changed: dict[str, int] = {}
         for old, new in mapping.items():
             if old == new:
                 continue
-            cur = project.conn.execute("UPDATE case_attributes SET value = ? WHERE name = ? AND value = ?",
-                                       (new, key, old))
+            cur = project.conn.execute(
+                "UPDATE case_attributes SET value = ? WHERE name = ? AND value = ?", (new, key, old)
+            )
             changed[old] = cur.rowcount
         project.log("case.recode", "attribute", key, {"map": mapping, "cases": changed})
     return {"attribute": key, "recoded": changed}

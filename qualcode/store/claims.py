@@ -66,8 +66,10 @@ def set_category_labels(project: Project, labels: dict[str, str]) -> dict[str, s
         after = {**before, **{k.strip().lower(): v.strip() for k, v in labels.items()}}
         after = {k: v for k, v in after.items() if v}
         if after != before:
-            project.conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)",
-                                 (_LABELS_META, json.dumps(after, ensure_ascii=False, sort_keys=True)))
+            project.conn.execute(
+                "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)",
+                (_LABELS_META, json.dumps(after, ensure_ascii=False, sort_keys=True)),
+            )
             project.log("claims.labels", "project", None, {"before": before, "after": after})
     return category_labels(project)
 
@@ -118,14 +120,16 @@ def get_claim(project: Project, claim_id_: int) -> dict[str, Any]:
     rows = project.query(
         "SELECT c.key, c.text AS claim, coalesce(o.key, a.key) AS outcome, c.category FROM claims c"
         " LEFT JOIN outcomes o ON o.id = c.outcome_id LEFT JOIN aims a ON a.id = c.aim_id WHERE c.id = ?",
-        (claim_id_,))
+        (claim_id_,),
+    )
     if not rows:
         raise NotFoundError(f"no claim with id {claim_id_}")
     return rows[0]
 
 
-def _insert_claim(project: Project, key: str | None, text: str, about: str | None = None,
-                  category: str | None = None) -> int:
+def _insert_claim(
+    project: Project, key: str | None, text: str, about: str | None = None, category: str | None = None
+) -> int:
     text = " ".join((text or "").split())
     if not text:
         raise InputError("a claim needs its text")
@@ -138,14 +142,16 @@ def _insert_claim(project: Project, key: str | None, text: str, about: str | Non
     outcome_id, aim_id = resolve_about(project, about)
     cur = project.conn.execute(
         "INSERT INTO claims(key, text, outcome_id, aim_id, category, created, created_by) VALUES (?,?,?,?,?,?,?)",
-        (key, text, outcome_id, aim_id, check_category(category), now(), project.coder))
+        (key, text, outcome_id, aim_id, check_category(category), now(), project.coder),
+    )
     cid = int(cur.lastrowid or 0)
     project.log("claim.add", "claim", key, {"after": get_claim(project, cid)})
     return cid
 
 
-def add_claim(project: Project, text: str, key: str | None = None, about: str | None = None,
-              category: str | None = None) -> dict[str, Any]:
+def add_claim(
+    project: Project, text: str, key: str | None = None, about: str | None = None, category: str | None = None
+) -> dict[str, Any]:
     with project.transaction():
         return get_claim(project, _insert_claim(project, key, text, about, category))
 
@@ -161,8 +167,9 @@ def claim_for(project: Project, key_or_text: str) -> int:
     return _insert_claim(project, None, key_or_text)
 
 
-def set_claim(project: Project, key: str, text: str | None = None, about: str | None = None,
-              category: str | None = None) -> dict[str, Any]:
+def set_claim(
+    project: Project, key: str, text: str | None = None, about: str | None = None, category: str | None = None
+) -> dict[str, Any]:
     """Change a claim's text, outcome/aim or category (None leaves it, '' clears outcome or category)."""
     with project.transaction():
         cid = claim_id(project, key)
@@ -177,9 +184,13 @@ def set_claim(project: Project, key: str, text: str | None = None, about: str | 
             project.conn.execute("UPDATE claims SET text = ? WHERE id = ?", (text, cid))
         if about is not None:
             outcome_id, aim_id = resolve_about(project, about)
-            project.conn.execute("UPDATE claims SET outcome_id = ?, aim_id = ? WHERE id = ?", (outcome_id, aim_id, cid))
+            project.conn.execute(
+                "UPDATE claims SET outcome_id = ?, aim_id = ? WHERE id = ?", (outcome_id, aim_id, cid)
+            )
         if category is not None:
-            project.conn.execute("UPDATE claims SET category = ? WHERE id = ?", (check_category(category), cid))
+            project.conn.execute(
+                "UPDATE claims SET category = ? WHERE id = ?", (check_category(category), cid)
+            )
         after = get_claim(project, cid)
         if after != before:
             project.log("claim.set", "claim", key, {"before": before, "after": after})
@@ -199,7 +210,9 @@ def _check_target(project: Project, target: str) -> str:
     return f"{kind}:{name}"
 
 
-def judge(project: Project, target: str, rating: str, rationale: str, confidence: str | None = None) -> dict[str, Any]:
+def judge(
+    project: Project, target: str, rating: str, rationale: str, confidence: str | None = None
+) -> dict[str, Any]:
     """Record an evaluator's judgement (a new entry in the target's history; the newest is the one shown)."""
     rating = " ".join((rating or "").split())
     if not rating:
@@ -212,12 +225,19 @@ def judge(project: Project, target: str, rating: str, rationale: str, confidence
             raise InputError(f"an HLS rating is one of {', '.join(HLS_RATINGS)} (got {rating!r})")
         if target.startswith("hls:"):
             rating = rating.lower()
-        row = {"target": target, "rating": rating, "confidence": check_confidence(confidence),
-               "rationale": rationale.strip(), "who": project.coder, "created": now()}
+        row = {
+            "target": target,
+            "rating": rating,
+            "confidence": check_confidence(confidence),
+            "rationale": rationale.strip(),
+            "who": project.coder,
+            "created": now(),
+        }
         project.ensure_coder()
         cur = project.conn.execute(
             "INSERT INTO judgements(target, rating, confidence, rationale, who, created) VALUES (?,?,?,?,?,?)",
-            tuple(row.values()))
+            tuple(row.values()),
+        )
         row["id"] = int(cur.lastrowid or 0)
         project.log("judge", "judgement", row["id"], {"after": row})
         return row
@@ -237,22 +257,32 @@ def withdraw_judgement(project: Project, judgement_id: int) -> dict[str, Any]:
 def latest_judgements(project: Project) -> dict[str, dict[str, Any]]:
     """target -> its newest judgement."""
     out: dict[str, dict[str, Any]] = {}
-    for row in project.query("SELECT target, rating, confidence, rationale, who, created FROM judgements ORDER BY id"):
+    for row in project.query(
+        "SELECT target, rating, confidence, rationale, who, created FROM judgements ORDER BY id"
+    ):
         out[row["target"]] = row
     return out
 
 
 def judgement_history(project: Project, target: str) -> list[dict[str, Any]]:
-    return project.query("SELECT target, rating, confidence, rationale, who, created FROM judgements"
-                         " WHERE target = ? ORDER BY id", (target.strip(),))
+    return project.query(
+        "SELECT target, rating, confidence, rationale, who, created FROM judgements"
+        " WHERE target = ? ORDER BY id",
+        (target.strip(),),
+    )
 
 
 # -- evidence links -------------------------------------------------------------------------------------------
 def coding_links(project: Project, coding_id: int) -> list[tuple[str, str]]:
     """(claim key, polarity) of a coding's evidence links, by claim key."""
-    return [(r[0], r[1]) for r in project.conn.execute(
-        "SELECT c.key, e.polarity FROM claim_evidence e JOIN claims c ON c.id = e.claim_id WHERE e.coding_id = ?"
-        " ORDER BY c.key", (coding_id,))]
+    return [
+        (r[0], r[1])
+        for r in project.conn.execute(
+            "SELECT c.key, e.polarity FROM claim_evidence e JOIN claims c ON c.id = e.claim_id WHERE e.coding_id = ?"
+            " ORDER BY c.key",
+            (coding_id,),
+        )
+    ]
 
 
 def set_links(project: Project, coding_id: int, links: list[tuple[int, str]]) -> bool:
@@ -262,8 +292,10 @@ def set_links(project: Project, coding_id: int, links: list[tuple[int, str]]) ->
     before = coding_links(project, coding_id)
     project.conn.execute("DELETE FROM claim_evidence WHERE coding_id = ?", (coding_id,))
     for cid, polarity in dict(links).items():
-        project.conn.execute("INSERT INTO claim_evidence(coding_id, claim_id, polarity) VALUES (?, ?, ?)",
-                             (coding_id, cid, check_polarity(polarity)))
+        project.conn.execute(
+            "INSERT INTO claim_evidence(coding_id, claim_id, polarity) VALUES (?, ?, ?)",
+            (coding_id, cid, check_polarity(polarity)),
+        )
     first = project.scalar("SELECT text FROM claims WHERE id = ?", (links[0][0],)) if links else None
     project.conn.execute("UPDATE codings SET claim = ? WHERE id = ?", (first, coding_id))
     return coding_links(project, coding_id) != before
@@ -276,8 +308,12 @@ def set_coding_links(project: Project, coding_id: int, links: list[tuple[str, st
             raise NotFoundError(f"no coding with id {coding_id}")
         before = coding_links(project, coding_id)
         if set_links(project, coding_id, [(claim_id(project, k), p) for k, p in links]):
-            project.log("coding.links", "coding", coding_id, {"before": before,
-                                                               "after": coding_links(project, coding_id)})
+            project.log(
+                "coding.links",
+                "coding",
+                coding_id,
+                {"before": before, "after": coding_links(project, coding_id)},
+            )
         return coding_links(project, coding_id)
 
 
@@ -293,11 +329,17 @@ def list_claims(project: Project) -> list[dict[str, Any]]:
         " (SELECT count(*) FROM claim_evidence e WHERE e.claim_id = c.id AND e.polarity = 'mixed') AS mixed,"
         " (SELECT group_concat(r.key, ', ') FROM claim_rivals cr JOIN rivals r ON r.id = cr.rival_id"
         "  WHERE cr.claim_id = c.id) AS rivals"
-        " FROM claims c LEFT JOIN outcomes o ON o.id = c.outcome_id LEFT JOIN aims a ON a.id = c.aim_id ORDER BY c.id")
+        " FROM claims c LEFT JOIN outcomes o ON o.id = c.outcome_id LEFT JOIN aims a ON a.id = c.aim_id ORDER BY c.id"
+    )
     for row in rows:
         j = judged.get(f"claim:{row['key']}") or {}
-        row.update(judgement=j.get("rating"), confidence=j.get("confidence"), rationale=j.get("rationale"),
-                   judged_by=j.get("who"), judged_at=j.get("created"))
+        row.update(
+            judgement=j.get("rating"),
+            confidence=j.get("confidence"),
+            rationale=j.get("rationale"),
+            judged_by=j.get("who"),
+            judged_at=j.get("created"),
+        )
         row["rivals"] = row["rivals"] or ""
     return rows
 
@@ -322,9 +364,13 @@ def import_claims(project: Project, rows: list[dict[str, str]]) -> dict[str, int
                 seen.add(key)
                 if project.scalar("SELECT 1 FROM claims WHERE key = ?", (key,)):
                     before = get_claim(project, claim_id(project, key))
-                    after = set_claim(project, key, get("claim") or None,
-                                      get("outcome") if "outcome" in row else None,
-                                      get("category") if "category" in row else None)
+                    after = set_claim(
+                        project,
+                        key,
+                        get("claim") or None,
+                        get("outcome") if "outcome" in row else None,
+                        get("category") if "category" in row else None,
+                    )
                     counts["updated"] += after != before
                 else:
                     _insert_claim(project, key, get("claim"), get("outcome"), get("category"))
@@ -342,5 +388,10 @@ def import_claims(project: Project, rows: list[dict[str, str]]) -> dict[str, int
 
 def export_claims(project: Project) -> list[dict[str, Any]]:
     """Claims in the import's columns (plus evidence counts), so an export can be edited and imported back."""
-    return [{k: r[k] for k in (*CLAIM_COLUMNS, "supports", "contradicts", "mixed", "rivals", "judged_by",
-                               "judged_at")} for r in list_claims(project)]
+    return [
+        {
+            k: r[k]
+            for k in (*CLAIM_COLUMNS, "supports", "contradicts", "mixed", "rivals", "judged_by", "judged_at")
+        }
+        for r in list_claims(project)
+    ]

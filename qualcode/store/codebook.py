@@ -22,9 +22,16 @@ def save_codebook(project: Project, codebook: Codebook) -> dict[str, int]:
         for position, code in enumerate(codebook.codes):
             parent_id = ids.get(code.parent) if code.parent else None
             values = (
-                code.label, parent_id, position, code.definition, code.include, code.exclude,
-                json.dumps(code.examples, ensure_ascii=False), json.dumps(code.atypical_examples, ensure_ascii=False),
-                json.dumps(code.keywords, ensure_ascii=False), code.colour,
+                code.label,
+                parent_id,
+                position,
+                code.definition,
+                code.include,
+                code.exclude,
+                json.dumps(code.examples, ensure_ascii=False),
+                json.dumps(code.atypical_examples, ensure_ascii=False),
+                json.dumps(code.keywords, ensure_ascii=False),
+                code.colour,
             )
             old = existing.get(code.key)
             if old is None:
@@ -46,9 +53,13 @@ def save_codebook(project: Project, codebook: Codebook) -> dict[str, int]:
                     (*values, code.key),
                 )
                 counts["updated"] += 1
-                project.log("codebook.update", "code", code.key, {"before": asdict(old), "after": asdict(code)})
+                project.log(
+                    "codebook.update", "code", code.key, {"before": asdict(old), "after": asdict(code)}
+                )
         if codebook.name and not project.meta("codebook_name"):
-            project.conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('codebook_name', ?)", (codebook.name,))
+            project.conn.execute(
+                "INSERT OR REPLACE INTO meta(key, value) VALUES ('codebook_name', ?)", (codebook.name,)
+            )
     return counts
 
 

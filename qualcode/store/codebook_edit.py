@@ -11,7 +11,16 @@ from qualcode.errors import DuplicateError, InputError
 from qualcode.store.codebook import load_codebook, resolve_code
 from qualcode.store.project import Project
 
-EDITABLE = ("label", "definition", "include", "exclude", "examples", "atypical_examples", "keywords", "colour")
+EDITABLE = (
+    "label",
+    "definition",
+    "include",
+    "exclude",
+    "examples",
+    "atypical_examples",
+    "keywords",
+    "colour",
+)
 
 
 def _snapshot(project: Project, key: str) -> dict[str, Any]:
@@ -93,7 +102,9 @@ def move_code(project: Project, key: str, new_parent: str | None) -> None:
             "SELECT p.key FROM codes c LEFT JOIN codes p ON p.id = c.parent_id WHERE c.id = ?", (code_id,)
         )
         position = project.scalar("SELECT coalesce(max(position), -1) + 1 FROM codes")
-        project.conn.execute("UPDATE codes SET parent_id = ?, position = ? WHERE id = ?", (parent_id, position, code_id))
+        project.conn.execute(
+            "UPDATE codes SET parent_id = ?, position = ? WHERE id = ?", (parent_id, position, code_id)
+        )
         project.log("codebook.move", "code", key, {"before": old_parent, "after": new_parent})
 
 
@@ -121,7 +132,7 @@ def merge_codes(project: Project, source: str, target: str) -> dict[str, int]:
         )
         for row in rows:
             twin = project.conn.execute(
-                'SELECT id, contribution, claim, memo FROM codings WHERE code_id = ? AND document_id = ? AND start = ?'
+                "SELECT id, contribution, claim, memo FROM codings WHERE code_id = ? AND document_id = ? AND start = ?"
                 ' AND "end" = ? AND coder = ?',
                 (tgt_id, row["document_id"], row["start"], row["end"], row["coder"]),
             ).fetchone()
@@ -140,12 +151,16 @@ def merge_codes(project: Project, source: str, target: str) -> dict[str, int]:
             folded += 1
             project.log("merge.fold", "coding", row["id"], {"into": twin[0]})
         project.conn.execute("UPDATE codes SET parent_id = ? WHERE parent_id = ?", (tgt_id, src_id))
-        project.conn.execute("UPDATE suggestion_feedback SET code_id = ? WHERE code_id = ? AND NOT EXISTS ("
-                             "SELECT 1 FROM suggestion_feedback f WHERE f.code_id = ? AND"
-                             " f.segment_id = suggestion_feedback.segment_id AND f.coder = suggestion_feedback.coder)",
-                             (tgt_id, src_id, tgt_id))
+        project.conn.execute(
+            "UPDATE suggestion_feedback SET code_id = ? WHERE code_id = ? AND NOT EXISTS ("
+            "SELECT 1 FROM suggestion_feedback f WHERE f.code_id = ? AND"
+            " f.segment_id = suggestion_feedback.segment_id AND f.coder = suggestion_feedback.coder)",
+            (tgt_id, src_id, tgt_id),
+        )
         project.conn.execute("DELETE FROM suggestion_feedback WHERE code_id = ?", (src_id,))
-        project.conn.execute("UPDATE memos SET target_id = ? WHERE target_kind = 'code' AND target_id = ?", (tgt_id, src_id))
+        project.conn.execute(
+            "UPDATE memos SET target_id = ? WHERE target_kind = 'code' AND target_id = ?", (tgt_id, src_id)
+        )
         project.conn.execute("DELETE FROM codes WHERE id = ?", (src_id,))
         result = {"moved": moved, "folded": folded}
         project.log("codebook.merge", "code", target, {"source": before, **result})

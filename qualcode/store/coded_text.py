@@ -19,9 +19,18 @@ def coded_document(project: Project, name: str, coders: list[str] | None = None)
     codings = project.query(
         'SELECT k.id, k.start, k."end", c.key AS code, c.label, c.colour, k.coder, k.memo, k.contribution'
         f" FROM codings k JOIN codes c ON c.id = k.code_id WHERE k.document_id = ?{where}"
-        ' ORDER BY k.start, k."end" DESC, c.key, k.coder', params)
+        ' ORDER BY k.start, k."end" DESC, c.key, k.coder',
+        params,
+    )
     segments = project.query(
         'SELECT s.start, s."end", s.speaker, c.name AS "case", s.time FROM segments s'
-        " LEFT JOIN cases c ON c.id = s.case_id WHERE s.document_id = ? ORDER BY s.position", (doc_id,))
-    return {"document": doc["name"], "source_type": doc["source_type"], "text": doc["text"],
-            "segments": segments, "codings": codings}
+        " LEFT JOIN cases c ON c.id = s.case_id WHERE s.document_id = ? ORDER BY s.position",
+        (doc_id,),
+    )
+    return {
+        "document": doc["name"],
+        "source_type": doc["source_type"],
+        "text": doc["text"],
+        "segments": segments,
+        "codings": codings,
+    }

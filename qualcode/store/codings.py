@@ -16,8 +16,20 @@ from qualcode.store.documents import document_id
 from qualcode.store.project import Project, now
 
 CODING_COLUMNS = (
-    "id", "segment_id", "document", "start", "end", "text", "code", "coder", "contribution", "polarity", "claim",
-    "rival", "memo", "created",
+    "id",
+    "segment_id",
+    "document",
+    "start",
+    "end",
+    "text",
+    "code",
+    "coder",
+    "contribution",
+    "polarity",
+    "claim",
+    "rival",
+    "memo",
+    "created",
 )
 
 
@@ -25,11 +37,15 @@ CODING_COLUMNS = (
 # walks the document's full text for every coding, so a 4-million-character survey made each coding cost
 # milliseconds. Needs `LEFT JOIN segments s ON s.id = k.segment_id`; NULL when the span leaves its segment,
 # which `fill_coding_texts` then cuts from the document text, read once per document.
-CODING_TEXT_SQL = ('CASE WHEN s.id IS NOT NULL AND k.start >= s.start AND k."end" <= s."end"'
-                   ' THEN substr(s.text, k.start - s.start + 1, k."end" - k.start) END')
+CODING_TEXT_SQL = (
+    'CASE WHEN s.id IS NOT NULL AND k.start >= s.start AND k."end" <= s."end"'
+    ' THEN substr(s.text, k.start - s.start + 1, k."end" - k.start) END'
+)
 
 
-def fill_coding_texts(project: Project, rows: list[dict[str, Any]], key: str = "text") -> list[dict[str, Any]]:
+def fill_coding_texts(
+    project: Project, rows: list[dict[str, Any]], key: str = "text"
+) -> list[dict[str, Any]]:
     """Give rows whose `key` is None (a span beyond its segment) their text from the document named in
     `document`, each document's text read once."""
     texts: dict[str, str] = {}
@@ -38,7 +54,7 @@ def fill_coding_texts(project: Project, rows: list[dict[str, Any]], key: str = "
             name = row["document"]
             if name not in texts:
                 texts[name] = project.scalar("SELECT text FROM documents WHERE name = ?", (name,)) or ""
-            row[key] = texts[name][row["start"]:row["end"]]
+            row[key] = texts[name][row["start"] : row["end"]]
     return rows
 
 
@@ -69,7 +85,9 @@ def check_contribution(value: str | None) -> str | None:
 
 
 def _segment_span(project: Project, segment_id: int) -> tuple[int, int, int]:
-    row = project.conn.execute('SELECT document_id, start, "end" FROM segments WHERE id = ?', (segment_id,)).fetchone()
+    row = project.conn.execute(
+        'SELECT document_id, start, "end" FROM segments WHERE id = ?', (segment_id,)
+    ).fetchone()
     if not row:
         raise NotFoundError(f"no segment with id {segment_id}")
     return int(row[0]), int(row[1]), int(row[2])
@@ -125,10 +143,20 @@ def _insert(project: Project, req: CodingRequest, then: Callable[[int], None] | 
         cur = project.conn.execute(
             'INSERT INTO codings(document_id, segment_id, start, "end", code_id, coder, created, contribution, claim,'
             f" memo, provenance{own}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?{', ?' if own else ''})",
-            (req.document_id, req.segment_id, req.start, req.end, req.code_id, req.coder, now(),
-             req.contribution, req.claim, req.memo,
-             json.dumps(req.provenance, ensure_ascii=False, sort_keys=True) if req.provenance else None,
-             *([req.polarity] if own else [])),
+            (
+                req.document_id,
+                req.segment_id,
+                req.start,
+                req.end,
+                req.code_id,
+                req.coder,
+                now(),
+                req.contribution,
+                req.claim,
+                req.memo,
+                json.dumps(req.provenance, ensure_ascii=False, sort_keys=True) if req.provenance else None,
+                *([req.polarity] if own else []),
+            ),
         )
     except sqlite3.IntegrityError as exc:
         if not is_duplicate_coding(exc):
@@ -169,19 +197,38 @@ def add_coding(
     with project.transaction():
         doc_id, seg_id, start, end = resolve_span(project, segment_id, document, start, end)
         req = CodingRequest(
-            doc_id, seg_id, start, end, resolve_code(project, code), (coder or project.coder).strip(),
-            check_contribution(contribution), None, (memo or "").strip() or None,
-            provenance, check_polarity(polarity),
+            doc_id,
+            seg_id,
+            start,
+            end,
+            resolve_code(project, code),
+            (coder or project.coder).strip(),
+            check_contribution(contribution),
+            None,
+            (memo or "").strip() or None,
+            provenance,
+            check_polarity(polarity),
         )
-        existing = project.scalar('SELECT id FROM codings WHERE document_id=? AND start=? AND "end"=? AND code_id=?'
-                                  " AND coder=?", (doc_id, start, end, req.code_id, req.coder))
+        existing = project.scalar(
+            'SELECT id FROM codings WHERE document_id=? AND start=? AND "end"=? AND code_id=? AND coder=?',
+            (doc_id, start, end, req.code_id, req.coder),
+        )
         if existing is not None and update_existing:
-            update_coding(project, int(existing), contribution=contribution, memo=memo, polarity=polarity,
-                          claim=claim, claim_polarity=claim_polarity)
+            update_coding(
+                project,
+                int(existing),
+                contribution=contribution,
+                memo=memo,
+                polarity=polarity,
+                claim=claim,
+                claim_polarity=claim_polarity,
+            )
             return int(existing)
         if not (claim and claim.strip()):
             return _insert(project, req)
-        default = "contradicts" if req.contribution == "none" else "supports"  # 'none' speaks against the claim
+        default = (
+            "contradicts" if req.contribution == "none" else "supports"
+        )  # 'none' speaks against the claim
         link = (claim_for(project, claim), check_polarity(claim_polarity, default))
         return _insert(project, req, lambda cid: bool(set_links(project, cid, [link])))
 
@@ -201,15 +248,22 @@ def get_coding(project: Project, coding_id: int) -> CodingRow:
     if not rows:
         raise NotFoundError(f"no coding with id {coding_id}")
     full = rows[0]
-    row: dict[str, Any] = {k: full[k] for k in ("id", "segment_id", "document", "start", "end", "text", "code",
-                                                "coder", "contribution")}
+    row: dict[str, Any] = {
+        k: full[k]
+        for k in ("id", "segment_id", "document", "start", "end", "text", "code", "coder", "contribution")
+    }
     # A project still on an older schema (being upgraded) has no polarity or claim links yet.
     row["polarity"] = full.get("polarity", "supports")
     row.update({k: full[k] for k in ("claim", "memo", "created")})
     try:
-        row["claims"] = [{"claim": k, "polarity": p} for k, p in project.conn.execute(
-            "SELECT c.key, e.polarity FROM claim_evidence e JOIN claims c ON c.id = e.claim_id WHERE e.coding_id = ?"
-            " ORDER BY c.key", (coding_id,))]
+        row["claims"] = [
+            {"claim": k, "polarity": p}
+            for k, p in project.conn.execute(
+                "SELECT c.key, e.polarity FROM claim_evidence e JOIN claims c ON c.id = e.claim_id WHERE e.coding_id = ?"
+                " ORDER BY c.key",
+                (coding_id,),
+            )
+        ]
     except sqlite3.OperationalError:  # a project still on an older schema has no claims yet
         if project.scalar("SELECT 1 FROM sqlite_master WHERE name = 'claim_evidence'"):
             raise
@@ -225,8 +279,10 @@ def coding_snapshot(project: Project, coding_id: int) -> CodingSnapshot:
     return {
         "row": rows[0],
         "reviews": project.query("SELECT * FROM reviews WHERE coding_id = ? ORDER BY id", (coding_id,)),
-        "guids": project.query("SELECT kind, local, guid FROM refi_guids WHERE kind IN ('coding', 'selection')"
-                               " AND local = ?", (str(coding_id),)),
+        "guids": project.query(
+            "SELECT kind, local, guid FROM refi_guids WHERE kind IN ('coding', 'selection') AND local = ?",
+            (str(coding_id),),
+        ),
         "claim_evidence": project.query("SELECT * FROM claim_evidence WHERE coding_id = ?", (coding_id,)),
         "rival_evidence": project.query("SELECT * FROM rival_evidence WHERE coding_id = ?", (coding_id,)),
     }
@@ -245,7 +301,9 @@ def remove_coding(project: Project, coding_id: int) -> RemovedCoding:
 
 def _insert_row(project: Project, table: str, row: dict[str, Any]) -> None:
     columns = ", ".join(f'"{c}"' for c in row)
-    project.conn.execute(f"INSERT INTO {table}({columns}) VALUES ({', '.join('?' * len(row))})", tuple(row.values()))
+    project.conn.execute(
+        f"INSERT INTO {table}({columns}) VALUES ({', '.join('?' * len(row))})", tuple(row.values())
+    )
 
 
 def restore_coding(project: Project, snapshot: CodingSnapshot) -> int:
@@ -254,9 +312,11 @@ def restore_coding(project: Project, snapshot: CodingSnapshot) -> int:
     with project.transaction():
         if project.scalar("SELECT 1 FROM codings WHERE id = ?", (row["id"],)):
             raise DuplicateError(f"coding {row['id']} is already there")
-        clash = project.scalar('SELECT id FROM codings WHERE document_id = ? AND start = ? AND "end" = ? AND code_id = ?'
-                               " AND coder = ?", (row["document_id"], row["start"], row["end"], row["code_id"],
-                                                  row["coder"]))
+        clash = project.scalar(
+            'SELECT id FROM codings WHERE document_id = ? AND start = ? AND "end" = ? AND code_id = ?'
+            " AND coder = ?",
+            (row["document_id"], row["start"], row["end"], row["code_id"], row["coder"]),
+        )
         if clash is not None:
             raise DuplicateError("that span already has this code from this coder")
         project.ensure_coder(row["coder"])
@@ -272,8 +332,12 @@ def restore_coding(project: Project, snapshot: CodingSnapshot) -> int:
                 other = link["claim_id"] if table == "claim_evidence" else link["rival_id"]
                 if project.scalar(f"SELECT 1 FROM {target} WHERE id = ?", (other,)):
                     _insert_row(project, table, link)
-        project.log("code.restore", "coding", row["id"], {"after": get_coding(project, row["id"]),
-                                                     "reviews": len(snapshot["reviews"])})
+        project.log(
+            "code.restore",
+            "coding",
+            row["id"],
+            {"after": get_coding(project, row["id"]), "reviews": len(snapshot["reviews"])},
+        )
     return int(row["id"])
 
 
@@ -283,9 +347,13 @@ def remove_segment_code(project: Project, segment_id: int, code: str, coder: str
         _segment_span(project, segment_id)
         code_id = resolve_code(project, code)
         coder = (coder or project.coder).strip()
-        ids = [r[0] for r in project.conn.execute(
-            "SELECT id FROM codings WHERE segment_id = ? AND code_id = ? AND coder = ?", (segment_id, code_id, coder)
-        )]
+        ids = [
+            r[0]
+            for r in project.conn.execute(
+                "SELECT id FROM codings WHERE segment_id = ? AND code_id = ? AND coder = ?",
+                (segment_id, code_id, coder),
+            )
+        ]
         if not ids:
             raise NotFoundError(f"segment {segment_id} has no coding '{code}' by {coder}")
         for cid in ids:
@@ -328,8 +396,12 @@ def update_coding(project: Project, coding_id: int, **fields: str | None) -> Cod
         old, new = dict(before), dict(after)
         changed = [k for k in new if new[k] != old[k]]
         if changed:
-            project.log("coding.update", "coding", coding_id, {"before": {k: old[k] for k in changed},
-                                                                "after": {k: new[k] for k in changed}})
+            project.log(
+                "coding.update",
+                "coding",
+                coding_id,
+                {"before": {k: old[k] for k in changed}, "after": {k: new[k] for k in changed}},
+            )
         return after
 
 
@@ -340,8 +412,9 @@ def _int(value: str, what: str) -> int:
         raise InputError(f"{what} must be a whole number (got {value!r})") from None
 
 
-def import_codings(project: Project, rows: list[dict[str, str]], default_coder: str | None = None,
-                   update: bool = False) -> dict[str, Any]:
+def import_codings(
+    project: Project, rows: list[dict[str, str]], default_coder: str | None = None, update: bool = False
+) -> dict[str, Any]:
     """See qualcode.store.codings_import.import_codings (kept here for callers of the old place)."""
     from qualcode.store.codings_import import import_codings as run  # deferred: it builds on this module
 
@@ -349,11 +422,15 @@ def import_codings(project: Project, rows: list[dict[str, str]], default_coder: 
 
 
 # A coding's review status: its latest decision by time, 'pending' when it has none.
-REVIEW_STATUS_SQL = ("coalesce((SELECT r.status FROM reviews r WHERE r.coding_id = k.id"
-                     " ORDER BY r.created DESC, r.id DESC LIMIT 1), 'pending')")
+REVIEW_STATUS_SQL = (
+    "coalesce((SELECT r.status FROM reviews r WHERE r.coding_id = k.id"
+    " ORDER BY r.created DESC, r.id DESC LIMIT 1), 'pending')"
+)
 
 
-def export_codings(project: Project, coder: str | None = None, status: str | None = None) -> list[dict[str, Any]]:
+def export_codings(
+    project: Project, coder: str | None = None, status: str | None = None
+) -> list[dict[str, Any]]:
     """Every coding, optionally only one coder's and only those whose review status is `status`.
 
     As the import reads them: a coding linked to claims or rivals gives one row per link (`claim` with that
@@ -379,11 +456,13 @@ def export_codings(project: Project, coder: str | None = None, status: str | Non
     fill_coding_texts(project, rows)
     links: dict[int, list[tuple[str, str, str]]] = {}
     for cid, key, polarity in project.conn.execute(
-            "SELECT e.coding_id, c.text, e.polarity FROM claim_evidence e JOIN claims c ON c.id = e.claim_id"
-            " ORDER BY e.coding_id, c.key"):
+        "SELECT e.coding_id, c.text, e.polarity FROM claim_evidence e JOIN claims c ON c.id = e.claim_id"
+        " ORDER BY e.coding_id, c.key"
+    ):
         links.setdefault(cid, []).append(("claim", key, polarity))
     for cid, key in project.conn.execute(
-            "SELECT e.coding_id, r.key FROM rival_evidence e JOIN rivals r ON r.id = e.rival_id ORDER BY 1, 2"):
+        "SELECT e.coding_id, r.key FROM rival_evidence e JOIN rivals r ON r.id = e.rival_id ORDER BY 1, 2"
+    ):
         links.setdefault(cid, []).append(("rival", key, ""))
     out: list[dict[str, Any]] = []
     for row in rows:
@@ -392,5 +471,7 @@ def export_codings(project: Project, coder: str | None = None, status: str | Non
         if not mine or row["polarity"] != "supports":
             out.append(dict(row))
         for kind, key, polarity in mine:
-            out.append({**row, kind: key, "polarity": polarity or row["polarity"] if kind == "claim" else None})
+            out.append(
+                {**row, kind: key, "polarity": polarity or row["polarity"] if kind == "claim" else None}
+            )
     return out

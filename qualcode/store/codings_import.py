@@ -43,8 +43,12 @@ def _get(row: dict[str, str], name: str) -> str:
     return unescape_cell((row.get(name) or "").strip())
 
 
-def _span(project: Project, row: dict[str, str], doc_cache: dict[str, tuple[int, str]]) -> tuple[int, int | None, int, int]:
-    if row.get("segment_id", ""):  # with start and end (as `codings export` writes them): that part of the segment
+def _span(
+    project: Project, row: dict[str, str], doc_cache: dict[str, tuple[int, str]]
+) -> tuple[int, int | None, int, int]:
+    if row.get(
+        "segment_id", ""
+    ):  # with start and end (as `codings export` writes them): that part of the segment
         start = _int(row.get("start", ""), "start") if row.get("start", "") else None
         end = _int(row.get("end", ""), "end") if row.get("end", "") else None
         return resolve_span(project, _int(row.get("segment_id", ""), "segment_id"), None, start, end)
@@ -83,7 +87,9 @@ def _merge(plan: Planned, name: str, value: str | None, n: int) -> None:
     setattr(plan, name, value)
 
 
-def _plan(project: Project, rows: list[dict[str, str]], default_coder: str | None) -> tuple[list[Planned], int]:
+def _plan(
+    project: Project, rows: list[dict[str, str]], default_coder: str | None
+) -> tuple[list[Planned], int]:
     """Group the rows by coding (one row per claim link); returns the plans and the rows that repeat an earlier
     row exactly. Every problem is collected, and reported together (the first three)."""
     problems: list[str] = []
@@ -108,21 +114,33 @@ def _plan(project: Project, rows: list[dict[str, str]], default_coder: str | Non
             key: SpanKey = (doc_id, start, end, code_id, coder)
             claim, rival = row.get("claim", ""), row.get("rival", "")
             polarity = check_polarity(row.get("polarity", "")) if row.get("polarity", "") else None
-            stated = (key, check_contribution(row.get("contribution", "")), row.get("memo", "") or None, polarity,
-                      claim, rival)
+            stated = (
+                key,
+                check_contribution(row.get("contribution", "")),
+                row.get("memo", "") or None,
+                polarity,
+                claim,
+                rival,
+            )
             if stated in seen_rows:
                 repeats += 1
                 continue
             seen_rows.add(stated)
-            plan = plans.setdefault(key, Planned(CodingRequest(doc_id, seg_id, start, end, code_id, coder), n))
+            plan = plans.setdefault(
+                key, Planned(CodingRequest(doc_id, seg_id, start, end, code_id, coder), n)
+            )
             plan.rows += 1
             _merge(plan, "contribution", stated[1], n)
             _merge(plan, "memo", stated[2], n)
             if claim:
                 # A coding marked 'none' (no contribution) that names a claim speaks against it, unless told.
-                link = polarity or ("contradicts" if (stated[1] or plan.contribution) == "none" else "supports")
+                link = polarity or (
+                    "contradicts" if (stated[1] or plan.contribution) == "none" else "supports"
+                )
                 if claim in plan.links and plan.links[claim] != link:
-                    raise InputError(f"rows {plan.row} and {n} link this coding to '{claim}' with different polarity")
+                    raise InputError(
+                        f"rows {plan.row} and {n} link this coding to '{claim}' with different polarity"
+                    )
                 plan.links[claim] = link
             if rival and rival not in plan.rivals:
                 plan.rivals.append(rival)
@@ -145,7 +163,9 @@ def _rival_id(project: Project, key: str) -> int:
 
 def _differences(project: Project, coding_id: int, plan: Planned) -> dict[str, dict[str, Any]]:
     """What the file says differently from the project, field by field: {field: {project, file}}."""
-    row = project.conn.execute("SELECT contribution, memo, polarity FROM codings WHERE id = ?", (coding_id,)).fetchone()
+    row = project.conn.execute(
+        "SELECT contribution, memo, polarity FROM codings WHERE id = ?", (coding_id,)
+    ).fetchone()
     out: dict[str, dict[str, Any]] = {}
     for i, name in enumerate(("contribution", "memo", "polarity")):
         wanted = getattr(plan, name)
@@ -157,8 +177,13 @@ def _differences(project: Project, coding_id: int, plan: Planned) -> dict[str, d
         key = project.scalar("SELECT key FROM claims WHERE id = ?", (found,)) if found is not None else None
         if key is None or links.get(key) != polarity:
             out[f"claim {claim}"] = {"project": links.get(key) if key else None, "file": polarity}
-    rivals = {r[0] for r in project.conn.execute(
-        "SELECT r.key FROM rival_evidence e JOIN rivals r ON r.id = e.rival_id WHERE e.coding_id = ?", (coding_id,))}
+    rivals = {
+        r[0]
+        for r in project.conn.execute(
+            "SELECT r.key FROM rival_evidence e JOIN rivals r ON r.id = e.rival_id WHERE e.coding_id = ?",
+            (coding_id,),
+        )
+    }
     for rival in plan.rivals:
         _rival_id(project, rival)
         if rival not in rivals:
@@ -173,17 +198,23 @@ def _apply(project: Project, coding_id: int, plan: Planned) -> None:
         if value is not None:
             project.conn.execute(f"UPDATE codings SET {name} = ? WHERE id = ?", (value, coding_id))
     if plan.links:
-        links = {project.scalar("SELECT id FROM claims WHERE key = ?", (k,)): p for k, p in coding_links(project, coding_id)}
+        links = {
+            project.scalar("SELECT id FROM claims WHERE key = ?", (k,)): p
+            for k, p in coding_links(project, coding_id)
+        }
         for claim, polarity in plan.links.items():
             links[claim_for(project, claim)] = polarity
         set_links(project, coding_id, list(links.items()))
     for rival in plan.rivals:
-        project.conn.execute("INSERT OR IGNORE INTO rival_evidence(coding_id, rival_id) VALUES (?, ?)",
-                             (coding_id, _rival_id(project, rival)))
+        project.conn.execute(
+            "INSERT OR IGNORE INTO rival_evidence(coding_id, rival_id) VALUES (?, ?)",
+            (coding_id, _rival_id(project, rival)),
+        )
 
 
-def import_codings(project: Project, rows: list[dict[str, str]], default_coder: str | None = None,
-                   update: bool = False) -> dict[str, Any]:
+def import_codings(
+    project: Project, rows: list[dict[str, str]], default_coder: str | None = None, update: bool = False
+) -> dict[str, Any]:
     """Validate every row first, then write all or nothing. Row numbers count the header as 1.
 
     A row locates its text by `segment_id`, or by `document` with `start` and `end`, or by `document` with a
@@ -198,8 +229,14 @@ def import_codings(project: Project, rows: list[dict[str, str]], default_coder: 
     columns = set(rows[0])
     if "code" not in columns:
         raise InputError("codings file needs a 'code' column")
-    if not ({"segment_id"} <= columns or {"document", "start", "end"} <= columns or {"document", "quote"} <= columns):
-        raise InputError("codings file needs 'segment_id', or 'document' with 'start' and 'end', or 'document' with 'quote'")
+    if not (
+        {"segment_id"} <= columns
+        or {"document", "start", "end"} <= columns
+        or {"document", "quote"} <= columns
+    ):
+        raise InputError(
+            "codings file needs 'segment_id', or 'document' with 'start' and 'end', or 'document' with 'quote'"
+        )
     added = updated = present = 0
     conflicts: list[dict[str, Any]] = []
     with project.transaction():
@@ -207,15 +244,22 @@ def import_codings(project: Project, rows: list[dict[str, str]], default_coder: 
         for plan in plans:
             req = plan.request
             try:
-                existing = project.scalar('SELECT id FROM codings WHERE document_id=? AND start=? AND "end"=?'
-                                          " AND code_id=? AND coder=?",
-                                          (req.document_id, req.start, req.end, req.code_id, req.coder))
+                existing = project.scalar(
+                    'SELECT id FROM codings WHERE document_id=? AND start=? AND "end"=?'
+                    " AND code_id=? AND coder=?",
+                    (req.document_id, req.start, req.end, req.code_id, req.coder),
+                )
                 if existing is None:
                     req.contribution, req.memo = plan.contribution, plan.memo
                     req.polarity = plan.polarity or "supports"
                     links = Planned(req, plan.row, links=plan.links, rivals=plan.rivals)
-                    _insert(project, req, (lambda cid, links=links: _apply(project, cid, links))
-                            if plan.links or plan.rivals else None)
+                    _insert(
+                        project,
+                        req,
+                        (lambda cid, links=links: _apply(project, cid, links))
+                        if plan.links or plan.rivals
+                        else None,
+                    )
                     added += 1
                     continue
                 differs = _differences(project, existing, plan)
@@ -224,15 +268,24 @@ def import_codings(project: Project, rows: list[dict[str, str]], default_coder: 
                 elif update:
                     before = get_coding(project, existing)
                     _apply(project, existing, plan)
-                    project.log("coding.update", "coding", existing,
-                                {"before": before, "after": get_coding(project, existing), "source": "import"})
+                    project.log(
+                        "coding.update",
+                        "coding",
+                        existing,
+                        {"before": before, "after": get_coding(project, existing), "source": "import"},
+                    )
                     updated += 1
                 else:
                     conflicts.append({"row": plan.row, "coding_id": existing, "differs": differs})
             except (InputError, NotFoundError, DuplicateError) as exc:
                 raise InputError(f"row {plan.row}: {exc}") from None
-    return {"added": added, "updated": updated, "already_present": present, "conflicts": conflicts,
-            "rows": len(rows)}
+    return {
+        "added": added,
+        "updated": updated,
+        "already_present": present,
+        "conflicts": conflicts,
+        "rows": len(rows),
+    }
 
 
 def describe_conflict(conflict: dict[str, Any]) -> str:

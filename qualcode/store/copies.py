@@ -26,8 +26,15 @@ def export_for(project: Project, coder: str, output: str | Path, blind: bool = F
     output = Path(output)
     known = {r[0] for r in project.conn.execute("SELECT name FROM coders")}
     head = project.scalar("SELECT hash FROM change_log ORDER BY id DESC LIMIT 1") or GENESIS_HASH
-    detail = {"coder": coder, "blind": blind, "output": str(output.resolve()), "source": str(project.path.resolve()),
-              "source_name": project.name, "source_log_head": head, "new_coder": coder not in known}
+    detail = {
+        "coder": coder,
+        "blind": blind,
+        "output": str(output.resolve()),
+        "source": str(project.path.resolve()),
+        "source_name": project.name,
+        "source_log_head": head,
+        "new_coder": coder not in known,
+    }
     with staged_copy(project.conn, output, guard=project.path) as tmp:
         counts: dict[str, int] = {}
         if blind:
@@ -50,14 +57,20 @@ def _strip(conn: sqlite3.Connection, coder: str, detail: dict[str, Any]) -> dict
     counts: dict[str, int] = {}
     conn.execute("BEGIN IMMEDIATE")
     try:
-        for table, column in (("reviews", "reviewer"), ("memos", "coder"), ("suggestion_feedback", "coder"),
-                              ("codings", "coder")):
+        for table, column in (
+            ("reviews", "reviewer"),
+            ("memos", "coder"),
+            ("suggestion_feedback", "coder"),
+            ("codings", "coder"),
+        ):
             counts[table] = conn.execute(f"DELETE FROM {table} WHERE {column} != ?", (coder,)).rowcount
         # Reviews of removed codings go too (foreign keys cannot be switched on inside a transaction).
         counts["reviews"] += conn.execute(
-            "DELETE FROM reviews WHERE coding_id NOT IN (SELECT id FROM codings)").rowcount
+            "DELETE FROM reviews WHERE coding_id NOT IN (SELECT id FROM codings)"
+        ).rowcount
         counts["memos"] += conn.execute(
-            "DELETE FROM memos WHERE target_kind = 'coding' AND target_id NOT IN (SELECT id FROM codings)").rowcount
+            "DELETE FROM memos WHERE target_kind = 'coding' AND target_id NOT IN (SELECT id FROM codings)"
+        ).rowcount
         counts["log_entries"] = conn.execute("SELECT count(*) FROM change_log").fetchone()[0]
         # The fresh log's first entry says where the copy came from (who exported it is in the source's log).
         restart_log(conn, coder, "blind-copy", detail["source_name"], {**detail, "removed": dict(counts)})
@@ -67,4 +80,3 @@ def _strip(conn: sqlite3.Connection, coder: str, detail: dict[str, Any]) -> dict
         raise
     conn.execute("VACUUM")
     return counts
-

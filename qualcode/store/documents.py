@@ -13,8 +13,8 @@ from qualcode.errors import DuplicateError, InputError, NotFoundError, ProjectBu
 from qualcode.store.project import Project, _is_busy, now
 
 _SEGMENT_COLUMNS = (
-    "s.id, d.name AS document, c.name AS \"case\", s.speaker, s.question, d.source_type,"
-    " s.start, s.\"end\", s.text"
+    's.id, d.name AS document, c.name AS "case", s.speaker, s.question, d.source_type,'
+    ' s.start, s."end", s.text'
 )
 
 
@@ -29,7 +29,9 @@ def upsert_case(project: Project, name: str, attributes: dict[str, str], cache: 
             case_id = int(project.conn.execute("INSERT INTO cases(name) VALUES (?)", (name,)).lastrowid or 0)
         cache[name] = case_id
     if attributes:
-        old = dict(project.conn.execute("SELECT name, value FROM case_attributes WHERE case_id = ?", (case_id,)))
+        old = dict(
+            project.conn.execute("SELECT name, value FROM case_attributes WHERE case_id = ?", (case_id,))
+        )
         changed = {k: v for k, v in attributes.items() if old.get(k) != v}
         if changed:
             project.conn.executemany(
@@ -38,7 +40,12 @@ def upsert_case(project: Project, name: str, attributes: dict[str, str], cache: 
                 [(case_id, k, v) for k, v in changed.items()],
             )
             if old:
-                project.log("case.attributes", "case", name, {"before": {k: old.get(k) for k in changed}, "after": changed})
+                project.log(
+                    "case.attributes",
+                    "case",
+                    name,
+                    {"before": {k: old.get(k) for k in changed}, "after": changed},
+                )
     return case_id
 
 
@@ -72,7 +79,9 @@ def fts_filled_once(project: Project) -> Iterator[None]:
     The insert trigger is dropped and put back in the same transaction, so a crash or an error leaves it as it
     was; an error caught by an outer transaction still finds the trigger back and the rows indexed."""
     project.require_transaction()
-    row = project.conn.execute("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'segments_ai'").fetchone()
+    row = project.conn.execute(
+        "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'segments_ai'"
+    ).fetchone()
     if row is None:
         yield
         return
@@ -82,13 +91,19 @@ def fts_filled_once(project: Project) -> Iterator[None]:
         yield
     finally:
         if project.conn.in_transaction:  # else SQLite rolled back already, trigger and all
-            project.conn.execute("INSERT INTO segments_fts(rowid, text) SELECT id, text FROM segments WHERE id > ?",
-                                 (before,))
+            project.conn.execute(
+                "INSERT INTO segments_fts(rowid, text) SELECT id, text FROM segments WHERE id > ?", (before,)
+            )
             project.conn.execute(row[0])
 
 
-def add_documents(project: Project, docs: list[ParsedDocument], allow_duplicate: bool = False,
-                  same_text_in_batch: bool = False, add_importer: bool = True) -> list[dict[str, Any]]:
+def add_documents(
+    project: Project,
+    docs: list[ParsedDocument],
+    allow_duplicate: bool = False,
+    same_text_in_batch: bool = False,
+    add_importer: bool = True,
+) -> list[dict[str, Any]]:
     """Store parsed documents with their cases and segments, all or nothing. `same_text_in_batch`: documents of
     one REFI project may share their text (they are distinct sources); `add_importer=False` does not make the
     person importing a coder (a REFI import keeps the file's users only)."""
@@ -107,12 +122,16 @@ def add_documents(project: Project, docs: list[ParsedDocument], allow_duplicate:
         seen_hashes: dict[str, str] = {}
         here_before: dict[str, str] = {}  # documents already in the project before this batch, by content
         for doc in docs:
-            row = project.conn.execute("SELECT name FROM documents WHERE sha256 = ?", (doc.sha256,)).fetchone()
+            row = project.conn.execute(
+                "SELECT name FROM documents WHERE sha256 = ?", (doc.sha256,)
+            ).fetchone()
             if row:
                 here_before[doc.sha256] = row[0]
         for doc in docs:
             if not allow_duplicate:
-                earlier = here_before.get(doc.sha256) or (None if same_text_in_batch else seen_hashes.get(doc.sha256))
+                earlier = here_before.get(doc.sha256) or (
+                    None if same_text_in_batch else seen_hashes.get(doc.sha256)
+                )
                 if earlier:
                     raise DuplicateError(
                         f"{doc.original_name}: already imported as '{earlier}' (same content); "
@@ -130,8 +149,9 @@ def add_documents(project: Project, docs: list[ParsedDocument], allow_duplicate:
                 (doc.name, doc.source_type, doc.original_name, doc.sha256, doc.text, now(), project.coder),
             )
             if doc.participants is not None:
-                project.conn.execute("UPDATE documents SET participants = ? WHERE id = ?",
-                                     (doc.participants, cur.lastrowid))
+                project.conn.execute(
+                    "UPDATE documents SET participants = ? WHERE id = ?", (doc.participants, cur.lastrowid)
+                )
             doc_id = cur.lastrowid
             text = doc.text
             for seg in doc.segments:
@@ -139,18 +159,31 @@ def add_documents(project: Project, docs: list[ParsedDocument], allow_duplicate:
                     case_ids[seg.case] = upsert_case(project, seg.case, {}, cache)
             # one executemany per document, turn times in the same row (no second pass of UPDATEs)
             project.conn.executemany(
-                "INSERT INTO segments(document_id, position, case_id, speaker, question, start, \"end\", text"
+                'INSERT INTO segments(document_id, position, case_id, speaker, question, start, "end", text'
                 f"{', time' if timed else ''}) VALUES (?, ?, ?, ?, ?, ?, ?, ?{', ?' if timed else ''})",
                 [
-                    (doc_id, i, case_ids.get(s.case) if s.case else None, s.speaker, s.question,
-                     s.start, s.end, text[s.start:s.end], *((s.time or None,) if timed else ()))
+                    (
+                        doc_id,
+                        i,
+                        case_ids.get(s.case) if s.case else None,
+                        s.speaker,
+                        s.question,
+                        s.start,
+                        s.end,
+                        text[s.start : s.end],
+                        *((s.time or None,) if timed else ()),
+                    )
                     for i, s in enumerate(doc.segments)
                 ],
             )
             _add_turn_details(project, doc_id, doc, timed)
             result = {
-                "document": doc.name, "source_type": doc.source_type, "file": doc.original_name,
-                "sha256": doc.sha256, "segments": len(doc.segments), "cases": len(case_ids),
+                "document": doc.name,
+                "source_type": doc.source_type,
+                "file": doc.original_name,
+                "sha256": doc.sha256,
+                "segments": len(doc.segments),
+                "cases": len(case_ids),
                 "warnings": list(doc.warnings),
             }
             if doc.participants is not None:
@@ -173,7 +206,8 @@ def _add_turn_details(project: Project, doc_id: int, doc: ParsedDocument, timed:
     codes = {name: code for code, name in doc.legend.items()}
     project.conn.executemany(
         "INSERT INTO document_speakers(document_id, speaker, role, code) VALUES (?, ?, ?, ?)",
-        [(doc_id, speaker, role, codes.get(speaker)) for speaker, role in doc.roles.items()])
+        [(doc_id, speaker, role, codes.get(speaker)) for speaker, role in doc.roles.items()],
+    )
 
 
 def document_id(project: Project, name: str) -> int:
@@ -212,11 +246,14 @@ def list_segments(
     if limit is not None:
         page = " LIMIT ? OFFSET ?"
         params += [limit, offset]
-    return cast(list[SegmentRow], project.query(
-        f"SELECT {_SEGMENT_COLUMNS} FROM segments s JOIN documents d ON d.id = s.document_id"
-        f" LEFT JOIN cases c ON c.id = s.case_id {where} ORDER BY s.document_id, s.position{page}",
-        params,
-    ))
+    return cast(
+        list[SegmentRow],
+        project.query(
+            f"SELECT {_SEGMENT_COLUMNS} FROM segments s JOIN documents d ON d.id = s.document_id"
+            f" LEFT JOIN cases c ON c.id = s.case_id {where} ORDER BY s.document_id, s.position{page}",
+            params,
+        ),
+    )
 
 
 def get_segment(project: Project, segment_id: int) -> dict[str, Any]:  # a SegmentRow and its document_id
@@ -256,7 +293,9 @@ def search_segments(project: Project, query: str, limit: int = 200) -> list[Sear
         rows = project.query(sql, (query, limit))
     except sqlite3.OperationalError as exc:
         if _is_busy(exc):
-            raise ProjectBusyError(f"{project.path}: project busy (another process is writing); try again") from None
+            raise ProjectBusyError(
+                f"{project.path}: project busy (another process is writing); try again"
+            ) from None
         if not str(exc).startswith(_FTS_SYNTAX_ERRORS):
             raise
         literal = _fts_literal(query)
@@ -276,11 +315,14 @@ def list_cases(project: Project) -> list[dict[str, Any]]:
         " GROUP BY c.id ORDER BY c.name"
     )
     attrs: dict[int, dict[str, str]] = {}
-    for case_id, name, value in project.conn.execute("SELECT case_id, name, value FROM case_attributes ORDER BY name"):
+    for case_id, name, value in project.conn.execute(
+        "SELECT case_id, name, value FROM case_attributes ORDER BY name"
+    ):
         attrs.setdefault(case_id, {})[name] = value
     responded: dict[int, set[str]] = {}
     for case_id, source_type in project.conn.execute(
-            "SELECT DISTINCT r.case_id, d.source_type FROM survey_respondents r JOIN documents d ON d.id = r.document_id"):
+        "SELECT DISTINCT r.case_id, d.source_type FROM survey_respondents r JOIN documents d ON d.id = r.document_id"
+    ):
         responded.setdefault(case_id, set()).add(source_type)
     for row in cases:
         types = set((row["source_types"] or "").split(",")) if row["source_types"] else set()

@@ -10,7 +10,13 @@ from typing import Any
 from qualcode.errors import InputError, NotFoundError
 from qualcode.store.project import Project, now
 
-TARGET_TABLES = {"document": "documents", "segment": "segments", "case": "cases", "code": "codes", "coding": "codings"}
+TARGET_TABLES = {
+    "document": "documents",
+    "segment": "segments",
+    "case": "cases",
+    "code": "codes",
+    "coding": "codings",
+}
 
 
 def _check_target(project: Project, kind: str, target_id: int | None) -> None:
@@ -19,12 +25,16 @@ def _check_target(project: Project, kind: str, target_id: int | None) -> None:
     table = TARGET_TABLES.get(kind)
     if table is None:
         raise InputError(f"memos attach to project, {', '.join(TARGET_TABLES)} (got {kind!r})")
-    if target_id is None or not project.conn.execute(f"SELECT 1 FROM {table} WHERE id = ?", (target_id,)).fetchone():
+    if (
+        target_id is None
+        or not project.conn.execute(f"SELECT 1 FROM {table} WHERE id = ?", (target_id,)).fetchone()
+    ):
         raise NotFoundError(f"no {kind} with id {target_id}")
 
 
-def write_memo(project: Project, kind: str, target_id: int | None, text: str, coder: str | None = None,
-               title: str = "") -> int:
+def write_memo(
+    project: Project, kind: str, target_id: int | None, text: str, coder: str | None = None, title: str = ""
+) -> int:
     """Create this coder's memo on the target, or replace its text if they already wrote one; empty text deletes it."""
     coder = (coder or project.coder).strip()
     if kind == "coding":
@@ -50,8 +60,15 @@ def write_memo(project: Project, kind: str, target_id: int | None, text: str, co
             return int(row[0])
         if row:
             if row[1] != text:
-                project.conn.execute("UPDATE memos SET text = ?, updated = ? WHERE id = ?", (text, now(), row[0]))
-                project.log("memo.update", "memo", row[0], {"before": row[1], "after": text, "target": [kind, target_id]})
+                project.conn.execute(
+                    "UPDATE memos SET text = ?, updated = ? WHERE id = ?", (text, now(), row[0])
+                )
+                project.log(
+                    "memo.update",
+                    "memo",
+                    row[0],
+                    {"before": row[1], "after": text, "target": [kind, target_id]},
+                )
             return int(row[0])
         if not text:
             raise InputError("memo is empty")
@@ -99,12 +116,16 @@ def memos_on(project: Project, kind: str, target_ids: list[int]) -> dict[int, li
     """Memos on each of these targets (e.g. the segments on screen): target id -> [{coder, text}], oldest first."""
     found: dict[int, list[dict[str, Any]]] = {}
     for start in range(0, len(target_ids), 500):  # stay under SQLite's limit on bound parameters
-        chunk = target_ids[start:start + 500]
+        chunk = target_ids[start : start + 500]
         marks = ",".join("?" * len(chunk))
         # A coding's memo is the coding's own field (schema 4); other memos are rows of the memos table.
-        sql = (f"SELECT id, coder, memo FROM codings WHERE memo IS NOT NULL AND id IN ({marks}) ORDER BY id"
-               if kind == "coding" else
-               f"SELECT target_id, coder, text FROM memos WHERE target_kind = ? AND target_id IN ({marks}) ORDER BY id")
-        for target_id, coder, text in project.conn.execute(sql, chunk if kind == "coding" else (kind, *chunk)):
+        sql = (
+            f"SELECT id, coder, memo FROM codings WHERE memo IS NOT NULL AND id IN ({marks}) ORDER BY id"
+            if kind == "coding"
+            else f"SELECT target_id, coder, text FROM memos WHERE target_kind = ? AND target_id IN ({marks}) ORDER BY id"
+        )
+        for target_id, coder, text in project.conn.execute(
+            sql, chunk if kind == "coding" else (kind, *chunk)
+        ):
             found.setdefault(int(target_id), []).append({"coder": coder, "text": text})
     return found

@@ -26,8 +26,9 @@ def _number(value: str, where: str) -> float:
     return number
 
 
-def parse_monitoring(rows: list[dict[str, str]], source: str, period_column: str | None = None,
-                     by: str | None = None) -> list[tuple[str, str, str, str, float]]:
+def parse_monitoring(
+    rows: list[dict[str, str]], source: str, period_column: str | None = None, by: str | None = None
+) -> list[tuple[str, str, str, str, float]]:
     """(measure, period, breakdown, category, value) from a table. Long: columns `measure` and `value` (and a
     period column). Wide: a period column (the first unless named), then one column per measure. `by` names a
     column holding each row's category (e.g. sector); without it the figures are overall totals."""
@@ -59,29 +60,46 @@ def parse_monitoring(rows: list[dict[str, str]], source: str, period_column: str
             pairs = [(measure, value, lowered["value"])] if value else []
         else:
             skip = {period_column, by}
-            pairs = [(c.strip(), (row.get(c) or "").strip(), c) for c in columns if c not in skip and c.strip()]
+            pairs = [
+                (c.strip(), (row.get(c) or "").strip(), c) for c in columns if c not in skip and c.strip()
+            ]
         for measure, value, column in pairs:
             if not value:
                 continue
             key = (measure, period, category)
             if key in seen:
-                raise InputError(f"{source}: {measure!r} for {period or 'no period'!r}"
-                                 f"{' / ' + category if category else ''} is on rows {seen[key]} and {n}; "
-                                 "nothing was imported")
+                raise InputError(
+                    f"{source}: {measure!r} for {period or 'no period'!r}"
+                    f"{' / ' + category if category else ''} is on rows {seen[key]} and {n}; "
+                    "nothing was imported"
+                )
             seen[key] = n
-            out.append((measure, period, breakdown, category,
-                        _number(value, f"{source}: row {n}, column {column!r}")))
+            out.append(
+                (
+                    measure,
+                    period,
+                    breakdown,
+                    category,
+                    _number(value, f"{source}: row {n}, column {column!r}"),
+                )
+            )
     if not out:
         raise InputError(f"{source}: no figures found")
     return out
 
 
-def import_monitoring(project: Project, figures: list[tuple[str, str, str, str, float]], source: str) -> dict[str, Any]:
+def import_monitoring(
+    project: Project, figures: list[tuple[str, str, str, str, float]], source: str
+) -> dict[str, Any]:
     """Store figures in one transaction; a figure already there is replaced (logged with its old value)."""
     added = changed = unchanged = 0
     with project.transaction():
-        old = {(m, p, b, c): v for m, p, b, c, v in project.conn.execute(
-            "SELECT measure, period, breakdown, category, value FROM monitoring")}
+        old = {
+            (m, p, b, c): v
+            for m, p, b, c, v in project.conn.execute(
+                "SELECT measure, period, breakdown, category, value FROM monitoring"
+            )
+        }
         replaced = []
         for measure, period, breakdown, category, value in figures:
             before = old.get((measure, period, breakdown, category))
@@ -92,19 +110,33 @@ def import_monitoring(project: Project, figures: list[tuple[str, str, str, str, 
                 continue
             else:
                 changed += 1
-                replaced.append({"measure": measure, "period": period, "category": category, "before": before,
-                                 "after": value})
+                replaced.append(
+                    {
+                        "measure": measure,
+                        "period": period,
+                        "category": category,
+                        "before": before,
+                        "after": value,
+                    }
+                )
             project.conn.execute(
                 "INSERT INTO monitoring(measure, period, breakdown, category, value, source, imported)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(measure, breakdown, category, period)"
                 " DO UPDATE SET value = excluded.value, source = excluded.source, imported = excluded.imported",
-                (measure, period, breakdown, category, value, source, now()))
-        project.log("monitoring.import", "monitoring", source,
-                    {"added": added, "changed": changed, "unchanged": unchanged, "replaced": replaced[:200]})
+                (measure, period, breakdown, category, value, source, now()),
+            )
+        project.log(
+            "monitoring.import",
+            "monitoring",
+            source,
+            {"added": added, "changed": changed, "unchanged": unchanged, "replaced": replaced[:200]},
+        )
     return {"file": source, "added": added, "changed": changed, "unchanged": unchanged}
 
 
-def load_monitoring(project: Project, measures: tuple[str, ...] = (), by: str | None = None) -> list[dict[str, Any]]:
+def load_monitoring(
+    project: Project, measures: tuple[str, ...] = (), by: str | None = None
+) -> list[dict[str, Any]]:
     """Figures in import order: all of them, or those of one breakdown (`by`; '' for the overall figures)."""
     known = {r[0] for r in project.conn.execute("SELECT DISTINCT breakdown FROM monitoring")}
     if by is not None and by not in known:
@@ -113,8 +145,11 @@ def load_monitoring(project: Project, measures: tuple[str, ...] = (), by: str | 
     if by is None:
         rows = project.query("SELECT measure, period, breakdown, category, value FROM monitoring ORDER BY id")
     else:
-        rows = project.query("SELECT measure, period, breakdown, category, value FROM monitoring"
-                             " WHERE breakdown = ? ORDER BY id", (by,))
+        rows = project.query(
+            "SELECT measure, period, breakdown, category, value FROM monitoring"
+            " WHERE breakdown = ? ORDER BY id",
+            (by,),
+        )
     if measures:
         names = {r["measure"] for r in project.query("SELECT DISTINCT measure FROM monitoring")}
         unknown = [m for m in measures if m not in names]

@@ -29,16 +29,37 @@ def add_pending(project: Project, code: str, proposals: Sequence[dict[str, Any]]
             cur = project.conn.execute(
                 "INSERT OR IGNORE INTO pending_suggestions(segment_id, code_id, score, reason, method, model_version,"
                 " proposed_by, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (p["segment_id"], code_id, p["score"], p.get("reason"), p.get("method"), p.get("model_version"),
-                 coder, stamp))
+                (
+                    p["segment_id"],
+                    code_id,
+                    p["score"],
+                    p.get("reason"),
+                    p.get("method"),
+                    p.get("model_version"),
+                    coder,
+                    stamp,
+                ),
+            )
             added += cur.rowcount
-        project.log("autocode.propose", "code", code_id,
-                    {"after": {"code": code, "coder": coder, "proposed": added,
-                               "segments": [p["segment_id"] for p in proposals]}})
+        project.log(
+            "autocode.propose",
+            "code",
+            code_id,
+            {
+                "after": {
+                    "code": code,
+                    "coder": coder,
+                    "proposed": added,
+                    "segments": [p["segment_id"] for p in proposals],
+                }
+            },
+        )
     return added
 
 
-def list_pending(project: Project, code: str | None = None, document: str | None = None) -> list[dict[str, Any]]:
+def list_pending(
+    project: Project, code: str | None = None, document: str | None = None
+) -> list[dict[str, Any]]:
     """Pending suggestions, best score first within each code."""
     where, params = [], []
     if code is not None:
@@ -73,9 +94,15 @@ def decide_pending(project: Project, ids: Sequence[int], decision: str, coder: s
     with project.transaction():
         rows = _pending_rows(project, list(dict.fromkeys(ids)))
         for row in rows:
-            provenance = {"code": row["code"], "score": row["score"], "reason": row["reason"],
-                          "method": f"autocode:{row['method']}", "model_version": row["model_version"],
-                          "time": now(), "pending_id": row["id"]}
+            provenance = {
+                "code": row["code"],
+                "score": row["score"],
+                "reason": row["reason"],
+                "method": f"autocode:{row['method']}",
+                "model_version": row["model_version"],
+                "time": now(),
+                "pending_id": row["id"],
+            }
             if decision == "accepted":
                 row["coding_id"] = accept_code(project, row["segment_id"], row["code"], coder, provenance)
             else:
@@ -91,7 +118,21 @@ def restore_pending(project: Project, row: dict[str, Any]) -> None:
         project.conn.execute(
             "INSERT INTO pending_suggestions(id, segment_id, code_id, score, reason, method, model_version,"
             " proposed_by, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (row["id"], row["segment_id"], code_id, row["score"], row["reason"], row["method"], row["model_version"],
-             row["proposed_by"], row["created"]))
-        project.log("autocode.restore", "code", code_id,
-                    {"after": {"pending_id": row["id"], "segment_id": row["segment_id"], "code": row["code"]}})
+            (
+                row["id"],
+                row["segment_id"],
+                code_id,
+                row["score"],
+                row["reason"],
+                row["method"],
+                row["model_version"],
+                row["proposed_by"],
+                row["created"],
+            ),
+        )
+        project.log(
+            "autocode.restore",
+            "code",
+            code_id,
+            {"after": {"pending_id": row["id"], "segment_id": row["segment_id"], "code": row["code"]}},
+        )

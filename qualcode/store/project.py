@@ -48,8 +48,10 @@ def _is_busy(exc: sqlite3.Error) -> bool:
 def damaged_message(path: Path, problem: str) -> str:
     lines = [ln.strip() for ln in problem.splitlines() if ln.strip() and not ln.startswith("***")]
     problem = "; ".join(lines[:2])[:160] or problem
-    return (f"{path}: the project file is damaged ({problem}); run 'qualcode check {path}' for details, and"
-            f" 'qualcode backup {path} --list' to find a backup to restore with 'qualcode restore'")
+    return (
+        f"{path}: the project file is damaged ({problem}); run 'qualcode check {path}' for details, and"
+        f" 'qualcode backup {path} --list' to find a backup to restore with 'qualcode restore'"
+    )
 
 
 def not_closed_cleanly(path: Path) -> bool:
@@ -77,7 +79,9 @@ def default_coder() -> str:
     return resolve_coder()
 
 
-def chain_hash(prev_hash: str, at: str, who: str, action: str, entity: str, entity_id: str | None, detail: str) -> str:
+def chain_hash(
+    prev_hash: str, at: str, who: str, action: str, entity: str, entity_id: str | None, detail: str
+) -> str:
     payload = json.dumps([prev_hash, at, who, action, entity, entity_id, detail], ensure_ascii=False)
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
@@ -168,7 +172,9 @@ class Project:
         except sqlite3.OperationalError as exc:
             conn.close()
             if _is_busy(exc):
-                raise ProjectBusyError(f"{path}: project busy (another process is writing); try again") from None
+                raise ProjectBusyError(
+                    f"{path}: project busy (another process is writing); try again"
+                ) from None
             raise ProjectError(damaged_message(path, str(exc))) from None
         except sqlite3.DatabaseError as exc:
             conn.close()
@@ -197,8 +203,10 @@ class Project:
                     if rebuild:
                         broken = self.conn.execute("PRAGMA foreign_key_check").fetchall()
                         if broken:
-                            raise ProjectError(f"{self.path}: upgrading to schema {target} would break "
-                                               f"{len(broken)} reference(s) (first: {tuple(broken[0])}); nothing changed")
+                            raise ProjectError(
+                                f"{self.path}: upgrading to schema {target} would break "
+                                f"{len(broken)} reference(s) (first: {tuple(broken[0])}); nothing changed"
+                            )
                     self.conn.execute(f"PRAGMA user_version = {target}")
             finally:
                 if rebuild:
@@ -228,7 +236,9 @@ class Project:
             self.conn.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:
             if _is_busy(exc):
-                raise ProjectBusyError(f"{self.path}: project busy (another process is writing); try again") from None
+                raise ProjectBusyError(
+                    f"{self.path}: project busy (another process is writing); try again"
+                ) from None
             raise
         self._depth = 1
         try:
@@ -245,8 +255,10 @@ class Project:
                 if self.conn.in_transaction:
                     self.conn.execute("ROLLBACK")
                 if _is_busy(exc):
-                    raise ProjectBusyError(f"{self.path}: project busy (another process is reading or writing);"
-                                           " nothing was saved, try again") from None
+                    raise ProjectBusyError(
+                        f"{self.path}: project busy (another process is reading or writing);"
+                        " nothing was saved, try again"
+                    ) from None
                 raise
         finally:
             self._depth = 0
@@ -274,7 +286,9 @@ class Project:
         name = (name or self.coder).strip()
         if not name:
             raise InputError("coder name is empty")
-        if self.conn.execute("SELECT 1 FROM coders WHERE name = ?", (name,)).fetchone() is None:  # read first: cheap
+        if (
+            self.conn.execute("SELECT 1 FROM coders WHERE name = ?", (name,)).fetchone() is None
+        ):  # read first: cheap
             self.conn.execute("INSERT INTO coders(name, created) VALUES (?, ?)", (name, now()))
         return name
 

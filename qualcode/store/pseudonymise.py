@@ -73,16 +73,22 @@ class FieldChange:
     where: str
     before: str
     after: str
-    found: list[tuple[str, Replacement]] = field(default_factory=list)  # (the string searched, what was found)
+    found: list[tuple[str, Replacement]] = field(
+        default_factory=list
+    )  # (the string searched, what was found)
 
 
 @dataclass(slots=True)
 class Found:
-    documents: dict[int, tuple[str, str, list[Replacement]]] = field(default_factory=dict)  # id -> name, text, reps
+    documents: dict[int, tuple[str, str, list[Replacement]]] = field(
+        default_factory=dict
+    )  # id -> name, text, reps
     fields: list[FieldChange] = field(default_factory=list)
 
     def replacements(self) -> list[Replacement]:
-        return [r for _, _, reps in self.documents.values() for r in reps] + [r for f in self.fields for _, r in f.found]
+        return [r for _, _, reps in self.documents.values() for r in reps] + [
+            r for f in self.fields for _, r in f.found
+        ]
 
 
 def _map_json(value: Any, find: Finder, found: list[tuple[str, Replacement]]) -> Any:
@@ -112,8 +118,11 @@ def find_names(project: Project, find: Finder) -> Found:
             found: list[tuple[str, Replacement]] = []
             if is_json:
                 try:
-                    after = json.dumps(_map_json(json.loads(value), find, found), ensure_ascii=False,
-                                       sort_keys=column == "provenance")
+                    after = json.dumps(
+                        _map_json(json.loads(value), find, found),
+                        ensure_ascii=False,
+                        sort_keys=column == "provenance",
+                    )
                 except ValueError:
                     after = value
             else:
@@ -130,21 +139,44 @@ def review_rows(found: Found) -> list[dict[str, Any]]:
     """Every replacement with where it is and its context, in the order a researcher would check them."""
     rows = []
     for name, text, reps in found.documents.values():
-        rows += [{"where": f"document {name}", "start": r.start, "end": r.end, "context": context(text, r),
-                  "original": r.original, "pseudonym": r.pseudonym, "how": r.how} for r in reps]
+        rows += [
+            {
+                "where": f"document {name}",
+                "start": r.start,
+                "end": r.end,
+                "context": context(text, r),
+                "original": r.original,
+                "pseudonym": r.pseudonym,
+                "how": r.how,
+            }
+            for r in reps
+        ]
     for change in found.fields:
-        rows += [{"where": change.where, "start": r.start, "end": r.end, "context": context(text, r),
-                  "original": r.original, "pseudonym": r.pseudonym, "how": r.how} for text, r in change.found]
+        rows += [
+            {
+                "where": change.where,
+                "start": r.start,
+                "end": r.end,
+                "context": context(text, r),
+                "original": r.original,
+                "pseudonym": r.pseudonym,
+                "how": r.how,
+            }
+            for text, r in change.found
+        ]
     return rows
 
 
 def summary_of(found: Found) -> dict[str, Any]:
     """Counts and pseudonyms only: this goes into the change log, so it must never hold a real name."""
     reps = found.replacements()
-    return {"replacements": len(reps), "documents": len(found.documents),
-            "fields": dict(Counter(f"{f.table}.{f.column}" for f in found.fields)),
-            "by_pseudonym": dict(sorted(Counter(r.pseudonym for r in reps).items())),
-            "by_method": dict(sorted(Counter(r.how for r in reps).items()))}
+    return {
+        "replacements": len(reps),
+        "documents": len(found.documents),
+        "fields": dict(Counter(f"{f.table}.{f.column}" for f in found.fields)),
+        "by_pseudonym": dict(sorted(Counter(r.pseudonym for r in reps).items())),
+        "by_method": dict(sorted(Counter(r.how for r in reps).items())),
+    }
 
 
 def _check_unique_names(project: Project, found: Found) -> None:
@@ -156,8 +188,10 @@ def _check_unique_names(project: Project, found: Found) -> None:
         seen: dict[str, int] = {}
         for row_id, name in names.items():
             if name in seen:
-                raise InputError(f"two {label}s would both be called {name!r} after pseudonymising "
-                                 f"(ids {seen[name]} and {row_id}); give them distinct pseudonyms or rename one first")
+                raise InputError(
+                    f"two {label}s would both be called {name!r} after pseudonymising "
+                    f"(ids {seen[name]} and {row_id}); give them distinct pseudonyms or rename one first"
+                )
             seen[name] = row_id
 
 
@@ -166,13 +200,20 @@ def _rewrite_document(project: Project, doc_id: int, text: str, reps: list[Repla
     conn = project.conn
     new_text, where = apply_replacements(text, reps)
     conn.execute("UPDATE documents SET text = ? WHERE id = ?", (new_text, doc_id))
-    segments = conn.execute('SELECT id, start, "end" FROM segments WHERE document_id = ?', (doc_id,)).fetchall()
+    segments = conn.execute(
+        'SELECT id, start, "end" FROM segments WHERE document_id = ?', (doc_id,)
+    ).fetchall()
     for seg_id, start, end in segments:
         s, e = where.start(start), where.end(end)
-        conn.execute('UPDATE segments SET start = ?, "end" = ?, text = ? WHERE id = ?', (s, e, new_text[s:e], seg_id))
-    codings = conn.execute('SELECT id, start, "end", code_id, coder FROM codings WHERE document_id = ? ORDER BY id',
-                           (doc_id,)).fetchall()
-    conn.execute('UPDATE codings SET start = start + ?, "end" = "end" + ? WHERE document_id = ?', (_BIG, _BIG, doc_id))
+        conn.execute(
+            'UPDATE segments SET start = ?, "end" = ?, text = ? WHERE id = ?', (s, e, new_text[s:e], seg_id)
+        )
+    codings = conn.execute(
+        'SELECT id, start, "end", code_id, coder FROM codings WHERE document_id = ? ORDER BY id', (doc_id,)
+    ).fetchall()
+    conn.execute(
+        'UPDATE codings SET start = start + ?, "end" = "end" + ? WHERE document_id = ?', (_BIG, _BIG, doc_id)
+    )
     taken: set[tuple[int, int, int, str]] = set()
     moved = folded = 0
     for coding_id, start, end, code_id, coder in codings:
@@ -194,14 +235,18 @@ def _apply(project: Project, found: Found, strip_memos: bool, detail: dict[str, 
     counts: Counter[str] = Counter()
     if strip_memos:
         counts["memos_stripped"] = conn.execute("DELETE FROM memos").rowcount
-        counts["coding_memos_stripped"] = conn.execute("UPDATE codings SET memo = NULL WHERE memo IS NOT NULL").rowcount
+        counts["coding_memos_stripped"] = conn.execute(
+            "UPDATE codings SET memo = NULL WHERE memo IS NOT NULL"
+        ).rowcount
     for doc_id, (_, text, reps) in found.documents.items():
         counts.update(_rewrite_document(project, doc_id, text, reps))
     for change in found.fields:
         if strip_memos and (change.table == "memos" or (change.table, change.column) == ("codings", "memo")):
             continue
         keys = " AND ".join(f"{k} = ?" for k in _keys_of(change.table))
-        conn.execute(f"UPDATE {change.table} SET {change.column} = ? WHERE {keys}", (change.after, *change.key))
+        conn.execute(
+            f"UPDATE {change.table} SET {change.column} = ? WHERE {keys}", (change.after, *change.key)
+        )
     # Rebuilt, not just updated: FTS5 keeps deleted words in its index until a merge.
     conn.execute("INSERT INTO segments_fts(segments_fts) VALUES ('rebuild')")
     detail = {**detail, **summary_of(found), **counts}
@@ -231,8 +276,10 @@ class _Remembered:
 
 
 KeyWriter = Callable[[dict[str, Any]], None]
-_BUSY_VACUUM = ("another program had the project open, so the file was not compacted (VACUUM); the pseudonymised "
-                "project and its key are complete, and the space the change freed was overwritten with zeros")
+_BUSY_VACUUM = (
+    "another program had the project open, so the file was not compacted (VACUUM); the pseudonymised "
+    "project and its key are complete, and the space the change freed was overwritten with zeros"
+)
 
 
 @contextlib.contextmanager
@@ -263,8 +310,9 @@ def _scrub_free_pages(project: Project) -> dict[str, Any]:
     return {"vacuumed": True}
 
 
-def _pseudonymise(project: Project, find: Finder, strip_memos: bool, detail: dict[str, Any],
-                  key_writer: KeyWriter | None) -> tuple[Found, dict[str, Any]]:
+def _pseudonymise(
+    project: Project, find: Finder, strip_memos: bool, detail: dict[str, Any], key_writer: KeyWriter | None
+) -> tuple[Found, dict[str, Any]]:
     """Find and replace in one write transaction (what is written is computed from what it read); `key_writer`
     runs before the commit, so a change is never kept without its key (a failed key write changes nothing)."""
     with _zeroing_deletes(project), project.transaction():
@@ -275,8 +323,9 @@ def _pseudonymise(project: Project, find: Finder, strip_memos: bool, detail: dic
     return found, detail
 
 
-def pseudonymise_in_place(project: Project, find: Finder, review: bool = False,
-                          key_writer: KeyWriter | None = None) -> dict[str, Any]:
+def pseudonymise_in_place(
+    project: Project, find: Finder, review: bool = False, key_writer: KeyWriter | None = None
+) -> dict[str, Any]:
     """Replace the names in the project itself. The automatic backup made first still holds them.
 
     Names are looked for once outside the write transaction (the slow part: coders can keep working) and again
@@ -291,17 +340,30 @@ def pseudonymise_in_place(project: Project, find: Finder, review: bool = False,
     return {**detail, "backup_with_real_names": backup["file"] if backup else None}
 
 
-def share_copy(project: Project, output: Path, find: Finder, strip_memos: bool = False,
-               key_writer: KeyWriter | None = None) -> dict[str, Any]:
+def share_copy(
+    project: Project,
+    output: Path,
+    find: Finder,
+    strip_memos: bool = False,
+    key_writer: KeyWriter | None = None,
+) -> dict[str, Any]:
     """A pseudonymised copy (memos stripped on request) written whole or not at all: SQLite's backup API into
     a private temporary file beside `output`, pseudonymised and vacuumed there, checked, then renamed."""
-    with staged_copy(project.conn, output, guard=project.path) as tmp, Project.open(tmp, coder=project.coder) as copy:
-        found, detail = _pseudonymise(copy, find, strip_memos, {"share_copy": True, "memos_stripped": strip_memos},
-                                      key_writer)
+    with (
+        staged_copy(project.conn, output, guard=project.path) as tmp,
+        Project.open(tmp, coder=project.coder) as copy,
+    ):
+        found, detail = _pseudonymise(
+            copy, find, strip_memos, {"share_copy": True, "memos_stripped": strip_memos}, key_writer
+        )
         scrub = _scrub_free_pages(copy)
         if not scrub["vacuumed"]:  # the copy is private to this process: nothing else can hold it open
             raise ProjectError(f"{output}: the share copy could not be compacted; nothing was written")
     with project.transaction():
-        project.log("share", "project", project.name, {"output": str(output.resolve()), **summary_of(found),
-                                                        "memos_stripped": strip_memos})
+        project.log(
+            "share",
+            "project",
+            project.name,
+            {"output": str(output.resolve()), **summary_of(found), "memos_stripped": strip_memos},
+        )
     return {**detail, "output": str(output.resolve())}

@@ -20,7 +20,9 @@ def load_quick_keys(project: Project, coder: str) -> list[str | None]:
         value = json.loads(raw) if raw else []
     except ValueError:
         value = []
-    slots = [v if isinstance(v, str) and v else None for v in value][:SLOTS] if isinstance(value, list) else []
+    slots = (
+        [v if isinstance(v, str) and v else None for v in value][:SLOTS] if isinstance(value, list) else []
+    )
     return slots + [None] * (SLOTS - len(slots))
 
 
@@ -29,6 +31,8 @@ def save_quick_keys(project: Project, coder: str, slots: list[str | None]) -> li
     slots = (list(slots) + [None] * SLOTS)[:SLOTS]
     value = json.dumps(slots)
     with project.transaction():
-        project.conn.execute("INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                             (_meta_key(coder), value))
+        project.conn.execute(
+            "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            (_meta_key(coder), value),
+        )
     return slots

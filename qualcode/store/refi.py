@@ -57,13 +57,19 @@ def _users(project: Project, guid: Guids) -> tuple[list[RefiUser], str | None]:
     """The project's coders; its creator is named only if a coder (importing a file makes no one a user)."""
     names = {r[0] for r in project.conn.execute("SELECT name FROM coders")}
     creator = project.scalar("SELECT who FROM change_log ORDER BY id LIMIT 1")
-    return [RefiUser(guid("user", n), n) for n in sorted(names)], guid("user", creator) if creator in names else None
+    return [RefiUser(guid("user", n), n) for n in sorted(names)], guid(
+        "user", creator
+    ) if creator in names else None
 
 
-def code_list(project: Project, guid: Guids, memo_refs: dict[tuple[str, int], list[str]] | None = None) -> list[RefiCode]:
+def code_list(
+    project: Project, guid: Guids, memo_refs: dict[tuple[str, int], list[str]] | None = None
+) -> list[RefiCode]:
     """The codebook as REFI codes: grouping codes nobody applied are not codable, as REFI asks."""
     ids = dict(project.conn.execute("SELECT key, id FROM codes"))
-    declared = {i: bool(v) for i, v in project.conn.execute("SELECT id, codable FROM codes WHERE codable IS NOT NULL")}
+    declared = {
+        i: bool(v) for i, v in project.conn.execute("SELECT id, codable FROM codes WHERE codable IS NOT NULL")
+    }
     coded = {r[0] for r in project.conn.execute("SELECT DISTINCT code_id FROM codings")}
     book = load_codebook(project)
     parents = {c.parent for c in book.codes if c.parent}
@@ -76,14 +82,22 @@ def code_list(project: Project, guid: Guids, memo_refs: dict[tuple[str, int], li
         return declared.get(code_id, key not in parents)
 
     return [
-        RefiCode(guid("code", ids[c.key]), c.label, guid("code", ids[c.parent]) if c.parent else None,
-                 code_description(c), c.colour, codable(ids[c.key], c.key),
-                 (memo_refs or {}).get(("code", ids[c.key]), []))
+        RefiCode(
+            guid("code", ids[c.key]),
+            c.label,
+            guid("code", ids[c.parent]) if c.parent else None,
+            code_description(c),
+            c.colour,
+            codable(ids[c.key], c.key),
+            (memo_refs or {}).get(("code", ids[c.key]), []),
+        )
         for c in book.codes
     ]
 
 
-def _memo_refs(project: Project, guid: Guids) -> tuple[list[RefiNote], dict[tuple[str, int | None], list[str]]]:
+def _memo_refs(
+    project: Project, guid: Guids
+) -> tuple[list[RefiNote], dict[tuple[str, int | None], list[str]]]:
     notes: list[RefiNote] = []
     refs: dict[tuple[str, int | None], list[str]] = {}
     segments = {r["id"]: r for r in project.query('SELECT id, document_id, start, "end" FROM segments')}
@@ -98,15 +112,25 @@ def _memo_refs(project: Project, guid: Guids) -> tuple[list[RefiNote], dict[tupl
             fields.append(("segment", f"{guid('document', seg['document_id'])}#{seg['start']}-{seg['end']}"))
         else:
             refs.setdefault((kind, target), []).append(note_guid)
-        notes.append(RefiNote(note_guid, m["title"], m["text"], join_trailer("", fields), guid("user", m["coder"]),
-                              m["created"], m["updated"]))
+        notes.append(
+            RefiNote(
+                note_guid,
+                m["title"],
+                m["text"],
+                join_trailer("", fields),
+                guid("user", m["coder"]),
+                m["created"],
+                m["updated"],
+            )
+        )
     return notes, refs
 
 
 def _segments_json(project: Project, doc_id: int) -> str:
     rows = project.conn.execute(
         'SELECT s.start, s."end", s.speaker, c.name, s.question FROM segments s LEFT JOIN cases c ON c.id = s.case_id'
-        " WHERE s.document_id = ? ORDER BY s.position", (doc_id,)
+        " WHERE s.document_id = ? ORDER BY s.position",
+        (doc_id,),
     ).fetchall()
     return json.dumps([list(r) for r in rows], ensure_ascii=False, separators=(",", ":"))
 
@@ -118,7 +142,9 @@ def _reviews(project: Project) -> dict[int, list[dict[str, Any]]]:
     return out
 
 
-def _sources(project: Project, guid: Guids, refs: dict[tuple[str, int | None], list[str]]) -> list[RefiSource]:
+def _sources(
+    project: Project, guid: Guids, refs: dict[tuple[str, int | None], list[str]]
+) -> list[RefiSource]:
     reviews = _reviews(project)
     codings: dict[int, list[dict[str, Any]]] = {}
     for k in project.query('SELECT * FROM codings ORDER BY document_id, start, "end", id'):
@@ -126,20 +152,45 @@ def _sources(project: Project, guid: Guids, refs: dict[tuple[str, int | None], l
     sources = []
     coders = {r[0] for r in project.conn.execute("SELECT name FROM coders")}
     for d in project.query("SELECT * FROM documents ORDER BY id"):
-        fields = [("source_type", d["source_type"]), ("original_name", d["original_name"]), ("sha256", d["sha256"]),
-                  ("segments", _segments_json(project, d["id"]))]
-        source = RefiSource(guid("document", d["id"]), d["name"], d["text"], join_trailer("", fields),
-                            guid("user", d["imported_by"]) if d["imported_by"] in coders else None, d["imported"],
-                            note_refs=refs.get(("document", d["id"]), []))
+        fields = [
+            ("source_type", d["source_type"]),
+            ("original_name", d["original_name"]),
+            ("sha256", d["sha256"]),
+            ("segments", _segments_json(project, d["id"])),
+        ]
+        source = RefiSource(
+            guid("document", d["id"]),
+            d["name"],
+            d["text"],
+            join_trailer("", fields),
+            guid("user", d["imported_by"]) if d["imported_by"] in coders else None,
+            d["imported"],
+            note_refs=refs.get(("document", d["id"]), []),
+        )
         for k in codings.get(d["id"], []):
-            text = d["text"][k["start"]:k["end"]]
-            description = coding_description(k["memo"], k["contribution"], k["claim"], reviews.get(k["id"], []),
-                                             k["provenance"])
-            coding = RefiCoding(guid("coding", k["id"]), guid("code", k["code_id"]), guid("user", k["coder"]),
-                                k["created"], refs.get(("coding", k["id"]), []))
-            source.selections.append(RefiSelection(
-                guid("selection", k["id"]), k["start"], k["end"], excerpt(text), description,
-                guid("user", k["coder"]), k["created"], [coding]))
+            text = d["text"][k["start"] : k["end"]]
+            description = coding_description(
+                k["memo"], k["contribution"], k["claim"], reviews.get(k["id"], []), k["provenance"]
+            )
+            coding = RefiCoding(
+                guid("coding", k["id"]),
+                guid("code", k["code_id"]),
+                guid("user", k["coder"]),
+                k["created"],
+                refs.get(("coding", k["id"]), []),
+            )
+            source.selections.append(
+                RefiSelection(
+                    guid("selection", k["id"]),
+                    k["start"],
+                    k["end"],
+                    excerpt(text),
+                    description,
+                    guid("user", k["coder"]),
+                    k["created"],
+                    [coding],
+                )
+            )
         sources.append(source)
     return sources
 
@@ -154,11 +205,20 @@ def _cases(project: Project, guid: Guids) -> tuple[list[RefiVariable], list[Refi
     ):
         docs.setdefault(case_id, []).append(doc_id)
     attrs: dict[int, dict[str, str]] = {}
-    for case_id, name, value in project.conn.execute("SELECT case_id, name, value FROM case_attributes ORDER BY name"):
+    for case_id, name, value in project.conn.execute(
+        "SELECT case_id, name, value FROM case_attributes ORDER BY name"
+    ):
         attrs.setdefault(case_id, {})[guid("variable", name)] = value
     for case_id, name in project.conn.execute("SELECT id, name FROM cases ORDER BY name"):
-        cases.append(RefiCase(guid("case", case_id), name, "", attrs.get(case_id, {}),
-                              [guid("document", d) for d in docs.get(case_id, [])]))
+        cases.append(
+            RefiCase(
+                guid("case", case_id),
+                name,
+                "",
+                attrs.get(case_id, {}),
+                [guid("document", d) for d in docs.get(case_id, [])],
+            )
+        )
     return variables, cases
 
 
@@ -186,4 +246,6 @@ def refi_snapshot(project: Project) -> RefiProject:
 
 
 def refi_codebook(project: Project) -> RefiProject:
-    return RefiProject(name=project.name, origin=f"qualcode {__version__}", codes=code_list(project, Guids(project)))
+    return RefiProject(
+        name=project.name, origin=f"qualcode {__version__}", codes=code_list(project, Guids(project))
+    )

@@ -22,7 +22,7 @@ class _Normalised:
     def __init__(self, text: str) -> None:
         dropped = [False] * len(text)
         for m in _LOOSE_WHITESPACE.finditer(text):
-            dropped[m.start():m.end()] = [True] * (m.end() - m.start())
+            dropped[m.start() : m.end()] = [True] * (m.end() - m.start())
         self.kept = [i for i, gone in enumerate(dropped) if not gone]
         self.text = "".join(text[i] for i in self.kept)
         self.length = len(text)
@@ -64,7 +64,10 @@ def _code_paths(project: Project) -> dict[str, int]:
 
 def _match_codes(project: Project, refi: RefiProject) -> dict[str, int]:
     """Code GUID -> code id: by a GUID seen before, else by the code's name path."""
-    known = {g: int(loc) for loc, g in project.conn.execute("SELECT local, guid FROM refi_guids WHERE kind = 'code'")}
+    known = {
+        g: int(loc)
+        for loc, g in project.conn.execute("SELECT local, guid FROM refi_guids WHERE kind = 'code'")
+    }
     ids = {r[0] for r in project.conn.execute("SELECT id FROM codes")}
     paths = _code_paths(project)
     by_guid = {c.guid: c for c in refi.codes}
@@ -93,7 +96,9 @@ def import_as_coder(project: Project, refi: RefiProject, source: str, coder: str
         raise InputError("--as-coder needs a coder name")
     docs = project.query("SELECT id, name, text FROM documents ORDER BY id")
     if not docs:
-        raise InputError(f"{project.path.name}: has no documents to add {coder}'s codings to; import the study first")
+        raise InputError(
+            f"{project.path.name}: has no documents to add {coder}'s codings to; import the study first"
+        )
     here: dict[str, list[tuple[int, str, _Normalised]]] = {}
     for d in docs:
         norm = _Normalised(d["text"])
@@ -130,8 +135,16 @@ def import_as_coder(project: Project, refi: RefiProject, source: str, coder: str
                         cur = project.conn.execute(
                             'INSERT INTO codings(document_id, segment_id, start, "end", code_id, coder, created, memo)'
                             " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                            (doc_id, segment_at(project, doc_id, start, end), start, end, code_ids[rc.code], coder,
-                             rc.created or sel.created or now(), memo),
+                            (
+                                doc_id,
+                                segment_at(project, doc_id, start, end),
+                                start,
+                                end,
+                                code_ids[rc.code],
+                                coder,
+                                rc.created or sel.created or now(),
+                                memo,
+                            ),
                         )
                     except sqlite3.IntegrityError as exc:
                         if not is_duplicate_coding(exc):
@@ -139,21 +152,44 @@ def import_as_coder(project: Project, refi: RefiProject, source: str, coder: str
                         duplicates += 1
                         continue
                     added += 1
-                    project.log("refi.import", "coding", cur.lastrowid, {"after": {
-                        "document": doc_name, "start": start, "end": end, "code_id": code_ids[rc.code],
-                        "coder": coder}})
-        report = {"file": source, "origin": refi.origin, "coder": coder, "codings": added,
-                  "duplicate_codings": duplicates, "documents_matched": matched,
-                  "unmatched_documents": unmatched_docs,
-                  "unmatched_codes": [{"code": k, "codings": v} for k, v in sorted(unmatched_codes.items())]}
+                    project.log(
+                        "refi.import",
+                        "coding",
+                        cur.lastrowid,
+                        {
+                            "after": {
+                                "document": doc_name,
+                                "start": start,
+                                "end": end,
+                                "code_id": code_ids[rc.code],
+                                "coder": coder,
+                            }
+                        },
+                    )
+        report = {
+            "file": source,
+            "origin": refi.origin,
+            "coder": coder,
+            "codings": added,
+            "duplicate_codings": duplicates,
+            "documents_matched": matched,
+            "unmatched_documents": unmatched_docs,
+            "unmatched_codes": [{"code": k, "codings": v} for k, v in sorted(unmatched_codes.items())],
+        }
         project.log("refi.import_coder", "project", None, report)
     warnings = []
     if len({u.guid for u in refi.users}) > 1:
-        warnings.append(f"{source}: the file has {len(refi.users)} users; every coding was added as {coder}'s")
+        warnings.append(
+            f"{source}: the file has {len(refi.users)} users; every coding was added as {coder}'s"
+        )
     if unmatched_docs:
-        warnings.append(f"{len(unmatched_docs)} source(s) match no document here (by text); their codings were"
-                        f" not added: {', '.join(unmatched_docs)}")
+        warnings.append(
+            f"{len(unmatched_docs)} source(s) match no document here (by text); their codings were"
+            f" not added: {', '.join(unmatched_docs)}"
+        )
     if unmatched_codes:
-        warnings.append(f"{sum(unmatched_codes.values())} coding(s) use codes not in this codebook (by name path);"
-                        f" not added: {', '.join(sorted(unmatched_codes))}")
+        warnings.append(
+            f"{sum(unmatched_codes.values())} coding(s) use codes not in this codebook (by name path);"
+            f" not added: {', '.join(sorted(unmatched_codes))}"
+        )
     return {**report, "warnings": warnings}

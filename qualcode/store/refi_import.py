@@ -38,7 +38,10 @@ _REVIEW_STATUSES = ("accepted", "queried", "rejected")
 
 def _mapped(project: Project, kind: str) -> dict[str, str]:
     """GUID -> local id for objects of `kind` imported earlier."""
-    return {g: loc for loc, g in project.conn.execute("SELECT local, guid FROM refi_guids WHERE kind = ?", (kind,))}
+    return {
+        g: loc
+        for loc, g in project.conn.execute("SELECT local, guid FROM refi_guids WHERE kind = ?", (kind,))
+    }
 
 
 def _unique(name: str, taken: set[str], pattern: str = "{name} ({n})") -> str:
@@ -82,13 +85,28 @@ def import_codes(project: Project, refi: RefiProject) -> tuple[dict[str, int], d
         taken.add(key)
         key_of[rc.guid] = key
         old = existing.get(key)
-        code = Code(key=key, label=rc.name or key, parent=parent,
-                    definition=fields.get("definition", ""), include=fields.get("include", ""),
-                    exclude=fields.get("exclude", ""), examples=fields.get("examples", []),
-                    atypical_examples=fields.get("atypical_examples", []), keywords=fields.get("keywords", []),
-                    colour=rc.color if COLOUR_RE.match(rc.color or "") else "")
+        code = Code(
+            key=key,
+            label=rc.name or key,
+            parent=parent,
+            definition=fields.get("definition", ""),
+            include=fields.get("include", ""),
+            exclude=fields.get("exclude", ""),
+            examples=fields.get("examples", []),
+            atypical_examples=fields.get("atypical_examples", []),
+            keywords=fields.get("keywords", []),
+            colour=rc.color if COLOUR_RE.match(rc.color or "") else "",
+        )
         if old is not None and "key" not in fields:  # another tool's code: what it lacks does not erase ours
-            for name in ("definition", "include", "exclude", "examples", "atypical_examples", "keywords", "colour"):
+            for name in (
+                "definition",
+                "include",
+                "exclude",
+                "examples",
+                "atypical_examples",
+                "keywords",
+                "colour",
+            ):
                 if not getattr(code, name):
                     setattr(code, name, getattr(old, name))
         codes.append(code)
@@ -121,10 +139,14 @@ def _segments(source: RefiSource, trailer: dict[str, str], warnings: list[str]) 
         rows = json.loads(trailer["segments"])
         segments = [ParsedSegment(int(s), int(e), sp, case, q) for s, e, sp, case, q in rows]
     except (ValueError, TypeError):
-        warnings.append(f"{source.name}: its qualcode segments could not be read; split into paragraphs instead")
+        warnings.append(
+            f"{source.name}: its qualcode segments could not be read; split into paragraphs instead"
+        )
         return None
     if any(not 0 <= s.start < s.end <= len(source.text) for s in segments):
-        warnings.append(f"{source.name}: its qualcode segments do not fit the text; split into paragraphs instead")
+        warnings.append(
+            f"{source.name}: its qualcode segments do not fit the text; split into paragraphs instead"
+        )
         return None
     return segments
 
@@ -137,8 +159,12 @@ def source_name(source: RefiSource) -> str:
     return stem.strip() or f"source-{source.guid[:8]}"
 
 
-def _documents(project: Project, refi: RefiProject, warnings: list[str], detect_speakers: bool = False,
-               ) -> tuple[list[ParsedDocument], list[dict[str, str]]]:
+def _documents(
+    project: Project,
+    refi: RefiProject,
+    warnings: list[str],
+    detect_speakers: bool = False,
+) -> tuple[list[ParsedDocument], list[dict[str, str]]]:
     """Foreign sources are split into paragraphs: their text is whatever the other tool held (titles, notes,
     web pages), so speakers are looked for only when asked (`detect_speakers`)."""
     variables = {v.guid: v.name or v.guid for v in refi.variables}
@@ -164,7 +190,9 @@ def _documents(project: Project, refi: RefiProject, warnings: list[str], detect_
                 segments = split_paragraphs(s.text)
             holders = by_source.get(s.guid, [])
             if len(holders) > 1:
-                warnings.append(f"{s.name}: {len(holders)} cases share this source; its segments belong to none")
+                warnings.append(
+                    f"{s.name}: {len(holders)} cases share this source; its segments belong to none"
+                )
             for seg in segments:
                 seg.case = case_names[holders[0]] if len(holders) == 1 else None
             for c in refi.cases:
@@ -182,9 +210,21 @@ def _documents(project: Project, refi: RefiProject, warnings: list[str], detect_
         declared_type = trailer.get("source_type")
         source_type = declared_type if declared_type in SOURCE_TYPES else "document"
         cases: dict[str, dict[str, str]] = {seg.case: {} for seg in segments if seg.case}
-        docs.append(ParsedDocument(name, source_type, s.text, segments, trailer.get("original_name") or s.name or name,
-                                   trailer.get("sha256") or s.raw_sha256, cases, roles=roles))
-        metas.append({"own": "1" if own else "", "imported": s.created or "", "by": s.user or "", "notes": body})
+        docs.append(
+            ParsedDocument(
+                name,
+                source_type,
+                s.text,
+                segments,
+                trailer.get("original_name") or s.name or name,
+                trailer.get("sha256") or s.raw_sha256,
+                cases,
+                roles=roles,
+            )
+        )
+        metas.append(
+            {"own": "1" if own else "", "imported": s.created or "", "by": s.user or "", "notes": body}
+        )
     attrs = {case_names[c.guid]: {variables.get(k, k): v for k, v in c.values.items()} for c in refi.cases}
     for doc in docs:
         for case in doc.cases:
@@ -192,8 +232,13 @@ def _documents(project: Project, refi: RefiProject, warnings: list[str], detect_
     return docs, metas
 
 
-def import_refi(project: Project, refi: RefiProject, source: str, allow_duplicate: bool = False,
-                detect_speakers: bool = False) -> dict[str, Any]:
+def import_refi(
+    project: Project,
+    refi: RefiProject,
+    source: str,
+    allow_duplicate: bool = False,
+    detect_speakers: bool = False,
+) -> dict[str, Any]:
     """Import everything in one transaction: any error leaves the project as it was. Only the file's users
     become coders (the person importing is added only if something in the file has no user)."""
     warnings = list(refi.warnings)
@@ -217,26 +262,43 @@ def import_refi(project: Project, refi: RefiProject, source: str, allow_duplicat
         for v in refi.variables:
             remember_guid(project, "variable", v.name, v.guid)
         docs, metas = _documents(project, refi, warnings, detect_speakers)
-        results = add_documents(project, docs, allow_duplicate=allow_duplicate, same_text_in_batch=True,
-                                add_importer=False) if docs else []
+        results = (
+            add_documents(
+                project, docs, allow_duplicate=allow_duplicate, same_text_in_batch=True, add_importer=False
+            )
+            if docs
+            else []
+        )
         doc_ids = {}
         for s, doc, meta in zip(refi.sources, docs, metas, strict=True):
             doc_id = int(project.scalar("SELECT id FROM documents WHERE name = ?", (doc.name,)))
             doc_ids[s.guid] = doc_id
             remember_guid(project, "document", doc_id, s.guid)
             if meta["own"] and meta["imported"]:  # qualcode's own export: keep when and by whom it came in
-                project.conn.execute("UPDATE documents SET imported = ?, imported_by = ? WHERE id = ?",
-                                     (meta["imported"], coder(meta["by"] or None), doc_id))
+                project.conn.execute(
+                    "UPDATE documents SET imported = ?, imported_by = ? WHERE id = ?",
+                    (meta["imported"], coder(meta["by"] or None), doc_id),
+                )
             elif s.user in users:  # another tool's source: the user who brought it in there
-                project.conn.execute("UPDATE documents SET imported_by = ? WHERE id = ?", (users[s.user], doc_id))
+                project.conn.execute(
+                    "UPDATE documents SET imported_by = ? WHERE id = ?", (users[s.user], doc_id)
+                )
         case_ids = _cases(project, refi)
         codings, duplicates = _codings(project, refi, doc_ids, code_ids, coder, warnings)
         memos = _memos(project, refi, doc_ids, case_ids, code_ids, codings, coder, warnings)
         report = {
-            "file": source, "origin": refi.origin, "documents": len(results), "codes_added": code_counts["added"],
-            "codes_updated": code_counts["updated"], "codings": len(codings) - duplicates,
-            "duplicate_codings": duplicates, "memos": memos, "cases": len(case_ids), "coders": len(set(users.values())),
-            "found": dict(refi.found), "skipped": dict(refi.skipped),
+            "file": source,
+            "origin": refi.origin,
+            "documents": len(results),
+            "codes_added": code_counts["added"],
+            "codes_updated": code_counts["updated"],
+            "codings": len(codings) - duplicates,
+            "duplicate_codings": duplicates,
+            "memos": memos,
+            "cases": len(case_ids),
+            "coders": len(set(users.values())),
+            "found": dict(refi.found),
+            "skipped": dict(refi.skipped),
         }
         project.log("refi.import", "project", None, report)
     return {**report, "warnings": warnings, "imported": results}
@@ -248,13 +310,21 @@ def _cases(project: Project, refi: RefiProject) -> dict[str, int]:
     out = {}
     names = _case_names(refi)
     for c in refi.cases:
-        out[c.guid] = upsert_case(project, names[c.guid], {variables.get(k, k): v for k, v in c.values.items()}, cache)
+        out[c.guid] = upsert_case(
+            project, names[c.guid], {variables.get(k, k): v for k, v in c.values.items()}, cache
+        )
         remember_guid(project, "case", out[c.guid], c.guid)
     return out
 
 
-def _codings(project: Project, refi: RefiProject, doc_ids: dict[str, int], code_ids: dict[str, int],
-             coder: Any, warnings: list[str]) -> tuple[dict[str, int], int]:
+def _codings(
+    project: Project,
+    refi: RefiProject,
+    doc_ids: dict[str, int],
+    code_ids: dict[str, int],
+    coder: Any,
+    warnings: list[str],
+) -> tuple[dict[str, int], int]:
     """Insert every coding at its exact span; its segment is the one holding its start. Returns GUID -> id."""
     out: dict[str, int] = {}
     duplicates = 0
@@ -273,9 +343,19 @@ def _codings(project: Project, refi: RefiProject, doc_ids: dict[str, int], code_
                     cur = project.conn.execute(
                         'INSERT INTO codings(document_id, segment_id, start, "end", code_id, coder, created,'
                         " contribution, claim, memo, provenance) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                        (doc_id, segment_at(project, doc_id, sel.start, sel.end), sel.start, sel.end,
-                         code_ids[rc.code], who, created, contribution, fields["claim"], fields["memo"],
-                         fields["provenance"]),
+                        (
+                            doc_id,
+                            segment_at(project, doc_id, sel.start, sel.end),
+                            sel.start,
+                            sel.end,
+                            code_ids[rc.code],
+                            who,
+                            created,
+                            contribution,
+                            fields["claim"],
+                            fields["memo"],
+                            fields["provenance"],
+                        ),
                     )
                 except sqlite3.IntegrityError as exc:
                     if not is_duplicate_coding(exc):
@@ -291,20 +371,47 @@ def _codings(project: Project, refi: RefiProject, doc_ids: dict[str, int], code_
                     if review.get("status") in _REVIEW_STATUSES and review.get("reviewer"):
                         project.conn.execute(
                             "INSERT INTO reviews(coding_id, status, reviewer, comment, created) VALUES (?,?,?,?,?)",
-                            (coding_id, review["status"], project.ensure_coder(str(review["reviewer"])),
-                             review.get("comment"), review.get("created") or now()),
+                            (
+                                coding_id,
+                                review["status"],
+                                project.ensure_coder(str(review["reviewer"])),
+                                review.get("comment"),
+                                review.get("created") or now(),
+                            ),
                         )
-                project.log("refi.import", "coding", coding_id, {"after": {
-                    "document": s.name, "start": sel.start, "end": sel.end, "code_guid": rc.code, "coder": who}})
+                project.log(
+                    "refi.import",
+                    "coding",
+                    coding_id,
+                    {
+                        "after": {
+                            "document": s.name,
+                            "start": sel.start,
+                            "end": sel.end,
+                            "code_guid": rc.code,
+                            "coder": who,
+                        }
+                    },
+                )
     if duplicates:
-        warnings.append(f"{duplicates} coding(s) repeat another by the same coder on the same span; kept once")
+        warnings.append(
+            f"{duplicates} coding(s) repeat another by the same coder on the same span; kept once"
+        )
     if bad_contribution:
         warnings.append(f"{bad_contribution} unknown contribution categories dropped")
     return out, duplicates
 
 
-def _memos(project: Project, refi: RefiProject, doc_ids: dict[str, int], case_ids: dict[str, int],
-           code_ids: dict[str, int], codings: dict[str, int], coder: Any, warnings: list[str]) -> int:
+def _memos(
+    project: Project,
+    refi: RefiProject,
+    doc_ids: dict[str, int],
+    case_ids: dict[str, int],
+    code_ids: dict[str, int],
+    codings: dict[str, int],
+    coder: Any,
+    warnings: list[str],
+) -> int:
     """Notes become memos on what they are attached to (first attachment wins); the rest are project memos."""
     targets: dict[str, list[tuple[str, int | None]]] = {}
     for guid in refi.note_refs:
@@ -319,7 +426,9 @@ def _memos(project: Project, refi: RefiProject, doc_ids: dict[str, int], case_id
                     if rc.guid in codings:
                         targets.setdefault(guid, []).append(("coding", codings[rc.guid]))
             for guid in sel.note_refs:
-                targets.setdefault(guid, []).append(("segment", segment_at(project, doc_ids[s.guid], sel.start, sel.end)))
+                targets.setdefault(guid, []).append(
+                    ("segment", segment_at(project, doc_ids[s.guid], sel.start, sel.end))
+                )
         for guid in s.note_refs:
             targets.setdefault(guid, []).append(("document", doc_ids[s.guid]))
     documents = _mapped(project, "document")
@@ -335,21 +444,31 @@ def _memos(project: Project, refi: RefiProject, doc_ids: dict[str, int], case_id
             doc_guid, _, span = trailer["segment"].partition("#")
             start = span.split("-")[0]
             if doc_guid in documents and start.isdigit():
-                seg = project.scalar("SELECT id FROM segments WHERE document_id = ? AND start = ?",
-                                     (int(documents[doc_guid]), int(start)))
+                seg = project.scalar(
+                    "SELECT id FROM segments WHERE document_id = ? AND start = ?",
+                    (int(documents[doc_guid]), int(start)),
+                )
                 kind, target = ("segment", seg) if seg is not None else ("document", int(documents[doc_guid]))
         elif found:
             kind, target = found[0]
             if len(found) > 1:
-                warnings.append(f"note {note.name!r} is attached to {len(found)} things; kept on the first ({kind})")
+                warnings.append(
+                    f"note {note.name!r} is attached to {len(found)} things; kept on the first ({kind})"
+                )
         if kind == "coding":
             # A note on a coding becomes that coding's own memo (the one place a coding's memo lives).
             old_memo = project.scalar("SELECT memo FROM codings WHERE id = ?", (target,))
             text = note.text if not note.name or note.name == note.text else f"{note.name}: {note.text}"
-            project.conn.execute("UPDATE codings SET memo = ? WHERE id = ?",
-                                 (f"{old_memo}\n\n{text}" if old_memo else text, target))
-            project.log("coding.update", "coding", target, {"before": {"memo": old_memo},
-                                                             "after": {"memo": text}, "note": note.guid})
+            project.conn.execute(
+                "UPDATE codings SET memo = ? WHERE id = ?",
+                (f"{old_memo}\n\n{text}" if old_memo else text, target),
+            )
+            project.log(
+                "coding.update",
+                "coding",
+                target,
+                {"before": {"memo": old_memo}, "after": {"memo": text}, "note": note.guid},
+            )
             count += 1
             continue
         created = note.created or now()
@@ -359,6 +478,8 @@ def _memos(project: Project, refi: RefiProject, doc_ids: dict[str, int], case_id
         )
         memo_id = int(cur.lastrowid or 0)
         remember_guid(project, "memo", memo_id, note.guid)
-        project.log("memo.add", "memo", memo_id, {"after": note.text, "target": [kind, target], "title": note.name})
+        project.log(
+            "memo.add", "memo", memo_id, {"after": note.text, "target": [kind, target], "title": note.name}
+        )
         count += 1
     return count

@@ -39,7 +39,9 @@ def _read_lock(project: Project, attempts: int, take: Callable[[], T]) -> T:
             raise
         project.conn.execute("COMMIT")
         time.sleep(0.1)  # another program wrote in between: try again
-    raise ProjectBusyError(f"{project.path}: another program keeps writing to the project; try the report again")
+    raise ProjectBusyError(
+        f"{project.path}: another program keeps writing to the project; try the report again"
+    )
 
 
 def checkpoint_and_hash(project: Project, attempts: int = 5) -> str:
@@ -48,6 +50,7 @@ def checkpoint_and_hash(project: Project, attempts: int = 5) -> str:
     The checkpoint moves every committed change into the main file; the read transaction that follows keeps
     any later checkpoint from changing it while we hash, so the hash matches the data the report reads.
     """
+
     def digest() -> str:
         sha = hashlib.sha256()
         with open(project.path, "rb") as fh:
@@ -77,7 +80,6 @@ def snapshot(project: Project, attempts: int = 5) -> tuple[Project, str]:
     return Project(project.path, conn, project.coder), digest
 
 
-
 def end_read(project: Project) -> None:
     """End the read transaction `checkpoint_and_hash` began."""
     project.conn.execute("COMMIT")
@@ -95,7 +97,9 @@ def case_names(project: Project) -> dict[int, str]:
     return dict(project.conn.execute("SELECT id, name FROM cases"))
 
 
-def case_source_types(project: Project, excluded: set[int] | frozenset[int] = frozenset()) -> dict[int, set[str]]:
+def case_source_types(
+    project: Project, excluded: set[int] | frozenset[int] = frozenset()
+) -> dict[int, set[str]]:
     """case id -> the source types of the documents it takes part in: where it speaks (a segment), and every
     survey it answered, open text or not (schema 5 keeps respondents). Documents in `excluded` are left out."""
     types: dict[int, set[str]] = {}
@@ -110,10 +114,15 @@ def case_source_types(project: Project, excluded: set[int] | frozenset[int] = fr
     return types
 
 
-def documents_in_order(project: Project, excluded: set[int] | frozenset[int] = frozenset()) -> list[tuple[str, str]]:
+def documents_in_order(
+    project: Project, excluded: set[int] | frozenset[int] = frozenset()
+) -> list[tuple[str, str]]:
     """(name, source type) of every document not in `excluded`, in import order."""
-    return [(r[0], r[1]) for r in project.conn.execute("SELECT name, source_type, id FROM documents ORDER BY id")
-            if r[2] not in excluded]
+    return [
+        (r[0], r[1])
+        for r in project.conn.execute("SELECT name, source_type, id FROM documents ORDER BY id")
+        if r[2] not in excluded
+    ]
 
 
 def document_names(project: Project, ids: set[int]) -> set[str]:
@@ -139,7 +148,7 @@ def coding_evidence_rows(project: Project) -> list[tuple[Any, ...]]:
     """Every coding in id order as (id, segment id, document, source type, case id, code id, coder,
     contribution, claim, memo, coded text, start, end, polarity); the text is the segment's when the coding covers it."""
     rows = project.conn.execute(
-        'SELECT k.id, k.segment_id, d.name, d.source_type, s.case_id, k.code_id, k.coder, k.contribution, k.claim,'
+        "SELECT k.id, k.segment_id, d.name, d.source_type, s.case_id, k.code_id, k.coder, k.contribution, k.claim,"
         f' k.memo, {CODING_TEXT_SQL}, k.start, k."end", k.polarity'
         " FROM codings k JOIN documents d ON d.id = k.document_id LEFT JOIN segments s ON s.id = k.segment_id"
         " ORDER BY k.id"
@@ -149,7 +158,7 @@ def coding_evidence_rows(project: Project) -> list[tuple[Any, ...]]:
         if row[10] is None:
             if row[2] not in texts:
                 texts[row[2]] = project.scalar("SELECT text FROM documents WHERE name = ?", (row[2],)) or ""
-            rows[i] = (*row[:10], texts[row[2]][row[11]:row[12]], *row[11:])
+            rows[i] = (*row[:10], texts[row[2]][row[11] : row[12]], *row[11:])
     return rows
 
 
@@ -161,28 +170,43 @@ def argument_rows(project: Project) -> dict[str, Any]:
     return {
         "aims": q("SELECT key, label, success FROM aims ORDER BY position, id"),
         "partners": q("SELECT key, label, kind FROM partners ORDER BY position, id"),
-        "outcomes": q("SELECT o.key, o.label, o.mechanism, p.key AS partner,"
-                      " (SELECT group_concat(a.key, '|') FROM outcome_aims oa JOIN aims a ON a.id = oa.aim_id"
-                      "  WHERE oa.outcome_id = o.id) AS aims"
-                      " FROM outcomes o LEFT JOIN partners p ON p.id = o.partner_id"
-                      " ORDER BY p.position, o.position, o.id"),
-        "claims": q("SELECT c.key, c.text, c.category, o.key AS outcome, a.key AS aim FROM claims c"
-                    " LEFT JOIN outcomes o ON o.id = c.outcome_id LEFT JOIN aims a ON a.id = c.aim_id ORDER BY c.id"),
-        "links": project.conn.execute("SELECT e.coding_id, c.key, e.polarity FROM claim_evidence e"
-                                      " JOIN claims c ON c.id = e.claim_id ORDER BY e.coding_id, c.id").fetchall(),
+        "outcomes": q(
+            "SELECT o.key, o.label, o.mechanism, p.key AS partner,"
+            " (SELECT group_concat(a.key, '|') FROM outcome_aims oa JOIN aims a ON a.id = oa.aim_id"
+            "  WHERE oa.outcome_id = o.id) AS aims"
+            " FROM outcomes o LEFT JOIN partners p ON p.id = o.partner_id"
+            " ORDER BY p.position, o.position, o.id"
+        ),
+        "claims": q(
+            "SELECT c.key, c.text, c.category, o.key AS outcome, a.key AS aim FROM claims c"
+            " LEFT JOIN outcomes o ON o.id = c.outcome_id LEFT JOIN aims a ON a.id = c.aim_id ORDER BY c.id"
+        ),
+        "links": project.conn.execute(
+            "SELECT e.coding_id, c.key, e.polarity FROM claim_evidence e"
+            " JOIN claims c ON c.id = e.claim_id ORDER BY e.coding_id, c.id"
+        ).fetchall(),
         "rivals": q("SELECT key, label, description FROM rivals ORDER BY id"),
-        "claim_rivals": project.conn.execute("SELECT c.key, r.key FROM claim_rivals cr JOIN claims c"
-                                             " ON c.id = cr.claim_id JOIN rivals r ON r.id = cr.rival_id"
-                                             " ORDER BY r.id").fetchall(),
-        "rival_evidence": project.conn.execute("SELECT e.coding_id, r.key FROM rival_evidence e JOIN rivals r"
-                                               " ON r.id = e.rival_id ORDER BY e.coding_id").fetchall(),
-        "recommendations": q("SELECT r.key, r.text, r.priority, r.owner,"
-                             " (SELECT group_concat(l.target, '|') FROM recommendation_links l"
-                             "  WHERE l.recommendation_id = r.id) AS links"
-                             " FROM recommendations r ORDER BY r.position, r.id"),
-        "judgements": q("SELECT target, rating, confidence, rationale, who, created FROM judgements ORDER BY id"),
-        "labels": (project.conn.execute("SELECT value FROM meta WHERE key = 'category_labels'").fetchone()
-                   or ["{}"])[0],
+        "claim_rivals": project.conn.execute(
+            "SELECT c.key, r.key FROM claim_rivals cr JOIN claims c"
+            " ON c.id = cr.claim_id JOIN rivals r ON r.id = cr.rival_id"
+            " ORDER BY r.id"
+        ).fetchall(),
+        "rival_evidence": project.conn.execute(
+            "SELECT e.coding_id, r.key FROM rival_evidence e JOIN rivals r"
+            " ON r.id = e.rival_id ORDER BY e.coding_id"
+        ).fetchall(),
+        "recommendations": q(
+            "SELECT r.key, r.text, r.priority, r.owner,"
+            " (SELECT group_concat(l.target, '|') FROM recommendation_links l"
+            "  WHERE l.recommendation_id = r.id) AS links"
+            " FROM recommendations r ORDER BY r.position, r.id"
+        ),
+        "judgements": q(
+            "SELECT target, rating, confidence, rationale, who, created FROM judgements ORDER BY id"
+        ),
+        "labels": (
+            project.conn.execute("SELECT value FROM meta WHERE key = 'category_labels'").fetchone() or ["{}"]
+        )[0],
     }
 
 
@@ -195,8 +219,12 @@ def known_coders(project: Project) -> set[str]:
 def coders_with_codings(project: Project, coders: Sequence[str]) -> set[str]:
     """Which of `coders` have at least one coding."""
     marks = ",".join("?" * len(coders))
-    return {r[0] for r in project.conn.execute(f"SELECT DISTINCT coder FROM codings WHERE coder IN ({marks})",
-                                               list(coders))}
+    return {
+        r[0]
+        for r in project.conn.execute(
+            f"SELECT DISTINCT coder FROM codings WHERE coder IN ({marks})", list(coders)
+        )
+    }
 
 
 def coded_by(project: Project, coders: Sequence[str]) -> list[tuple[str, str, str | None, str]]:
@@ -206,7 +234,8 @@ def coded_by(project: Project, coders: Sequence[str]) -> list[tuple[str, str, st
     return project.conn.execute(
         "SELECT DISTINCT d.name, d.source_type, c.name, k.coder FROM codings k JOIN documents d ON d.id = k.document_id"
         " LEFT JOIN segments s ON s.id = k.segment_id LEFT JOIN cases c ON c.id = s.case_id"
-        f" WHERE k.coder IN ({marks}) ORDER BY d.id, c.name", list(coders)
+        f" WHERE k.coder IN ({marks}) ORDER BY d.id, c.name",
+        list(coders),
     ).fetchall()
 
 
@@ -216,7 +245,8 @@ def segments_of(project: Project, documents: Sequence[str]) -> list[dict[str, An
     return project.query(
         'SELECT s.id, d.name AS document, s.start, s."end", s.text, c.name AS "case" FROM segments s'
         " JOIN documents d ON d.id = s.document_id LEFT JOIN cases c ON c.id = s.case_id"
-        f" WHERE d.name IN ({marks}) ORDER BY s.document_id, s.position", list(documents),
+        f" WHERE d.name IN ({marks}) ORDER BY s.document_id, s.position",
+        list(documents),
     )
 
 
@@ -226,7 +256,8 @@ def codings_of(project: Project, documents: Sequence[str], coders: Sequence[str]
     return project.query(
         'SELECT k.id, d.name AS document, k.start, k."end", c.key AS code, k.coder FROM codings k'
         " JOIN documents d ON d.id = k.document_id JOIN codes c ON c.id = k.code_id"
-        f" WHERE d.name IN ({marks}) AND k.coder IN ({cmarks})", [*documents, *coders],
+        f" WHERE d.name IN ({marks}) AND k.coder IN ({cmarks})",
+        [*documents, *coders],
     )
 
 

@@ -13,8 +13,10 @@ DECISIONS: tuple[str, ...] = ("accepted", "queried", "rejected")
 STATUSES: tuple[str, ...] = ("pending", *DECISIONS)
 
 # The latest decision of a coding, by time: merged decisions get new ids but keep their original time.
-_LATEST = ("r.id = (SELECT r2.id FROM reviews r2 WHERE r2.coding_id = k.id"
-           " ORDER BY r2.created DESC, r2.id DESC LIMIT 1)")
+_LATEST = (
+    "r.id = (SELECT r2.id FROM reviews r2 WHERE r2.coding_id = k.id"
+    " ORDER BY r2.created DESC, r2.id DESC LIMIT 1)"
+)
 
 
 def check_decision(status: str) -> str:
@@ -57,13 +59,26 @@ def set_review(
             "INSERT INTO reviews(coding_id, status, reviewer, comment, created) VALUES (?, ?, ?, ?, ?)",
             (coding_id, status, reviewer, comment, created),
         )
-        after = {"id": int(cur.lastrowid or 0), "coding_id": coding_id, "status": status, "reviewer": reviewer,
-                 "comment": comment, "created": created}
-        project.log("review", "coding", coding_id, {
-            "before": {k: before[k] for k in ("status", "reviewer", "comment")} if before else {"status": "pending"},
-            "after": {k: after[k] for k in ("status", "reviewer", "comment")},
-            "coding": {k: coding[k] for k in ("document", "start", "end", "code", "coder")},
-        })
+        after = {
+            "id": int(cur.lastrowid or 0),
+            "coding_id": coding_id,
+            "status": status,
+            "reviewer": reviewer,
+            "comment": comment,
+            "created": created,
+        }
+        project.log(
+            "review",
+            "coding",
+            coding_id,
+            {
+                "before": {k: before[k] for k in ("status", "reviewer", "comment")}
+                if before
+                else {"status": "pending"},
+                "after": {k: after[k] for k in ("status", "reviewer", "comment")},
+                "coding": {k: coding[k] for k in ("document", "start", "end", "code", "coder")},
+            },
+        )
     return after
 
 
@@ -84,7 +99,7 @@ def review_status(project: Project, coding_ids: list[int] | None = None) -> dict
     result: dict[int, str] = {}
     ids = [int(i) for i in coding_ids]
     for i in range(0, len(ids), 500):  # stay under SQLite's bound-parameter limit
-        chunk = ids[i:i + 500]
+        chunk = ids[i : i + 500]
         marks = ",".join("?" * len(chunk))
         for cid, status in project.conn.execute(f"{sql} WHERE k.id IN ({marks})", chunk):
             result[int(cid)] = status or "pending"
@@ -122,17 +137,20 @@ def list_review_items(
     if limit is not None:
         page = " LIMIT ? OFFSET ?"
         params += [limit, offset]
-    return fill_coding_texts(project, project.query(
-        'SELECT k.id, k.segment_id, d.name AS document, d.source_type, cs.name AS "case", k.start, k."end",'
-        f' {CODING_TEXT_SQL} AS text, c.key AS code, c.label AS code_label, k.coder,'
-        " k.contribution, k.claim, k.memo, k.created, coalesce(r.status, 'pending') AS status,"
-        " r.reviewer, r.comment, r.created AS reviewed"
-        " FROM codings k JOIN documents d ON d.id = k.document_id JOIN codes c ON c.id = k.code_id"
-        " LEFT JOIN segments s ON s.id = k.segment_id LEFT JOIN cases cs ON cs.id = s.case_id"
-        f" LEFT JOIN reviews r ON r.coding_id = k.id AND {_LATEST}"
-        f" {clause} ORDER BY {'c.position, c.id, ' if by_code else ''}k.document_id, k.start, k.id{page}",
-        params,
-    ))
+    return fill_coding_texts(
+        project,
+        project.query(
+            'SELECT k.id, k.segment_id, d.name AS document, d.source_type, cs.name AS "case", k.start, k."end",'
+            f" {CODING_TEXT_SQL} AS text, c.key AS code, c.label AS code_label, k.coder,"
+            " k.contribution, k.claim, k.memo, k.created, coalesce(r.status, 'pending') AS status,"
+            " r.reviewer, r.comment, r.created AS reviewed"
+            " FROM codings k JOIN documents d ON d.id = k.document_id JOIN codes c ON c.id = k.code_id"
+            " LEFT JOIN segments s ON s.id = k.segment_id LEFT JOIN cases cs ON cs.id = s.case_id"
+            f" LEFT JOIN reviews r ON r.coding_id = k.id AND {_LATEST}"
+            f" {clause} ORDER BY {'c.position, c.id, ' if by_code else ''}k.document_id, k.start, k.id{page}",
+            params,
+        ),
+    )
 
 
 def list_coders(project: Project) -> list[dict[str, Any]]:

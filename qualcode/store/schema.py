@@ -175,8 +175,13 @@ _V3 = [
         f"""CREATE TRIGGER refi_guids_{table}_ad AFTER DELETE ON {table} BEGIN
             DELETE FROM refi_guids WHERE kind IN {kinds} AND local = CAST(old.id AS TEXT);
         END"""
-        for table, kinds in (("codes", "('code')"), ("documents", "('document')"), ("cases", "('case')"),
-                             ("codings", "('coding','selection')"), ("memos", "('memo')"))
+        for table, kinds in (
+            ("codes", "('code')"),
+            ("documents", "('document')"),
+            ("cases", "('case')"),
+            ("codings", "('coding','selection')"),
+            ("memos", "('memo')"),
+        )
     ],
 ]
 
@@ -227,8 +232,10 @@ def _fold_coding_memos(conn: sqlite3.Connection) -> None:
             conn.execute("UPDATE codings_v4 SET memo = ? WHERE id = ?", (merged, coding_id))
             conn.execute("DELETE FROM memos WHERE id = ?", (memo_id,))
         else:
-            conn.execute("UPDATE memos SET target_kind = 'project', target_id = NULL, title = ? WHERE id = ?",
-                         (f"{title + ': ' if title else ''}memo on removed coding {coding_id}", memo_id))
+            conn.execute(
+                "UPDATE memos SET target_kind = 'project', target_id = NULL, title = ? WHERE id = ?",
+                (f"{title + ': ' if title else ''}memo on removed coding {coding_id}", memo_id),
+            )
 
 
 def _seed_sequence(table: str, entity: str) -> str:
@@ -267,7 +274,12 @@ _V4: list[str | Callable[[sqlite3.Connection], None]] = [
         f"""CREATE TRIGGER memos_{table}_ad AFTER DELETE ON {table} BEGIN
             DELETE FROM memos WHERE target_kind = '{kind}' AND target_id = old.id;
         END"""
-        for table, kind in (("documents", "document"), ("segments", "segment"), ("cases", "case"), ("codes", "code"))
+        for table, kind in (
+            ("documents", "document"),
+            ("segments", "segment"),
+            ("cases", "case"),
+            ("codes", "code"),
+        )
     ],
 ]
 
@@ -358,18 +370,24 @@ def _claims_from_codings(conn: sqlite3.Connection) -> None:
     order = {"sufficient": 0, "necessary": 1, "improved": 2}
     claims: dict[str, tuple[int, str]] = {}
     votes: dict[str, dict[str, int]] = {}
-    rows = conn.execute("SELECT id, claim, contribution, created, coder FROM codings"
-                        " WHERE claim IS NOT NULL AND trim(claim) != '' ORDER BY id").fetchall()
+    rows = conn.execute(
+        "SELECT id, claim, contribution, created, coder FROM codings"
+        " WHERE claim IS NOT NULL AND trim(claim) != '' ORDER BY id"
+    ).fetchall()
     for coding_id, text, contribution, created, coder in rows:
         folded = fold_claim(text)
         if folded not in claims:
-            cur = conn.execute("INSERT INTO claims(key, text, created, created_by) VALUES (?, ?, ?, ?)",
-                               (f"claim-{len(claims) + 1}", " ".join(text.split()), created, coder))
+            cur = conn.execute(
+                "INSERT INTO claims(key, text, created, created_by) VALUES (?, ?, ?, ?)",
+                (f"claim-{len(claims) + 1}", " ".join(text.split()), created, coder),
+            )
             claims[folded] = (int(cur.lastrowid or 0), text)
             votes[folded] = {}
         polarity = "contradicts" if contribution == "none" else "supports"
-        conn.execute("INSERT INTO claim_evidence(coding_id, claim_id, polarity) VALUES (?, ?, ?)",
-                     (coding_id, claims[folded][0], polarity))
+        conn.execute(
+            "INSERT INTO claim_evidence(coding_id, claim_id, polarity) VALUES (?, ?, ?)",
+            (coding_id, claims[folded][0], polarity),
+        )
         if contribution in order:
             votes[folded][contribution] = votes[folded].get(contribution, 0) + 1
     for folded, (claim_id, _) in claims.items():
@@ -482,8 +500,17 @@ _V_SCALE = [
 ]
 
 Migration = list[str | Callable[["sqlite3.Connection"], None]]
-MIGRATIONS: list[Migration] = [list(_V1), list(_V2), list(_V3), _V4, _V5, _V_FORMATS, _V_CLAIMS, list(_V_PENDING),
-                               list(_V_SCALE)]
+MIGRATIONS: list[Migration] = [
+    list(_V1),
+    list(_V2),
+    list(_V3),
+    _V4,
+    _V5,
+    _V_FORMATS,
+    _V_CLAIMS,
+    list(_V_PENDING),
+    list(_V_SCALE),
+]
 # Versions that rebuild tables: applied with foreign keys off (a DROP TABLE would otherwise cascade).
 REBUILDS = frozenset({4})
 SCHEMA_VERSION = len(MIGRATIONS)

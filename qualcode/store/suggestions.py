@@ -21,17 +21,19 @@ def leaf_code_keys(project: Project) -> list[str]:
     return [r[0] for r in rows]
 
 
-def segment_texts(project: Project, ids: list[int] | None = None, limit: int | None = None) -> list[dict[str, Any]]:
+def segment_texts(
+    project: Project, ids: list[int] | None = None, limit: int | None = None
+) -> list[dict[str, Any]]:
     """Segments with the text and the group they belong to (case, else document) for grouped evaluation."""
     sql = (
-        "SELECT s.id, s.text, s.document_id, d.name AS document, c.name AS \"case\" FROM segments s"
+        'SELECT s.id, s.text, s.document_id, d.name AS document, c.name AS "case" FROM segments s'
         " JOIN documents d ON d.id = s.document_id LEFT JOIN cases c ON c.id = s.case_id"
     )
     params: list[Any] = []
     if ids is not None:
         rows: list[dict[str, Any]] = []
         for i in range(0, len(ids), 500):  # stay under SQLite's variable limit
-            chunk = ids[i:i + 500]
+            chunk = ids[i : i + 500]
             rows += project.query(f"{sql} WHERE s.id IN ({','.join('?' * len(chunk))})", chunk)
         return rows
     sql += " ORDER BY s.document_id, s.position"
@@ -76,19 +78,31 @@ def coder_decided(project: Project, coder: str) -> dict[int, set[str]]:
     return out
 
 
-def _record_feedback(project: Project, segment_id: int, code_id: int, coder: str, decision: str,
-                     detail: dict[str, Any]) -> dict[str, Any] | None:
+def _record_feedback(
+    project: Project, segment_id: int, code_id: int, coder: str, decision: str, detail: dict[str, Any]
+) -> dict[str, Any] | None:
     """Insert or replace this coder's decision on (segment, code); returns the decision it replaced."""
     old = project.query(
         "SELECT decision, score, method, model_version, reason, created FROM suggestion_feedback"
-        " WHERE segment_id = ? AND code_id = ? AND coder = ?", (segment_id, code_id, coder))
+        " WHERE segment_id = ? AND code_id = ? AND coder = ?",
+        (segment_id, code_id, coder),
+    )
     project.conn.execute(
         "INSERT INTO suggestion_feedback(segment_id, code_id, coder, decision, score, method, model_version, reason,"
         " created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(segment_id, code_id, coder) DO UPDATE SET"
         " decision = excluded.decision, score = excluded.score, method = excluded.method,"
         " model_version = excluded.model_version, reason = excluded.reason, created = excluded.created",
-        (segment_id, code_id, coder, decision, detail.get("score"), detail.get("method"),
-         detail.get("model_version"), detail.get("reason"), detail.get("time") or now()),
+        (
+            segment_id,
+            code_id,
+            coder,
+            decision,
+            detail.get("score"),
+            detail.get("method"),
+            detail.get("model_version"),
+            detail.get("reason"),
+            detail.get("time") or now(),
+        ),
     )
     return old[0] if old else None
 
@@ -104,8 +118,12 @@ def accept_code(project: Project, segment_id: int, code: str, coder: str, proven
         except DuplicateError:
             raise DuplicateError(f"segment {segment_id} already has '{code}' from {coder}") from None
         before = _record_feedback(project, segment_id, code_id, coder, "accepted", provenance)
-        project.log("suggestion.accept", "segment", segment_id,
-                    {"before": before, "after": {"code": code, "coder": coder, "coding_id": coding_id, **provenance}})
+        project.log(
+            "suggestion.accept",
+            "segment",
+            segment_id,
+            {"before": before, "after": {"code": code, "coder": coder, "coding_id": coding_id, **provenance}},
+        )
     return coding_id
 
 
@@ -119,8 +137,12 @@ def reject_code(project: Project, segment_id: int, code: str, coder: str, proven
             before = _record_feedback(project, segment_id, code_id, coder, "rejected", provenance)
         except sqlite3.IntegrityError as exc:
             raise InputError(f"cannot record the rejection: {exc}") from None
-        project.log("suggestion.reject", "segment", segment_id,
-                    {"before": before, "after": {"code": code, "coder": coder, **provenance}})
+        project.log(
+            "suggestion.reject",
+            "segment",
+            segment_id,
+            {"before": before, "after": {"code": code, "coder": coder, **provenance}},
+        )
 
 
 def coding_provenance(project: Project, coding_id: int) -> dict[str, Any] | None:
@@ -133,9 +155,18 @@ def withdraw_feedback(project: Project, segment_id: int, code: str, coder: str) 
     """Forget this coder's accept/reject decision on (segment, code), e.g. when the coder undoes it; logged."""
     with project.transaction():
         code_id = resolve_code(project, code)
-        old = project.query("SELECT decision FROM suggestion_feedback WHERE segment_id = ? AND code_id = ? AND coder = ?",
-                            (segment_id, code_id, coder))
+        old = project.query(
+            "SELECT decision FROM suggestion_feedback WHERE segment_id = ? AND code_id = ? AND coder = ?",
+            (segment_id, code_id, coder),
+        )
         if old:
-            project.conn.execute("DELETE FROM suggestion_feedback WHERE segment_id = ? AND code_id = ? AND coder = ?",
-                                 (segment_id, code_id, coder))
-            project.log("suggestion.withdraw", "segment", segment_id, {"before": {"code": code, "coder": coder, **old[0]}})
+            project.conn.execute(
+                "DELETE FROM suggestion_feedback WHERE segment_id = ? AND code_id = ? AND coder = ?",
+                (segment_id, code_id, coder),
+            )
+            project.log(
+                "suggestion.withdraw",
+                "segment",
+                segment_id,
+                {"before": {"code": code, "coder": coder, **old[0]}},
+            )

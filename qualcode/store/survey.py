@@ -14,25 +14,40 @@ from qualcode.store.project import Project
 
 def _question_id(project: Project, instrument: str, q: SurveyQuestion, position: int) -> int:
     """The stored question's id, adding it if new; a second file of the same instrument must agree on it."""
-    row = project.conn.execute("SELECT id, type, options, separator FROM survey_questions WHERE instrument = ?"
-                               " AND key = ?", (instrument, q.key)).fetchone()
+    row = project.conn.execute(
+        "SELECT id, type, options, separator FROM survey_questions WHERE instrument = ? AND key = ?",
+        (instrument, q.key),
+    ).fetchone()
     if row is None:
         cur = project.conn.execute(
             "INSERT INTO survey_questions(instrument, key, label, type, options, separator, position)"
             " VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (instrument, q.key, q.label, q.type, json.dumps(q.options, ensure_ascii=False), q.separator, position))
+            (
+                instrument,
+                q.key,
+                q.label,
+                q.type,
+                json.dumps(q.options, ensure_ascii=False),
+                q.separator,
+                position,
+            ),
+        )
         return int(cur.lastrowid or 0)
     qid, qtype, options, separator = row
     fixed = q.type in ("likert", "ranking")
     if qtype != q.type or (fixed and json.loads(options) != q.options) or separator != q.separator:
-        raise InputError(f"instrument {instrument!r} already has question {q.key!r} as {qtype}"
-                         f"{' ' + options if fixed else ''}; this file makes it {q.type}"
-                         f"{' ' + json.dumps(q.options, ensure_ascii=False) if q.type in ('likert', 'ranking') else ''}"
-                         " (use the same spec, or another --instrument); nothing was imported")
+        raise InputError(
+            f"instrument {instrument!r} already has question {q.key!r} as {qtype}"
+            f"{' ' + options if fixed else ''}; this file makes it {q.type}"
+            f"{' ' + json.dumps(q.options, ensure_ascii=False) if q.type in ('likert', 'ranking') else ''}"
+            " (use the same spec, or another --instrument); nothing was imported"
+        )
     if q.type == "multiple" and q.options and json.loads(options) != q.options:
         merged = json.loads(options) + [o for o in q.options if o not in json.loads(options)]
-        project.conn.execute("UPDATE survey_questions SET options = ? WHERE id = ?",
-                             (json.dumps(merged, ensure_ascii=False), qid))
+        project.conn.execute(
+            "UPDATE survey_questions SET options = ? WHERE id = ?",
+            (json.dumps(merged, ensure_ascii=False), qid),
+        )
     return int(qid)
 
 
@@ -40,16 +55,22 @@ def store_survey(project: Project, document_id: int, survey: SurveyData, case_id
     """Write an imported survey's questions, respondents and answers (inside the import's transaction).
     Returns the number of respondents."""
     instrument = survey.instrument
-    start = int(project.scalar("SELECT coalesce(max(position), -1) + 1 FROM survey_questions WHERE instrument = ?",
-                               (instrument,)) or 0)
+    start = int(
+        project.scalar(
+            "SELECT coalesce(max(position), -1) + 1 FROM survey_questions WHERE instrument = ?", (instrument,)
+        )
+        or 0
+    )
     for i, q in enumerate(survey.questions):
         _question_id(project, instrument, q, start + i)
     waves = sorted({r.wave for r in survey.respondents})
     taken: dict[tuple[str, int], str] = {}
     for wave in waves:
         for case_id, doc in project.conn.execute(
-                "SELECT r.case_id, d.name FROM survey_respondents r JOIN documents d ON d.id = r.document_id"
-                " WHERE r.instrument = ? AND r.wave = ?", (instrument, wave)):
+            "SELECT r.case_id, d.name FROM survey_respondents r JOIN documents d ON d.id = r.document_id"
+            " WHERE r.instrument = ? AND r.wave = ?",
+            (instrument, wave),
+        ):
             taken[wave, int(case_id)] = doc
     ranking = {q.key for q in survey.questions if q.type == "ranking"}
     respondents = []
@@ -57,14 +78,27 @@ def store_survey(project: Project, document_id: int, survey: SurveyData, case_id
         case_id = case_ids[r.case]
         if (r.wave, case_id) in taken:
             wave = f" wave {r.wave!r}" if r.wave else ""
-            raise InputError(f"respondent {r.case!r} (row {r.row}) is already in instrument {instrument!r}{wave}, "
-                             f"from {taken[r.wave, case_id]!r}; give this file another --wave or --instrument; "
-                             "nothing was imported")
+            raise InputError(
+                f"respondent {r.case!r} (row {r.row}) is already in instrument {instrument!r}{wave}, "
+                f"from {taken[r.wave, case_id]!r}; give this file another --wave or --instrument; "
+                "nothing was imported"
+            )
         answers = {key: dict(given) if key in ranking else given[0][1] for key, given in r.answers.items()}
-        respondents.append((instrument, r.wave, case_id, document_id, r.row,
-                            json.dumps(answers, ensure_ascii=False, separators=(",", ":"))))
-    project.conn.executemany("INSERT INTO survey_respondents(instrument, wave, case_id, document_id, row, answers)"
-                             " VALUES (?, ?, ?, ?, ?, ?)", respondents)
+        respondents.append(
+            (
+                instrument,
+                r.wave,
+                case_id,
+                document_id,
+                r.row,
+                json.dumps(answers, ensure_ascii=False, separators=(",", ":")),
+            )
+        )
+    project.conn.executemany(
+        "INSERT INTO survey_respondents(instrument, wave, case_id, document_id, row, answers)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        respondents,
+    )
     return len(respondents)
 
 
@@ -75,7 +109,9 @@ class InstrumentData:
     name: str
     questions: list[SurveyQuestion]
     respondents: dict[int, tuple[int, str, int]]  # respondent id -> (case id, wave, document id)
-    answers: dict[str, dict[int, list[tuple[str, str]]]] = field(default_factory=dict)  # question -> respondent -> answers
+    answers: dict[str, dict[int, list[tuple[str, str]]]] = field(
+        default_factory=dict
+    )  # question -> respondent -> answers
     # Without per-respondent answers: wave -> question -> ((item, value) counts, respondents who answered).
     counts: dict[str, dict[str, tuple[Counter[tuple[str, str]], int]]] = field(default_factory=dict)
 
@@ -85,35 +121,60 @@ def list_instruments(project: Project) -> list[dict[str, Any]]:
     return project.query(
         "SELECT r.instrument, r.wave, count(*) AS respondents,"
         " (SELECT count(*) FROM survey_questions q WHERE q.instrument = r.instrument) AS questions"
-        " FROM survey_respondents r GROUP BY r.instrument, r.wave ORDER BY min(r.id), r.wave")
+        " FROM survey_respondents r GROUP BY r.instrument, r.wave ORDER BY min(r.id), r.wave"
+    )
 
 
-def load_instruments(project: Project, instrument: str | None = None, wave: str | None = None,
-                     questions: tuple[str, ...] = (), per_respondent: bool = True) -> list[InstrumentData]:
+def load_instruments(
+    project: Project,
+    instrument: str | None = None,
+    wave: str | None = None,
+    questions: tuple[str, ...] = (),
+    per_respondent: bool = True,
+) -> list[InstrumentData]:
     """Instruments (one, or all) with their respondents (one wave, or all) and the answers to `questions`
     (all when empty): each respondent's answers, or (faster, for reports not split by respondent
     characteristics) only the counts per wave. Unknown names are an InputError listing the known ones."""
-    names = [r[0] for r in project.conn.execute(
-        "SELECT instrument FROM survey_respondents GROUP BY instrument ORDER BY min(id)")]
+    names = [
+        r[0]
+        for r in project.conn.execute(
+            "SELECT instrument FROM survey_respondents GROUP BY instrument ORDER BY min(id)"
+        )
+    ]
     if instrument is not None and instrument not in names:
-        raise InputError(f"no survey instrument {instrument!r} (instruments: {', '.join(names) or 'none imported'})")
+        raise InputError(
+            f"no survey instrument {instrument!r} (instruments: {', '.join(names) or 'none imported'})"
+        )
     if wave is not None:
-        waves = {r[0] for r in project.conn.execute("SELECT DISTINCT wave FROM survey_respondents"
-                                                    + (" WHERE instrument = ?" if instrument else ""),
-                                                    (instrument,) if instrument else ())}
+        waves = {
+            r[0]
+            for r in project.conn.execute(
+                "SELECT DISTINCT wave FROM survey_respondents"
+                + (" WHERE instrument = ?" if instrument else ""),
+                (instrument,) if instrument else (),
+            )
+        }
         if wave not in waves:
-            raise InputError(f"no wave {wave!r} (waves: {', '.join(sorted(w for w in waves if w)) or 'none'})")
+            raise InputError(
+                f"no wave {wave!r} (waves: {', '.join(sorted(w for w in waves if w)) or 'none'})"
+            )
     out = []
     for name in [instrument] if instrument else names:
-        qs = [SurveyQuestion(key, qtype, label, [], json.loads(options), separator)
-              for key, qtype, label, options, separator in project.conn.execute(
-                  "SELECT key, type, label, options, separator FROM survey_questions WHERE instrument = ?"
-                  " ORDER BY position, id", (name,))]
+        qs = [
+            SurveyQuestion(key, qtype, label, [], json.loads(options), separator)
+            for key, qtype, label, options, separator in project.conn.execute(
+                "SELECT key, type, label, options, separator FROM survey_questions WHERE instrument = ?"
+                " ORDER BY position, id",
+                (name,),
+            )
+        ]
         if questions:
             unknown = [k for k in questions if k not in {q.key for q in qs}]
             if unknown and instrument:
-                raise InputError(f"instrument {name!r} has no question {unknown[0]!r} "
-                                 f"(questions: {', '.join(q.key for q in qs)})")
+                raise InputError(
+                    f"instrument {name!r} has no question {unknown[0]!r} "
+                    f"(questions: {', '.join(q.key for q in qs)})"
+                )
             qs = [q for q in qs if q.key in questions]
         sql = "SELECT id, case_id, wave, document_id, answers FROM survey_respondents WHERE instrument = ?"
         params: list[Any] = [name]
@@ -150,8 +211,10 @@ def load_instruments(project: Project, instrument: str | None = None, wave: str 
                 answered[w, key] = answered.get((w, key), 0) + 1
         if not data.respondents:
             continue
-        data.counts = {w: {key: (tally, answered[w, key]) for key, tally in counters.items()}
-                       for w, counters in tallies.items()}
+        data.counts = {
+            w: {key: (tally, answered[w, key]) for key, tally in counters.items()}
+            for w, counters in tallies.items()
+        }
         out.append(data)
     if questions and not any(q.key in questions for d in out for q in d.questions):
         raise InputError(f"no instrument has question {questions[0]!r}")
@@ -159,14 +222,20 @@ def load_instruments(project: Project, instrument: str | None = None, wave: str 
 
 
 def question_keys(project: Project, instrument: str) -> list[str]:
-    return [r[0] for r in project.conn.execute("SELECT key FROM survey_questions WHERE instrument = ?"
-                                               " ORDER BY position, id", (instrument,))]
+    return [
+        r[0]
+        for r in project.conn.execute(
+            "SELECT key FROM survey_questions WHERE instrument = ? ORDER BY position, id", (instrument,)
+        )
+    ]
 
 
 def case_attribute(project: Project, name: str) -> dict[int, str]:
     """case id -> value of one case attribute."""
-    return {int(c): v for c, v in project.conn.execute("SELECT case_id, value FROM case_attributes WHERE name = ?",
-                                                       (name,))}
+    return {
+        int(c): v
+        for c, v in project.conn.execute("SELECT case_id, value FROM case_attributes WHERE name = ?", (name,))
+    }
 
 
 def cases_with_code(project: Project, key: str) -> set[tuple[int, int]]:
@@ -178,7 +247,9 @@ def cases_with_code(project: Project, key: str) -> set[tuple[int, int]]:
         """WITH RECURSIVE tree(id) AS (SELECT id FROM codes WHERE key = ?
                UNION SELECT c.id FROM codes c JOIN tree t ON c.parent_id = t.id)
            SELECT DISTINCT s.case_id, s.document_id, k.id FROM codings k JOIN segments s ON s.id = k.segment_id
-           WHERE k.code_id IN (SELECT id FROM tree) AND s.case_id IS NOT NULL""", (key,)).fetchall()
+           WHERE k.code_id IN (SELECT id FROM tree) AND s.case_id IS NOT NULL""",
+        (key,),
+    ).fetchall()
     from qualcode.store.reviews import review_status
 
     status = review_status(project, [r[2] for r in rows])
@@ -205,15 +276,27 @@ def participation(project: Project) -> list[dict[str, Any]]:
 
     conn = project.conn
     seg_cases: dict[int, set[int]] = {}
-    for doc_id, case_id in conn.execute("SELECT DISTINCT document_id, case_id FROM segments WHERE case_id IS NOT NULL"):
+    for doc_id, case_id in conn.execute(
+        "SELECT DISTINCT document_id, case_id FROM segments WHERE case_id IS NOT NULL"
+    ):
         seg_cases.setdefault(int(doc_id), set()).add(int(case_id))
     rows: list[dict[str, Any]] = []
     survey_docs: set[int] = set()
     for instrument, wave, sessions, people in conn.execute(
-            "SELECT instrument, wave, count(DISTINCT document_id), count(DISTINCT case_id) FROM survey_respondents"
-            " GROUP BY instrument, wave ORDER BY min(id)"):
-        rows.append({"method": "survey", "instrument": instrument, "wave": wave or None, "sessions": sessions,
-                     "participants": people, "named": people, "counted": 0})
+        "SELECT instrument, wave, count(DISTINCT document_id), count(DISTINCT case_id) FROM survey_respondents"
+        " GROUP BY instrument, wave ORDER BY min(id)"
+    ):
+        rows.append(
+            {
+                "method": "survey",
+                "instrument": instrument,
+                "wave": wave or None,
+                "sessions": sessions,
+                "participants": people,
+                "named": people,
+                "counted": 0,
+            }
+        )
     survey_docs = {int(r[0]) for r in conn.execute("SELECT DISTINCT document_id FROM survey_respondents")}
     by_type: dict[str, list[tuple[int, int | None]]] = {}
     for doc_id, stype, n in conn.execute("SELECT id, source_type, participants FROM documents ORDER BY id"):
@@ -233,11 +316,33 @@ def participation(project: Project) -> list[dict[str, Any]]:
             else:
                 counted += max(n, len(cases))
                 extra_total += max(0, n - len(cases))
-        rows.append({"method": stype, "instrument": None, "wave": None, "sessions": len(docs),
-                     "participants": len(named) + counted, "named": len(named), "counted": counted})
-    everyone = int(conn.execute("SELECT count(*) FROM (SELECT case_id FROM segments WHERE case_id IS NOT NULL"
-                                " UNION SELECT case_id FROM survey_respondents)").fetchone()[0])
+        rows.append(
+            {
+                "method": stype,
+                "instrument": None,
+                "wave": None,
+                "sessions": len(docs),
+                "participants": len(named) + counted,
+                "named": len(named),
+                "counted": counted,
+            }
+        )
+    everyone = int(
+        conn.execute(
+            "SELECT count(*) FROM (SELECT case_id FROM segments WHERE case_id IS NOT NULL"
+            " UNION SELECT case_id FROM survey_respondents)"
+        ).fetchone()[0]
+    )
     sessions = len(survey_docs) + sum(len(docs) for docs in by_type.values())
-    rows.append({"method": "everyone", "instrument": None, "wave": None, "sessions": sessions,
-                 "participants": everyone + extra_total, "named": everyone, "counted": extra_total})
+    rows.append(
+        {
+            "method": "everyone",
+            "instrument": None,
+            "wave": None,
+            "sessions": sessions,
+            "participants": everyone + extra_total,
+            "named": everyone,
+            "counted": extra_total,
+        }
+    )
     return rows

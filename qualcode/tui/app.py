@@ -50,8 +50,10 @@ class QualcodeApp(App[None]):
         else:
             from qualcode.tui.screens.dialogs import TextPrompt
 
-            self.push_screen(TextPrompt("Your name as a coder (remembered for next time)", placeholder="e.g. amira"),
-                             self.named)
+            self.push_screen(
+                TextPrompt("Your name as a coder (remembered for next time)", placeholder="e.g. amira"),
+                self.named,
+            )
 
     def named(self, name: str | None) -> None:
         if not name:
@@ -69,7 +71,11 @@ class QualcodeApp(App[None]):
         if isinstance(event, events.Key) and self.quitting:
             return  # keys typed after q must not open dialogs in an app that is closing
         screen = self.screen if self._screen_stack else None
-        if isinstance(event, events.Key) and not event.is_forwarded and getattr(screen, "holding_keys", False):
+        if (
+            isinstance(event, events.Key)
+            and not event.is_forwarded
+            and getattr(screen, "holding_keys", False)
+        ):
             screen.held_keys.append(event)  # type: ignore[union-attr]
             return
         await super().on_event(event)

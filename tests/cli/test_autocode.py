@@ -9,36 +9,58 @@ from tests.conftest import write
 
 def counts(proj):
     with sqlite3.connect(proj) as conn:
-        return {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
-                for t in ("codings", "pending_suggestions", "suggestion_feedback", "change_log")}
+        return {
+            t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+            for t in ("codings", "pending_suggestions", "suggestion_feedback", "change_log")
+        }
 
 
 def test_autocode_proposes_pending_suggestions_never_codings(runner, survey_study):  # noqa: F811
     proj, segs = survey_study
     before = counts(proj)
-    got = json.loads(run(runner, "autocode", proj, "--code", "practice.reflection", "--top", 4, "--coder", "tom",
-                         "--json").stdout)
+    got = json.loads(
+        run(
+            runner, "autocode", proj, "--code", "practice.reflection", "--top", 4, "--coder", "tom", "--json"
+        ).stdout
+    )
     assert got["proposed"] == 4 and got["scored"] == len(segs)
     after = counts(proj)
     assert after["codings"] == before["codings"]
     assert after["pending_suggestions"] == 4 and after["change_log"] == before["change_log"] + 1
     # Running it again adds nothing new for segments already pending.
-    again = json.loads(run(runner, "autocode", proj, "--code", "practice.reflection", "--min-score", 0,
-                           "--coder", "tom", "--json").stdout)
+    again = json.loads(
+        run(
+            runner,
+            "autocode",
+            proj,
+            "--code",
+            "practice.reflection",
+            "--min-score",
+            0,
+            "--coder",
+            "tom",
+            "--json",
+        ).stdout
+    )
     assert again["scored"] == len(segs) - 4 and again["proposed"] == len(segs) - 4
 
 
 def test_autocode_leaves_out_segments_that_already_have_the_code(runner, survey_study):  # noqa: F811
     proj, segs = survey_study
-    got = json.loads(run(runner, "autocode", proj, "--code", "org.signposting", "--min-score", 0, "--json").stdout)
+    got = json.loads(
+        run(runner, "autocode", proj, "--code", "org.signposting", "--min-score", 0, "--json").stdout
+    )
     coded = sum(1 for i in range(len(segs)) if i % 6 in (0, 3))  # the fixture codes answers 0 and 3 with it
     assert got["scored"] == len(segs) - coded == got["proposed"]
 
 
 def test_accepting_and_rejecting_pending_suggestions(runner, survey_study):  # noqa: F811
     proj, _ = survey_study
-    first = json.loads(run(runner, "autocode", proj, "--code", "practice.reflection", "--top", 3, "--coder", "tom",
-                           "--json").stdout)
+    first = json.loads(
+        run(
+            runner, "autocode", proj, "--code", "practice.reflection", "--top", 3, "--coder", "tom", "--json"
+        ).stdout
+    )
     rows = json.loads(run(runner, "pending", "list", proj, "--code", "practice.reflection", "--json").stdout)
     assert [r["score"] for r in rows] == sorted((r["score"] for r in rows), reverse=True) and len(rows) == 3
     before = counts(proj)
@@ -48,12 +70,26 @@ def test_accepting_and_rejecting_pending_suggestions(runner, survey_study):  # n
     assert after["codings"] == before["codings"] + 1 and after["pending_suggestions"] == 1
     with sqlite3.connect(proj) as conn:
         prov = json.loads(conn.execute("SELECT provenance FROM codings WHERE coder = 'tom'").fetchone()[0])
-        decisions = conn.execute("SELECT segment_id, decision FROM suggestion_feedback ORDER BY id").fetchall()
+        decisions = conn.execute(
+            "SELECT segment_id, decision FROM suggestion_feedback ORDER BY id"
+        ).fetchall()
     assert prov["method"].startswith("autocode:") and prov["pending_id"] == rows[0]["id"]
     assert decisions == [(rows[0]["segment_id"], "accepted"), (rows[1]["segment_id"], "rejected")]
     # A rejected segment is not proposed again to that coder.
-    again = json.loads(run(runner, "autocode", proj, "--code", "practice.reflection", "--min-score", 0,
-                           "--coder", "tom", "--json").stdout)
+    again = json.loads(
+        run(
+            runner,
+            "autocode",
+            proj,
+            "--code",
+            "practice.reflection",
+            "--min-score",
+            0,
+            "--coder",
+            "tom",
+            "--json",
+        ).stdout
+    )
     pending_ids = {r["segment_id"] for r in json.loads(run(runner, "pending", "list", proj, "--json").stdout)}
     assert rows[1]["segment_id"] not in pending_ids and again["proposed"] > 0
     assert again["model_version"] != first["model_version"]  # the decisions went into the model
@@ -64,15 +100,24 @@ def test_pending_errors_change_nothing(runner, survey_study):  # noqa: F811
     run(runner, "autocode", proj, "--code", "practice.reflection", "--top", 2)
     first = json.loads(run(runner, "pending", "list", proj, "--json").stdout)[0]["id"]
     before = counts(proj)
-    assert "no pending suggestion with id 999" in run(runner, "pending", "accept", proj, first, 999, code=2).stderr
+    assert (
+        "no pending suggestion with id 999"
+        in run(runner, "pending", "accept", proj, first, 999, code=2).stderr
+    )
     assert counts(proj) == before  # the good id in the same command was not accepted either
     assert "--all needs --code" in run(runner, "pending", "reject", proj, "--all", code=2).stderr
     assert "at least one" in run(runner, "pending", "accept", proj, code=2).stderr
-    assert "one of --min-score or --top" in run(runner, "autocode", proj, "--code", "practice.reflection",
-                                                  "--top", 2, "--min-score", 0.5, code=2).stderr
+    assert (
+        "one of --min-score or --top"
+        in run(
+            runner, "autocode", proj, "--code", "practice.reflection", "--top", 2, "--min-score", 0.5, code=2
+        ).stderr
+    )
     assert "sub-codes" in run(runner, "autocode", proj, "--code", "org", code=2).stderr
-    assert "no document named" in run(runner, "autocode", proj, "--code", "org.adaptation", "--document", "x",
-                                      code=2).stderr
+    assert (
+        "no document named"
+        in run(runner, "autocode", proj, "--code", "org.adaptation", "--document", "x", code=2).stderr
+    )
     assert counts(proj) == before
     run(runner, "pending", "reject", proj, "--all", "--code", "practice.reflection")
     assert counts(proj)["pending_suggestions"] == 0
@@ -91,10 +136,22 @@ def test_similar_ranks_segments_sharing_words(runner, survey_study):  # noqa: F8
 
 def test_suggest_next_lists_uncoded_segments_least_sure_first(runner, survey_study, tmp_path):  # noqa: F811
     proj, _ = survey_study
-    lines = ["respondent_id,q1", "N1,I signpost people to the housing team.", "N2,It was a nice day.",
-             "N3,We changed the induction forms."]
-    run(runner, "import", proj, write(tmp_path / "more.csv", "\n".join(lines) + "\n"), "--id-column",
-        "respondent_id", "--text-column", "q1")
+    lines = [
+        "respondent_id,q1",
+        "N1,I signpost people to the housing team.",
+        "N2,It was a nice day.",
+        "N3,We changed the induction forms.",
+    ]
+    run(
+        runner,
+        "import",
+        proj,
+        write(tmp_path / "more.csv", "\n".join(lines) + "\n"),
+        "--id-column",
+        "respondent_id",
+        "--text-column",
+        "q1",
+    )
     segs = json.loads(run(runner, "segments", proj, "--json").stdout)
     rows = json.loads(run(runner, "suggest", "next", proj, "--top", 50, "--json").stdout)
     with sqlite3.connect(proj) as conn:

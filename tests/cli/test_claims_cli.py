@@ -25,17 +25,22 @@ def _log_count(path) -> int:
 
 def test_claims_import_list_export_round_trip(runner, tmp_path):
     path, _ = _study(tmp_path)
-    csv_in = write(tmp_path / "claims.csv",
-                   "key,claim,outcome,category,judgement,confidence,rationale\n"
-                   "c.ref,Faster referrals to housing,out.ref,improved,strong,high,Rival checked\n"
-                   "c.new,Panels include people with lived experience,aim.voice,necessary,,,\n")
+    csv_in = write(
+        tmp_path / "claims.csv",
+        "key,claim,outcome,category,judgement,confidence,rationale\n"
+        "c.ref,Faster referrals to housing,out.ref,improved,strong,high,Rival checked\n"
+        "c.new,Panels include people with lived experience,aim.voice,necessary,,,\n",
+    )
     got = json.loads(run(runner, "claims", "import", path, csv_in, "--json").stdout)
     assert got == {"added": 1, "updated": 0, "judged": 1, "rows": 2}
     again = json.loads(run(runner, "claims", "import", path, csv_in, "--json").stdout)
     assert again == {"added": 0, "updated": 0, "judged": 0, "rows": 2}  # nothing new: no second judgement
     rows = {r["key"]: r for r in json.loads(run(runner, "claims", "list", path, "--json").stdout)}
     assert (rows["c.ref"]["judgement"], rows["c.ref"]["confidence"], rows["c.new"]["outcome"]) == (
-        "strong", "high", "aim.voice")
+        "strong",
+        "high",
+        "aim.voice",
+    )
     exported = run(runner, "claims", "export", path).stdout
     assert exported.splitlines()[0].startswith("key,claim,outcome,category,judgement,confidence,rationale")
     bad = write(tmp_path / "bad.csv", "key,claim,outcome\nc.x,Something,out.nope\n")
@@ -47,40 +52,106 @@ def test_claims_import_list_export_round_trip(runner, tmp_path):
 
 def test_claims_add_set_and_labels(runner, tmp_path):
     path, _ = _study(tmp_path)
-    run(runner, "claims", "add", path, "Commissioners write PIE into specs", "--key", "c.spec", "--category",
-        "sufficient")
+    run(
+        runner,
+        "claims",
+        "add",
+        path,
+        "Commissioners write PIE into specs",
+        "--key",
+        "c.spec",
+        "--category",
+        "sufficient",
+    )
     run(runner, "claims", "set", path, "c.spec", "--outcome", "out.ref", "--category", "improved")
-    run(runner, "claims", "set", path, "-", "--label", "improved=Happened sooner or better because of the PDU")
-    [spec] = [r for r in json.loads(run(runner, "claims", "list", path, "--json").stdout) if r["key"] == "c.spec"]
+    run(
+        runner, "claims", "set", path, "-", "--label", "improved=Happened sooner or better because of the PDU"
+    )
+    [spec] = [
+        r for r in json.loads(run(runner, "claims", "list", path, "--json").stdout) if r["key"] == "c.spec"
+    ]
     assert (spec["outcome"], spec["category"]) == ("out.ref", "improved")
     data = json.loads(run(runner, "report", path, "contribution", "--format", "json").stdout)
-    assert {c["category"]: c["description"] for c in data}["improved"] == "Happened sooner or better because of the PDU"
+    assert {c["category"]: c["description"] for c in data}[
+        "improved"
+    ] == "Happened sooner or better because of the PDU"
     result = run(runner, "claims", "add", path, "  commissioners WRITE pie into specs ", code=2)
     assert "already says this" in result.stderr
 
 
 def test_judge_and_report_hls_rows(runner, tmp_path):
     path, _ = _study(tmp_path)
-    run(runner, "judge", path, "hls:hls.leadership", "higher", "--rationale", "Steering minutes show sponsorship",
-        "--confidence", "low")
+    run(
+        runner,
+        "judge",
+        path,
+        "hls:hls.leadership",
+        "higher",
+        "--rationale",
+        "Steering minutes show sponsorship",
+        "--confidence",
+        "low",
+    )
     rows = {r["code"]: r for r in json.loads(run(runner, "report", path, "hls", "--format", "json").stdout)}
     lead = rows["hls.leadership"]
-    assert {k: lead[k] for k in ("code", "level", "rule_level", "override", "rationale", "supports", "contradicts",
-                                 "cases", "source_types")} == {
-        "code": "hls.leadership", "level": "higher", "rule_level": "lower", "override": "higher",
-        "rationale": "Steering minutes show sponsorship", "supports": 3, "contradicts": 3, "cases": 6,
-        "source_types": ["focus-group", "survey"]}
+    assert {
+        k: lead[k]
+        for k in (
+            "code",
+            "level",
+            "rule_level",
+            "override",
+            "rationale",
+            "supports",
+            "contradicts",
+            "cases",
+            "source_types",
+        )
+    } == {
+        "code": "hls.leadership",
+        "level": "higher",
+        "rule_level": "lower",
+        "override": "higher",
+        "rationale": "Steering minutes show sponsorship",
+        "supports": 3,
+        "contradicts": 3,
+        "cases": 6,
+        "source_types": ["focus-group", "survey"],
+    }
     result = run(runner, "judge", path, "hls:hls.leadership", "higher", code=2)
     assert "--rationale" in result.stderr
 
 
 def test_code_on_a_coded_span_updates_it(runner, tmp_path):
     path, ids = _study(tmp_path)
-    result = run(runner, "code", path, ids["seg_R2"], "hls.people", "--coder", "amira", "--contribution",
-                 "necessary", "--claim", "c.conf")
+    result = run(
+        runner,
+        "code",
+        path,
+        ids["seg_R2"],
+        "hls.people",
+        "--coder",
+        "amira",
+        "--contribution",
+        "necessary",
+        "--claim",
+        "c.conf",
+    )
     assert "updated" in result.stdout
-    coding = json.loads(run(runner, "code", path, ids["seg_R2"], "hls.people", "--coder", "amira", "--polarity",
-                            "mixed", "--json").stdout)
+    coding = json.loads(
+        run(
+            runner,
+            "code",
+            path,
+            ids["seg_R2"],
+            "hls.people",
+            "--coder",
+            "amira",
+            "--polarity",
+            "mixed",
+            "--json",
+        ).stdout
+    )
     assert (coding["id"], coding["contribution"], coding["polarity"]) == (ids["hp_R2"], "necessary", "mixed")
     assert coding["claims"] == [{"claim": "c.conf", "polarity": "supports"}]
     result = run(runner, "code", path, ids["seg_R2"], "hls.people", "--coder", "amira", code=2)
@@ -89,8 +160,11 @@ def test_code_on_a_coded_span_updates_it(runner, tmp_path):
 
 def test_codings_import_conflicts_are_reported_then_updated(runner, tmp_path):
     path, ids = _study(tmp_path)
-    csv_in = write(tmp_path / "k.csv", "document,quote,code,coder,contribution,claim,polarity\n"
-                   "sv,People with lived experience sit on our panel.,hls.people,amira,sufficient,,\n")
+    csv_in = write(
+        tmp_path / "k.csv",
+        "document,quote,code,coder,contribution,claim,polarity\n"
+        "sv,People with lived experience sit on our panel.,hls.people,amira,sufficient,,\n",
+    )
     result = run(runner, "codings", "import", path, csv_in)
     assert "0 coding(s) added, 0 updated, 0 row(s) already present, 1 conflict(s)." in result.stdout
     assert f"row 2 (coding {ids['hp_R2']}): contribution (none) -> sufficient" in result.stderr
@@ -100,7 +174,9 @@ def test_codings_import_conflicts_are_reported_then_updated(runner, tmp_path):
     rows = [r for r in json.loads(exported) if r["id"] == ids["I1"]]
     # A coding with two claim links: one row per link, the claim's text for the import to find it by.
     assert sorted((r["claim"], r["polarity"]) for r in rows) == [
-        ("Faster referrals to housing", "supports"), ("Practitioners feel more confident", "supports")]
+        ("Faster referrals to housing", "supports"),
+        ("Practitioners feel more confident", "supports"),
+    ]
 
 
 def test_outcomes_and_recommendations(runner, tmp_path):
@@ -109,20 +185,39 @@ def test_outcomes_and_recommendations(runner, tmp_path):
     assert exported["aims"] == OUTCOME_MAP["aims"]
     assert exported["partners"] == OUTCOME_MAP["partners"]
     assert exported["rivals"] == [{"key": "covid", "label": "Covid-19", "claims": ["c.ref"]}]
-    extra = write(tmp_path / "map.yaml", yaml.safe_dump({
-        "partners": [{"key": "commissioners", "label": "Commissioners", "kind": "indirect",
-                      "outcomes": [{"key": "out.spec", "label": "PIE in specifications", "aims": ["aim.voice"]}]}],
-        "rivals": [{"key": "austerity", "label": "Austerity", "claims": ["c.ref"]}]}))
+    extra = write(
+        tmp_path / "map.yaml",
+        yaml.safe_dump(
+            {
+                "partners": [
+                    {
+                        "key": "commissioners",
+                        "label": "Commissioners",
+                        "kind": "indirect",
+                        "outcomes": [
+                            {"key": "out.spec", "label": "PIE in specifications", "aims": ["aim.voice"]}
+                        ],
+                    }
+                ],
+                "rivals": [{"key": "austerity", "label": "Austerity", "claims": ["c.ref"]}],
+            }
+        ),
+    )
     got = json.loads(run(runner, "outcomes", "import", path, extra, "--json").stdout)
     assert (got["partners"], got["outcomes"], got["rivals"], got["changed"]) == (1, 1, 1, 3)
     rows = json.loads(run(runner, "outcomes", "list", path, "--json").stdout)
     assert [(r["partner"], r["outcome"], r["claims"], r["evidence"]) for r in rows] == [
-        ("practitioners", "out.ref", 1, 5), ("commissioners", "out.spec", 0, 0)]
+        ("practitioners", "out.ref", 1, 5),
+        ("commissioners", "out.spec", 0, 0),
+    ]
     bad = write(tmp_path / "bad.yaml", "partners:\n  - {key: x, label: X, kind: sideways}\n")
     result = run(runner, "outcomes", "import", path, bad, code=2)
     assert "partners[0].kind must be direct or indirect" in result.stderr
-    recs = write(tmp_path / "recs.csv", "key,text,priority,owner,links\n"
-                 "r1,Keep the shared directory funded,high,Commissioners,claim:c.ref; outcome:out.ref\n")
+    recs = write(
+        tmp_path / "recs.csv",
+        "key,text,priority,owner,links\n"
+        "r1,Keep the shared directory funded,high,Commissioners,claim:c.ref; outcome:out.ref\n",
+    )
     assert json.loads(run(runner, "recommendations", "import", path, recs, "--json").stdout)["added"] == 1
     [rec] = json.loads(run(runner, "recommendations", "list", path, "--json").stdout)
     assert rec["links"] == ["claim:c.ref", "outcome:out.ref"]
@@ -154,5 +249,9 @@ def test_codings_export_then_import_is_a_no_op_and_an_edit_is_one_conflict(runne
     edited = write(tmp_path / "edited.csv", out.getvalue())
     result = json.loads(run(runner, "codings", "import", path, edited, "--json").stdout)
     assert [(c["row"], c["coding_id"], c["differs"]) for c in result["conflicts"]] == [
-        (first + 2, int(rows[first]["id"]), {"contribution": {"project": None, "file": "necessary"}})]
-    assert json.loads(run(runner, "codings", "import", path, edited, "--update", "--json").stdout)["updated"] == 1
+        (first + 2, int(rows[first]["id"]), {"contribution": {"project": None, "file": "necessary"}})
+    ]
+    assert (
+        json.loads(run(runner, "codings", "import", path, edited, "--update", "--json").stdout)["updated"]
+        == 1
+    )

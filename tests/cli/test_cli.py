@@ -28,9 +28,26 @@ def run(runner, *args, code=0):
 def study(tmp_path, runner, codebook_path):
     proj = tmp_path / "s.qcdb"
     run(runner, "init", proj, "--codebook", codebook_path, "--coder", "amira")
-    run(runner, "import", proj, write(tmp_path / "int01.txt", INTERVIEW), "--case", "INT01", "--attr", "sector=voluntary")
-    run(runner, "import", proj, write(tmp_path / "survey.csv", SURVEY), "--id-column", "respondent_id",
-        "--text-column", "q1")
+    run(
+        runner,
+        "import",
+        proj,
+        write(tmp_path / "int01.txt", INTERVIEW),
+        "--case",
+        "INT01",
+        "--attr",
+        "sector=voluntary",
+    )
+    run(
+        runner,
+        "import",
+        proj,
+        write(tmp_path / "survey.csv", SURVEY),
+        "--id-column",
+        "respondent_id",
+        "--text-column",
+        "q1",
+    )
     return proj
 
 
@@ -40,16 +57,32 @@ def segs(runner, proj, *extra):
 
 def test_init_import_and_list(runner, study):
     docs = json.loads(run(runner, "documents", study, "--json").stdout)
-    assert [(d["name"], d["source_type"], d["segments"]) for d in docs] == [("int01", "interview", 4), ("survey", "survey", 2)]
+    assert [(d["name"], d["source_type"], d["segments"]) for d in docs] == [
+        ("int01", "interview", 4),
+        ("survey", "survey", 2),
+    ]
     rows = segs(runner, study, "--document", "int01")
-    assert set(rows[0]) == {"id", "document", "case", "speaker", "question", "source_type", "start", "end", "text"}
+    assert set(rows[0]) == {
+        "id",
+        "document",
+        "case",
+        "speaker",
+        "question",
+        "source_type",
+        "start",
+        "end",
+        "text",
+    }
     assert [r["case"] for r in rows] == [None, "INT01", None, "INT01"]
     listing = run(runner, "documents", study).stdout
     assert "int01" in listing and "50%" not in listing and "0%" in listing  # no participant segment coded yet
     cases = json.loads(run(runner, "cases", study, "--json").stdout)
     assert {c["name"]: c["attributes"] for c in cases} == {
-        "INT01": {"sector": "voluntary"}, "R001": {"sector": "voluntary"},
-        "R002": {"sector": "statutory"}, "R003": {"sector": "statutory"}}
+        "INT01": {"sector": "voluntary"},
+        "R001": {"sector": "voluntary"},
+        "R002": {"sector": "statutory"},
+        "R003": {"sector": "statutory"},
+    }
 
 
 def test_table_output_shows_brackets_literally(runner, study):
@@ -70,44 +103,106 @@ def test_import_is_all_or_nothing_across_files(runner, study, tmp_path):
     bad.write_bytes(b"PK\x03\x04 not really")
     result = run(runner, "import", study, good, bad, code=2)
     assert "broken.docx" in result.stderr and result.stderr[-1] == "\n" and result.stderr.count("\n") == 1
-    assert [d["name"] for d in json.loads(run(runner, "documents", study, "--json").stdout)] == ["int01", "survey"]
+    assert [d["name"] for d in json.loads(run(runner, "documents", study, "--json").stdout)] == [
+        "int01",
+        "survey",
+    ]
 
 
 def test_code_uncode_and_errors(runner, study):
     ruth = segs(runner, study, "--document", "int01")[1]
-    got = json.loads(run(runner, "code", study, ruth["id"], "org.signposting", "--coder", "tom", "--contribution",
-                         "improved", "--claim", "Faster referrals", "--memo", "clear example", "--json").stdout)
+    got = json.loads(
+        run(
+            runner,
+            "code",
+            study,
+            ruth["id"],
+            "org.signposting",
+            "--coder",
+            "tom",
+            "--contribution",
+            "improved",
+            "--claim",
+            "Faster referrals",
+            "--memo",
+            "clear example",
+            "--json",
+        ).stdout
+    )
     assert (got["code"], got["coder"], got["contribution"], got["claim"], got["memo"]) == (
-        "org.signposting", "tom", "improved", "Faster referrals", "clear example")
-    sub = run(runner, "code", study, ruth["id"], "practice.knowledge", "--start", ruth["start"] + 2,
-              "--end", ruth["start"] + 7, "--json")
+        "org.signposting",
+        "tom",
+        "improved",
+        "Faster referrals",
+        "clear example",
+    )
+    sub = run(
+        runner,
+        "code",
+        study,
+        ruth["id"],
+        "practice.knowledge",
+        "--start",
+        ruth["start"] + 2,
+        "--end",
+        ruth["start"] + 7,
+        "--json",
+    )
     assert json.loads(sub.stdout)["text"] == "refer"
-    assert "did you mean 'org.signposting'" in run(runner, "code", study, ruth["id"], "org.signpost", code=2).stderr
+    assert (
+        "did you mean 'org.signposting'"
+        in run(runner, "code", study, ruth["id"], "org.signpost", code=2).stderr
+    )
     assert "no segment with id 999" in run(runner, "code", study, 999, "org.signposting", code=2).stderr
-    assert "'maybe' is not one of" in run(runner, "code", study, ruth["id"], "org.signposting",
-                                          "--contribution", "maybe", code=2).stderr
-    assert "already has this code" in run(runner, "code", study, ruth["id"], "org.signposting", "--coder", "tom",
-                                          code=2).stderr
+    assert (
+        "'maybe' is not one of"
+        in run(runner, "code", study, ruth["id"], "org.signposting", "--contribution", "maybe", code=2).stderr
+    )
+    assert (
+        "already has this code"
+        in run(runner, "code", study, ruth["id"], "org.signposting", "--coder", "tom", code=2).stderr
+    )
     run(runner, "uncode", study, ruth["id"], "org.signposting", "--coder", "tom")
-    assert "has no coding" in run(runner, "uncode", study, ruth["id"], "org.signposting", "--coder", "tom", code=2).stderr
+    assert (
+        "has no coding"
+        in run(runner, "uncode", study, ruth["id"], "org.signposting", "--coder", "tom", code=2).stderr
+    )
 
 
 def test_codings_import_export_round_trip(runner, study, tmp_path):
     rows = segs(runner, study)
     ruth, survey = rows[1], rows[5]
-    csv_in = write(tmp_path / "codings.csv",
-                   "segment_id,document,start,end,quote,code,coder,contribution,claim,memo\n"
-                   f"{ruth['id']},,,,,org.signposting,amira,improved,Faster referrals,\n"
-                   f",int01,{ruth['start']},{ruth['start'] + 5},,practice.awareness,tom,,,\n"
-                   ",survey,,,More confident,practice.confidence,,,,a memo\n")
+    csv_in = write(
+        tmp_path / "codings.csv",
+        "segment_id,document,start,end,quote,code,coder,contribution,claim,memo\n"
+        f"{ruth['id']},,,,,org.signposting,amira,improved,Faster referrals,\n"
+        f",int01,{ruth['start']},{ruth['start'] + 5},,practice.awareness,tom,,,\n"
+        ",survey,,,More confident,practice.confidence,,,,a memo\n",
+    )
     result = json.loads(run(runner, "codings", "import", study, csv_in, "--coder", "lead", "--json").stdout)
     assert result == {"added": 3, "updated": 0, "already_present": 0, "conflicts": [], "rows": 3}
     exported = list(csv.DictReader(io.StringIO(run(runner, "codings", "export", study).stdout)))
     assert [(r["code"], r["coder"], r["text"]) for r in exported] == [
-        ("org.signposting", "amira", ruth["text"]), ("practice.awareness", "tom", ruth["text"][:5]),
-        ("practice.confidence", "lead", "More confident")]
-    assert set(exported[0]) == {"id", "segment_id", "document", "start", "end", "text", "code", "coder",
-                                "contribution", "polarity", "claim", "rival", "memo", "created"}
+        ("org.signposting", "amira", ruth["text"]),
+        ("practice.awareness", "tom", ruth["text"][:5]),
+        ("practice.confidence", "lead", "More confident"),
+    ]
+    assert set(exported[0]) == {
+        "id",
+        "segment_id",
+        "document",
+        "start",
+        "end",
+        "text",
+        "code",
+        "coder",
+        "contribution",
+        "polarity",
+        "claim",
+        "rival",
+        "memo",
+        "created",
+    }
     as_json = json.loads(run(runner, "codings", "export", study, "--format", "json").stdout)
     assert as_json[0]["claim"] == "Faster referrals" and as_json[2]["segment_id"] == survey["id"]
     out = tmp_path / "out.csv"
@@ -141,8 +236,14 @@ def test_codebook_commands(runner, study, tmp_path, codebook_path):
     exported = tmp_path / "cb.yaml"
     run(runner, "codebook", "export", study, "-o", exported)
     assert json.loads(run(runner, "codebook", "import", study, exported, "--json").stdout) == {
-        "added": 0, "updated": 0, "unchanged": 44}
-    extra = write(tmp_path / "extra.yaml", "codes:\n  - key: practice.empathy\n    label: Empathy\n    parent: practice\n")
+        "added": 0,
+        "updated": 0,
+        "unchanged": 44,
+    }
+    extra = write(
+        tmp_path / "extra.yaml",
+        "codes:\n  - key: practice.empathy\n    label: Empathy\n    parent: practice\n",
+    )
     assert json.loads(run(runner, "codebook", "import", study, extra, "--json").stdout)["added"] == 1
     dup = write(tmp_path / "dup.yaml", "codes:\n  - {key: a, label: A}\n  - {key: a, label: B}\n")
     assert "duplicate key 'a'" in run(runner, "codebook", "import", study, dup, code=2).stderr
@@ -164,7 +265,10 @@ def test_init_errors(runner, tmp_path, codebook_path):
 def test_bad_attr_and_source_type(runner, study, tmp_path):
     f = write(tmp_path / "x.txt", "P1: a\nP1: b\n")
     assert "KEY=VALUE" in run(runner, "import", study, f, "--attr", "novalue", code=2).stderr
-    assert "source type must be one of" in run(runner, "import", study, f, "--source-type", "podcast", code=2).stderr
+    assert (
+        "source type must be one of"
+        in run(runner, "import", study, f, "--source-type", "podcast", code=2).stderr
+    )
 
 
 def _commands(group, prefix=()):
@@ -192,7 +296,8 @@ def test_command_reference_is_current():
     from qualcode.cli.reference import command_reference
 
     assert (ROOT / "docs" / "commands.md").read_text(encoding="utf-8") == command_reference(), (
-        "docs/commands.md is stale: run `python -m qualcode.cli.reference > docs/commands.md`")
+        "docs/commands.md is stale: run `python -m qualcode.cli.reference > docs/commands.md`"
+    )
 
 
 def test_memos_are_listed_with_what_they_are_on(runner, study):
@@ -205,7 +310,9 @@ def test_memos_are_listed_with_what_they_are_on(runner, study):
         write_memo(p, "project", None, "Overall impressions", coder="tom")
     rows = json.loads(run(runner, "memos", study, "--json").stdout)
     assert [(r["target_kind"], r["target_id"], r["coder"], r["text"]) for r in rows] == [
-        ("segment", ruth["id"], "amira", "Check [tone] here"), ("project", None, "tom", "Overall impressions")]
+        ("segment", ruth["id"], "amira", "Check [tone] here"),
+        ("project", None, "tom", "Overall impressions"),
+    ]
     only = json.loads(run(runner, "memos", study, "--coder", "tom", "--json").stdout)
     assert [r["text"] for r in only] == ["Overall impressions"]
     assert "[tone]" in run(runner, "memos", study, "--kind", "segment").stdout

@@ -28,9 +28,17 @@ def survey_study(tmp_path, runner, codebook_path):
     """Twelve respondents, each one case, half of them coded."""
     proj = tmp_path / "s.qcdb"
     run(runner, "init", proj, "--codebook", codebook_path, "--coder", "amira")
-    lines = ["respondent_id,q1"] + [f"R{i:02d},\"{text}\"" for i, (text, _) in enumerate(ANSWERS * 2)]
-    run(runner, "import", proj, write(tmp_path / "survey.csv", "\n".join(lines) + "\n"), "--id-column",
-        "respondent_id", "--text-column", "q1")
+    lines = ["respondent_id,q1"] + [f'R{i:02d},"{text}"' for i, (text, _) in enumerate(ANSWERS * 2)]
+    run(
+        runner,
+        "import",
+        proj,
+        write(tmp_path / "survey.csv", "\n".join(lines) + "\n"),
+        "--id-column",
+        "respondent_id",
+        "--text-column",
+        "q1",
+    )
     segs = json.loads(run(runner, "segments", proj, "--json").stdout)
     rows = ["segment_id,code,coder"] + [f"{s['id']},{ANSWERS[i % 6][1]},amira" for i, s in enumerate(segs)]
     run(runner, "codings", "import", proj, write(tmp_path / "codings.csv", "\n".join(rows) + "\n"))
@@ -39,15 +47,20 @@ def survey_study(tmp_path, runner, codebook_path):
 
 def test_suggest_json_for_one_segment_and_a_document(runner, survey_study):
     proj, segs = survey_study
-    got = json.loads(run(runner, "suggest", proj, "--segment", segs[0]["id"], "--top", 3, "--coder", "tom",
-                         "--json").stdout)
+    got = json.loads(
+        run(
+            runner, "suggest", proj, "--segment", segs[0]["id"], "--top", 3, "--coder", "tom", "--json"
+        ).stdout
+    )
     assert list(got) == [str(segs[0]["id"])]
     ranked = got[str(segs[0]["id"])]
     assert len(ranked) == 3 and set(ranked[0]) == {"code", "score", "reason"}
     assert ranked[0]["code"] == "org.signposting" and ranked[0]["reason"]
     assert [r["score"] for r in ranked] == sorted((r["score"] for r in ranked), reverse=True)
     # amira already applied it, so she is not offered it again
-    mine = json.loads(run(runner, "suggest", proj, "--segment", segs[0]["id"], "--coder", "amira", "--json").stdout)
+    mine = json.loads(
+        run(runner, "suggest", proj, "--segment", segs[0]["id"], "--coder", "amira", "--json").stdout
+    )
     assert "org.signposting" not in [r["code"] for r in mine[str(segs[0]["id"])]]
     whole = json.loads(run(runner, "suggest", proj, "--document", "survey", "--json").stdout)
     assert len(whole) == len(segs)
@@ -67,7 +80,9 @@ def test_suggest_errors(runner, survey_study):
 
 def test_evaluate_reports_figures_curve_and_targets(runner, survey_study):
     proj, _ = survey_study
-    result = json.loads(run(runner, "suggest", "evaluate", proj, "--folds", 3, "--threshold", 0.3, "--json").stdout)
+    result = json.loads(
+        run(runner, "suggest", "evaluate", proj, "--folds", 3, "--threshold", 0.3, "--json").stdout
+    )
     assert result["grouped_by"] == "case" and result["folds"] == 3 and result["coded_segments"] == 12
     learned = result["learned"]
     assert learned["threshold"] == 0.3 and 0.0 <= learned["micro"]["f1"] <= 1.0

@@ -27,8 +27,21 @@ def coded(tmp_path, runner, codebook_path):
         seg4 = conn.execute("SELECT id FROM segments WHERE position = 3").fetchone()[0]
         code = conn.execute("SELECT key FROM codes ORDER BY id LIMIT 1").fetchone()[0]
         label = conn.execute("SELECT label FROM codes ORDER BY id LIMIT 1").fetchone()[0]
-    run_cli(runner, "code", proj, seg2, code, "--start", seg2_start, "--end", seg2_start + 8,
-            "--memo", "friend <b>as</b> route in", "--coder", "amira")
+    run_cli(
+        runner,
+        "code",
+        proj,
+        seg2,
+        code,
+        "--start",
+        seg2_start,
+        "--end",
+        seg2_start + 8,
+        "--memo",
+        "friend <b>as</b> route in",
+        "--coder",
+        "amira",
+    )
     run_cli(runner, "code", proj, seg4, code, "--coder", "tom")
     return proj, code, label
 
@@ -36,14 +49,18 @@ def coded(tmp_path, runner, codebook_path):
 def test_docx_has_one_comment_per_coding_on_the_coded_text(coded, tmp_path, runner):
     proj, code, label = coded
     out = tmp_path / "rev.docx"
-    summary = json.loads(run_cli(runner, "export", proj, "--document", "rev", "--format", "docx", "-o", out,
-                                 "--json").stdout)
+    summary = json.loads(
+        run_cli(runner, "export", proj, "--document", "rev", "--format", "docx", "-o", out, "--json").stdout
+    )
     assert summary["codings"] == 2 and summary["coders"] == ["amira", "tom"]
     import docx
 
     document = docx.Document(str(out))
     comments = sorted((c.author, c.text) for c in document.comments)
-    assert comments == [("amira", f"{label} [{code}]\nfriend <b>as</b> route in"), ("tom", f"{label} [{code}]")]
+    assert comments == [
+        ("amira", f"{label} [{code}]\nfriend <b>as</b> route in"),
+        ("tom", f"{label} [{code}]"),
+    ]
     xml = zipfile.ZipFile(out).read("word/document.xml").decode()
     # The text each comment covers: between its range start and end.
     covered = []
@@ -65,17 +82,36 @@ def test_html_marks_coded_spans_and_lists_codings_in_the_margin(coded, tmp_path,
     page = out.read_text(encoding="utf-8")
     assert re.findall(r"<mark[^>]*>([^<]*)</mark>", page) == ["A friend", "More evening sessions."]
     assert "friend &lt;b&gt;as&lt;/b&gt; route in" in page and "<b>as</b>" not in page  # memos are escaped
-    notes = re.findall(r'<div class="note"><sup>(\d)</sup> <b>([^<]*)</b> <span class="who">\[([^\]]*)\] (\w+)', page)
+    notes = re.findall(
+        r'<div class="note"><sup>(\d)</sup> <b>([^<]*)</b> <span class="who">\[([^\]]*)\] (\w+)', page
+    )
     assert notes == [("1", label, code, "amira"), ("2", label, code, "tom")]
     assert "Content-Security-Policy" in page and "<script" not in page
 
 
 def test_bad_export_options_are_one_line_errors(coded, tmp_path, runner):
     proj, _, _ = coded
-    assert "--document" in run_cli(runner, "export", proj, "--format", "docx", "-o", tmp_path / "x.docx",
-                                   code=2).stderr
-    assert "--document is for" in run_cli(runner, "export", proj, "--document", "rev", "-o", tmp_path / "x.qdpx",
-                                          code=2).stderr
-    assert "no document named" in run_cli(runner, "export", proj, "--document", "nope", "--format", "html",
-                                          "-o", tmp_path / "x.html", code=2).stderr
+    assert (
+        "--document"
+        in run_cli(runner, "export", proj, "--format", "docx", "-o", tmp_path / "x.docx", code=2).stderr
+    )
+    assert (
+        "--document is for"
+        in run_cli(runner, "export", proj, "--document", "rev", "-o", tmp_path / "x.qdpx", code=2).stderr
+    )
+    assert (
+        "no document named"
+        in run_cli(
+            runner,
+            "export",
+            proj,
+            "--document",
+            "nope",
+            "--format",
+            "html",
+            "-o",
+            tmp_path / "x.html",
+            code=2,
+        ).stderr
+    )
     assert not any(tmp_path.glob("x.*"))

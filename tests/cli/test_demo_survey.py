@@ -18,7 +18,9 @@ def run(runner, *args):
 
 
 def test_demo_survey_has_waves_types_and_blank_respondents(runner, demo_master):
-    with open(data_dir() / "transcripts" / "survey" / "pdu-survey-2024.csv", newline="", encoding="utf-8") as fh:
+    with open(
+        data_dir() / "transcripts" / "survey" / "pdu-survey-2024.csv", newline="", encoding="utf-8"
+    ) as fh:
         rows = list(csv.DictReader(fh))
     first = [r for r in rows if r["wave"] == "2024-06"]
     texts = ("q1_changed_practice", "q2_would_miss", "q3_unexpected")
@@ -30,7 +32,8 @@ def test_demo_survey_has_waves_types_and_blank_respondents(runner, demo_master):
     assert {q["type"] for q in wave1.values()} >= {"single", "likert", "multiple", "ranking"}
     expected = Counter(r["expectations_met"] for r in first)
     assert [(o["value"], o["count"]) for o in wave1["expectations_met"]["options"]] == [
-        (v, expected[v]) for v in ("Yes", "Partly", "No")]
+        (v, expected[v]) for v in ("Yes", "Partly", "No")
+    ]
     assert wave1["expectations_met"]["answered"] == 45
     assert "took_action" in data["instruments"][0]["not_answered_in_wave"]
     follow_up = {q["question"]: q for q in data["instruments"][1]["questions"]}

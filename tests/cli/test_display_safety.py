@@ -13,8 +13,10 @@ from qualcode.store.project import Project
 from tests.conftest import run_cli as run
 from tests.conftest import write
 
-HOSTILE = ("Interviewer: Tell me more [bold]please[/bold]\n"
-           "P1: [laughs] it was [0] good :fire: \x1b[31mRED\x1b[0m \x9b2J and \u202eevil\u202c =cmd|' /C calc'!A0\n")
+HOSTILE = (
+    "Interviewer: Tell me more [bold]please[/bold]\n"
+    "P1: [laughs] it was [0] good :fire: \x1b[31mRED\x1b[0m \x9b2J and \u202eevil\u202c =cmd|' /C calc'!A0\n"
+)
 
 
 @pytest.fixture
@@ -52,13 +54,24 @@ def test_json_keeps_the_text_but_escapes_what_a_terminal_would_obey(runner, host
 
 def test_codings_csv_never_runs_a_formula_and_reads_back_the_same(runner, hostile_study, tmp_path):
     seg = json.loads(run(runner, "segments", hostile_study, "--json").stdout)[1]["id"]
-    run(runner, "code", hostile_study, seg, "practice.awareness", "--claim", "=HYPERLINK(\"http://x\")",
-        "--memo", "@SUM(A1)", "--coder", "amira")
+    run(
+        runner,
+        "code",
+        hostile_study,
+        seg,
+        "practice.awareness",
+        "--claim",
+        '=HYPERLINK("http://x")',
+        "--memo",
+        "@SUM(A1)",
+        "--coder",
+        "amira",
+    )
     out = tmp_path / "codings.csv"
     result = run(runner, "codings", "export", hostile_study, "-o", out)
     assert str(out) in result.stderr
     (row,) = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
-    assert row["claim"] == "'=HYPERLINK(\"http://x\")" and row["memo"] == "'@SUM(A1)"
+    assert row["claim"] == '\'=HYPERLINK("http://x")' and row["memo"] == "'@SUM(A1)"
     assert "\x1b" not in row["text"]
     for line in out.read_text(encoding="utf-8-sig").splitlines()[1:]:
         assert not any(cell.startswith(("=", "+", "@")) for cell in next(csv.reader([line])))
@@ -66,7 +79,9 @@ def test_codings_csv_never_runs_a_formula_and_reads_back_the_same(runner, hostil
         p.conn.execute("DELETE FROM codings")
     run(runner, "codings", "import", hostile_study, out)
     with Project.open(hostile_study) as p:
-        assert p.query("SELECT claim, memo FROM codings") == [{"claim": "=HYPERLINK(\"http://x\")", "memo": "@SUM(A1)"}]
+        assert p.query("SELECT claim, memo FROM codings") == [
+            {"claim": '=HYPERLINK("http://x")', "memo": "@SUM(A1)"}
+        ]
 
 
 def test_audit_csv_is_formula_safe(runner, hostile_study):

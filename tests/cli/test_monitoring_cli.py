@@ -35,8 +35,11 @@ def test_wide_table_with_change_from_first_to_last_period(runner, project, tmp_p
     run(runner, "monitoring", "import", project, wide)
     m = measures(runner, project)
     attendance = m["attendance", None]
-    assert [(v["period"], v["value"]) for v in attendance["values"]] == [("Year 1", 164), ("Year 2", 1210),
-                                                                         ("Year 4", 385)]
+    assert [(v["period"], v["value"]) for v in attendance["values"]] == [
+        ("Year 1", 164),
+        ("Year 2", 1210),
+        ("Year 4", 385),
+    ]
     # "attendance rose from 164 in year 1 to 385 in year 4": +221, 221 / 164 = 134.76%.
     [change] = attendance["change"]
     assert (change["from"], change["to"], change["change"], change["percent"]) == (164, 385, 221, 134.76)
@@ -45,20 +48,29 @@ def test_wide_table_with_change_from_first_to_last_period(runner, project, tmp_p
 
 def test_long_table_by_category_and_reimport_updates(runner, project, tmp_path):
     long = tmp_path / "by-sector.csv"
-    long.write_text("measure,period,sector,value\nattendance,2021,housing,60\nattendance,2021,probation,30\n"
-                    "attendance,2024,housing,150\n")
+    long.write_text(
+        "measure,period,sector,value\nattendance,2021,housing,60\nattendance,2021,probation,30\n"
+        "attendance,2024,housing,150\n"
+    )
     run(runner, "monitoring", "import", project, long, "--by", "sector")
     m = measures(runner, project, "--by", "sector")["attendance", "sector"]
     assert m["categories"] == ["housing", "probation"]
-    assert [(c["category"], c["percent"]) for c in m["change"]] == [("housing", 150.0)]  # probation: one period
+    assert [(c["category"], c["percent"]) for c in m["change"]] == [
+        ("housing", 150.0)
+    ]  # probation: one period
     long.write_text("measure,period,sector,value\nattendance,2021,housing,65\n")
     result = json.loads(run(runner, "monitoring", "import", project, long, "--by", "sector", "--json").stdout)
     assert (result["added"], result["changed"]) == (0, 1)
     with Project.open(project) as p:
-        logs = [json.loads(r[0]) for r in p.conn.execute(
-            "SELECT detail FROM change_log WHERE action = 'monitoring.import' ORDER BY id")]
-    assert logs[-1]["replaced"] == [{"measure": "attendance", "period": "2021", "category": "housing",
-                                     "before": 60.0, "after": 65.0}]
+        logs = [
+            json.loads(r[0])
+            for r in p.conn.execute(
+                "SELECT detail FROM change_log WHERE action = 'monitoring.import' ORDER BY id"
+            )
+        ]
+    assert logs[-1]["replaced"] == [
+        {"measure": "attendance", "period": "2021", "category": "housing", "before": 60.0, "after": 65.0}
+    ]
     run(runner, "report", project, "monitoring", "--by", "region", code=2)
 
 
@@ -77,11 +89,14 @@ def test_xlsx_cells_are_numbers_and_documents_have_charts(runner, project, tmp_p
     run(runner, "report", project, "monitoring", "--format", "docx", "-o", tmp_path / "m.docx")
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ("year,events\n2021,twelve\n", "row 2, column 'events': 'twelve' is not a number"),
-    ("year,events\n2021,12\n2021,13\n", "'events' for '2021' is on rows 2 and 3"),
-    ("year,events\n", "no rows"),
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("year,events\n2021,twelve\n", "row 2, column 'events': 'twelve' is not a number"),
+        ("year,events\n2021,12\n2021,13\n", "'events' for '2021' is on rows 2 and 3"),
+        ("year,events\n", "no rows"),
+    ],
+)
 def test_bad_tables_change_nothing(runner, project, tmp_path, text, message):
     bad = tmp_path / "bad.csv"
     bad.write_text(text)

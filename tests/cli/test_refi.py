@@ -31,7 +31,8 @@ NVIVO = SHARED_REFI / "nvivo-12.6-windows.qdpx"
 # small look-alikes in tests/data/refi (tests/cli/test_refi_producers.py), and these tests say why they skip.
 needs_shared = pytest.mark.skipif(
     not SHARED_REFI.is_dir(),
-    reason=f"needs the real REFI-QDA files and schemas in {SHARED_REFI} (beside this checkout; CI has them)")
+    reason=f"needs the real REFI-QDA files and schemas in {SHARED_REFI} (beside this checkout; CI has them)",
+)
 SMALL_CODEBOOK = """name: Small study codebook
 codes:
   - key: change
@@ -52,10 +53,12 @@ codes:
     label: صوت التجربة
 """
 # CRLF line endings, emoji (astral and joined), accents, right-to-left text.
-INTERVIEW = ("Interviewer: What changed? 🙂\r\n"
-             "Zoë: I refer people 😀 sooner — café staff too.\r\n"
-             "Interviewer: And the hub?\r\n"
-             "Zoë: שלום עולם, مرحبا 👩🏽‍⚕️ the hub helps.\r\n")
+INTERVIEW = (
+    "Interviewer: What changed? 🙂\r\n"
+    "Zoë: I refer people 😀 sooner — café staff too.\r\n"
+    "Interviewer: And the hub?\r\n"
+    "Zoë: שלום עולם, مرحبا 👩🏽‍⚕️ the hub helps.\r\n"
+)
 NOTES = "First paragraph with naïve résumé.\r\n\r\nSecond one 🎉 here.\r\n"
 
 
@@ -68,34 +71,67 @@ def run(runner, *args, code=0):
 def state(path: Path) -> dict:
     """Everything a round trip must keep, keyed by names rather than ids."""
     with Project.open(path) as p:
-        docs = p.query("SELECT id, name, source_type, original_name, sha256, text, imported, imported_by FROM documents"
-                       " ORDER BY name")
+        docs = p.query(
+            "SELECT id, name, source_type, original_name, sha256, text, imported, imported_by FROM documents"
+            " ORDER BY name"
+        )
         names = {d.pop("id"): d["name"] for d in docs}
-        segs = p.query('SELECT s.id, s.document_id, s.position, s.start, s."end", s.speaker, c.name AS "case",'
-                       " s.question, s.text FROM segments s LEFT JOIN cases c ON c.id = s.case_id")
+        segs = p.query(
+            'SELECT s.id, s.document_id, s.position, s.start, s."end", s.speaker, c.name AS "case",'
+            " s.question, s.text FROM segments s LEFT JOIN cases c ON c.id = s.case_id"
+        )
         seg_key = {s.pop("id"): (names[s["document_id"]], s["position"]) for s in segs}
         for s in segs:
             s["document_id"] = names[s["document_id"]]
-        codings = p.query('SELECT k.id, k.document_id, k.segment_id, k.start, k."end", c.key, k.coder, k.created,'
-                          " k.contribution, k.claim, k.memo, k.provenance FROM codings k JOIN codes c ON c.id = k.code_id")
+        codings = p.query(
+            'SELECT k.id, k.document_id, k.segment_id, k.start, k."end", c.key, k.coder, k.created,'
+            " k.contribution, k.claim, k.memo, k.provenance FROM codings k JOIN codes c ON c.id = k.code_id"
+        )
         coding_key = {}
         for k in codings:
             k["document_id"], k["segment_id"] = names[k["document_id"]], seg_key.get(k["segment_id"])
             coding_key[k.pop("id")] = (k["document_id"], k["start"], k["end"], k["key"], k["coder"])
-        reviews = [(coding_key[r["coding_id"]], r["status"], r["reviewer"], r["comment"], r["created"])
-                   for r in p.query("SELECT * FROM reviews")]
+        reviews = [
+            (coding_key[r["coding_id"]], r["status"], r["reviewer"], r["comment"], r["created"])
+            for r in p.query("SELECT * FROM reviews")
+        ]
         cases = {c["name"]: c["id"] for c in p.query("SELECT id, name FROM cases")}
         case_names = {v: k for k, v in cases.items()}
         codes = {r["id"]: r["key"] for r in p.query("SELECT id, key FROM codes")}
-        targets = {"document": names, "segment": seg_key, "case": case_names, "code": codes, "coding": coding_key}
-        memos = [(m["target_kind"], targets.get(m["target_kind"], {}).get(m["target_id"]), m["coder"], m["created"],
-                  m["updated"], m["title"], m["text"]) for m in p.query("SELECT * FROM memos")]
-        attrs = sorted((case_names[r["case_id"]], r["name"], r["value"]) for r in p.query("SELECT * FROM case_attributes"))
+        targets = {
+            "document": names,
+            "segment": seg_key,
+            "case": case_names,
+            "code": codes,
+            "coding": coding_key,
+        }
+        memos = [
+            (
+                m["target_kind"],
+                targets.get(m["target_kind"], {}).get(m["target_id"]),
+                m["coder"],
+                m["created"],
+                m["updated"],
+                m["title"],
+                m["text"],
+            )
+            for m in p.query("SELECT * FROM memos")
+        ]
+        attrs = sorted(
+            (case_names[r["case_id"]], r["name"], r["value"])
+            for r in p.query("SELECT * FROM case_attributes")
+        )
         book = load_codebook(p)
         return {
-            "documents": docs, "segments": sorted(segs, key=lambda s: (s["document_id"], s["position"])),
-            "codings": sorted(codings, key=lambda k: (k["document_id"], k["start"], k["end"], k["key"], k["coder"])),
-            "reviews": sorted(reviews), "memos": sorted(memos, key=str), "cases": sorted(cases), "attributes": attrs,
+            "documents": docs,
+            "segments": sorted(segs, key=lambda s: (s["document_id"], s["position"])),
+            "codings": sorted(
+                codings, key=lambda k: (k["document_id"], k["start"], k["end"], k["key"], k["coder"])
+            ),
+            "reviews": sorted(reviews),
+            "memos": sorted(memos, key=str),
+            "cases": sorted(cases),
+            "attributes": attrs,
             "codebook": (book.name, [asdict(c) for c in book.codes]),
         }
 
@@ -110,26 +146,47 @@ def small_study(tmp_path) -> Path:
     path = tmp_path / "small.qcdb"
     p = Project.create(path, coder="amira", name="Small study")
     save_codebook(p, read_codebook_file(write(tmp_path / "cb.yaml", SMALL_CODEBOOK)))
-    docs = read_document(write(tmp_path / "int01.txt", INTERVIEW),
-                         ImportOptions(case="Zoë", attributes={"sector": "santé", "role": "nurse"}))
+    docs = read_document(
+        write(tmp_path / "int01.txt", INTERVIEW),
+        ImportOptions(case="Zoë", attributes={"sector": "santé", "role": "nurse"}),
+    )
     docs += read_document(write(tmp_path / "notes.md", NOTES), ImportOptions(source_type="workshop"))
     add_documents(p, docs)
     text = p.scalar("SELECT text FROM documents WHERE name = 'int01'")
-    segs = p.query("SELECT id, start, \"end\", text FROM segments WHERE document_id = 1 ORDER BY position")
+    segs = p.query('SELECT id, start, "end", text FROM segments WHERE document_id = 1 ORDER BY position')
     emoji = text.index("😀")
-    c1 = add_coding(p, "change.referral", segment_id=segs[1]["id"], coder="amira", contribution="necessary",
-                    claim="Referrals come sooner\nacross services", memo="emoji inside: check")
-    add_coding(p, "change.referral", document="int01", start=emoji, end=emoji + 8, coder="tom", contribution="improved")
+    c1 = add_coding(
+        p,
+        "change.referral",
+        segment_id=segs[1]["id"],
+        coder="amira",
+        contribution="necessary",
+        claim="Referrals come sooner\nacross services",
+        memo="emoji inside: check",
+    )
+    add_coding(
+        p,
+        "change.referral",
+        document="int01",
+        start=emoji,
+        end=emoji + 8,
+        coder="tom",
+        contribution="improved",
+    )
     rtl = text.index("שלום")
     c3 = add_coding(p, "voice", document="int01", start=rtl, end=text.index("the hub helps"), coder="tom")
-    add_coding(p, "change", document="notes", start=0, end=5, coder="amira", memo="qualcode:looks=like a trailer")
+    add_coding(
+        p, "change", document="notes", start=0, end=5, coder="amira", memo="qualcode:looks=like a trailer"
+    )
     set_review(p, c1, "accepted", reviewer="lead")
     set_review(p, c3, "queried", comment="Is this about the hub?", reviewer="lead")
     add_memo(p, "project", None, "Reflexive note", "We are both former practitioners.\nMind the bias.")
     add_memo(p, "document", 1, "Context", "Phone interview ☎")
     add_memo(p, "segment", segs[3]["id"], "Translation", "Hello world, hello")
     add_memo(p, "case", p.scalar("SELECT id FROM cases WHERE name = 'Zoë'"), "About Zoë", "Nurse, 10 years")
-    add_memo(p, "code", p.scalar("SELECT id FROM codes WHERE key = 'voice'"), "Code idea", "Split by language?")
+    add_memo(
+        p, "code", p.scalar("SELECT id FROM codes WHERE key = 'voice'"), "Code idea", "Split by language?"
+    )
     # A coding's memo is the coding's own field (schema 4): this one goes to a coding that had none.
     add_memo(p, "coding", c3, "Why", "Clear partnership example")
     p.close()
@@ -168,15 +225,25 @@ def test_export_is_canonical_valid_and_stable(runner, small_study, tmp_path):
     assert a.read_bytes() == b.read_bytes()  # same project, same bytes, same GUIDs
     zf = zipfile.ZipFile(a)
     names = zf.namelist()
-    assert names[0] == "project.qde" and all(re.fullmatch(r"sources/[0-9a-f-]{36}\.txt", n) for n in names[1:])
+    assert names[0] == "project.qde" and all(
+        re.fullmatch(r"sources/[0-9a-f-]{36}\.txt", n) for n in names[1:]
+    )
     for n in names[1:]:
         data = zf.read(n)
         assert not data.startswith(b"\xef\xbb\xbf") and b"\r" not in data
     xml = zf.read("project.qde")
     root = ET.fromstring(xml)
     ns = "{urn:QDA-XML:project:1.0}"
-    assert [c.tag.removeprefix(ns) for c in root] == ["Users", "CodeBook", "Variables", "Cases", "Sources", "Notes",
-                                                        "Description", "NoteRef"]
+    assert [c.tag.removeprefix(ns) for c in root] == [
+        "Users",
+        "CodeBook",
+        "Variables",
+        "Cases",
+        "Sources",
+        "Notes",
+        "Description",
+        "NoteRef",
+    ]
     codes = {c.get("name"): c for c in root.iter(f"{ns}Code")}
     assert codes["Change in practice"].get("isCodable") == "true"  # a parent that was applied stays codable
     assert codes["Change in practice"].get("color") == "#2E86AB"
@@ -184,7 +251,9 @@ def test_export_is_canonical_valid_and_stable(runner, small_study, tmp_path):
     for src in root.iter(f"{ns}TextSource"):
         text = zf.read(f"sources/{src.get('guid')}.txt").decode("utf-8")
         for sel in src.iter(f"{ns}PlainTextSelection"):
-            assert sel.get("name").startswith(text[int(sel.get("startPosition")):int(sel.get("endPosition"))][:50])
+            assert sel.get("name").startswith(
+                text[int(sel.get("startPosition")) : int(sel.get("endPosition"))][:50]
+            )
     desc = next(s for s in root.iter(f"{ns}PlainTextSelection") if "necessary" in "".join(s.itertext()))
     assert "qualcode:contribution=necessary" in "".join(desc.itertext())
 
@@ -220,18 +289,28 @@ def test_independent_parser_reads_the_export(small_study, tmp_path, runner):
             yield c.name
             yield from walk(c.code)
 
-    assert sorted(walk(project.code_book.codes.code)) == sorted(["Change in practice", "Referrals ☕", "صوت التجربة"])
+    assert sorted(walk(project.code_book.codes.code)) == sorted(
+        ["Change in practice", "Referrals ☕", "صوت التجربة"]
+    )
     sources = project.sources.text_source
     with Project.open(small_study) as p:
-        assert sorted(s.name for s in sources) == sorted(r[0] for r in p.conn.execute("SELECT name FROM documents"))
-        want = sorted((r[0], r[1], r[2]) for r in p.conn.execute(
-            'SELECT substr(d.text, k.start + 1, k."end" - k.start), k.start, k."end" FROM codings k'
-            " JOIN documents d ON d.id = k.document_id"))
+        assert sorted(s.name for s in sources) == sorted(
+            r[0] for r in p.conn.execute("SELECT name FROM documents")
+        )
+        want = sorted(
+            (r[0], r[1], r[2])
+            for r in p.conn.execute(
+                'SELECT substr(d.text, k.start + 1, k."end" - k.start), k.start, k."end" FROM codings k'
+                " JOIN documents d ON d.id = k.document_id"
+            )
+        )
     got = []
     for s in sources:
-        text = (tmp_path / "x" / "sources" / s.plain_text_path.removeprefix("internal://")).read_text(encoding="utf-8")
+        text = (tmp_path / "x" / "sources" / s.plain_text_path.removeprefix("internal://")).read_text(
+            encoding="utf-8"
+        )
         for sel in s.plain_text_selection:
-            got.append((text[sel.start_position:sel.end_position], sel.start_position, sel.end_position))
+            got.append((text[sel.start_position : sel.end_position], sel.start_position, sel.end_position))
             assert len(sel.coding) == 1 and sel.coding[0].code_ref.target_guid
     assert sorted(got) == want
 
@@ -285,7 +364,9 @@ def test_every_reference_file_imports_with_matching_counts(runner, tmp_path, nam
     assert codes == count(xml, "Code") == mapped  # every code, each keeping its GUID
     if path.suffix == ".qdc":
         return
-    sources = sum(count(xml, t) for t in ("TextSource", "PictureSource", "PDFSource", "AudioSource", "VideoSource"))
+    sources = sum(
+        count(xml, t) for t in ("TextSource", "PictureSource", "PDFSource", "AudioSource", "VideoSource")
+    )
     assert report["found"].get("sources", 0) == sources
     assert documents + report["skipped"].get("sources", 0) == sources
     assert report["found"].get("codings", 0) == count(xml, "Coding")
@@ -305,17 +386,21 @@ def test_nvivo_codings_cover_exactly_the_text_nvivo_coded(runner, tmp_path):
         units = raw.decode("utf-8-sig").encode("utf-16-le")
         for sel in src.iter(f"{ns}PlainTextSelection"):
             s, e = int(sel.get("startPosition")), int(sel.get("endPosition"))
-            text = units[2 * s:2 * e].decode("utf-16-le").replace("\r\n", "\n")
+            text = units[2 * s : 2 * e].decode("utf-16-le").replace("\r\n", "\n")
             for coding in sel.iter(f"{ns}Coding"):
                 expected.append((coding.find(f"{ns}CodeRef").get("targetGUID"), text))
     proj = tmp_path / "n.qcdb"
     report = json.loads(run(runner, "import", proj, NVIVO, "--create", "--json").stdout)
     assert report["warnings"] == [] and report["codings"] == 97
     with Project.open(proj) as p:
-        got = [(r[0], r[1]) for r in p.conn.execute(
-            "SELECT g.guid, substr(d.text, k.start + 1, k.\"end\" - k.start) FROM codings k"
-            " JOIN documents d ON d.id = k.document_id"
-            " JOIN refi_guids g ON g.kind = 'code' AND g.local = CAST(k.code_id AS TEXT)")]
+        got = [
+            (r[0], r[1])
+            for r in p.conn.execute(
+                'SELECT g.guid, substr(d.text, k.start + 1, k."end" - k.start) FROM codings k'
+                " JOIN documents d ON d.id = k.document_id"
+                " JOIN refi_guids g ON g.kind = 'code' AND g.local = CAST(k.code_id AS TEXT)"
+            )
+        ]
         coders = {r[0] for r in p.conn.execute("SELECT DISTINCT coder FROM codings")}
         nested = p.scalar("SELECT count(*) FROM codes WHERE parent_id IS NOT NULL")
     assert len(expected) == 97 and sorted(got) == sorted(expected)
@@ -326,17 +411,31 @@ def test_nvivo_codings_cover_exactly_the_text_nvivo_coded(runner, tmp_path):
 @needs_shared
 def test_atlas_flat_hierarchy_notes_and_skips_are_reported(runner, tmp_path):
     proj = tmp_path / "a.qcdb"
-    report = json.loads(run(runner, "import", proj, SHARED_REFI / "atlasti-8.4-macos-project.qde", "--create",
-                            "--json").stdout)
+    report = json.loads(
+        run(
+            runner, "import", proj, SHARED_REFI / "atlasti-8.4-macos-project.qde", "--create", "--json"
+        ).stdout
+    )
     with Project.open(proj) as p:
-        parents = dict(p.conn.execute("SELECT c.label, p.key FROM codes c LEFT JOIN codes p ON p.id = c.parent_id"))
+        parents = dict(
+            p.conn.execute("SELECT c.label, p.key FROM codes c LEFT JOIN codes p ON p.id = c.parent_id")
+        )
         memos = p.query("SELECT target_kind, title, text FROM memos ORDER BY id")
     assert parents["full-fat Coke"] == parents["diet Coke"] == "coke" and parents["Coke"] is None
-    assert [(m["target_kind"], m["title"]) for m in memos] == [("project", "Research Plan"),
-                                                               ("project", "My favorite Coke ad")]
+    assert [(m["target_kind"], m["title"]) for m in memos] == [
+        ("project", "Research Plan"),
+        ("project", "My favorite Coke ad"),
+    ]
     warnings = " | ".join(report["warnings"])
-    for expected in ("pictures are not imported", "page geometry", "video sources", "audio sources",
-                     "its text is not in the file", "16 set(s) skipped", "1 link(s) skipped"):
+    for expected in (
+        "pictures are not imported",
+        "page geometry",
+        "video sources",
+        "audio sources",
+        "its text is not in the file",
+        "16 set(s) skipped",
+        "1 link(s) skipped",
+    ):
         assert expected in warnings
 
 
@@ -345,23 +444,30 @@ def test_taguette_codebook_with_empty_sets(runner, tmp_path):
     proj = tmp_path / "t.qcdb"
     run(runner, "init", proj)
     run(runner, "codebook", "import", proj, SHARED_REFI / "taguette-1.5.2-codebook.qdc")
-    listed = {c["key"]: c["label"] for c in json.loads(run(runner, "codebook", "list", proj, "--json").stdout)}
+    listed = {
+        c["key"]: c["label"] for c in json.loads(run(runner, "codebook", "list", proj, "--json").stdout)
+    }
     assert listed["café-naïve"] == "café & naïve" and len(listed) == 6
 
 
 @pytest.mark.parametrize("ns", ["urn:QDA-XML:codebook:0:4", "urn:QDA-XML:codebook:1.0", None])
 def test_codebook_namespace_variants(runner, tmp_path, ns):
     xmlns = f' xmlns="{ns}"' if ns else ""
-    qdc = write(tmp_path / "cb.qdc", f'<CodeBook{xmlns}><Codes><Code guid="{{1FF58B12-6F6F-4B0C-8BE5-BBDC91F55294}}"'
-                                     ' name="Trust" isCodable="true" color="#46AA00"><Description>d</Description>'
-                                     '<Code guid="1ff58b12-6f6f-4b0c-8be5-bbdc91f55295" name="Waiting" isCodable="true"/>'
-                                     "</Code></Codes><Sets/></CodeBook>")
+    qdc = write(
+        tmp_path / "cb.qdc",
+        f'<CodeBook{xmlns}><Codes><Code guid="{{1FF58B12-6F6F-4B0C-8BE5-BBDC91F55294}}"'
+        ' name="Trust" isCodable="true" color="#46AA00"><Description>d</Description>'
+        '<Code guid="1ff58b12-6f6f-4b0c-8be5-bbdc91f55295" name="Waiting" isCodable="true"/>'
+        "</Code></Codes><Sets/></CodeBook>",
+    )
     proj = tmp_path / "t.qcdb"
     run(runner, "init", proj)
     run(runner, "codebook", "import", proj, qdc)
     listed = json.loads(run(runner, "codebook", "list", proj, "--json").stdout)
     assert [(c["key"], c["parent"], c["definition"], c["colour"]) for c in listed] == [
-        ("trust", None, "d", "#46AA00"), ("trust.waiting", "trust", "", "")]
+        ("trust", None, "d", "#46AA00"),
+        ("trust.waiting", "trust", "", ""),
+    ]
     run(runner, "codebook", "import", proj, qdc)  # the same GUIDs again update, not duplicate
     assert len(json.loads(run(runner, "codebook", "list", proj, "--json").stdout)) == 2
 
@@ -383,13 +489,25 @@ GOOD = {"start": 0, "end": 5, "code": "11111111-1111-1111-1111-111111111111"}
 MALFORMED = {
     "missing project.qde": ({"sources/s.txt": "hello world"}, "no project.qde"),
     "bad XML": ({"project.qde": "<Project><Sources>", "sources/s.txt": "hi"}, "not well-formed XML"),
-    "dangling reference": ({"project.qde": PROJECT.format(**{**GOOD, "code": "99999999-9999-9999-9999-999999999999"}),
-                            "sources/s.txt": "hello world"}, "not in the file"),
-    "out-of-range offsets": ({"project.qde": PROJECT.format(**{**GOOD, "end": 500}), "sources/s.txt": "hello world"},
-                             "outside the text"),
-    "zip bomb": ({"project.qde": PROJECT.format(**GOOD), "sources/s.txt": b"\0" * (12 * 1024 * 1024)}, "zip bomb"),
-    "entity expansion": ({"project.qde": '<?xml version="1.0"?><!DOCTYPE p [<!ENTITY a "aaaa">]><Project name="&a;"/>'},
-                         "document type declaration"),
+    "dangling reference": (
+        {
+            "project.qde": PROJECT.format(**{**GOOD, "code": "99999999-9999-9999-9999-999999999999"}),
+            "sources/s.txt": "hello world",
+        },
+        "not in the file",
+    ),
+    "out-of-range offsets": (
+        {"project.qde": PROJECT.format(**{**GOOD, "end": 500}), "sources/s.txt": "hello world"},
+        "outside the text",
+    ),
+    "zip bomb": (
+        {"project.qde": PROJECT.format(**GOOD), "sources/s.txt": b"\0" * (12 * 1024 * 1024)},
+        "zip bomb",
+    ),
+    "entity expansion": (
+        {"project.qde": '<?xml version="1.0"?><!DOCTYPE p [<!ENTITY a "aaaa">]><Project name="&a;"/>'},
+        "document type declaration",
+    ),
     "not a zip": (None, "not a valid zip"),
 }
 
@@ -419,8 +537,13 @@ def test_a_good_minimal_file_imports(runner, tmp_path):
     report = json.loads(run(runner, "import", proj, good, "--create", "--json").stdout)
     assert report["codings"] == 1
     with Project.open(proj) as p:
-        assert p.scalar("SELECT substr(d.text, k.start + 1, k.\"end\" - k.start) FROM codings k"
-                        " JOIN documents d ON d.id = k.document_id") == "hello"
+        assert (
+            p.scalar(
+                'SELECT substr(d.text, k.start + 1, k."end" - k.start) FROM codings k'
+                " JOIN documents d ON d.id = k.document_id"
+            )
+            == "hello"
+        )
 
 
 def test_a_failure_while_storing_rolls_everything_back(runner, small_study, tmp_path):
@@ -531,8 +654,14 @@ def docx_bytes(*paragraphs: str) -> bytes:
 @pytest.mark.parametrize("ns", ['xmlns="urn:QDA-XML:project:1.0"', 'xmlns="urn:QDA-XML:project:0:10"', ""])
 def test_foreign_project_with_cases_docx_pdf_and_notes(runner, tmp_path, ns):
     path = tmp_path / "partner.qdpx"
-    path.write_bytes(qdpx({"partner.qde": FOREIGN.format(ns=ns),
-                           "Sources/w.docx": docx_bytes("First paragraph.", "Second paragraph here.")}))
+    path.write_bytes(
+        qdpx(
+            {
+                "partner.qde": FOREIGN.format(ns=ns),
+                "Sources/w.docx": docx_bytes("First paragraph.", "Second paragraph here."),
+            }
+        )
+    )
     proj = tmp_path / "p.qcdb"
     report = json.loads(run(runner, "import", proj, path, "--create", "--json").stdout)
     warnings = " | ".join(report["warnings"])
@@ -540,23 +669,47 @@ def test_foreign_project_with_cases_docx_pdf_and_notes(runner, tmp_path, ns):
     assert "added the grouping code 'Group'" in warnings
     with Project.open(proj) as p:
         assert p.name == "Partner study"
-        parents = dict(p.conn.execute("SELECT c.label, p.key FROM codes c LEFT JOIN codes p ON p.id = c.parent_id"))
+        parents = dict(
+            p.conn.execute("SELECT c.label, p.key FROM codes c LEFT JOIN codes p ON p.id = c.parent_id")
+        )
         assert parents == {"Parent": None, "Kid": "parent", "Group": None, "Sub": "group"}
         assert p.scalar("SELECT colour FROM codes WHERE key = 'parent'") == "#FF0000"
-        codings = p.query('SELECT d.name, substr(d.text, k.start + 1, k."end" - k.start) AS text, c.key, k.coder,'
-                          " k.memo, k.created FROM codings k JOIN documents d ON d.id = k.document_id"
-                          " JOIN codes c ON c.id = k.code_id ORDER BY d.id")
+        codings = p.query(
+            'SELECT d.name, substr(d.text, k.start + 1, k."end" - k.start) AS text, c.key, k.coder,'
+            " k.memo, k.created FROM codings k JOIN documents d ON d.id = k.document_id"
+            " JOIN codes c ON c.id = k.code_id ORDER BY d.id"
+        )
         assert codings == [
-            {"name": "inline", "text": "Para two 😀 ends.", "key": "parent.kid", "coder": "Ines",
-             "memo": "Ines's comment\n\nOn the coding: why", "created": "2024-05-01T10:00:00Z"},
-            {"name": "from word", "text": "Second paragraph", "key": "group.sub", "coder": p.coder, "memo": None,
-             "created": codings[1]["created"]},
+            {
+                "name": "inline",
+                "text": "Para two 😀 ends.",
+                "key": "parent.kid",
+                "coder": "Ines",
+                "memo": "Ines's comment\n\nOn the coding: why",
+                "created": "2024-05-01T10:00:00Z",
+            },
+            {
+                "name": "from word",
+                "text": "Second paragraph",
+                "key": "group.sub",
+                "coder": p.coder,
+                "memo": None,
+                "created": codings[1]["created"],
+            },
         ]
-        cases = {r[0]: r[1] for r in p.conn.execute(
-            "SELECT s.text, c.name FROM segments s LEFT JOIN cases c ON c.id = s.case_id")}
+        cases = {
+            r[0]: r[1]
+            for r in p.conn.execute(
+                "SELECT s.text, c.name FROM segments s LEFT JOIN cases c ON c.id = s.case_id"
+            )
+        }
         # Lines without a blank line between them are one paragraph, as in any imported text.
-        assert cases == {"Para one.": "Ann", "Para two 😀 ends.": "Ann", "First paragraph.\nSecond paragraph here.": "Bob",
-                         "PDF words": None}
+        assert cases == {
+            "Para one.": "Ann",
+            "Para two 😀 ends.": "Ann",
+            "First paragraph.\nSecond paragraph here.": "Bob",
+            "PDF words": None,
+        }
         assert p.query("SELECT name, value FROM case_attributes") == [{"name": "age", "value": "34"}]
         memos = [tuple(r) for r in p.conn.execute("SELECT target_kind, title FROM memos ORDER BY id")]
         # A note on a coding joins the coding's own memo (above); only the source's note is a memo row.

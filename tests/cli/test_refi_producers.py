@@ -26,13 +26,17 @@ def codings(proj: Path) -> list[tuple[str, str, str, str | None]]:
         rows = p.conn.execute(
             'SELECT c.key, substr(d.text, k.start + 1, k."end" - k.start), k.coder, s.speaker FROM codings k'
             " JOIN documents d ON d.id = k.document_id JOIN codes c ON c.id = k.code_id"
-            " LEFT JOIN segments s ON s.id = k.segment_id ORDER BY d.id, k.start, c.key").fetchall()
+            " LEFT JOIN segments s ON s.id = k.segment_id ORDER BY d.id, k.start, c.key"
+        ).fetchall()
     return [tuple(r) for r in rows]
 
 
 def turns(proj: Path) -> list[tuple[str | None, str]]:
     with Project.open(proj) as p:
-        return [tuple(r) for r in p.conn.execute("SELECT speaker, text FROM segments ORDER BY document_id, position")]
+        return [
+            tuple(r)
+            for r in p.conn.execute("SELECT speaker, text FROM segments ORDER BY document_id, position")
+        ]
 
 
 def test_fixtures_are_what_the_generator_writes():
@@ -40,7 +44,9 @@ def test_fixtures_are_what_the_generator_writes():
     from tests.data.refi.make_fixtures import FILES
 
     for name, make in FILES.items():
-        assert (DATA / name).read_bytes() == make(), f"{name} differs: run python tests/data/refi/make_fixtures.py"
+        assert (DATA / name).read_bytes() == make(), (
+            f"{name} differs: run python tests/data/refi/make_fixtures.py"
+        )
 
 
 def test_nvivo_windows_utf16_offsets_over_crlf_text_with_a_bom(runner, tmp_path):
@@ -50,7 +56,12 @@ def test_nvivo_windows_utf16_offsets_over_crlf_text_with_a_bom(runner, tmp_path)
     assert report["warnings"] == [] and report["documents"] == 1 and report["codings"] == 3
     assert codings(proj) == [
         ("1-taking-part-részvétel", "I come every week now 😀 and bring my neighbour.", "Rosa", "Priya"),
-        ("1-taking-part-részvétel.bringing-others", "I come every week now 😀 and bring my neighbour.", "Dev", "Priya"),
+        (
+            "1-taking-part-részvétel.bringing-others",
+            "I come every week now 😀 and bring my neighbour.",
+            "Dev",
+            "Priya",
+        ),
         ("feeling-safe", "feels safe; staff know my name.\nThey ask after my son.", "Dev", "Priya"),
     ]
     assert turns(proj) == [
@@ -61,11 +72,16 @@ def test_nvivo_windows_utf16_offsets_over_crlf_text_with_a_bom(runner, tmp_path)
     ]
     with Project.open(proj) as p:
         text = p.scalar("SELECT text FROM documents")
-        parents = dict(p.conn.execute("SELECT c.label, p.label FROM codes c LEFT JOIN codes p ON p.id = c.parent_id"))
+        parents = dict(
+            p.conn.execute("SELECT c.label, p.label FROM codes c LEFT JOIN codes p ON p.id = c.parent_id")
+        )
         description = p.scalar("SELECT definition FROM codes WHERE label = 'Feeling safe'")
     assert "\r" not in text and not text.startswith("\ufeff")  # the BOM is not text, CRLF became LF
-    assert parents == {"1. Taking part – Részvétel": None, "bringing others": "1. Taking part – Részvétel",
-                       "Feeling safe": None}
+    assert parents == {
+        "1. Taking part – Részvétel": None,
+        "bringing others": "1. Taking part – Részvétel",
+        "Feeling safe": None,
+    }
     assert description == ""  # <Description /> is no description
 
 
@@ -94,17 +110,35 @@ def test_atlas_project_named_qde_flat_hierarchy_media_pdf_and_notes(runner, tmp_
     assert report["documents"] == 2 and report["memos"] == 2
     assert report["skipped"] == {"sources": 4, "selections": 2, "codings": 2, "links": 1, "sets": 1}
     warnings = " | ".join(report["warnings"])
-    for expected in ("Missing.docx: skipped (its text is not in the file", "pictures are not imported; 1 coding",
-                     "1 PDF area selection(s) with 1 coding(s) skipped", "audio sources", "video sources",
-                     "1 link(s) skipped", "1 set(s) skipped", "added the grouping code 'Reach'"):
+    for expected in (
+        "Missing.docx: skipped (its text is not in the file",
+        "pictures are not imported; 1 coding",
+        "1 PDF area selection(s) with 1 coding(s) skipped",
+        "audio sources",
+        "video sources",
+        "1 link(s) skipped",
+        "1 set(s) skipped",
+        "added the grouping code 'Reach'",
+    ):
         assert expected in warnings
     assert "selection name(s) differ" not in warnings  # '…' cut names still match their text
     with Project.open(proj) as p:
-        parents = dict(p.conn.execute("SELECT c.label, p.label FROM codes c LEFT JOIN codes p ON p.id = c.parent_id"))
+        parents = dict(
+            p.conn.execute("SELECT c.label, p.label FROM codes c LEFT JOIN codes p ON p.id = c.parent_id")
+        )
         memos = [tuple(r) for r in p.conn.execute("SELECT target_kind, title, text FROM memos ORDER BY id")]
-    assert parents == {"Trust": None, "early doubt": "Trust", "won over": "Trust", "Reach": None, "numbers": "Reach"}
+    assert parents == {
+        "Trust": None,
+        "early doubt": "Trust",
+        "won over": "Trust",
+        "Reach": None,
+        "numbers": "Reach",
+    }
     # A note on a selection is a memo on the turn it selects; a free-standing note, one on the project.
-    assert memos == [("segment", "Doubt", "She said this twice. "), ("project", "Plan", "Follow up in spring.")]
+    assert memos == [
+        ("segment", "Doubt", "She said this twice. "),
+        ("project", "Plan", "Follow up in spring."),
+    ]
 
 
 def test_older_project_namespace_bare_qde_with_inline_text(runner, tmp_path):
@@ -114,12 +148,24 @@ def test_older_project_namespace_bare_qde_with_inline_text(runner, tmp_path):
     assert turns(proj) == [(None, "Kim: We waited six weeks.")]  # one line, one label: a paragraph
 
 
-@pytest.mark.parametrize(("name", "expected", "skipped"), [
-    ("atlasti-codebook.qdc", [("belonging", None, "feeling part of the group", "#46AA00"),
-                              ("belonging.first-names", "belonging", "", "")], {"sets": 1}),
-    ("taguette-codebook.qdc", [("access", None, "", ""), ("access-transport", None, "", ""),
-                               ("crèche-care", None, "", "")], {}),
-])
+@pytest.mark.parametrize(
+    ("name", "expected", "skipped"),
+    [
+        (
+            "atlasti-codebook.qdc",
+            [
+                ("belonging", None, "feeling part of the group", "#46AA00"),
+                ("belonging.first-names", "belonging", "", ""),
+            ],
+            {"sets": 1},
+        ),
+        (
+            "taguette-codebook.qdc",
+            [("access", None, "", ""), ("access-transport", None, "", ""), ("crèche-care", None, "", "")],
+            {},
+        ),
+    ],
+)
 def test_codebooks_from_atlas_and_taguette(runner, tmp_path, name, expected, skipped):
     proj = tmp_path / "t.qcdb"
     run_cli(runner, "init", proj)

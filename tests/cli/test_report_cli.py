@@ -45,21 +45,24 @@ def test_report_json_shapes(runner, study):
     claim = contribution[2]["claims"][0]
     assert {"claim", "evidence", "cases", "source_types", "strength"} <= set(claim)
     assert (claim["claim"], claim["cases"], claim["strength"]) == ("Faster referrals", 5, "strong")
-    accepted = json.loads(run(runner, "report", study, "themes", "--format", "json", "--accepted-only",
-                              "--code", "a1").stdout)
+    accepted = json.loads(
+        run(runner, "report", study, "themes", "--format", "json", "--accepted-only", "--code", "a1").stdout
+    )
     assert [(r["code"], r["segments"]) for r in accepted] == [("a1", 1)]
     tom = json.loads(run(runner, "report", study, "quotes", "--format", "json", "--coder", "tom").stdout)
     assert [q["coder"] for q in tom] == ["tom"]
-    statutory = json.loads(run(runner, "report", study, "participants", "--format", "json", "--attr",
-                               "sector=statutory").stdout)
+    statutory = json.loads(
+        run(runner, "report", study, "participants", "--format", "json", "--attr", "sector=statutory").stdout
+    )
     assert statutory[0]["cases"] == 7
 
 
 def test_report_settings_file(runner, study, tmp_path):
     rules = tmp_path / "rules.yaml"
     rules.write_text("strong_cases: 6\n")
-    contribution = json.loads(run(runner, "report", study, "contribution", "--format", "json", "--settings",
-                                  rules).stdout)
+    contribution = json.loads(
+        run(runner, "report", study, "contribution", "--format", "json", "--settings", rules).stdout
+    )
     assert contribution[2]["claims"][0]["strength"] == "moderate"
 
 

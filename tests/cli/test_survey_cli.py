@@ -55,13 +55,23 @@ def test_worked_example_numbers(runner, survey):
     exp = q["expectations"]
     assert (exp["answered"], exp["base"], exp["type"]) == (9, 9, "likert")
     assert [(o["value"], o["count"], o["percent"]) for o in exp["options"]] == [
-        ("Exceeded", 4, 44.44), ("Met", 3, 33.33), ("Partly met", 1, 11.11), ("Unsure", 1, 11.11)]
+        ("Exceeded", 4, 44.44),
+        ("Met", 3, 33.33),
+        ("Partly met", 1, 11.11),
+        ("Unsure", 1, 11.11),
+    ]
     assert (exp["top2"]["count"], exp["top2"]["percent"]) == (7, 77.78)
     assert [(o["value"], o["count"], o["percent"]) for o in q["topics"]["options"]] == [
-        ("training", 5, 62.5), ("networking", 4, 50.0), ("resources", 3, 37.5)]
+        ("training", 5, 62.5),
+        ("networking", 4, 50.0),
+        ("resources", 3, 37.5),
+    ]
     assert q["topics"]["answered"] == 8
     assert [(i["item"], i["score"], i["mean_rank"], i["answered"]) for i in q["rank"]["items"]] == [
-        ("rank_deliver", 2.22, 1.78, 9), ("rank_culture", 2.11, 1.89, 9), ("rank_partners", 1.75, 2.25, 8)]
+        ("rank_deliver", 2.22, 1.78, 9),
+        ("rank_culture", 2.11, 1.89, 9),
+        ("rank_partners", 1.75, 2.25, 8),
+    ]
     assert q["rank"]["answered"] == 9
     assert q["events"]["stats"] == {"n": 9, "mean": 3.33, "median": 3.0, "min": 1.0, "max": 6.0}
 
@@ -80,16 +90,25 @@ def test_every_respondent_is_a_case_and_counts_in_participants_and_themes(runner
     assert (everyone["cases"], everyone["by_source_type"]) == (10, {"survey": 10})
     with Project.open(survey) as p:
         assert p.scalar("SELECT count(*) FROM segments") == 5
-        assert p.scalar("SELECT value FROM case_attributes a JOIN cases c ON c.id = a.case_id"
-                        " WHERE c.name = 'R04' AND a.name = 'sector'") == "voluntary"
+        assert (
+            p.scalar(
+                "SELECT value FROM case_attributes a JOIN cases c ON c.id = a.case_id"
+                " WHERE c.name = 'R04' AND a.name = 'sector'"
+            )
+            == "voluntary"
+        )
 
 
 def test_cross_tab_by_attribute_and_by_question(runner, survey):
     q = by_key(report(runner, survey, "--question", "expectations", "--by", "sector"))
     groups = {g["group"]: g for g in q["expectations"]["groups"]}
     assert list(groups) == ["private", "statutory", "voluntary"]
-    assert [(o["count"], o["percent"]) for o in groups["statutory"]["options"]] == [(2, 50.0), (1, 25.0), (0, 0.0),
-                                                                                   (1, 25.0)]
+    assert [(o["count"], o["percent"]) for o in groups["statutory"]["options"]] == [
+        (2, 50.0),
+        (1, 25.0),
+        (0, 0.0),
+        (1, 25.0),
+    ]
     assert (groups["voluntary"]["respondents"], groups["voluntary"]["base"]) == (4, 3)
     assert [o["percent"] for o in groups["voluntary"]["options"]] == [0.0, 66.67, 33.33, 0.0]
     q = by_key(report(runner, survey, "--question", "events", "--by", "topics"))
@@ -132,8 +151,20 @@ def test_waves_are_kept_apart_and_compared(runner, tmp_path):
     only = report(runner, path, "--wave", "2022-06")
     assert [i["respondents"] for i in only["instruments"]] == [4]
     # The same respondents in the same wave again: refused, nothing imported.
-    again = run(runner, "import", path, second, "--spec", SPEC, "--wave", "2022-06", "--allow-duplicate",
-                "--name", "again", code=2)
+    again = run(
+        runner,
+        "import",
+        path,
+        second,
+        "--spec",
+        SPEC,
+        "--wave",
+        "2022-06",
+        "--allow-duplicate",
+        "--name",
+        "again",
+        code=2,
+    )
     assert "already in instrument 'PDU survey' wave '2022-06'" in again.stderr
 
 
@@ -141,18 +172,40 @@ def test_wave_column(runner, tmp_path):
     path = tmp_path / "wc.qcdb"
     src = tmp_path / "panel.csv"
     src.write_text("id,wave,score,comment\nA,1,3,good\nA,2,5,\nB,1,4,\nB,2,,better\n")
-    result = run(runner, "import", path, src, "--id-column", "id", "--text-column", "comment", "--wave-column",
-                 "wave", "--create")
+    result = run(
+        runner,
+        "import",
+        path,
+        src,
+        "--id-column",
+        "id",
+        "--text-column",
+        "comment",
+        "--wave-column",
+        "wave",
+        "--create",
+    )
     assert "score=numeric" in result.stderr  # inferred types are reported
     data = report(runner, path)
-    assert [(i["wave"], i["respondents"], by_key(data, n)["score"]["stats"]["mean"])
-            for n, i in enumerate(data["instruments"])] == [("1", 2, 3.5), ("2", 2, 5.0)]
+    assert [
+        (i["wave"], i["respondents"], by_key(data, n)["score"]["stats"]["mean"])
+        for n, i in enumerate(data["instruments"])
+    ] == [("1", 2, 3.5), ("2", 2, 5.0)]
 
 
 def test_inferred_types_without_a_spec(runner, tmp_path):
     path = tmp_path / "inf.qcdb"
-    result = run(runner, "import", path, CSV, "--id-column", "respondent_id", "--text-column", "what_changed",
-                 "--create")
+    result = run(
+        runner,
+        "import",
+        path,
+        CSV,
+        "--id-column",
+        "respondent_id",
+        "--text-column",
+        "what_changed",
+        "--create",
+    )
     assert "sector=single (3 values)" in result.stderr and "events=numeric" in result.stderr
     q = by_key(report(runner, path))
     assert q["sector"]["type"] == "single" and q["events"]["stats"]["mean"] == 3.33
@@ -182,14 +235,20 @@ def test_bad_values_are_one_line_exit_2_and_nothing_imported(runner, survey, tmp
     assert hashlib.sha256(survey.read_bytes()).hexdigest() == before
 
 
-@pytest.mark.parametrize(("spec_text", "message"), [
-    ("questions:\n  - {column: nosuch, type: single}\n", "names column 'nosuch', which the file does not have"),
-    ("questions:\n  - {column: sector, type: stars}\n", "type must be one of single"),
-    ("questions:\n  - {column: expectations, type: likert}\n", "needs scale"),
-    ("questions:\n  - {columns: [rank_deliver], type: ranking}\n", "at least two item columns"),
-    ("instrument: X\nwave: 1\nwave_column: w\n", "give wave or wave_column, not both"),
-    ("questions: [\n", "not valid YAML"),
-])
+@pytest.mark.parametrize(
+    ("spec_text", "message"),
+    [
+        (
+            "questions:\n  - {column: nosuch, type: single}\n",
+            "names column 'nosuch', which the file does not have",
+        ),
+        ("questions:\n  - {column: sector, type: stars}\n", "type must be one of single"),
+        ("questions:\n  - {column: expectations, type: likert}\n", "needs scale"),
+        ("questions:\n  - {columns: [rank_deliver], type: ranking}\n", "at least two item columns"),
+        ("instrument: X\nwave: 1\nwave_column: w\n", "give wave or wave_column, not both"),
+        ("questions: [\n", "not valid YAML"),
+    ],
+)
 def test_bad_specs(runner, tmp_path, spec_text, message):
     spec = tmp_path / "bad.yaml"
     spec.write_text("id_column: respondent_id\ntext_columns: [what_changed]\n" + spec_text)
@@ -208,9 +267,16 @@ def test_document_formats_and_numeric_xlsx_cells(runner, survey, tmp_path):
     ws = load_workbook(out)["survey"]
     rows = list(ws.iter_rows(values_only=True))
     header = rows[0]
-    exceeded = next(r for r in rows if r[header.index("Question")] == "expectations" and r[header.index("Value")]
-                    == "Exceeded")
-    assert (exceeded[header.index("n")], exceeded[header.index("%")], exceeded[header.index("Base")]) == (4, 44.44, 9)
+    exceeded = next(
+        r
+        for r in rows
+        if r[header.index("Question")] == "expectations" and r[header.index("Value")] == "Exceeded"
+    )
+    assert (exceeded[header.index("n")], exceeded[header.index("%")], exceeded[header.index("Base")]) == (
+        4,
+        44.44,
+        9,
+    )
     for fmt in ("html", "md", "docx", "csv"):
         run(runner, "report", survey, "survey", "--format", fmt, "-o", tmp_path / f"s.{fmt}")
     html = (tmp_path / "s.html").read_text()
@@ -229,7 +295,9 @@ def test_survey_options_only_for_the_survey_report(runner, survey):
 def test_a_column_of_many_different_words_is_not_made_a_question(runner, tmp_path):
     path = tmp_path / "names.qcdb"
     src = tmp_path / "names.csv"
-    src.write_text("id,email,comment\n" + "".join(f"R{i},person{i}@example.org,fine {i}\n" for i in range(15)))
+    src.write_text(
+        "id,email,comment\n" + "".join(f"R{i},person{i}@example.org,fine {i}\n" for i in range(15))
+    )
     result = run(runner, "import", path, src, "--id-column", "id", "--text-column", "comment", "--create")
     assert "email=not a question (15 different values)" in result.stderr
     assert by_key(report(runner, path)) == {}  # e-mail addresses are never counted into a survey report
@@ -248,11 +316,27 @@ def test_likert_charts_are_stacked_bars(runner, survey, tmp_path):
     assert likert.stacked and not multiple.stacked
     # One bar per group, the scale's points stacked in order; statutory: 50 + 25 + 0 + 25.
     assert likert.categories == ["private (n=2)", "statutory (n=4)", "voluntary (n=3)"]
-    assert [(name, values[1]) for name, values in likert.series] == [("Exceeded", 50.0), ("Met", 25.0),
-                                                                     ("Partly met", 0.0), ("Unsure", 25.0)]
+    assert [(name, values[1]) for name, values in likert.series] == [
+        ("Exceeded", 50.0),
+        ("Met", 25.0),
+        ("Partly met", 0.0),
+        ("Unsure", 25.0),
+    ]
     out = tmp_path / "s.html"
-    run(runner, "report", survey, "survey", "--by", "sector", "--question", "expectations", "--format", "html",
-        "-o", out)
+    run(
+        runner,
+        "report",
+        survey,
+        "survey",
+        "--by",
+        "sector",
+        "--question",
+        "expectations",
+        "--format",
+        "html",
+        "-o",
+        out,
+    )
     assert out.read_text().count("<svg") == 1
     run(runner, "report", survey, "survey", "--by", "sector", "--format", "docx", "-o", tmp_path / "s.docx")
 
@@ -270,20 +354,38 @@ def test_xlsx_survey_with_dates_numbers_and_a_spec(runner, tmp_path):
     src = tmp_path / "s.xlsx"
     wb.save(src)
     spec = tmp_path / "s.yaml"
-    spec.write_text("id_column: id\ntext_columns: [note]\nquestions:\n  - {column: when, type: date}\n"
-                    "  - {column: score, type: numeric}\n  - {column: feel, type: likert, scale: [Good, Bad]}\n")
+    spec.write_text(
+        "id_column: id\ntext_columns: [note]\nquestions:\n  - {column: when, type: date}\n"
+        "  - {column: score, type: numeric}\n  - {column: feel, type: likert, scale: [Good, Bad]}\n"
+    )
     path = tmp_path / "x.qcdb"
     run(runner, "import", path, src, "--spec", spec, "--create")
     q = by_key(report(runner, path))
     assert q["when"]["stats"] == {"n": 2, "min": "2021-06-30", "max": "2021-07-02"}  # Excel dates, no time
     assert (q["score"]["stats"]["mean"], q["score"]["stats"]["median"]) == (3.25, 3.25)
-    assert [(o["value"], o["count"]) for o in q["feel"]["options"]] == [("Good", 1), ("Bad", 1)]  # case ignored
+    assert [(o["value"], o["count"]) for o in q["feel"]["options"]] == [
+        ("Good", 1),
+        ("Bad", 1),
+    ]  # case ignored
 
 
 def test_theme_tables_can_take_one_instrument(runner, survey, tmp_path):
     # A second instrument: the same file as a follow-up, its respondents F-R01 ... F-R10.
-    run(runner, "import", survey, CSV, "--spec", SPEC, "--instrument", "Follow-up", "--case-prefix", "F",
-        "--name", "follow-up", "--allow-duplicate")
+    run(
+        runner,
+        "import",
+        survey,
+        CSV,
+        "--spec",
+        SPEC,
+        "--instrument",
+        "Follow-up",
+        "--case-prefix",
+        "F",
+        "--name",
+        "follow-up",
+        "--allow-duplicate",
+    )
     codebook = tmp_path / "cb.yaml"
     codebook.write_text("codes:\n  - {key: refer, label: Referrals}\n")
     run(runner, "codebook", "import", survey, codebook)
@@ -295,9 +397,15 @@ def test_theme_tables_can_take_one_instrument(runner, survey, tmp_path):
         [row] = json.loads(run(runner, "report", survey, "themes", "--format", "json", *args).stdout)
         return row["by_source_type"]["survey"]
 
-    both, first, follow_up = survey_column(), survey_column("--instrument", "PDU survey"), survey_column(
-        "--instrument", "Follow-up")
-    assert (both["cases"], both["total_cases"]) == (3, 20)  # every respondent of both instruments is in the base
+    both, first, follow_up = (
+        survey_column(),
+        survey_column("--instrument", "PDU survey"),
+        survey_column("--instrument", "Follow-up"),
+    )
+    assert (both["cases"], both["total_cases"]) == (
+        3,
+        20,
+    )  # every respondent of both instruments is in the base
     assert (first["cases"], first["total_cases"]) == (1, 10)
     assert (follow_up["cases"], follow_up["total_cases"]) == (2, 10)
     result = run(runner, "report", survey, "themes", "--instrument", "nope", code=2)

@@ -25,15 +25,35 @@ def test_review_lists_and_sets_decisions(runner, coded):
     rows = json.loads(run(runner, "review", coded, "--json").stdout)
     assert len(rows) == 5 and {r["status"] for r in rows} == {"pending"}
     first = rows[0]["id"]
-    got = json.loads(run(runner, "review", "set", coded, first, "queried", "--comment", "check", "--reviewer", "lead",
-                         "--json").stdout)
+    got = json.loads(
+        run(
+            runner,
+            "review",
+            "set",
+            coded,
+            first,
+            "queried",
+            "--comment",
+            "check",
+            "--reviewer",
+            "lead",
+            "--json",
+        ).stdout
+    )
     assert (got["status"], got["reviewer"], got["comment"]) == ("queried", "lead", "check")
     assert "needs a comment" in run(runner, "review", "set", coded, first, "queried", code=2).stderr
     assert "no coding with id" in run(runner, "review", "set", coded, 999, "accepted", code=2).stderr
     run(runner, "review", "set", coded, first, "accepted", "--reviewer", "lead")
     accepted = json.loads(run(runner, "review", coded, "--status", "accepted", "--json").stdout)
     assert [r["id"] for r in accepted] == [first] and accepted[0]["reviewer"] == "lead"
-    assert len(json.loads(run(runner, "review", "list", coded, "--status", "pending", "--coder", "tom", "--json").stdout)) == 2
+    assert (
+        len(
+            json.loads(
+                run(runner, "review", "list", coded, "--status", "pending", "--coder", "tom", "--json").stdout
+            )
+        )
+        == 2
+    )
     assert len(json.loads(run(runner, "review", coded, "--code", "practice.knowledge", "--json").stdout)) == 1
     assert "coding(s)" in run(runner, "review", coded).stdout
     exported = run(runner, "codings", "export", coded, "--status", "accepted").stdout
@@ -50,18 +70,38 @@ def test_agreement_command(runner, coded):
     report = json.loads(run(runner, "agreement", coded, "--coders", "amira", "tom", "--json").stdout)
     by_code = {c["code"]: c for c in report["codes"]}
     assert report["documents"] == ["int01"] and report["unit_count"] == 2
-    assert by_code["org.signposting"]["percent_agreement"] == 100.0 and by_code["org.signposting"]["alpha"] == 1.0
+    assert (
+        by_code["org.signposting"]["percent_agreement"] == 100.0
+        and by_code["org.signposting"]["alpha"] == 1.0
+    )
     assert by_code["practice.knowledge"]["disagreements"] == 1
-    one_code = json.loads(run(runner, "agreement", coded, "--coders", "amira,tom", "--code", "practice.knowledge",
-                              "--unit", "sentence", "--json").stdout)
+    one_code = json.loads(
+        run(
+            runner,
+            "agreement",
+            coded,
+            "--coders",
+            "amira,tom",
+            "--code",
+            "practice.knowledge",
+            "--unit",
+            "sentence",
+            "--json",
+        ).stdout
+    )
     assert [c["code"] for c in one_code["codes"]] == ["practice.knowledge"] and one_code["unit"] == "sentence"
     text = run(runner, "agreement", coded, "--coders", "amira", "tom")
     assert "overall" in text.stdout and "Units are the segments" in text.stderr
-    rows = json.loads(run(runner, "agreement", coded, "--coders", "amira", "tom", "--disagreements", "--json").stdout)
+    rows = json.loads(
+        run(runner, "agreement", coded, "--coders", "amira", "tom", "--disagreements", "--json").stdout
+    )
     assert [r["differing_codes"] for r in rows] == [["practice.knowledge"]]
     assert "differ" in run(runner, "agreement", coded, "--coders", "amira", "tom", "--disagreements").stdout
     assert "no coder named" in run(runner, "agreement", coded, "--coders", "amira", "zed", code=2).stderr
-    assert "unknown code" in run(runner, "agreement", coded, "--coders", "amira", "tom", "--code", "nope", code=2).stderr
+    assert (
+        "unknown code"
+        in run(runner, "agreement", coded, "--coders", "amira", "tom", "--code", "nope", code=2).stderr
+    )
 
 
 def test_audit_lists_and_verify_catches_tampering(runner, coded):
@@ -78,8 +118,12 @@ def test_audit_lists_and_verify_catches_tampering(runner, coded):
     conn.commit()
     conn.close()
     result = run(runner, "audit", "verify", coded, code=1)
-    assert "entry 2" in result.stderr and "edited" in result.stderr and "change_log_no_update" in result.stderr
-    assert json.loads(run(runner, "audit", "verify", coded, "--json", code=1).stdout)["first_broken"]["id"] == 2
+    assert (
+        "entry 2" in result.stderr and "edited" in result.stderr and "change_log_no_update" in result.stderr
+    )
+    assert (
+        json.loads(run(runner, "audit", "verify", coded, "--json", code=1).stdout)["first_broken"]["id"] == 2
+    )
 
 
 def test_export_for_and_merge(runner, coded, tmp_path):

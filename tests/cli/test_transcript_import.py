@@ -13,8 +13,10 @@ DATA = Path(__file__).parent.parent / "data" / "transcripts"
 
 def dump(path: Path) -> list:
     with sqlite3.connect(path) as conn:
-        return [conn.execute(f"SELECT * FROM {t} ORDER BY 1").fetchall()
-                for t in ("documents", "segments", "cases", "document_speakers", "change_log")]
+        return [
+            conn.execute(f"SELECT * FROM {t} ORDER BY 1").fetchall()
+            for t in ("documents", "segments", "cases", "document_speakers", "change_log")
+        ]
 
 
 def test_dry_run_shows_speakers_cases_and_first_turns_and_stores_nothing(tmp_path, runner):
@@ -29,11 +31,17 @@ def test_dry_run_shows_speakers_cases_and_first_turns_and_stores_nothing(tmp_pat
         {"speaker": "Mand", "code": "M", "role": "participant", "turns": 3},
         {"speaker": "Kvinde", "code": "K", "role": "participant", "turns": 1},
     ]
-    assert pv["cases"] == [{"case": "legend_codes-Mand", "segments": 3, "attributes": {}},
-                           {"case": "legend_codes-Kvinde", "segments": 1, "attributes": {}}]
+    assert pv["cases"] == [
+        {"case": "legend_codes-Mand", "segments": 3, "attributes": {}},
+        {"case": "legend_codes-Kvinde", "segments": 1, "attributes": {}},
+    ]
     assert pv["no_case_segments"] == 3
-    assert pv["first_turns"][1] == {"speaker": "Interviewer 1", "case": None, "time": "0:00:04.2",
-                                    "text": "Velkommen. Hvordan hørte I om projektet?"}
+    assert pv["first_turns"][1] == {
+        "speaker": "Interviewer 1",
+        "case": None,
+        "time": "0:00:04.2",
+        "text": "Velkommen. Hvordan hørte I om projektet?",
+    }
     table = run_cli(runner, "import", proj, DATA / "otter.txt", "--dry-run", "--interviewer", "Sara Holm")
     assert "researcher" in table.stdout and "Speaker 2" in table.stdout and not proj.exists()
 
@@ -48,17 +56,30 @@ def test_dry_run_on_an_existing_project_leaves_it_unchanged(tmp_path, runner):
 
 def test_interviewer_on_import_and_stored_segments_equal_their_spans(tmp_path, runner):
     proj = tmp_path / "p.qcdb"
-    run_cli(runner, "import", proj, DATA / "otter.txt", DATA / "zoom.txt", "--interviewer", "Sara Holm", "--create")
+    run_cli(
+        runner,
+        "import",
+        proj,
+        DATA / "otter.txt",
+        DATA / "zoom.txt",
+        "--interviewer",
+        "Sara Holm",
+        "--create",
+    )
     with sqlite3.connect(proj) as conn:
         rows = conn.execute(
-            "SELECT d.name, s.speaker, c.name, s.time, s.text, substr(d.text, s.start + 1, s.\"end\" - s.start)"
+            'SELECT d.name, s.speaker, c.name, s.time, s.text, substr(d.text, s.start + 1, s."end" - s.start)'
             " FROM segments s JOIN documents d ON d.id = s.document_id LEFT JOIN cases c ON c.id = s.case_id"
-            " ORDER BY s.id").fetchall()
+            " ORDER BY s.id"
+        ).fetchall()
         roles = conn.execute("SELECT speaker, role FROM document_speakers WHERE document_id = 2").fetchall()
     assert all(r[4] == r[5] for r in rows)
     assert [(r[1], r[2], r[3]) for r in rows if r[0] == "zoom"] == [
-        ("Sara Holm", None, "10:01:22"), ("Ola Berg", "zoom", "10:01:30"),
-        ("Sara Holm", None, "10:02:05"), ("Ola Berg", "zoom", "10:02:09")]
+        ("Sara Holm", None, "10:01:22"),
+        ("Ola Berg", "zoom", "10:01:30"),
+        ("Sara Holm", None, "10:02:05"),
+        ("Ola Berg", "zoom", "10:02:09"),
+    ]
     assert dict(roles) == {"Sara Holm": "researcher", "Ola Berg": "participant"}
 
 
@@ -67,16 +88,27 @@ def test_documents_set_interviewer_rederives_cases_in_one_logged_change(tmp_path
     run_cli(runner, "import", proj, DATA / "named_interviewer.txt", "--create")
     listed = json.loads(run_cli(runner, "documents", proj, "--json").stdout)
     assert listed[0]["cases"] == 3
-    out = json.loads(run_cli(runner, "documents", "set", proj, "named_interviewer", "--interviewer", "sara holm",
-                             "--json").stdout)
+    out = json.loads(
+        run_cli(
+            runner, "documents", "set", proj, "named_interviewer", "--interviewer", "sara holm", "--json"
+        ).stdout
+    )
     assert out["segments_moved"] == 2 and out["cases_removed"] == ["named_interviewer-Sara Holm"]
     with sqlite3.connect(proj) as conn:
-        got = conn.execute("SELECT s.speaker, c.name FROM segments s LEFT JOIN cases c ON c.id = s.case_id"
-                           " ORDER BY s.position").fetchall()
-        log = conn.execute("SELECT action, entity_id, detail FROM change_log WHERE action = 'document.speakers'"
-                           ).fetchall()
-    assert got == [("Sara Holm", None), ("Jonas Lind", "named_interviewer-Jonas Lind"), ("Sara Holm", None),
-                   ("Jonas Lind", "named_interviewer-Jonas Lind"), ("Mette Dahl", "named_interviewer-Mette Dahl")]
+        got = conn.execute(
+            "SELECT s.speaker, c.name FROM segments s LEFT JOIN cases c ON c.id = s.case_id"
+            " ORDER BY s.position"
+        ).fetchall()
+        log = conn.execute(
+            "SELECT action, entity_id, detail FROM change_log WHERE action = 'document.speakers'"
+        ).fetchall()
+    assert got == [
+        ("Sara Holm", None),
+        ("Jonas Lind", "named_interviewer-Jonas Lind"),
+        ("Sara Holm", None),
+        ("Jonas Lind", "named_interviewer-Jonas Lind"),
+        ("Mette Dahl", "named_interviewer-Mette Dahl"),
+    ]
     assert len(log) == 1 and json.loads(log[0][2])["after"]["Sara Holm"] == "researcher"
     # Naming someone else instead gives Sara her case back.
     run_cli(runner, "documents", "set", proj, "named_interviewer", "--interviewer", "Mette Dahl")

@@ -55,7 +55,13 @@ def test_bulk_imports_codings_imports_and_merges_back_up_first(runner, tmp_path,
     run(runner, "import", proj, *files)
     assert [b["reason"] for b in backups(runner, proj)] == ["before-import"]
     seg = json.loads(run(runner, "segments", proj, "--json").stdout)[1]["id"]
-    run(runner, "codings", "import", proj, write(tmp_path / "c.csv", f"segment_id,code\n{seg},practice.awareness\n"))
+    run(
+        runner,
+        "codings",
+        "import",
+        proj,
+        write(tmp_path / "c.csv", f"segment_id,code\n{seg},practice.awareness\n"),
+    )
     copy = tmp_path / "copy.qcdb"
     run(runner, "export-for", proj, "--coder", "tom", "-o", copy)
     run(runner, "merge", proj, copy, "--dry-run")
@@ -93,16 +99,22 @@ def test_a_project_held_by_another_writer_is_reported_busy(runner, tmp_path, mon
         holder.execute("ROLLBACK")
         holder.close()
     assert "project busy" in result.stderr and result.stderr.count("\n") == 1
-    run(runner, "code", proj, 2, "practice.awareness", code=2)  # free again: now the unknown code is the problem
+    run(
+        runner, "code", proj, 2, "practice.awareness", code=2
+    )  # free again: now the unknown code is the problem
 
 
 def test_exports_are_private_and_say_where_they_went(runner, tmp_path, codebook_path):
     proj = tmp_path / "s.qcdb"
     run(runner, "init", proj, "--codebook", codebook_path)
     run(runner, "import", proj, write(tmp_path / "one.txt", INTERVIEW))
-    outputs = {"c.csv": ["codings", "export", proj, "-o"], "cb.yaml": ["codebook", "export", proj, "-o"],
-               "p.qdpx": ["export", proj, "-o"], "t.csv": ["report", proj, "themes", "-o"],
-               "copy.qcdb": ["export-for", proj, "--coder", "tom", "-o"]}
+    outputs = {
+        "c.csv": ["codings", "export", proj, "-o"],
+        "cb.yaml": ["codebook", "export", proj, "-o"],
+        "p.qdpx": ["export", proj, "-o"],
+        "t.csv": ["report", proj, "themes", "-o"],
+        "copy.qcdb": ["export-for", proj, "--coder", "tom", "-o"],
+    }
     for name, args in outputs.items():
         result = run(runner, *args, tmp_path / name)
         assert name in result.stdout + result.stderr, name

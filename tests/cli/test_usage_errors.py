@@ -11,20 +11,25 @@ from qualcode.cli import cli
 from tests.conftest import run_cli
 
 
-@pytest.mark.parametrize(("args", "names"), [
-    (["code"], "Missing argument 'PROJECT'"),
-    (["code", "p.qcdb", "1", "k", "--bogus"], "No such option '--bogus'"),
-    (["export", "p.qcdb", "--format", "zzz"], "'--format'"),
-    (["agreement", "p.qcdb"], "Missing option '--coders'"),
-    (["code", "p.qcdb", "one", "k"], "'SEGMENT_ID'"),
-    (["review", "set", "p.qcdb", "1", "maybe"], "'DECISION'"),
-    (["nosuch"], "No such command 'nosuch'"),
-    (["--nope"], "No such option '--nope'"),
-])
+@pytest.mark.parametrize(
+    ("args", "names"),
+    [
+        (["code"], "Missing argument 'PROJECT'"),
+        (["code", "p.qcdb", "1", "k", "--bogus"], "No such option '--bogus'"),
+        (["export", "p.qcdb", "--format", "zzz"], "'--format'"),
+        (["agreement", "p.qcdb"], "Missing option '--coders'"),
+        (["code", "p.qcdb", "one", "k"], "'SEGMENT_ID'"),
+        (["review", "set", "p.qcdb", "1", "maybe"], "'DECISION'"),
+        (["nosuch"], "No such command 'nosuch'"),
+        (["--nope"], "No such option '--nope'"),
+    ],
+)
 def test_usage_errors_are_one_line_naming_the_option_and_help(runner, args, names):
     result = runner.invoke(cli, args, prog_name="qualcode")
     assert result.exit_code == 2
-    command = " ".join(["qualcode", *[a for a in args[:2] if a in ("code", "export", "agreement", "review", "set")]])
+    command = " ".join(
+        ["qualcode", *[a for a in args[:2] if a in ("code", "export", "agreement", "review", "set")]]
+    )
     assert result.stderr.count("\n") == 1, result.stderr
     assert names in result.stderr and f"(see '{command} --help')" in result.stderr
     assert "Usage:" not in result.stderr and "Traceback" not in result.stderr

@@ -25,12 +25,16 @@ from qualcode.store.project import Project
 from tests.conftest import zip_bytes
 
 SURVEY_OPTIONS = ImportOptions(id_column="id", text_columns=["answer"])
-TXT = ("Interviewer: What changed for you? [laughs]\nP1: Marisol's team refers people sooner now.\n"
-       "Interviewer: Why?\r\nP1: Café sessions — naïve at first 🙂\n")
-CSV = "id,answer,sector\nR1,I signpost to the hub,voluntary\nR2,,statutory\nR3,\"More confident, calmer\",private\n"
-VTT = ("WEBVTT\n\n00:00:01.000 --> 00:00:04.000\n<v Interviewer>Hello, can you hear me?</v>\n\n"
-       "00:00:05.000 --> 00:00:09.000\n<v Dr Okafor>Yes &amp; loud and clear.</v>\n\n"
-       "00:00:10.000 --> 00:00:12.000\nSam: Zoom style line\n")
+TXT = (
+    "Interviewer: What changed for you? [laughs]\nP1: Marisol's team refers people sooner now.\n"
+    "Interviewer: Why?\r\nP1: Café sessions — naïve at first 🙂\n"
+)
+CSV = 'id,answer,sector\nR1,I signpost to the hub,voluntary\nR2,,statutory\nR3,"More confident, calmer",private\n'
+VTT = (
+    "WEBVTT\n\n00:00:01.000 --> 00:00:04.000\n<v Interviewer>Hello, can you hear me?</v>\n\n"
+    "00:00:05.000 --> 00:00:09.000\n<v Dr Okafor>Yes &amp; loud and clear.</v>\n\n"
+    "00:00:10.000 --> 00:00:12.000\nSam: Zoom style line\n"
+)
 CODEBOOK = """name: tiny
 codes:
   - key: change
@@ -44,8 +48,10 @@ codes:
     label: Other
     parent: change
 """
-CODINGS = ("document,quote,code,coder,claim\nseed,refers people sooner,practice.awareness,zoe,quicker referrals\n"
-           "seed,Café sessions,practice.confidence,zoe,\n")
+CODINGS = (
+    "document,quote,code,coder,claim\nseed,refers people sooner,practice.awareness,zoe,quicker referrals\n"
+    "seed,Café sessions,practice.confidence,zoe,\n"
+)
 QDE = """<?xml version="1.0" encoding="utf-8"?>
 <Project xmlns="urn:QDA-XML:project:1.0" name="x" origin="test">
   <Users><User guid="55555555-5555-5555-5555-555555555555" name="zoe"/></Users>
@@ -69,8 +75,12 @@ def docx_bytes() -> bytes:
     import docx
 
     document = docx.Document()
-    for line in ("Interviewer: How did the session go?", "P3: It changed how I talk to Jas's team.",
-                 "Interviewer: Anything else?", "P3: The women's CoP [inaudible]."):
+    for line in (
+        "Interviewer: How did the session go?",
+        "P3: It changed how I talk to Jas's team.",
+        "Interviewer: Anything else?",
+        "P3: The women's CoP [inaudible].",
+    ):
         document.add_paragraph(line)
     buf = io.BytesIO()
     document.save(buf)
@@ -82,8 +92,12 @@ def xlsx_bytes() -> bytes:
 
     wb = openpyxl.Workbook()
     ws = wb.active
-    for row in (["id", "answer", "sector"], ["R1", "I signpost more", "voluntary"], [2, "=1+1", "statutory"],
-                ["R3", None, "private"]):
+    for row in (
+        ["id", "answer", "sector"],
+        ["R1", "I signpost more", "voluntary"],
+        [2, "=1+1", "statutory"],
+        ["R3", None, "private"],
+    ):
         ws.append(row)
     buf = io.BytesIO()
     wb.save(buf)
@@ -143,7 +157,7 @@ def attempt(project: Project, kind: str, data: bytes, folder: Path) -> str:
 
 
 def outcome(project: Project, kind: str, data: bytes, folder: Path) -> str:
-    """"ok", or the name of the QualcodeError raised (with the project checked unchanged and the message one
+    """ "ok", or the name of the QualcodeError raised (with the project checked unchanged and the message one
     line); any other exception propagates and fails the test."""
     path = folder / f"in{next(_counter)}{suffix(kind)}"
     path.write_bytes(data)
@@ -161,9 +175,39 @@ def outcome(project: Project, kind: str, data: bytes, folder: Path) -> str:
 
 
 # -- mutations -----------------------------------------------------------------------------------------------
-SPICE = [b"\x00", b"\xff\xfe", b"\xef\xbb\xbf", b"\r", b"\r\n", b"\x1b[2J", b"\xe2\x80\xae", b"\xc3", b"\x81",
-         b":", b"[", b"]", b"<", b">", b"&", b"&#0;", b"<!DOCTYPE x [<!ENTITY e \"e\">]>", b"<v ", b"-->", b"\"",
-         b",", b";", b"\t", b"=cmd|' /C calc'!A0", b"*a", b"&a [*a]", b"{", b"- ", b"P1:", b"\n\n", b"9" * 30]
+SPICE = [
+    b"\x00",
+    b"\xff\xfe",
+    b"\xef\xbb\xbf",
+    b"\r",
+    b"\r\n",
+    b"\x1b[2J",
+    b"\xe2\x80\xae",
+    b"\xc3",
+    b"\x81",
+    b":",
+    b"[",
+    b"]",
+    b"<",
+    b">",
+    b"&",
+    b"&#0;",
+    b'<!DOCTYPE x [<!ENTITY e "e">]>',
+    b"<v ",
+    b"-->",
+    b'"',
+    b",",
+    b";",
+    b"\t",
+    b"=cmd|' /C calc'!A0",
+    b"*a",
+    b"&a [*a]",
+    b"{",
+    b"- ",
+    b"P1:",
+    b"\n\n",
+    b"9" * 30,
+]
 
 
 @st.composite
@@ -178,11 +222,11 @@ def mutated(draw: st.DrawFn, seed: bytes) -> bytes:
         elif op == "insert":
             data[at:at] = draw(st.one_of(st.sampled_from(SPICE), st.binary(min_size=1, max_size=8)))
         elif op == "delete":
-            del data[at:at + draw(st.integers(1, 16))]
+            del data[at : at + draw(st.integers(1, 16))]
         elif op == "truncate":
             del data[at:]
         elif op == "repeat":
-            data[at:at] = bytes(data[at:at + draw(st.integers(1, 40))]) * draw(st.integers(2, 5))
+            data[at:at] = bytes(data[at : at + draw(st.integers(1, 40))]) * draw(st.integers(2, 5))
     return bytes(data)
 
 

@@ -23,9 +23,11 @@ from tests.hostile.inputs import (
 )
 
 SECRET = "TOP-SECRET-MARKER-31337"
-LAUGHS = ('<?xml version="1.0"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol">'
-          + "".join(f'<!ENTITY lol{i} "{("&lol%s;" % ("" if i == 1 else i - 1)) * 10}">' for i in range(1, 10))
-          + "]>\n")
+LAUGHS = (
+    '<?xml version="1.0"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol">'
+    + "".join(f'<!ENTITY lol{i} "{("&lol%s;" % ("" if i == 1 else i - 1)) * 10}">' for i in range(1, 10))
+    + "]>\n"
+)
 
 
 @pytest.fixture
@@ -76,7 +78,7 @@ def test_a_zip_that_lies_about_its_sizes_is_refused(study, tmp_path):
     """Declared sizes are what the caps check, and zipfile never inflates past a member's declared size."""
     data = bytearray(zip_bytes({"project.qde": QDE, "sources/s.txt": "x" * 5000}))
     at = data.rfind(b"sources/s.txt") - 46 + 24  # the central directory's uncompressed size of that member
-    data[at:at + 4] = (10).to_bytes(4, "little")
+    data[at : at + 4] = (10).to_bytes(4, "little")
     before = project_digest(study)
     path = tmp_path / "liar.qdpx"
     path.write_bytes(bytes(data))
@@ -92,9 +94,13 @@ def test_zip_slip_members_are_never_written_anywhere(study, tmp_path, monkeypatc
     work = tmp_path / "deep" / "er"
     work.mkdir(parents=True)
     monkeypatch.chdir(work)
-    members = {"project.qde": QDE.replace("internal://s.txt", "internal://../../evil.txt"),
-               "sources/s.txt": "hello world", "../../evil.txt": "pwned", "/tmp/qualcode-evil.txt": "pwned",
-               "sources/../../../evil2.txt": "pwned"}
+    members = {
+        "project.qde": QDE.replace("internal://s.txt", "internal://../../evil.txt"),
+        "sources/s.txt": "hello world",
+        "../../evil.txt": "pwned",
+        "/tmp/qualcode-evil.txt": "pwned",
+        "sources/../../../evil2.txt": "pwned",
+    }
     path = tmp_path / "slip.qdpx"
     path.write_bytes(zip_bytes(members))
     before = project_digest(study)
@@ -114,17 +120,21 @@ def test_zip_slip_members_are_never_written_anywhere(study, tmp_path, monkeypatc
 
 # -- XML: billion laughs and XXE -------------------------------------------------------------------------------
 def test_billion_laughs_in_every_xml_format(study, tmp_path):
-    bomb = (LAUGHS + "<Project name=\"&lol9;\"/>").encode()
+    bomb = (LAUGHS + '<Project name="&lol9;"/>').encode()
     refused(study, "qdpx", zip_bytes({"project.qde": bomb}), tmp_path, "document type declaration")
     qdc = tmp_path / "bomb.qdc"
     qdc.write_bytes((LAUGHS + '<CodeBook xmlns="urn:QDA-XML:codebook:1.0"><Codes/></CodeBook>').encode())
     with pytest.raises(InputError, match="document type declaration"):
         run_import(study, "yaml", qdc)
-    word = (LAUGHS + '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>'
-            '<w:p><w:r><w:t>P1: &lol9;</w:t></w:r></w:p></w:body></w:document>').encode()
+    word = (
+        LAUGHS + '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>'
+        "<w:p><w:r><w:t>P1: &lol9;</w:t></w:r></w:p></w:body></w:document>"
+    ).encode()
     _never_expanded(study, "docx", docx_with(word), tmp_path)
-    sheet = (LAUGHS + '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
-             '<row r="1"><c r="A1" t="inlineStr"><is><t>&lol9;</t></is></c></row></sheetData></worksheet>').encode()
+    sheet = (
+        LAUGHS + '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+        '<row r="1"><c r="A1" t="inlineStr"><is><t>&lol9;</t></is></c></row></sheetData></worksheet>'
+    ).encode()
     _never_expanded(study, "xlsx", xlsx_with(sheet), tmp_path)
 
 
@@ -140,16 +150,26 @@ def test_xxe_never_reads_local_files(study, tmp_path):
     secret = tmp_path / "secret.txt"
     secret.write_text(SECRET)
     doctype = f'<?xml version="1.0"?>\n<!DOCTYPE x [<!ENTITY xxe SYSTEM "file://{secret}">]>\n'
-    refused(study, "qdpx", zip_bytes({"project.qde": doctype + '<Project name="&xxe;"/>'}), tmp_path,
-            "document type declaration")
-    word = (doctype + '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>'
-            '<w:p><w:r><w:t>Interviewer: hi</w:t></w:r></w:p><w:p><w:r><w:t>P1: &xxe; said</w:t></w:r></w:p>'
-            '</w:body></w:document>').encode()
+    refused(
+        study,
+        "qdpx",
+        zip_bytes({"project.qde": doctype + '<Project name="&xxe;"/>'}),
+        tmp_path,
+        "document type declaration",
+    )
+    word = (
+        doctype
+        + '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>'
+        "<w:p><w:r><w:t>Interviewer: hi</w:t></w:r></w:p><w:p><w:r><w:t>P1: &xxe; said</w:t></w:r></w:p>"
+        "</w:body></w:document>"
+    ).encode()
     attempt(study, "docx", docx_with(word), tmp_path)
-    sheet = (doctype + '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
-             '<row r="1"><c r="A1" t="inlineStr"><is><t>id</t></is></c><c r="B1" t="inlineStr"><is><t>answer</t>'
-             '</is></c></row><row r="2"><c r="A2" t="inlineStr"><is><t>R1</t></is></c><c r="B2" t="inlineStr">'
-             '<is><t>&xxe;</t></is></c></row></sheetData></worksheet>').encode()
+    sheet = (
+        doctype + '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+        '<row r="1"><c r="A1" t="inlineStr"><is><t>id</t></is></c><c r="B1" t="inlineStr"><is><t>answer</t>'
+        '</is></c></row><row r="2"><c r="A2" t="inlineStr"><is><t>R1</t></is></c><c r="B2" t="inlineStr">'
+        "<is><t>&xxe;</t></is></c></row></sheetData></worksheet>"
+    ).encode()
     attempt(study, "xlsx", xlsx_with(sheet), tmp_path)
     dump = "\n".join(study.conn.iterdump())
     assert SECRET not in dump
@@ -182,11 +202,14 @@ def test_a_200_mb_file_is_refused_by_its_size_without_reading_it(study, tmp_path
 
 def test_yaml_alias_bombs_and_self_reference_are_refused(study, tmp_path):
     laughs = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
-        f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 9)}]\n" for i in range(8))
+        f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 9)}]\n" for i in range(8)
+    )
     refused(study, "yaml", (laughs + "codes: [*i]\nname: *i\n").encode(), tmp_path, "aliases")
     refused(study, "yaml", b"codes: &c [{key: a, label: A, children: *c}]\n", tmp_path, "aliases")
-    deep = "codes:\n" + "".join("  " * i + f"- key: k{i}\n" + "  " * i + "  label: L\n" + "  " * i + "  children:\n"
-                                for i in range(300))
+    deep = "codes:\n" + "".join(
+        "  " * i + f"- key: k{i}\n" + "  " * i + "  label: L\n" + "  " * i + "  children:\n"
+        for i in range(300)
+    )
     refused(study, "yaml", deep.encode(), tmp_path, "nested")
 
 
@@ -196,8 +219,13 @@ def test_the_cli_reports_hostile_files_in_one_line_with_exit_code_2(tmp_path):
     runner = CliRunner()
     proj = tmp_path / "p.qcdb"
     assert runner.invoke(cli, ["init", str(proj)]).exit_code == 0
-    files = {"bomb.docx": zip_bomb("docx"), "empty.txt": b"", "laughs.qdpx": zip_bytes({"project.qde": LAUGHS + "<a/>"}),
-             "junk.xlsx": os.urandom(3000), "bad.vtt": b"WEBVTT\n\n00:00:01.000 --> nonsense\n<v x>y"}
+    files = {
+        "bomb.docx": zip_bomb("docx"),
+        "empty.txt": b"",
+        "laughs.qdpx": zip_bytes({"project.qde": LAUGHS + "<a/>"}),
+        "junk.xlsx": os.urandom(3000),
+        "bad.vtt": b"WEBVTT\n\n00:00:01.000 --> nonsense\n<v x>y",
+    }
     for name, data in files.items():
         (tmp_path / name).write_bytes(data)
         result = runner.invoke(cli, ["import", str(proj), str(tmp_path / name), "--text-column", "a"])
@@ -216,6 +244,7 @@ def test_the_cli_reports_hostile_files_in_one_line_with_exit_code_2(tmp_path):
 def test_zip_reading_never_uses_member_names_as_paths():
     """The zip layer only ever reads members into memory: no importer calls extract/extractall."""
     root = Path(__file__).resolve().parents[2] / "qualcode"
-    offenders = [p.name for p in root.rglob("*.py") if ".extract(" in p.read_text() or "extractall" in p.read_text()]
+    offenders = [
+        p.name for p in root.rglob("*.py") if ".extract(" in p.read_text() or "extractall" in p.read_text()
+    ]
     assert offenders == []
-

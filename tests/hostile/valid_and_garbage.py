@@ -17,9 +17,13 @@ _n = itertools.count()
 # Printable text: letters (with accents), digits, punctuation, apostrophes and quotes, an emoji; no control
 # characters (Word and Excel cannot hold them) and no colon (it would start a new speaker turn).
 _PLAIN = "abcdefghijklmnopqrstuvwxyzAZÉéçñø0123456789 .,;!?()-–…🙂"
-WORDS = st.text(alphabet=st.sampled_from(list(_PLAIN + "'\"")), min_size=1, max_size=40).filter(lambda t: t.strip() != "")
+WORDS = st.text(alphabet=st.sampled_from(list(_PLAIN + "'\"")), min_size=1, max_size=40).filter(
+    lambda t: t.strip() != ""
+)
 # Without quote characters: the CSV sniffing bug of issue 11 (B0) is tested with the survey importer itself.
-PLAIN_WORDS = st.text(alphabet=st.sampled_from(list(_PLAIN)), min_size=1, max_size=40).filter(lambda t: t.strip() != "")
+PLAIN_WORDS = st.text(alphabet=st.sampled_from(list(_PLAIN)), min_size=1, max_size=40).filter(
+    lambda t: t.strip() != ""
+)
 LABELS = st.sampled_from(["Interviewer", "P1", "P2", "Facilitator", "Dr Rao"])
 # Quotes that occur exactly once in the fuzz study's seed document, and leaf codes of the PDU codebook.
 QUOTES = ["refers people sooner", "Café sessions", "One more line", "naïve at first", "What changed for you?"]
@@ -112,42 +116,72 @@ def valid_qdpx(draw: st.DrawFn) -> bytes:
 def valid_yaml(draw: st.DrawFn) -> bytes:
     n = next(_n)
     children = draw(st.lists(WORDS, min_size=0, max_size=4))
-    data = {"name": draw(WORDS), "codes": [{
-        "key": f"fuzz{n}", "label": draw(WORDS), "definition": draw(WORDS),
-        "children": [{"key": f"fuzz{n}.c{i}", "label": label, "keywords": [label]} for i, label in enumerate(children)],
-    }]}
+    data = {
+        "name": draw(WORDS),
+        "codes": [
+            {
+                "key": f"fuzz{n}",
+                "label": draw(WORDS),
+                "definition": draw(WORDS),
+                "children": [
+                    {"key": f"fuzz{n}.c{i}", "label": label, "keywords": [label]}
+                    for i, label in enumerate(children)
+                ],
+            }
+        ],
+    }
     return yaml.safe_dump(data, allow_unicode=True).encode("utf-8")
 
 
 @st.composite
 def valid_codings(draw: st.DrawFn) -> bytes:
-    rows = draw(st.lists(st.tuples(st.sampled_from(QUOTES), st.sampled_from(LEAF_CODES), WORDS, WORDS),
-                         min_size=1, max_size=6))
+    rows = draw(
+        st.lists(
+            st.tuples(st.sampled_from(QUOTES), st.sampled_from(LEAF_CODES), WORDS, WORDS),
+            min_size=1,
+            max_size=6,
+        )
+    )
     dialect = draw(st.sampled_from(["excel", "unix"]))
-    return _csv([["document", "quote", "code", "coder", "claim"]]
-                # A claim cell with no space that looks like a key (`out.x`) names an existing claim; a text with a
-                # space is a new claim, which is what valid rows carry here.
-                + [["seed", q, c, "coder " + coder.replace("\n", " "), "claim about " + claim]
-                   for q, c, coder, claim in rows], dialect)
+    return _csv(
+        [["document", "quote", "code", "coder", "claim"]]
+        # A claim cell with no space that looks like a key (`out.x`) names an existing claim; a text with a
+        # space is a new claim, which is what valid rows carry here.
+        + [
+            ["seed", q, c, "coder " + coder.replace("\n", " "), "claim about " + claim]
+            for q, c, coder, claim in rows
+        ],
+        dialect,
+    )
 
 
 def _turns(draw: st.DrawFn, words: st.SearchStrategy[str] = WORDS) -> list[str]:
-    return [f"Interviewer: file {next(_n)}"] + [f"{label}: {text}" for label, text in
-                                                draw(st.lists(st.tuples(LABELS, words), min_size=1, max_size=6))]
+    return [f"Interviewer: file {next(_n)}"] + [
+        f"{label}: {text}" for label, text in draw(st.lists(st.tuples(LABELS, words), min_size=1, max_size=6))
+    ]
 
 
 @st.composite
 def valid_rtf(draw: st.DrawFn) -> bytes:
     def rtf(line: str) -> str:
-        out = "".join("\\" + ch if ch in "\\{}" else ch if ord(ch) < 128 else
-                      "".join(f"\\u{u if u < 32768 else u - 65536}?" for u in _utf16_units(ch)) for ch in line)
+        out = "".join(
+            "\\" + ch
+            if ch in "\\{}"
+            else ch
+            if ord(ch) < 128
+            else "".join(f"\\u{u if u < 32768 else u - 65536}?" for u in _utf16_units(ch))
+            for ch in line
+        )
         return out + "\\par\n"
-    return ("{\\rtf1\\ansi\\deff0{\\fonttbl{\\f0 Arial;}}\n" + "".join(rtf(t) for t in _turns(draw)) + "}").encode()
+
+    return (
+        "{\\rtf1\\ansi\\deff0{\\fonttbl{\\f0 Arial;}}\n" + "".join(rtf(t) for t in _turns(draw)) + "}"
+    ).encode()
 
 
 def _utf16_units(ch: str) -> list[int]:
     data = ch.encode("utf-16-le")
-    return [int.from_bytes(data[i:i + 2], "little") for i in range(0, len(data), 2)]
+    return [int.from_bytes(data[i : i + 2], "little") for i in range(0, len(data), 2)]
 
 
 @st.composite
@@ -172,7 +206,9 @@ def valid_odt(draw: st.DrawFn) -> bytes:
     return buf.getvalue()
 
 
-CP1252_WORDS = PLAIN_WORDS.map(lambda t: t.encode("cp1252", "ignore").decode("cp1252")).filter(lambda t: t.strip())
+CP1252_WORDS = PLAIN_WORDS.map(lambda t: t.encode("cp1252", "ignore").decode("cp1252")).filter(
+    lambda t: t.strip()
+)
 
 
 @st.composite
@@ -182,9 +218,20 @@ def valid_pdf(draw: st.DrawFn) -> bytes:
     return pdf_bytes([_turns(draw, CP1252_WORDS)])
 
 
-VALID = {"txt": valid_txt(), "csv": valid_csv(), "xlsx": valid_xlsx(), "docx": valid_docx(), "vtt": valid_vtt(),
-         "qdpx": valid_qdpx(), "yaml": valid_yaml(), "codings": valid_codings(), "rtf": valid_rtf(),
-         "html": valid_html(), "odt": valid_odt(), "pdf": valid_pdf()}
+VALID = {
+    "txt": valid_txt(),
+    "csv": valid_csv(),
+    "xlsx": valid_xlsx(),
+    "docx": valid_docx(),
+    "vtt": valid_vtt(),
+    "qdpx": valid_qdpx(),
+    "yaml": valid_yaml(),
+    "codings": valid_codings(),
+    "rtf": valid_rtf(),
+    "html": valid_html(),
+    "odt": valid_odt(),
+    "pdf": valid_pdf(),
+}
 
 # Garbage: files that cannot be what their name says, whatever the random part holds.
 BINARY = st.binary(max_size=300).map(lambda b: b"\x00\x01" + b)  # a NUL byte: not text
@@ -192,23 +239,54 @@ NOT_ZIP = st.binary(max_size=300).filter(lambda b: not b.startswith(b"PK")).map(
 TEXT = st.text(max_size=200).map(lambda t: t.encode("utf-8", "surrogatepass"))
 GARBAGE = {
     "txt": st.one_of(BINARY, st.sampled_from([b"", b"   \n\t\n", "\u2028\n".encode()])),
-    "csv": st.one_of(BINARY, st.lists(WORDS, max_size=5).map(
-        lambda answers: _csv([["respondent", "answer"]] + [[str(i), a] for i, a in enumerate(answers)]))),
-    "xlsx": st.one_of(NOT_ZIP, st.dictionaries(st.sampled_from(["a.txt", "b/c.xml"]), st.binary(max_size=50),
-                                               min_size=1).map(zip_bytes)),
-    "docx": st.one_of(NOT_ZIP, st.dictionaries(st.sampled_from(["a.txt", "word/x.xml"]), st.binary(max_size=50),
-                                               min_size=1).map(zip_bytes)),
+    "csv": st.one_of(
+        BINARY,
+        st.lists(WORDS, max_size=5).map(
+            lambda answers: _csv([["respondent", "answer"]] + [[str(i), a] for i, a in enumerate(answers)])
+        ),
+    ),
+    "xlsx": st.one_of(
+        NOT_ZIP,
+        st.dictionaries(st.sampled_from(["a.txt", "b/c.xml"]), st.binary(max_size=50), min_size=1).map(
+            zip_bytes
+        ),
+    ),
+    "docx": st.one_of(
+        NOT_ZIP,
+        st.dictionaries(st.sampled_from(["a.txt", "word/x.xml"]), st.binary(max_size=50), min_size=1).map(
+            zip_bytes
+        ),
+    ),
     "vtt": st.one_of(BINARY, TEXT.map(lambda b: b"NOT VTT\n" + b)),
-    "qdpx": st.one_of(NOT_ZIP, st.dictionaries(st.sampled_from(["a.txt", "sources/x.txt"]), st.binary(max_size=50),
-                                               min_size=1).map(zip_bytes)),
+    "qdpx": st.one_of(
+        NOT_ZIP,
+        st.dictionaries(st.sampled_from(["a.txt", "sources/x.txt"]), st.binary(max_size=50), min_size=1).map(
+            zip_bytes
+        ),
+    ),
     "yaml": st.one_of(BINARY, WORDS.map(lambda w: yaml.safe_dump({"name": w, "kodes": [w]}).encode("utf-8"))),
-    "codings": st.one_of(BINARY, st.lists(st.sampled_from(QUOTES), min_size=1, max_size=4).map(
-        lambda quotes: _csv([["document", "quote"]] + [["seed", q] for q in quotes]))),
+    "codings": st.one_of(
+        BINARY,
+        st.lists(st.sampled_from(QUOTES), min_size=1, max_size=4).map(
+            lambda quotes: _csv([["document", "quote"]] + [["seed", q] for q in quotes])
+        ),
+    ),
     "rtf": st.one_of(BINARY, TEXT.map(lambda b: b"NOT RTF\n" + b)),
-    "html": st.one_of(BINARY, st.sampled_from([b"<html><body><script>x()</script></body></html>", b"<p> </p>"])),
-    "odt": st.one_of(NOT_ZIP, st.dictionaries(st.sampled_from(["a.txt", "content.xml"]), st.binary(max_size=50),
-                                              min_size=1).map(zip_bytes)),
-    "pdf": st.one_of(TEXT.filter(lambda b: not b.lstrip().startswith(b"%PDF-")).map(lambda b: b"x" + b),
-                     st.integers(1, 3).map(lambda n: __import__("tests.data.transcripts.make_fixtures",
-                                                                fromlist=["pdf_bytes"]).pdf_bytes([[]] * n))),
+    "html": st.one_of(
+        BINARY, st.sampled_from([b"<html><body><script>x()</script></body></html>", b"<p> </p>"])
+    ),
+    "odt": st.one_of(
+        NOT_ZIP,
+        st.dictionaries(st.sampled_from(["a.txt", "content.xml"]), st.binary(max_size=50), min_size=1).map(
+            zip_bytes
+        ),
+    ),
+    "pdf": st.one_of(
+        TEXT.filter(lambda b: not b.lstrip().startswith(b"%PDF-")).map(lambda b: b"x" + b),
+        st.integers(1, 3).map(
+            lambda n: __import__("tests.data.transcripts.make_fixtures", fromlist=["pdf_bytes"]).pdf_bytes(
+                [[]] * n
+            )
+        ),
+    ),
 }

@@ -22,12 +22,19 @@ def run(mutant: Mutant) -> bool:
     path = ROOT / mutant.file
     original = path.read_text(encoding="utf-8")
     if original.count(mutant.old) != 1:
-        raise SystemExit(f"{mutant.id}: the text to mutate occurs {original.count(mutant.old)} times in {mutant.file}")
+        raise SystemExit(
+            f"{mutant.id}: the text to mutate occurs {original.count(mutant.old)} times in {mutant.file}"
+        )
     try:
         path.write_text(original.replace(mutant.old, mutant.new), encoding="utf-8")
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
-        result = subprocess.run([sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "-n", "0",
-                                 *mutant.tests], cwd=ROOT, env=env, capture_output=True, text=True)
+        result = subprocess.run(
+            [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "-n", "0", *mutant.tests],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
     finally:
         path.write_text(original, encoding="utf-8")
     return result.returncode != 0

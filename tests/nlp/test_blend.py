@@ -12,14 +12,31 @@ from qualcode.nlp.blend import Blend, fit_blend, log_prior, sigmoid
 from qualcode.nlp.codebook_index import zscore
 from qualcode.nlp.suggest import INNER_MIN_SEGMENTS, Suggester, TrainingData
 
-BOOK = Codebook(codes=[
-    Code("a.housing", "Housing", definition="Finding somewhere to live.", keywords=["flat", "tenancy"],
-         examples=["He finally got a flat of his own."]),
-    Code("b.work", "Work", definition="Getting or keeping a job.", keywords=["job", "employer"],
-         examples=["She started a job at the bakery."]),
-    Code("c.health", "Health", definition="Physical or mental health.", keywords=["doctor", "nurse"],
-         examples=["The nurse came out to see him."]),
-])
+BOOK = Codebook(
+    codes=[
+        Code(
+            "a.housing",
+            "Housing",
+            definition="Finding somewhere to live.",
+            keywords=["flat", "tenancy"],
+            examples=["He finally got a flat of his own."],
+        ),
+        Code(
+            "b.work",
+            "Work",
+            definition="Getting or keeping a job.",
+            keywords=["job", "employer"],
+            examples=["She started a job at the bakery."],
+        ),
+        Code(
+            "c.health",
+            "Health",
+            definition="Physical or mental health.",
+            keywords=["doctor", "nurse"],
+            examples=["The nurse came out to see him."],
+        ),
+    ]
+)
 
 
 def test_zscore_standardises_each_row_across_codes():
@@ -45,16 +62,30 @@ def test_blend_weights_follow_the_part_that_predicts_and_never_go_negative():
     assert blend.model > 0.5 and blend.codebook == 0.0
     # All-negative truth cannot be fitted: the fallback stands.
     assert fit_blend(cold, model, prior, np.zeros_like(truth, dtype=np.int8), None, fallback) is fallback
-    assert sigmoid(blend.logits(np.zeros(1), np.zeros(1), np.zeros(1)))[0] == pytest.approx(sigmoid(np.array([blend.bias]))[0])
+    assert sigmoid(blend.logits(np.zeros(1), np.zeros(1), np.zeros(1)))[0] == pytest.approx(
+        sigmoid(np.array([blend.bias]))[0]
+    )
 
 
 TEXTS = {
-    "a.housing": ["We got him a flat near his sister.", "Her tenancy was saved at the last minute.",
-                  "Moving into the flat changed everything for him.", "The landlord agreed to a new tenancy."],
-    "b.work": ["He kept the job for six months.", "The employer gave her a second chance.",
-               "She went for a job interview on Monday.", "Work hours were cut by the employer."],
-    "c.health": ["The doctor finally listened to her.", "A nurse visits the hostel on Fridays.",
-                 "He saw a doctor about his chest.", "The nurse sorted his prescription."],
+    "a.housing": [
+        "We got him a flat near his sister.",
+        "Her tenancy was saved at the last minute.",
+        "Moving into the flat changed everything for him.",
+        "The landlord agreed to a new tenancy.",
+    ],
+    "b.work": [
+        "He kept the job for six months.",
+        "The employer gave her a second chance.",
+        "She went for a job interview on Monday.",
+        "Work hours were cut by the employer.",
+    ],
+    "c.health": [
+        "The doctor finally listened to her.",
+        "A nurse visits the hostel on Fridays.",
+        "He saw a doctor about his chest.",
+        "The nurse sorted his prescription.",
+    ],
 }
 
 
@@ -94,22 +125,32 @@ def test_cold_scores_are_calibrated_on_the_codebook_examples_and_rank_the_right_
 
 def test_uncertainty_is_higher_when_no_code_stands_out():
     s = Suggester(BOOK, training(4, 3))
-    clear, vague = s.uncertainty(["The doctor and the nurse saw him at the doctor's surgery.", "It was fine really."])
+    clear, vague = s.uncertainty(
+        ["The doctor and the nurse saw him at the doctor's surgery.", "It was fine really."]
+    )
     assert clear < vague
 
 
 def test_codes_needing_help_names_thin_and_missed_codes_with_the_missed_words():
     from qualcode.nlp.evaluate import codes_needing_help
 
-    book = Codebook(codes=[
-        Code("a.housing", "Housing", keywords=["flat"], examples=["x1", "x2", "x3", "x4", "x5", "x6"]),
-        Code("b.work", "Work", keywords=["job"], examples=["y1"]),
-    ])
+    book = Codebook(
+        codes=[
+            Code("a.housing", "Housing", keywords=["flat"], examples=["x1", "x2", "x3", "x4", "x5", "x6"]),
+            Code("b.work", "Work", keywords=["job"], examples=["y1"]),
+        ]
+    )
     truth = [{"a.housing"}, {"a.housing"}, {"a.housing"}, {"b.work"}]
-    tested = [{"text": "We sorted the hostel bed quickly."}, {"text": "A hostel bed came up on Friday."},
-              {"text": "He got a flat."}, {"text": "She got the job."}]
-    ranked = [[("b.work", 0.9), ("c", 0.8), ("d", 0.7), ("a.housing", 0.1)]] * 2 + \
-             [[("a.housing", 0.9), ("b.work", 0.1)], [("b.work", 0.9), ("a.housing", 0.1)]]
+    tested = [
+        {"text": "We sorted the hostel bed quickly."},
+        {"text": "A hostel bed came up on Friday."},
+        {"text": "He got a flat."},
+        {"text": "She got the job."},
+    ]
+    ranked = [[("b.work", 0.9), ("c", 0.8), ("d", 0.7), ("a.housing", 0.1)]] * 2 + [
+        [("a.housing", 0.9), ("b.work", 0.1)],
+        [("b.work", 0.9), ("a.housing", 0.1)],
+    ]
     rows = {r["code"]: r for r in codes_needing_help(book, ["a.housing", "b.work"], truth, tested, ranked)}
     # a.housing: 6 examples + 3 coded is enough, but it reached the top 3 for 1 of its 3 segments (0.33 < 0.4);
     # the two missed segments share "hostel" and "bed".
@@ -117,4 +158,7 @@ def test_codes_needing_help_names_thin_and_missed_codes_with_the_missed_words():
     assert "1 of its 3" in rows["a.housing"]["what_would_help"]
     assert "hostel" in rows["a.housing"]["what_would_help"] and "bed" in rows["a.housing"]["what_would_help"]
     # b.work: found every time, but 1 example + 1 coded segment is too little to learn from.
-    assert rows["b.work"]["recall_at_3"] == 1.0 and "only 1 codebook example and 1 coded segment:" in rows["b.work"]["what_would_help"]
+    assert (
+        rows["b.work"]["recall_at_3"] == 1.0
+        and "only 1 codebook example and 1 coded segment:" in rows["b.work"]["what_would_help"]
+    )

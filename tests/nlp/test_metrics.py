@@ -43,8 +43,9 @@ def test_threshold_f1_micro_macro_and_per_code():
     assert got["micro"]["recall"] == pytest.approx(1 / 2)
     assert got["micro"]["f1"] == pytest.approx(4 / 9)
     assert got["macro_f1"] == pytest.approx(7 / 24)
-    assert got["per_code"]["a"] == pytest.approx({"precision": 0.5, "recall": 1.0, "f1": 2 / 3, "support": 1,
-                                                  "predicted": 2})
+    assert got["per_code"]["a"] == pytest.approx(
+        {"precision": 0.5, "recall": 1.0, "f1": 2 / 3, "support": 1, "predicted": 2}
+    )
     assert got["per_code"]["b"]["f1"] == pytest.approx(0.5)
     assert got["per_code"]["c"] == {"precision": 0.0, "recall": 0.0, "f1": 0.0, "support": 1, "predicted": 0}
 

@@ -16,7 +16,11 @@ def test_blank_english_with_sentencizer_and_lookup_lemmatizer(monkeypatch):
         assert nlp.lang == "en" and nlp.pipe_names == ["sentencizer", "lemmatizer"]
         assert nlp.get_pipe("lemmatizer").mode == "lookup" and not is_trained(nlp)
         doc = nlp("We signposted two women. Then we went to the sessions.")
-        assert [t.lemma_ for t in doc if t.text in ("signposted", "went", "sessions")] == ["signpost", "go", "session"]
+        assert [t.lemma_ for t in doc if t.text in ("signposted", "went", "sessions")] == [
+            "signpost",
+            "go",
+            "session",
+        ]
         assert len(list(doc.sents)) == 2
         assert build_nlp(use_trained=False) is nlp  # built once per process
     finally:

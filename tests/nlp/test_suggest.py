@@ -17,16 +17,25 @@ from qualcode.store.documents import add_documents
 from qualcode.store.suggestions import coding_provenance
 from tests.conftest import write
 
-SMALL = Codebook(codes=[
-    Code("org", "Organisational impact"),
-    Code("org.signposting", "Signposting and referrals", parent="org",
-         definition="Referring or signposting people to other services.",
-         keywords=["signposting", "referral", "point people to"]),
-    Code("practice.confidence", "Confidence to act",
-         definition="Feeling more able to speak up or try something new.",
-         exclude="Feeling reassured by research evidence or data belongs elsewhere.",
-         keywords=["confident", "speak up"]),
-])
+SMALL = Codebook(
+    codes=[
+        Code("org", "Organisational impact"),
+        Code(
+            "org.signposting",
+            "Signposting and referrals",
+            parent="org",
+            definition="Referring or signposting people to other services.",
+            keywords=["signposting", "referral", "point people to"],
+        ),
+        Code(
+            "practice.confidence",
+            "Confidence to act",
+            definition="Feeling more able to speak up or try something new.",
+            exclude="Feeling reassured by research evidence or data belongs elsewhere.",
+            keywords=["confident", "speak up"],
+        ),
+    ]
+)
 
 
 def score_of(index: CodebookIndex, text: str, key: str) -> float:
@@ -44,7 +53,9 @@ def test_lemma_phrase_match_and_misspelt_keyword():
     assert {m.term for m in found[j]} >= {"point people to", "referral"}
     misspelt = index.match(lemmatise(["I was signpostng them to housing"])[0])
     near = [m for m in misspelt[j] if m.seen]
-    assert [(m.seen, m.term) for m in near] == [("signpostng", "signpost")]  # the keyword "signposting", lemmatised
+    assert [(m.seen, m.term) for m in near] == [
+        ("signpostng", "signpost")
+    ]  # the keyword "signposting", lemmatised
     # The character n-gram part of the cold score sees the near spelling (the total is z-scored across codes,
     # which with two codes is always +1/-1).
     texts = ["I was signpostng them to housing", "I was walking them to housing"]
@@ -54,8 +65,12 @@ def test_lemma_phrase_match_and_misspelt_keyword():
 
 def test_exclude_wording_lowers_a_codes_score():
     text = "I feel confident now, reassured by the research evidence and data."
-    without = Codebook(codes=[Code(c.key, c.label, c.parent, c.definition, c.include, "", keywords=c.keywords)
-                              for c in SMALL.codes])
+    without = Codebook(
+        codes=[
+            Code(c.key, c.label, c.parent, c.definition, c.include, "", keywords=c.keywords)
+            for c in SMALL.codes
+        ]
+    )
     lowered = score_of(CodebookIndex(SMALL), text, "practice.confidence")
     plain = score_of(CodebookIndex(without), text, "practice.confidence")
     assert lowered < plain
@@ -78,7 +93,9 @@ P1: Now I refer clients on to the outreach service and signpost them to advice.
 def study(project, tmp_path):
     docs = read_document(write(tmp_path / "int01.txt", TRANSCRIPT), ImportOptions(case="INT01"))
     add_documents(project, docs)
-    ids = [r[0] for r in project.conn.execute("SELECT id FROM segments WHERE speaker = 'P1' ORDER BY position")]
+    ids = [
+        r[0] for r in project.conn.execute("SELECT id FROM segments WHERE speaker = 'P1' ORDER BY position")
+    ]
     return project, ids
 
 
@@ -113,18 +130,29 @@ def test_accepting_stores_provenance_and_raises_the_code_elsewhere(study):
     add_coding(project, "practice.confidence", segment_id=s2, coder="amira")
     before = Suggester.from_project(project, "amira")
     baseline = dict(before.rank([_text(project, s5)])[0])["org.signposting"]
-    suggestion = next(s for s in before.suggest([(s1, _text(project, s1))])[s1] if s.code == "org.signposting")
+    suggestion = next(
+        s for s in before.suggest([(s1, _text(project, s1))])[s1] if s.code == "org.signposting"
+    )
     coding_id = accept_suggestion(project, s1, suggestion, coder="amira")
     accept_suggestion(project, s3, Suggestion("org.signposting", 0.4, "test", "codebook", "v"), coder="amira")
 
     prov = coding_provenance(project, coding_id)
     assert {k: prov[k] for k in ("method", "model_version", "score", "reason")} == {
-        "method": suggestion.method, "model_version": suggestion.model_version, "score": suggestion.score,
-        "reason": suggestion.reason}
+        "method": suggestion.method,
+        "model_version": suggestion.model_version,
+        "score": suggestion.score,
+        "reason": suggestion.reason,
+    }
     assert prov["time"].endswith("Z")
-    feedback = project.query("SELECT decision, score, model_version FROM suggestion_feedback WHERE segment_id = ?", (s1,))
-    assert feedback == [{"decision": "accepted", "score": suggestion.score, "model_version": suggestion.model_version}]
-    logged = project.query("SELECT action, detail FROM change_log WHERE action = 'suggestion.accept' ORDER BY id")
+    feedback = project.query(
+        "SELECT decision, score, model_version FROM suggestion_feedback WHERE segment_id = ?", (s1,)
+    )
+    assert feedback == [
+        {"decision": "accepted", "score": suggestion.score, "model_version": suggestion.model_version}
+    ]
+    logged = project.query(
+        "SELECT action, detail FROM change_log WHERE action = 'suggestion.accept' ORDER BY id"
+    )
     assert len(logged) == 2 and json.loads(logged[0]["detail"])["after"]["coding_id"] == coding_id
 
     after = Suggester.from_project(project, "amira")
@@ -141,7 +169,9 @@ def test_accept_is_one_transaction(study):
     with pytest.raises(NotFoundError):
         accept_suggestion(project, s1, Suggestion("no.such.code", 0.4, "", "codebook", "v"), coder="amira")
     with pytest.raises(NotFoundError):
-        accept_suggestion(project, 9999, Suggestion("org.signposting", 0.4, "", "codebook", "v"), coder="amira")
+        accept_suggestion(
+            project, 9999, Suggestion("org.signposting", 0.4, "", "codebook", "v"), coder="amira"
+        )
     assert project.scalar("SELECT count(*) FROM codings") == 0
     assert project.scalar("SELECT count(*) FROM suggestion_feedback") == 0
     assert project.scalar("SELECT count(*) FROM change_log") == count

@@ -28,7 +28,8 @@ async def test_tab_completes_an_existing_claim(demo_copy):
         await pilot.pause()
         assert type(app.screen).__name__ == "Workbench"
     assert rows(demo_copy, "SELECT contribution, claim FROM codings WHERE coder = 'zoe'") == [
-        {"contribution": "necessary", "claim": CLAIM}]
+        {"contribution": "necessary", "claim": CLAIM}
+    ]
 
 
 async def test_an_existing_claim_is_picked_from_the_list(demo_copy):
@@ -62,8 +63,10 @@ async def test_twelve_claims_typed_at_ten_ms_a_key_lose_nothing(demo_copy):
             await pilot.pause(0.3)
             assert type(app.screen).__name__ == "Workbench", f"dialog still open after claim {n + 1}"
             typed[seg["id"]] = claim
-    got = {r["segment_id"]: r["claim"] for r in rows(demo_copy, "SELECT segment_id, claim FROM codings"
-                                                                " WHERE coder = 'zoe'")}
+    got = {
+        r["segment_id"]: r["claim"]
+        for r in rows(demo_copy, "SELECT segment_id, claim FROM codings WHERE coder = 'zoe'")
+    }
     assert got == typed
 
 

@@ -24,7 +24,9 @@ async def test_filter_with_defaults_then_by_code_then_cleared(demo_copy):
         assert type(app.screen).__name__ == "FilterDialog"
         await pilot.press("ctrl+s")  # the defaults: no filter at all
         await pilot.pause()
-        assert type(app.screen).__name__ == "Workbench" and app.screen.filter.is_empty() and view.total == total
+        assert (
+            type(app.screen).__name__ == "Workbench" and app.screen.filter.is_empty() and view.total == total
+        )
         await pilot.press("f")
         await pilot.pause()
         app.screen.query_one("#code", Select).value = "hls.key-functions"

@@ -13,8 +13,12 @@ from .keys import TESTED, covers
 
 
 def listed_keys() -> set[tuple[str, str]]:
-    return {(screen.__name__, name) for _, screen in help_screens() for names, _, _ in help_keys(screen)
-            for name in names}
+    return {
+        (screen.__name__, name)
+        for _, screen in help_screens()
+        for names, _, _ in help_keys(screen)
+        for name in names
+    }
 
 
 def test_every_key_in_the_help_screen_has_a_test():
@@ -35,8 +39,12 @@ async def test_help_shows_every_screen_and_closes_with_each_of_its_keys(demo_cop
             await pilot.press("question_mark")
             await pilot.pause()
             assert type(app.screen).__name__ == "HelpScreen"
-            shown = " ".join(str(cell) for table in app.screen.query_one("Static").content.renderables
-                             for col in table.columns for cell in col._cells)
+            shown = " ".join(
+                str(cell)
+                for table in app.screen.query_one("Static").content.renderables
+                for col in table.columns
+                for cell in col._cells
+            )
             for _, screen in help_screens():
                 for _, key, what in help_keys(screen):
                     assert key in shown and what in shown

@@ -19,6 +19,7 @@ def text_of(renderable) -> str:
     console.print(renderable)
     return console.export_text()
 
+
 TRANSCRIPT = """Interviewer: How did you hear about the Unit?
 Priya: A colleague forwarded the newsletter, and I went to the next network meeting.
 Interviewer: What changed for you?

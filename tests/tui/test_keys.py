@@ -16,8 +16,10 @@ from tests.tui.helpers import SIZE, current_segment, ready, rows
 
 from .keys import covers
 
-CODED_BY_ZOE = ("SELECT k.segment_id, c.key FROM codings k JOIN codes c ON c.id = k.code_id WHERE k.coder = 'zoe'"
-                " ORDER BY k.id")
+CODED_BY_ZOE = (
+    "SELECT k.segment_id, c.key FROM codings k JOIN codes c ON c.id = k.code_id WHERE k.coder = 'zoe'"
+    " ORDER BY k.id"
+)
 
 
 def notes(app) -> list[str]:
@@ -116,7 +118,9 @@ async def test_enter_opens_a_document_and_applies_a_code_from_the_tree(demo_copy
         await pilot.press("tab")  # transcript -> codebook
         assert screen.query_one(CodebookTree).has_focus
         tree = screen.query_one(CodebookTree)
-        tree.move_cursor(tree.nodes["org.referrals"] if "org.referrals" in tree.nodes else tree.nodes["org.signposting"])
+        tree.move_cursor(
+            tree.nodes["org.referrals"] if "org.referrals" in tree.nodes else tree.nodes["org.signposting"]
+        )
         key = tree.cursor_node.data
         await pilot.press("enter")
         await pilot.pause()
@@ -176,8 +180,11 @@ async def test_a_memo_shows_as_a_marker_on_the_turn_and_in_reviewer_mode(demo_co
         await pilot.press("R", "c", *"joint", "enter")
         await pilot.pause()
         quotes = app.screen.query_one("#quotes")
-        shown = "\n".join(str(quotes.get_option_at_index(i).prompt.renderables[k])
-                          for i in range(quotes.option_count) for k in range(len(quotes.get_option_at_index(i).prompt.renderables)))
+        shown = "\n".join(
+            str(quotes.get_option_at_index(i).prompt.renderables[k])
+            for i in range(quotes.option_count)
+            for k in range(len(quotes.get_option_at_index(i).prompt.renderables))
+        )
         assert "✎ memo by zoe: Ask about the fire service" in shown
 
 
@@ -219,7 +226,9 @@ async def test_summary_counts_below_ten_cases_never_percentages(demo_copy):
         console = Console(width=160, record=True, file=io.StringIO())
         console.print(app.screen.table)
         chart = console.export_text()
-        assert "INT (N=5)" in chart and "STG (N=1)" in chart and "SUR (N=45)" in chart  # abbreviated beside the survey
+        assert (
+            "INT (N=5)" in chart and "STG (N=1)" in chart and "SUR (N=45)" in chart
+        )  # abbreviated beside the survey
         assert "5 of 5" in chart and "1 of 1" in chart and "100%" not in chart
         assert "% (n=" in chart  # the survey has 44 cases: percentages there
         await pilot.press("escape")

@@ -25,7 +25,10 @@ async def test_transcript_gets_at_least_half_the_width(demo_copy, size):
         assert screen.query_one(TranscriptView).size.width >= size[0] // 2 - 2  # minus its own padding
         assert screen.query_one("#centre").size.width >= size[0] // 2
         narrow = size[0] < 100
-        assert screen.query_one("#left").display is not narrow and screen.query_one("#right").display is not narrow
+        assert (
+            screen.query_one("#left").display is not narrow
+            and screen.query_one("#right").display is not narrow
+        )
         assert not screen.query_one("#too-small").display
         status = screen.query_one("#status")
         line = status.render_line(0).text
@@ -56,8 +59,17 @@ async def test_below_80x24_a_message_asks_for_a_larger_terminal(demo_copy, size)
 
 
 def test_code_chips_wrap_whole_never_leaving_a_mark_alone():
-    codings = [{"code": f"practice.code{i}", "coder": "amira" if i % 2 else "zoe", "colour": "#88cc88",
-                "contribution": "sufficient" if i % 3 == 0 else None, "start": 0, "end": 5} for i in range(9)]
+    codings = [
+        {
+            "code": f"practice.code{i}",
+            "coder": "amira" if i % 2 else "zoe",
+            "colour": "#88cc88",
+            "contribution": "sufficient" if i % 3 == 0 else None,
+            "start": 0,
+            "end": 5,
+        }
+        for i in range(9)
+    ]
     row = {"id": 7, "speaker": "P1", "case": "P1", "start": 0, "end": 5, "text": "Hello", "codings": codings}
     for width in (30, 41, 57, 80):
         console = Console(width=width, record=True, file=io.StringIO())
@@ -86,5 +98,9 @@ async def test_quick_key_with_the_documents_panel_folded_away_at_80_columns(demo
         await pilot.press("1")
         await pilot.pause()
         assert app.is_running
-        coded = rows(demo_copy, "SELECT count(*) AS n FROM codings WHERE segment_id = ? AND coder = 'zoe'", (seg["id"],))
+        coded = rows(
+            demo_copy,
+            "SELECT count(*) AS n FROM codings WHERE segment_id = ? AND coder = 'zoe'",
+            (seg["id"],),
+        )
         assert coded[0]["n"] == 1

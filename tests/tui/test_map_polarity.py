@@ -10,10 +10,14 @@ from tests.tui.helpers import SIZE, rows
 
 from .keys import covers
 
-LINKS = ("SELECT c.key, e.polarity FROM claim_evidence e JOIN claims c ON c.id = e.claim_id"
-         " JOIN codings k ON k.id = e.coding_id WHERE k.coder = 'zoe'")
-REFERRALS = ("SELECT count(*) AS n FROM claim_evidence e JOIN claims c ON c.id = e.claim_id"
-             " WHERE c.key = 'c.referrals' AND e.polarity = 'contradicts'")
+LINKS = (
+    "SELECT c.key, e.polarity FROM claim_evidence e JOIN claims c ON c.id = e.claim_id"
+    " JOIN codings k ON k.id = e.coding_id WHERE k.coder = 'zoe'"
+)
+REFERRALS = (
+    "SELECT count(*) AS n FROM claim_evidence e JOIN claims c ON c.id = e.claim_id"
+    " WHERE c.key = 'c.referrals' AND e.polarity = 'contradicts'"
+)
 
 
 @covers("O")
@@ -44,7 +48,9 @@ async def test_contribution_links_a_claim_object_with_a_polarity_and_undo_takes_
         await pilot.press("e")
         await pilot.pause()
         listing = app.screen.query_one("#claim-list")
-        assert any("c.referrals" in str(listing.get_option_at_index(i).prompt) for i in range(listing.option_count))
+        assert any(
+            "c.referrals" in str(listing.get_option_at_index(i).prompt) for i in range(listing.option_count)
+        )
         app.screen.query_one("#polarity", RadioSet).query("RadioButton")[1].value = True  # contradicts
         await pilot.press("tab", *"warmer", "down", "enter")  # the claim object, picked from the list; saves
         await pilot.pause()

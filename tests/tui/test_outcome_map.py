@@ -27,6 +27,8 @@ async def test_map_screen_lists_partners_outcomes_and_claims(tmp_path):
             [outcome] = partner.children
             [claim] = outcome.children
             # c.ref: 3 codings support, 1 contradicts, 1 mixed (links, not cases); not judged yet.
-            assert str(claim.label) == "Faster referrals to housing  3 for · 1 against · 1 mixed  (not judged)"
+            assert (
+                str(claim.label) == "Faster referrals to housing  3 for · 1 against · 1 mixed  (not judged)"
+            )
             assert claim.data == "c.ref"
             assert str(loose.label) == "Claims about an aim, or not tied to an outcome"

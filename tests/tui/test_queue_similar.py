@@ -12,18 +12,34 @@ from tests.tui.helpers import SIZE, current_segment, ready, rows
 from .keys import covers
 
 PENDING = "SELECT segment_id FROM pending_suggestions ORDER BY id"
-CODED = ("SELECT k.segment_id, k.provenance FROM codings k JOIN codes c ON c.id = k.code_id"
-         " WHERE k.coder = 'zoe' AND c.key = 'org.signposting' ORDER BY k.id")
-REJECTED = ("SELECT f.segment_id FROM suggestion_feedback f JOIN codes c ON c.id = f.code_id"
-            " WHERE f.coder = 'zoe' AND f.decision = 'rejected' AND c.key = 'org.signposting'")
+CODED = (
+    "SELECT k.segment_id, k.provenance FROM codings k JOIN codes c ON c.id = k.code_id"
+    " WHERE k.coder = 'zoe' AND c.key = 'org.signposting' ORDER BY k.id"
+)
+REJECTED = (
+    "SELECT f.segment_id FROM suggestion_feedback f JOIN codes c ON c.id = f.code_id"
+    " WHERE f.coder = 'zoe' AND f.decision = 'rejected' AND c.key = 'org.signposting'"
+)
 
 
 def propose(path, segment_ids: list[int]) -> None:
     """Two pending suggestions as `qualcode autocode` stores them (scores 0.9 and 0.5, best first)."""
     with Project.open(path) as p:
-        add_pending(p, "org.signposting", [{"segment_id": s, "score": score, "reason": "keyword: signpost",
-                                            "method": "lexical", "model_version": "test"}
-                                           for s, score in zip(segment_ids, (0.9, 0.5), strict=True)], "lead")
+        add_pending(
+            p,
+            "org.signposting",
+            [
+                {
+                    "segment_id": s,
+                    "score": score,
+                    "reason": "keyword: signpost",
+                    "method": "lexical",
+                    "model_version": "test",
+                }
+                for s, score in zip(segment_ids, (0.9, 0.5), strict=True)
+            ],
+            "lead",
+        )
 
 
 @covers("A")

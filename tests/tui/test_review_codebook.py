@@ -42,8 +42,11 @@ async def test_reviewer_filters_moves_and_leaves(demo_copy):
         await pilot.press("R")  # R also leaves
         await pilot.pause()
         assert type(app.screen).__name__ == "Workbench"
-    got = rows(demo_copy, "SELECT c.key, r.status FROM reviews r JOIN codings k ON k.id = r.coding_id"
-                          " JOIN codes c ON c.id = k.code_id")
+    got = rows(
+        demo_copy,
+        "SELECT c.key, r.status FROM reviews r JOIN codings k ON k.id = r.coding_id"
+        " JOIN codes c ON c.id = k.code_id",
+    )
     assert got == [{"key": "org.signposting", "status": "accepted"}]
 
 
@@ -57,8 +60,14 @@ async def open_codebook(pilot, key: str) -> CodebookTree:
 
 
 def codes(path) -> dict[str, dict]:
-    return {r["key"]: r for r in rows(path, "SELECT c.key, c.label, c.definition, p.key AS parent FROM codes c"
-                                             " LEFT JOIN codes p ON p.id = c.parent_id")}
+    return {
+        r["key"]: r
+        for r in rows(
+            path,
+            "SELECT c.key, c.label, c.definition, p.key AS parent FROM codes c"
+            " LEFT JOIN codes p ON p.id = c.parent_id",
+        )
+    }
 
 
 @covers("a", "A", "l", "K", "m", "escape", "b", screen="CodebookScreen")
@@ -100,7 +109,10 @@ async def test_codebook_add_rename_rekey_move(demo_copy):
         await pilot.pause()
         assert type(app.screen).__name__ == "Workbench"
     got = codes(demo_copy)
-    assert got["practice.peers"]["label"] == "Learning from peers" and got["practice.peers"]["parent"] == "newtheme"
+    assert (
+        got["practice.peers"]["label"] == "Learning from peers"
+        and got["practice.peers"]["parent"] == "newtheme"
+    )
     assert got["newtheme"]["label"] == "A new theme" and got["newtheme"]["parent"] is None
     assert "practice.peer" not in got
 

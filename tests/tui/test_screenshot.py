@@ -15,4 +15,6 @@ def test_the_documented_screenshot_is_current():
     spec.loader.exec_module(module)
     drawn = module.screenshot()
     committed = (ROOT / "docs" / "workbench.svg").read_text(encoding="utf-8")
-    assert drawn == committed, "docs/workbench.svg is out of date: run PYTHONPATH=. python scripts/screenshot.py"
+    assert drawn == committed, (
+        "docs/workbench.svg is out of date: run PYTHONPATH=. python scripts/screenshot.py"
+    )

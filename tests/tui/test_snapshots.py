@@ -19,13 +19,15 @@ async def settled(pilot) -> None:
 
 @pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
 def test_workbench(snap_compare, demo_copy, size):
-    assert snap_compare(QualcodeApp(demo_copy, coder="amira"), terminal_size=size, run_before=settled,
-                        press=["j", "j", "j"])
+    assert snap_compare(
+        QualcodeApp(demo_copy, coder="amira"), terminal_size=size, run_before=settled, press=["j", "j", "j"]
+    )
 
 
 def test_workbench_narrow_with_codebook_panel(snap_compare, demo_copy):
-    assert snap_compare(QualcodeApp(demo_copy, coder="amira"), terminal_size=(80, 24), run_before=settled,
-                        press=["j", "t"])
+    assert snap_compare(
+        QualcodeApp(demo_copy, coder="amira"), terminal_size=(80, 24), run_before=settled, press=["j", "t"]
+    )
 
 
 def test_too_small(snap_compare, demo_copy):
@@ -34,33 +36,57 @@ def test_too_small(snap_compare, demo_copy):
 
 @pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
 def test_contribution_dialog(snap_compare, demo_copy, size):
-    assert snap_compare(QualcodeApp(demo_copy, coder="amira"), terminal_size=size, run_before=settled,
-                        press=["j", "j", "j", "e"])
+    assert snap_compare(
+        QualcodeApp(demo_copy, coder="amira"),
+        terminal_size=size,
+        run_before=settled,
+        press=["j", "j", "j", "e"],
+    )
 
 
 def test_code_picker(snap_compare, demo_copy):
-    assert snap_compare(QualcodeApp(demo_copy, coder="amira"), terminal_size=SIZE, run_before=settled, press=["j", "c", *"refer"])
+    assert snap_compare(
+        QualcodeApp(demo_copy, coder="amira"),
+        terminal_size=SIZE,
+        run_before=settled,
+        press=["j", "c", *"refer"],
+    )
 
 
 def test_review_screen(snap_compare, demo_copy):
-    assert snap_compare(QualcodeApp(demo_copy, coder="lead"), terminal_size=SIZE, run_before=settled, press=["R", "a"])
+    assert snap_compare(
+        QualcodeApp(demo_copy, coder="lead"), terminal_size=SIZE, run_before=settled, press=["R", "a"]
+    )
 
 
 def test_codebook_screen(snap_compare, demo_copy):
-    assert snap_compare(QualcodeApp(demo_copy, coder="lead"), terminal_size=SIZE, run_before=settled, press=["b", "down", "down"])
+    assert snap_compare(
+        QualcodeApp(demo_copy, coder="lead"),
+        terminal_size=SIZE,
+        run_before=settled,
+        press=["b", "down", "down"],
+    )
 
 
 def test_search_screen(snap_compare, demo_copy):
-    assert snap_compare(QualcodeApp(demo_copy, coder="lead"), terminal_size=SIZE,
-                        run_before=settled, press=["slash", *"Housing First", "enter"])
+    assert snap_compare(
+        QualcodeApp(demo_copy, coder="lead"),
+        terminal_size=SIZE,
+        run_before=settled,
+        press=["slash", *"Housing First", "enter"],
+    )
 
 
 def test_help_screen(snap_compare, demo_copy):
-    assert snap_compare(QualcodeApp(demo_copy, coder="lead"), terminal_size=SIZE, run_before=settled, press=["question_mark"])
+    assert snap_compare(
+        QualcodeApp(demo_copy, coder="lead"), terminal_size=SIZE, run_before=settled, press=["question_mark"]
+    )
 
 
 def test_filter_dialog(snap_compare, demo_copy):
-    assert snap_compare(QualcodeApp(demo_copy, coder="lead"), terminal_size=SIZE, run_before=settled, press=["f"])
+    assert snap_compare(
+        QualcodeApp(demo_copy, coder="lead"), terminal_size=SIZE, run_before=settled, press=["f"]
+    )
 
 
 def test_summary_screen(snap_compare, demo_copy):

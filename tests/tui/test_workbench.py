@@ -32,7 +32,9 @@ async def test_code_by_fuzzy_key_then_undo_and_redo(demo_copy):
         await pilot.press("c", *"signp", "enter")
         await pilot.pause()
         sql = "SELECT c.key, k.start, k.\"end\" FROM codings k JOIN codes c ON c.id = k.code_id WHERE k.segment_id = ? AND k.coder = 'zoe'"
-        assert rows(demo_copy, sql, (seg["id"],)) == [{"key": "org.signposting", "start": seg["start"], "end": seg["end"]}]
+        assert rows(demo_copy, sql, (seg["id"],)) == [
+            {"key": "org.signposting", "start": seg["start"], "end": seg["end"]}
+        ]
         assert any(c["code"] == "org.signposting" for c in current_segment(app)["codings"])
         await pilot.press("u")
         await pilot.pause()
@@ -47,7 +49,9 @@ async def test_code_by_fuzzy_key_then_undo_and_redo(demo_copy):
         await pilot.pause()
         nxt = current_segment(app)
         assert [r["key"] for r in rows(demo_copy, sql, (nxt["id"],))] == ["org.signposting"]
-    actions = [r["action"] for r in rows(demo_copy, "SELECT action FROM change_log WHERE who = 'zoe' ORDER BY id")]
+    actions = [
+        r["action"] for r in rows(demo_copy, "SELECT action FROM change_log WHERE who = 'zoe' ORDER BY id")
+    ]
     # Redo puts back the coding that undo removed (same id), logged as a restore.
     assert actions == ["code", "uncode", "code.restore", "code"]
 
@@ -64,9 +68,12 @@ async def test_remove_code_and_code_part_of_a_segment(demo_copy):
         await pilot.pause()
         await pilot.press(*"confid", "enter")
         await pilot.pause()
-        got = rows(demo_copy, "SELECT c.key, substr(d.text, k.start + 1, k.\"end\" - k.start) AS text FROM codings k"
-                              " JOIN codes c ON c.id = k.code_id JOIN documents d ON d.id = k.document_id"
-                              " WHERE k.coder = 'zoe'")
+        got = rows(
+            demo_copy,
+            'SELECT c.key, substr(d.text, k.start + 1, k."end" - k.start) AS text FROM codings k'
+            " JOIN codes c ON c.id = k.code_id JOIN documents d ON d.id = k.document_id"
+            " WHERE k.coder = 'zoe'",
+        )
         assert got == [{"key": "practice.confidence", "text": seg["text"][:5]}]
         await pilot.press("x")
         await pilot.pause()
@@ -82,7 +89,8 @@ async def test_memo_and_contribution(demo_copy):
         await pilot.press("m", *"Check tone", "ctrl+s")
         await pilot.pause()
         assert rows(demo_copy, "SELECT target_kind, target_id, text FROM memos WHERE coder = 'zoe'") == [
-            {"target_kind": "segment", "target_id": seg["id"], "text": "Check tone"}]
+            {"target_kind": "segment", "target_id": seg["id"], "text": "Check tone"}
+        ]
         await pilot.press("c", *"joint", "enter")
         await pilot.pause()
         await pilot.press("e")
@@ -97,9 +105,11 @@ async def test_memo_and_contribution(demo_copy):
 @covers("slash")
 async def test_search_jumps_to_the_hit(demo_copy):
     with Project.open(demo_copy) as p:
-        target = p.query("SELECT s.id, d.name FROM segments_fts f JOIN segments s ON s.id = f.rowid"
-                         " JOIN documents d ON d.id = s.document_id WHERE segments_fts MATCH 'induction'"
-                         " ORDER BY rank LIMIT 1")[0]
+        target = p.query(
+            "SELECT s.id, d.name FROM segments_fts f JOIN segments s ON s.id = f.rowid"
+            " JOIN documents d ON d.id = s.document_id WHERE segments_fts MATCH 'induction'"
+            " ORDER BY rank LIMIT 1"
+        )[0]
     app = QualcodeApp(demo_copy, coder="zoe")
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("slash", *"induction", "enter")
@@ -158,8 +168,11 @@ async def test_review_a_quote(demo_copy):
 @covers("b")
 @covers("g", screen="CodebookScreen")
 async def test_merge_two_codes_keeps_every_coding(demo_copy):
-    before = rows(demo_copy, "SELECT count(*) AS n FROM codings k JOIN codes c ON c.id = k.code_id"
-                             " WHERE c.key IN ('practice.awareness', 'practice.knowledge')")[0]["n"]
+    before = rows(
+        demo_copy,
+        "SELECT count(*) AS n FROM codings k JOIN codes c ON c.id = k.code_id"
+        " WHERE c.key IN ('practice.awareness', 'practice.knowledge')",
+    )[0]["n"]
     app = QualcodeApp(demo_copy, coder="lead")
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("b")
@@ -171,8 +184,11 @@ async def test_merge_two_codes_keeps_every_coding(demo_copy):
         await pilot.press("escape")
     keys = {r["key"] for r in rows(demo_copy, "SELECT key FROM codes")}
     assert "practice.awareness" not in keys and "practice.knowledge" in keys
-    after = rows(demo_copy, "SELECT count(*) AS n FROM codings k JOIN codes c ON c.id = k.code_id"
-                            " WHERE c.key = 'practice.knowledge'")[0]["n"]
+    after = rows(
+        demo_copy,
+        "SELECT count(*) AS n FROM codings k JOIN codes c ON c.id = k.code_id"
+        " WHERE c.key = 'practice.knowledge'",
+    )[0]["n"]
     folded = rows(demo_copy, "SELECT count(*) AS n FROM change_log WHERE action = 'merge.fold'")[0]["n"]
     assert after + folded == before
     merge = rows(demo_copy, "SELECT detail FROM change_log WHERE action = 'codebook.merge'")
@@ -206,18 +222,26 @@ async def test_accept_and_reject_suggestions_change_later_rankings(demo_copy):
         first, second = screen.suggestions[0], screen.suggestions[1]
         await pilot.press("a")
         await pilot.pause()
-        got = rows(demo_copy, "SELECT c.key, k.provenance FROM codings k JOIN codes c ON c.id = k.code_id"
-                              " WHERE k.coder = 'zoe'")
+        got = rows(
+            demo_copy,
+            "SELECT c.key, k.provenance FROM codings k JOIN codes c ON c.id = k.code_id"
+            " WHERE k.coder = 'zoe'",
+        )
         assert [g["key"] for g in got] == [first.code]
         prov = json.loads(got[0]["provenance"])
-        assert prov["method"] == first.method and prov["model_version"] == first.model_version and prov["reason"]
+        assert (
+            prov["method"] == first.method and prov["model_version"] == first.model_version and prov["reason"]
+        )
         assert first.code not in [s.code for s in screen.suggestions]  # accepted: no longer proposed
         top = screen.suggestions[0].code
         await pilot.press("r")
         await pilot.pause()
         assert top not in [s.code for s in screen.suggestions]
-        fb = rows(demo_copy, "SELECT c.key, f.decision FROM suggestion_feedback f JOIN codes c ON c.id = f.code_id"
-                             " WHERE f.coder = 'zoe' ORDER BY f.id")
+        fb = rows(
+            demo_copy,
+            "SELECT c.key, f.decision FROM suggestion_feedback f JOIN codes c ON c.id = f.code_id"
+            " WHERE f.coder = 'zoe' ORDER BY f.id",
+        )
         assert fb == [{"key": first.code, "decision": "accepted"}, {"key": top, "decision": "rejected"}]
         # a rebuilt suggester (as after retraining or a restart) still never proposes what zoe decided
         screen.train_suggester()
@@ -228,7 +252,9 @@ async def test_accept_and_reject_suggestions_change_later_rankings(demo_copy):
         # undoing the rejection forgets it
         await pilot.press("u")
         await pilot.pause()
-        assert rows(demo_copy, "SELECT decision FROM suggestion_feedback WHERE coder = 'zoe'") == [{"decision": "accepted"}]
+        assert rows(demo_copy, "SELECT decision FROM suggestion_feedback WHERE coder = 'zoe'") == [
+            {"decision": "accepted"}
+        ]
         assert second.code
 
 

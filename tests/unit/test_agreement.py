@@ -22,7 +22,9 @@ def turns_doc(name, n, sha):
     for i in range(n):
         line = f"P{i % 2 + 1}: Turn {i} is here. It has two sentences."
         lines.append(line)
-        segs.append(ParsedSegment(pos + 4, pos + len(line), speaker=f"P{i % 2 + 1}", case=f"{name}-P{i % 2 + 1}"))
+        segs.append(
+            ParsedSegment(pos + 4, pos + len(line), speaker=f"P{i % 2 + 1}", case=f"{name}-P{i % 2 + 1}")
+        )
         pos += len(line) + 1
     return ParsedDocument(name, "focus-group", "\n".join(lines), segs, f"{name}.txt", sha)
 
@@ -36,7 +38,14 @@ def ten(project):
 def test_sentence_splitter():
     text = 'I met Dr. Jones there. It helped! "Really?" she said. We did e.g. PIE work.\nNew line'
     got = [text[s:e] for s, e in split_sentences(text)]
-    assert got == ["I met Dr. Jones there.", "It helped!", '"Really?"', "she said.", "We did e.g. PIE work.", "New line"]
+    assert got == [
+        "I met Dr. Jones there.",
+        "It helped!",
+        '"Really?"',
+        "she said.",
+        "We did e.g. PIE work.",
+        "New line",
+    ]
     assert split_sentences("  Hi. There  ", 100) == [(102, 105), (106, 111)]
     assert split_sentences("   ") == []
 
@@ -70,7 +79,11 @@ def test_hand_worked_example(ten):
     assert code["flag"] == "unreliable" and report["overall"]["alpha"] == pytest.approx(code["alpha"])
     # By default units nobody coded are left out: the five both-no segments go, and with them the agreement.
     strict = agreement_report(p, ["amira", "tom"])
-    assert (strict["uncoded_units"], strict["codes"][0]["units"], strict["codes"][0]["all_absent"]) == (5, 5, 0)
+    assert (strict["uncoded_units"], strict["codes"][0]["units"], strict["codes"][0]["all_absent"]) == (
+        5,
+        5,
+        0,
+    )
     assert strict["codes"][0]["percent_agreement"] == pytest.approx(60.0)
 
 
@@ -79,13 +92,16 @@ def test_sentence_units_and_disagreement_list(ten):
     seg = list_segments(p)[0]
     first_sentence_end = seg["start"] + seg["text"].index(".") + 1
     add_coding(p, "practice.awareness", segment_id=segs[0], coder="amira")
-    add_coding(p, "practice.awareness", segment_id=segs[0], start=seg["start"], end=first_sentence_end, coder="tom")
+    add_coding(
+        p, "practice.awareness", segment_id=segs[0], start=seg["start"], end=first_sentence_end, coder="tom"
+    )
     report = agreement_report(p, ["amira", "tom"], unit="sentence")
     assert report["unit_count"] == 2
     assert (report["codes"][0]["all_present"], report["codes"][0]["disagreements"]) == (1, 1)
     rows = disagreements(p, ["amira", "tom"], unit="sentence")
     assert [(r["text"], r["codes_by_coder"]) for r in rows] == [
-        ("It has two sentences.", {"amira": ["practice.awareness"], "tom": []})]
+        ("It has two sentences.", {"amira": ["practice.awareness"], "tom": []})
+    ]
     assert rows[0]["codings"]["amira"][0]["code"] == "practice.awareness" and rows[0]["codings"]["tom"] == []
 
 
@@ -112,16 +128,26 @@ def test_edge_cases_give_clear_answers(ten):
     add_coding(p, "practice.awareness", segment_id=list_segments(p, "fg2")[0]["id"], coder="sam")
     apart = agreement_report(p, ["amira", "sam"])
     assert apart["unit_count"] == 0 and apart["partly_coded_documents"] == [
-        {"document": "fg", "not_coded_by": ["sam"]}, {"document": "fg2", "not_coded_by": ["amira"]}]
+        {"document": "fg", "not_coded_by": ["sam"]},
+        {"document": "fg2", "not_coded_by": ["amira"]},
+    ]
     assert "nothing to compare" in apart["notes"][0]
-    for bad, message in ((["amira"], "at least two"), (["amira", "amira"], "twice"), (["amira", "zed"], "no coder named")):
+    for bad, message in (
+        (["amira"], "at least two"),
+        (["amira", "amira"], "twice"),
+        (["amira", "zed"], "no coder named"),
+    ):
         with pytest.raises(InputError, match=message):
             agreement_report(p, bad)
 
 
 def test_survey_respondents_count_only_when_every_coder_coded_them(project):
     text = "I use the hub\nMore confident now\nNothing changed"
-    segs = [ParsedSegment(0, 13, case="R1"), ParsedSegment(14, 32, case="R2"), ParsedSegment(33, 48, case="R3")]
+    segs = [
+        ParsedSegment(0, 13, case="R1"),
+        ParsedSegment(14, 32, case="R2"),
+        ParsedSegment(33, 48, case="R3"),
+    ]
     add_documents(project, [ParsedDocument("survey", "survey", text, segs, "s.csv", "h3")])
     ids = [s["id"] for s in list_segments(project)]
     # The coders split the survey: amira took R1 and R2, tom R2 and R3; only R2 is compared.
@@ -136,22 +162,42 @@ def test_survey_respondents_count_only_when_every_coder_coded_them(project):
 
 def test_flags_follow_krippendorff():
     assert [reliability_flag(a) for a in (0.9, 0.8, 0.7, 0.667, 0.5, None)] == [
-        "reliable", "reliable", "tentative", "tentative", "unreliable", "undefined"]
+        "reliable",
+        "reliable",
+        "tentative",
+        "tentative",
+        "unreliable",
+        "undefined",
+    ]
 
 
 def _reference(coders, n_units, assigned, codes):
     """Pooled vectors built directly, then the textbook formulas of tests/oracle.py (not the libraries qualcode
     calls, so a wrong statistic cannot agree with itself)."""
-    pooled = [[1 if code in assigned[c].get(u, set()) else 0 for code in codes for u in range(n_units)] for c in coders]
+    pooled = [
+        [1 if code in assigned[c].get(u, set()) else 0 for code in codes for u in range(n_units)]
+        for c in coders
+    ]
     alpha = krippendorff_alpha_nominal(pooled) if pooled and pooled[0] else None
     kappa = cohen_kappa(pooled[0], pooled[1]) if len(coders) == 2 and pooled[0] else None
     return (None if kappa is None else float(kappa)), (None if alpha is None else float(alpha))
 
 
-ratings = st.integers(2, 4).flatmap(lambda n_coders: st.integers(1, 25).flatmap(lambda n_units: st.tuples(
-    st.just(n_coders), st.just(n_units),
-    st.lists(st.dictionaries(st.integers(0, n_units - 1), st.sets(st.sampled_from("abc"), max_size=3), max_size=n_units),
-             min_size=n_coders, max_size=n_coders))))
+ratings = st.integers(2, 4).flatmap(
+    lambda n_coders: st.integers(1, 25).flatmap(
+        lambda n_units: st.tuples(
+            st.just(n_coders),
+            st.just(n_units),
+            st.lists(
+                st.dictionaries(
+                    st.integers(0, n_units - 1), st.sets(st.sampled_from("abc"), max_size=3), max_size=n_units
+                ),
+                min_size=n_coders,
+                max_size=n_coders,
+            ),
+        )
+    )
+)
 
 
 @settings(max_examples=150, deadline=None)
@@ -193,7 +239,9 @@ def test_project_agreement_equals_the_oracle(ten, seed, include_uncoded):
                 if rng.random() < 0.35:
                     s = rows[sid]
                     start = s["start"] + rng.randrange(0, 5)
-                    add_coding(p, code, segment_id=sid, start=start, end=s["end"] - rng.randrange(0, 5), coder=coder)
+                    add_coding(
+                        p, code, segment_id=sid, start=start, end=s["end"] - rng.randrange(0, 5), coder=coder
+                    )
                     assigned[coder].setdefault(i, set()).add(code)
     if not assigned["amira"] or not assigned["tom"]:
         assert agreement_report(p, ["amira", "tom"])["unit_count"] == 0
@@ -205,4 +253,6 @@ def test_project_agreement_equals_the_oracle(ten, seed, include_uncoded):
     report = agreement_report(p, ["amira", "tom"], include_uncoded=include_uncoded)
     assert report["unit_count"] == len(keep) and [c["code"] for c in report["codes"]] == codes
     assert report["overall"]["alpha"] == (None if alpha is None else pytest.approx(alpha))
-    assert report["overall"]["kappa"] == (None if kappa is None or math.isnan(kappa) else pytest.approx(kappa))
+    assert report["overall"]["kappa"] == (
+        None if kappa is None or math.isnan(kappa) else pytest.approx(kappa)
+    )

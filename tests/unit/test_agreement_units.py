@@ -23,8 +23,10 @@ def test_a_span_inside_a_long_segment_that_a_short_one_overlaps_is_found():
     assert found == {"amira": {0: {"x"}}}
 
 
-@given(st.lists(st.tuples(st.integers(0, 60), st.integers(1, 40)), min_size=1, max_size=12),
-       st.lists(st.tuples(st.integers(0, 90), st.integers(1, 30)), min_size=1, max_size=8))
+@given(
+    st.lists(st.tuples(st.integers(0, 60), st.integers(1, 40)), min_size=1, max_size=12),
+    st.lists(st.tuples(st.integers(0, 90), st.integers(1, 30)), min_size=1, max_size=8),
+)
 def test_every_overlapping_unit_is_found_as_a_plain_loop_finds_it(unit_spans, code_spans):
     units = [Unit("d", i, s, s + n) for i, (s, n) in enumerate(unit_spans)]
     spans = [Span("d", s, s + n, f"c{i % 3}", "amira") for i, (s, n) in enumerate(code_spans)]
@@ -57,8 +59,12 @@ def test_a_survey_coding_with_no_respondent_is_not_a_respondent_whatever_the_ord
     """A coding in a survey outside every respondent's answer (here amira's note on the question) neither
     stops the comparison of the respondents both coded nor makes it compare the whole survey."""
     ids = survey(project)
-    jobs = [("amira", {"segment_id": ids[0]}), ("tom", {"segment_id": ids[0]}), ("amira", {"segment_id": ids[1]}),
-            ("amira", {"document": "survey", "start": 0, "end": 8})]
+    jobs = [
+        ("amira", {"segment_id": ids[0]}),
+        ("tom", {"segment_id": ids[0]}),
+        ("amira", {"segment_id": ids[1]}),
+        ("amira", {"document": "survey", "start": 0, "end": 8}),
+    ]
     for seed in range(4):
         random.Random(seed).shuffle(jobs)
         project.conn.execute("DELETE FROM codings")

@@ -36,8 +36,15 @@ def mode_of(path: Path) -> int:
 
 def doc(name: str = "d1", words: int = 50) -> ParsedDocument:
     text = "P1: " + " ".join(f"word{i}" for i in range(words))
-    return ParsedDocument(name, "interview", text, [ParsedSegment(4, len(text), speaker="P1", case="C1")],
-                          f"{name}.txt", name, {"C1": {}})
+    return ParsedDocument(
+        name,
+        "interview",
+        text,
+        [ParsedSegment(4, len(text), speaker="P1", case="C1")],
+        f"{name}.txt",
+        name,
+        {"C1": {}},
+    )
 
 
 @pytest.fixture(params=sorted(MODES))
@@ -133,7 +140,9 @@ def test_manual_backup_is_a_checked_private_copy(project, tmp_path):
     assert copy.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
     copy.close()
     out = make_backup(project, tmp_path / "mine.qcdb")
-    assert Path(out["file"]) == (tmp_path / "mine.qcdb").resolve() and mode_of(tmp_path / "mine.qcdb") == 0o600
+    assert (
+        Path(out["file"]) == (tmp_path / "mine.qcdb").resolve() and mode_of(tmp_path / "mine.qcdb") == 0o600
+    )
     with pytest.raises(InputError, match="the project itself"):
         make_backup(project, project.path)
 

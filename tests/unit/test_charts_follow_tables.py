@@ -101,14 +101,17 @@ def test_a_chart_without_counts_draws_every_series():
 
 def test_exemplar_quotes_are_distinct_across_the_theme_table(themes):
     table = themes.doc.tables()[0]
-    quotes = [q.coding_id for row in table.rows for cell in row if isinstance(cell, QuoteList) for q in cell.quotes]
+    quotes = [
+        q.coding_id for row in table.rows for cell in row if isinstance(cell, QuoteList) for q in cell.quotes
+    ]
     texts = [q.text for row in table.rows for cell in row if isinstance(cell, QuoteList) for q in cell.quotes]
     assert quotes and len(texts) == len(set(texts))
     rows = {r[1]: r[-1] for r in table.rows}
     # Specific codes pick first (a1 keeps the accepted R01 answer); the group A gets what a1 and a2 left.
     assert rows["a1"].quotes[0].status == "accepted"
     assert [q.coding_id for q in rows["A"].quotes] and not {q.text for q in rows["A"].quotes} & {
-        q.text for q in rows["a1"].quotes + rows["a2"].quotes}
+        q.text for q in rows["a1"].quotes + rows["a2"].quotes
+    }
     # hls.leadership's only coded turn (I2) is a2's quote already: said, not repeated; the group hls has none left.
     assert rows["hls.leadership"].quotes == [] and "under another theme" in rows["hls.leadership"].note
     assert rows["hls"].quotes == [] and rows["hls"].note == "Quotes are under its sub-themes."

@@ -41,11 +41,22 @@ def test_claim_evidence_counts_both_polarities_and_a_coding_for_two_claims(cstud
     assert conf["category_of"] == "uncategorised"
     # The rival and its evidence sit beside the claim.
     [rival] = ref["rivals"]
-    assert (rival["key"], rival["label"], rival["cases"], rival["evidence"]) == ("covid", "Covid-19", 1, [ids["I2"]])
+    assert (rival["key"], rival["label"], rival["cases"], rival["evidence"]) == (
+        "covid",
+        "Covid-19",
+        1,
+        [ids["I2"]],
+    )
     listed = {r["key"]: r for r in list_claims(p)}
-    assert (listed["c.ref"]["supports"], listed["c.ref"]["contradicts"], listed["c.ref"]["mixed"]) == (3, 1, 1)
-    assert get_coding(p, ids["I1"])["claims"] == [{"claim": "c.conf", "polarity": "supports"},
-                                                  {"claim": "c.ref", "polarity": "supports"}]
+    assert (listed["c.ref"]["supports"], listed["c.ref"]["contradicts"], listed["c.ref"]["mixed"]) == (
+        3,
+        1,
+        1,
+    )
+    assert get_coding(p, ids["I1"])["claims"] == [
+        {"claim": "c.conf", "polarity": "supports"},
+        {"claim": "c.ref", "polarity": "supports"},
+    ]
 
 
 def test_hls_rule_weighs_contradicting_evidence_and_overrides_sit_beside_it(cstudy):
@@ -54,17 +65,30 @@ def test_hls_rule_weighs_contradicting_evidence_and_overrides_sit_beside_it(cstu
     lead = rows["hls.leadership"]
     # 3 cases for in 2 source types would be 'higher', but 3 cases contradict: not more for than against.
     assert (lead["supports"], lead["contradicts"], lead["cases"], lead["source_types"]) == (
-        3, 3, 6, ["focus-group", "survey"])
+        3,
+        3,
+        6,
+        ["focus-group", "survey"],
+    )
     assert (lead["rule_level"], lead["level"], lead["override"]) == ("lower", "lower", None)
     assert lead["quote"]["text"].startswith("Leadership backs us")  # a supporting quote
     assert lead["contradicting_quote"]["text"]
     people = rows["hls.people"]
     assert (people["cases"], people["rule_level"]) == (1, "insufficient evidence")
-    judge(p, "hls:hls.people", "Higher", "Panels with lived experience in every locality (steering minutes)",
-          "medium")
+    judge(
+        p,
+        "hls:hls.people",
+        "Higher",
+        "Panels with lived experience in every locality (steering minutes)",
+        "medium",
+    )
     people = {r["code"]: r for r in build_report(p, "hls").data}["hls.people"]
     assert (people["rule_level"], people["override"], people["level"], people["capacity"]) == (
-        "insufficient evidence", "higher", "higher", "higher")
+        "insufficient evidence",
+        "higher",
+        "higher",
+        "higher",
+    )
     assert people["rationale"].startswith("Panels with lived experience")
 
 
@@ -77,8 +101,10 @@ def test_judgements_keep_a_history_and_refuse_bad_targets(cstudy):
     assert (ref["judgement"], ref["confidence"], ref["judged_by"]) == ("strong", "high", "lead")
     before = p.scalar("SELECT count(*) FROM change_log")
     for target, rating, rationale, error in (
-        ("claim:nope", "strong", "x", NotFoundError), ("hls:hls.nope", "higher", "x", NotFoundError),
-        ("hls:hls.people", "brilliant", "x", InputError), ("c.ref", "strong", "x", InputError),
+        ("claim:nope", "strong", "x", NotFoundError),
+        ("hls:hls.nope", "higher", "x", NotFoundError),
+        ("hls:hls.people", "brilliant", "x", InputError),
+        ("c.ref", "strong", "x", InputError),
         ("claim:c.ref", "strong", "  ", InputError),
     ):
         with pytest.raises(error):
@@ -88,8 +114,17 @@ def test_judgements_keep_a_history_and_refuse_bad_targets(cstudy):
 
 
 def _row(**kw: str) -> dict[str, str]:
-    return {"document": "int", "quote": "We refer people to housing much faster now, and I feel more confident.",
-            "code": "a1", "coder": "amira", "contribution": "", "claim": "", "polarity": "", "memo": "", **kw}
+    return {
+        "document": "int",
+        "quote": "We refer people to housing much faster now, and I feel more confident.",
+        "code": "a1",
+        "coder": "amira",
+        "contribution": "",
+        "claim": "",
+        "polarity": "",
+        "memo": "",
+        **kw,
+    }
 
 
 def test_codings_import_reports_conflicts_and_update_applies_them(cstudy):
@@ -97,16 +132,25 @@ def test_codings_import_reports_conflicts_and_update_applies_them(cstudy):
     rows = [_row(contribution="necessary", claim="c.ref", polarity="contradicts"), _row(claim="c.conf")]
     result = import_codings(p, rows)
     assert (result["added"], result["updated"], result["already_present"]) == (0, 0, 0)
-    assert result["conflicts"] == [{"row": 2, "coding_id": ids["I1"], "differs": {
-        "contribution": {"project": None, "file": "necessary"},
-        "claim c.ref": {"project": "supports", "file": "contradicts"}}}]
+    assert result["conflicts"] == [
+        {
+            "row": 2,
+            "coding_id": ids["I1"],
+            "differs": {
+                "contribution": {"project": None, "file": "necessary"},
+                "claim c.ref": {"project": "supports", "file": "contradicts"},
+            },
+        }
+    ]
     assert get_coding(p, ids["I1"])["contribution"] is None  # left as it was
     result = import_codings(p, rows, update=True)
     assert (result["updated"], result["conflicts"]) == (1, [])
     after = get_coding(p, ids["I1"])
     assert after["contribution"] == "necessary"
-    assert after["claims"] == [{"claim": "c.conf", "polarity": "supports"},
-                               {"claim": "c.ref", "polarity": "contradicts"}]
+    assert after["claims"] == [
+        {"claim": "c.conf", "polarity": "supports"},
+        {"claim": "c.ref", "polarity": "contradicts"},
+    ]
     [entry] = p.query("SELECT detail FROM change_log WHERE action = 'coding.update' ORDER BY id DESC LIMIT 1")
     assert '"source": "import"' in entry["detail"] and '"necessary"' in entry["detail"]
     # The same file again: nothing differs, both rows already present.
@@ -116,9 +160,11 @@ def test_codings_import_reports_conflicts_and_update_applies_them(cstudy):
 def test_codings_import_one_row_per_link_and_own_polarity(cstudy):
     p, _ = cstudy
     quote = "There is no leadership support here at all."
-    rows = [{"document": "fg", "quote": quote, "code": "a2", "claim": "c.ref", "polarity": "contradicts"},
-            {"document": "fg", "quote": quote, "code": "a2", "claim": "A brand new claim", "polarity": ""},
-            {"document": "fg", "quote": quote, "code": "a2", "claim": "", "polarity": "mixed"}]
+    rows = [
+        {"document": "fg", "quote": quote, "code": "a2", "claim": "c.ref", "polarity": "contradicts"},
+        {"document": "fg", "quote": quote, "code": "a2", "claim": "A brand new claim", "polarity": ""},
+        {"document": "fg", "quote": quote, "code": "a2", "claim": "", "polarity": "mixed"},
+    ]
     result = import_codings(p, rows, default_coder="amira")
     assert (result["added"], result["rows"]) == (1, 3)
     cid = p.scalar("SELECT id FROM codings WHERE code_id = (SELECT id FROM codes WHERE key = 'a2')")
@@ -126,7 +172,8 @@ def test_codings_import_one_row_per_link_and_own_polarity(cstudy):
     assert coding["polarity"] == "mixed"
     new_key = p.scalar("SELECT key FROM claims WHERE text = 'A brand new claim'")
     assert sorted((c["claim"], c["polarity"]) for c in coding["claims"]) == sorted(
-        [("c.ref", "contradicts"), (new_key, "supports")])
+        [("c.ref", "contradicts"), (new_key, "supports")]
+    )
     with pytest.raises(InputError, match="row 3"):
         import_codings(p, [rows[0], {**rows[0], "polarity": "sideways"}])
     with pytest.raises(InputError, match="no claim 'c.nope'"):
@@ -136,11 +183,20 @@ def test_codings_import_one_row_per_link_and_own_polarity(cstudy):
 def test_coding_an_already_coded_span_with_a_claim_updates_it(cstudy):
     p, ids = cstudy
     count = p.scalar("SELECT count(*) FROM codings")
-    cid = add_coding(p, "hls.people", segment_id=ids["seg_R2"], contribution="necessary", claim="c.conf",
-                     coder="amira", update_existing=True)
+    cid = add_coding(
+        p,
+        "hls.people",
+        segment_id=ids["seg_R2"],
+        contribution="necessary",
+        claim="c.conf",
+        coder="amira",
+        update_existing=True,
+    )
     assert cid == ids["hp_R2"] and p.scalar("SELECT count(*) FROM codings") == count
     coding = get_coding(p, cid)
-    assert coding["contribution"] == "necessary" and coding["claims"] == [{"claim": "c.conf", "polarity": "supports"}]
+    assert coding["contribution"] == "necessary" and coding["claims"] == [
+        {"claim": "c.conf", "polarity": "supports"}
+    ]
     assert p.query("SELECT action FROM change_log ORDER BY id DESC LIMIT 1") == [{"action": "coding.update"}]
 
 
@@ -165,16 +221,29 @@ def test_upgrade_turns_free_text_claims_into_claim_objects(tmp_path):
     path = tmp_path / "old.qcdb"
     with old_schema(schema.MIGRATIONS.index(schema._V_CLAIMS)), Project.create(path, coder="amira") as p:
         save_codebook(p, load_codebook_text(CODEBOOK))
-        add_documents(p, [_doc("d", "interview", [("P1", "one"), ("P2", "two"), ("P3", "three"), ("P4", "four")],
-                               {f"P{i}": {} for i in range(1, 5)})])
+        add_documents(
+            p,
+            [
+                _doc(
+                    "d",
+                    "interview",
+                    [("P1", "one"), ("P2", "two"), ("P3", "three"), ("P4", "four")],
+                    {f"P{i}": {} for i in range(1, 5)},
+                )
+            ],
+        )
         segs = [s["id"] for s in list_segments(p)]
         made = []
-        for seg, contribution, claim in ((segs[0], "improved", "Faster referrals"),
-                                         (segs[1], "necessary", "  faster   REFERRALS "),
-                                         (segs[2], "improved", "Faster referrals"),
-                                         (segs[3], "none", "faster referrals"),
-                                         (segs[3], None, "Confidence")):
-            cid = add_coding(p, "a1" if claim != "Confidence" else "a2", segment_id=seg, contribution=contribution)
+        for seg, contribution, claim in (
+            (segs[0], "improved", "Faster referrals"),
+            (segs[1], "necessary", "  faster   REFERRALS "),
+            (segs[2], "improved", "Faster referrals"),
+            (segs[3], "none", "faster referrals"),
+            (segs[3], None, "Confidence"),
+        ):
+            cid = add_coding(
+                p, "a1" if claim != "Confidence" else "a2", segment_id=seg, contribution=contribution
+            )
             made.append(cid)
             with p.transaction():
                 p.conn.execute("UPDATE codings SET claim = ? WHERE id = ?", (claim, cid))
@@ -182,10 +251,18 @@ def test_upgrade_turns_free_text_claims_into_claim_objects(tmp_path):
         assert p.scalar("PRAGMA user_version") == schema.SCHEMA_VERSION
         assert p.query("SELECT key, text, category FROM claims ORDER BY id") == [
             {"key": "claim-1", "text": "Faster referrals", "category": "improved"},
-            {"key": "claim-2", "text": "Confidence", "category": None}]
-        links = p.conn.execute("SELECT coding_id, claim_id, polarity FROM claim_evidence ORDER BY coding_id").fetchall()
-        assert links == [(made[0], 1, "supports"), (made[1], 1, "supports"), (made[2], 1, "supports"),
-                         (made[3], 1, "contradicts"), (made[4], 2, "supports")]
+            {"key": "claim-2", "text": "Confidence", "category": None},
+        ]
+        links = p.conn.execute(
+            "SELECT coding_id, claim_id, polarity FROM claim_evidence ORDER BY coding_id"
+        ).fetchall()
+        assert links == [
+            (made[0], 1, "supports"),
+            (made[1], 1, "supports"),
+            (made[2], 1, "supports"),
+            (made[3], 1, "contradicts"),
+            (made[4], 2, "supports"),
+        ]
         assert p.scalar("SELECT count(*) FROM codings WHERE polarity = 'supports'") == 5
 
 
@@ -213,6 +290,11 @@ def test_the_workbench_session_undoes_the_new_writes(cstudy):
     session.redo()
     session.redo()
     assert [j["rating"] for j in judgement_history(p, "hls:hls.people")] == ["higher"]
-    actions = [r["action"] for r in p.query("SELECT action FROM change_log WHERE action IN"
-                                            " ('judge', 'judge.withdraw', 'coding.links') ORDER BY id")]
+    actions = [
+        r["action"]
+        for r in p.query(
+            "SELECT action FROM change_log WHERE action IN"
+            " ('judge', 'judge.withdraw', 'coding.links') ORDER BY id"
+        )
+    ]
     assert actions[-4:] == ["judge.withdraw", "coding.links", "coding.links", "judge"]

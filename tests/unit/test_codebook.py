@@ -8,8 +8,17 @@ LEAVES = {
     "practice": ["awareness", "reflection", "confidence", "knowledge", "networking", "evidence"],
     "org": ["awareness-raising", "signposting", "joint-working", "adaptation"],
     "lived": ["involvement", "coproduction", "feedback", "facilitation"],
-    "hls": ["people", "case-for-change", "local-relationships", "investment", "diverse-relationships",
-            "leadership", "control", "key-functions", "legislation"],
+    "hls": [
+        "people",
+        "case-for-change",
+        "local-relationships",
+        "investment",
+        "diverse-relationships",
+        "leadership",
+        "control",
+        "key-functions",
+        "legislation",
+    ],
     "system": ["sharing-learning", "partnership", "profile", "conversation", "voice", "strategy"],
     "delivery": ["format", "resources", "topics", "facilitation"],
     "challenge": ["statutory", "follow-up", "context", "attribution"],
@@ -47,7 +56,10 @@ def test_nested_and_flat_parent_forms_agree():
         ({"codes": [{"key": "a", "label": "A", "colour": "red"}]}, "colour must look like"),
         ({"codes": [{"label": "A"}]}, "missing key"),
         ({"codes": "nope"}, "not a codebook"),
-        ({"codes": [{"key": "a", "label": "A", "parent": "b"}, {"key": "b", "label": "B", "parent": "a"}]}, "loops"),
+        (
+            {"codes": [{"key": "a", "label": "A", "parent": "b"}, {"key": "b", "label": "B", "parent": "a"}]},
+            "loops",
+        ),
     ],
 )
 def test_validation_errors_are_clear(data, message):
@@ -71,15 +83,33 @@ def test_one_tree_walk_gives_depth_first_order_depths_and_subtrees():
     from qualcode.core.models import Code, Codebook
 
     # Stored out of order: a child before its parent, and a code whose parent lives elsewhere ("ext").
-    cb = Codebook([Code("b.1", "B1", parent="b"), Code("a", "A"), Code("x", "X", parent="ext"), Code("b", "B"),
-                   Code("a.1", "A1", parent="a"), Code("a.1.i", "A1i", parent="a.1"), Code("a.2", "A2", parent="a")])
+    cb = Codebook(
+        [
+            Code("b.1", "B1", parent="b"),
+            Code("a", "A"),
+            Code("x", "X", parent="ext"),
+            Code("b", "B"),
+            Code("a.1", "A1", parent="a"),
+            Code("a.1.i", "A1i", parent="a.1"),
+            Code("a.2", "A2", parent="a"),
+        ]
+    )
     assert [(c.key, d) for c, d in cb.walk()] == [
-        ("a", 0), ("a.1", 1), ("a.1.i", 2), ("a.2", 1), ("b", 0), ("b.1", 1), ("x", 1)]
+        ("a", 0),
+        ("a.1", 1),
+        ("a.1.i", 2),
+        ("a.2", 1),
+        ("b", 0),
+        ("b.1", 1),
+        ("x", 1),
+    ]
     subtrees = cb.subtrees()
     assert subtrees["a"] == {"a", "a.1", "a.1.i", "a.2"} and subtrees["a.1"] == {"a.1", "a.1.i"}
     assert subtrees["a.2"] == {"a.2"} and subtrees["b"] == {"b", "b.1"} and subtrees["x"] == {"x"}
     # Serialising keeps the tree and leaves out what hangs under a code outside this codebook.
     data = codebook_to_data(cb)
     assert [(c["key"], [k["key"] for k in c.get("children", [])]) for c in data["codes"]] == [
-        ("a", ["a.1", "a.2"]), ("b", ["b.1"])]
+        ("a", ["a.1", "a.2"]),
+        ("b", ["b.1"]),
+    ]
     assert data["codes"][0]["children"][0]["children"][0]["key"] == "a.1.i"

@@ -61,7 +61,9 @@ def test_cli_records_the_name_the_workbench_saved(saved, runner, project, tmp_pa
     """The bug: the workbench remembered 'nina' while the CLI recorded the login name for the same person."""
     path = project.path
     project.close()
-    run_cli(runner, "import", path, write(tmp_path / "i.txt", "Interviewer: Hi?\n\nP1: I refer sooner now.\n"))
+    run_cli(
+        runner, "import", path, write(tmp_path / "i.txt", "Interviewer: Hi?\n\nP1: I refer sooner now.\n")
+    )
     with Project.open(path) as p:
         seg = p.scalar("SELECT max(id) FROM segments")
         key = p.scalar("SELECT key FROM codes ORDER BY id LIMIT 1")
@@ -77,7 +79,9 @@ def test_cli_records_the_name_the_workbench_saved(saved, runner, project, tmp_pa
 def test_review_decisions_use_the_same_rule(saved, runner, project, tmp_path, monkeypatch):
     path = project.path
     project.close()
-    run_cli(runner, "import", path, write(tmp_path / "i.txt", "Interviewer: Hi?\n\nP1: I refer sooner now.\n"))
+    run_cli(
+        runner, "import", path, write(tmp_path / "i.txt", "Interviewer: Hi?\n\nP1: I refer sooner now.\n")
+    )
     with Project.open(path, coder="tom") as p:
         seg = p.scalar("SELECT max(id) FROM segments")
         key = p.scalar("SELECT key FROM codes ORDER BY id LIMIT 1")

@@ -26,8 +26,11 @@ def doc(name: str = "int01", sha: str = "abc") -> ParsedDocument:
     for line in TEXT.split("\n"):
         speaker, _, said = line.partition(": ")
         start = pos + len(speaker) + 2
-        segs.append(ParsedSegment(start, pos + len(line), speaker=speaker,
-                                  case=None if speaker == "Interviewer" else "P1"))
+        segs.append(
+            ParsedSegment(
+                start, pos + len(line), speaker=speaker, case=None if speaker == "Interviewer" else "P1"
+            )
+        )
         pos += len(line) + 1
     return ParsedDocument(name, "interview", TEXT, segs, f"{name}.txt", sha, {"P1": {}})
 
@@ -86,9 +89,11 @@ def test_undo_of_a_removal_restores_the_very_same_coding(project):
     remember_guid(project, "coding", cid, "11111111-2222-3333-4444-555555555555")
 
     def state() -> tuple:
-        return (project.query("SELECT * FROM codings WHERE id = ?", (cid,)),
-                project.query("SELECT * FROM reviews WHERE coding_id = ? ORDER BY id", (cid,)),
-                project.query("SELECT * FROM refi_guids WHERE local = ?", (str(cid),)))
+        return (
+            project.query("SELECT * FROM codings WHERE id = ?", (cid,)),
+            project.query("SELECT * FROM reviews WHERE coding_id = ? ORDER BY id", (cid,)),
+            project.query("SELECT * FROM refi_guids WHERE local = ?", (str(cid),)),
+        )
 
     before = state()
     assert before[0][0]["memo"] == "clear referral" and len(before[1]) == 2 and len(before[2]) == 1
@@ -105,8 +110,12 @@ def test_undo_of_a_removal_restores_the_very_same_coding(project):
     assert state()[0] == []
     session.redo()
     assert state() == before
-    actions = [r["action"] for r in project.query(
-        "SELECT action FROM change_log WHERE action IN ('code', 'uncode', 'code.restore') ORDER BY id")]
+    actions = [
+        r["action"]
+        for r in project.query(
+            "SELECT action FROM change_log WHERE action IN ('code', 'uncode', 'code.restore') ORDER BY id"
+        )
+    ]
     assert actions == ["code", "uncode", "code.restore", "uncode", "code.restore", "uncode", "code.restore"]
 
 
@@ -126,9 +135,11 @@ def test_upgrade_moves_coding_memos_into_the_coding_and_frees_misattached_ones(t
         kept = add_coding(p, "practice.confidence", segment_id=first["id"])
         with p.transaction():
             for target, text in ((one, "about P1's signposting"), (kept, "confident, says so twice")):
-                p.conn.execute("INSERT INTO memos(target_kind, target_id, coder, created, updated, text)"
-                               " VALUES ('coding', ?, 'amira', '2024-01-01T00:00:00Z', '2024-01-01T00:00:00Z', ?)",
-                               (target, text))
+                p.conn.execute(
+                    "INSERT INTO memos(target_kind, target_id, coder, created, updated, text)"
+                    " VALUES ('coding', ?, 'amira', '2024-01-01T00:00:00Z', '2024-01-01T00:00:00Z', ?)",
+                    (target, text),
+                )
         with p.transaction():  # remove coding 1 the old way: its memo stays behind
             p.conn.execute("DELETE FROM codings WHERE id = ?", (kept,))
             p.conn.execute("UPDATE codings SET created = '2024-01-01T00:00:00Z' WHERE id = ?", (one,))
@@ -139,8 +150,13 @@ def test_upgrade_moves_coding_memos_into_the_coding_and_frees_misattached_ones(t
         assert get_memo(p, "coding", one) == "about P1's signposting"
         assert get_memo(p, "coding", reused) == ""
         orphan = p.query("SELECT target_kind, title, text FROM memos")
-        assert orphan == [{"target_kind": "project", "title": f"memo on removed coding {kept}",
-                           "text": "confident, says so twice"}]
+        assert orphan == [
+            {
+                "target_kind": "project",
+                "title": f"memo on removed coding {kept}",
+                "text": "confident, says so twice",
+            }
+        ]
         # The next coding's id is above every id the change log ever named, so none comes back.
         newest = add_coding(p, "org.joint-working", segment_id=first["id"])
         assert newest > reused

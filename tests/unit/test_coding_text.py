@@ -12,7 +12,10 @@ TEXT = "Interviewer: hi\nP1: we refer people to housing now"
 
 
 def _doc() -> ParsedDocument:
-    segs = [ParsedSegment(13, 15, speaker="Interviewer"), ParsedSegment(20, len(TEXT), speaker="P1", case="C1")]
+    segs = [
+        ParsedSegment(13, 15, speaker="Interviewer"),
+        ParsedSegment(20, len(TEXT), speaker="P1", case="C1"),
+    ]
     return ParsedDocument("d1", "interview", TEXT, segs, "d1.txt", "abc", {"C1": {}})
 
 

@@ -24,8 +24,14 @@ KILLS = 50
 
 
 def start(*args: object) -> subprocess.Popen[str]:
-    proc = subprocess.Popen([sys.executable, "-m", "tests.crash_driver", *map(str, args)], cwd=ROOT,
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tests.crash_driver", *map(str, args)],
+        cwd=ROOT,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     assert proc.stdout is not None
     ready = proc.stdout.readline()
     assert ready.strip() == "READY", (ready, proc.stderr.read() if proc.stderr else "")
@@ -50,8 +56,11 @@ def verify(path: Path, docs: dict[str, int], codings: dict[int, int]) -> None:
     with Project.open(path) as p:
         result = check_project(p)
         assert result["ok"], result["problems"]
-        stored = dict(p.conn.execute(
-            "SELECT d.name, count(s.id) FROM documents d LEFT JOIN segments s ON s.document_id = d.id GROUP BY d.id"))
+        stored = dict(
+            p.conn.execute(
+                "SELECT d.name, count(s.id) FROM documents d LEFT JOIN segments s ON s.document_id = d.id GROUP BY d.id"
+            )
+        )
         for name, segments in docs.items():
             assert stored.get(name) == segments, f"acknowledged document {name} is missing or partial"
         assert all(n > 0 for n in stored.values()), "a document without its segments: a half-written import"
@@ -65,10 +74,15 @@ def verify(path: Path, docs: dict[str, int], codings: dict[int, int]) -> None:
 OTHER_MODE = "wal" if journal_settings()[0] == "delete" else "delete"
 
 
-@pytest.mark.parametrize(("mode", "kills"), [
-    pytest.param(journal_settings()[0], KILLS, marks=pytest.mark.slow),  # ~30 s: run by `pytest -m slow` (.ci/run)
-    (OTHER_MODE, 10),
-])
+@pytest.mark.parametrize(
+    ("mode", "kills"),
+    [
+        pytest.param(
+            journal_settings()[0], KILLS, marks=pytest.mark.slow
+        ),  # ~30 s: run by `pytest -m slow` (.ci/run)
+        (OTHER_MODE, 10),
+    ],
+)
 def test_sigkill_at_random_moments_loses_no_acknowledged_write(tmp_path, mode, kills):
     """At least 50 kills in the journal mode this machine's SQLite uses (marked slow), and 10 in the other one
     (every run)."""
@@ -98,9 +112,11 @@ def test_sigkill_at_random_moments_loses_no_acknowledged_write(tmp_path, mode, k
         conn = sqlite3.connect(backup)
         assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
         conn.close()
-    print(f"\ncrash test: {kills} kills in {time.perf_counter() - t0:.1f} s, journal mode {mode}, "
-          f"{mid_write} with a journal/WAL left behind, {len(all_docs)} documents and {len(all_codings)} codings "
-          f"acknowledged and found, {len(backups)} finished backups all intact")
+    print(
+        f"\ncrash test: {kills} kills in {time.perf_counter() - t0:.1f} s, journal mode {mode}, "
+        f"{mid_write} with a journal/WAL left behind, {len(all_docs)} documents and {len(all_codings)} codings "
+        f"acknowledged and found, {len(backups)} finished backups all intact"
+    )
     assert len(all_docs) > kills // 2 and all_codings
     assert mid_write > 0, "no kill landed during a write; the test would prove little"
 
@@ -109,7 +125,9 @@ def test_two_processes_coding_at_once_lose_nothing(tmp_path):
     path = tmp_path / "shared.qcdb"
     with Project.create(path, coder="setup") as p:
         import_codebook_file(p, CODEBOOK)
-        text = "\n".join(f"{'Interviewer' if i % 2 == 0 else 'P1'}: turn {i} about housing." for i in range(400))
+        text = "\n".join(
+            f"{'Interviewer' if i % 2 == 0 else 'P1'}: turn {i} about housing." for i in range(400)
+        )
         (tmp_path / "t.txt").write_text(text, encoding="utf-8")
         import_files(p, [tmp_path / "t.txt"], ImportOptions())
     procs = [start("code", path, seed, 300) for seed in (1, 2)]
@@ -131,10 +149,16 @@ def test_two_processes_coding_at_once_lose_nothing(tmp_path):
     with Project.open(path) as p:
         order = [r[0] for r in p.conn.execute("SELECT who FROM change_log WHERE action = 'code' ORDER BY id")]
     assert set(order) == {"coder1", "coder2"}
-    spans = [[float(line.split()[1]) for line in out.splitlines() if line.startswith(("START", "END"))]
-             for out, _ in outputs]
+    spans = [
+        [float(line.split()[1]) for line in out.splitlines() if line.startswith(("START", "END"))]
+        for out, _ in outputs
+    ]
     assert all(len(span) == 2 for span in spans)
-    assert max(s for s, _ in spans) < min(e for _, e in spans), "the two processes did not really write at once"
+    assert max(s for s, _ in spans) < min(e for _, e in spans), (
+        "the two processes did not really write at once"
+    )
     switches = sum(a != b for a, b in zip(order, order[1:], strict=False))
-    print(f"writing at the same time for {min(e for _, e in spans) - max(s for s, _ in spans):.2f} s; "
-          f"the log switches coder {switches} time(s)")
+    print(
+        f"writing at the same time for {min(e for _, e in spans) - max(s for s, _ in spans):.2f} s; "
+        f"the log switches coder {switches} time(s)"
+    )

@@ -31,13 +31,23 @@ def read_csv(path):
     lines = raw.decode("utf-8-sig").split("\r\n")
     blank = lines.index("")
     meta = lines[:blank]
-    return meta, list(csv.reader(io.StringIO("\r\n".join(lines[blank + 1:]))))
+    return meta, list(csv.reader(io.StringIO("\r\n".join(lines[blank + 1 :]))))
 
 
 def test_formula_cells_become_text():
     assert [spreadsheet_safe(v) for v in ("=1+1", "+1", "-2", "@SUM(A1)", "\tx", "plain", 3, 2.5)] == [
-        "'=1+1", "'+1", "'-2", "'@SUM(A1)", "'\tx", "plain", 3, 2.5]
-    assert spreadsheet_safe("\r=1") == "\ufffd=1"  # a carriage return is replaced, so nothing can start a formula
+        "'=1+1",
+        "'+1",
+        "'-2",
+        "'@SUM(A1)",
+        "'\tx",
+        "plain",
+        3,
+        2.5,
+    ]
+    assert (
+        spreadsheet_safe("\r=1") == "\ufffd=1"
+    )  # a carriage return is replaced, so nothing can start a formula
 
 
 def test_markdown_escaping():
@@ -55,8 +65,14 @@ def test_csv_themes(study, tmp_path):
     assert f"# Project SHA-256: {result.provenance.sha256}" in meta
     assert any(m.startswith("# Generated (UTC): ") for m in meta)
     header, body = rows[0], {r[1]: r for r in rows[1:]}
-    assert header[:6] == ["Theme", "Code", "Segments", "Interviewees (N=2)", "Focus group participants (N=3)",
-                          "Survey respondents (N=10)"]
+    assert header[:6] == [
+        "Theme",
+        "Code",
+        "Segments",
+        "Interviewees (N=2)",
+        "Focus group participants (N=3)",
+        "Survey respondents (N=10)",
+    ]
     assert body["a1"][2:9] == ["6", "1 of 2", "1 of 3", "30% (n=3)", "5 of 7", "0 of 7", "0 of 1"]
     assert body["a1"][-1].startswith("\u201cSurvey answer number 1")  # the accepted quote comes first
 
@@ -68,7 +84,7 @@ def test_csv_quotes_are_formula_safe(study, tmp_path):
     assert "'=cmd|' /C calc'!A0" in texts
     assert HOSTILE["R08"] in texts and HOSTILE["R09"] in texts
     memos = [r[header.index("Memo")] for r in rows[1:]]
-    assert "'=HYPERLINK(\"http://evil.example\")" in memos
+    assert '\'=HYPERLINK("http://evil.example")' in memos
     assert not any(cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row)
 
 
@@ -92,15 +108,23 @@ def test_xlsx_full_report(study, tmp_path):
     cases = wb["matrix-case"]
     header = [c.value for c in cases[1]]
     i1 = next(r for r in cases.iter_rows(min_row=2, values_only=True) if r[0] == "I1")
-    assert i1[header.index("a1")] == 1 and i1[header.index("a2")] == 0 and i1[header.index("sector")] == "statutory"
+    assert (
+        i1[header.index("a1")] == 1
+        and i1[header.index("a2")] == 0
+        and i1[header.index("sector")] == "statutory"
+    )
 
 
 def test_docx_full_report(study, tmp_path):
     result = run_report(study, "all", "docx", tmp_path / "all.docx")
     d = docx.Document(str(result.path))
     headings = [p.text for p in d.paragraphs if p.style.name.startswith("Heading") or p.style.name == "Title"]
-    assert headings[:4] == ["Evaluation report: Small study", "Who took part", "Theme prevalence",
-                            "Contribution analysis"]
+    assert headings[:4] == [
+        "Evaluation report: Small study",
+        "Who took part",
+        "Theme prevalence",
+        "Contribution analysis",
+    ]
     assert result.provenance.sha256 in "\n".join(p.text for p in d.paragraphs)
     themes = next(t for t in d.tables if t.rows[0].cells[0].text == "Theme")
     a1 = next(r for r in themes.rows if r.cells[1].text == "a1")
@@ -111,7 +135,9 @@ def test_docx_full_report(study, tmp_path):
     contribution = next(t for t in d.tables if t.rows[0].cells[0].text == "Contribution / claim")
     claim = next(r for r in contribution.rows if r.cells[0].text == "Faster referrals")
     assert [claim.cells[i].text for i in (2, 3, 4)] == ["strong", "5 / 1", "focus-group, interview, survey"]
-    assert "Covid changed how we work" in claim.cells[6].text  # the coding marked 'none' contradicts the claim
+    assert (
+        "Covid changed how we work" in claim.cells[6].text
+    )  # the coding marked 'none' contradicts the claim
     assert len(d.inline_shapes) >= 1  # the prevalence charts
 
 
@@ -146,7 +172,8 @@ def test_html_full_report_is_self_contained_and_escaped(study, tmp_path):
     assert "Survey answer number 1" in text and "30% (n=3)" in text
     assert result.provenance.sha256 in text
     assert "Content-Security-Policy" in page and "http://" not in page.split("<body>")[1].replace(
-        "http://www.w3.org/2000/svg", "")
+        "http://www.w3.org/2000/svg", ""
+    )
     quotes = Collector()
     quotes.feed(run_report(study, "quotes", "html", tmp_path / "q.html").path.read_text("utf-8"))
     quote_text = "".join(quotes.text)

@@ -13,8 +13,15 @@ TRIGGER = "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'segm
 
 
 def _doc(name: str, text: str, sha: str) -> ParsedDocument:
-    return ParsedDocument(name, "interview", text, [ParsedSegment(0, len(text), speaker="P1", case="C1")],
-                          f"{name}.txt", sha, {"C1": {}})
+    return ParsedDocument(
+        name,
+        "interview",
+        text,
+        [ParsedSegment(0, len(text), speaker="P1", case="C1")],
+        f"{name}.txt",
+        sha,
+        {"C1": {}},
+    )
 
 
 def _fts_ok(project) -> None:
@@ -29,8 +36,10 @@ def test_import_indexes_every_segment_and_puts_the_trigger_back(project):
     _fts_ok(project)
     # a segment written later, one row at a time (the trigger), is found too
     with project.transaction():
-        project.conn.execute("INSERT INTO segments(document_id, position, start, \"end\", text)"
-                             " VALUES (1, 1, 0, 7, 'outreach')")
+        project.conn.execute(
+            'INSERT INTO segments(document_id, position, start, "end", text)'
+            " VALUES (1, 1, 0, 7, 'outreach')"
+        )
     assert [r["document"] for r in search_segments(project, "outreach")] == ["a"]
     _fts_ok(project)
 
@@ -45,7 +54,9 @@ def test_a_failed_import_leaves_trigger_and_index_as_they_were(project):
     # an outer transaction that catches the error and goes on keeps an indexed segment and a working trigger
     with project.transaction():
         with pytest.raises(DuplicateError):
-            add_documents(project, [_doc("b", "probation hostel", "2"), _doc("c", "housing waiting lists", "1")])
+            add_documents(
+                project, [_doc("b", "probation hostel", "2"), _doc("c", "housing waiting lists", "1")]
+            )
         assert project.scalar(TRIGGER) is not None
     assert [r["document"] for r in search_segments(project, "hostel")] == ["b"]
     _fts_ok(project)

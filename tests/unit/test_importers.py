@@ -11,7 +11,7 @@ from tests.conftest import write
 
 
 def texts(doc):
-    return [(s.speaker, s.case, doc.text[s.start:s.end]) for s in doc.segments]
+    return [(s.speaker, s.case, doc.text[s.start : s.end]) for s in doc.segments]
 
 
 # -- plain text and Markdown ------------------------------------------------------------------------------
@@ -39,17 +39,26 @@ def test_sha256_is_of_the_original_bytes(tmp_path):
 
 def test_focus_group_speakers_become_cases(tmp_path):
     body = "Facilitator: Welcome.\nP1: Hi.\nP2: Hello.\nP1: Me again.\n"
-    opts = ImportOptions(source_type="focus-group", case_prefix="FG1", attributes={"group": "practitioners"},
-                         speakers={"P1": {"sector": "statutory"}})
+    opts = ImportOptions(
+        source_type="focus-group",
+        case_prefix="FG1",
+        attributes={"group": "practitioners"},
+        speakers={"P1": {"sector": "statutory"}},
+    )
     (doc,) = read_document(write(tmp_path / "fg.txt", body), opts)
     assert [s.case for s in doc.segments] == [None, "FG1-P1", "FG1-P2", "FG1-P1"]
-    assert doc.cases == {"FG1-P1": {"group": "practitioners", "sector": "statutory"},
-                         "FG1-P2": {"group": "practitioners"}}
+    assert doc.cases == {
+        "FG1-P1": {"group": "practitioners", "sector": "statutory"},
+        "FG1-P2": {"group": "practitioners"},
+    }
 
 
 def test_source_type_is_guessed_when_not_given(tmp_path):
     assert read_document(write(tmp_path / "a.txt", "Interviewer: x\nP1: y\n"))[0].source_type == "interview"
-    assert read_document(write(tmp_path / "b.txt", "Moderator: x\nP1: y\nP2: z\n"))[0].source_type == "focus-group"
+    assert (
+        read_document(write(tmp_path / "b.txt", "Moderator: x\nP1: y\nP2: z\n"))[0].source_type
+        == "focus-group"
+    )
     assert read_document(write(tmp_path / "c.md", "# Notes\n\n- one\n- two\n"))[0].source_type == "document"
 
 
@@ -94,9 +103,17 @@ def make_docx(path, paragraphs, table=False):
 
 
 def test_docx_turns_and_continuation_paragraphs(tmp_path):
-    path = make_docx(tmp_path / "int3.docx", [
-        "Interview 3 – transcript", "Interviewer: What changed?", "P3: We refer earlier.",
-        "And we ring the hostel first.", "Interviewer: Thanks."], table=True)
+    path = make_docx(
+        tmp_path / "int3.docx",
+        [
+            "Interview 3 – transcript",
+            "Interviewer: What changed?",
+            "P3: We refer earlier.",
+            "And we ring the hostel first.",
+            "Interviewer: Thanks.",
+        ],
+        table=True,
+    )
     (doc,) = read_document(path, ImportOptions(case="INT03"))
     assert texts(doc) == [
         (None, None, "Interview 3 – transcript"),  # a title in a transcript is nobody's words: no case
@@ -171,7 +188,7 @@ def test_csv_survey(tmp_path):
     opts = ImportOptions(id_column="respondent_id", text_columns=["q1", "q2"])
     (doc,) = read_document(write(tmp_path / "survey.csv", SURVEY), opts)
     assert doc.source_type == "survey"
-    assert [(s.case, s.question, doc.text[s.start:s.end]) for s in doc.segments] == [
+    assert [(s.case, s.question, doc.text[s.start : s.end]) for s in doc.segments] == [
         ("R001", "q1", "I signpost more, and earlier."),
         ("R002", "q2", "Network"),
         ("R003", "q1", "N/A"),
@@ -195,17 +212,23 @@ def test_xlsx_survey(tmp_path):
     ws.append(["R3", "statutory", 2, "Knowing who to ring"])
     wb.save(tmp_path / "s.xlsx")
     (doc,) = read_document(tmp_path / "s.xlsx", ImportOptions(id_column="id", text_columns=["open"]))
-    assert [(s.case, doc.text[s.start:s.end]) for s in doc.segments] == [
-        ("R1", "Confidence to challenge"), ("R3", "Knowing who to ring")]
+    assert [(s.case, doc.text[s.start : s.end]) for s in doc.segments] == [
+        ("R1", "Confidence to challenge"),
+        ("R3", "Knowing who to ring"),
+    ]
     assert doc.cases["R2"] == {"sector": "statutory", "attended": "1"}
 
 
 def test_source_type_column_splits_documents(tmp_path):
     body = "id,type,text\n1,survey,a\n2,workshop,b\n3,survey,c\n"
-    docs = read_document(write(tmp_path / "mixed.csv", body),
-                         ImportOptions(id_column="id", text_columns=["text"], source_type_column="type"))
+    docs = read_document(
+        write(tmp_path / "mixed.csv", body),
+        ImportOptions(id_column="id", text_columns=["text"], source_type_column="type"),
+    )
     assert [(d.name, d.source_type, len(d.segments)) for d in docs] == [
-        ("mixed-survey", "survey", 2), ("mixed-workshop", "workshop", 1)]
+        ("mixed-survey", "survey", 2),
+        ("mixed-workshop", "workshop", 1),
+    ]
     assert docs[0].sha256 != docs[1].sha256
 
 
@@ -220,8 +243,11 @@ def test_source_type_column_splits_documents(tmp_path):
         ("id,t\nR1,\nR2,\n", {"id_column": "id", "text_columns": ["t"]}, "every answer"),
         ("id,t\n", {"id_column": "id", "text_columns": ["t"]}, "at least one respondent"),
         ("id,id\nR1,x\n", {"id_column": "id", "text_columns": ["id"]}, "both called"),
-        ("id,t,kind\nR1,x,podcast\n", {"id_column": "id", "text_columns": ["t"], "source_type_column": "kind"},
-         "source type must be one of"),
+        (
+            "id,t,kind\nR1,x,podcast\n",
+            {"id_column": "id", "text_columns": ["t"], "source_type_column": "kind"},
+            "source type must be one of",
+        ),
     ],
 )
 def test_broken_surveys(tmp_path, body, opts, message):
@@ -231,4 +257,6 @@ def test_broken_surveys(tmp_path, body, opts, message):
 
 def test_fake_xlsx(tmp_path):
     with pytest.raises(InputError, match="not a valid zip"):
-        read_document(write(tmp_path / "s.xlsx", "id,t\n1,x\n"), ImportOptions(id_column="id", text_columns=["t"]))
+        read_document(
+            write(tmp_path / "s.xlsx", "id,t\n1,x\n"), ImportOptions(id_column="id", text_columns=["t"])
+        )

@@ -15,9 +15,10 @@ CODE = "practice.confidence"
 def survey(project: Project) -> Project:
     text = "More confident now\nNothing changed"
     segs = [ParsedSegment(0, 18, case="R1"), ParsedSegment(19, 34, case="R2")]
-    attrs = {"R1": {"case": "C-17", "codes": "A;B", "source types": "paper", CODE: "yes", "cases": "a"},
-             "R2": {"case": "C-18", "codes": "", "source types": "web",
-                    CODE: "no", "cases": "b"}}
+    attrs = {
+        "R1": {"case": "C-17", "codes": "A;B", "source types": "paper", CODE: "yes", "cases": "a"},
+        "R2": {"case": "C-18", "codes": "", "source types": "web", CODE: "no", "cases": "b"},
+    }
     add_documents(project, [ParsedDocument("survey", "survey", text, segs, "s.csv", "h1", cases=attrs)])
     add_coding(project, CODE, segment_id=list_segments(project)[0]["id"])
     return project
@@ -29,7 +30,11 @@ def test_code_by_case_matrix_keeps_the_respondent_id_and_every_attribute(project
     assert set(rows) == {"R1", "R2"}
     r1 = rows["R1"]
     assert r1["source types"] == "survey" and r1["codes"] == {CODE: 1}
-    assert (r1["case (attribute)"], r1["codes (attribute)"], r1["source types (attribute)"]) == ("C-17", "A;B", "paper")
+    assert (r1["case (attribute)"], r1["codes (attribute)"], r1["source types (attribute)"]) == (
+        "C-17",
+        "A;B",
+        "paper",
+    )
     assert r1[CODE] == "yes" and rows["R2"][CODE] == "no" and rows["R2"]["codes"] == {CODE: 0}
 
 
@@ -43,4 +48,7 @@ def test_matrix_table_headers_are_distinct_and_line_up_with_the_values(project):
 
 def test_an_attribute_called_cases_keeps_the_case_count(project):
     data = build_report(survey(project), "matrix", by="cases").data
-    assert {r["cases (attribute)"]: (r["cases"], r["codes"][CODE]) for r in data} == {"a": (1, 1), "b": (1, 0)}
+    assert {r["cases (attribute)"]: (r["cases"], r["codes"][CODE]) for r in data} == {
+        "a": (1, 1),
+        "b": (1, 0),
+    }

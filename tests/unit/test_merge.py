@@ -19,38 +19,57 @@ from tests.unit.test_store import doc
 def snapshot(path):
     """What a merge must agree on, independent of row ids."""
     with Project.open(path) as p:
-        codings = {tuple(r) for r in p.conn.execute(
-            'SELECT d.sha256, k.start, k."end", c.key, k.coder, k.contribution, k.claim, k.memo, k.created FROM codings k'
-            " JOIN documents d ON d.id = k.document_id JOIN codes c ON c.id = k.code_id")}
+        codings = {
+            tuple(r)
+            for r in p.conn.execute(
+                'SELECT d.sha256, k.start, k."end", c.key, k.coder, k.contribution, k.claim, k.memo, k.created FROM codings k'
+                " JOIN documents d ON d.id = k.document_id JOIN codes c ON c.id = k.code_id"
+            )
+        }
         codes = {r[0] for r in p.conn.execute("SELECT key FROM codes")}
-        reviews = {tuple(r) for r in p.conn.execute(
-            'SELECT d.sha256, k.start, k."end", c.key, k.coder, r.status, r.reviewer, r.comment, r.created FROM reviews r'
-            " JOIN codings k ON k.id = r.coding_id JOIN documents d ON d.id = k.document_id JOIN codes c ON c.id = k.code_id")}
+        reviews = {
+            tuple(r)
+            for r in p.conn.execute(
+                'SELECT d.sha256, k.start, k."end", c.key, k.coder, r.status, r.reviewer, r.comment, r.created FROM reviews r'
+                " JOIN codings k ON k.id = r.coding_id JOIN documents d ON d.id = k.document_id JOIN codes c ON c.id = k.code_id"
+            )
+        }
         memos = {tuple(r) for r in p.conn.execute("SELECT target_kind, coder, created, text FROM memos")}
-        attrs = {tuple(r) for r in p.conn.execute(
-            "SELECT c.name, a.name, a.value FROM case_attributes a JOIN cases c ON c.id = a.case_id")}
+        attrs = {
+            tuple(r)
+            for r in p.conn.execute(
+                "SELECT c.name, a.name, a.value FROM case_attributes a JOIN cases c ON c.id = a.case_id"
+            )
+        }
         return codings, codes, reviews, memos, attrs
 
 
 @pytest.fixture
 def copies(project, tmp_path):
     """A study coded by nobody, copied blind for amira and tom, each of whom codes, memos and reviews."""
-    add_documents(project, [doc(), doc(name="d2", sha="def", text="Interviewer: hi\nP1: we changed our forms too")])
+    add_documents(
+        project, [doc(), doc(name="d2", sha="def", text="Interviewer: hi\nP1: we changed our forms too")]
+    )
     add_coding(project, "org.signposting", segment_id=list_segments(project)[1]["id"], coder="lead")
     project.conn.execute("INSERT INTO meta(key, value) VALUES ('x', 'y')")
     a, b = tmp_path / "amira.qcdb", tmp_path / "tom.qcdb"
     export_for(project, "amira", a, blind=True)
     export_for(project, "tom", b, blind=True)
-    for path, coder, codes in ((a, "amira", ("org.signposting", "practice.knowledge")), (b, "tom", ("org.signposting",))):
+    for path, coder, codes in (
+        (a, "amira", ("org.signposting", "practice.knowledge")),
+        (b, "tom", ("org.signposting",)),
+    ):
         with Project.open(path, coder=coder) as p:
             segs = list_segments(p)
             ids = [add_coding(p, key, segment_id=segs[1]["id"]) for key in codes]
             add_coding(p, "org.adaptation", segment_id=segs[3]["id"], claim="Fewer forms")
             set_review(p, ids[0], "queried", comment=f"{coder} asks: really signposting?")
             with p.transaction():
-                p.conn.execute("INSERT INTO memos(target_kind, target_id, coder, created, updated, text)"
-                               " VALUES ('segment', ?, ?, '2024-01-01', '2024-01-01', ?)", (segs[1]["id"], coder,
-                                                                                            f"{coder}'s memo"))
+                p.conn.execute(
+                    "INSERT INTO memos(target_kind, target_id, coder, created, updated, text)"
+                    " VALUES ('segment', ?, ?, '2024-01-01', '2024-01-01', ?)",
+                    (segs[1]["id"], coder, f"{coder}'s memo"),
+                )
     return project, a, b
 
 
@@ -61,11 +80,15 @@ def test_blind_copy_holds_only_that_coders_work_and_a_fresh_log(copies, tmp_path
         rows = p.query("SELECT action, detail FROM change_log ORDER BY id")
         assert [r["action"] for r in rows[:2]] == ["blind-copy", "export-for"] and verify_log(p)["ok"]
         assert json.loads(rows[0]["detail"])["source_name"] == project.name
-    assert project.query("SELECT action FROM change_log ORDER BY id DESC LIMIT 1")[0]["action"] == "export-for"
+    assert (
+        project.query("SELECT action FROM change_log ORDER BY id DESC LIMIT 1")[0]["action"] == "export-for"
+    )
     # Vacuumed: another coder's removed memo leaves no bytes behind in the file.
     with project.transaction():
-        project.conn.execute("INSERT INTO memos(target_kind, coder, created, updated, text)"
-                             " VALUES ('project', 'lead', 'now', 'now', 'SECRET-LEAD-MEMO')")
+        project.conn.execute(
+            "INSERT INTO memos(target_kind, coder, created, updated, text)"
+            " VALUES ('project', 'lead', 'now', 'now', 'SECRET-LEAD-MEMO')"
+        )
     blind, open_copy = tmp_path / "blind.qcdb", tmp_path / "open.qcdb"
     export_for(project, "amira", blind, blind=True)
     export_for(project, "amira", open_copy)
@@ -91,7 +114,12 @@ def test_merging_both_ways_gives_the_same_and_twice_adds_nothing(copies, tmp_pat
         assert (first["codings_added"], first["reviews_added"], first["memos_added"]) == (2, 1, 1)
         assert first["conflicts"] == []
         again = merge_projects(p, [b])[0]
-        assert (again["codings_added"], again["reviews_added"], again["memos_added"], again["codings_present"]) == (0, 0, 0, 2)
+        assert (
+            again["codings_added"],
+            again["reviews_added"],
+            again["memos_added"],
+            again["codings_present"],
+        ) == (0, 0, 0, 2)
         assert verify_log(p)["ok"]
         merged = p.query("SELECT provenance FROM codings WHERE coder = 'tom'")
         prov = json.loads(merged[0]["provenance"])["merged_from"]
@@ -109,7 +137,9 @@ def test_conflicts_are_reported_not_guessed(copies, tmp_path):
     with Project.open(b, coder="tom") as p, p.transaction():
         p.conn.execute("UPDATE codes SET label = 'Referrals (renamed by tom)' WHERE key = 'org.signposting'")
         p.conn.execute("INSERT INTO codes(key, label) VALUES ('tom.new', 'A code only tom has')")
-        p.conn.execute("UPDATE codings SET claim = 'Other claim' WHERE code_id = (SELECT id FROM codes WHERE key = 'org.adaptation')")
+        p.conn.execute(
+            "UPDATE codings SET claim = 'Other claim' WHERE code_id = (SELECT id FROM codes WHERE key = 'org.adaptation')"
+        )
         p.conn.execute("UPDATE case_attributes SET value = 'statutory' WHERE name = 'sector'")
     with Project.open(a, coder="amira") as p:
         before = snapshot(a)
@@ -120,7 +150,9 @@ def test_conflicts_are_reported_not_guessed(copies, tmp_path):
         assert kinds == ["attribute", "code"]
         code = next(c for c in result["conflicts"] if c["kind"] == "code")
         assert code["key"] == "org.signposting" and set(code["fields"]) == {"label"}
-        assert p.scalar("SELECT label FROM codes WHERE key = 'org.signposting'") == "Signposting and referrals"
+        assert (
+            p.scalar("SELECT label FROM codes WHERE key = 'org.signposting'") == "Signposting and referrals"
+        )
         assert p.scalar("SELECT label FROM codes WHERE key = 'tom.new'") == "A code only tom has"
         assert p.scalar("SELECT value FROM case_attributes WHERE name = 'sector'") == "voluntary"
 

@@ -26,7 +26,10 @@ def test_a_full_stop_after_an_initial_does_not_end_a_sentence():
     text = "I met J. K. Rowling there. It was plan A! Then B. Smith came."
     # "J." and "K." are initials; "A!" is not a full stop so it ends a sentence; "B." is an initial again.
     assert [text[s:e] for s, e in split_sentences(text)] == [
-        "I met J. K. Rowling there.", "It was plan A!", "Then B. Smith came."]
+        "I met J. K. Rowling there.",
+        "It was plan A!",
+        "Then B. Smith came.",
+    ]
     # A two-letter word is not an initial: "us." ends a sentence.
     other = "Tell us. We listen."
     assert [other[s:e] for s, e in split_sentences(other)] == ["Tell us.", "We listen."]
@@ -38,8 +41,14 @@ def test_a_full_stop_after_an_initial_does_not_end_a_sentence():
 def test_disagreement_list_shows_only_codings_that_overlap_the_unit(project):
     """A coding that merely touches a unit (ends where it starts, or starts where it ends) is not on it."""
     text = "P1: It helped a lot. We refer people now."
-    add_documents(project, [ParsedDocument("fg", "focus-group", text, [ParsedSegment(4, len(text), "P1", case="P1")],
-                                           "fg.txt", "h-fg")])
+    add_documents(
+        project,
+        [
+            ParsedDocument(
+                "fg", "focus-group", text, [ParsedSegment(4, len(text), "P1", case="P1")], "fg.txt", "h-fg"
+            )
+        ],
+    )
     seg = list_segments(project)[0]
     s1_end = text.index(".") + 1  # sentence 1 is [4, 20), sentence 2 is [21, 41)
     s2_start = s1_end + 1
@@ -71,19 +80,30 @@ def _doc(name, texts, sha):
 
 def test_search_puts_the_most_relevant_hit_first(project):
     """BM25 rank: a short segment saying 'hub' three times beats a long one saying it once, whatever the order."""
-    add_documents(project, [_doc("d", [
-        "The hub was one of many things we talked about over a long and winding afternoon of chat.",
-        "Nothing about it here.",
-        "Hub, hub, hub.",
-    ], "h-rank")])
+    add_documents(
+        project,
+        [
+            _doc(
+                "d",
+                [
+                    "The hub was one of many things we talked about over a long and winding afternoon of chat.",
+                    "Nothing about it here.",
+                    "Hub, hub, hub.",
+                ],
+                "h-rank",
+            )
+        ],
+    )
     ids = [s["id"] for s in list_segments(project)]
     assert [h["id"] for h in search_segments(project, "hub")] == [ids[2], ids[0]]
 
 
 def test_text_that_is_not_fts_syntax_is_searched_as_plain_words(project):
     """An apostrophe or a stray quote is an FTS5 syntax error: the words are then searched literally."""
-    add_documents(project, [_doc("d", ["We don't refer anyone.", "We do refer people.", 'She said "hub" twice.'],
-                                 "h-lit")])
+    add_documents(
+        project,
+        [_doc("d", ["We don't refer anyone.", "We do refer people.", 'She said "hub" twice.'], "h-lit")],
+    )
     ids = [s["id"] for s in list_segments(project)]
     assert [h["id"] for h in search_segments(project, "don't refer")] == [ids[0]]
     assert [h["id"] for h in search_segments(project, 'said "hub')] == [ids[2]]
@@ -168,8 +188,13 @@ def test_codings_import_span_bounds(one_doc):
 def test_a_row_repeated_in_one_codings_file_is_added_once(one_doc):
     project, _ = one_doc
     row = {"document": "d1", "start": "4", "end": "12", "code": "org.signposting", "coder": "amira"}
-    assert import_codings(project, [row, dict(row)]) == {"added": 1, "updated": 0, "already_present": 1, "conflicts": [],
-                                                     "rows": 2}
+    assert import_codings(project, [row, dict(row)]) == {
+        "added": 1,
+        "updated": 0,
+        "already_present": 1,
+        "conflicts": [],
+        "rows": 2,
+    }
     assert len(export_codings(project)) == 1
 
 
@@ -184,24 +209,60 @@ def test_contribution_values_are_checked_and_normalised():
 
 
 def _evidence(rows, settings):
-    items = [EvidenceItem(i, i, "d", source_type, case, "practice.awareness", "amira", "improved", claim, None,
-                          f"quote {i}", "pending", 0, 1) for i, (claim, case, source_type) in enumerate(rows, 1)]
-    return Evidence(Codebook([Code("practice.awareness", "Awareness")]), items, {}, [("d", "interview")],
-                    Provenance("p", "p.qcdb", "0" * 64, "test", "now", "0"), Filters(), settings)
+    items = [
+        EvidenceItem(
+            i,
+            i,
+            "d",
+            source_type,
+            case,
+            "practice.awareness",
+            "amira",
+            "improved",
+            claim,
+            None,
+            f"quote {i}",
+            "pending",
+            0,
+            1,
+        )
+        for i, (claim, case, source_type) in enumerate(rows, 1)
+    ]
+    return Evidence(
+        Codebook([Code("practice.awareness", "Awareness")]),
+        items,
+        {},
+        [("d", "interview")],
+        Provenance("p", "p.qcdb", "0" * 64, "test", "now", "0"),
+        Filters(),
+        settings,
+    )
 
 
 def test_claims_sort_by_strength_then_cases_then_evidence_then_name_and_caseless_evidence_does_not_count():
     # Thresholds made small: strong = 2 source types AND 3 cases; moderate = 2 source types OR 2 cases.
-    settings = ReportSettings(strong_source_types=2, strong_cases=3, moderate_source_types=2, moderate_cases=2)
+    settings = ReportSettings(
+        strong_source_types=2, strong_cases=3, moderate_source_types=2, moderate_cases=2
+    )
     rows = [
-        ("alpha", "P1", "interview"), ("alpha", "P2", "interview"),                                # moderate 2 cases 2 items
-        ("Beta", "P1", "interview"), ("Beta", "P2", "survey"), ("Beta", "P3", "survey"),           # strong
-        ("Gamma", "P1", "interview"), ("Gamma", "P2", "interview"), ("Gamma", "P3", "interview"),  # moderate 3 cases
-        ("delta", "P1", "interview"), ("delta", "P2", "interview"), ("delta", "P2", "interview"),  # moderate 2 cases 3
-        ("Banana", "P5", "interview"), ("apple", "P6", "interview"),                               # single 1 case 1
+        ("alpha", "P1", "interview"),
+        ("alpha", "P2", "interview"),  # moderate 2 cases 2 items
+        ("Beta", "P1", "interview"),
+        ("Beta", "P2", "survey"),
+        ("Beta", "P3", "survey"),  # strong
+        ("Gamma", "P1", "interview"),
+        ("Gamma", "P2", "interview"),
+        ("Gamma", "P3", "interview"),  # moderate 3 cases
+        ("delta", "P1", "interview"),
+        ("delta", "P2", "interview"),
+        ("delta", "P2", "interview"),  # moderate 2 cases 3
+        ("Banana", "P5", "interview"),
+        ("apple", "P6", "interview"),  # single 1 case 1
         # Caseless evidence (a team member's turn) counts neither as a case nor as a source type: 1 case,
         # interview only, so single-source (counting it would give 2 cases in 2 source types: moderate).
-        ("Caseless", "P1", "interview"), ("Caseless", None, "survey"), ("Caseless", None, "survey"),
+        ("Caseless", "P1", "interview"),
+        ("Caseless", None, "survey"),
+        ("Caseless", None, "survey"),
     ]
     [improved] = [c for c in contribution_table(_evidence(rows, settings)) if c.category == "improved"]
     assert [(c.claim, c.strength, c.cases, len(c.evidence)) for c in improved.claims] == [

@@ -68,10 +68,12 @@ def test_oracle_alpha_three_coders_with_missing_data_hand_worked():
 def test_oracle_alpha_matches_krippendorffs_published_example():
     # Krippendorff (2011), "Computing Krippendorff's alpha-reliability", the 4 observers x 12 units nominal
     # example with missing values: alpha = 0.743 (113/152 exactly).
-    data = [[1, 2, 3, 3, 2, 1, 4, 1, 2, None, None, None],
-            [1, 2, 3, 3, 2, 2, 4, 1, 2, 5, None, 3],
-            [None, 3, 3, 3, 2, 3, 4, 2, 2, 5, 1, None],
-            [1, 2, 3, 3, 2, 4, 4, 1, 2, 5, 1, None]]
+    data = [
+        [1, 2, 3, 3, 2, 1, 4, 1, 2, None, None, None],
+        [1, 2, 3, 3, 2, 2, 4, 1, 2, 5, None, 3],
+        [None, 3, 3, 3, 2, 3, 4, 2, 2, 5, 1, None],
+        [1, 2, 3, 3, 2, 4, 4, 1, 2, 5, 1, None],
+    ]
     assert round(float(krippendorff_alpha_nominal(data)), 3) == 0.743
     assert krippendorff_alpha_nominal([[1, 1, None], [1, 1, 1]]) is None  # one category: undefined
 
@@ -80,8 +82,11 @@ def test_qualcode_pairwise_kappa_and_alpha_for_three_coders():
     """With three coders kappa is given per pair (the hand-worked values above) and alpha over all three."""
     result = statistics(["A", "B", "C"], [A, B, C])
     assert result["kappa"] is None and "pairwise" in result["kappa_note"]
-    assert result["pairwise_kappa"] == {"A|B": pytest.approx(2 / 3), "A|C": pytest.approx(-1 / 3),
-                                        "B|C": pytest.approx(0)}
+    assert result["pairwise_kappa"] == {
+        "A|B": pytest.approx(2 / 3),
+        "A|C": pytest.approx(-1 / 3),
+        "B|C": pytest.approx(0),
+    }
     assert result["alpha"] == pytest.approx(3 / 20)
     assert (result["all_present"], result["all_absent"], result["disagreements"]) == (1, 1, 4)
     # Two coders: one kappa, no pairwise table.
@@ -89,9 +94,13 @@ def test_qualcode_pairwise_kappa_and_alpha_for_three_coders():
     assert two["kappa"] == pytest.approx(-1 / 3) and "pairwise_kappa" not in two
 
 
-binary_tables = st.integers(2, 4).flatmap(lambda coders: st.integers(1, 30).flatmap(
-    lambda units: st.lists(st.lists(st.integers(0, 1), min_size=units, max_size=units),
-                           min_size=coders, max_size=coders)))
+binary_tables = st.integers(2, 4).flatmap(
+    lambda coders: st.integers(1, 30).flatmap(
+        lambda units: st.lists(
+            st.lists(st.integers(0, 1), min_size=units, max_size=units), min_size=coders, max_size=coders
+        )
+    )
+)
 
 
 def _same(value, expected) -> bool:
@@ -115,10 +124,20 @@ def test_kappa_and_alpha_equal_the_oracle(table):
             assert _same(result["pairwise_kappa"][f"{a}|{b}"], cohen_kappa(table[i], table[j]))
 
 
-assignments = st.integers(2, 4).flatmap(lambda n_coders: st.integers(1, 20).flatmap(lambda n_units: st.tuples(
-    st.just(n_units),
-    st.lists(st.dictionaries(st.integers(0, n_units - 1), st.sets(st.sampled_from("abc"), max_size=3),
-                             max_size=n_units), min_size=n_coders, max_size=n_coders))))
+assignments = st.integers(2, 4).flatmap(
+    lambda n_coders: st.integers(1, 20).flatmap(
+        lambda n_units: st.tuples(
+            st.just(n_units),
+            st.lists(
+                st.dictionaries(
+                    st.integers(0, n_units - 1), st.sets(st.sampled_from("abc"), max_size=3), max_size=n_units
+                ),
+                min_size=n_coders,
+                max_size=n_coders,
+            ),
+        )
+    )
+)
 
 
 @settings(max_examples=200, deadline=None)
@@ -130,8 +149,10 @@ def test_per_code_and_pooled_statistics_equal_the_oracle(data):
     assigned = dict(zip(coders, maps, strict=True))
     codes = ["a", "b", "c"]
     result = agreement_from_codes(coders, n_units, assigned, codes)
-    vectors = {code: [[int(code in assigned[c].get(u, set())) for u in range(n_units)] for c in coders]
-               for code in codes}
+    vectors = {
+        code: [[int(code in assigned[c].get(u, set())) for u in range(n_units)] for c in coders]
+        for code in codes
+    }
     pooled = [[v for code in codes for v in vectors[code][i]] for i in range(len(coders))]
     for row in [*result["codes"], result["overall"]]:
         table = vectors[row["code"]] if "code" in row else pooled

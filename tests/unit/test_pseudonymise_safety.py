@@ -23,8 +23,10 @@ ENTRIES = [RegisterEntry(n, p, "person", [n]) for n, p in NAMES.items()]
 
 
 def find(text: str | None) -> list[Replacement]:
-    return [Replacement(m.start(), m.end(), m.group(), NAMES[m.group()], "exact")
-            for m in re.finditer(r"\b(?:Alice|Bob)\b", text or "")]
+    return [
+        Replacement(m.start(), m.end(), m.group(), NAMES[m.group()], "exact")
+        for m in re.finditer(r"\b(?:Alice|Bob)\b", text or "")
+    ]
 
 
 @pytest.fixture
@@ -82,7 +84,9 @@ def test_a_reader_open_during_vacuum_leaves_a_finished_change_with_its_key(named
     spy = ReaderAtVacuum(named.conn, named.path)
     named.conn = spy  # type: ignore[assignment]
     try:
-        result = pseudonymise_in_place(named, find, key_writer=lambda r: key.write_bytes(key_csv(ENTRIES, r["by_pseudonym"])))
+        result = pseudonymise_in_place(
+            named, find, key_writer=lambda r: key.write_bytes(key_csv(ENTRIES, r["by_pseudonym"]))
+        )
     finally:
         named.conn = spy._conn
         if spy.reader is not None:
@@ -92,13 +96,16 @@ def test_a_reader_open_during_vacuum_leaves_a_finished_change_with_its_key(named
     assert memo_text(named.path) == "[P1] was nervous at first"
     assert key.read_text(encoding="utf-8").splitlines()[1:] == ["Alice,[P1],person,,3", "Bob,[P2],person,,2"]
     named.close()
-    data = b"".join(Path(f"{named.path}{s}").read_bytes() for s in ("", "-wal") if Path(f"{named.path}{s}").exists())
+    data = b"".join(
+        Path(f"{named.path}{s}").read_bytes() for s in ("", "-wal") if Path(f"{named.path}{s}").exists()
+    )
     for real in (b"Alice", b"Bob"):
         assert real not in data, f"{real!r} is still in the project file's free space"
 
 
 def test_a_failed_key_write_changes_nothing(named: Project, tmp_path: Path):
     """The key is written before the change is committed: if it cannot be written, the project is untouched."""
+
     def broken_key(result: dict[str, Any]) -> None:
         raise OSError("disk full")
 
@@ -114,7 +121,9 @@ def test_a_busy_project_keeps_its_names_and_gets_no_key(named: Project, tmp_path
     from qualcode.errors import ProjectBusyError
 
     register = tmp_path / "register.csv"
-    register.write_text("name,pseudonym,kind,variants\nAlice,[P1],person,\nBob,[P2],person,\n", encoding="utf-8")
+    register.write_text(
+        "name,pseudonym,kind,variants\nAlice,[P1],person,\nBob,[P2],person,\n", encoding="utf-8"
+    )
     key = tmp_path / "key.csv"
     named.conn.execute("PRAGMA busy_timeout = 100")
     reader = sqlite3.connect(named.path, isolation_level=None)

@@ -16,10 +16,16 @@ def rows(*lines: str) -> list[dict[str, str]]:
 
 @pytest.fixture(scope="module")
 def finder() -> NameFinder:
-    entries, _ = parse_register(rows("Marisol;[Manager];staff", "Tamsin Okafor;[Psychologist];staff",
-                                     "Jas;[Worker];staff", "Dev;[Outreach];staff",
-                                     "the Harbour Project;[Centre];organisation;Harbour|the Harbour",
-                                     "Kwame;[Coordinator];staff"))
+    entries, _ = parse_register(
+        rows(
+            "Marisol;[Manager];staff",
+            "Tamsin Okafor;[Psychologist];staff",
+            "Jas;[Worker];staff",
+            "Dev;[Outreach];staff",
+            "the Harbour Project;[Centre];organisation;Harbour|the Harbour",
+            "Kwame;[Coordinator];staff",
+        )
+    )
     return NameFinder(entries)
 
 
@@ -29,8 +35,9 @@ def found(finder: NameFinder, text: str) -> list[tuple[str, str, str]]:
 
 # -- the register -------------------------------------------------------------------------------------------
 def test_register_generates_stable_pseudonyms_and_name_forms():
-    entries, warnings = parse_register(rows("Tamsin Okafor;;staff", "Gary;;person", "Lee Hall;;person",
-                                            "Northgate;;organisation"))
+    entries, warnings = parse_register(
+        rows("Tamsin Okafor;;staff", "Gary;;person", "Lee Hall;;person", "Northgate;;organisation")
+    )
     assert [e.pseudonym for e in entries] == ["[Staff1]", "[P1]", "[P2]", "[Org1]"]
     assert all(e.generated for e in entries)
     okafor = entries[0].variants
@@ -45,13 +52,16 @@ def test_a_name_part_two_people_share_is_not_replaced_on_its_own():
     assert warnings and "'Sam' could be Sam Jones or Sam Lee" in warnings[0]
 
 
-@pytest.mark.parametrize(("lines", "message"), [
-    (["x;y"], None),
-    (["Ann;[A];wizard"], "kind must be one of"),
-    (["Ann;[A]", "ann;[B]"], "already on row 2"),
-    (["Ann;[A];person;Annie", "Annie;[B]"], "listed for both"),
-    ([";[A]"], "empty name"),
-])
+@pytest.mark.parametrize(
+    ("lines", "message"),
+    [
+        (["x;y"], None),
+        (["Ann;[A];wizard"], "kind must be one of"),
+        (["Ann;[A]", "ann;[B]"], "already on row 2"),
+        (["Ann;[A];person;Annie", "Annie;[B]"], "listed for both"),
+        ([";[A]"], "empty name"),
+    ],
+)
 def test_register_problems_are_reported(lines, message):
     if message is None:
         with pytest.raises(InputError, match="needs a 'name' column"):
@@ -66,56 +76,73 @@ def test_register_problems_are_reported(lines, message):
 # -- offsets -------------------------------------------------------------------------------------------------
 def test_offsets_map_so_spans_cover_the_same_words():
     text = "I met Marisol and Dr Okafor today."
-    reps = [Replacement(6, 13, "Marisol", "[M]", "exact"), Replacement(18, 27, "Dr Okafor", "[Psychologist]", "exact")]
+    reps = [
+        Replacement(6, 13, "Marisol", "[M]", "exact"),
+        Replacement(18, 27, "Dr Okafor", "[Psychologist]", "exact"),
+    ]
     new, where = apply_replacements(text, reps)
     assert new == "I met [M] and [Psychologist] today."
 
     def moved(s: int, e: int) -> str:
-        return new[where.start(s):where.end(e)]
+        return new[where.start(s) : where.end(e)]
 
-    assert moved(0, 5) == "I met"               # before any name
-    assert moved(6, 13) == "[M]"                # exactly a name
-    assert moved(2, 17) == "met [M] and"        # across a shorter pseudonym
+    assert moved(0, 5) == "I met"  # before any name
+    assert moved(6, 13) == "[M]"  # exactly a name
+    assert moved(2, 17) == "met [M] and"  # across a shorter pseudonym
     assert moved(14, 34) == "and [Psychologist] today."  # across a longer one
     assert moved(8, 22) == "[M] and [Psychologist]"  # starting and ending inside names
-    assert moved(13, 18) == " and "             # touching both names, covering neither
+    assert moved(13, 18) == " and "  # touching both names, covering neither
     assert moved(28, 34) == "today."
 
 
 def test_overlapping_replacements_are_a_bug():
     with pytest.raises(ValueError):
-        apply_replacements("abcdef", [Replacement(0, 3, "abc", "x", "exact"), Replacement(2, 4, "cd", "y", "exact")])
+        apply_replacements(
+            "abcdef", [Replacement(0, 3, "abc", "x", "exact"), Replacement(2, 4, "cd", "y", "exact")]
+        )
 
 
 # -- finding names -------------------------------------------------------------------------------------------
 def test_possessives_with_straight_and_curly_apostrophes(finder):
     assert found(finder, "Marisol's team and Kwame’s emails") == [
-        ("Marisol", "[Manager]", "exact"), ("Kwame", "[Coordinator]", "exact")]
+        ("Marisol", "[Manager]", "exact"),
+        ("Kwame", "[Coordinator]", "exact"),
+    ]
     new, _ = apply_replacements("Marisol's team", finder.find("Marisol's team"))
     assert new == "[Manager]'s team"
 
 
 def test_longest_form_wins_and_words_inside_words_are_not_names(finder):
     assert found(finder, "Dr Tamsin Okafor and Dr. Okafor, then Okafor") == [
-        ("Dr Tamsin Okafor", "[Psychologist]", "exact"), ("Dr. Okafor", "[Psychologist]", "exact"),
-        ("Okafor", "[Psychologist]", "exact")]
+        ("Dr Tamsin Okafor", "[Psychologist]", "exact"),
+        ("Dr. Okafor", "[Psychologist]", "exact"),
+        ("Okafor", "[Psychologist]", "exact"),
+    ]
     assert found(finder, "the Harbour Project, the Harbour and Harbour") == [
-        ("the Harbour Project", "[Centre]", "exact"), ("the Harbour", "[Centre]", "exact"),
-        ("Harbour", "[Centre]", "exact")]
+        ("the Harbour Project", "[Centre]", "exact"),
+        ("the Harbour", "[Centre]", "exact"),
+        ("Harbour", "[Centre]", "exact"),
+    ]
     assert found(finder, "Development of the dev team at a harbour; Jasmine") == []
 
 
 def test_letter_case_only_for_names_that_are_not_english_words(finder):
     assert found(finder, "MARISOL and marisol and KWAME") == [
-        ("MARISOL", "[Manager]", "exact"), ("marisol", "[Manager]", "case"), ("KWAME", "[Coordinator]", "exact")]
+        ("MARISOL", "[Manager]", "exact"),
+        ("marisol", "[Manager]", "case"),
+        ("KWAME", "[Coordinator]", "exact"),
+    ]
     assert found(finder, "DEV and JAS said") == [("DEV", "[Outreach]", "exact"), ("JAS", "[Worker]", "exact")]
     assert found(finder, "dev and jas said") == []
 
 
 def test_misspellings_of_distinctive_names(finder):
     assert found(finder, "Marisl, Marsiol and Okafur; Kwmae's idea") == [
-        ("Marisl", "[Manager]", "fuzzy"), ("Marsiol", "[Manager]", "fuzzy"), ("Okafur", "[Psychologist]", "fuzzy"),
-        ("Kwmae", "[Coordinator]", "fuzzy")]
+        ("Marisl", "[Manager]", "fuzzy"),
+        ("Marsiol", "[Manager]", "fuzzy"),
+        ("Okafur", "[Psychologist]", "fuzzy"),
+        ("Kwmae", "[Coordinator]", "fuzzy"),
+    ]
     # short names and English words are never matched fuzzily
     assert found(finder, "Jam and Dew; Was it Harbor Lane? Marigold") == []
 
@@ -131,8 +158,14 @@ def test_codings_that_differed_only_inside_a_name_become_one(project, finder):
     from qualcode.store.pseudonymise import pseudonymise_in_place
 
     text = "P1: I asked Marisol again"
-    add_documents(project, [ParsedDocument("d", "interview", text, [ParsedSegment(4, len(text), speaker="P1")],
-                                           "d.txt", "h", {})])
+    add_documents(
+        project,
+        [
+            ParsedDocument(
+                "d", "interview", text, [ParsedSegment(4, len(text), speaker="P1")], "d.txt", "h", {}
+            )
+        ],
+    )
     seg = project.scalar("SELECT id FROM segments")
     at = text.index("Marisol")
     for end in (at + 4, at + 7):  # "Mari" and "Marisol": both become "[Manager]"
@@ -140,6 +173,8 @@ def test_codings_that_differed_only_inside_a_name_become_one(project, finder):
     add_coding(project, "practice.confidence", segment_id=seg, start=4, end=at + 2)
     result = pseudonymise_in_place(project, finder.find)
     assert result["codings_folded"] == 1
-    rows = project.query('SELECT substr(d.text, k.start + 1, k."end" - k.start) AS t FROM codings k'
-                         " JOIN documents d ON d.id = k.document_id ORDER BY k.id")
+    rows = project.query(
+        'SELECT substr(d.text, k.start + 1, k."end" - k.start) AS t FROM codings k'
+        " JOIN documents d ON d.id = k.document_id ORDER BY k.id"
+    )
     assert [r["t"] for r in rows] == ["[Manager]", "I asked [Manager]"]

@@ -15,17 +15,49 @@ from qualcode.store import browse, codebook, codings, documents, report_data, re
 from qualcode.store.project import Project
 
 # Tables that grow with the study (segments, codings and what hangs off them).
-LARGE = {"segments", "codings", "change_log", "reviews", "documents", "suggestion_feedback", "survey_respondents",
-         "pending_suggestions", "claim_evidence", "rival_evidence", "refi_guids", "memos"}
+LARGE = {
+    "segments",
+    "codings",
+    "change_log",
+    "reviews",
+    "documents",
+    "suggestion_feedback",
+    "survey_respondents",
+    "pending_suggestions",
+    "claim_evidence",
+    "rival_evidence",
+    "refi_guids",
+    "memos",
+}
 # (call, table) pairs that read the whole table by design: exports and reports of every coding, a list of
 # every document, the suggester's training labels.
 WHOLE = {
-    ("documents", "documents"), ("export", "codings"), ("export", "claim_evidence"), ("export", "rival_evidence"),
-    ("export_coder", "claim_evidence"), ("export_coder", "rival_evidence"),
-    ("evidence", "codings"), ("human_labels", "codings"), ("rejections", "suggestion_feedback"),
-    ("decided", "suggestion_feedback"), ("known_coders", "codings"),
+    ("documents", "documents"),
+    ("export", "codings"),
+    ("export", "claim_evidence"),
+    ("export", "rival_evidence"),
+    ("export_coder", "claim_evidence"),
+    ("export_coder", "rival_evidence"),
+    ("evidence", "codings"),
+    ("human_labels", "codings"),
+    ("rejections", "suggestion_feedback"),
+    ("decided", "suggestion_feedback"),
+    ("known_coders", "codings"),
 }
-_KEYWORDS = {"WHERE", "ON", "LEFT", "JOIN", "ORDER", "GROUP", "LIMIT", "UNION", "AS", "USING", "INNER", "CROSS"}
+_KEYWORDS = {
+    "WHERE",
+    "ON",
+    "LEFT",
+    "JOIN",
+    "ORDER",
+    "GROUP",
+    "LIMIT",
+    "UNION",
+    "AS",
+    "USING",
+    "INNER",
+    "CROSS",
+}
 
 
 def _aliases(sql: str) -> dict[str, str]:
@@ -46,7 +78,8 @@ def full_scans(conn: Any, sql: str, call: str) -> list[str]:
     aliases = _aliases(sql)
     # A query that reads rows in index order and stops at LIMIT (no sort of every row first) is bounded.
     bounded = re.search(r"\bLIMIT\b", sql, flags=re.I) is not None and not any(
-        d.startswith("USE TEMP B-TREE FOR ORDER BY") and parents[n] == 0 for n, d in details.items())
+        d.startswith("USE TEMP B-TREE FOR ORDER BY") and parents[n] == 0 for n, d in details.items()
+    )
     bad = []
     for node, detail in details.items():
         m = re.match(r"SCAN (\w+)", detail)
@@ -58,7 +91,9 @@ def full_scans(conn: Any, sql: str, call: str) -> list[str]:
             correlated = correlated or details.get(up, "").startswith("CORRELATED")
             up = parents.get(up, 0)
         if correlated or not (bounded or (call, table) in WHOLE):
-            bad.append(f"{call}: {detail} ({table}{', per row' if correlated else ''})\n    {' '.join(sql.split())[:300]}")
+            bad.append(
+                f"{call}: {detail} ({table}{', per row' if correlated else ''})\n    {' '.join(sql.split())[:300]}"
+            )
     return bad
 
 

@@ -67,34 +67,74 @@ line = st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_ch
 
 
 @settings(max_examples=150)
-@given(definition=st.text(max_size=60), include=line, exclude=line, examples=st.lists(line, max_size=3),
-       atypical=st.lists(line, max_size=2), keywords=st.lists(line, max_size=3))
+@given(
+    definition=st.text(max_size=60),
+    include=line,
+    exclude=line,
+    examples=st.lists(line, max_size=3),
+    atypical=st.lists(line, max_size=2),
+    keywords=st.lists(line, max_size=3),
+)
 def test_code_descriptions_come_back_exactly(definition, include, exclude, examples, atypical, keywords):
-    code = Code("k.x", "Label", None, definition.replace("\r", ""), include, exclude, examples, atypical, keywords)
+    code = Code(
+        "k.x", "Label", None, definition.replace("\r", ""), include, exclude, examples, atypical, keywords
+    )
     fields = code_fields(code_description(code))
-    assert (fields["key"], fields["definition"], fields["include"], fields["exclude"], fields["examples"],
-            fields["atypical_examples"], fields["keywords"]) == (
-        code.key, code.definition, code.include, code.exclude, code.examples, code.atypical_examples, code.keywords)
+    assert (
+        fields["key"],
+        fields["definition"],
+        fields["include"],
+        fields["exclude"],
+        fields["examples"],
+        fields["atypical_examples"],
+        fields["keywords"],
+    ) == (
+        code.key,
+        code.definition,
+        code.include,
+        code.exclude,
+        code.examples,
+        code.atypical_examples,
+        code.keywords,
+    )
 
 
 def test_code_description_is_readable_text():
-    code = Code("practice.awareness", "Awareness", None, "Knowing what trauma does.", "Named changes",
-                examples=["I see it differently now"], keywords=["aware", "TIC"])
+    code = Code(
+        "practice.awareness",
+        "Awareness",
+        None,
+        "Knowing what trauma does.",
+        "Named changes",
+        examples=["I see it differently now"],
+        keywords=["aware", "TIC"],
+    )
     text = code_description(code)
-    assert text.startswith("Knowing what trauma does.\n\nInclude: Named changes\n\nExamples:\n- I see it differently now")
+    assert text.startswith(
+        "Knowing what trauma does.\n\nInclude: Named changes\n\nExamples:\n- I see it differently now"
+    )
     assert text.endswith("Keywords: aware, TIC\n\nqualcode:key=practice.awareness")
-    assert code_fields("Free text from NVivo\nover two lines") == {"definition": "Free text from NVivo\nover two lines"}
+    assert code_fields("Free text from NVivo\nover two lines") == {
+        "definition": "Free text from NVivo\nover two lines"
+    }
 
 
 @settings(max_examples=150)
-@given(memo=st.text(max_size=40).map(lambda s: s.replace("\r", "").strip()),
-       contribution=st.sampled_from([None, "sufficient", "necessary", "improved", "none"]),
-       claim=st.one_of(st.none(), line.filter(bool)))
+@given(
+    memo=st.text(max_size=40).map(lambda s: s.replace("\r", "").strip()),
+    contribution=st.sampled_from([None, "sufficient", "necessary", "improved", "none"]),
+    claim=st.one_of(st.none(), line.filter(bool)),
+)
 def test_coding_descriptions_come_back_exactly(memo, contribution, claim):
     reviews = [{"status": "queried", "reviewer": "tom", "comment": "check\nthis"}]
     fields = coding_fields(coding_description(memo or None, contribution, claim, reviews, '{"method": "x"}'))
-    assert (fields["memo"], fields["contribution"], fields["claim"], fields["reviews"], fields["provenance"]) == (
-        memo or None, contribution, claim, reviews, '{"method": "x"}')
+    assert (
+        fields["memo"],
+        fields["contribution"],
+        fields["claim"],
+        fields["reviews"],
+        fields["provenance"],
+    ) == (memo or None, contribution, claim, reviews, '{"method": "x"}')
 
 
 def test_foreign_descriptions_are_memos():
@@ -105,7 +145,10 @@ def test_foreign_descriptions_are_memos():
 def test_guids_and_slugs():
     assert normalise_guid("{1FF58B12-6F6F-4B0C-8BE5-BBDC91F55294}") == "1ff58b12-6f6f-4b0c-8be5-bbdc91f55294"
     assert normalise_guid("not-a-guid") is None
-    assert slug("1. Perceived Susceptibility – Észlelt fogékonyság") == "1-perceived-susceptibility-észlelt-fogékonyság"
+    assert (
+        slug("1. Perceived Susceptibility – Észlelt fogékonyság")
+        == "1-perceived-susceptibility-észlelt-fogékonyság"
+    )
     assert slug('"rushed"') == "rushed" and slug("???") == "code"
 
 
@@ -117,8 +160,12 @@ def test_export_checks_what_the_schema_cannot_and_what_it_can():
 
     code = RefiCode("11111111-1111-1111-1111-111111111111", "A")
     coding = RefiCoding("44444444-4444-4444-4444-444444444444", "99999999-9999-9999-9999-999999999999")
-    source = RefiSource("22222222-2222-2222-2222-222222222222", "s", "hello",
-                        selections=[RefiSelection("33333333-3333-3333-3333-333333333333", 0, 9, codings=[coding])])
+    source = RefiSource(
+        "22222222-2222-2222-2222-222222222222",
+        "s",
+        "hello",
+        selections=[RefiSelection("33333333-3333-3333-3333-333333333333", 0, 9, codings=[coding])],
+    )
     with pytest.raises(ExportError, match="outside 's'.*missing code"):
         build_qdpx(RefiProject(name="p", codes=[code], sources=[source]))
     coding.code, source.selections[0].end = code.guid, 5

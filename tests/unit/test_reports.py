@@ -41,7 +41,11 @@ def test_theme_table_counts_distinct_cases_per_source_type(study):
     group = rows["A"]  # the union of a1 and a2
     assert (group["segments"], group["codings"], group["cases"], group["group"]) == (8, 9, 7, True)
     assert [group["by_source_type"][t]["cases"] for t in ("interview", "focus-group", "survey")] == [2, 1, 4]
-    assert rows["hls.leadership"]["by_source_type"]["interview"] == {"cases": 1, "total_cases": 2, "percent": 50.0}
+    assert rows["hls.leadership"]["by_source_type"]["interview"] == {
+        "cases": 1,
+        "total_cases": 2,
+        "percent": 50.0,
+    }
     assert list(rows) == ["A", "a1", "a2", "context", "hls", "hls.people", "hls.leadership"]
 
 
@@ -55,7 +59,11 @@ def test_theme_cells_and_breakdown_by_attribute(study):
         "(not recorded)": {"cases": 0, "total_cases": 1, "percent": 0.0},
     }
     table = built.doc.tables()[0]
-    assert table.columns[3:6] == ["Interviewees (N=2)", "Focus group participants (N=3)", "Survey respondents (N=10)"]
+    assert table.columns[3:6] == [
+        "Interviewees (N=2)",
+        "Focus group participants (N=3)",
+        "Survey respondents (N=10)",
+    ]
     assert "Sector: statutory (N=7)" in table.columns
     a1_row = next(r for r in table.rows if r[1] == "a1")
     assert a1_row[3:9] == ["1 of 2", "1 of 3", "30% (n=3)", "5 of 7", "0 of 7", "0 of 1"]
@@ -90,14 +98,23 @@ def test_contribution_groups_claims_and_rates_triangulation(study):
     assert list(data) == ["sufficient", "necessary", "improved", "none"]
     [faster] = data["improved"]["claims"]
     assert faster["claim"] == "Faster referrals"  # "  faster  REFERRALS " groups with it
-    assert sorted(faster["evidence"]) == sorted(ids[k] for k in ("a1_I1", "a1_FG1", "a1_R01", "a1_R02", "a1_R03"))
+    assert sorted(faster["evidence"]) == sorted(
+        ids[k] for k in ("a1_I1", "a1_FG1", "a1_R01", "a1_R02", "a1_R03")
+    )
     assert (faster["cases"], faster["source_types"], faster["strength"]) == (
-        5, ["focus-group", "interview", "survey"], "strong")
+        5,
+        ["focus-group", "interview", "survey"],
+        "strong",
+    )
     assert faster["contradicting"] == [ids["ctx_I1"]]
     [confidence] = data["sufficient"]["claims"]
     assert (confidence["cases"], confidence["strength"]) == (1, "single-source")
     [joint] = data["necessary"]["claims"]
-    assert (joint["cases"], joint["source_types"], joint["strength"]) == (2, ["focus-group", "survey"], "moderate")
+    assert (joint["cases"], joint["source_types"], joint["strength"]) == (
+        2,
+        ["focus-group", "survey"],
+        "moderate",
+    )
     # The coding marked 'none' that names the same claim now contradicts it (one claim, evidence both ways),
     # instead of standing as a second claim under 'none'.
     assert data["none"]["claims"] == []
@@ -107,7 +124,12 @@ def test_contribution_groups_claims_and_rates_triangulation(study):
 def test_triangulation_and_capacity_rules_are_configurable():
     s = ReportSettings()
     assert [triangulation(t, c, s) for t, c in ((3, 5), (3, 4), (2, 1), (1, 3), (1, 2))] == [
-        "strong", "moderate", "moderate", "moderate", "single-source"]
+        "strong",
+        "moderate",
+        "moderate",
+        "moderate",
+        "single-source",
+    ]
     assert [hls_capacity(t, c, s) for t, c in ((2, 3), (1, 9), (3, 2))] == ["higher", "lower", "lower"]
     strict = ReportSettings(strong_source_types=4, hls_higher_cases=5)
     assert triangulation(3, 5, strict) == "moderate" and hls_capacity(2, 4, strict) == "lower"
@@ -133,23 +155,34 @@ def test_hls_table(study):
     assert list(rows) == ["hls.people", "hls.leadership"]
     people = rows["hls.people"]
     assert (people["segments"], people["cases"], people["source_types"], people["capacity"]) == (
-        3, 3, ["focus-group", "survey"], "higher")
+        3,
+        3,
+        ["focus-group", "survey"],
+        "higher",
+    )
     assert people["quote"]["text"]
     # One case only: fewer than hls_min_cases (2) speak to it, so the rule says so rather than 'lower'.
-    assert (rows["hls.leadership"]["cases"], rows["hls.leadership"]["capacity"]) == (1, "insufficient evidence")
+    assert (rows["hls.leadership"]["cases"], rows["hls.leadership"]["capacity"]) == (
+        1,
+        "insufficient evidence",
+    )
 
 
 def test_filters_accepted_only_coder_codes_and_attributes(study):
     p, ids = study
     accepted = rows_by_code(build_report(p, "themes", filters=Filters(accepted_only=True)).data)
     assert (accepted["a1"]["segments"], accepted["a1"]["by_source_type"]["survey"]) == (
-        1, {"cases": 1, "total_cases": 10, "percent": 10.0})  # denominators do not shrink
+        1,
+        {"cases": 1, "total_cases": 10, "percent": 10.0},
+    )  # denominators do not shrink
     assert accepted["a2"]["segments"] == 0
     tom = rows_by_code(build_report(p, "themes", filters=Filters(coder="tom")).data)
     assert (tom["a1"]["codings"], tom["a1"]["cases"], tom["A"]["codings"]) == (1, 1, 1)
     scoped = build_report(p, "themes", filters=Filters(codes=("A",))).data
     assert [r["code"] for r in scoped] == ["A", "a1", "a2"]
-    statutory = rows_by_code(build_report(p, "themes", filters=Filters(attributes={"sector": "statutory"})).data)
+    statutory = rows_by_code(
+        build_report(p, "themes", filters=Filters(attributes={"sector": "statutory"})).data
+    )
     assert statutory["a1"]["by_source_type"]["survey"] == {"cases": 3, "total_cases": 5, "percent": 60.0}
     assert statutory["a2"]["cases"] == 1  # R04 (statutory); I2 is voluntary
     with pytest.raises(NotFoundError, match="did you mean 'a1'"):
@@ -167,7 +200,9 @@ def test_matrices_and_cooccurrence(study):
     assert cases["I1"]["codes"] == {"a1": 1, "a2": 0, "context": 1, "hls.people": 0, "hls.leadership": 0}
     assert cases["I1"]["sector"] == "statutory" and cases["FG-P3"]["sector"] == ""
     types = {r["source type"]: r["codes"] for r in build_report(p, "matrix", by="source-type").data}
-    assert types["survey"]["a1"] == 3 and types["interview"]["a1"] == 2  # the interviewer's turn counts as a segment
+    assert (
+        types["survey"]["a1"] == 3 and types["interview"]["a1"] == 2
+    )  # the interviewer's turn counts as a segment
     docs = {r["document"]: r["codes"] for r in build_report(p, "matrix", by="document").data}
     assert docs["fg"] == {"a1": 1, "a2": 0, "context": 0, "hls.people": 2, "hls.leadership": 0}
     sector = {r["sector"]: r for r in build_report(p, "matrix", by="sector").data}
@@ -183,24 +218,42 @@ def test_participants_and_codebook(study):
     p, _ = study
     rows = build_report(p, "participants").data
     everyone = rows[0]
-    assert (everyone["cases"], everyone["by_source_type"]) == (15, {"interview": 2, "focus-group": 3, "survey": 10})
+    assert (everyone["cases"], everyone["by_source_type"]) == (
+        15,
+        {"interview": 2, "focus-group": 3, "survey": 10},
+    )
     sector = {r["value"]: r for r in rows if r["characteristic"] == "sector"}
     # The base is the 14 cases whose sector is recorded: "(not recorded)" is never part of a base (issue 13).
-    assert (sector["statutory"]["cases"], sector["statutory"]["base"], sector["statutory"]["percent"]) == (7, 14, 50.0)
+    assert (sector["statutory"]["cases"], sector["statutory"]["base"], sector["statutory"]["percent"]) == (
+        7,
+        14,
+        50.0,
+    )
     assert (sector["(not recorded)"]["base"], sector["(not recorded)"]["percent"]) == (None, None)
     assert sector["statutory"]["by_source_type"] == {"interview": 1, "focus-group": 1, "survey": 5}
     assert sector["(not recorded)"]["cases"] == 1
     built = build_report(p, "participants", by="role")
     assert [(r["value"], r["cases"]) for r in built.data if r["characteristic"] == "role"] == [
-        ("commissioner", 1), ("(not recorded)", 14)]
-    methods = {r["value"]: (r["sessions"], r["participants"]) for r in built.data if r["characteristic"] == "Method"}
+        ("commissioner", 1),
+        ("(not recorded)", 14),
+    ]
+    methods = {
+        r["value"]: (r["sessions"], r["participants"]) for r in built.data if r["characteristic"] == "Method"
+    }
     # R11 is a case made without a survey response or segment, so it is in no method.
-    assert methods == {"Interviewees": (2, 2), "Focus group participants": (1, 3), "Survey respondents": (1, 10),
-                       "Everyone": (4, 15)}
+    assert methods == {
+        "Interviewees": (2, 2),
+        "Focus group participants": (1, 3),
+        "Survey respondents": (1, 10),
+        "Everyone": (4, 15),
+    }
     assert "1 case(s) have no segments" in built.doc.tables()[0].note
     codebook = {r["key"]: r for r in build_report(p, "codebook").data}
     assert (codebook["A"]["segments"], codebook["a1"]["definition"], codebook["a1"]["examples"]) == (
-        8, "Refers sooner.", ["we refer sooner"])
+        8,
+        "Refers sooner.",
+        ["we refer sooner"],
+    )
 
 
 def test_provenance_hash_is_the_project_file_and_full_report_has_every_table(study, tmp_path):

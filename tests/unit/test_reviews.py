@@ -23,7 +23,9 @@ def coded(project):
 def test_decisions_are_history_and_latest_wins(coded):
     p, a, b = coded
     assert review_status(p) == {a: "pending", b: "pending"}
-    first = set_review(p, a, "queried", comment="Is this the programme or the new duty team?", reviewer="lead")
+    first = set_review(
+        p, a, "queried", comment="Is this the programme or the new duty team?", reviewer="lead"
+    )
     assert (first["status"], first["reviewer"]) == ("queried", "lead")
     set_review(p, a, "accepted", reviewer="lead")
     assert review_status(p, [a]) == {a: "accepted"}
@@ -32,7 +34,10 @@ def test_decisions_are_history_and_latest_wins(coded):
     detail = json.loads(entry["detail"])
     assert entry["who"] == "tester" and entry["entity_id"] == str(a)
     assert detail["before"]["status"] == "queried" and detail["after"] == {
-        "status": "accepted", "reviewer": "lead", "comment": None}
+        "status": "accepted",
+        "reviewer": "lead",
+        "comment": None,
+    }
 
 
 def test_list_filters_by_status_code_and_coder(coded):
@@ -40,7 +45,11 @@ def test_list_filters_by_status_code_and_coder(coded):
     set_review(p, a, "rejected", comment="wrong code", reviewer="lead")
     rows = list_review_items(p)
     assert [(r["id"], r["status"]) for r in rows] == [(a, "rejected"), (b, "pending")]
-    assert rows[0]["case"] == "C1" and rows[0]["source_type"] == "interview" and rows[0]["comment"] == "wrong code"
+    assert (
+        rows[0]["case"] == "C1"
+        and rows[0]["source_type"] == "interview"
+        and rows[0]["comment"] == "wrong code"
+    )
     assert rows[0]["text"] == "we refer people to housing now" and rows[0]["claim"] == "More referrals"
     assert [r["id"] for r in list_review_items(p, status="pending")] == [b]
     assert [r["id"] for r in list_review_items(p, status="rejected", coder="amira")] == [a]

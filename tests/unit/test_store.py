@@ -19,8 +19,13 @@ from qualcode.store.project import Project, chain_hash
 from qualcode.store.schema import APPLICATION_ID, SCHEMA_VERSION
 
 
-def doc(name="d1", text="Interviewer: hi\nP1: we refer people to housing now", sha="abc", source_type="interview"):
-    segs = [ParsedSegment(13, 15, speaker="Interviewer"), ParsedSegment(20, len(text), speaker="P1", case="C1")]
+def doc(
+    name="d1", text="Interviewer: hi\nP1: we refer people to housing now", sha="abc", source_type="interview"
+):
+    segs = [
+        ParsedSegment(13, 15, speaker="Interviewer"),
+        ParsedSegment(20, len(text), speaker="P1", case="C1"),
+    ]
     return ParsedDocument(name, source_type, text, segs, f"{name}.txt", sha, {"C1": {"sector": "voluntary"}})
 
 
@@ -80,12 +85,18 @@ def test_migration_runs_from_version_zero(tmp_path, monkeypatch):
 
 
 def test_a_failed_action_leaves_nothing_behind(project):
-    before = project.scalar("SELECT count(*) FROM documents"), project.scalar("SELECT count(*) FROM change_log")
+    before = (
+        project.scalar("SELECT count(*) FROM documents"),
+        project.scalar("SELECT count(*) FROM change_log"),
+    )
     bad = doc(name="d2", sha="zzz")
     bad.segments.append(ParsedSegment(5, 3))  # end before start: violates a CHECK, mid-way through the write
     with pytest.raises(sqlite3.IntegrityError):
         add_documents(project, [doc(), bad])
-    after = project.scalar("SELECT count(*) FROM documents"), project.scalar("SELECT count(*) FROM change_log")
+    after = (
+        project.scalar("SELECT count(*) FROM documents"),
+        project.scalar("SELECT count(*) FROM change_log"),
+    )
     assert after == before
     assert project.scalar("SELECT count(*) FROM cases") == 0
 
@@ -94,7 +105,9 @@ def test_import_stores_segments_cases_and_refuses_duplicates(project):
     add_documents(project, [doc()])
     segs = list_segments(project)
     assert [(s["speaker"], s["case"], s["text"]) for s in segs] == [
-        ("Interviewer", None, "hi"), ("P1", "C1", "we refer people to housing now")]
+        ("Interviewer", None, "hi"),
+        ("P1", "C1", "we refer people to housing now"),
+    ]
     with pytest.raises(DuplicateError, match="already imported as 'd1'"):
         add_documents(project, [doc(name="d9")])
     with pytest.raises(DuplicateError, match="already exists"):
@@ -106,10 +119,14 @@ def test_import_stores_segments_cases_and_refuses_duplicates(project):
 def test_coding_lifecycle_and_log(project):
     add_documents(project, [doc()])
     seg = list_segments(project)[1]
-    cid = add_coding(project, "org.signposting", segment_id=seg["id"], contribution="improved", claim="More referrals")
+    cid = add_coding(
+        project, "org.signposting", segment_id=seg["id"], contribution="improved", claim="More referrals"
+    )
     with pytest.raises(DuplicateError):
         add_coding(project, "org.signposting", segment_id=seg["id"])
-    sub = add_coding(project, "practice.knowledge", segment_id=seg["id"], start=seg["start"] + 3, end=seg["start"] + 8)
+    sub = add_coding(
+        project, "practice.knowledge", segment_id=seg["id"], start=seg["start"] + 3, end=seg["start"] + 8
+    )
     rows = {r["id"]: r for r in export_codings(project)}
     assert rows[sub]["text"] == "refer"
     assert rows[cid]["contribution"] == "improved" and rows[cid]["coder"] == "tester"
@@ -135,7 +152,9 @@ def test_change_log_is_append_only_and_chained(project):
     prev = "0" * 64
     for r in rows:
         assert r["prev_hash"] == prev
-        assert r["hash"] == chain_hash(prev, r["at"], r["who"], r["action"], r["entity"], r["entity_id"], r["detail"])
+        assert r["hash"] == chain_hash(
+            prev, r["at"], r["who"], r["action"], r["entity"], r["entity_id"], r["detail"]
+        )
         prev = r["hash"]
     assert json.loads(rows[-1]["detail"])["segments"] == 2
 
@@ -144,8 +163,13 @@ def test_import_codings_is_all_or_nothing(project):
     add_documents(project, [doc()])
     seg_id = list_segments(project)[1]["id"]
     good = {"segment_id": str(seg_id), "code": "org.signposting", "coder": "amira"}
-    quote = {"document": "d1", "quote": "housing", "code": "practice.knowledge", "contribution": "necessary",
-             "claim": "Joint work"}
+    quote = {
+        "document": "d1",
+        "quote": "housing",
+        "code": "practice.knowledge",
+        "contribution": "necessary",
+        "claim": "Joint work",
+    }
     bad = {"segment_id": "999", "code": "nope"}
     with pytest.raises(InputError, match="row 4"):
         import_codings(project, [good, quote, bad])

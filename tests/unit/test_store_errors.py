@@ -62,8 +62,10 @@ def test_search_while_another_program_holds_the_lock_says_busy(doc):
 
 def block_codings(project: Project) -> None:
     """Stands for any rule other than the duplicate one (a foreign key, a CHECK) that refuses a coding."""
-    project.conn.execute("CREATE TEMP TRIGGER refuse BEFORE INSERT ON main.codings BEGIN"
-                         " SELECT RAISE(ABORT, 'FOREIGN KEY constraint failed'); END")
+    project.conn.execute(
+        "CREATE TEMP TRIGGER refuse BEFORE INSERT ON main.codings BEGIN"
+        " SELECT RAISE(ABORT, 'FOREIGN KEY constraint failed'); END"
+    )
 
 
 def test_only_the_duplicate_rule_is_reported_as_already_coded(doc):

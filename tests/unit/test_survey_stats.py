@@ -21,11 +21,22 @@ def test_numeric_median_of_an_even_count_and_the_mean():
 def test_ranking_score_ignores_respondents_who_left_an_item_unranked():
     q = SurveyQuestion("r", "ranking", columns=["a", "b", "c", "d"], options=["a", "b", "c", "d"])
     # k = 4: rank 1 weighs 4, rank 4 weighs 1. Item d ranked only once, 4th: score 1.0, not dragged to 0.33.
-    answers = [[("a", "1"), ("b", "2"), ("c", "3"), ("d", "4")], [("a", "2"), ("b", "1"), ("c", "3")],
-               [("c", "1"), ("a", "2")]]
+    answers = [
+        [("a", "1"), ("b", "2"), ("c", "3"), ("d", "4")],
+        [("a", "2"), ("b", "1"), ("c", "3")],
+        [("c", "1"), ("a", "2")],
+    ]
     items = {i["item"]: i for i in stats(q, answers, 3)["items"]}
-    assert (items["a"]["score"], items["a"]["mean_rank"], items["a"]["answered"]) == (3.33, 1.67, 3)  # (4+3+3)/3
-    assert (items["b"]["score"], items["c"]["score"], items["d"]["score"]) == (3.5, 2.67, 1.0)  # (3+4)/2, (2+2+4)/3
+    assert (items["a"]["score"], items["a"]["mean_rank"], items["a"]["answered"]) == (
+        3.33,
+        1.67,
+        3,
+    )  # (4+3+3)/3
+    assert (items["b"]["score"], items["c"]["score"], items["d"]["score"]) == (
+        3.5,
+        2.67,
+        1.0,
+    )  # (3+4)/2, (2+2+4)/3
     assert [i["item"] for i in stats(q, answers, 3)["items"]] == ["b", "a", "c", "d"]
 
 
@@ -33,8 +44,11 @@ def test_multiple_choice_shares_and_declared_option_order():
     q = SurveyQuestion("t", "multiple", options=["x", "y", "z"], separator=";")
     out = stats(q, [[("", "y;x")], [("", "y")], [("", " y ; y ")]], 4, base_all=True)
     # Repeats in one cell count once; base all = 4 respondents: x 1/4, y 3/4, z 0.
-    assert [(o["value"], o["count"], o["percent"]) for o in out["options"]] == [("x", 1, 25.0), ("y", 3, 75.0),
-                                                                                ("z", 0, 0.0)]
+    assert [(o["value"], o["count"], o["percent"]) for o in out["options"]] == [
+        ("x", 1, 25.0),
+        ("y", 3, 75.0),
+        ("z", 0, 0.0),
+    ]
     assert split_multiple(" a;;b ;a", ";") == ["a", "b"]
 
 

@@ -17,14 +17,24 @@ DATA = Path(__file__).parent.parent / "data" / "transcripts"
 
 def turns(name: str, **options) -> list[tuple]:
     (doc,) = read_document(DATA / name, ImportOptions(**options))
-    return [(s.speaker, s.case, s.time, doc.text[s.start:s.end]) for s in doc.segments]
+    return [(s.speaker, s.case, s.time, doc.text[s.start : s.end]) for s in doc.segments]
 
 
 def test_otter_txt_headers_preamble_and_footer():
     assert turns("otter.txt", interviewers=["Sara Holm"]) == [
-        (None, None, None, "SUMMARY KEYWORDS\nhub, referral, outreach, volunteers\nSPEAKERS\nSara Holm, Speaker 2"),
+        (
+            None,
+            None,
+            None,
+            "SUMMARY KEYWORDS\nhub, referral, outreach, volunteers\nSPEAKERS\nSara Holm, Speaker 2",
+        ),
         ("Sara Holm", None, "00:03", "Thanks for making time today. How did you first hear about the hub?"),
-        ("Speaker 2", "otter", "00:11", "Through a colleague, really. [inaudible] she had a flyer.\nWe went the week after."),
+        (
+            "Speaker 2",
+            "otter",
+            "00:11",
+            "Through a colleague, really. [inaudible] she had a flyer.\nWe went the week after.",
+        ),
         ("Sara Holm", None, "01:02", "And what changed for you?"),
         ("Speaker 2", "otter", "01:09", "We refer people earlier now."),
         (None, None, None, "Transcribed by https://otter.ai"),
@@ -33,18 +43,26 @@ def test_otter_txt_headers_preamble_and_footer():
 
 def test_otter_docx_name_and_time_line_is_a_header_not_a_segment():
     got = turns("otter.docx", interviewers=["Sara Holm"])
-    assert [t[:3] for t in got[4:8]] == [("Sara Holm", None, "0:03"), ("Speaker 2", "otter", "0:11"),
-                                         ("Sara Holm", None, "1:02"), ("Speaker 2", "otter", "1:09")]
+    assert [t[:3] for t in got[4:8]] == [
+        ("Sara Holm", None, "0:03"),
+        ("Speaker 2", "otter", "0:11"),
+        ("Sara Holm", None, "1:02"),
+        ("Speaker 2", "otter", "1:09"),
+    ]
     assert got[5][3] == "Through a colleague. [inaudible] she had a flyer.\n\nWe went the week after."
-    assert all(t[0] is None and t[1] is None for t in got[:4] + got[8:])  # the summary and footer: nobody's words
+    assert all(
+        t[0] is None and t[1] is None for t in got[:4] + got[8:]
+    )  # the summary and footer: nobody's words
     assert len(got) == 9
 
 
 def test_teams_docx_and_txt():
-    expected = [("Sara Holm", None, "Thanks for joining. Could you say what your role is?"),
-                ("Ola Berg", "teams", "I coordinate the volunteers at the east site."),
-                ("Sara Holm", None, "How long have you done that?"),
-                ("Ola Berg", "teams", "Two years in May.")]
+    expected = [
+        ("Sara Holm", None, "Thanks for joining. Could you say what your role is?"),
+        ("Ola Berg", "teams", "I coordinate the volunteers at the east site."),
+        ("Sara Holm", None, "How long have you done that?"),
+        ("Ola Berg", "teams", "Two years in May."),
+    ]
     docx_turns = turns("teams.docx", interviewers=["sara holm"])  # names match whatever their case
     assert [(s, c, t) for s, c, _, t in docx_turns] == expected
     assert [t[2] for t in docx_turns] == ["0:03", "0:09", "0:21", "0:25"]
@@ -92,7 +110,7 @@ def test_legend_codes_timestamp_prefixes_lines_and_labels_without_a_space():
     (doc,) = read_document(DATA / "legend_codes.txt")
     assert doc.legend == {"I1": "Interviewer 1", "M": "Mand", "K": "Kvinde"}
     assert doc.source_type == "focus-group"
-    assert [(s.speaker, s.case, s.time, doc.text[s.start:s.end]) for s in doc.segments] == [
+    assert [(s.speaker, s.case, s.time, doc.text[s.start : s.end]) for s in doc.segments] == [
         (None, None, None, "Interview 7, site visit"),
         ("Interviewer 1", None, "0:00:04.2", "Velkommen. Hvordan hørte I om projektet?"),
         ("Mand", "legend_codes-Mand", "00:12", "Gennem min søster.\nHun var med sidste år."),
@@ -102,7 +120,7 @@ def test_legend_codes_timestamp_prefixes_lines_and_labels_without_a_space():
         ("Mand", "legend_codes-Mand", "0:01:40.3", "Og vi kender folkene."),
     ]
     # no segment holds a legend line or a timestamp line
-    assert not any(re.search(r"Kvinde$|^\d+:\d+", doc.text[s.start:s.end]) for s in doc.segments)
+    assert not any(re.search(r"Kvinde$|^\d+:\d+", doc.text[s.start : s.end]) for s in doc.segments)
 
 
 def test_legend_of_name_code_pairs_on_one_line():
@@ -119,8 +137,12 @@ def test_named_interviewer_belongs_to_no_case():
     assert {t[1] for t in without if t[0] == "Sara Holm"} == {"named_interviewer-Sara Holm"}
     got = turns("named_interviewer.txt", interviewers=["Sara Holm"])
     assert [(s, c) for s, c, _, _ in got] == [
-        ("Sara Holm", None), ("Jonas Lind", "named_interviewer-Jonas Lind"), ("Sara Holm", None),
-        ("Jonas Lind", "named_interviewer-Jonas Lind"), ("Mette Dahl", "named_interviewer-Mette Dahl")]
+        ("Sara Holm", None),
+        ("Jonas Lind", "named_interviewer-Jonas Lind"),
+        ("Sara Holm", None),
+        ("Jonas Lind", "named_interviewer-Jonas Lind"),
+        ("Mette Dahl", "named_interviewer-Mette Dahl"),
+    ]
 
 
 def test_interviewer_named_by_legend_code():
@@ -130,20 +152,31 @@ def test_interviewer_named_by_legend_code():
 
 def test_an_opening_exchange_is_not_a_legend():
     text = "I: Hello\nM: Hi there\nI: How are you?\nM: Fine.\n"
-    assert [(s.speaker, text[s.start:s.end]) for s in split_turns(text)] == [
-        ("I", "Hello"), ("M", "Hi there"), ("I", "How are you?"), ("M", "Fine.")]
+    assert [(s.speaker, text[s.start : s.end]) for s in split_turns(text)] == [
+        ("I", "Hello"),
+        ("M", "Hi there"),
+        ("I", "How are you?"),
+        ("M", "Fine."),
+    ]
 
 
 def test_no_space_after_colon_never_splits_urls_or_clock_times():
     text = "Interviewer: see http://x.org at 10:30\nP1: ok:fine\nNote:10:30 is late\nP1: yes"
-    got = [(s.speaker, text[s.start:s.end]) for s in split_turns(text)]
-    assert got == [("Interviewer", "see http://x.org at 10:30"), ("P1", "ok:fine\nNote:10:30 is late"), ("P1", "yes")]
+    got = [(s.speaker, text[s.start : s.end]) for s in split_turns(text)]
+    assert got == [
+        ("Interviewer", "see http://x.org at 10:30"),
+        ("P1", "ok:fine\nNote:10:30 is late"),
+        ("P1", "yes"),
+    ]
 
 
 def test_timestamp_lines_in_prose_are_times_not_text():
     text = "00:01:02\nFirst paragraph.\n\n[00:02:00]\nSecond one."
     segs = split_turns(text)
-    assert [(s.time, text[s.start:s.end]) for s in segs] == [("00:01:02", "First paragraph."), ("00:02:00", "Second one.")]
+    assert [(s.time, text[s.start : s.end]) for s in segs] == [
+        ("00:01:02", "First paragraph."),
+        ("00:02:00", "Second one."),
+    ]
 
 
 def test_rtf_html_odt_and_pdf_transcripts_turn_by_turn():
@@ -176,16 +209,21 @@ def test_rtf_html_odt_and_pdf_transcripts_turn_by_turn():
 
 
 def test_a_scanned_pdf_is_refused_with_a_clear_message():
-    with pytest.raises(InputError, match=r"no text layer \(a scan\?\): 2 page\(s\), 0 letters found; run OCR"):
+    with pytest.raises(
+        InputError, match=r"no text layer \(a scan\?\): 2 page\(s\), 0 letters found; run OCR"
+    ):
         read_document(DATA / "scanned.pdf")
 
 
-@pytest.mark.parametrize(("name", "body", "message"), [
-    ("fake.pdf", b"just text", "not a PDF file"),
-    ("broken.pdf", b"%PDF-1.4\n1 0 obj << /Type /Catalog", "cannot read this"),
-    ("fake.rtf", b"plain words", "not an RTF file"),
-    ("fake.odt", b"plain words", "not a valid zip"),
-])
+@pytest.mark.parametrize(
+    ("name", "body", "message"),
+    [
+        ("fake.pdf", b"just text", "not a PDF file"),
+        ("broken.pdf", b"%PDF-1.4\n1 0 obj << /Type /Catalog", "cannot read this"),
+        ("fake.rtf", b"plain words", "not an RTF file"),
+        ("fake.odt", b"plain words", "not a valid zip"),
+    ],
+)
 def test_broken_rich_files_are_one_line_errors(tmp_path, name, body, message):
     (tmp_path / name).write_bytes(body)
     with pytest.raises(InputError, match=message):
@@ -198,12 +236,15 @@ def _source_text(path: Path) -> str:
         return "\n".join(p.text for p in docx.Document(str(path)).paragraphs)
     if path.suffix == ".odt":
         from tests.data.transcripts.make_fixtures import ODT
+
         return "".join(ODT)
     if path.suffix == ".pdf":
         from tests.data.transcripts.make_fixtures import PDF_PAGES
+
         return "".join("".join(p) for p in PDF_PAGES)
     if path.suffix == ".html":
         import lxml.html
+
         body = lxml.html.fromstring(path.read_bytes()).find("body")
         for el in body.xpath("//script|//comment()"):
             el.drop_tree()
@@ -211,12 +252,17 @@ def _source_text(path: Path) -> str:
     return path.read_text(encoding="utf-8")
 
 
-FIXTURES = sorted(p for p in DATA.iterdir() if p.suffix in (".txt", ".docx", ".odt", ".pdf", ".html")
-                  and p.name != "scanned.pdf")
+FIXTURES = sorted(
+    p
+    for p in DATA.iterdir()
+    if p.suffix in (".txt", ".docx", ".odt", ".pdf", ".html") and p.name != "scanned.pdf"
+)
 
 
 def test_rtf_keeps_every_character_of_its_text():
     (doc,) = read_document(DATA / "interview.rtf")
-    source = ("Interviewer: How did the café sessions start? P4: A neighbour asked me [laughs]. I said yes."
-              " We met on Tuesdays. Interviewer: And now? P4: Now I run them — with two others.")
+    source = (
+        "Interviewer: How did the café sessions start? P4: A neighbour asked me [laughs]. I said yes."
+        " We met on Tuesdays. Interviewer: And now? P4: Now I run them — with two others."
+    )
     assert re.sub(r"\s", "", doc.text) == re.sub(r"\s", "", source)

@@ -2,7 +2,7 @@ from qualcode.core.turns import is_researcher, split_paragraphs, split_turns
 
 
 def spans(text, segs):
-    return [(s.speaker, text[s.start:s.end]) for s in segs]
+    return [(s.speaker, text[s.start : s.end]) for s in segs]
 
 
 def test_speaker_labels_with_and_without_timestamps():
@@ -46,7 +46,7 @@ def test_preamble_before_first_turn_is_kept_as_paragraph():
 def test_offsets_are_code_points_and_cover_exact_text():
     text = "Interviewer: Héllo 😀 there\nP1: Ça va — très bien 👍🏽\n"
     for seg in split_turns(text):
-        assert text[seg.start:seg.end] in ("Héllo 😀 there", "Ça va — très bien 👍🏽")
+        assert text[seg.start : seg.end] in ("Héllo 😀 there", "Ça va — très bien 👍🏽")
 
 
 def test_researcher_labels():

@@ -14,8 +14,18 @@ from qualcode.export.xlsx import row_height
 
 
 def doc_with(*tables: Table) -> ReportDoc:
-    return ReportDoc("Printing", Provenance(project="p", file="p.qcdb", sha256="0" * 64, hash_method="sha256",
-                                            generated="now", qualcode_version="0"), list(tables))
+    return ReportDoc(
+        "Printing",
+        Provenance(
+            project="p",
+            file="p.qcdb",
+            sha256="0" * 64,
+            hash_method="sha256",
+            generated="now",
+            qualcode_version="0",
+        ),
+        list(tables),
+    )
 
 
 def test_row_height_is_the_lines_the_tallest_wrapped_cell_needs():
@@ -30,11 +40,19 @@ def test_row_height_is_the_lines_the_tallest_wrapped_cell_needs():
 @pytest.fixture
 def workbook():
     narrow = Table("narrow", "Narrow", ["a", "b"], [["1", "2"]])
-    quotes = Table("quotes", "Quotes", ["id", "text", "who"],
-                   [[1, "word " * 40, "Interviewee"], [2, "short", "Survey respondent"]], quote_columns=frozenset({1}))
-    wide = Table("wide", "Wide", [f"column number {i}" for i in range(12)], [[str(i) for i in range(12)]], wide=True)
-    grid = Table("grid", "Matrix", ["case", *[f"theme.number-{i}" for i in range(25)]],
-                 [["P1", *range(25)]], wide=True)
+    quotes = Table(
+        "quotes",
+        "Quotes",
+        ["id", "text", "who"],
+        [[1, "word " * 40, "Interviewee"], [2, "short", "Survey respondent"]],
+        quote_columns=frozenset({1}),
+    )
+    wide = Table(
+        "wide", "Wide", [f"column number {i}" for i in range(12)], [[str(i) for i in range(12)]], wide=True
+    )
+    grid = Table(
+        "grid", "Matrix", ["case", *[f"theme.number-{i}" for i in range(25)]], [["P1", *range(25)]], wide=True
+    )
     text = Table("text", "Text", ["a", "b", "c", "d", "e", "f"], [["t" * 70] * 6])
     data = render(doc_with(narrow, quotes, wide, grid, text), "xlsx")
     return openpyxl.load_workbook(io.BytesIO(data))
@@ -45,7 +63,10 @@ def test_every_table_sheet_prints_fitted_to_width_with_its_header_on_each_page(w
         ws = workbook[name]
         assert ws.print_title_rows == "$1:$1"
         assert ws.sheet_properties.pageSetUpPr.fitToPage is True
-        assert (ws.page_setup.fitToWidth, ws.page_setup.fitToHeight) == (1, 0)  # one page wide, any number down
+        assert (ws.page_setup.fitToWidth, ws.page_setup.fitToHeight) == (
+            1,
+            0,
+        )  # one page wide, any number down
         assert ws.page_setup.paperSize == 9  # A4
         assert "&P" in ws.oddFooter.center.text
     about = workbook["About"]

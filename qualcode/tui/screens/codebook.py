@@ -78,12 +78,19 @@ class CodebookScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         with Horizontal():
             with Vertical(id="cb-left"):
-                yield Label("Codebook — merges keep every coding; every change goes to the log", classes="panel-title")
+                yield Label(
+                    "Codebook — merges keep every coding; every change goes to the log", classes="panel-title"
+                )
                 yield CodebookTree(id="cb-tree")
             with VerticalScroll(id="cb-right"):
                 yield CodeDetail("", id="cb-detail")
-                yield Static(Text("h: which codes the suggester needs help with (cross-validates: a few seconds)",
-                                  style="dim"), id="cb-help")
+                yield Static(
+                    Text(
+                        "h: which codes the suggester needs help with (cross-validates: a few seconds)",
+                        style="dim",
+                    ),
+                    id="cb-help",
+                )
         yield Footer()
 
     def on_mount(self) -> None:
@@ -121,6 +128,7 @@ class CodebookScreen(Screen[None]):
 
         def got_key(key: str | None) -> None:
             if key:
+
                 def got_label(label: str | None) -> None:
                     if label:
                         self.attempt(add_code, key, label, parent, keep=key)
@@ -133,6 +141,7 @@ class CodebookScreen(Screen[None]):
     def action_edit(self) -> None:
         code = self.current
         if code:
+
             def edited(fields: dict[str, Any] | None) -> None:
                 if fields:
                     self.attempt(lambda p: update_code(p, code.key, **fields), keep=code.key, note="saved")
@@ -142,6 +151,7 @@ class CodebookScreen(Screen[None]):
     def action_rename(self) -> None:
         code = self.current
         if code:
+
             def relabelled(label: str | None) -> None:
                 if label:
                     self.attempt(lambda p: update_code(p, code.key, label=label), keep=code.key)
@@ -151,6 +161,7 @@ class CodebookScreen(Screen[None]):
     def action_rekey(self) -> None:
         code = self.current
         if code:
+
             def rekeyed(key: str | None) -> None:
                 if key and key != code.key:
                     self.attempt(rekey_code, code.key, key, keep=key)
@@ -161,7 +172,9 @@ class CodebookScreen(Screen[None]):
         code = self.current
         if code:
             top = Code(key="(top level)", label="no parent")
-            picker = CodePicker([top, *self.codebook.codes], title=f"Move {code.key} under…", exclude={code.key})
+            picker = CodePicker(
+                [top, *self.codebook.codes], title=f"Move {code.key} under…", exclude={code.key}
+            )
 
             def moved(key: str | None) -> None:
                 if key:
@@ -172,8 +185,11 @@ class CodebookScreen(Screen[None]):
     def action_merge(self) -> None:
         code = self.current
         if code:
-            picker = CodePicker(self.codebook.codes, title=f"Merge {code.key} into… (its codings move there)",
-                                exclude={code.key})
+            picker = CodePicker(
+                self.codebook.codes,
+                title=f"Merge {code.key} into… (its codings move there)",
+                exclude={code.key},
+            )
 
             def merged(key: str | None) -> None:
                 if key:
@@ -182,7 +198,9 @@ class CodebookScreen(Screen[None]):
             self.app.push_screen(picker, merged)
 
     def action_needing_help(self) -> None:
-        self.query_one("#cb-help", Static).update(Text("Cross-validating the suggester on your codings…", style="dim"))
+        self.query_one("#cb-help", Static).update(
+            Text("Cross-validating the suggester on your codings…", style="dim")
+        )
         self.find_needing_help()
 
     @work(thread=True, exclusive=True)
@@ -196,8 +214,12 @@ class CodebookScreen(Screen[None]):
 
     def show_needing_help(self, rows: list[dict[str, Any]]) -> None:
         self.needing_help = rows
-        text = Text(f"Codes that need help ({len(rows)})\n" if rows else
-                    "No code needs help: each has enough examples and the suggester finds it.", style="bold")
+        text = Text(
+            f"Codes that need help ({len(rows)})\n"
+            if rows
+            else "No code needs help: each has enough examples and the suggester finds it.",
+            style="bold",
+        )
         for r in rows:
             text.append(f"\n{safe_text(r['code'])}", style="bold yellow")
             text.append(f"  {r['coded_segments']} coded, {r['examples']} examples\n", style="dim")

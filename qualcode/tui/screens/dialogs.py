@@ -183,7 +183,9 @@ class ContributionDialog(Dialog):
 
     BINDINGS = [Binding("ctrl+s", "save", "Save")]
 
-    def __init__(self, coding: Mapping[str, Any], claims: list[str], keys: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, coding: Mapping[str, Any], claims: list[str], keys: dict[str, str] | None = None
+    ) -> None:
         """`claims`: claim texts to offer; `keys`: the key of each text that is a claim object (shown in the list)."""
         super().__init__()
         self.coding, self.claims, self.keys = coding, claims, keys or {}
@@ -197,8 +199,12 @@ class ContributionDialog(Dialog):
             with RadioSet(id="category"):
                 yield RadioButton("(no category)", value=not self.coding.get("contribution"), name="")
                 for key, meaning in CONTRIBUTION_CATEGORIES.items():
-                    yield RadioButton(f"{key}: {meaning}", value=self.coding.get("contribution") == key, name=key)
-            yield Label("Claim of change (Tab completes an existing claim; ↓ then Enter takes one from the list):")
+                    yield RadioButton(
+                        f"{key}: {meaning}", value=self.coding.get("contribution") == key, name=key
+                    )
+            yield Label(
+                "Claim of change (Tab completes an existing claim; ↓ then Enter takes one from the list):"
+            )
             yield ClaimInput(self.coding.get("claim") or "", self.claims, id="claim")
             yield OptionList(*self.claim_options(""), id="claim-list")
             yield Label("Evidence on the claim (nothing ticked: supports; contradicts with category none):")
@@ -229,7 +235,9 @@ class ContributionDialog(Dialog):
     @on(OptionList.OptionSelected, "#claim-list")
     def claim_picked(self, event: OptionList.OptionSelected) -> None:
         """Enter on a listed claim takes it as written and saves (no retyping, so no variant spellings)."""
-        self.query_one("#claim", ClaimInput).value = self.claims[int((event.option.id or "claim-0").split("-")[1])]
+        self.query_one("#claim", ClaimInput).value = self.claims[
+            int((event.option.id or "claim-0").split("-")[1])
+        ]
         self.action_save()
 
     def action_save(self) -> None:
@@ -237,8 +245,13 @@ class ContributionDialog(Dialog):
         button = radio.pressed_button
         category = (button.name or "") if button is not None else ""
         polarity = self.query_one("#polarity", RadioSet).pressed_button
-        self.dismiss((category, self.query_one("#claim", Input).value.strip(),
-                      polarity.name if polarity is not None else None))
+        self.dismiss(
+            (
+                category,
+                self.query_one("#claim", Input).value.strip(),
+                polarity.name if polarity is not None else None,
+            )
+        )
 
     @on(Input.Submitted, "#claim")
     def submitted(self) -> None:

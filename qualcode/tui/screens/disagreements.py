@@ -23,7 +23,9 @@ from qualcode.tui.widgets.choice import NO_SELECTION, chosen
 
 def disagreement_label(row: dict[str, Any]) -> Group:
     head = Text(f"{safe_text(row['document'])} #{row['segment_id']}", style="bold")
-    head.append(f"  {safe_text(row['case'] or '')}  differ on: {', '.join(row['differing_codes'])}", style="yellow")
+    head.append(
+        f"  {safe_text(row['case'] or '')}  differ on: {', '.join(row['differing_codes'])}", style="yellow"
+    )
     lines: list[Any] = [head, Text(safe_text(row["text"]), style="italic")]
     for coder, codes in row["codes_by_coder"].items():
         line = Text(f"  {safe_text(coder)}: ", style="bold")
@@ -45,9 +47,15 @@ class DisagreementScreen(Screen[int | None]):
     def compose(self) -> ComposeResult:
         coders = [(c["coder"], c["coder"]) for c in list_coders(self.project) if c["codings"]]
         with Horizontal(classes="buttons"):
-            yield Select(coders, id="coder-a", prompt="first coder", value=coders[0][1] if coders else NO_SELECTION)
-            yield Select(coders, id="coder-b", prompt="second coder",
-                         value=coders[1][1] if len(coders) > 1 else NO_SELECTION)
+            yield Select(
+                coders, id="coder-a", prompt="first coder", value=coders[0][1] if coders else NO_SELECTION
+            )
+            yield Select(
+                coders,
+                id="coder-b",
+                prompt="second coder",
+                value=coders[1][1] if len(coders) > 1 else NO_SELECTION,
+            )
         yield Label("", id="summary", classes="panel-title")
         yield LoadingIndicator(id="busy")
         yield OptionList(id="disagreements")
@@ -94,7 +102,8 @@ class DisagreementScreen(Screen[int | None]):
             self.query_one("#summary", Label).update(
                 f"{len(rows)} segment(s) differ · percent agreement {fmt(overall.get('percent_agreement'))}"
                 f" · Cohen's kappa {fmt(overall.get('kappa'))} · Krippendorff's alpha {fmt(overall.get('alpha'))}"
-                "   Enter opens a segment")
+                "   Enter opens a segment"
+            )
         listing = self.query_one("#disagreements", OptionList)
         listing.clear_options()
         listing.add_options([Option(disagreement_label(r), id=str(r["segment_id"])) for r in rows])

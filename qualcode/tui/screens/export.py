@@ -19,13 +19,28 @@ from qualcode.store.project import Project
 from qualcode.tui.screens.dialogs import Dialog, DialogBody
 from qualcode.tui.widgets.choice import chosen
 
-KIND_CHOICES = [("Full report (all tables)", "all"), ("Findings (claims, judgements, evidence)", "findings"),
-                ("Theme table", "themes"), ("Contribution analysis", "contribution"),
-                ("Framework (outcomes by source type)", "framework"), ("Survey: closed questions", "survey"),
-                ("Monitoring figures", "monitoring"),
-                ("Human Learning Systems conditions", "hls"), ("Matrix", "matrix"), ("Code co-occurrence", "cooccurrence"),
-                ("Quotes", "quotes"), ("Who took part", "participants"), ("Codebook", "codebook")]
-FORMAT_CHOICES = [("HTML", "html"), ("Word (DOCX)", "docx"), ("Excel (XLSX)", "xlsx"), ("Markdown", "md"), ("CSV", "csv")]
+KIND_CHOICES = [
+    ("Full report (all tables)", "all"),
+    ("Findings (claims, judgements, evidence)", "findings"),
+    ("Theme table", "themes"),
+    ("Contribution analysis", "contribution"),
+    ("Framework (outcomes by source type)", "framework"),
+    ("Survey: closed questions", "survey"),
+    ("Monitoring figures", "monitoring"),
+    ("Human Learning Systems conditions", "hls"),
+    ("Matrix", "matrix"),
+    ("Code co-occurrence", "cooccurrence"),
+    ("Quotes", "quotes"),
+    ("Who took part", "participants"),
+    ("Codebook", "codebook"),
+]
+FORMAT_CHOICES = [
+    ("HTML", "html"),
+    ("Word (DOCX)", "docx"),
+    ("Excel (XLSX)", "xlsx"),
+    ("Markdown", "md"),
+    ("CSV", "csv"),
+]
 
 
 class ExportScreen(Dialog):
@@ -69,8 +84,13 @@ class ExportScreen(Dialog):
         output = self.query_one("#output", Input).value.strip()
         self.query_one("#busy").display = True
         self.query_one("#result", Label).update("Working…")
-        self.export(kind, fmt, by if kind in ("themes", "matrix", "participants") else None,
-                    self.query_one("#accepted", Checkbox).value, Path(output) if output else None)
+        self.export(
+            kind,
+            fmt,
+            by if kind in ("themes", "matrix", "participants") else None,
+            self.query_one("#accepted", Checkbox).value,
+            Path(output) if output else None,
+        )
 
     @work(thread=True, exclusive=True)
     def export(self, kind: str, fmt: str, by: str | None, accepted: bool, output: Path | None) -> None:
@@ -78,11 +98,15 @@ class ExportScreen(Dialog):
         from qualcode.app.reporting import Filters, run_report
 
         try:
-            if kind in ("survey", "monitoring"):  # their own use cases (the CLI's survey / monitoring reports)
+            if kind in (
+                "survey",
+                "monitoring",
+            ):  # their own use cases (the CLI's survey / monitoring reports)
                 path = self.survey_export(kind, fmt, output)
             else:
-                path = run_report(self.project.path, kind, fmt, output, by=by,
-                                  filters=Filters(accepted_only=accepted)).path
+                path = run_report(
+                    self.project.path, kind, fmt, output, by=by, filters=Filters(accepted_only=accepted)
+                ).path
             message = f"Wrote {path}"
         except QualcodeError as exc:
             message = f"Could not export: {exc}"
@@ -100,5 +124,8 @@ class ExportScreen(Dialog):
         self.query_one("#busy").display = False
         # The message names a file the user chose: shown as written, never as markup.
         self.query_one("#result", Label).update(Text(safe_text(message)))
-        self.notify(safe_text(message), severity="error" if message.startswith("Could not") else "information",
-                    markup=False)
+        self.notify(
+            safe_text(message),
+            severity="error" if message.startswith("Could not") else "information",
+            markup=False,
+        )

@@ -29,15 +29,26 @@ class FilterDialog(Dialog):
         with DialogBody(classes="box wide"):
             yield Label("Show only segments that match (Ctrl+S applies, Escape cancels)", classes="title")
             yield Label("Code")
-            yield Select([(f"{c.key}  {c.label}", c.key) for c in self.codebook.codes], value=initial(cur.code),
-                         id="code", prompt="any code")
+            yield Select(
+                [(f"{c.key}  {c.label}", c.key) for c in self.codebook.codes],
+                value=initial(cur.code),
+                id="code",
+                prompt="any code",
+            )
             yield Label("Speaker")
-            yield Select([(s, s) for s in speakers(self.project)], value=initial(cur.speaker), id="speaker",
-                         prompt="any speaker")
+            yield Select(
+                [(s, s) for s in speakers(self.project)],
+                value=initial(cur.speaker),
+                id="speaker",
+                prompt="any speaker",
+            )
             yield Label("Case attribute")
-            yield Select([(f"{k} = {v}", f"{k}\x1f{v}") for k, v in attrs],
-                         value=initial("\x1f".join(cur.attribute) if cur.attribute else None), id="attribute",
-                         prompt="any case")
+            yield Select(
+                [(f"{k} = {v}", f"{k}\x1f{v}") for k, v in attrs],
+                value=initial("\x1f".join(cur.attribute) if cur.attribute else None),
+                id="attribute",
+                prompt="any case",
+            )
             yield Label("Coding")
             if cur.coded is None:
                 coded = None
@@ -45,8 +56,17 @@ class FilterDialog(Dialog):
                 coded = "mine" if cur.coded else "not-mine"
             else:
                 coded = "coded" if cur.coded else "uncoded"
-            yield Select([("coded by anyone", "coded"), ("uncoded", "uncoded"), ("coded by me", "mine"),
-                          ("not coded by me", "not-mine")], value=initial(coded), id="coded", prompt="coded or not")
+            yield Select(
+                [
+                    ("coded by anyone", "coded"),
+                    ("uncoded", "uncoded"),
+                    ("coded by me", "mine"),
+                    ("not coded by me", "not-mine"),
+                ],
+                value=initial(coded),
+                id="coded",
+                prompt="coded or not",
+            )
             yield Label("Uncertainty (uncoded segments: coding these first teaches the suggester most)")
             yield Checkbox("Only those the suggester is least sure about", cur.least_sure, id="least-sure")
             with Horizontal(classes="buttons"):
@@ -60,14 +80,16 @@ class FilterDialog(Dialog):
 
         attribute = val("attribute")
         coded = val("coded")
-        self.dismiss(SegmentFilter(
-            code=val("code"),
-            speaker=val("speaker"),
-            attribute=tuple(attribute.split("\x1f", 1)) if attribute else None,  # type: ignore[arg-type]
-            coded=None if coded is None else coded in ("coded", "mine"),
-            coder=self.coder if coded in ("mine", "not-mine") else None,
-            least_sure=self.query_one("#least-sure", Checkbox).value,
-        ))
+        self.dismiss(
+            SegmentFilter(
+                code=val("code"),
+                speaker=val("speaker"),
+                attribute=tuple(attribute.split("\x1f", 1)) if attribute else None,  # type: ignore[arg-type]
+                coded=None if coded is None else coded in ("coded", "mine"),
+                coder=self.coder if coded in ("mine", "not-mine") else None,
+                least_sure=self.query_one("#least-sure", Checkbox).value,
+            )
+        )
 
     @on(Button.Pressed, "#apply")
     def apply_pressed(self) -> None:

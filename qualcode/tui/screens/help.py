@@ -19,7 +19,11 @@ EXTRA: dict[str, list[tuple[tuple[str, ...], str, str]]] = {
         (("tab",), "Tab / Shift+Tab", "move between panels (documents, transcript, codebook, suggestions)"),
         (("enter:documents",), "Enter (documents)", "open the highlighted document"),
         (("enter:codebook",), "Enter (codebook)", "apply the highlighted code to the current segment"),
-        (tuple("123456789"), "1-9", "apply the code pinned to that quick key (p pins the code highlighted in the codebook)"),
+        (
+            tuple("123456789"),
+            "1-9",
+            "apply the code pinned to that quick key (p pins the code highlighted in the codebook)",
+        ),
         (("escape:dialog",), "Escape", "close a dialog without saving"),
     ],
 }
@@ -33,8 +37,12 @@ def help_screens() -> list[tuple[str, type[Screen]]]:
     from qualcode.tui.screens.review import ReviewScreen
     from qualcode.tui.screens.workbench import Workbench
 
-    return [("Workbench", Workbench), ("Reviewer mode (R)", ReviewScreen), ("Codebook editor (b)", CodebookScreen),
-            ("Auto-coding queue (A)", PendingScreen)]
+    return [
+        ("Workbench", Workbench),
+        ("Reviewer mode (R)", ReviewScreen),
+        ("Codebook editor (b)", CodebookScreen),
+        ("Auto-coding queue (A)", PendingScreen),
+    ]
 
 
 def help_keys(screen: type[Screen]) -> list[tuple[tuple[str, ...], str, str]]:

@@ -27,16 +27,26 @@ def preview_view(previews: list[dict[str, Any]]) -> Group:
     cases and first turns (whole, never cut), and any warnings."""
     parts: list[Any] = []
     for pv in previews:
-        parts.append(Text(f"{safe_text(pv['document'])} ({safe_text(pv['file'])}): {pv['source_type']}, "
-                          f"{pv['segments']} segment(s)", style="bold"))
+        parts.append(
+            Text(
+                f"{safe_text(pv['document'])} ({safe_text(pv['file'])}): {pv['source_type']}, "
+                f"{pv['segments']} segment(s)",
+                style="bold",
+            )
+        )
         if pv["speakers"]:
             speakers = Table("speaker", "role", "turns", box=None, pad_edge=False)
             for s in pv["speakers"]:
                 speakers.add_row(safe_text(s["speaker"]), s["role"], str(s["turns"]))
             parts.append(speakers)
         cases = ", ".join(f"{safe_text(c['case'])} ({c['segments']})" for c in pv["cases"])
-        parts.append(Text(f"cases: {cases or 'none'}" + (f"; {pv['no_case_segments']} segment(s) with no case"
-                                                         if pv["no_case_segments"] else ""), style="dim"))
+        parts.append(
+            Text(
+                f"cases: {cases or 'none'}"
+                + (f"; {pv['no_case_segments']} segment(s) with no case" if pv["no_case_segments"] else ""),
+                style="dim",
+            )
+        )
         for t in pv["first_turns"]:
             line = Text(f"{safe_text(t['speaker'] or '—')}: ", style="bold")
             line.append(safe_text(t["text"]))
@@ -61,7 +71,9 @@ class ImportDialog(Dialog):
     def compose(self) -> ComposeResult:
         with Vertical(classes="box wide tall"):
             yield Label("Import a file (Enter previews, Ctrl+S imports, Escape closes)", classes="title")
-            yield Input(placeholder="path to a transcript (.txt .docx .vtt ...) or survey (.csv .xlsx)", id="path")
+            yield Input(
+                placeholder="path to a transcript (.txt .docx .vtt ...) or survey (.csv .xlsx)", id="path"
+            )
             yield Select([(t, t) for t in SOURCE_TYPES], id="source-type", prompt="source type: work it out")
             with VerticalScroll(id="preview-pane"):
                 yield Static(Text("Nothing is stored until you import.", style="dim"), id="preview")
@@ -89,8 +101,12 @@ class ImportDialog(Dialog):
             self.notify("Type the path of a file to import.")
             return
         if Path(path).suffix.lower() in (".qdpx", ".qde"):
-            self.say(Text("REFI-QDA projects are imported with `qualcode import` on the command line.",
-                          style="yellow"))
+            self.say(
+                Text(
+                    "REFI-QDA projects are imported with `qualcode import` on the command line.",
+                    style="yellow",
+                )
+            )
             return
         self.query_one("#import-button", Button).disabled = True
         self.say(Text("Reading the file…", style="dim"))
@@ -112,7 +128,9 @@ class ImportDialog(Dialog):
             self.say(Text(f"Cannot import: {safe_text(str(previews))}", style="red"))
             return
         self.previewed = (path, source_type)
-        self.say(Group(preview_view(previews), Text("Dry run: nothing was stored. Ctrl+S imports.", style="bold")))
+        self.say(
+            Group(preview_view(previews), Text("Dry run: nothing was stored. Ctrl+S imports.", style="bold"))
+        )
         self.query_one("#import-button", Button).disabled = False
 
     def say(self, renderable: Any) -> None:

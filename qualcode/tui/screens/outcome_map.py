@@ -22,8 +22,10 @@ def claim_label(claim: dict[str, Any]) -> Text:
         text.append(f" · {claim['contradicts']} against", style="red")
     if claim["mixed"]:
         text.append(f" · {claim['mixed']} mixed", style="yellow")
-    text.append(f"  [{safe_text(claim['judgement'])}]" if claim["judgement"] else "  (not judged)",
-                style="bold cyan" if claim["judgement"] else "dim")
+    text.append(
+        f"  [{safe_text(claim['judgement'])}]" if claim["judgement"] else "  (not judged)",
+        style="bold cyan" if claim["judgement"] else "dim",
+    )
     return text
 
 

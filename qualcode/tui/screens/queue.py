@@ -66,8 +66,11 @@ class PendingScreen(Screen[None]):
         codes = len({r["code"] for r in self.rows})
         self.query_one("#queue-title", Label).update(
             f"Auto-coding queue: {len(self.rows)} pending suggestion(s) for {codes} code(s)  a accept · r reject · "
-            "u undo" if self.rows else "Auto-coding queue: nothing pending (qualcode autocode PROJECT --code KEY"
-            " proposes codes here)")
+            "u undo"
+            if self.rows
+            else "Auto-coding queue: nothing pending (qualcode autocode PROJECT --code KEY"
+            " proposes codes here)"
+        )
 
     def action_decide(self, decision: str) -> None:
         listing = self.query_one("#pending", OptionList)
@@ -135,7 +138,9 @@ class SimilarScreen(Screen[int]):
         if found:
             listing.highlighted = 0
         else:
-            listing.add_option(Option(Text("No segment shares a word with this one.", style="dim"), disabled=True))
+            listing.add_option(
+                Option(Text("No segment shares a word with this one.", style="dim"), disabled=True)
+            )
 
     @on(OptionList.OptionSelected, "#similar")
     def chosen(self, event: OptionList.OptionSelected) -> None:

@@ -27,8 +27,10 @@ STATUS_STYLE = {"pending": "dim", "accepted": "green", "queried": "yellow", "rej
 def quote_label(item: dict[str, Any]) -> Group:
     head = Text(f"{item['code']}", style="bold")
     head.append(f"  {item['status'].upper()}", style=f"bold {STATUS_STYLE[item['status']]}")
-    head.append(f"  {safe_text(item['case'] or '-')} · {item['source_type']} · coder {safe_text(item['coder'])}",
-                style="dim")
+    head.append(
+        f"  {safe_text(item['case'] or '-')} · {item['source_type']} · coder {safe_text(item['coder'])}",
+        style="dim",
+    )
     if item.get("contribution"):
         head.append(f" · {item['contribution']}", style="cyan")
         if item.get("claim"):
@@ -38,7 +40,9 @@ def quote_label(item: dict[str, Any]) -> Group:
     if item.get("memo"):
         parts.append(Text(f"✎ coding memo: {safe_text(item['memo'])}", style="magenta"))
     for memo in item.get("memos") or []:
-        parts.append(Text(f"✎ memo by {safe_text(memo['coder'])}: {safe_text(memo['text'])}", style="magenta"))
+        parts.append(
+            Text(f"✎ memo by {safe_text(memo['coder'])}: {safe_text(memo['text'])}", style="magenta")
+        )
     if item.get("comment"):
         parts.append(Text(f"{item['reviewer']}: {safe_text(item['comment'])}", style="yellow"))
     parts.append(Text(""))
@@ -74,8 +78,12 @@ class ReviewScreen(Screen[None]):
         self.query_one("#quotes", OptionList).focus()
 
     def load(self, keep_index: int = 0) -> None:
-        self.items = list_review_items(self.project, code=self.code, status=self.status, limit=PAGE, by_code=True)
-        on_segments = memos_on(self.project, "segment", sorted({i["segment_id"] for i in self.items if i["segment_id"]}))
+        self.items = list_review_items(
+            self.project, code=self.code, status=self.status, limit=PAGE, by_code=True
+        )
+        on_segments = memos_on(
+            self.project, "segment", sorted({i["segment_id"] for i in self.items if i["segment_id"]})
+        )
         on_codings = memos_on(self.project, "coding", [i["id"] for i in self.items])
         for item in self.items:
             item["memos"] = on_segments.get(item["segment_id"], []) + on_codings.get(item["id"], [])
@@ -87,7 +95,8 @@ class ReviewScreen(Screen[None]):
         more = f" (first {PAGE})" if len(self.items) == PAGE else ""
         self.query_one("#review-title", Label).update(
             f"Review — reviewer {self.reviewer} — code: {self.code or 'all'} — status: {self.status or 'all'}"
-            f" — {len(self.items)} quote(s){more}   a accept · w query · r reject · c code · s status")
+            f" — {len(self.items)} quote(s){more}   a accept · w query · r reject · c code · s status"
+        )
 
     @property
     def current(self) -> tuple[int, dict[str, Any]] | None:
@@ -114,6 +123,7 @@ class ReviewScreen(Screen[None]):
 
     def action_query_quote(self) -> None:
         if self.current is not None:
+
             def got_text(text: str | None) -> None:
                 if text:
                     self.action_decide("queried", text)
@@ -122,7 +132,9 @@ class ReviewScreen(Screen[None]):
 
     def action_pick_code(self) -> None:
         codes = load_codebook(self.project).codes
-        self.app.push_screen(CodePicker(codes, title="Show quotes of which code? (Escape: all codes)"), self.set_code)
+        self.app.push_screen(
+            CodePicker(codes, title="Show quotes of which code? (Escape: all codes)"), self.set_code
+        )
 
     def set_code(self, key: str | None) -> None:
         self.code = key

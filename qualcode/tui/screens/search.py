@@ -42,7 +42,9 @@ class SearchScreen(Dialog):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="box wide tall"):
-            yield Label("Search (words, \"a phrase\", OR, NOT, prefix*) — Enter searches, ↓ to results", classes="title")
+            yield Label(
+                'Search (words, "a phrase", OR, NOT, prefix*) — Enter searches, ↓ to results', classes="title"
+            )
             yield Input(placeholder="e.g. referral OR signpost*", id="query")
             yield Label("", id="count", classes="hint")
             yield OptionList(id="results")
@@ -57,7 +59,9 @@ class SearchScreen(Dialog):
             self.query_one("#count", Label).update(str(exc))
             return
         results.add_options([Option(hit_label(h), id=str(h["id"])) for h in hits])
-        self.query_one("#count", Label).update(f"{len(hits)} hit(s)" + (" (first 300)" if len(hits) == 300 else ""))
+        self.query_one("#count", Label).update(
+            f"{len(hits)} hit(s)" + (" (first 300)" if len(hits) == 300 else "")
+        )
         if hits:
             results.highlighted = 0
 

@@ -20,12 +20,16 @@ from qualcode.tui.widgets.panels import SOURCE_ABBREV
 from qualcode.tui.widgets.survey_chart import survey_chart
 
 BAR_WIDTH = 12
-PERCENT_MIN_CASES = ReportSettings().percent_min_cases  # the theme table's rule: "k of N" below this many cases
+PERCENT_MIN_CASES = (
+    ReportSettings().percent_min_cases
+)  # the theme table's rule: "k of N" below this many cases
 SURVEY_WIDTH = 46  # columns of the survey pane beside the themes (from 120 columns)
 COLOURS = ["#4C9BE8", "#E8A33D", "#5BBF7A", "#C46BD6", "#E86A5D", "#8C8C8C"]
 
 
-def bar(share: dict[str, Any], colour: str, min_cases: int = PERCENT_MIN_CASES, width: int = BAR_WIDTH) -> Text:
+def bar(
+    share: dict[str, Any], colour: str, min_cases: int = PERCENT_MIN_CASES, width: int = BAR_WIDTH
+) -> Text:
     """A share of cases as the theme table states it: below `min_cases` cases "k of N" and one block per case
     (a steering group of 1 is not "100%"), otherwise "p% (n=k)" and a bar scaled to the percentage. The
     figure comes first, so a narrow terminal crops the bar, never the number."""
@@ -51,14 +55,20 @@ def prevalence_table(rows: list[dict[str, Any]], width: int = 200) -> Table:
     table = Table(expand=True, box=None, pad_edge=False)
     table.add_column("code", no_wrap=True, max_width=22 if compact else 30)
     for t, colour in zip(types, COLOURS * 3, strict=False):
-        total = max((r["by_source_type"][t]["total_cases"] for r in rows if t in r["by_source_type"]), default=0)
+        total = max(
+            (r["by_source_type"][t]["total_cases"] for r in rows if t in r["by_source_type"]), default=0
+        )
         name = SOURCE_ABBREV.get(t, t) if compact else t
         table.add_column(Text(f"{name} (N={total})", style=colour), no_wrap=True)
     for r in rows:
         depth = int(r.get("depth") or 0)
         name = Text("  " * depth + safe_text(r["code"]), style="bold" if depth == 0 else "")
-        cells = [bar(r["by_source_type"][t], c, width=(3 if width < 90 else 6) if compact else BAR_WIDTH) if t in r["by_source_type"]
-                 else Text("") for t, c in zip(types, COLOURS * 3, strict=False)]
+        cells = [
+            bar(r["by_source_type"][t], c, width=(3 if width < 90 else 6) if compact else BAR_WIDTH)
+            if t in r["by_source_type"]
+            else Text("")
+            for t, c in zip(types, COLOURS * 3, strict=False)
+        ]
         table.add_row(name, *cells)
     return table
 
@@ -77,8 +87,11 @@ class SummaryScreen(Screen[None]):
         yield LoadingIndicator(id="busy")
         with Horizontal(id="summary-body"):
             with VerticalScroll(id="themes-pane"):
-                yield Label("Theme prevalence: cases of each source type coded with each theme (counts below "
-                            f"{PERCENT_MIN_CASES} cases)", classes="panel-title")
+                yield Label(
+                    "Theme prevalence: cases of each source type coded with each theme (counts below "
+                    f"{PERCENT_MIN_CASES} cases)",
+                    classes="panel-title",
+                )
                 yield Static("", id="chart")
             with VerticalScroll(id="survey-pane"):
                 yield Label("Survey: closed questions (share of each question's base)", classes="panel-title")

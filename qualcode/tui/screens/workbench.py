@@ -93,7 +93,9 @@ class Workbench(MoreActions, Screen[None]):
         self.suggestions: list[Any] = []
         self.changes_since_fit = 0
         self.fitting = False  # a refit thread is running
-        self.fit_done = threading.Event()  # set when a fit thread has finished (tests and benchmarks wait on it)
+        self.fit_done = (
+            threading.Event()
+        )  # set when a fit thread has finished (tests and benchmarks wait on it)
         self.fit_done.set()
         self.last_fit = 0.0
 
@@ -143,8 +145,10 @@ class Workbench(MoreActions, Screen[None]):
         self.query_one("#main").display = not plan.too_small
         small = self.query_one("#too-small", Static)
         small.display = plan.too_small
-        small.update(f"This terminal is {width}x{height}. The workbench needs at least {MIN_SIZE[0]}x{MIN_SIZE[1]}:"
-                     " please make the window larger (or the font smaller). q quits.")
+        small.update(
+            f"This terminal is {width}x{height}. The workbench needs at least {MIN_SIZE[0]}x{MIN_SIZE[1]}:"
+            " please make the window larger (or the font smaller). q quits."
+        )
         self.set_class(plan.narrow, "-narrow")
 
     def action_toggle_documents(self) -> None:
@@ -203,10 +207,14 @@ class Workbench(MoreActions, Screen[None]):
         self.fitting = False
         if isinstance(suggester, BaseException):
             self.query_one("#suggestions-title", Label).update("Suggestions unavailable")
-            self.notify(f"Suggestions unavailable: {safe_text(str(suggester))}", severity="warning", markup=False)
+            self.notify(
+                f"Suggestions unavailable: {safe_text(str(suggester))}", severity="warning", markup=False
+            )
             return
         self.suggester = suggester
-        self.query_one("#suggestions-title", Label).update(f"Suggestions  a accept · r reject  ({suggester.version})")
+        self.query_one("#suggestions-title", Label).update(
+            f"Suggestions  a accept · r reject  ({suggester.version})"
+        )
         self.update_current()
 
     def note_change(self, segment_id: int | None = None, code: str | None = None) -> None:
@@ -258,7 +266,9 @@ class Workbench(MoreActions, Screen[None]):
             title.append(f"  filter: {self.filter.describe()} (F clears)", style="yellow")
         self.query_one("#doc-title", Label).update(title)
         coded, total = document_progress(self.project, self.document["id"])
-        self.query_one(StatusBar).show(self.project.name, self.session.coder, self.document["name"], coded, total, note)
+        self.query_one(StatusBar).show(
+            self.project.name, self.session.coder, self.document["name"], coded, total, note
+        )
 
     def update_current(self) -> None:
         """Show suggestions for the highlighted segment (a few milliseconds once the suggester is fitted)."""
@@ -270,8 +280,9 @@ class Workbench(MoreActions, Screen[None]):
             return
         if not seg.get("case"):
             # The research team's own turns (interviewer, facilitator) are not evidence: nothing to suggest.
-            panel.add_option(Option(Text("No suggestions for research-team turns.", style="dim italic"),
-                                    disabled=True))
+            panel.add_option(
+                Option(Text("No suggestions for research-team turns.", style="dim italic"), disabled=True)
+            )
             return
         self.suggestions = self.suggester.suggest([(seg["id"], seg["text"])], top_k=5).get(seg["id"], [])
         for i, sug in enumerate(self.suggestions, start=1):
@@ -286,7 +297,9 @@ class Workbench(MoreActions, Screen[None]):
     def chosen_suggestion(self) -> Any:
         panel = self.query_one("#suggestions", OptionList)
         if not self.suggestions:
-            self.notify("No suggestion for this segment." if self.suggester else "Suggestions are still learning…")
+            self.notify(
+                "No suggestion for this segment." if self.suggester else "Suggestions are still learning…"
+            )
             return None
         return self.suggestions[panel.highlighted or 0]
 
@@ -391,8 +404,12 @@ class Workbench(MoreActions, Screen[None]):
     def action_code(self) -> None:
         if self.segment is None:
             return
-        own = {c["code"] for c in self.segment["codings"] if c["coder"] == self.session.coder
-               and (c["start"], c["end"]) == (self.segment["start"], self.segment["end"])}
+        own = {
+            c["code"]
+            for c in self.segment["codings"]
+            if c["coder"] == self.session.coder
+            and (c["start"], c["end"]) == (self.segment["start"], self.segment["end"])
+        }
 
         def picked(key: str | None) -> None:
             if key:
@@ -446,7 +463,9 @@ class Workbench(MoreActions, Screen[None]):
                     if key:
                         self.apply_code(key, seg["start"] + a, seg["start"] + b)
 
-                self.app.push_screen(CodePicker(self.codebook.codes, title=f"Code “{seg['text'][a:b][:60]}”"), picked)
+                self.app.push_screen(
+                    CodePicker(self.codebook.codes, title=f"Code “{seg['text'][a:b][:60]}”"), picked
+                )
 
         self.app.push_screen(SpanDialog(seg["text"]), chosen)
 
@@ -467,7 +486,9 @@ class Workbench(MoreActions, Screen[None]):
             for c in codings:
                 label = Text(c["code"], style="bold")
                 if (c["start"], c["end"]) != (seg["start"], seg["end"]):
-                    label.append(f"  “{safe_text(seg['text'][c['start'] - seg['start']:c['end'] - seg['start']][:50])}”")
+                    label.append(
+                        f"  “{safe_text(seg['text'][c['start'] - seg['start'] : c['end'] - seg['start']][:50])}”"
+                    )
                 choices.append((str(c["id"]), label))
             self.app.push_screen(ChoicePicker(title, choices), lambda cid: cid and then(int(cid)))
 
@@ -543,7 +564,9 @@ class Workbench(MoreActions, Screen[None]):
             if flt is not None:
                 self.set_filter(flt)
 
-        self.app.push_screen(FilterDialog(self.project, self.codebook, self.filter, self.session.coder), apply)
+        self.app.push_screen(
+            FilterDialog(self.project, self.codebook, self.filter, self.session.coder), apply
+        )
 
     def action_clear_filter(self) -> None:
         if not self.filter.is_empty() and self.document is not None:

@@ -39,8 +39,12 @@ class CodebookTree(Tree[str]):
         for code in codebook.codes:
             parent = nodes.get(code.parent, self.root)
             kids = codebook.children(code.key)
-            node = parent.add(code_label(code, counts.get(code.key, 0), totals.get(code.key, 0)), data=code.key, expand=True,
-                              allow_expand=bool(kids))
+            node = parent.add(
+                code_label(code, counts.get(code.key, 0), totals.get(code.key, 0)),
+                data=code.key,
+                expand=True,
+                allow_expand=bool(kids),
+            )
             nodes[code.key] = node
             if code.key == keep:
                 select = node
@@ -58,7 +62,9 @@ class CodebookTree(Tree[str]):
         totals = _totals(self.codebook, counts)
         for code in self.codebook.codes:
             if totals.get(code.key, 0) != self.shown.get(code.key, 0):
-                self.nodes[code.key].set_label(code_label(code, counts.get(code.key, 0), totals.get(code.key, 0)))
+                self.nodes[code.key].set_label(
+                    code_label(code, counts.get(code.key, 0), totals.get(code.key, 0))
+                )
         self.shown = totals
 
 
@@ -80,7 +86,9 @@ def code_detail(code: Code | None) -> Text:
     out.append(f" — {safe_text(code.label)}\n", style="bold")
     for title, value in (("", code.definition), ("Use when: ", code.include), ("Not when: ", code.exclude)):
         if value:
-            out.append(title, style="italic green" if title.startswith("Use") else "italic red" if title else "")
+            out.append(
+                title, style="italic green" if title.startswith("Use") else "italic red" if title else ""
+            )
             out.append(safe_text(value) + "\n")
     if code.examples:
         out.append("e.g. ", style="italic")

@@ -18,8 +18,9 @@ class Arrangement:
     right_width: int
 
 
-def arrange(width: int, height: int, want_documents: bool | None, want_tools: bool | None,
-            last_toggled: str = "tools") -> Arrangement:
+def arrange(
+    width: int, height: int, want_documents: bool | None, want_tools: bool | None, last_toggled: str = "tools"
+) -> Arrangement:
     """Which side panels show, and how wide, for a terminal of this size.
 
     want_* is the coder's choice from the toggle keys (None: the default for this width). When narrow, only

@@ -11,8 +11,14 @@ from textual.widgets.option_list import Option, OptionDoesNotExist
 from qualcode.core.display import safe_text
 from qualcode.tui.widgets.inplace import InPlaceOptionList
 
-SOURCE_ABBREV = {"interview": "INT", "focus-group": "FG", "survey": "SUR", "steering-group": "STG",
-                 "workshop": "WS", "document": "DOC"}
+SOURCE_ABBREV = {
+    "interview": "INT",
+    "focus-group": "FG",
+    "survey": "SUR",
+    "steering-group": "STG",
+    "workshop": "WS",
+    "document": "DOC",
+}
 
 
 NAME_WIDTH = 16  # name cells when the panel's width is not known yet
@@ -29,7 +35,7 @@ def document_label(doc: dict[str, Any], width: int = 0) -> Text:
         room -= 4
     name = safe_text(doc["name"])
     room = max(4, room)
-    label.append(name if len(name) <= room else name[:room - 1] + "…")
+    label.append(name if len(name) <= room else name[: room - 1] + "…")
     return label
 
 
@@ -59,7 +65,9 @@ class DocumentList(InPlaceOptionList):
     def relabel(self, doc: dict[str, Any]) -> None:
         self.documents = [doc if d["id"] == doc["id"] else d for d in self.documents]
         try:
-            self.replace_prompt_in_place(self.get_option_index(str(doc["id"])), document_label(doc, self.label_width))
+            self.replace_prompt_in_place(
+                self.get_option_index(str(doc["id"])), document_label(doc, self.label_width)
+            )
         except OptionDoesNotExist:
             return
 
@@ -98,7 +106,7 @@ class StatusBar(Static):
         text = Text(no_wrap=True, overflow="ellipsis")
         if room >= 8:
             name = safe_text(project)
-            text.append(f" {name if len(name) <= room else name[:room - 1] + '…'} ", style="bold reverse")
+            text.append(f" {name if len(name) <= room else name[: room - 1] + '…'} ", style="bold reverse")
         text.append_text(rest)
         text.truncate(width, overflow="ellipsis")
         return text

@@ -16,7 +16,7 @@ COLOUR = "#4C9BE8"
 
 
 def share_bar(count: int, base: int, percent: float, width: int) -> Text:
-    """"p% (k)" and a bar scaled to the percentage; with a base below the reports' threshold "k of N" and one
+    """ "p% (k)" and a bar scaled to the percentage; with a base below the reports' threshold "k of N" and one
     block per answer, so twelve respondents are never shown as a precise percentage."""
     if base < PERCENT_MIN_BASE:
         text = Text(f"{count} of {base}".ljust(10))
@@ -38,25 +38,43 @@ def question_table(q: dict[str, Any], width: int) -> Group:
     table.add_column("figure", no_wrap=True)
     bar_width = 10 if width < 60 else 16
     if q["type"] == "ranking":  # one line per item (wrapping, never cut): its score and mean rank
-        return Group(*[Text(f"{safe_text(str(item['item']))}: score {item['score']:.2f} · mean rank "
-                            f"{item['mean_rank']:.2f} (n={item['answered']})") for item in q.get("items") or []])
+        return Group(
+            *[
+                Text(
+                    f"{safe_text(str(item['item']))}: score {item['score']:.2f} · mean rank "
+                    f"{item['mean_rank']:.2f} (n={item['answered']})"
+                )
+                for item in q.get("items") or []
+            ]
+        )
     for option in q.get("options") or []:
-        table.add_row(safe_text(str(option["value"])),
-                      share_bar(int(option["count"]), int(q["base"]), float(option["percent"]), bar_width))
+        table.add_row(
+            safe_text(str(option["value"])),
+            share_bar(int(option["count"]), int(q["base"]), float(option["percent"]), bar_width),
+        )
     top2 = q.get("top2")
     if not top2:
         return Group(table)
-    figure = (f"{top2['percent']:.0f}% ({top2['count']})" if q["base"] >= PERCENT_MIN_BASE
-              else f"{top2['count']} of {q['base']}")
-    return Group(table, Text("top two (" + " + ".join(safe_text(str(v)) for v in top2["values"]) + f"): {figure}",
-                             style="dim"))
+    figure = (
+        f"{top2['percent']:.0f}% ({top2['count']})"
+        if q["base"] >= PERCENT_MIN_BASE
+        else f"{top2['count']} of {q['base']}"
+    )
+    return Group(
+        table,
+        Text(
+            "top two (" + " + ".join(safe_text(str(v)) for v in top2["values"]) + f"): {figure}", style="dim"
+        ),
+    )
 
 
 def base_line(q: dict[str, Any]) -> str:
     if q["type"] == "multiple":
         return f"base {q['base']} who answered, of {q['respondents']}; more than one answer allowed"
     if q["type"] == "ranking":
-        return f"base {q['base']} who ranked, of {q['respondents']}; score: ranking average (higher is better)"
+        return (
+            f"base {q['base']} who ranked, of {q['respondents']}; score: ranking average (higher is better)"
+        )
     return f"base {q['base']} who answered, of {q['respondents']}"
 
 
@@ -65,8 +83,11 @@ def survey_chart(data: dict[str, Any], width: int = 200) -> Group | Text:
     parts: list[Any] = []
     for inst in data.get("instruments") or []:
         wave = f", wave {inst['wave']}" if inst.get("wave") else ""
-        parts.append(Text(f"{safe_text(inst['name'])}{wave}: {inst['respondents']} respondents",
-                          style="bold underline"))
+        parts.append(
+            Text(
+                f"{safe_text(inst['name'])}{wave}: {inst['respondents']} respondents", style="bold underline"
+            )
+        )
         for q in inst.get("questions") or []:
             heading = Text(safe_text(q["label"] or q["question"]), style="bold")
             heading.append(f"  ({base_line(q)})", style="dim")

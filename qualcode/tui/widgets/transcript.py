@@ -95,7 +95,9 @@ class TranscriptView(InPlaceOptionList):
         self.total = 0
         self.rows: list[dict[str, Any]] = []
 
-    def show(self, project: Project, coder: str, document_id: int, flt: SegmentFilter, index: int = 0) -> None:
+    def show(
+        self, project: Project, coder: str, document_id: int, flt: SegmentFilter, index: int = 0
+    ) -> None:
         """Load the document (filtered) with the segment at `index` highlighted."""
         self.project, self.coder, self.document_id, self.segment_filter = project, coder, document_id, flt
         self.total = count_segments(project, document_id, flt)

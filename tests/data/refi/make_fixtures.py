@@ -9,10 +9,12 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 
 # -- NVivo for Windows: Sources/, a .txt with a UTF-8 BOM and CRLF, offsets in UTF-16 code units with CRLF as 2
-NVIVO_TEXT = ("Interviewer: How did the drop-in change things?\r\n\r\n"
-              "Priya: I come every week now 😀 and bring my neighbour.\r\n\r\n"
-              "Interviewer: Anything else?\r\n\r\n"
-              "Priya: The café 🍰 feels safe; staff know my name.\r\nThey ask after my son.\r\n")
+NVIVO_TEXT = (
+    "Interviewer: How did the drop-in change things?\r\n\r\n"
+    "Priya: I come every week now 😀 and bring my neighbour.\r\n\r\n"
+    "Interviewer: Anything else?\r\n\r\n"
+    "Priya: The café 🍰 feels safe; staff know my name.\r\nThey ask after my son.\r\n"
+)
 NVIVO_SOURCE = "0b6f2a3c-1d4e-4f5a-8b9c-0d1e2f3a4b5c"
 
 
@@ -36,17 +38,37 @@ def nvivo_selection(guid: str, phrase: str, code: str, coding_guid: str, user: s
 
 def nvivo() -> bytes:
     u1, u2 = "7a1b2c3d-0000-4000-8000-000000000001", "7a1b2c3d-0000-4000-8000-000000000002"
-    attend, social, safe = ("c0de0001-0000-4000-8000-000000000001", "c0de0001-0000-4000-8000-000000000002",
-                            "c0de0001-0000-4000-8000-000000000003")
-    sels = "".join([
-        nvivo_selection("5e100001-0000-4000-8000-000000000001", "I come every week now 😀 and bring my neighbour.",
-                        attend, "c0d10001-0000-4000-8000-000000000001", u1),
-        # NVivo writes one selection per code, so the same span appears twice with different codes.
-        nvivo_selection("5e100001-0000-4000-8000-000000000002", "I come every week now 😀 and bring my neighbour.",
-                        social, "c0d10001-0000-4000-8000-000000000002", u2),
-        nvivo_selection("5e100001-0000-4000-8000-000000000003", "feels safe; staff know my name.\r\nThey ask after my son.",
-                        safe, "c0d10001-0000-4000-8000-000000000003", u2),
-    ])
+    attend, social, safe = (
+        "c0de0001-0000-4000-8000-000000000001",
+        "c0de0001-0000-4000-8000-000000000002",
+        "c0de0001-0000-4000-8000-000000000003",
+    )
+    sels = "".join(
+        [
+            nvivo_selection(
+                "5e100001-0000-4000-8000-000000000001",
+                "I come every week now 😀 and bring my neighbour.",
+                attend,
+                "c0d10001-0000-4000-8000-000000000001",
+                u1,
+            ),
+            # NVivo writes one selection per code, so the same span appears twice with different codes.
+            nvivo_selection(
+                "5e100001-0000-4000-8000-000000000002",
+                "I come every week now 😀 and bring my neighbour.",
+                social,
+                "c0d10001-0000-4000-8000-000000000002",
+                u2,
+            ),
+            nvivo_selection(
+                "5e100001-0000-4000-8000-000000000003",
+                "feels safe; staff know my name.\r\nThey ask after my son.",
+                safe,
+                "c0d10001-0000-4000-8000-000000000003",
+                u2,
+            ),
+        ]
+    )
     qde = f"""<?xml version="1.0" encoding="utf-8"?>
 <Project xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" name="Untitled" origin="NVivo for Windows 12.6" creatingUserGUID="{u1}" creationDateTime="2025-03-01T09:00:00Z" basePath="" xmlns="urn:QDA-XML:project:1.0">
   <Users>
@@ -70,8 +92,12 @@ def nvivo() -> bytes:
   </Sources>
   <Description />
 </Project>"""
-    return zip_of({"project.qde": qde.replace("\n", "\r\n"),
-                   f"Sources/{NVIVO_SOURCE}.txt": b"\xef\xbb\xbf" + NVIVO_TEXT.encode("utf-8")})
+    return zip_of(
+        {
+            "project.qde": qde.replace("\n", "\r\n"),
+            f"Sources/{NVIVO_SOURCE}.txt": b"\xef\xbb\xbf" + NVIVO_TEXT.encode("utf-8"),
+        }
+    )
 
 
 # -- NVivo for Mac: sources/ with an empty sources/.root, LF text, still UTF-16 offsets
@@ -147,7 +173,7 @@ def atlas() -> bytes:
       </PDFSelection>
       <Representation guid="142EB46D-0000-4E6B-AFE7-000000000001" name="Representation_for_Annual report.pdf">
         <PlainTextContent>{pdf_text}</PlainTextContent>
-        <PlainTextSelection guid="95916796-0000-4B49-80B0-000000000001" name="from 12 to 31" startPosition="{pdf_text.index('from')}" endPosition="{pdf_text.index(' across')}">
+        <PlainTextSelection guid="95916796-0000-4B49-80B0-000000000001" name="from 12 to 31" startPosition="{pdf_text.index("from")}" endPosition="{pdf_text.index(" across")}">
           <Coding guid="445A6AEC-0000-4502-919D-000000000005"><CodeRef targetGUID="A182CD3A-0000-4D8C-BC80-000000000004" /></Coding>
         </PlainTextSelection>
       </Representation>
@@ -207,12 +233,14 @@ ATLAS_QDC = """<?xml version="1.0" encoding="utf-8"?>
 """
 
 # -- Taguette: one line, flat names with dots (not hierarchy), no descriptions, an empty <Sets/>
-TAGUETTE_QDC = ('<?xml version="1.0" encoding="utf-8"?>\n<CodeBook xmlns="urn:QDA-XML:codebook:1.0" origin="Taguette 1.5.2">'
-                "<Codes>"
-                '<Code guid="95AA7BAA-0000-5F80-9AEB-000000000001" name="access" isCodable="true"/>'
-                '<Code guid="95AA7BAA-0000-5F80-9AEB-000000000002" name="access.transport" isCodable="true"/>'
-                '<Code guid="95AA7BAA-0000-5F80-9AEB-000000000003" name="crèche &amp; care" isCodable="true"/>'
-                "</Codes><Sets/></CodeBook>")
+TAGUETTE_QDC = (
+    '<?xml version="1.0" encoding="utf-8"?>\n<CodeBook xmlns="urn:QDA-XML:codebook:1.0" origin="Taguette 1.5.2">'
+    "<Codes>"
+    '<Code guid="95AA7BAA-0000-5F80-9AEB-000000000001" name="access" isCodable="true"/>'
+    '<Code guid="95AA7BAA-0000-5F80-9AEB-000000000002" name="access.transport" isCodable="true"/>'
+    '<Code guid="95AA7BAA-0000-5F80-9AEB-000000000003" name="crèche &amp; care" isCodable="true"/>'
+    "</Codes><Sets/></CodeBook>"
+)
 
 
 def zip_of(members: dict[str, str | bytes]) -> bytes:

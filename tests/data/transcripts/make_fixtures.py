@@ -10,19 +10,30 @@ import docx
 HERE = Path(__file__).parent
 
 OTTER = [
-    ("SUMMARY KEYWORDS", None), ("hub, referral, outreach", None), ("SPEAKERS", None), ("Sara Holm, Speaker 2", None),
-    ("Sara Holm", "  0:03"), ("Thanks for making time today. How did you hear about the hub?", None),
-    ("Speaker 2", "  0:11"), ("Through a colleague. [inaudible] she had a flyer.", None),
+    ("SUMMARY KEYWORDS", None),
+    ("hub, referral, outreach", None),
+    ("SPEAKERS", None),
+    ("Sara Holm, Speaker 2", None),
+    ("Sara Holm", "  0:03"),
+    ("Thanks for making time today. How did you hear about the hub?", None),
+    ("Speaker 2", "  0:11"),
+    ("Through a colleague. [inaudible] she had a flyer.", None),
     ("We went the week after.", None),
-    ("Sara Holm", "  1:02"), ("And what changed?", None),
-    ("Speaker 2", "  1:09"), ("We refer people earlier now.", None),
+    ("Sara Holm", "  1:02"),
+    ("And what changed?", None),
+    ("Speaker 2", "  1:09"),
+    ("We refer people earlier now.", None),
     ("Transcribed by https://otter.ai", None),
 ]
 TEAMS = [
-    ("Sara Holm", "   0:03"), ("Thanks for joining. Could you say what your role is?", None),
-    ("Ola Berg", "   0:09"), ("I coordinate the volunteers at the east site.", None),
-    ("Sara Holm", "   0:21"), ("How long have you done that?", None),
-    ("Ola Berg", "   0:25"), ("Two years in May.", None),
+    ("Sara Holm", "   0:03"),
+    ("Thanks for joining. Could you say what your role is?", None),
+    ("Ola Berg", "   0:09"),
+    ("I coordinate the volunteers at the east site.", None),
+    ("Sara Holm", "   0:21"),
+    ("How long have you done that?", None),
+    ("Ola Berg", "   0:25"),
+    ("Two years in May.", None),
 ]
 
 
@@ -38,11 +49,20 @@ def write_docx(path: Path, paragraphs: list[tuple[str, str | None]]) -> None:
     document.save(path)
 
 
-ODT = ["Interview 6", "Interviewer: What brought you to the garden?", "P6: My daughter. She  volunteers there.",
-       "We go on Saturdays.", "Interviewer: What do you do there?", "P6: Weeding, mostly [laughs]."]
+ODT = [
+    "Interview 6",
+    "Interviewer: What brought you to the garden?",
+    "P6: My daughter. She  volunteers there.",
+    "We go on Saturdays.",
+    "Interviewer: What do you do there?",
+    "P6: Weeding, mostly [laughs].",
+]
 PDF_PAGES = [
-    ["Interviewer: How did you hear about the clinic?", "P7: From the leaflet at the library.",
-     "It had the times on it."],
+    [
+        "Interviewer: How did you hear about the clinic?",
+        "P7: From the leaflet at the library.",
+        "It had the times on it.",
+    ],
     ["Interviewer: Would you go again?", "P7: Yes, next month."],
 ]
 
@@ -63,8 +83,11 @@ def write_odt(path: Path, paragraphs: list[str]) -> None:
 
 def pdf_bytes(pages: list[list[str]]) -> bytes:
     """A plain PDF with a text layer (Helvetica, one text line per line), written by hand: no PDF library."""
-    objects: list[bytes] = [b"<< /Type /Catalog /Pages 2 0 R >>", b"", b"<< /Type /Font /Subtype /Type1"
-                            b" /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>"]
+    objects: list[bytes] = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
+    ]
     kids = []
     for lines in pages:
         ops = ["BT", "/F1 11 Tf", "14 TL", "72 720 Td"]
@@ -74,10 +97,15 @@ def pdf_bytes(pages: list[list[str]]) -> bytes:
         ops.append("ET")
         stream = "\n".join(ops).encode("cp1252")
         objects.append(b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream")
-        objects.append(b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >>"
-                       b" >> /Contents %d 0 R >>" % len(objects))
+        objects.append(
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >>"
+            b" >> /Contents %d 0 R >>" % len(objects)
+        )
         kids.append(len(objects))
-    objects[1] = b"<< /Type /Pages /Kids [%s] /Count %d >>" % (" ".join(f"{k} 0 R" for k in kids).encode(), len(kids))
+    objects[1] = b"<< /Type /Pages /Kids [%s] /Count %d >>" % (
+        " ".join(f"{k} 0 R" for k in kids).encode(),
+        len(kids),
+    )
     out = bytearray(b"%PDF-1.4\n")
     offsets = []
     for n, body in enumerate(objects, 1):
