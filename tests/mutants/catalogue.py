@@ -24,6 +24,7 @@ CA = "qualcode/core/agreement.py"
 DOC = "qualcode/store/documents.py"
 OFF = "qualcode/core/offsets.py"
 COD = "qualcode/store/codings.py"
+IMP = "qualcode/store/codings_import.py"  # the codings CSV import checks spans on the text it read
 CON = "qualcode/reports/contribution.py"
 TUR = "qualcode/core/turns.py"
 PAIR = ORACLE + "test_qualcode_pairwise_kappa_and_alpha_for_three_coders"
@@ -201,33 +202,33 @@ MUTANTS: list[Mutant] = [
     Mutant(
         "import-span-empty",
         "an empty span (start = end) accepted",
-        COD,
-        "if not (0 <= start < end <= length):",
-        "if not (0 <= start <= end <= length):",
+        IMP,
+        "if not (0 <= start < end <= len(text)):",
+        "if not (0 <= start <= end <= len(text)):",
         (K + "test_codings_import_span_bounds",),
     ),
     Mutant(
         "import-span-negative",
         "a negative start accepted",
-        COD,
-        "if not (0 <= start < end <= length):",
-        "if not (start < end <= length):",
+        IMP,
+        "if not (0 <= start < end <= len(text)):",
+        "if not (start < end <= len(text)):",
         (K + "test_codings_import_span_bounds",),
     ),
     Mutant(
         "import-span-past-end",
         "an end one past the document accepted",
-        COD,
-        "if not (0 <= start < end <= length):",
-        "if not (0 <= start < end <= length + 1):",
+        IMP,
+        "if not (0 <= start < end <= len(text)):",
+        "if not (0 <= start < end <= len(text) + 1):",
         (K + "test_codings_import_span_bounds",),
     ),
     Mutant(
         "import-span-to-end",
         "a span ending at the document's end refused",
-        COD,
-        "if not (0 <= start < end <= length):",
-        "if not (0 <= start < end < length):",
+        IMP,
+        "if not (0 <= start < end <= len(text)):",
+        "if not (0 <= start < end < len(text)):",
         (K + "test_codings_import_span_bounds",),
     ),
     Mutant(
@@ -319,8 +320,8 @@ MUTANTS: list[Mutant] = [
         "claim-sort-casefold",
         "claim names sorted case-sensitively",
         CON,
-        "c.claim.casefold()))",
-        "c.claim))",
+        "c.claim.casefold())",
+        "c.claim)",
         (
             K
             + "test_claims_sort_by_strength_then_cases_then_evidence_then_name_and_caseless_evidence_does_not_count",
