@@ -26,21 +26,15 @@ def _wrap(text: str, width: int = 34, lines: int = 2) -> list[str]:
     return out
 
 
-def svg_bar_chart(chart: BarChart) -> str:
-    """Horizontal grouped bars with a legend, value labels and a 0-100% axis; all text escaped."""
-    if chart.stacked:
-        return svg_stacked_chart(chart)
-    if chart.unit != "%":
-        return svg_value_chart(chart)
-    n = len(chart.series)
-    group_h = max(n * _BAR, 2 * 14) + _GAP
-    width = _LABEL_WIDTH + _PLOT_WIDTH + 50
+def _legend_layout(chart: BarChart, width: float) -> tuple[float, int, int]:
+    """Legend entry width, entries per row, and where the plot starts below the title and legend."""
     legend_w = 24 + 6.5 * max((len(name) for name, _ in chart.series), default=10)
     per_row = max(1, int(width // legend_w))
-    legend_h = 20 * ((n + per_row - 1) // per_row)
-    top = 30 + legend_h
-    height = top + group_h * len(chart.categories) + 24
-    x0 = _LABEL_WIDTH
+    return legend_w, per_row, 30 + 20 * ((len(chart.series) + per_row - 1) // per_row)
+
+
+def _svg_head(chart: BarChart, width: float, height: float, legend_w: float, per_row: int) -> list[str]:
+    """The SVG element, its title and the legend (a series drawn only as counts has a dashed swatch)."""
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {width} {height}" '
         f'width="{width}" height="{height}" font-family="sans-serif" font-size="11">',
@@ -57,6 +51,22 @@ def svg_bar_chart(chart: BarChart) -> str:
             f'<rect x="{lx:.0f}" y="{ly}" width="12" height="12" {swatch}/>'
             f'<text x="{lx + 17:.0f}" y="{ly + 10}">{escape(clean(name))}</text>'
         )
+    return parts
+
+
+def svg_bar_chart(chart: BarChart) -> str:
+    """Horizontal grouped bars with a legend, value labels and a 0-100% axis; all text escaped."""
+    if chart.stacked:
+        return svg_stacked_chart(chart)
+    if chart.unit != "%":
+        return svg_value_chart(chart)
+    n = len(chart.series)
+    group_h = max(n * _BAR, 2 * 14) + _GAP
+    width = _LABEL_WIDTH + _PLOT_WIDTH + 50
+    legend_w, per_row, top = _legend_layout(chart, width)
+    height = top + group_h * len(chart.categories) + 24
+    x0 = _LABEL_WIDTH
+    parts = _svg_head(chart, width, height, legend_w, per_row)
     for tick in range(0, 101, 25):
         x = x0 + _PLOT_WIDTH * tick / 100
         parts.append(
@@ -141,26 +151,12 @@ def png_bar_chart(chart: BarChart, dpi: int = 110) -> bytes:
 def svg_stacked_chart(chart: BarChart) -> str:
     """One horizontal bar per category, its series stacked left to right in order (a Likert scale from its
     first point), each segment labelled with its percentage when there is room; all text escaped."""
-    n = len(chart.series)
     width = _LABEL_WIDTH + _PLOT_WIDTH + 50
-    legend_w = 24 + 6.5 * max((len(name) for name, _ in chart.series), default=10)
-    per_row = max(1, int(width // legend_w))
-    top = 30 + 20 * ((n + per_row - 1) // per_row)
+    legend_w, per_row, top = _legend_layout(chart, width)
     row_h = 2 * _BAR + _GAP
     height = top + row_h * len(chart.categories) + 24
     x0 = _LABEL_WIDTH
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {width} {height}" '
-        f'width="{width}" height="{height}" font-family="sans-serif" font-size="11">',
-        f"<title>{escape(clean(chart.title))}</title>",
-        f'<text x="0" y="16" font-size="13" font-weight="bold">{escape(clean(chart.title))}</text>',
-    ]
-    for i, (name, _) in enumerate(chart.series):
-        lx, ly = (i % per_row) * legend_w, 26 + (i // per_row) * 20
-        parts.append(
-            f'<rect x="{lx:.0f}" y="{ly}" width="12" height="12" fill="{PALETTE[i % len(PALETTE)]}"/>'
-            f'<text x="{lx + 17:.0f}" y="{ly + 10}">{escape(clean(name))}</text>'
-        )
+    parts = _svg_head(chart, width, height, legend_w, per_row)
     for tick in range(0, 101, 25):
         x = x0 + _PLOT_WIDTH * tick / 100
         parts.append(
@@ -240,23 +236,10 @@ def svg_value_chart(chart: BarChart) -> str:
     n = len(chart.series)
     group_h = max(n * _BAR, 2 * 14) + _GAP
     width = _LABEL_WIDTH + _PLOT_WIDTH + 60
-    legend_w = 24 + 6.5 * max((len(name) for name, _ in chart.series), default=10)
-    per_row = max(1, int(width // legend_w))
-    top = 30 + 20 * ((n + per_row - 1) // per_row)
+    legend_w, per_row, top = _legend_layout(chart, width)
     height = top + group_h * len(chart.categories) + 24
     x0 = _LABEL_WIDTH
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {width} {height}" '
-        f'width="{width}" height="{height}" font-family="sans-serif" font-size="11">',
-        f"<title>{escape(clean(chart.title))}</title>",
-        f'<text x="0" y="16" font-size="13" font-weight="bold">{escape(clean(chart.title))}</text>',
-    ]
-    for i, (name, _) in enumerate(chart.series):
-        lx, ly = (i % per_row) * legend_w, 26 + (i // per_row) * 20
-        parts.append(
-            f'<rect x="{lx:.0f}" y="{ly}" width="12" height="12" fill="{PALETTE[i % len(PALETTE)]}"/>'
-            f'<text x="{lx + 17:.0f}" y="{ly + 10}">{escape(clean(name))}</text>'
-        )
+    parts = _svg_head(chart, width, height, legend_w, per_row)
     for tick in range(0, 101, 25):
         x = x0 + _PLOT_WIDTH * tick / 100
         parts.append(
