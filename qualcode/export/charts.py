@@ -54,6 +54,28 @@ def _svg_head(chart: BarChart, width: float, height: float, legend_w: float, per
     return parts
 
 
+def _axis(top: float, height: float, labels: list[str]) -> list[str]:
+    """Grid lines at 0, 25, 50, 75 and 100% of the plot, each with its label below."""
+    parts = []
+    for i, label in enumerate(labels):
+        x = _LABEL_WIDTH + _PLOT_WIDTH * i / (len(labels) - 1)
+        parts.append(
+            f'<line x1="{x:.1f}" y1="{top - 4}" x2="{x:.1f}" y2="{height - 20}" stroke="#ddd"/>'
+            f'<text x="{x:.1f}" y="{height - 6}" text-anchor="middle" fill="#555">{escape(label)}</text>'
+        )
+    return parts
+
+
+def _category_label(category: str, middle: float) -> list[str]:
+    """A category's name right-aligned left of the plot, in up to two lines centred on `middle`."""
+    lines = _wrap(category)
+    return [
+        f'<text x="{_LABEL_WIDTH - 8}" y="{middle + 4 + (k - (len(lines) - 1) / 2) * 13:.1f}" text-anchor="end">'
+        f"{escape(line)}</text>"
+        for k, line in enumerate(lines)
+    ]
+
+
 def svg_bar_chart(chart: BarChart) -> str:
     """Horizontal grouped bars with a legend, value labels and a 0-100% axis; all text escaped."""
     if chart.stacked:
@@ -67,18 +89,10 @@ def svg_bar_chart(chart: BarChart) -> str:
     height = top + group_h * len(chart.categories) + 24
     x0 = _LABEL_WIDTH
     parts = _svg_head(chart, width, height, legend_w, per_row)
-    for tick in range(0, 101, 25):
-        x = x0 + _PLOT_WIDTH * tick / 100
-        parts.append(
-            f'<line x1="{x:.1f}" y1="{top - 4}" x2="{x:.1f}" y2="{height - 20}" stroke="#ddd"/>'
-            f'<text x="{x:.1f}" y="{height - 6}" text-anchor="middle" fill="#555">{tick}%</text>'
-        )
+    parts += _axis(top, height, [f"{tick}%" for tick in range(0, 101, 25)])
     for c, category in enumerate(chart.categories):
         gy = top + c * group_h
-        lines = _wrap(category)
-        for k, line in enumerate(lines):
-            y = gy + (n * _BAR) / 2 + 4 + (k - (len(lines) - 1) / 2) * 13
-            parts.append(f'<text x="{x0 - 8}" y="{y:.1f}" text-anchor="end">{escape(line)}</text>')
+        parts += _category_label(category, gy + (n * _BAR) / 2)
         for s, (_, values) in enumerate(chart.series):
             y = gy + s * _BAR
             label = escape(chart.label(s, c))
@@ -157,18 +171,10 @@ def svg_stacked_chart(chart: BarChart) -> str:
     height = top + row_h * len(chart.categories) + 24
     x0 = _LABEL_WIDTH
     parts = _svg_head(chart, width, height, legend_w, per_row)
-    for tick in range(0, 101, 25):
-        x = x0 + _PLOT_WIDTH * tick / 100
-        parts.append(
-            f'<line x1="{x:.1f}" y1="{top - 4}" x2="{x:.1f}" y2="{height - 20}" stroke="#ddd"/>'
-            f'<text x="{x:.1f}" y="{height - 6}" text-anchor="middle" fill="#555">{tick}%</text>'
-        )
+    parts += _axis(top, height, [f"{tick}%" for tick in range(0, 101, 25)])
     for c, category in enumerate(chart.categories):
         y = top + c * row_h
-        lines = _wrap(category)
-        for k, line in enumerate(lines):
-            ty = y + _BAR + 4 + (k - (len(lines) - 1) / 2) * 13
-            parts.append(f'<text x="{x0 - 8}" y="{ty:.1f}" text-anchor="end">{escape(line)}</text>')
+        parts += _category_label(category, y + _BAR)
         x = float(x0)
         for s, (_, values) in enumerate(chart.series):
             value = max(0.0, min(100.0, float(values[c])))
@@ -240,19 +246,10 @@ def svg_value_chart(chart: BarChart) -> str:
     height = top + group_h * len(chart.categories) + 24
     x0 = _LABEL_WIDTH
     parts = _svg_head(chart, width, height, legend_w, per_row)
-    for tick in range(0, 101, 25):
-        x = x0 + _PLOT_WIDTH * tick / 100
-        parts.append(
-            f'<line x1="{x:.1f}" y1="{top - 4}" x2="{x:.1f}" y2="{height - 20}" stroke="#ddd"/>'
-            f'<text x="{x:.1f}" y="{height - 6}" text-anchor="middle" fill="#555">'
-            f"{escape(_fmt(top_value * tick / 100))}</text>"
-        )
+    parts += _axis(top, height, [_fmt(top_value * tick / 100) for tick in range(0, 101, 25)])
     for c, category in enumerate(chart.categories):
         gy = top + c * group_h
-        lines = _wrap(category)
-        for k, line in enumerate(lines):
-            y = gy + (n * _BAR) / 2 + 4 + (k - (len(lines) - 1) / 2) * 13
-            parts.append(f'<text x="{x0 - 8}" y="{y:.1f}" text-anchor="end">{escape(line)}</text>')
+        parts += _category_label(category, gy + (n * _BAR) / 2)
         for s, (_, values) in enumerate(chart.series):
             value = max(0.0, float(values[c]))
             w = _PLOT_WIDTH * min(value, top_value) / top_value

@@ -228,8 +228,8 @@ def test_semicolon_codings_csv_imports(tmp_path, runner, demo_master):
     assert json.loads(result.stdout)["added"] == 1
 
 
-def test_printable_ids_only(tmp_path):
-    """A header-only file, or one whose only column is the id, is refused with a clear message."""
+def test_a_file_without_the_named_text_column_is_refused(tmp_path):
+    """A file whose only column is the id has no text column to import: refused with one clear message."""
     path = tmp_path / "s.csv"
     path.write_text("id\n" + "\n".join(string.ascii_uppercase) + "\n", encoding="utf-8")
     with pytest.raises(InputError, match="no text column 'answer'"):
