@@ -191,3 +191,25 @@ def import_refi_codebook_file(project: Project, path: Path) -> dict[str, Any]:
     from qualcode.store.refi_import import import_refi_codebook
 
     return import_refi_codebook(project, read_refi_codebook(path), path.name)
+
+
+def set_document_facts(
+    project: Project, name: str, interviewers: list[str], participants: int | None, clear_participants: bool
+) -> dict[str, Any]:
+    """`documents set`: who the research team is and how many took part, every change in one logged transaction."""
+    from qualcode.store.speakers import set_interviewers
+    from qualcode.store.survey import set_participants
+
+    if participants is not None and clear_participants:
+        raise InputError("give --participants N or --clear-participants, not both")
+    if not interviewers and participants is None and not clear_participants:
+        raise InputError(
+            "nothing to set: give --interviewer NAME (repeatable), --participants N or --clear-participants"
+        )
+    result: dict[str, Any] = {"document": name}
+    with project.transaction():
+        if interviewers:
+            result.update(set_interviewers(project, name, [i.strip() for i in interviewers]))
+        if participants is not None or clear_participants:
+            result["participants"] = {**set_participants(project, name, participants), "after": participants}
+    return result

@@ -19,7 +19,6 @@ from qualcode.cli.common import (
     project_arg,
     table,
 )
-from qualcode.errors import InputError
 from qualcode.ingest import ImportOptions
 
 
@@ -94,21 +93,10 @@ def documents_set(
     coder: str | None,
 ) -> None:
     """Change what qualcode knows about document NAME (each option is one change, all in one logged transaction)."""
-    from qualcode.store.speakers import set_interviewers
-    from qualcode.store.survey import set_participants
+    from qualcode.app.actions import set_document_facts
 
-    if participants is not None and clear_participants:
-        raise InputError("give --participants N or --clear-participants, not both")
-    if not interviewers and participants is None and not clear_participants:
-        raise InputError(
-            "nothing to set: give --interviewer NAME (repeatable), --participants N or --clear-participants"
-        )
-    result: dict[str, Any] = {"document": name}
-    with open_project(project, coder) as p, p.transaction():
-        if interviewers:
-            result.update(set_interviewers(p, name, [i.strip() for i in interviewers]))
-        if participants is not None or clear_participants:
-            result["participants"] = {**set_participants(p, name, participants), "after": participants}
+    with open_project(project, coder) as p:
+        result = set_document_facts(p, name, list(interviewers), participants, clear_participants)
     if as_json:
         emit_json(result)
         return
