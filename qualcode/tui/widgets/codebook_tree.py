@@ -36,14 +36,14 @@ class CodebookTree(Tree[str]):
         nodes: dict[str | None, TreeNode[str]] = {None: self.root}
         select = None
         totals = _totals(codebook, counts)
-        for code in codebook.codes:
+        parents = {c.parent for c in codebook.codes}
+        for code, _depth in codebook.walk():  # parents before children, whatever order the file lists them in
             parent = nodes.get(code.parent, self.root)
-            kids = codebook.children(code.key)
             node = parent.add(
                 code_label(code, counts.get(code.key, 0), totals.get(code.key, 0)),
                 data=code.key,
                 expand=True,
-                allow_expand=bool(kids),
+                allow_expand=code.key in parents,
             )
             nodes[code.key] = node
             if code.key == keep:
@@ -69,9 +69,9 @@ class CodebookTree(Tree[str]):
 
 
 def _totals(codebook: Codebook, counts: dict[str, int]) -> dict[str, int]:
-    """Each code's count plus its descendants' (children come after parents, so sum from the end)."""
+    """Each code's count plus its descendants' (the walk puts children after parents, so sum from the end)."""
     totals = dict(counts)
-    for code in reversed(codebook.codes):
+    for code, _depth in reversed(codebook.walk()):
         if code.parent:
             totals[code.parent] = totals.get(code.parent, 0) + totals.get(code.key, 0)
     return totals
