@@ -68,8 +68,8 @@ def propose(
     # Reasons for the chosen ones only (they cost more than the scores).
     proposals = []
     for start in range(0, len(chosen), 500):
-        batch = chosen[start : start + 500]
-        reasons = suggester.explain([(sid, text) for _, sid, text in batch], code)
+        group = chosen[start : start + 500]
+        reasons = suggester.explain([(sid, text) for _, sid, text in group], code)
         proposals += [
             {
                 "segment_id": sid,
@@ -78,7 +78,7 @@ def propose(
                 "method": suggester.method(code),
                 "model_version": suggester.version,
             }
-            for score, sid, _ in batch
+            for score, sid, _ in group
         ]
     added = add_pending(project, code, proposals, coder) if proposals else 0
     return {

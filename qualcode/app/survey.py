@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -60,13 +61,7 @@ def _groupings(project: Project, request: SurveyRequest, entries: list[Any]) -> 
         coded = cases_with_code(project, key)
         for e in entries:
             resp = e.instrument.respondents
-            e.grouping = Grouping(
-                by,
-                [f"with {key}", f"without {key}"],
-                lambda rid, resp=resp: [
-                    f"with {key}" if (resp[rid][0], resp[rid][2]) in coded else f"without {key}"
-                ],
-            )
+            e.grouping = Grouping(by, [f"with {key}", f"without {key}"], _has_code(resp, coded, key))
         return
     attribute = case_attribute(project, by)
     for e in entries:
@@ -76,11 +71,7 @@ def _groupings(project: Project, request: SurveyRequest, entries: list[Any]) -> 
             )
         elif attribute:
             resp = e.instrument.respondents
-            e.grouping = value_grouping(
-                by,
-                lambda rid, resp=resp: attribute.get(resp[rid][0], "").strip() or NOT_RECORDED,
-                e.respondents,
-            )
+            e.grouping = value_grouping(by, _attribute_of(resp, attribute), e.respondents)
         else:
             raise InputError(
                 f"--by {by}: no case attribute or question of instrument {e.instrument.name!r} "
@@ -210,3 +201,24 @@ def run_monitoring_report(
         output = default_output(project.path, "monitoring", fmt, by)
     write_bytes_atomic(output, payload)
     return SurveyResult(output, {"measures": data}, doc)
+
+
+def _has_code(
+    respondents: dict[int, Any], coded: set[tuple[int, int]], key: str
+) -> Callable[[int], list[str]]:
+    """A respondent's group when splitting by a code: 'with KEY' if any of their answers has it."""
+
+    def groups_of(rid: int) -> list[str]:
+        row = respondents[rid]
+        return [f"with {key}" if (row[0], row[2]) in coded else f"without {key}"]
+
+    return groups_of
+
+
+def _attribute_of(respondents: dict[int, Any], attribute: dict[int, str]) -> Callable[[int], str]:
+    """A respondent's value of a case attribute ('(not recorded)' when blank)."""
+
+    def value_of(rid: int) -> str:
+        return attribute.get(respondents[rid][0], "").strip() or NOT_RECORDED
+
+    return value_of

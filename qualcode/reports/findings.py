@@ -14,7 +14,7 @@ NO_OUTCOME = "Claims not yet tied to an outcome or aim"
 
 def _quotes(quotes: list[Quote], limit: int, shown: set[tuple[str, str]]) -> list[Quote]:
     """The best `limit` quotes not already used elsewhere in the report."""
-    out = []
+    out: list[Quote] = []
     for q in quotes:
         if len(out) >= limit:
             break

@@ -134,8 +134,8 @@ def theme_rows(evidence: Evidence, by: str | None = None) -> list[ThemeRow]:
     # Each quote appears once in the table: specific codes pick first, then groups (deepest first) from the rest.
     taken: set[object] = set()
     order = sorted(range(len(rows)), key=lambda i: (rows[i].group, -rows[i].depth if rows[i].group else 0, i))
-    for i in order:
-        rows[i].quotes = pick_quotes(evidence, row_items[i], evidence.settings.quotes_per_theme, taken)
+    for k in order:
+        rows[k].quotes = pick_quotes(evidence, row_items[k], evidence.settings.quotes_per_theme, taken)
     return rows
 
 
@@ -154,7 +154,8 @@ def themes_table(evidence: Evidence, rows: list[ThemeRow], by: str | None = None
     totals = evidence.totals()
     columns = ["Theme", "Code", "Segments"] + [f"{plural_role(t)} (N={n})" for t, n in totals.items()]
     values = attribute_values(evidence, by) if by else {}
-    columns += [f"{attribute_label(by)}: {v} (N={n})" for v, n in values.items()]
+    label = attribute_label(by) if by else ""
+    columns += [f"{label}: {v} (N={n})" for v, n in values.items()]
     against = any(r.contradicting_cases for r in rows)  # the column only when some evidence speaks against
     if against:
         columns.append("Cases against")

@@ -225,7 +225,7 @@ def judge(
             raise InputError(f"an HLS rating is one of {', '.join(HLS_RATINGS)} (got {rating!r})")
         if target.startswith("hls:"):
             rating = rating.lower()
-        row = {
+        row: dict[str, Any] = {
             "target": target,
             "rating": rating,
             "confidence": check_confidence(confidence),

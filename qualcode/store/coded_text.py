@@ -12,7 +12,8 @@ def coded_document(project: Project, name: str, coders: list[str] | None = None)
     """The document's text, its turns and every coding on it (optionally only some coders'), in text order."""
     doc_id = document_id(project, name)
     doc = project.query("SELECT name, source_type, text FROM documents WHERE id = ?", (doc_id,))[0]
-    where, params = "", [doc_id]
+    where = ""
+    params: list[object] = [doc_id]
     if coders:
         where = f" AND k.coder IN ({', '.join('?' * len(coders))})"
         params += coders

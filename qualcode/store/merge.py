@@ -506,7 +506,8 @@ class _Merge:
             if not ok:
                 continue
             if m["target_kind"] == "coding":  # a source older than schema 4: the memo joins the coding's own
-                self._coding_memo(target_id, m["text"])
+                if target_id is not None:
+                    self._coding_memo(target_id, m["text"])
                 continue
             # A memo is the same memo when kind, target, coder and creation time agree; the newest edit wins.
             old = self.p.conn.execute(

@@ -61,7 +61,8 @@ def list_pending(
     project: Project, code: str | None = None, document: str | None = None
 ) -> list[dict[str, Any]]:
     """Pending suggestions, best score first within each code."""
-    where, params = [], []
+    where: list[str] = []
+    params: list[object] = []
     if code is not None:
         where.append("p.code_id = ?")
         params.append(resolve_code(project, code))

@@ -76,7 +76,8 @@ def _match_codes(project: Project, refi: RefiProject) -> dict[str, int]:
         if known.get(c.guid) in ids:
             out[c.guid] = known[c.guid]
             continue
-        names, guid, seen = [], c.guid, set()
+        names: list[str] = []
+        guid, seen = c.guid, set()
         while guid in by_guid and guid not in seen:
             seen.add(guid)
             names.insert(0, by_guid[guid].name)
