@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,6 +48,37 @@ class ParsedSegment:
     )
 
 
+class CaseTable(Mapping[str, dict[str, str]]):
+    """Many cases' attributes held column by column (a survey's respondents, one case per row): it reads as
+    the case name -> attributes mapping an importer gives, without a dict per case (the store writes it
+    column by column). `names` are distinct; `columns` maps an attribute to one value per name, "" for none;
+    `common` attributes (given on the command line) go to every case, a non-blank column value winning."""
+
+    __slots__ = ("names", "columns", "common", "_index")
+
+    def __init__(
+        self, names: list[str], columns: dict[str, list[str]], common: dict[str, str] | None = None
+    ) -> None:
+        self.names = names
+        self.columns = columns
+        self.common = dict(common or {})
+        self._index: dict[str, int] | None = None
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.names)
+
+    def __getitem__(self, name: str) -> dict[str, str]:
+        if self._index is None:
+            self._index = {n: i for i, n in enumerate(self.names)}
+        i = self._index[name]
+        attributes = dict(self.common)
+        attributes.update((a, values[i]) for a, values in self.columns.items() if values[i])
+        return attributes
+
+
 @dataclass(slots=True)
 class ParsedDocument:
     """What an importer returns: the normalised text, its segments, and the cases it names."""
@@ -57,8 +89,8 @@ class ParsedDocument:
     segments: list[ParsedSegment]
     original_name: str
     sha256: str
-    # case name -> attributes (only the attributes this file provides)
-    cases: dict[str, dict[str, str]] = field(default_factory=dict)
+    # case name -> attributes (only the attributes this file provides); a survey gives a CaseTable
+    cases: dict[str, dict[str, str]] | CaseTable = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     survey: Any = None  # a core.survey.SurveyData: the closed questions and every respondent of a survey
     participants: int | None = None  # people in the session when given (--participants)
