@@ -385,6 +385,8 @@ def _open_answers(
 ) -> tuple[str, list[ParsedSegment]]:
     """The document (each non-blank open answer under an `id | question` heading) and its segments, each
     covering its answer without the answer's surrounding spacing (which the document keeps)."""
+    if not columns:
+        return "", []
     parts: list[str] = []
     segments: list[ParsedSegment] = []
     pos = 0
