@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import compress
 
 from qualcode.errors import InputError
 from qualcode.ingest.common import decode_text
@@ -18,7 +19,7 @@ class _Parse:
     """One candidate reading of a CSV file: its records, or where it first went wrong."""
 
     delimiter: str
-    records: list[tuple[int, list[str]]]  # (line where the record starts, fields)
+    records: list[list[str]]  # the fields of each record (blank lines left out)
     problem: str | None
 
 
@@ -32,10 +33,8 @@ def _lines(text: str) -> Iterator[str]:
         start = stop
 
 
-def _parse_csv(text: str, delimiter: str) -> _Parse:
-    """Read every record with standard double-quote quoting; note the first record whose field count differs
-    from the header's, or a broken quote. Blank lines are skipped, nothing else is."""
-    reader = csv.reader(
+def _reader(text: str, delimiter: str) -> Iterator[list[str]]:
+    return csv.reader(
         _lines(text),
         delimiter=delimiter,
         quotechar='"',
@@ -43,12 +42,29 @@ def _parse_csv(text: str, delimiter: str) -> _Parse:
         strict=True,
         skipinitialspace=False,
     )
-    records: list[tuple[int, list[str]]] = []
+
+
+def _parse_csv(text: str, delimiter: str) -> _Parse:
+    """Read every record with standard double-quote quoting; note the first record whose field count differs
+    from the header's, or a broken quote. Blank lines are skipped, nothing else is."""
+    try:
+        records = list(filter(None, _reader(text, delimiter)))  # (a blank line reads as [])
+    except csv.Error:
+        return _located(text, delimiter)
+    if records and set(map(len, records)) != {len(records[0])}:
+        return _located(text, delimiter)
+    return _Parse(delimiter, records, None)
+
+
+def _located(text: str, delimiter: str) -> _Parse:
+    """Read again record by record, counting lines, to say where the file first goes wrong."""
+    reader = _reader(text, delimiter)
+    records: list[list[str]] = []
     width = 0
     line = 1
     try:
         for fields in reader:
-            start, line = line, reader.line_num + 1
+            start, line = line, reader.line_num + 1  # type: ignore[attr-defined]
             if not fields:
                 continue
             if not records:
@@ -60,7 +76,7 @@ def _parse_csv(text: str, delimiter: str) -> _Parse:
                     f"row {len(records) + 1} (line {start}) has {len(fields)} "
                     f"field(s) but the header has {width}",
                 )
-            records.append((start, fields))
+            records.append(fields)
     except csv.Error as exc:
         return _Parse(delimiter, records, f"row {len(records) + 1} (line {line}) has a broken quote ({exc})")
     return _Parse(delimiter, records, None)
@@ -119,7 +135,7 @@ def _header_width(text: str, delimiter: str) -> int:
     return 0
 
 
-def _numbered(records: list[tuple[int, list[str]]]) -> list[tuple[int, list[str]]]:
+def _numbered(records: list[list[str]]) -> list[tuple[int, list[str]]]:
     """(row number, fields) of each record with any text; the header is row 1, as in a spreadsheet."""
-    # "".join(fields).strip() is empty exactly when every field is blank (one C call instead of a generator).
-    return [(n, fields) for n, (_, fields) in enumerate(records, start=1) if "".join(fields).strip()]
+    # "".join(fields).strip() is empty exactly when every field is blank.
+    return list(compress(enumerate(records, start=1), map(str.strip, map("".join, records))))

@@ -255,11 +255,12 @@ class _Columns:
 
     def __init__(self, headers: list[str], rows: list[tuple[int, list[str]]], text_cols: set[str]) -> None:
         width = len(headers)
-        self.numbers = [n for n, _ in rows]
-        records = [r for _, r in rows]
+        numbers, records = zip(*rows, strict=True)
+        self.numbers: list[int] = list(numbers)
         # Only an .xlsx row can be short or long (a CSV row of another width is refused when read).
-        self.ragged = any(len(r) > width and "".join(r[width:]).strip() for r in records)
-        if any(len(r) != width for r in records):
+        self.ragged = False
+        if set(map(len, records)) != {width}:
+            self.ragged = any(len(r) > width and "".join(r[width:]).strip() for r in records)
             records = [r[:width] if len(r) > width else r + [""] * (width - len(r)) for r in records]
         self._raw = dict(zip(headers, zip(*records, strict=True), strict=True))
         self._text_cols = text_cols
@@ -376,7 +377,7 @@ def _answers(
                     cells = {c: table[c][i] for c in q.columns}
                     answers_of(q, cells, table.numbers[i], name, scales.get(q.key))  # raises
         raise AssertionError("a bad answer was found by value but not row by row")
-    parts = [list(map(codes.__getitem__, values)) for codes, values in zip(encoded, keyed, strict=True)]
+    parts = [map(codes.__getitem__, values) for codes, values in zip(encoded, keyed, strict=True)]
     return ["{" + "".join(answers)[1:] + "}" for answers in zip(*parts, strict=True)]
 
 
