@@ -183,6 +183,10 @@ def load_instruments(
         loads = json.loads
         tallies: dict[str, dict[str, Counter[tuple[str, str]]]] = {}
         answered: dict[tuple[str, str], int] = {}
+        # Without per-respondent answers, each respondent's answers are counted as (question, answer) pairs in
+        # C (Counter.update); a ranking's answer is read as its ((item, rank), ...) pairs, so it can be counted.
+        by_wave: dict[str, Counter[tuple[str, Any]]] = {}
+        pairs_of = json.JSONDecoder(object_pairs_hook=tuple).decode
         if per_respondent:
             for key in keys:
                 data.answers[key] = {}
@@ -193,18 +197,26 @@ def load_instruments(
                     if key in keys:
                         data.answers[key][rid] = list(value.items()) if key in ranking else [("", value)]
                 continue
+            pairs = by_wave.get(w)
+            if pairs is None:
+                pairs = by_wave[w] = Counter()
+            pairs.update(pairs_of(answers))
+        # Each distinct (question, answer) once, in the order first met: the same counts, in the same order,
+        # as going through every answer of every respondent.
+        for w, pairs in by_wave.items():
             counters = tallies.setdefault(w, {})
-            for key, value in loads(answers).items():
+            for (key, value), n in pairs.items():
                 if key not in keys:
                     continue
                 tally = counters.get(key)
                 if tally is None:
                     tally = counters[key] = Counter()
                 if key in ranking:
-                    tally.update(value.items())
+                    for item in value:
+                        tally[item] += n
                 else:
-                    tally[("", value)] += 1
-                answered[w, key] = answered.get((w, key), 0) + 1
+                    tally[("", value)] += n
+                answered[w, key] = answered.get((w, key), 0) + n
         if not data.respondents:
             continue
         data.counts = {
