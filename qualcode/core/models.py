@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, overload
 
 SOURCE_TYPES: tuple[str, ...] = (
     "interview",
@@ -48,6 +48,37 @@ class ParsedSegment:
     )
 
 
+class SegmentTable(Sequence["ParsedSegment"]):
+    """Many segments held column by column (a survey's open answers): it reads as the list of ParsedSegment
+    an importer gives, each made only when asked for (the store writes the columns as they are)."""
+
+    __slots__ = ("starts", "ends", "cases", "questions")
+
+    def __init__(self, starts: list[int], ends: list[int], cases: list[str], questions: list[str]) -> None:
+        self.starts, self.ends, self.cases, self.questions = starts, ends, cases, questions
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    @overload
+    def __getitem__(self, i: int) -> ParsedSegment: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[ParsedSegment]: ...
+
+    def __getitem__(self, i: int | slice) -> ParsedSegment | list[ParsedSegment]:
+        if isinstance(i, slice):
+            return [self[k] for k in range(*i.indices(len(self)))]
+        return ParsedSegment(self.starts[i], self.ends[i], case=self.cases[i], question=self.questions[i])
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, SegmentTable | list):
+            return list(self) == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # (a list is not hashable either)
+
+
 class CaseTable(Mapping[str, dict[str, str]]):
     """Many cases' attributes held column by column (a survey's respondents, one case per row): it reads as
     the case name -> attributes mapping an importer gives, without a dict per case (the store writes it
@@ -86,7 +117,7 @@ class ParsedDocument:
     name: str
     source_type: str
     text: str
-    segments: list[ParsedSegment]
+    segments: list[ParsedSegment] | SegmentTable
     original_name: str
     sha256: str
     # case name -> attributes (only the attributes this file provides); a survey gives a CaseTable

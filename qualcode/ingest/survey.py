@@ -8,7 +8,7 @@ from itertools import chain
 from pathlib import Path
 from typing import Any, TypeVar
 
-from qualcode.core.models import CaseTable, ParsedDocument, ParsedSegment
+from qualcode.core.models import CaseTable, ParsedDocument, SegmentTable
 from qualcode.core.survey import SurveyData, SurveyQuestion, answer_json
 from qualcode.errors import InputError
 from qualcode.ingest.common import (
@@ -255,8 +255,9 @@ class _Columns:
 
     def __init__(self, headers: list[str], rows: list[tuple[int, list[str]]], text_cols: set[str]) -> None:
         width = len(headers)
-        numbers, records = zip(*rows, strict=True)
+        numbers, fields = zip(*rows, strict=True)
         self.numbers: list[int] = list(numbers)
+        records: Sequence[list[str]] = fields
         # Only an .xlsx row can be short or long (a CSV row of another width is refused when read).
         self.ragged = False
         if set(map(len, records)) != {width}:
@@ -383,13 +384,16 @@ def _answers(
 
 def _open_answers(
     ids: list[str], cases: list[str], columns: list[str], texts: list[list[str]]
-) -> tuple[str, list[ParsedSegment]]:
+) -> tuple[str, SegmentTable]:
     """The document (each non-blank open answer under an `id | question` heading) and its segments, each
     covering its answer without the answer's surrounding spacing (which the document keeps)."""
-    if not columns:
-        return "", []
     parts: list[str] = []
-    segments: list[ParsedSegment] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    owners: list[str] = []
+    questions: list[str] = []
+    if not columns:
+        return "", SegmentTable(starts, ends, owners, questions)
     pos = 0
     for rid, case, answers in zip(ids, cases, zip(*texts, strict=True), strict=True):
         for col, answer in zip(columns, answers, strict=True):
@@ -398,11 +402,15 @@ def _open_answers(
                 continue
             heading = f"{rid} | {col}\n"
             start = pos + len(heading)
-            lead = 0 if len(words) == len(answer) else len(answer) - len(answer.lstrip())
-            segments.append(ParsedSegment(start + lead, start + lead + len(words), case=case, question=col))
+            if len(words) != len(answer):
+                start += len(answer) - len(answer.lstrip())
+            starts.append(start)
+            ends.append(start + len(words))
+            owners.append(case)
+            questions.append(col)
             parts.append(heading + answer)
-            pos = start + len(answer) + 2
-    return "\n\n".join(parts), segments
+            pos = pos + len(heading) + len(answer) + 2
+    return "\n\n".join(parts), SegmentTable(starts, ends, owners, questions)
 
 
 def _cases(

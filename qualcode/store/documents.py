@@ -5,11 +5,11 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping
-from itertools import chain, repeat
+from itertools import chain, count, repeat
 from operator import itemgetter
 from typing import Any, cast
 
-from qualcode.core.models import CaseTable, ParsedDocument
+from qualcode.core.models import CaseTable, ParsedDocument, ParsedSegment, SegmentTable
 from qualcode.core.rows import SearchHit, SegmentRow
 from qualcode.errors import DuplicateError, InputError, NotFoundError, ProjectBusyError
 from qualcode.store.project import Project, _is_busy, now
@@ -199,29 +199,17 @@ def add_documents(
                 project.conn.execute(
                     "UPDATE documents SET participants = ? WHERE id = ?", (doc.participants, cur.lastrowid)
                 )
-            doc_id = cur.lastrowid
-            text = doc.text
-            for seg in doc.segments:
-                if seg.case and seg.case not in case_ids:
-                    case_ids[seg.case] = upsert_case(project, seg.case, {}, cache)
+            doc_id = int(cur.lastrowid or 0)
+            segments = doc.segments
+            owners = segments.cases if isinstance(segments, SegmentTable) else [s.case for s in segments]
+            for case in dict.fromkeys(filter(None, owners)):  # in order: new cases' ids follow it
+                if case not in case_ids:
+                    case_ids[case] = upsert_case(project, case, {}, cache)
             # one executemany per document, turn times in the same row (no second pass of UPDATEs)
             project.conn.executemany(
                 'INSERT INTO segments(document_id, position, case_id, speaker, question, start, "end", text'
                 f"{', time' if timed else ''}) VALUES (?, ?, ?, ?, ?, ?, ?, ?{', ?' if timed else ''})",
-                [
-                    (
-                        doc_id,
-                        i,
-                        case_ids.get(s.case) if s.case else None,
-                        s.speaker,
-                        s.question,
-                        s.start,
-                        s.end,
-                        text[s.start : s.end],
-                        *((s.time or None,) if timed else ()),
-                    )
-                    for i, s in enumerate(doc.segments)
-                ],
+                _segment_rows(doc_id, segments, doc.text, case_ids, timed),
             )
             _add_turn_details(project, doc_id, doc, timed)
             result = {
@@ -239,11 +227,49 @@ def add_documents(
                 from qualcode.store.survey import store_survey
 
                 result["instrument"] = doc.survey.instrument
-                result["respondents"] = store_survey(project, int(doc_id or 0), doc.survey, case_ids)
+                result["respondents"] = store_survey(project, doc_id, doc.survey, case_ids)
                 result["questions"] = len(doc.survey.questions)
             project.log("import", "document", doc.name, {k: v for k, v in result.items() if k != "document"})
             results.append(result)
     return results
+
+
+def _segment_rows(
+    doc_id: int,
+    segments: list[ParsedSegment] | SegmentTable,
+    text: str,
+    case_ids: dict[str, int],
+    timed: bool,
+) -> Iterable[tuple[Any, ...]]:
+    """The segments' rows (document, position, case, speaker, question, start, end, text[, time]); a
+    SegmentTable's straight from its columns, without an object per segment."""
+    if isinstance(segments, SegmentTable):
+        starts, ends = segments.starts, segments.ends
+        columns: list[Iterable[Any]] = [
+            repeat(doc_id),
+            count(),
+            map(case_ids.get, segments.cases),
+            repeat(None),
+            segments.questions,
+            starts,
+            ends,
+            map(text.__getitem__, map(slice, starts, ends)),
+        ]
+        return zip(*columns, *([repeat(None)] if timed else []), strict=False)  # the lists end it
+    return [
+        (
+            doc_id,
+            i,
+            case_ids.get(s.case) if s.case else None,
+            s.speaker,
+            s.question,
+            s.start,
+            s.end,
+            text[s.start : s.end],
+            *((s.time or None,) if timed else ()),
+        )
+        for i, s in enumerate(segments)
+    ]
 
 
 def _add_turn_details(project: Project, doc_id: int, doc: ParsedDocument, timed: bool) -> None:
