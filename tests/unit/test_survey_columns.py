@@ -180,3 +180,17 @@ def test_xlsx_cells_are_normalised_like_csv_text(tmp_path):
     wb.save(tmp_path / "s.xlsx")
     (doc,) = read_document(tmp_path / "s.xlsx", ImportOptions(id_column="id", text_columns=["said"]))
     assert [doc.text[s.start : s.end] for s in doc.segments] == ["line one\nline two\nthree"]
+
+
+def test_the_import_preview_reads_a_survey_held_by_columns(tmp_path):
+    from qualcode.app.import_preview import preview_files
+
+    path = write(tmp_path, "R1,a,Yes,,,,first", "R2,b,No,,,,", "R3,a,No,,,, third ")
+    (preview,) = preview_files([path], options())
+    assert preview["segments"] == 2 and preview["no_case_segments"] == 0
+    assert preview["cases"] == [
+        {"case": "R1", "segments": 1, "attributes": {"sector": "a"}},
+        {"case": "R2", "segments": 0, "attributes": {"sector": "b"}},
+        {"case": "R3", "segments": 1, "attributes": {"sector": "a"}},
+    ]
+    assert [(t["case"], t["text"]) for t in preview["first_turns"]] == [("R1", "first"), ("R3", "third")]
