@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, overload
 
 SOURCE_TYPES: tuple[str, ...] = (
     "interview",
@@ -47,6 +48,68 @@ class ParsedSegment:
     )
 
 
+class SegmentTable(Sequence["ParsedSegment"]):
+    """Many segments held column by column (a survey's open answers): it reads as the list of ParsedSegment
+    an importer gives, each made only when asked for (the store writes the columns as they are)."""
+
+    __slots__ = ("starts", "ends", "cases", "questions")
+
+    def __init__(self, starts: list[int], ends: list[int], cases: list[str], questions: list[str]) -> None:
+        self.starts, self.ends, self.cases, self.questions = starts, ends, cases, questions
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    @overload
+    def __getitem__(self, i: int) -> ParsedSegment: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[ParsedSegment]: ...
+
+    def __getitem__(self, i: int | slice) -> ParsedSegment | list[ParsedSegment]:
+        if isinstance(i, slice):
+            return [self[k] for k in range(*i.indices(len(self)))]
+        return ParsedSegment(self.starts[i], self.ends[i], case=self.cases[i], question=self.questions[i])
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, SegmentTable | list):
+            return list(self) == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # (a list is not hashable either)
+
+
+class CaseTable(Mapping[str, dict[str, str]]):
+    """Many cases' attributes held column by column (a survey's respondents, one case per row): it reads as
+    the case name -> attributes mapping an importer gives, without a dict per case (the store writes it
+    column by column). `names` are distinct; `columns` maps an attribute to one value per name, "" for none;
+    `common` attributes (given on the command line) go to every case, a non-blank column value winning."""
+
+    __slots__ = ("names", "columns", "common", "_index")
+
+    def __init__(
+        self, names: list[str], columns: dict[str, list[str]], common: dict[str, str] | None = None
+    ) -> None:
+        self.names = names
+        self.columns = columns
+        self.common = dict(common or {})
+        self._index: dict[str, int] | None = None
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.names)
+
+    def __getitem__(self, name: str) -> dict[str, str]:
+        if self._index is None:
+            self._index = {n: i for i, n in enumerate(self.names)}
+        i = self._index[name]
+        attributes = dict(self.common)
+        attributes.update((a, values[i]) for a, values in self.columns.items() if values[i])
+        return attributes
+
+
 @dataclass(slots=True)
 class ParsedDocument:
     """What an importer returns: the normalised text, its segments, and the cases it names."""
@@ -54,11 +117,11 @@ class ParsedDocument:
     name: str
     source_type: str
     text: str
-    segments: list[ParsedSegment]
+    segments: list[ParsedSegment] | SegmentTable
     original_name: str
     sha256: str
-    # case name -> attributes (only the attributes this file provides)
-    cases: dict[str, dict[str, str]] = field(default_factory=dict)
+    # case name -> attributes (only the attributes this file provides); a survey gives a CaseTable
+    cases: dict[str, dict[str, str]] | CaseTable = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     survey: Any = None  # a core.survey.SurveyData: the closed questions and every respondent of a survey
     participants: int | None = None  # people in the session when given (--participants)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -32,22 +33,25 @@ class SurveyQuestion:
 
 
 @dataclass(slots=True)
-class SurveyRespondent:
-    """A row of a survey: its case, wave, spreadsheet row and answers (question key -> [(item, value)])."""
-
-    case: str
-    wave: str
-    row: int
-    answers: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
-
-
-@dataclass(slots=True)
 class SurveyData:
-    """What a survey file adds beyond its open text: the instrument, its questions and every respondent."""
+    """What a survey file adds beyond its open text: the instrument, its questions and every respondent, held
+    column by column (a 100,000-row survey is a few lists, not 100,000 objects): respondent i is case
+    `cases[i]`, in wave `waves[i]`, from spreadsheet row `rows[i]`, with the answers `answers[i]`."""
 
     instrument: str
     questions: list[SurveyQuestion]
-    respondents: list[SurveyRespondent]
+    cases: list[str]
+    waves: list[str]
+    rows: list[int]
+    answers: list[str]  # JSON objects (see answer_json): question key -> value (a ranking: item -> rank)
+
+
+def answer_json(key: str, value: str | dict[str, str]) -> str:
+    """One answer as it is stored in a respondent's JSON object, with its leading comma: `,"key":value`.
+    A respondent's object is `"{" + "".join(its answers)[1:] + "}"`, the text json.dumps(..., ensure_ascii=
+    False, separators=(",", ":")) writes for the same dict (each distinct answer is encoded once per import)."""
+    dump = json.dumps
+    return f",{dump(key, ensure_ascii=False)}:{dump(value, ensure_ascii=False, separators=(',', ':'))}"
 
 
 def split_multiple(value: str, separator: str | None) -> list[str]:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import csv
-import io
+from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import compress
 
 from qualcode.errors import InputError
 from qualcode.ingest.common import decode_text
@@ -18,27 +19,52 @@ class _Parse:
     """One candidate reading of a CSV file: its records, or where it first went wrong."""
 
     delimiter: str
-    records: list[tuple[int, list[str]]]  # (line where the record starts, fields)
+    records: list[list[str]]  # the fields of each record (blank lines left out)
     problem: str | None
 
 
-def _parse_csv(text: str, delimiter: str) -> _Parse:
-    """Read every record with standard double-quote quoting; note the first record whose field count differs
-    from the header's, or a broken quote. Blank lines are skipped, nothing else is."""
-    reader = csv.reader(
-        io.StringIO(text, newline=""),
+def _lines(text: str) -> Iterator[str]:
+    """The text's lines, each with its "\n" (the text is normalised: no other line break is left). Cheaper
+    than io.StringIO, which copies the whole text first, and than splitlines, which also breaks at \x85."""
+    start, end, find = 0, len(text), text.find
+    while start < end:
+        stop = find("\n", start) + 1 or end
+        yield text[start:stop]
+        start = stop
+
+
+def _reader(text: str, delimiter: str) -> Iterator[list[str]]:
+    return csv.reader(
+        _lines(text),
         delimiter=delimiter,
         quotechar='"',
         doublequote=True,
         strict=True,
         skipinitialspace=False,
     )
-    records: list[tuple[int, list[str]]] = []
+
+
+def _parse_csv(text: str, delimiter: str) -> _Parse:
+    """Read every record with standard double-quote quoting; note the first record whose field count differs
+    from the header's, or a broken quote. Blank lines are skipped, nothing else is."""
+    try:
+        records = list(filter(None, _reader(text, delimiter)))  # (a blank line reads as [])
+    except csv.Error:
+        return _located(text, delimiter)
+    if records and set(map(len, records)) != {len(records[0])}:
+        return _located(text, delimiter)
+    return _Parse(delimiter, records, None)
+
+
+def _located(text: str, delimiter: str) -> _Parse:
+    """Read again record by record, counting lines, to say where the file first goes wrong."""
+    reader = _reader(text, delimiter)
+    records: list[list[str]] = []
     width = 0
     line = 1
     try:
         for fields in reader:
-            start, line = line, reader.line_num + 1
+            start, line = line, reader.line_num + 1  # type: ignore[attr-defined]
             if not fields:
                 continue
             if not records:
@@ -50,7 +76,7 @@ def _parse_csv(text: str, delimiter: str) -> _Parse:
                     f"row {len(records) + 1} (line {start}) has {len(fields)} "
                     f"field(s) but the header has {width}",
                 )
-            records.append((start, fields))
+            records.append(fields)
     except csv.Error as exc:
         return _Parse(delimiter, records, f"row {len(records) + 1} (line {line}) has a broken quote ({exc})")
     return _Parse(delimiter, records, None)
@@ -61,7 +87,9 @@ def read_csv_records(data: bytes, name: str, delimiter: str | None = None) -> li
     row is wrong. Quoting is always the standard `"` (doubled inside a field): guessing a quote character
     from the text, as csv.Sniffer does, cuts answers that contain apostrophes at their first comma.
     Without --delimiter, comma, semicolon and tab are each tried; the one that reads every row with the
-    header's width (and at least two columns) wins; a tie is refused rather than guessed."""
+    header's width (and at least two columns) wins; a tie is refused rather than guessed. Only the header is
+    read with each separator first: the whole file is then read with the separators that split the header
+    widest (usually just one), since a narrower reading can only win when every wider one fails."""
     text = decode_text(data, name)
     if delimiter is not None:
         parse = _parse_csv(text, delimiter)
@@ -71,29 +99,43 @@ def read_csv_records(data: bytes, name: str, delimiter: str | None = None) -> li
                 f"separator, {parse.problem}; nothing was imported"
             )
         return _numbered(parse.records)
-    parses = [_parse_csv(text, d) for d in _DELIMITERS]
-    good = [p for p in parses if not p.problem and p.records and len(p.records[0][1]) >= 2]
-    if not good:
-        wide = [p for p in parses if p.records and len(p.records[0][1]) >= 2]
-        if not wide:
-            single = parses[0]
-            if single.problem:
-                raise InputError(f"{name}: {single.problem}; nothing was imported")
-            return _numbered(single.records)
+    widths = {d: _header_width(text, d) for d in _DELIMITERS}
+    wide = sorted((w for w in set(widths.values()) if w >= 2), reverse=True)
+    best: _Parse | None = None  # the widest reading, for the error when no reading fits
+    for width in wide:
+        parses = [_parse_csv(text, d) for d in _DELIMITERS if widths[d] == width]
+        best = best or parses[0]
+        good = [p for p in parses if not p.problem]
+        if len(good) > 1:
+            names = " or ".join(_DELIMITER_NAMES[p.delimiter] for p in good)
+            raise InputError(f"{name}: the separator could be {names}; choose it with --delimiter")
+        if good:
+            return _numbered(good[0].records)
+    if best is not None:
         # The separator that splits the header most is the likeliest: report where it went wrong.
-        best = max(wide, key=lambda p: len(p.records[0][1]))
         raise InputError(
             f"{name}: read with {_DELIMITER_NAMES[best.delimiter]} as the separator, {best.problem}; "
             "nothing was imported (fix the file, or choose the separator with --delimiter)"
         )
-    widest = max(len(p.records[0][1]) for p in good)
-    best_parses = [p for p in good if len(p.records[0][1]) == widest]
-    if len(best_parses) > 1:
-        names = " or ".join(_DELIMITER_NAMES[p.delimiter] for p in best_parses)
-        raise InputError(f"{name}: the separator could be {names}; choose it with --delimiter")
-    return _numbered(best_parses[0].records)
+    single = _parse_csv(text, _DELIMITERS[0])
+    if single.problem:
+        raise InputError(f"{name}: {single.problem}; nothing was imported")
+    return _numbered(single.records)
 
 
-def _numbered(records: list[tuple[int, list[str]]]) -> list[tuple[int, list[str]]]:
+def _header_width(text: str, delimiter: str) -> int:
+    """How many fields the first record has when read with this separator (0 if it has a broken quote)."""
+    reader = csv.reader(_lines(text), delimiter=delimiter, quotechar='"', doublequote=True, strict=True)
+    try:
+        for fields in reader:
+            if fields:
+                return len(fields)
+    except csv.Error:
+        return 0
+    return 0
+
+
+def _numbered(records: list[list[str]]) -> list[tuple[int, list[str]]]:
     """(row number, fields) of each record with any text; the header is row 1, as in a spreadsheet."""
-    return [(n, fields) for n, (_, fields) in enumerate(records, start=1) if any(c.strip() for c in fields)]
+    # "".join(fields).strip() is empty exactly when every field is blank.
+    return list(compress(enumerate(records, start=1), map(str.strip, map("".join, records))))

@@ -164,15 +164,13 @@ def check_columns(spec: SurveySpec, headers: list[str], name: str) -> None:
             used[col] = q.key
 
 
-def infer_questions(
-    columns: list[str], rows: list[tuple[int, dict[str, str]]]
-) -> tuple[list[SurveyQuestion], str]:
+def infer_questions(columns: dict[str, list[str]]) -> tuple[list[SurveyQuestion], str]:
     """Guess each closed column's type (numbers -> numeric, ISO dates -> date, few distinct values -> single;
     a column of many different words is no question) and say what was guessed, so the user can check it or
-    write a spec."""
+    write a spec. `columns`: each closed column's (trimmed) values."""
     questions, said = [], []
-    for col in columns:
-        values = [cells[col] for _, cells in rows if cells[col]]
+    for col, column in columns.items():
+        values = [v for v in column if v]
         distinct = set(values)
         if values and all(_is_number(v) for v in values):
             qtype = "numeric"

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
+from itertools import chain, count, repeat
+from operator import itemgetter
 from typing import Any, cast
 
-from qualcode.core.models import ParsedDocument
+from qualcode.core.models import CaseTable, ParsedDocument, ParsedSegment, SegmentTable
 from qualcode.core.rows import SearchHit, SegmentRow
 from qualcode.errors import DuplicateError, InputError, NotFoundError, ProjectBusyError
 from qualcode.store.project import Project, _is_busy, now
@@ -49,12 +51,16 @@ def upsert_case(project: Project, name: str, attributes: dict[str, str], cache: 
     return case_id
 
 
-def upsert_cases(project: Project, cases: dict[str, dict[str, str]], cache: dict[str, int]) -> dict[str, int]:
+def upsert_cases(
+    project: Project, cases: Mapping[str, dict[str, str]], cache: dict[str, int]
+) -> dict[str, int]:
     """upsert_case for many cases at once: cases new to the project (a large survey's respondents) are written
     with two executemany calls; cases already there go through upsert_case, which logs changed attributes."""
     known = dict(project.conn.execute("SELECT name, id FROM cases")) if len(cases) > 100 else {}
     if not known and len(cases) <= 100:
         return {name: upsert_case(project, name, attrs, cache) for name, attrs in cases.items()}
+    if isinstance(cases, CaseTable):
+        return _upsert_case_table(project, cases, known, cache)
     ids: dict[str, int] = {}
     new: list[tuple[int, str]] = []
     attributes: list[tuple[int, str, str]] = []
@@ -70,6 +76,47 @@ def upsert_cases(project: Project, cases: dict[str, dict[str, str]], cache: dict
     project.conn.executemany("INSERT INTO cases(id, name) VALUES (?, ?)", new)
     project.conn.executemany("INSERT INTO case_attributes(case_id, name, value) VALUES (?, ?, ?)", attributes)
     return ids
+
+
+def _upsert_case_table(
+    project: Project, table: CaseTable, known: dict[str, int], cache: dict[str, int]
+) -> dict[str, int]:
+    """upsert_cases for cases held column by column: the new ones' rows are made column by column too (in
+    the order the per-case dicts would give: case by case, --attr attributes first), never a dict per case."""
+    names = table.names
+    columns = table.columns
+    if known.keys().isdisjoint(names) and cache.keys().isdisjoint(names):
+        fresh: list[int] | None = None  # every case is new: the usual survey import
+    else:
+        fresh = [i for i, n in enumerate(names) if n not in known and n not in cache]
+        old = set(range(len(names))) - set(fresh)
+        for i, name in enumerate(names):
+            if i in old:
+                upsert_case(project, name, table[name], cache)
+        names = [names[i] for i in fresh]
+        columns = {a: [values[i] for i in fresh] for a, values in columns.items()}
+    next_id = int(project.scalar("SELECT coalesce(max(id), 0) + 1 FROM cases"))
+    new_ids = range(next_id, next_id + len(names))
+    project.conn.executemany("INSERT INTO cases(id, name) VALUES (?, ?)", zip(new_ids, names, strict=True))
+    common = table.common
+    per_attribute = []
+    for a in [*common, *(a for a in columns if a not in common)]:
+        values: Iterable[str] = columns[a] if a in columns else repeat(common[a], len(names))
+        if a in columns and a in common:
+            values = [v or common[a] for v in values]
+        per_attribute.append(zip(new_ids, repeat(a), values))
+    rows: Iterable[tuple[int, str, str]] = chain.from_iterable(zip(*per_attribute, strict=True))
+    # A blank cell is no attribute; a blank --attr value is still given to every case (as a dict would).
+    rows = (
+        filter(itemgetter(2), rows) if all(common.values()) else (r for r in rows if r[2] or r[1] in common)
+    )
+    project.conn.executemany("INSERT INTO case_attributes(case_id, name, value) VALUES (?, ?, ?)", rows)
+    cache.update(zip(names, new_ids, strict=True))
+    return (
+        {name: cache[name] for name in table.names}
+        if fresh is not None
+        else dict(zip(names, new_ids, strict=True))
+    )
 
 
 @contextlib.contextmanager
@@ -152,29 +199,17 @@ def add_documents(
                 project.conn.execute(
                     "UPDATE documents SET participants = ? WHERE id = ?", (doc.participants, cur.lastrowid)
                 )
-            doc_id = cur.lastrowid
-            text = doc.text
-            for seg in doc.segments:
-                if seg.case and seg.case not in case_ids:
-                    case_ids[seg.case] = upsert_case(project, seg.case, {}, cache)
+            doc_id = int(cur.lastrowid or 0)
+            segments = doc.segments
+            owners = segments.cases if isinstance(segments, SegmentTable) else [s.case for s in segments]
+            for case in dict.fromkeys(filter(None, owners)):  # in order: new cases' ids follow it
+                if case not in case_ids:
+                    case_ids[case] = upsert_case(project, case, {}, cache)
             # one executemany per document, turn times in the same row (no second pass of UPDATEs)
             project.conn.executemany(
                 'INSERT INTO segments(document_id, position, case_id, speaker, question, start, "end", text'
                 f"{', time' if timed else ''}) VALUES (?, ?, ?, ?, ?, ?, ?, ?{', ?' if timed else ''})",
-                [
-                    (
-                        doc_id,
-                        i,
-                        case_ids.get(s.case) if s.case else None,
-                        s.speaker,
-                        s.question,
-                        s.start,
-                        s.end,
-                        text[s.start : s.end],
-                        *((s.time or None,) if timed else ()),
-                    )
-                    for i, s in enumerate(doc.segments)
-                ],
+                _segment_rows(doc_id, segments, doc.text, case_ids, timed),
             )
             _add_turn_details(project, doc_id, doc, timed)
             result = {
@@ -192,11 +227,49 @@ def add_documents(
                 from qualcode.store.survey import store_survey
 
                 result["instrument"] = doc.survey.instrument
-                result["respondents"] = store_survey(project, int(doc_id or 0), doc.survey, case_ids)
+                result["respondents"] = store_survey(project, doc_id, doc.survey, case_ids)
                 result["questions"] = len(doc.survey.questions)
             project.log("import", "document", doc.name, {k: v for k, v in result.items() if k != "document"})
             results.append(result)
     return results
+
+
+def _segment_rows(
+    doc_id: int,
+    segments: list[ParsedSegment] | SegmentTable,
+    text: str,
+    case_ids: dict[str, int],
+    timed: bool,
+) -> Iterable[tuple[Any, ...]]:
+    """The segments' rows (document, position, case, speaker, question, start, end, text[, time]); a
+    SegmentTable's straight from its columns, without an object per segment."""
+    if isinstance(segments, SegmentTable):
+        starts, ends = segments.starts, segments.ends
+        columns: list[Iterable[Any]] = [
+            repeat(doc_id),
+            count(),
+            map(case_ids.get, segments.cases),
+            repeat(None),
+            segments.questions,
+            starts,
+            ends,
+            map(text.__getitem__, map(slice, starts, ends)),
+        ]
+        return zip(*columns, *([repeat(None)] if timed else []), strict=False)  # the lists end it
+    return [
+        (
+            doc_id,
+            i,
+            case_ids.get(s.case) if s.case else None,
+            s.speaker,
+            s.question,
+            s.start,
+            s.end,
+            text[s.start : s.end],
+            *((s.time or None,) if timed else ()),
+        )
+        for i, s in enumerate(segments)
+    ]
 
 
 def _add_turn_details(project: Project, doc_id: int, doc: ParsedDocument, timed: bool) -> None:

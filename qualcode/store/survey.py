@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from dataclasses import dataclass, field
+from itertools import repeat
 from typing import Any
 
 from qualcode.core.survey import SurveyData, SurveyQuestion
@@ -63,43 +64,38 @@ def store_survey(project: Project, document_id: int, survey: SurveyData, case_id
     )
     for i, q in enumerate(survey.questions):
         _question_id(project, instrument, q, start + i)
-    waves = sorted({r.wave for r in survey.respondents})
+    case_list = list(map(case_ids.__getitem__, survey.cases))
     taken: dict[tuple[str, int], str] = {}
-    for wave in waves:
+    for wave in sorted(set(survey.waves)):
         for case_id, doc in project.conn.execute(
             "SELECT r.case_id, d.name FROM survey_respondents r JOIN documents d ON d.id = r.document_id"
             " WHERE r.instrument = ? AND r.wave = ?",
             (instrument, wave),
         ):
             taken[wave, int(case_id)] = doc
-    ranking = {q.key for q in survey.questions if q.type == "ranking"}
-    respondents = []
-    for r in survey.respondents:
-        case_id = case_ids[r.case]
-        if (r.wave, case_id) in taken:
-            wave = f" wave {r.wave!r}" if r.wave else ""
-            raise InputError(
-                f"respondent {r.case!r} (row {r.row}) is already in instrument {instrument!r}{wave}, "
-                f"from {taken[r.wave, case_id]!r}; give this file another --wave or --instrument; "
-                "nothing was imported"
-            )
-        answers = {key: dict(given) if key in ranking else given[0][1] for key, given in r.answers.items()}
-        respondents.append(
-            (
-                instrument,
-                r.wave,
-                case_id,
-                document_id,
-                r.row,
-                json.dumps(answers, ensure_ascii=False, separators=(",", ":")),
-            )
-        )
+    if taken:
+        for i, key in enumerate(zip(survey.waves, case_list, strict=True)):
+            if key in taken:
+                wave = f" wave {key[0]!r}" if key[0] else ""
+                raise InputError(
+                    f"respondent {survey.cases[i]!r} (row {survey.rows[i]}) is already in instrument "
+                    f"{instrument!r}{wave}, from {taken[key]!r}; give this file another --wave or --instrument; "
+                    "nothing was imported"
+                )
     project.conn.executemany(
         "INSERT INTO survey_respondents(instrument, wave, case_id, document_id, row, answers)"
         " VALUES (?, ?, ?, ?, ?, ?)",
-        respondents,
+        zip(
+            repeat(instrument),
+            survey.waves,
+            case_list,
+            repeat(document_id),
+            survey.rows,
+            survey.answers,
+            strict=False,  # repeat() is endless: the lists end it
+        ),
     )
-    return len(respondents)
+    return len(case_list)
 
 
 @dataclass(slots=True)
@@ -187,6 +183,10 @@ def load_instruments(
         loads = json.loads
         tallies: dict[str, dict[str, Counter[tuple[str, str]]]] = {}
         answered: dict[tuple[str, str], int] = {}
+        # Without per-respondent answers, each respondent's answers are counted as (question, answer) pairs in
+        # C (Counter.update); a ranking's answer is read as its ((item, rank), ...) pairs, so it can be counted.
+        by_wave: dict[str, Counter[tuple[str, Any]]] = {}
+        pairs_of = json.JSONDecoder(object_pairs_hook=tuple).decode
         if per_respondent:
             for key in keys:
                 data.answers[key] = {}
@@ -197,18 +197,26 @@ def load_instruments(
                     if key in keys:
                         data.answers[key][rid] = list(value.items()) if key in ranking else [("", value)]
                 continue
+            pairs = by_wave.get(w)
+            if pairs is None:
+                pairs = by_wave[w] = Counter()
+            pairs.update(pairs_of(answers))
+        # Each distinct (question, answer) once, in the order first met: the same counts, in the same order,
+        # as going through every answer of every respondent.
+        for w, pairs in by_wave.items():
             counters = tallies.setdefault(w, {})
-            for key, value in loads(answers).items():
+            for (key, value), n in pairs.items():
                 if key not in keys:
                     continue
                 tally = counters.get(key)
                 if tally is None:
                     tally = counters[key] = Counter()
                 if key in ranking:
-                    tally.update(value.items())
+                    for item in value:
+                        tally[item] += n
                 else:
-                    tally[("", value)] += 1
-                answered[w, key] = answered.get((w, key), 0) + 1
+                    tally[("", value)] += n
+                answered[w, key] = answered.get((w, key), 0) + n
         if not data.respondents:
             continue
         data.counts = {
