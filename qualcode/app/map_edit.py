@@ -47,7 +47,7 @@ def deletion_plan(project: Project, kind: str, key: str) -> dict[str, Any]:
     plan = deletion(project, kind, key)
     effects = plan["effects"]
     message = f"Delete {NAMES[kind]} {key}? " + (
-        "; ".join(effects).capitalize() + "." if effects else "Nothing else refers to it."
+        f"With it go {'; '.join(effects)}." if effects else "Nothing else refers to it."
     )
     return {"refused": plan["refused"], "effects": effects, "message": message}
 

@@ -248,7 +248,7 @@ def deletion(project: Project, kind: str, key: str) -> dict[str, Any]:
             )
             refused = (
                 f"partner {key} has {_plural(n, 'outcome')} ({names}): give {_verb(n, 'it', 'them')} another"
-                f" partner (e on the outcome) or delete {_verb(n, 'it', 'them')} first"
+                f" partner or delete {_verb(n, 'it', 'them')} first"
             )
     elif kind in ("aim", "outcome"):
         column = f"{kind}_id"
@@ -257,38 +257,34 @@ def deletion(project: Project, kind: str, key: str) -> dict[str, Any]:
             names = _keys(project, f"SELECT key FROM claims WHERE {column} = ? ORDER BY id", (iid,))
             refused = (
                 f"{kind} {key} has {_plural(n, 'claim')} about it ({names}): tie {_verb(n, 'it', 'them')} to"
-                f" something else (e on the claim) or delete {_verb(n, 'it', 'them')} first"
+                f" another outcome or aim, or delete {_verb(n, 'it', 'them')} first"
             )
         links = _count(project, f"SELECT count(*) FROM outcome_aims WHERE {column} = ?", (iid,))
         if links:
             effects.append(
-                f"{_plural(links, 'outcome')} no longer {_verb(links, 'serves', 'serve')} it"
+                f"the links from the {_plural(links, 'outcome')} that {_verb(links, 'serves', 'serve')} it"
                 if kind == "aim"
-                else f"it no longer serves {_plural(links, 'aim')}"
+                else f"its links to the {_plural(links, 'aim')} it serves"
             )
     else:
         evidence = _count(project, "SELECT count(*) FROM claim_evidence WHERE claim_id = ?", (iid,))
         if evidence:
             effects.append(
-                f"{_plural(evidence, 'coding')} {_verb(evidence, 'is', 'are')} no longer evidence for it (the"
-                f" {_verb(evidence, 'coding stays', 'codings stay')})"
+                f"its evidence links from {_plural(evidence, 'coding')}"
+                f" (the {_verb(evidence, 'coding stays', 'codings stay')})"
             )
         judged = _count(project, "SELECT count(*) FROM judgements WHERE target = ?", (f"claim:{key}",))
         if judged:
-            effects.append(f"its {_plural(judged, 'judgement')} {_verb(judged, 'goes', 'go')}")
+            effects.append(f"its {_plural(judged, 'judgement')}")
         rivals = _count(project, "SELECT count(*) FROM claim_rivals WHERE claim_id = ?", (iid,))
         if rivals:
-            effects.append(
-                f"{_plural(rivals, 'rival explanation')} no longer {_verb(rivals, 'rivals', 'rival')} it"
-            )
+            effects.append(f"its links to {_plural(rivals, 'rival explanation')}")
     if kind != "partner":
         recs = _count(
             project, "SELECT count(*) FROM recommendation_links WHERE target = ?", (f"{kind}:{key}",)
         )
         if recs:
-            effects.append(
-                f"{_plural(recs, 'recommendation')} {_verb(recs, 'is', 'are')} no longer tied to it"
-            )
+            effects.append(f"the links from {_plural(recs, 'recommendation')} tied to it")
     return {"refused": refused, "effects": effects}
 
 

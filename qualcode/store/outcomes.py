@@ -345,8 +345,16 @@ def map_view(project: Project) -> dict[str, Any]:
 
     aims = []
     for a in project.query("SELECT id, key, label, success FROM aims ORDER BY position, id"):
-        mine, counts = gather("aim_id", a["id"])
-        served = project.scalar("SELECT count(*) FROM outcome_aims WHERE aim_id = ?", (a["id"],))
+        mine, _ = gather("aim_id", a["id"])
+        serving = {
+            r[0]
+            for r in project.conn.execute("SELECT outcome_id FROM outcome_aims WHERE aim_id = ?", (a["id"],))
+        }
+        # An aim's evidence: the claims about it and the claims about the outcomes that serve it.
+        toward = [c for c in claims if c["aim_id"] == a["id"] or c["outcome_id"] in serving]
+        counts = _spread([x for c in toward for x in links.get(c["id"], [])])
+        counts["toward"] = len(toward)
+        served = len(serving)
         aims.append(
             {
                 "key": a["key"],

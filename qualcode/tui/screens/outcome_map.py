@@ -107,6 +107,7 @@ class OutcomeMapScreen(Screen[None]):
             node = aims.add(item_label(aim["key"], aim["label"], aim), data=self.ref("aim", aim), expand=True)
             for claim in aim["claims"]:
                 node.add_leaf(claim_label(claim), data=self.ref("claim", claim, about=aim["key"]))
+            node.allow_expand = bool(aim["claims"])
         partners = tree.root.add(
             Text(f"Boundary partners ({len(view['partners'])})", style="bold"),
             data={"kind": "partners"},
@@ -209,12 +210,17 @@ class OutcomeMapScreen(Screen[None]):
             if kind == "aim":
                 for criterion in item["success"]:
                     text.append(f"• {safe_text(criterion)}\n")
-                text.append(f"Served by {item['outcomes']} outcome(s). ", style="dim")
+                text.append(
+                    f"Served by {item['outcomes']} outcome(s); {len(item['claims'])} claim(s) about it."
+                    f" Evidence from the {item['toward']} claim(s) about it or its outcomes: ",
+                    style="dim",
+                )
             else:
                 if item["mechanism"]:
                     text.append(f"Mechanism: {safe_text(item['mechanism'])}\n")
                 text.append(f"Serves: {', '.join(item['aims']) or 'no aim'}. ", style="dim")
-            text.append(f"{len(item['claims'])} claim(s): ", style="dim")
+            if kind == "outcome":
+                text.append(f"{len(item['claims'])} claim(s): ", style="dim")
             text.append_text(counts(item))
             text.append(f" cases, in {item['codings']} evidence coding(s)", style="dim")
         self.query_one("#map-detail", Static).update(text)
