@@ -143,7 +143,8 @@ class OutcomeMapScreen(Screen[None]):
             loose.expand()
         tree.root.expand()
         if keep:
-            self.move_to(keep)
+            # The tree places its rows when it next renders; only then can the cursor go to a node.
+            self.call_after_refresh(self.move_to, keep)
         self.show_detail()
 
     @staticmethod
@@ -166,6 +167,7 @@ class OutcomeMapScreen(Screen[None]):
         found = walk(tree.root)
         if found is not None:
             tree.move_cursor(found)
+            self.show_detail()
 
     @property
     def current(self) -> dict[str, Any]:
