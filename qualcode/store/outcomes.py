@@ -326,7 +326,7 @@ def map_view(project: Project) -> dict[str, Any]:
     and contradict it (mixed counts as both, as in the findings report) and its evidence codings; each claim
     carries its newest judgement."""
     judged: dict[str, dict[str, Any]] = {}
-    for r in project.query("SELECT target, rating, confidence FROM judgements ORDER BY id"):
+    for r in project.query("SELECT target, rating, confidence, rationale, who FROM judgements ORDER BY id"):
         judged[r["target"]] = r
     links: dict[int, list[tuple[int | None, str]]] = {}
     for claim, case, polarity in project.conn.execute(
@@ -337,7 +337,13 @@ def map_view(project: Project) -> dict[str, Any]:
     claims = project.query("SELECT id, key, text, category, outcome_id, aim_id FROM claims ORDER BY id")
     for c in claims:
         j = judged.get(f"claim:{c['key']}") or {}
-        c.update(_spread(links.get(c["id"], [])), judgement=j.get("rating"), confidence=j.get("confidence"))
+        c.update(
+            _spread(links.get(c["id"], [])),
+            judgement=j.get("rating"),
+            confidence=j.get("confidence"),
+            rationale=j.get("rationale"),
+            judged_by=j.get("who"),
+        )
 
     def gather(column: str, iid: int) -> tuple[list[dict[str, Any]], dict[str, int]]:
         mine = [c for c in claims if c[column] == iid]

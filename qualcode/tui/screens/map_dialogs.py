@@ -26,6 +26,7 @@ class ItemDialog(Dialog):
 
     BINDINGS = [Binding("ctrl+s", "save", "Save")]
     WHAT = "item"
+    TALL = False  # the longer forms take most of the screen, their fields scrolling inside
 
     def __init__(self, item: dict[str, Any], save: Saver, new: bool) -> None:
         super().__init__()
@@ -33,12 +34,14 @@ class ItemDialog(Dialog):
 
     def compose(self) -> ComposeResult:
         title = f"New {self.WHAT}" if self.new else f"Edit {self.WHAT} {self.item.get('key', '')}"
-        with DialogBody(classes="box wide"):
+        # The title, a problem with the fields and the keys stay in view while the fields scroll (80x24).
+        with Vertical(classes="box wide tall" if self.TALL else "box wide"):
             yield Label(safe_text(title), classes="title")
-            yield Label("Key (letters, digits, '.', '_', '-')")
-            yield Input(self.item.get("key", ""), id="key")
-            yield from self.compose_fields()
-            yield Label("", id="error", classes="error")
+            with DialogBody(classes="map-fields fill" if self.TALL else "map-fields"):
+                yield Label("Key (letters, digits, '.', '_', '-')")
+                yield Input(self.item.get("key", ""), id="key")
+                yield from self.compose_fields()
+            yield Label("", id="error")
             yield Label("Ctrl+S or Enter saves; Escape cancels.", classes="hint")
 
     def compose_fields(self) -> ComposeResult:
@@ -120,6 +123,7 @@ class PartnerDialog(ItemDialog):
 
 class OutcomeDialog(ItemDialog):
     WHAT = "outcome"
+    TALL = True
 
     def __init__(
         self,
@@ -167,6 +171,7 @@ class OutcomeDialog(ItemDialog):
 
 class ClaimDialog(ItemDialog):
     WHAT = "claim"
+    TALL = True
     FIRST = "#text"
 
     def __init__(self, item: dict[str, Any], save: Saver, new: bool, about: list[tuple[str, str]]) -> None:
@@ -191,15 +196,18 @@ class ClaimDialog(ItemDialog):
             "category",
         )
         yield Label(
-            "Judgement: rating (e.g. strong, plausible, weak), confidence, rationale. A change adds an entry to the"
-            " claim's judgement history; an empty rating records none."
+            "Judgement (a change adds an entry to the claim's judgement history; no rating records none)",
+            classes="hint",
         )
-        yield Input(self.item.get("rating", ""), id="rating", placeholder="rating")
+        yield Label("Rating (e.g. strong, plausible, weak)")
+        yield Input(self.item.get("rating", ""), id="rating")
+        yield Label("Confidence")
         yield self.radios(
             [("", "(not set)"), ("low", "low"), ("medium", "medium"), ("high", "high")],
             self.item.get("confidence", ""),
             "confidence",
         )
+        yield Label("Rationale (why)")
         yield self.text_area(self.item.get("rationale", ""), "rationale")
 
     def fields(self) -> dict[str, Any]:

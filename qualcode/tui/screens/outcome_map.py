@@ -61,8 +61,8 @@ class OutcomeMapScreen(Screen[None]):
     it, here or in the workbench) and goes through the same use cases as `qualcode outcomes add|set|delete`."""
 
     BINDINGS = [
-        Binding("A", "add('aim')", "New aim"),
-        Binding("P", "add('partner')", "New partner"),
+        Binding("A", "add('aim')", "New aim", show=False),
+        Binding("P", "add('partner')", "New partner", show=False),
         Binding("o", "add('outcome')", "New outcome"),
         Binding("c", "add('claim')", "New claim"),
         Binding("e", "edit", "Edit"),
@@ -98,6 +98,7 @@ class OutcomeMapScreen(Screen[None]):
         tree: Tree[dict[str, Any]] = self.query_one("#map", Tree)
         keep = keep or self.current_ref()
         tree.clear()
+        tree.show_root = False
         self.view = view = map_view(self.project)
         tree.root.data = {"kind": "root"}
         aims = tree.root.add(
@@ -202,6 +203,10 @@ class OutcomeMapScreen(Screen[None]):
             text.append(
                 f"Judgement: {safe_text(judged)}" + (f" ({item['confidence']})" if item["confidence"] else "")
             )
+            if item["rationale"]:
+                text.append(
+                    f" by {safe_text(item['judged_by'])}: {safe_text(item['rationale'])}", style="dim"
+                )
         elif kind == "partner":
             text.append(f"Boundary partner {item['key']} ({item['kind']})\n", style="bold")
             text.append(safe_text(item["label"]) + "\n")
