@@ -136,6 +136,8 @@ async def test_new_partner_dialog_defaults_to_direct_and_saves_on_enter(demo_cop
         assert rows(demo_copy, "SELECT label, kind FROM partners WHERE key = 'funders'") == [
             {"label": "Funders and trusts", "kind": "indirect"}
         ]
+        # the cursor is on the new partner (its own field 'kind' must not be taken for the item's kind)
+        assert (app.screen.current["kind"], app.screen.current["key"]) == ("partner", "funders")
 
 
 @covers("o", screen=SCREEN)

@@ -42,7 +42,7 @@ class ItemDialog(Dialog):
                 yield Input(self.item.get("key", ""), id="key")
                 yield from self.compose_fields()
             yield Label("", id="error")
-            yield Label("Ctrl+S or Enter saves; Escape cancels.", classes="hint")
+            yield Label("Ctrl+S saves (Enter too, in a one-line box); Escape cancels.", classes="hint")
 
     def compose_fields(self) -> ComposeResult:
         yield from ()

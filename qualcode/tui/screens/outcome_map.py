@@ -146,7 +146,7 @@ class OutcomeMapScreen(Screen[None]):
         if keep:
             # The tree places its rows when it next renders; only then can the cursor go to a node.
             self.call_after_refresh(self.move_to, keep)
-        self.show_detail()
+        self.call_after_refresh(self.show_detail)  # the node under the cursor once the rows are placed
 
     @staticmethod
     def ref(kind: str, item: dict[str, Any], **context: str) -> dict[str, Any]:
@@ -233,7 +233,7 @@ class OutcomeMapScreen(Screen[None]):
         self.query_one("#map-detail", Static).update(text)
 
     # -- editing ----------------------------------------------------------------------------------------
-    def saver(self, run: Any, done: str) -> Any:
+    def saver(self, kind: str, run: Any, verb: str) -> Any:
         """A dialog's save: run the session's action; an error stays in the dialog, success reloads the map."""
 
         def save(fields: dict[str, Any]) -> str | None:
@@ -241,8 +241,8 @@ class OutcomeMapScreen(Screen[None]):
                 result = run(fields)
             except QualcodeError as exc:
                 return str(exc)
-            self.action_reload((result["kind"], result["key"]) if "kind" in result else None)
-            self.notify(safe_text(done.format(**result)), markup=False)
+            self.action_reload((kind, result["key"]))
+            self.notify(f"{verb} {kind} {safe_text(result['key'])}", markup=False)
             return None
 
         return save
@@ -271,9 +271,9 @@ class OutcomeMapScreen(Screen[None]):
             defaults["about"] = data.get("about") or (data["key"] if data["kind"] == "aim" else "")
 
         def run(fields: dict[str, Any]) -> dict[str, Any]:
-            return {"kind": kind, **self.session.map_add(kind, fields)}
+            return self.session.map_add(kind, fields)
 
-        self.app.push_screen(self.dialog(kind, defaults, self.saver(run, f"added {kind} {{key}}"), new=True))
+        self.app.push_screen(self.dialog(kind, defaults, self.saver(kind, run, "added"), new=True))
 
     def action_edit(self) -> None:
         data = self.current
@@ -288,9 +288,9 @@ class OutcomeMapScreen(Screen[None]):
             return
 
         def run(fields: dict[str, Any]) -> dict[str, Any]:
-            return {"kind": kind, **self.session.map_set(kind, item["key"], fields)}
+            return self.session.map_set(kind, item["key"], fields)
 
-        self.app.push_screen(self.dialog(kind, item, self.saver(run, f"saved {kind} {{key}}"), new=False))
+        self.app.push_screen(self.dialog(kind, item, self.saver(kind, run, "saved"), new=False))
 
     def action_delete(self) -> None:
         data = self.current
