@@ -379,7 +379,7 @@ def map_view(project: Project) -> dict[str, Any]:
             (p["id"],),
         ):
             mine, counts = gather("outcome_id", o["id"])
-            served = [
+            serves = [
                 r[0]
                 for r in project.conn.execute(
                     "SELECT a.key FROM outcome_aims oa JOIN aims a ON a.id = oa.aim_id WHERE oa.outcome_id = ?"
@@ -392,7 +392,7 @@ def map_view(project: Project) -> dict[str, Any]:
                     "key": o["key"],
                     "label": o["label"],
                     "mechanism": o["mechanism"],
-                    "aims": served,
+                    "aims": serves,
                     "claims": mine,
                     **counts,
                 }

@@ -112,6 +112,12 @@ def at_map_item(kind: str, key: str, *keys: str):
         await pilot.pause()
         await pilot.press(*keys)
         await pilot.pause()
+        # a blinking cursor would make the picture depend on the moment it is taken
+        for box in pilot.app.screen.query("Input, TextArea"):
+            box.cursor_blink = False
+        # a dialog scrolls its focused field into view: let that finish, however busy the machine
+        await pilot.wait_for_scheduled_animations()
+        await pilot.pause(0.3)
 
     return run
 
