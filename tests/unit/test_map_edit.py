@@ -255,3 +255,12 @@ def test_map_view_counts_distinct_cases_for_and_against(study):
         1,
     )
     assert view["loose"] == []
+
+
+def test_changing_a_claims_text_changes_the_text_mirrored_on_its_codings(study):
+    p, ids = study
+    map_edit.change(p, "claim", "c.ref", {"text": "Referrals to housing are faster"})
+    mirror = {r["id"]: r["claim"] for r in p.query("SELECT id, claim FROM codings")}
+    # F1 and I1 were linked to c.ref first (I1 to c.conf too); hl_F1 is evidence for no claim.
+    assert mirror[ids["F1"]] == mirror[ids["I1"]] == "Referrals to housing are faster"
+    assert mirror[ids["hl_F1"]] is None
