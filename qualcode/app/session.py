@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from qualcode.app import map_edit
 from qualcode.core.rows import CodingRow
 from qualcode.store.claims import judge, set_coding_links, withdraw_judgement
 from qualcode.store.codings import add_coding, get_coding, remove_coding, restore_coding, update_coding
@@ -39,6 +40,10 @@ class CodingSession:
 
     def _run(self, step: Step) -> Step:
         step.apply()
+        return self._push(step)
+
+    def _push(self, step: Step) -> Step:
+        """Record a step already applied (its label may name what applying it created)."""
         self.undo_stack.append(step)
         del self.undo_stack[:-UNDO_LIMIT]
         self.redo_stack.clear()
@@ -238,3 +243,59 @@ class CodingSession:
             )
         )
         return dict(state["row"])
+
+    # -- the outcome map ----------------------------------------------------------------------------------
+    def map_add(self, kind: str, fields: dict[str, Any]) -> dict[str, Any]:
+        """Add an aim, partner, outcome or claim; undo deletes it, redo puts the very same item back."""
+        state: dict[str, Any] = {}
+
+        def apply() -> None:
+            if "snapshot" in state:
+                map_edit.restore(self.project, state.pop("snapshot"))
+            else:
+                state["item"] = map_edit.add(self.project, kind, fields)
+
+        def revert() -> None:
+            state["snapshot"] = map_edit.delete(self.project, kind, state["item"]["key"])
+
+        apply()
+        key = state["item"]["key"]
+        self._push(Step(f"add {kind} {key}", apply, revert, state))
+        return dict(state["item"])
+
+    def map_set(self, kind: str, key: str, fields: dict[str, Any]) -> dict[str, Any]:
+        """Change an item's fields (and key); undo puts them back and withdraws a judgement the change recorded."""
+        before = map_edit.item(self.project, kind, key)
+        state: dict[str, Any] = {}
+
+        def apply() -> None:
+            state["after"] = map_edit.change(self.project, kind, before["key"], fields)
+
+        def revert() -> None:
+            with self.project.transaction():
+                old = {k: v for k, v in before.items() if k not in ("rating", "confidence", "rationale")}
+                map_edit.change(self.project, kind, state["after"]["key"], old)
+                if state["after"].get("judgement"):
+                    withdraw_judgement(self.project, state["after"]["judgement"])
+
+        apply()
+        self._push(Step(f"edit {kind} {state['after']['key']}", apply, revert, state))
+        return dict(state["after"])
+
+    def map_delete(self, kind: str, key: str) -> dict[str, Any]:
+        """Delete an item and what goes with it; undo puts it all back (same ids), redo deletes it again."""
+        state: dict[str, Any] = {}
+
+        def apply() -> None:
+            state["snapshot"] = map_edit.delete(self.project, kind, key)
+
+        apply()
+        self._push(
+            Step(
+                f"delete {kind} {key}",
+                apply,
+                lambda: map_edit.restore(self.project, state["snapshot"]),
+                state,
+            )
+        )
+        return dict(state["snapshot"])

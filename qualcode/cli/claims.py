@@ -25,6 +25,9 @@ CATEGORY_CHOICE = click.Choice(["sufficient", "necessary", "improved", "none", "
 def register(cli: click.Group) -> None:
     for command in (claims, judge, outcomes, recommendations):
         cli.add_command(command)
+    from qualcode.cli import outcome_edit
+
+    outcome_edit.register(outcomes, claims)
 
 
 @click.group(cls=QualcodeGroup)

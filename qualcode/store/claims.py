@@ -182,6 +182,12 @@ def set_claim(
             if twin not in (None, cid):
                 raise DuplicateError(f"claim '{get_claim(project, twin)['key']}' already says this")
             project.conn.execute("UPDATE claims SET text = ? WHERE id = ?", (text, cid))
+            # codings.claim mirrors a coding's first claim's text: keep it saying the same as the claim.
+            project.conn.execute(
+                "UPDATE codings SET claim = ? WHERE claim = ? AND id IN"
+                " (SELECT coding_id FROM claim_evidence WHERE claim_id = ?)",
+                (text, before["claim"], cid),
+            )
         if about is not None:
             outcome_id, aim_id = resolve_about(project, about)
             project.conn.execute(

@@ -307,41 +307,96 @@ def list_recommendations(project: Project) -> list[dict[str, Any]]:
     return rows
 
 
-def map_tree(project: Project) -> list[dict[str, Any]]:
-    """Partners -> outcomes -> claims with their evidence links (for / against / mixed codings) and newest
-    judgement, for the workbench's map screen; claims about an aim or tied to nothing come last, under partner None."""
-    judged: dict[str, str] = {
-        r[0]: r[1] for r in project.conn.execute("SELECT target, rating FROM judgements ORDER BY id")
+FOR = ("supports", "mixed")  # as the findings report counts: mixed evidence counts for and against
+AGAINST = ("contradicts", "mixed")
+
+
+def _spread(links: list[tuple[int | None, str]]) -> dict[str, int]:
+    """Distinct cases for and against among (case id, polarity) links; evidence with no case counts for neither."""
+    return {
+        "supports": len({c for c, p in links if c is not None and p in FOR}),
+        "contradicts": len({c for c, p in links if c is not None and p in AGAINST}),
+        "codings": len(links),
     }
-    claims = project.query(
-        "SELECT c.key, c.text, o.key AS outcome,"
-        " sum(e.polarity = 'supports') AS supports, sum(e.polarity = 'contradicts') AS contradicts,"
-        " sum(e.polarity = 'mixed') AS mixed"
-        " FROM claims c LEFT JOIN outcomes o ON o.id = c.outcome_id LEFT JOIN claim_evidence e ON e.claim_id = c.id"
-        " GROUP BY c.id ORDER BY c.id"
-    )
+
+
+def map_view(project: Project) -> dict[str, Any]:
+    """The outcome map for the workbench's map screen: aims (with the claims about each), partners -> outcomes ->
+    claims, and claims tied to neither. Each claim and outcome counts the distinct cases whose codings support
+    and contradict it (mixed counts as both, as in the findings report) and its evidence codings; each claim
+    carries its newest judgement."""
+    judged: dict[str, dict[str, Any]] = {}
+    for r in project.query("SELECT target, rating, confidence, rationale, who FROM judgements ORDER BY id"):
+        judged[r["target"]] = r
+    links: dict[int, list[tuple[int | None, str]]] = {}
+    for claim, case, polarity in project.conn.execute(
+        "SELECT e.claim_id, s.case_id, e.polarity FROM claim_evidence e JOIN codings k ON k.id = e.coding_id"
+        " LEFT JOIN segments s ON s.id = k.segment_id"
+    ):
+        links.setdefault(claim, []).append((case, polarity))
+    claims = project.query("SELECT id, key, text, category, outcome_id, aim_id FROM claims ORDER BY id")
     for c in claims:
+        j = judged.get(f"claim:{c['key']}") or {}
         c.update(
-            {k: c[k] or 0 for k in ("supports", "contradicts", "mixed")},
-            judgement=judged.get(f"claim:{c['key']}"),
+            _spread(links.get(c["id"], [])),
+            judgement=j.get("rating"),
+            confidence=j.get("confidence"),
+            rationale=j.get("rationale"),
+            judged_by=j.get("who"),
         )
-    tree = []
-    for p in project.query("SELECT id, key, label, kind FROM partners ORDER BY position, id"):
-        outcomes = [
-            {"key": o["key"], "label": o["label"], "claims": [c for c in claims if c["outcome"] == o["key"]]}
-            for o in project.query(
-                "SELECT key, label FROM outcomes WHERE partner_id = ? ORDER BY position, id", (p["id"],)
-            )
-        ]
-        tree.append({"key": p["key"], "label": p["label"], "kind": p["kind"], "outcomes": outcomes})
-    loose = [c for c in claims if c["outcome"] is None]
-    if loose:
-        tree.append(
+
+    def gather(column: str, iid: int) -> tuple[list[dict[str, Any]], dict[str, int]]:
+        mine = [c for c in claims if c[column] == iid]
+        return mine, _spread([x for c in mine for x in links.get(c["id"], [])])
+
+    aims = []
+    for a in project.query("SELECT id, key, label, success FROM aims ORDER BY position, id"):
+        mine, _ = gather("aim_id", a["id"])
+        serving = {
+            r[0]
+            for r in project.conn.execute("SELECT outcome_id FROM outcome_aims WHERE aim_id = ?", (a["id"],))
+        }
+        # An aim's evidence: the claims about it and the claims about the outcomes that serve it.
+        toward = [c for c in claims if c["aim_id"] == a["id"] or c["outcome_id"] in serving]
+        counts = _spread([x for c in toward for x in links.get(c["id"], [])])
+        counts["toward"] = len(toward)
+        served = len(serving)
+        aims.append(
             {
-                "key": None,
-                "label": "Claims about an aim, or not tied to an outcome",
-                "kind": "",
-                "outcomes": [{"key": None, "label": "(no outcome)", "claims": loose}],
+                "key": a["key"],
+                "label": a["label"],
+                "success": json.loads(a["success"]),
+                "outcomes": served,
+                "claims": mine,
+                **counts,
             }
         )
-    return tree
+    partners = []
+    for p in project.query("SELECT id, key, label, kind FROM partners ORDER BY position, id"):
+        outcomes = []
+        for o in project.query(
+            "SELECT id, key, label, mechanism FROM outcomes WHERE partner_id = ? ORDER BY position, id",
+            (p["id"],),
+        ):
+            mine, counts = gather("outcome_id", o["id"])
+            serves = [
+                r[0]
+                for r in project.conn.execute(
+                    "SELECT a.key FROM outcome_aims oa JOIN aims a ON a.id = oa.aim_id WHERE oa.outcome_id = ?"
+                    " ORDER BY a.position, a.id",
+                    (o["id"],),
+                )
+            ]
+            outcomes.append(
+                {
+                    "key": o["key"],
+                    "label": o["label"],
+                    "mechanism": o["mechanism"],
+                    "aims": serves,
+                    "claims": mine,
+                    **counts,
+                }
+            )
+        partners.append({"key": p["key"], "label": p["label"], "kind": p["kind"], "outcomes": outcomes})
+    loose = [c for c in claims if c["outcome_id"] is None and c["aim_id"] is None]
+    return {"aims": aims, "partners": partners, "loose": loose}

@@ -28,12 +28,13 @@ async def test_outcome_map_opens_with_partners_outcomes_and_claims(demo_copy):
         await pilot.pause()
         assert type(app.screen).__name__ == "OutcomeMapScreen"
         tree = app.screen.query_one("#map", Tree)
-        partners = [str(n.label) for n in tree.root.children]
-        assert partners[0] == "Frontline practitioners and volunteers (direct)"
-        claims = [c for p in tree.root.children for o in p.children for c in o.children if c.data]
-        referrals = next(c for c in claims if c.data == "c.referrals")
+        [aims, partners] = tree.root.children
+        assert str(partners.children[0].label) == "Frontline practitioners and volunteers (direct)"
+        claims = [c for p in partners.children for o in p.children for c in o.children if c.data]
+        referrals = next(c for c in claims if c.data["key"] == "c.referrals")
         assert "Practitioners make quicker and warmer referrals" in str(referrals.label)
-        assert "  7 for" in str(referrals.label)  # the demo: seven codings are evidence for it
+        # the demo: codings of six distinct cases support it, two cases contradict it
+        assert "c.referrals  6 for · 2 against" in str(referrals.label)
         await pilot.press("escape")
         await pilot.pause()
         assert type(app.screen).__name__ == "Workbench"

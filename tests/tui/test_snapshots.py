@@ -96,3 +96,54 @@ def test_summary_screen(snap_compare, demo_copy):
         await settled(pilot)
 
     assert snap_compare(QualcodeApp(demo_copy, coder="lead"), terminal_size=SIZE, run_before=open_summary)
+
+
+MAP_SIZES = [(80, 24), (120, 40)]
+
+
+def at_map_item(kind: str, key: str, *keys: str):
+    """Open the outcome map (O), put the cursor on an item and press `keys` (e.g. e: its edit dialog)."""
+
+    async def run(pilot) -> None:
+        await settled(pilot)
+        await pilot.press("O")
+        await pilot.pause()
+        pilot.app.screen.move_to((kind, key))
+        await pilot.pause()
+        await pilot.press(*keys)
+        await pilot.pause()
+        # a blinking cursor would make the picture depend on the moment it is taken
+        for box in pilot.app.screen.query("Input, TextArea"):
+            box.cursor_blink = False
+        # a dialog scrolls its focused field into view: let that finish, however busy the machine
+        await pilot.wait_for_scheduled_animations()
+        await pilot.pause(0.3)
+
+    return run
+
+
+@pytest.mark.parametrize("size", MAP_SIZES, ids=[f"{w}x{h}" for w, h in MAP_SIZES])
+def test_outcome_map_screen(snap_compare, demo_copy, size):
+    assert snap_compare(
+        QualcodeApp(demo_copy, coder="lead"),
+        terminal_size=size,
+        run_before=at_map_item("claim", "c.referrals"),
+    )
+
+
+@pytest.mark.parametrize("size", MAP_SIZES, ids=[f"{w}x{h}" for w, h in MAP_SIZES])
+def test_claim_edit_dialog(snap_compare, demo_copy, size):
+    assert snap_compare(
+        QualcodeApp(demo_copy, coder="lead"),
+        terminal_size=size,
+        run_before=at_map_item("claim", "c.referrals", "e"),
+    )
+
+
+@pytest.mark.parametrize("size", MAP_SIZES, ids=[f"{w}x{h}" for w, h in MAP_SIZES])
+def test_outcome_dialog(snap_compare, demo_copy, size):
+    assert snap_compare(
+        QualcodeApp(demo_copy, coder="lead"),
+        terminal_size=size,
+        run_before=at_map_item("outcome", "out.referrals", "e"),
+    )

@@ -26,6 +26,11 @@ EXTRA: dict[str, list[tuple[tuple[str, ...], str, str]]] = {
         ),
         (("escape:dialog",), "Escape", "close a dialog without saving"),
     ],
+    "OutcomeMapScreen": [
+        (("up", "down"), "↑/↓", "move through aims, partners, outcomes and claims"),
+        (("enter",), "Enter / Space", "fold or unfold the highlighted branch"),
+        (("ctrl+s:dialog",), "Ctrl+S (dialog)", "save the aim, partner, outcome or claim being edited"),
+    ],
 }
 SHOWN = {"question_mark": "?", "slash": "/"}
 
@@ -33,6 +38,7 @@ SHOWN = {"question_mark": "?", "slash": "/"}
 def help_screens() -> list[tuple[str, type[Screen]]]:
     """The screens whose keys the help lists, with the title of their section."""
     from qualcode.tui.screens.codebook import CodebookScreen
+    from qualcode.tui.screens.outcome_map import OutcomeMapScreen
     from qualcode.tui.screens.queue import PendingScreen
     from qualcode.tui.screens.review import ReviewScreen
     from qualcode.tui.screens.workbench import Workbench
@@ -42,6 +48,7 @@ def help_screens() -> list[tuple[str, type[Screen]]]:
         ("Reviewer mode (R)", ReviewScreen),
         ("Codebook editor (b)", CodebookScreen),
         ("Auto-coding queue (A)", PendingScreen),
+        ("Outcome map (O)", OutcomeMapScreen),
     ]
 
 

@@ -51,7 +51,7 @@ class MoreActions:
     def action_outcome_map(self) -> None:
         from qualcode.tui.screens.outcome_map import OutcomeMapScreen
 
-        self.app.push_screen(OutcomeMapScreen(self.project))
+        self.app.push_screen(OutcomeMapScreen(self.session), lambda _: self.refresh_all())  # type: ignore[attr-defined]
 
     def action_import(self) -> None:
         from qualcode.tui.screens.importer import ImportDialog
