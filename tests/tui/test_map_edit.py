@@ -337,3 +337,42 @@ async def test_reload_folds_and_back(demo_copy):
         await pilot.press("escape")
         await pilot.pause()
         assert type(app.screen).__name__ == "Workbench"
+
+
+async def test_dialogs_open_with_nothing_chosen_when_the_cursor_gives_no_default(demo_copy):
+    """A claim started on a partner (not an outcome or aim) and an outcome started on an aim (not a partner)
+    open with an empty choice: passing Textual 8's old BLANK flag as a value crashed the workbench here."""
+    app = QualcodeApp(demo_copy, coder="zoe")
+    async with app.run_test(size=SIZE) as pilot:
+        await open_map(pilot, ("partner", "practitioners"))
+        await pilot.press("c")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "ClaimDialog"
+        assert app.screen.query_one("#about", Select).is_blank()
+        await pilot.press(*"c.untied", "tab", *"Something changed")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert type(app.screen).__name__ == SCREEN
+        assert rows(demo_copy, "SELECT outcome_id, aim_id FROM claims WHERE key = 'c.untied'") == [
+            {"outcome_id": None, "aim_id": None}
+        ]
+
+
+async def test_new_outcome_without_any_partner_opens_with_none_chosen(project):
+    """On a study whose map has no partner yet, the outcome dialog opens with its partner choice empty."""
+    path = project.path
+    project.close()
+    app = QualcodeApp(path, coder="zoe")
+    async with app.run_test(size=SIZE) as pilot:
+        await open_map(pilot)
+        await pilot.press("o")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "OutcomeDialog"
+        assert app.screen.query_one("#partner", Select).is_blank()
+        await pilot.press(*"out.x", "tab", *"Something")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "OutcomeDialog"  # an outcome needs a partner: the dialog stays
+        await pilot.press("escape")
+        await pilot.pause()
+        assert type(app.screen).__name__ == SCREEN

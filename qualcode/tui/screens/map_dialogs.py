@@ -15,6 +15,7 @@ from textual.widgets import Input, Label, RadioButton, RadioSet, Select, Selecti
 from qualcode.core.display import safe_text
 from qualcode.core.models import CONTRIBUTION_CATEGORIES
 from qualcode.tui.screens.dialogs import Dialog, DialogBody
+from qualcode.tui.widgets.choice import chosen, initial
 
 # Tries the fields: None when saved, else the one-line message to show in the dialog (which stays open).
 Saver = Callable[[dict[str, Any]], "str | None"]
@@ -143,7 +144,7 @@ class OutcomeDialog(ItemDialog):
         yield Label("Boundary partner")
         yield Select(
             [(Text(f"{safe_text(label)} ({key})"), key) for key, label in self.partners],
-            value=self.item.get("partner") or Select.BLANK,
+            value=initial(self.item.get("partner")),
             id="partner",
             prompt="choose a partner",
         )
@@ -159,11 +160,11 @@ class OutcomeDialog(ItemDialog):
         )
 
     def fields(self) -> dict[str, Any]:
-        partner = self.query_one("#partner", Select).value
+        partner = chosen(self.query_one("#partner", Select))
         return {
             **super().fields(),
             "label": self.query_one("#label", Input).value,
-            "partner": "" if partner is Select.BLANK else str(partner),
+            "partner": "" if partner is None else str(partner),
             "mechanism": self.query_one("#mechanism", TextArea).text,
             "aims": list(self.query_one("#aims", SelectionList).selected),
         }
@@ -185,7 +186,7 @@ class ClaimDialog(ItemDialog):
         yield Label("About (an outcome or an aim)")
         yield Select(
             [(Text(f"{key}  {safe_text(label)}"), key) for key, label in self.about],
-            value=self.item.get("about") or Select.BLANK,
+            value=initial(self.item.get("about")),
             id="about",
             prompt="(neither)",
         )
@@ -211,11 +212,11 @@ class ClaimDialog(ItemDialog):
         yield self.text_area(self.item.get("rationale", ""), "rationale")
 
     def fields(self) -> dict[str, Any]:
-        about = self.query_one("#about", Select).value
+        about = chosen(self.query_one("#about", Select))
         return {
             **super().fields(),
             "text": self.query_one("#text", TextArea).text,
-            "about": "" if about is Select.BLANK else str(about),
+            "about": "" if about is None else str(about),
             "category": self.pressed("category"),
             "rating": self.query_one("#rating", Input).value,
             "confidence": self.pressed("confidence"),
