@@ -68,8 +68,10 @@ class A(App[None]):
 
     def _display(self, screen: Any, renderable: Any) -> None:
         super()._display(screen, renderable)
-        if isinstance(screen, M) and renderable is not None and len(PHASES.get("3 first frame", [])) < len(
-            PHASES.get("2 mounted", [])
+        if (
+            isinstance(screen, M)
+            and renderable is not None
+            and len(PHASES.get("3 first frame", [])) < len(PHASES.get("2 mounted", []))
         ):
             phase("3 first frame")
 

@@ -21,10 +21,15 @@ import time
 from pathlib import Path
 from typing import Any
 
+from textual.widgets import OptionList, Select
+
+from benchmarks.bench_codings import add_codings
+from benchmarks.bench_survey import write_survey
 from benchmarks.corpus import write_corpus
 from benchmarks.latency import KeyProbe, summary
 from qualcode.app.actions import import_codebook_file, import_files
 from qualcode.ingest import ImportOptions
+from qualcode.ingest.survey_spec import load_spec
 from qualcode.store.project import Project
 from qualcode.tui.app import QualcodeApp
 from qualcode.tui.screens.workbench import Workbench
@@ -42,6 +47,18 @@ def build(folder: Path, documents: int, turns: int) -> Path:
         project, write_corpus(folder / "corpus", documents, turns), ImportOptions(source_type="interview")
     )
     project.close()
+    return path
+
+
+def build_survey(folder: Path, answers: int) -> Path:
+    """One survey whose open questions hold about `answers` answers (one segment each, in one document), a fifth
+    of them coded by two other coders (benchmarks.bench_scale's shape), with the PDU codebook to code with."""
+    path = folder / "survey.qcdb"
+    csv_path, spec_path = write_survey(folder, round(answers / 1.34))  # 2 open questions, each 2/3 answered
+    with Project.create(path, coder="bench") as project:
+        import_codebook_file(project, ROOT / "codebooks" / "pdu-evaluation.yaml")
+        import_files(project, [csv_path], ImportOptions(spec=load_spec(spec_path), max_bytes=1 << 30))
+    add_codings(path, 0.2)
     return path
 
 
@@ -184,20 +201,105 @@ async def measure(path: Path, presses: int) -> None:
     print("  " + summary("Enter in the code picker (saved and drawn)", picker))
 
 
+async def measure_survey(path: Path, presses: int) -> None:
+    """Issue 17: every key under 100 ms on a 50,000-answer survey (one document)."""
+    first: list[float] = []
+    t0, c0 = time.perf_counter(), time.process_time()
+    app = QualcodeApp(path, coder="bench", remember=False)
+    display = QualcodeApp._display
+
+    def first_frame(self: QualcodeApp, screen: Any, renderable: Any) -> None:
+        display(self, screen, renderable)
+        if not first and isinstance(screen, Workbench) and renderable is not None:
+            first.extend([time.perf_counter() - t0, time.process_time() - c0])
+
+    app._display = first_frame.__get__(app)  # type: ignore[method-assign]
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        view = app.screen.query_one(TranscriptView)
+        assert view.rows and first, "no segments shown"
+        print(
+            f"survey: start the app, open the project and draw the first screen: {first[0] * 1000:.0f} ms,"
+            f" CPU {first[1] * 1000:.0f} ms — {view.total} answers in the document, {len(view.rows)} rows loaded"
+        )
+        await asyncio.get_running_loop().run_in_executor(None, app.screen.fit_done.wait, 120)
+        await pilot.pause()
+        tree = app.screen.query_one(CodebookTree)
+        tree.move_cursor(tree.nodes["org.signposting"])
+        await press(pilot, "p")
+        PROBE.reset()
+        for i in range(presses):
+            await press(pilot, "n")
+            before = view.current
+            await press(pilot, "1")
+            assert view.current is not None and view.current["id"] == before["id"]
+            assert any(c["code"] == "org.signposting" for c in view.current["codings"]), "chip not shown"
+            await press(pilot, "j", "k")
+            if i % 5 == 0:
+                await press(pilot, "f")
+                app.screen.query_one("#coded", Select).value = "uncoded" if i % 10 else "mine"
+                await press(pilot, "ctrl+s")
+                assert view.total < 50_000, "filter not applied"
+                await press(pilot, "j", "F")
+                await press(pilot, "slash", *"trust", "enter")
+                assert app.screen.query_one("#results", OptionList).option_count, "no hits"
+                await press(pilot, "down", "enter")  # jump to the first hit
+                assert isinstance(app.screen, Workbench)
+        got = PROBE.by_key("Workbench")
+        searched = PROBE.by_key("SearchScreen")
+        filtered = PROBE.by_key("FilterDialog")
+    print(f"survey keys: key to the first frame showing its effect (target < 100 ms); {cpu_note()}")
+    for label, samples in [
+        ("'n' next uncoded", got["n"]),
+        ("'1' quick code", got["1"]),
+        ("'j' next answer", got["j"]),
+        ("'f' open the filter", got["f"]),
+        ("Ctrl+S apply a filter (uncoded / coded by me)", filtered["ctrl+s"]),
+        ("'F' clear the filter", got["F"]),
+        ("'/' open search", got["slash"]),
+        ("a letter typed in the search box", [s for k in "trus" for s in searched.get(k, [])]),
+        ("Enter: search and list the hits", searched["enter"][::2]),
+        ("Enter on a hit: jump to it", searched["enter"][1::2]),
+    ]:
+        print("  " + summary(label, samples))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--documents", type=int, default=1000)
     ap.add_argument("--turns", type=int, default=100)
     ap.add_argument("--presses", type=int, default=200)
     ap.add_argument("--repeat", type=int, default=5, help="times each dialog is opened, and the app quit")
+    ap.add_argument("--answers", type=int, default=50_000, help="answers in the survey (0: skip it)")
+    ap.add_argument(
+        "--only", choices=["keys", "dialogs", "quit", "survey"], action="append", help="run only these parts"
+    )
+    ap.add_argument(
+        "--keep", type=Path, help="build the projects in this folder and keep them (reused if there)"
+    )
     args = ap.parse_args()
+    parts = set(args.only or ["keys", "dialogs", "quit", "survey"])
+    print(f"{cpu_note()}; wall times are inflated on a shared machine, CPU times (this process) are not")
     with tempfile.TemporaryDirectory() as tmp:
-        path = build(Path(tmp), args.documents, args.turns)
-        print(f"project: {args.documents * args.turns} segments, {path.stat().st_size / 1e6:.0f} MB")
-        asyncio.run(measure(path, args.presses))
-        asyncio.run(measure_dialogs(path, args.repeat))
-        for state in ("idle", "fitting"):
-            measure_quit(path, state, args.repeat)
+        folder = args.keep or Path(tmp)
+        folder.mkdir(parents=True, exist_ok=True)
+        if parts - {"survey"}:
+            path = folder / "bench.qcdb"
+            if not path.exists():
+                path = build(folder, args.documents, args.turns)
+            print(f"project: {args.documents * args.turns} segments, {path.stat().st_size / 1e6:.0f} MB")
+            if "keys" in parts:
+                asyncio.run(measure(path, args.presses))
+            if "dialogs" in parts:
+                asyncio.run(measure_dialogs(path, args.repeat))
+            if "quit" in parts:
+                for state in ("idle", "fitting"):
+                    measure_quit(path, state, args.repeat)
+        if "survey" in parts and args.answers:
+            survey = folder / "survey.qcdb"
+            if not survey.exists():
+                survey = build_survey(folder, args.answers)
+            asyncio.run(measure_survey(survey, max(10, args.presses // 4)))
 
 
 if __name__ == "__main__":

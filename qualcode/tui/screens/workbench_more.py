@@ -70,6 +70,7 @@ class MoreActions:
         listing = self.query_one(DocumentList)  # type: ignore[attr-defined]
         listing.load(docs)
         if self.document is not None:
+            self.document = listing.get(self.document["id"]) or self.document
             listing.select(self.document["id"])
         elif docs:
             self.open_document(docs[0]["id"])  # type: ignore[attr-defined]

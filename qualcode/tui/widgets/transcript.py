@@ -135,6 +135,17 @@ class TranscriptView(InPlaceOptionList):
         else:
             self.highlighted = target - self.window_start
 
+    def row(self, segment_id: int) -> dict[str, Any] | None:
+        """The loaded row of a segment, or None if it is outside the window (or hidden by the filter)."""
+        return next((r for r in self.rows if r["id"] == segment_id), None)
+
+    def move_to(self, segment_id: int) -> None:
+        """Highlight a loaded segment (see row)."""
+        for i, r in enumerate(self.rows):
+            if r["id"] == segment_id:
+                self.move(self.window_start + i - self.current_index)
+                return
+
     def refresh_segment(self, segment_id: int) -> None:
         """Re-read one segment's codings and redraw just that option."""
         for i, row in enumerate(self.rows):
