@@ -8,11 +8,12 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, Label, Tree
+from textual.widgets import Label, Tree
 
 from qualcode.core.display import safe_text
 from qualcode.store.outcomes import map_tree
 from qualcode.store.project import Project
+from qualcode.tui.widgets.footer import KeyFooter
 
 
 def claim_label(claim: dict[str, Any]) -> Text:
@@ -42,7 +43,7 @@ class OutcomeMapScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Label("Outcome map: partners → outcomes → claims (codings for / against)", id="map-title")
         yield Tree("Outcome map", id="map")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.action_reload()

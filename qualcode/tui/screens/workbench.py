@@ -12,7 +12,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Label, OptionList, Static, Tree
+from textual.widgets import Label, OptionList, Static, Tree
 from textual.widgets.option_list import Option
 
 from qualcode.app.session import CodingSession
@@ -28,6 +28,7 @@ from qualcode.store.quickkeys import load_quick_keys, save_quick_keys
 from qualcode.tui.screens.dialogs import ChoicePicker, CodePicker, ContributionDialog, MemoDialog, SpanDialog
 from qualcode.tui.screens.workbench_more import MoreActions
 from qualcode.tui.widgets.codebook_tree import CodebookTree, CodeDetail
+from qualcode.tui.widgets.footer import KeyFooter
 from qualcode.tui.widgets.layout import MIN_SIZE, arrange
 from qualcode.tui.widgets.panels import DocumentList, StatusBar, update_line
 from qualcode.tui.widgets.transcript import TranscriptView
@@ -114,7 +115,7 @@ class Workbench(MoreActions, Screen[None]):
                 yield OptionList(id="suggestions")
         yield Static("", id="too-small")
         yield StatusBar(id="status")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.arrange_panels()
