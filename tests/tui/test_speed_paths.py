@@ -107,3 +107,22 @@ async def test_accept_right_after_moving_uses_the_new_segments_suggestions(demo_
             assert expected[0].code in coded
         else:
             assert not coded
+
+
+async def test_footer_keeps_its_keys_across_a_dialog(demo_copy):
+    """Opening and closing a dialog leaves the workbench's key footer as it was, without rebuilding it."""
+    from qualcode.tui.widgets.footer import KeyFooter
+
+    app = QualcodeApp(demo_copy, coder="zoe")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        footer = app.screen.query_one(KeyFooter)
+        before = list(footer.children)
+        assert len(before) > 10 and any(getattr(k, "key", None) == "n" for k in before)
+        for key in ("m", "slash", "question_mark"):
+            await pilot.press(key)
+            await pilot.pause()
+            await pilot.press("escape")
+            await pilot.pause()
+        assert type(app.screen).__name__ == "Workbench"
+        assert list(footer.children) == before
