@@ -126,3 +126,35 @@ async def test_footer_keeps_its_keys_across_a_dialog(demo_copy):
             await pilot.pause()
         assert type(app.screen).__name__ == "Workbench"
         assert list(footer.children) == before
+
+
+async def test_a_filtered_document_is_counted_in_a_worker(demo_copy, monkeypatch):
+    """Under a filter the first page shows at once; the count (a probe per segment) arrives from a worker and
+    the title then gives it. A page of 5 makes the demo's documents long enough to need the count."""
+    from qualcode.store.browse import SegmentFilter, count_segments
+    from qualcode.tui.widgets import transcript
+
+    monkeypatch.setattr(transcript, "PAGE", 5)
+    threads: list[threading.Thread] = []
+
+    def spy(*args, **kwargs):
+        threads.append(threading.current_thread())
+        return count_segments(*args, **kwargs)
+
+    monkeypatch.setattr(transcript, "count_segments", spy)
+    app = QualcodeApp(demo_copy, coder="zoe")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        workbench, view = app.screen, app.screen.query_one(TranscriptView)
+        flt = SegmentFilter(coded=False)
+        workbench.set_filter(flt)
+        assert view.counting and len(view.rows) == 5
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        expected = count_segments(app.project, workbench.document["id"], flt)
+        assert expected > 5 and view.total == expected and not view.counting
+        assert f"{expected} segments" in str(workbench.query_one("#doc-title").render())
+        for _ in range(7):  # now the cursor goes past the first page
+            await pilot.press("j")
+        assert view.current_index == 7
+    assert threads and all(t is not threading.main_thread() for t in threads)

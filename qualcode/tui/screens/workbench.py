@@ -254,7 +254,10 @@ class Workbench(MoreActions, Screen[None]):
                 return
             doc = found[0]
         self.document = doc
-        self.query_one(TranscriptView).show(self.project, self.session.coder, document_id, self.filter, index)
+        known = doc["segments"] if self.filter.is_empty() else None
+        self.query_one(TranscriptView).show(
+            self.project, self.session.coder, document_id, self.filter, index, known
+        )
         self.update_titles()
         self.update_current()
 
@@ -264,7 +267,7 @@ class Workbench(MoreActions, Screen[None]):
         view = self.query_one(TranscriptView)
         title = Text(safe_text(self.document["name"]), style="bold")
         title.append(f"  {self.document['source_type']}  ", style="dim")
-        title.append(f"{view.total} segments", style="dim")
+        title.append("counting segments…" if view.counting else f"{view.total} segments", style="dim")
         if not self.filter.is_empty():
             title.append(f"  filter: {self.filter.describe()} (F clears)", style="yellow")
         update_line(self.query_one("#doc-title", Label), title)
@@ -382,6 +385,11 @@ class Workbench(MoreActions, Screen[None]):
     def document_chosen(self, event: OptionList.OptionSelected) -> None:
         self.open_document(int(event.option.id or 0))
         self.query_one(TranscriptView).focus()
+
+    @on(TranscriptView.Counted)
+    def segments_counted(self) -> None:
+        fields = self.query_one(StatusBar).fields
+        self.update_titles(fields[5] if fields else "")
 
     @on(OptionList.OptionHighlighted, "#transcript")
     def segment_highlighted(self) -> None:
@@ -585,16 +593,12 @@ class Workbench(MoreActions, Screen[None]):
         self.notify(f"{verb.capitalize()}: {safe_text(label)}", markup=False)
         if self.document is not None:
             index = view.current_index
-            view.show(self.project, self.session.coder, self.document["id"], self.filter, index)
+            known = self.document["segments"] if self.filter.is_empty() else None
+            view.show(self.project, self.session.coder, self.document["id"], self.filter, index, known)
         self.note_change()
         self.after_change(None, f"{verb} {label}")
 
     # -- other screens ----------------------------------------------------------------------------------
-    def action_search(self) -> None:
-        from qualcode.tui.screens.search import SearchScreen
-
-        self.app.push_screen(SearchScreen(self.project), self._jump_if_chosen)
-
     def action_filter(self) -> None:
         from qualcode.tui.screens.filters import FilterDialog
 
@@ -610,36 +614,6 @@ class Workbench(MoreActions, Screen[None]):
         if not self.filter.is_empty() and self.document is not None:
             self.filter = SegmentFilter()
             self.open_document(self.document["id"])
-
-    def action_review(self) -> None:
-        from qualcode.tui.screens.review import ReviewScreen
-
-        self.app.push_screen(ReviewScreen(self.project, self.session.coder), lambda _: self.refresh_all())
-
-    def action_codebook(self) -> None:
-        from qualcode.tui.screens.codebook import CodebookScreen
-
-        self.app.push_screen(CodebookScreen(self.project), lambda _: self.refresh_all())
-
-    def action_disagreements(self) -> None:
-        from qualcode.tui.screens.disagreements import DisagreementScreen
-
-        self.app.push_screen(DisagreementScreen(self.project), self._jump_if_chosen)
-
-    def action_summary(self) -> None:
-        from qualcode.tui.screens.summary import SummaryScreen
-
-        self.app.push_screen(SummaryScreen(self.project))
-
-    def action_export(self) -> None:
-        from qualcode.tui.screens.export import ExportScreen
-
-        self.app.push_screen(ExportScreen(self.project))
-
-    def action_help(self) -> None:
-        from qualcode.tui.screens.help import HelpScreen
-
-        self.app.push_screen(HelpScreen(self))
 
     def refresh_all(self) -> None:
         """After a screen that may have changed codes and codings anywhere: recount everything."""
