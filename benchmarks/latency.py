@@ -27,6 +27,7 @@ class Sample:
     ui_cpu: float  # the UI thread only (time.thread_time)
     screen: str  # the screen shown in the frame that ended the measurement
     origin: str  # the screen the key was pressed on
+    t0: float = 0.0  # perf_counter when the key arrived
 
 
 @dataclass
@@ -93,6 +94,7 @@ class KeyProbe:
                     time.thread_time() - p["u0"],
                     type(screen).__name__,
                     type(p["screen"]).__name__,
+                    p["t0"],
                 )
             )
             probe.pending = None
