@@ -140,12 +140,14 @@ def next_uncoded(
     """The id of the next participant segment with no coding (by `coder` if given), this document first, then later ones."""
     coder_clause = " AND k.coder = ?" if coder else ""
     params: list[Any] = [coder] if coder else []
+    # A row-value comparison walks the (document_id, position) index from the current segment and stops at
+    # the first hit; the equivalent OR of two ranges made SQLite collect and sort every later segment
+    # (70 ms on a 50,000-answer survey, against 0.05 ms).
     row = project.conn.execute(
-        "SELECT s.id FROM segments s JOIN documents d ON d.id = s.document_id"
-        " WHERE (s.document_id > ? OR (s.document_id = ? AND s.position > ?)) AND s.case_id IS NOT NULL"
+        "SELECT s.id FROM segments s WHERE (s.document_id, s.position) > (?, ?) AND s.case_id IS NOT NULL"
         f" AND NOT EXISTS (SELECT 1 FROM codings k WHERE k.segment_id = s.id{coder_clause})"
         " ORDER BY s.document_id, s.position LIMIT 1",
-        [document_id, document_id, after_position, *params],
+        [document_id, after_position, *params],
     ).fetchone()
     return int(row[0]) if row else None
 

@@ -97,6 +97,20 @@ def code_counts(project: Project) -> dict[str, dict[str, int]]:
     return {r["key"]: {k: r[k] for k in ("codings", "segments", "documents")} for r in rows}
 
 
+def coding_counts(project: Project, keys: list[str]) -> dict[str, int]:
+    """Codings per code for just these keys: what a coding changes, counted from the code's index (code_counts
+    reads every coding)."""
+    marks = ",".join("?" * len(keys))
+    return {
+        r[0]: r[1]
+        for r in project.conn.execute(
+            f"SELECT c.key, (SELECT count(*) FROM codings k WHERE k.code_id = c.id) FROM codes c"
+            f" WHERE c.key IN ({marks})",
+            keys,
+        )
+    }
+
+
 def resolve_code(project: Project, key: str) -> int:
     """A code key's id; an unknown key is an error that names the nearest real key."""
     row = project.conn.execute("SELECT id FROM codes WHERE key = ?", (key,)).fetchone()

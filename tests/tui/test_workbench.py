@@ -113,6 +113,7 @@ async def test_search_jumps_to_the_hit(demo_copy):
     app = QualcodeApp(demo_copy, coder="zoe")
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("slash", *"induction", "enter")
+        await app.workers.wait_for_complete()  # the search runs in a worker thread
         await pilot.pause()
         await pilot.press("down", "enter")
         await pilot.pause()

@@ -167,3 +167,31 @@ def test_the_check_finds_a_per_row_scan(demo):
     sql = "SELECT d.id, (SELECT count(*) FROM codings k WHERE k.document_id = d.id) FROM documents d"
     assert full_scans(demo.conn, sql, "documents") == []
     assert full_scans(demo.conn, "SELECT id FROM segments WHERE speaker = 'x'", "segments") != []
+
+
+def test_next_uncoded_reads_in_index_order_without_sorting(demo):
+    """`n` stops at the first uncoded segment after the current one: no sort of every later segment (it took
+    70 ms on a 50,000-answer survey, against 0.05 ms), and it still finds the same segment."""
+    doc = demo.scalar("SELECT id FROM documents ORDER BY id LIMIT 1")
+    seen: list[str] = []
+    demo.conn.set_trace_callback(seen.append)
+    try:
+        found = browse.next_uncoded(demo, doc, 3, "tester")
+    finally:
+        demo.conn.set_trace_callback(None)
+    (sql,) = [s for s in seen if s.lstrip().upper().startswith("SELECT")]
+    plan = [r[3] for r in demo.conn.execute("EXPLAIN QUERY PLAN " + sql)]
+    assert not any("TEMP B-TREE" in d for d in plan), plan
+    expected = demo.scalar(
+        "SELECT s.id FROM segments s WHERE s.case_id IS NOT NULL AND (s.document_id > ? OR (s.document_id = ?"
+        " AND s.position > 3)) AND NOT EXISTS (SELECT 1 FROM codings k WHERE k.segment_id = s.id AND"
+        " k.coder = 'tester') ORDER BY s.document_id, s.position LIMIT 1",
+        (doc, doc),
+    )
+    assert found == expected is not None
+
+
+def test_coding_counts_of_some_codes_equal_the_full_count(demo):
+    full = {k: v["codings"] for k, v in codebook.code_counts(demo).items()}
+    some = [k for k in full if full[k]][:3] + [next(k for k in full if not full[k])]
+    assert codebook.coding_counts(demo, some) == {k: full[k] for k in some}

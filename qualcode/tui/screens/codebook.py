@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Label, Static, TextArea, Tree
+from textual.widgets import Input, Label, Static, TextArea, Tree
 
 from qualcode.core.display import safe_text
 from qualcode.core.models import Code
@@ -20,6 +20,7 @@ from qualcode.store.codebook_edit import add_code, merge_codes, move_code, rekey
 from qualcode.store.project import Project
 from qualcode.tui.screens.dialogs import CodePicker, Dialog, TextPrompt
 from qualcode.tui.widgets.codebook_tree import CodebookTree, CodeDetail
+from qualcode.tui.widgets.footer import KeyFooter
 
 
 class CodeEditDialog(Dialog):
@@ -91,7 +92,7 @@ class CodebookScreen(Screen[None]):
                     ),
                     id="cb-help",
                 )
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.reload()

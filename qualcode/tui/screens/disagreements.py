@@ -11,7 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import Footer, Label, LoadingIndicator, OptionList, Select
+from textual.widgets import Label, LoadingIndicator, OptionList, Select
 from textual.widgets.option_list import Option
 
 from qualcode.core.display import safe_text
@@ -19,6 +19,7 @@ from qualcode.errors import QualcodeError
 from qualcode.store.project import Project
 from qualcode.store.reviews import list_coders
 from qualcode.tui.widgets.choice import NO_SELECTION, chosen
+from qualcode.tui.widgets.footer import KeyFooter
 
 
 def disagreement_label(row: dict[str, Any]) -> Group:
@@ -59,7 +60,7 @@ class DisagreementScreen(Screen[int | None]):
         yield Label("", id="summary", classes="panel-title")
         yield LoadingIndicator(id="busy")
         yield OptionList(id="disagreements")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.refresh_comparison()

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import Button, Checkbox, Label, Select
+from textual.worker import get_current_worker
 
 from qualcode.core.models import Codebook
 from qualcode.store.browse import SegmentFilter, attribute_values, speakers
@@ -25,7 +26,9 @@ class FilterDialog(Dialog):
 
     def compose(self) -> ComposeResult:
         cur = self.current
-        attrs = attribute_values(self.project)
+        # Speakers and case attributes are read in a worker (distinct values over every segment and case: a
+        # third of a second for a 50,000-answer survey); until they arrive each list holds the value in force.
+        attrs = [cur.attribute] if cur.attribute else []
         with DialogBody(classes="box wide"):
             yield Label("Show only segments that match (Ctrl+S applies, Escape cancels)", classes="title")
             yield Label("Code")
@@ -37,7 +40,7 @@ class FilterDialog(Dialog):
             )
             yield Label("Speaker")
             yield Select(
-                [(s, s) for s in speakers(self.project)],
+                [(cur.speaker, cur.speaker)] if cur.speaker else [],
                 value=initial(cur.speaker),
                 id="speaker",
                 prompt="any speaker",
@@ -72,6 +75,30 @@ class FilterDialog(Dialog):
             with Horizontal(classes="buttons"):
                 yield Button("Apply", variant="primary", id="apply")
                 yield Button("Clear all", id="clear")
+
+    def on_mount(self) -> None:
+        self.load_choices()
+
+    @work(thread=True, exclusive=True, group="filter-choices")
+    def load_choices(self) -> None:
+        worker = get_current_worker()
+        with Project.open(self.project.path, coder=self.project.coder, check=False) as project:
+            found = speakers(project), attribute_values(project)
+        if not worker.is_cancelled:
+            self.app.call_from_thread(self.fill_choices, *found)
+
+    def fill_choices(self, names: list[str], attrs: list[tuple[str, str]]) -> None:
+        if not self.is_mounted:
+            return
+        for select_id, options in (
+            ("speaker", [(s, s) for s in names]),
+            ("attribute", [(f"{k} = {v}", f"{k}\x1f{v}") for k, v in attrs]),
+        ):
+            select = self.query_one(f"#{select_id}", Select)
+            keep = select.value  # the value in force, or one the coder chose while the lists loaded
+            select.set_options(options)
+            if any(v == keep for _, v in options):
+                select.value = keep
 
     def action_apply(self) -> None:
         def val(name: str) -> str | None:

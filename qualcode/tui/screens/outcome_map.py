@@ -9,7 +9,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, Label, Static, Tree
+from textual.widgets import Label, Static, Tree
 from textual.widgets.tree import TreeNode
 
 from qualcode.app import map_edit
@@ -25,6 +25,7 @@ from qualcode.tui.screens.map_dialogs import (
     OutcomeDialog,
     PartnerDialog,
 )
+from qualcode.tui.widgets.footer import KeyFooter
 
 COUNTS_RULE = "for / against: distinct cases whose codings support / contradict (mixed counts as both)"
 
@@ -87,7 +88,7 @@ class OutcomeMapScreen(Screen[None]):
         )
         yield Tree("Outcome map", id="map")
         yield Static("", id="map-detail")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.action_reload()

@@ -10,7 +10,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, Label, LoadingIndicator, OptionList
+from textual.widgets import Label, LoadingIndicator, OptionList
 from textual.widgets.option_list import Option
 
 from qualcode.app.session import CodingSession
@@ -18,6 +18,7 @@ from qualcode.core.display import safe_text
 from qualcode.errors import QualcodeError
 from qualcode.store.pending import list_pending
 from qualcode.store.project import Project
+from qualcode.tui.widgets.footer import KeyFooter
 
 
 def pending_label(row: dict[str, Any]) -> Text:
@@ -50,7 +51,7 @@ class PendingScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Label("", id="queue-title", classes="panel-title")
         yield OptionList(id="pending")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.reload(0)
@@ -112,7 +113,7 @@ class SimilarScreen(Screen[int]):
         yield Label(title, classes="panel-title")
         yield LoadingIndicator(id="busy")
         yield OptionList(id="similar")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#similar", OptionList).focus()

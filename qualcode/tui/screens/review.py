@@ -9,7 +9,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, Label, OptionList
+from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
 from qualcode.core.display import safe_text
@@ -19,6 +19,7 @@ from qualcode.store.memos import memos_on
 from qualcode.store.project import Project
 from qualcode.store.reviews import STATUSES, list_review_items, set_review
 from qualcode.tui.screens.dialogs import CodePicker, TextPrompt
+from qualcode.tui.widgets.footer import KeyFooter
 
 PAGE = 300
 STATUS_STYLE = {"pending": "dim", "accepted": "green", "queried": "yellow", "rejected": "red"}
@@ -71,7 +72,7 @@ class ReviewScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Label("", id="review-title", classes="panel-title")
         yield OptionList(id="quotes")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.load()

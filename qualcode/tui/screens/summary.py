@@ -11,11 +11,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Label, LoadingIndicator, Static
+from textual.widgets import Label, LoadingIndicator, Static
 
 from qualcode.core.display import safe_text
 from qualcode.reports.settings import ReportSettings
 from qualcode.store.project import Project
+from qualcode.tui.widgets.footer import KeyFooter
 from qualcode.tui.widgets.panels import SOURCE_ABBREV
 from qualcode.tui.widgets.survey_chart import survey_chart
 
@@ -96,7 +97,7 @@ class SummaryScreen(Screen[None]):
             with VerticalScroll(id="survey-pane"):
                 yield Label("Survey: closed questions (share of each question's base)", classes="panel-title")
                 yield Static("", id="survey-chart")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.lay_out()

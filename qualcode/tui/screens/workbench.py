@@ -12,20 +12,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Label, OptionList, Static, Tree
+from textual.widgets import Label, OptionList, Static, Tree
 from textual.widgets.option_list import Option
 
 from qualcode.app.session import CodingSession
 from qualcode.core.display import safe_text
 from qualcode.errors import QualcodeError
-from qualcode.store.browse import (
-    SegmentFilter,
-    document_progress,
-    next_uncoded,
-    segment_index,
-    segment_matches,
-)
-from qualcode.store.codebook import code_counts, load_codebook
+from qualcode.store.browse import SegmentFilter, next_uncoded, segment_index, segment_matches
+from qualcode.store.codebook import code_counts, coding_counts, load_codebook
 from qualcode.store.codings import get_coding
 from qualcode.store.documents import list_documents
 from qualcode.store.memos import get_memo
@@ -34,8 +28,9 @@ from qualcode.store.quickkeys import load_quick_keys, save_quick_keys
 from qualcode.tui.screens.dialogs import ChoicePicker, CodePicker, ContributionDialog, MemoDialog, SpanDialog
 from qualcode.tui.screens.workbench_more import MoreActions
 from qualcode.tui.widgets.codebook_tree import CodebookTree, CodeDetail
+from qualcode.tui.widgets.footer import KeyFooter
 from qualcode.tui.widgets.layout import MIN_SIZE, arrange
-from qualcode.tui.widgets.panels import DocumentList, StatusBar
+from qualcode.tui.widgets.panels import DocumentList, StatusBar, update_line
 from qualcode.tui.widgets.transcript import TranscriptView
 
 QUICK_SLOTS = 9
@@ -98,6 +93,9 @@ class Workbench(MoreActions, Screen[None]):
         )  # set when a fit thread has finished (tests and benchmarks wait on it)
         self.fit_done.set()
         self.last_fit = 0.0
+        self.counts: dict[str, int] = {}  # codings per code key, as the codebook tree shows them
+        self.suggestions_for: int | None = None  # the segment whose suggestions the panel shows
+        self.suggestions_due = False  # the highlighted segment changed: suggestions follow after the frame
 
     # -- layout ----------------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -117,7 +115,7 @@ class Workbench(MoreActions, Screen[None]):
                 yield OptionList(id="suggestions")
         yield Static("", id="too-small")
         yield StatusBar(id="status")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.arrange_panels()
@@ -231,8 +229,8 @@ class Workbench(MoreActions, Screen[None]):
     # -- loading ---------------------------------------------------------------------------------------
     def reload_codebook(self) -> None:
         self.codebook = load_codebook(self.project)
-        counts = {k: v["codings"] for k, v in code_counts(self.project).items()}
-        self.query_one(CodebookTree).load(self.codebook, counts)
+        self.counts = {k: v["codings"] for k, v in code_counts(self.project).items()}
+        self.query_one(CodebookTree).load(self.codebook, self.counts)
         self.show_quick()
 
     def show_quick(self) -> None:
@@ -244,14 +242,22 @@ class Workbench(MoreActions, Screen[None]):
                 text.append(f" {key.rsplit('.', 1)[-1]}  ")
         if not any(k in known for k in self.quick if k):
             text.append("highlight a code, press p to pin it to 1-9", style="dim italic")
-        self.query_one("#quick", Static).update(text)
+        self.query_one("#quick", Static).update(text, layout=False)  # its height is fixed: no re-layout
 
     def open_document(self, document_id: int, index: int = 0) -> None:
-        found = list_documents(self.project, document_id)
-        if not found:
-            return
-        self.document = found[0]
-        self.query_one(TranscriptView).show(self.project, self.session.coder, document_id, self.filter, index)
+        # The document's counts come from the list loaded at the start and kept current by after_change: a
+        # fresh count reads every segment of the document (tens of ms for a 50,000-answer survey).
+        doc = self.query_one(DocumentList).get(document_id)
+        if doc is None:
+            found = list_documents(self.project, document_id)
+            if not found:
+                return
+            doc = found[0]
+        self.document = doc
+        known = doc["segments"] if self.filter.is_empty() else None
+        self.query_one(TranscriptView).show(
+            self.project, self.session.coder, document_id, self.filter, index, known
+        )
         self.update_titles()
         self.update_current()
 
@@ -261,21 +267,31 @@ class Workbench(MoreActions, Screen[None]):
         view = self.query_one(TranscriptView)
         title = Text(safe_text(self.document["name"]), style="bold")
         title.append(f"  {self.document['source_type']}  ", style="dim")
-        title.append(f"{view.total} segments", style="dim")
+        title.append("counting segments…" if view.counting else f"{view.total} segments", style="dim")
         if not self.filter.is_empty():
             title.append(f"  filter: {self.filter.describe()} (F clears)", style="yellow")
-        self.query_one("#doc-title", Label).update(title)
-        coded, total = document_progress(self.project, self.document["id"])
+        update_line(self.query_one("#doc-title", Label), title)
+        coded, total = self.document["coded_participant_segments"], self.document["participant_segments"]
         self.query_one(StatusBar).show(
             self.project.name, self.session.coder, self.document["name"], coded, total, note
         )
 
     def update_current(self) -> None:
-        """Show suggestions for the highlighted segment (a few milliseconds once the suggester is fitted)."""
+        """Show suggestions for the highlighted segment once the frame that moved or coded it has been drawn:
+        scoring takes 10-40 ms, and the key's own effect is what the coder waits to see. Several moves before
+        that frame cost one scoring, for the segment the cursor ends on."""
+        if not self.suggestions_due:
+            self.suggestions_due = True
+            self.call_after_refresh(self.show_suggestions)
+
+    def show_suggestions(self) -> None:
+        """Score the highlighted segment and fill the suggestions panel (now, whatever is pending)."""
+        self.suggestions_due = False
         panel = self.query_one("#suggestions", OptionList)
         panel.clear_options()
         seg = self.segment
         self.suggestions = []
+        self.suggestions_for = seg["id"] if seg else None
         if self.suggester is None or seg is None:
             return
         if not seg.get("case"):
@@ -295,6 +311,9 @@ class Workbench(MoreActions, Screen[None]):
             panel.highlighted = 0
 
     def chosen_suggestion(self) -> Any:
+        seg = self.segment
+        if self.suggestions_due or (seg is not None and seg["id"] != self.suggestions_for):
+            self.show_suggestions()  # `a` pressed before the panel caught up: never accept another's
         panel = self.query_one("#suggestions", OptionList)
         if not self.suggestions:
             self.notify(
@@ -309,7 +328,7 @@ class Workbench(MoreActions, Screen[None]):
             return
         if self.run_safely(self.session.accept_suggestion, seg["id"], sug.code, sug.provenance()) is not None:
             self.note_change(seg["id"], sug.code)
-            self.after_change(seg["id"], f"accepted {sug.code}")
+            self.after_change(seg["id"], f"accepted {sug.code}", (sug.code,))
 
     def action_reject_suggestion(self) -> None:
         seg, sug = self.segment, self.chosen_suggestion()
@@ -320,15 +339,31 @@ class Workbench(MoreActions, Screen[None]):
         self.update_titles(f"rejected {sug.code}")
         self.update_current()
 
-    def after_change(self, segment_id: int | None, note: str) -> None:
+    def after_change(self, segment_id: int | None, note: str, codes: tuple[str, ...] | None = None) -> None:
+        """Redraw what a change touched. With `segment_id`, only that segment changed, and only the codes in
+        `codes` changed counts: recount just those and move the document's coded share by what the segment
+        gained or lost. Without it (undo, redo) recount everything."""
         view = self.query_one(TranscriptView)
+        if segment_id is None or codes is None:
+            self.counts = {k: v["codings"] for k, v in code_counts(self.project).items()}
+        else:
+            self.counts.update(coding_counts(self.project, list(codes)))
+        self.query_one(CodebookTree).update_counts(self.counts)
         if segment_id is not None:
+            row = view.row(segment_id)
+            had = bool(row and row["codings"])
             view.refresh_segment(segment_id)
-        counts = {k: v["codings"] for k, v in code_counts(self.project).items()}
-        self.query_one(CodebookTree).update_counts(counts)
-        if self.document is not None:
-            (doc,) = list_documents(self.project, self.document["id"])
-            self.query_one(DocumentList).relabel(doc)
+            if row is not None and row.get("case") and self.document is not None:
+                gained = bool(row["codings"]) - had
+                if gained:
+                    self.document = {
+                        **self.document,
+                        "coded_participant_segments": self.document["coded_participant_segments"] + gained,
+                    }
+                    self.query_one(DocumentList).relabel(self.document)
+        elif self.document is not None:
+            (self.document,) = list_documents(self.project, self.document["id"])
+            self.query_one(DocumentList).relabel(self.document)
         self.update_titles(note)
         self.update_current()  # whatever the route (c, 1-9, the tree, a), the suggestions follow the coding
 
@@ -351,9 +386,16 @@ class Workbench(MoreActions, Screen[None]):
         self.open_document(int(event.option.id or 0))
         self.query_one(TranscriptView).focus()
 
+    @on(TranscriptView.Counted)
+    def segments_counted(self) -> None:
+        fields = self.query_one(StatusBar).fields
+        self.update_titles(fields[5] if fields else "")
+
     @on(OptionList.OptionHighlighted, "#transcript")
     def segment_highlighted(self) -> None:
-        self.update_current()
+        seg = self.segment
+        if self.suggestions_due or seg is None or seg["id"] != self.suggestions_for:
+            self.update_current()
 
     @on(Tree.NodeHighlighted, "#codebook")
     def code_highlighted(self, event: Tree.NodeHighlighted[str]) -> None:
@@ -383,6 +425,10 @@ class Workbench(MoreActions, Screen[None]):
         """Show a segment, dropping the filter if the segment is hidden by it."""
         if not self.filter.is_empty() and not segment_matches(self.project, segment_id, self.filter):
             self.filter = SegmentFilter()
+        view = self.query_one(TranscriptView)
+        if view.row(segment_id) is not None:  # already loaded (often the next uncoded): just move there
+            view.move_to(segment_id)
+            return
         place = segment_index(self.project, segment_id, self.filter)
         if place is not None:
             self.open_document(*place)
@@ -399,7 +445,7 @@ class Workbench(MoreActions, Screen[None]):
             return
         if self.run_safely(self.session.code, seg["id"], key, start, end) is not None:
             self.note_change(seg["id"], key)
-            self.after_change(seg["id"], f"coded {key}")
+            self.after_change(seg["id"], f"coded {key}", (key,))
 
     def action_code(self) -> None:
         if self.segment is None:
@@ -498,7 +544,7 @@ class Workbench(MoreActions, Screen[None]):
         def remove(coding_id: int) -> None:
             before = self.run_safely(self.session.uncode, coding_id)
             if before and seg:
-                self.after_change(seg["id"], f"removed {before['code']}")
+                self.after_change(seg["id"], f"removed {before['code']}", (before["code"],))
 
         self.choose_own_coding("Remove which code?", remove)
 
@@ -512,7 +558,7 @@ class Workbench(MoreActions, Screen[None]):
                 if result is not None and seg:
                     done = self.run_safely(self.session.set_contribution, coding_id, *result)
                     if done:
-                        self.after_change(seg["id"], f"contribution {result[0] or 'cleared'}")
+                        self.after_change(seg["id"], f"contribution {result[0] or 'cleared'}", ())
 
             self.app.push_screen(ContributionDialog(coding, *self.claim_choices()), save)
 
@@ -547,16 +593,12 @@ class Workbench(MoreActions, Screen[None]):
         self.notify(f"{verb.capitalize()}: {safe_text(label)}", markup=False)
         if self.document is not None:
             index = view.current_index
-            view.show(self.project, self.session.coder, self.document["id"], self.filter, index)
+            known = self.document["segments"] if self.filter.is_empty() else None
+            view.show(self.project, self.session.coder, self.document["id"], self.filter, index, known)
         self.note_change()
         self.after_change(None, f"{verb} {label}")
 
     # -- other screens ----------------------------------------------------------------------------------
-    def action_search(self) -> None:
-        from qualcode.tui.screens.search import SearchScreen
-
-        self.app.push_screen(SearchScreen(self.project), self._jump_if_chosen)
-
     def action_filter(self) -> None:
         from qualcode.tui.screens.filters import FilterDialog
 
@@ -573,37 +615,9 @@ class Workbench(MoreActions, Screen[None]):
             self.filter = SegmentFilter()
             self.open_document(self.document["id"])
 
-    def action_review(self) -> None:
-        from qualcode.tui.screens.review import ReviewScreen
-
-        self.app.push_screen(ReviewScreen(self.project, self.session.coder), lambda _: self.refresh_all())
-
-    def action_codebook(self) -> None:
-        from qualcode.tui.screens.codebook import CodebookScreen
-
-        self.app.push_screen(CodebookScreen(self.project), lambda _: self.refresh_all())
-
-    def action_disagreements(self) -> None:
-        from qualcode.tui.screens.disagreements import DisagreementScreen
-
-        self.app.push_screen(DisagreementScreen(self.project), self._jump_if_chosen)
-
-    def action_summary(self) -> None:
-        from qualcode.tui.screens.summary import SummaryScreen
-
-        self.app.push_screen(SummaryScreen(self.project))
-
-    def action_export(self) -> None:
-        from qualcode.tui.screens.export import ExportScreen
-
-        self.app.push_screen(ExportScreen(self.project))
-
-    def action_help(self) -> None:
-        from qualcode.tui.screens.help import HelpScreen
-
-        self.app.push_screen(HelpScreen(self))
-
     def refresh_all(self) -> None:
+        """After a screen that may have changed codes and codings anywhere: recount everything."""
         self.reload_codebook()
+        self.reload_documents()
         if self.document is not None:
             self.open_document(self.document["id"], self.query_one(TranscriptView).current_index)

@@ -37,6 +37,41 @@ class MoreActions:
             return
         self.app.push_screen(SimilarScreen(self.project, seg), self._jump_if_chosen)  # type: ignore[attr-defined]
 
+    def action_search(self) -> None:
+        from qualcode.tui.screens.search import SearchScreen
+
+        self.app.push_screen(SearchScreen(self.project), self._jump_if_chosen)  # type: ignore[attr-defined]
+
+    def action_review(self) -> None:
+        from qualcode.tui.screens.review import ReviewScreen
+
+        self.app.push_screen(ReviewScreen(self.project, self.session.coder), lambda _: self.refresh_all())  # type: ignore[attr-defined]
+
+    def action_codebook(self) -> None:
+        from qualcode.tui.screens.codebook import CodebookScreen
+
+        self.app.push_screen(CodebookScreen(self.project), lambda _: self.refresh_all())  # type: ignore[attr-defined]
+
+    def action_disagreements(self) -> None:
+        from qualcode.tui.screens.disagreements import DisagreementScreen
+
+        self.app.push_screen(DisagreementScreen(self.project), self._jump_if_chosen)  # type: ignore[attr-defined]
+
+    def action_summary(self) -> None:
+        from qualcode.tui.screens.summary import SummaryScreen
+
+        self.app.push_screen(SummaryScreen(self.project))
+
+    def action_export(self) -> None:
+        from qualcode.tui.screens.export import ExportScreen
+
+        self.app.push_screen(ExportScreen(self.project))
+
+    def action_help(self) -> None:
+        from qualcode.tui.screens.help import HelpScreen
+
+        self.app.push_screen(HelpScreen(self))  # type: ignore[arg-type]  # mixed into the Workbench screen
+
     def claim_choices(self) -> tuple[list[str], dict[str, str]]:
         """Claim texts for the contribution dialog (claim objects first, then claims only written on codings),
         and the key of each claim object."""
@@ -70,6 +105,7 @@ class MoreActions:
         listing = self.query_one(DocumentList)  # type: ignore[attr-defined]
         listing.load(docs)
         if self.document is not None:
+            self.document = listing.get(self.document["id"]) or self.document
             listing.select(self.document["id"])
         elif docs:
             self.open_document(docs[0]["id"])  # type: ignore[attr-defined]

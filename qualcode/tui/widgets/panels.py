@@ -71,11 +71,25 @@ class DocumentList(InPlaceOptionList):
         except OptionDoesNotExist:
             return
 
+    def get(self, document_id: int) -> dict[str, Any] | None:
+        """The listed document with its counts (as loaded, and as relabelled since)."""
+        return next((d for d in self.documents if d["id"] == document_id), None)
+
     def select(self, document_id: int) -> None:
         try:
             self.highlighted = self.get_option_index(str(document_id))
         except OptionDoesNotExist:
             return
+
+
+def update_line(widget: Static, text: Text) -> None:
+    """Update a one-line label; re-lay out the screen only if its height may change (text wider than it).
+
+    Static.update re-lays out the whole screen by default: on every coding, several milliseconds of work
+    and a redraw of every panel, where redrawing the label is enough."""
+    width = widget.content_size.width
+    fits = bool(width) and widget.size.height == 1 and text.cell_len <= width
+    widget.update(text, layout=not fits)
 
 
 class StatusBar(Static):
@@ -87,7 +101,8 @@ class StatusBar(Static):
 
     def show(self, project: str, coder: str, document: str, coded: int, total: int, note: str = "") -> None:
         self.fields = (project, coder, document, coded, total, note)
-        self.update(self.line(self.size.width or 80))
+        # One line cut to the width: once laid out, its size never changes, so no re-layout of the screen.
+        self.update(self.line(self.size.width or 80), layout=not self.size.width)
 
     def on_resize(self) -> None:
         if self.fields is not None:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from rich.console import Console, ConsoleOptions, Group, RenderResult
 from rich.text import Text
+from textual import work
+from textual.message import Message
 from textual.widgets.option_list import Option
+from textual.worker import get_current_worker
 
 from qualcode.core.display import safe_text
 from qualcode.store.browse import SegmentFilter, codings_for_segments, count_segments, segment_page
@@ -94,14 +98,51 @@ class TranscriptView(InPlaceOptionList):
         self.window_start = 0
         self.total = 0
         self.rows: list[dict[str, Any]] = []
+        self.counting = False  # the total is being counted in a worker (see show)
+
+    class Counted(Message):
+        """The filtered segments of the shown document have been counted (`total` is now exact)."""
 
     def show(
-        self, project: Project, coder: str, document_id: int, flt: SegmentFilter, index: int = 0
+        self,
+        project: Project,
+        coder: str,
+        document_id: int,
+        flt: SegmentFilter,
+        index: int = 0,
+        total: int | None = None,
     ) -> None:
-        """Load the document (filtered) with the segment at `index` highlighted."""
+        """Load the document (filtered) with the segment at `index` highlighted; `total` is the number of
+        segments shown if the caller knows it (the document's size when nothing is filtered)."""
         self.project, self.coder, self.document_id, self.segment_filter = project, coder, document_id, flt
-        self.total = count_segments(project, document_id, flt)
+        self.counting = False
+        if total is None and index < PAGE // 4:
+            # The first page needs no count: show it now and count in a worker (under a filter the count
+            # probes every segment of the document, 30-40 ms for a 50,000-answer survey). Until the count
+            # arrives the cursor moves within the first page.
+            self.total = PAGE
+            self._load_window(0, index)
+            if len(self.rows) < PAGE:
+                self.total = len(self.rows)
+            else:
+                self.counting = True
+                self.count_in_background(project.path, document_id, flt)
+            return
+        self.total = count_segments(project, document_id, flt) if total is None else total
         self._load_window(max(0, index - PAGE // 4), index)
+
+    @work(thread=True, exclusive=True, group="transcript-count")
+    def count_in_background(self, path: Path, document_id: int, flt: SegmentFilter) -> None:
+        worker = get_current_worker()
+        with Project.open(path, coder=self.coder, check=False) as project:
+            total = count_segments(project, document_id, flt)
+        if not worker.is_cancelled:
+            self.app.call_from_thread(self.counted, document_id, flt, total)
+
+    def counted(self, document_id: int, flt: SegmentFilter, total: int) -> None:
+        if self.counting and (document_id, flt) == (self.document_id, self.segment_filter):
+            self.total, self.counting = total, False
+            self.post_message(self.Counted())
 
     def _load_window(self, offset: int, index: int) -> None:
         assert self.project is not None and self.document_id is not None
@@ -134,6 +175,17 @@ class TranscriptView(InPlaceOptionList):
             self._load_window(target - (PAGE // 4 if delta > 0 else 3 * PAGE // 4), target)
         else:
             self.highlighted = target - self.window_start
+
+    def row(self, segment_id: int) -> dict[str, Any] | None:
+        """The loaded row of a segment, or None if it is outside the window (or hidden by the filter)."""
+        return next((r for r in self.rows if r["id"] == segment_id), None)
+
+    def move_to(self, segment_id: int) -> None:
+        """Highlight a loaded segment (see row)."""
+        for i, r in enumerate(self.rows):
+            if r["id"] == segment_id:
+                self.move(self.window_start + i - self.current_index)
+                return
 
     def refresh_segment(self, segment_id: int) -> None:
         """Re-read one segment's codings and redraw just that option."""
