@@ -56,6 +56,18 @@ def _parse_csv(text: str, delimiter: str) -> _Parse:
     return _Parse(delimiter, records, None)
 
 
+def _header_width(text: str, delimiter: str) -> int:
+    """How many fields the first record has when read with `delimiter` (0 if it cannot be read)."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"', strict=True)
+    try:
+        for fields in reader:
+            if fields:
+                return len(fields)
+    except csv.Error:
+        return 0
+    return 0
+
+
 def read_csv_records(data: bytes, name: str, delimiter: str | None = None) -> list[tuple[int, list[str]]]:
     """Every record of a CSV file, each with the header's number of fields, or an InputError saying which
     row is wrong. Quoting is always the standard `"` (doubled inside a field): guessing a quote character
@@ -71,7 +83,9 @@ def read_csv_records(data: bytes, name: str, delimiter: str | None = None) -> li
                 f"separator, {parse.problem}; nothing was imported"
             )
         return _numbered(parse.records)
-    parses = [_parse_csv(text, d) for d in _DELIMITERS]
+    # Only a separator that splits the header in two or more can win (or be blamed): the others are not read
+    # further than their first record (comma always is, to report on a one-column file).
+    parses = [_parse_csv(text, d) for d in _DELIMITERS if d == "," or _header_width(text, d) >= 2]
     good = [p for p in parses if not p.problem and p.records and len(p.records[0][1]) >= 2]
     if not good:
         wide = [p for p in parses if p.records and len(p.records[0][1]) >= 2]
