@@ -105,15 +105,22 @@ class XmlWriter:
 
     def node(self, node: Node) -> None:
         self._child_starts()
-        self._emit(_start(node.name, node.attrs))
-        if node.children:
-            self._emit(">\n")
-            self._open.append((node.name, True))
-            for child in node.children:
-                self.node(child)
-            self._open.pop()
-            self._emit(f"{INDENT * len(self._open)}</{node.name}>\n")
-        elif node.text is not None:
-            self._emit(f">{_text(node.text)}</{node.name}>\n")
-        else:
-            self._emit("/>\n")
+        out: list[str] = []
+        _render(node, len(self._open), out)
+        self._emit("".join(out))
+
+
+def _render(node: Node, depth: int, out: list[str]) -> None:
+    """`node` laid out at `depth` (its own first line's indent already written), into `out`."""
+    out.append(_start(node.name, node.attrs))
+    if node.children:
+        out.append(">\n")
+        pad = INDENT * (depth + 1)
+        for child in node.children:
+            out.append(pad)
+            _render(child, depth + 1, out)
+        out.append(f"{INDENT * depth}</{node.name}>\n")
+    elif node.text is not None:
+        out.append(f">{_text(node.text)}</{node.name}>\n")
+    else:
+        out.append("/>\n")
