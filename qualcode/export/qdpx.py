@@ -245,16 +245,6 @@ def write_project_xml(
         raise ExportError(f"cannot write QDA-XML: {exc}; nothing was written") from None
 
 
-def render_project(refi: RefiProject) -> bytes:
-    """project.qde of a project in memory (checked for consistency as it is written, not against the schema)."""
-    out = io.BytesIO()
-    stream = RefiStream.of(refi)
-    checks = _Checks(stream.head)
-    write_project_xml(out.write, stream, checks)
-    checks.finish()
-    return out.getvalue()
-
-
 def render_codebook(refi: RefiProject) -> bytes:
     root = Node("CodeBook", [("xmlns", CODEBOOK_NS)] + _attrs([("origin", refi.origin)]))
     _codes(root, refi.codes, with_notes=False)
