@@ -7,7 +7,7 @@ import csv
 import gc
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -172,11 +172,28 @@ def import_refi_as_coder(project: Project, refi: RefiProject, path: Path, coder:
 
 
 def export_qdpx(project: Project) -> bytes:
-    """The project as a .qdpx, built and checked in memory (the writer never sees the store)."""
-    from qualcode.export.qdpx import build_qdpx
-    from qualcode.store.refi import refi_snapshot
+    """The project as a .qdpx in memory (the writer never sees the store); `export_qdpx_file` for a file."""
+    from qualcode.export.qdpx import write_qdpx
+    from qualcode.store.refi import refi_stream
 
-    return build_qdpx(refi_snapshot(project))
+    out = io.BytesIO()
+    with refi_stream(project) as stream:
+        write_qdpx(out, stream)
+    return out.getvalue()
+
+
+def export_qdpx_file(
+    project: Project, path: Path, progress: Callable[[str, int, int], None] | None = None
+) -> int:
+    """The project written to `path` as a .qdpx as it is read, checked, then put in place (bytes written);
+    on any problem `path` is left as it was. Memory holds one document and its codings at a time."""
+    from qualcode.export.qdpx import write_qdpx
+    from qualcode.files import atomic_file
+    from qualcode.store.refi import refi_stream
+
+    with atomic_file(path) as fh, refi_stream(project) as stream:
+        write_qdpx(fh, stream, progress)
+        return fh.tell()
 
 
 def export_coded_document(project: Project, name: str, fmt: str) -> tuple[bytes, dict[str, Any]]:

@@ -36,7 +36,7 @@ def register(cli: click.Group) -> None:
 def export(project: str, fmt: str, document: str | None, output: str, as_json: bool) -> None:
     """Export the whole project (documents, codebook, codings, memos, cases) as a REFI-QDA .qdpx file, or one
     coded transcript for review (--document NAME --format docx|html)."""
-    from qualcode.app.actions import export_coded_document, export_qdpx
+    from qualcode.app.actions import export_coded_document, export_qdpx_file
     from qualcode.files import write_bytes_atomic
 
     if fmt == "qdpx" and document:
@@ -55,8 +55,10 @@ def export(project: str, fmt: str, document: str | None, output: str, as_json: b
                 f" {', '.join(summary['coders']) or 'nobody'}"
             )
         return
-    with open_project(project) as p:
-        data = export_qdpx(p)
+    from qualcode.cli.progress import progress_bar
+
+    with open_project(project) as p, progress_bar(err) as progress:
+        size = export_qdpx_file(p, Path(output), progress)
         counts = {
             "documents": p.scalar("SELECT count(*) FROM documents"),
             "codes": p.scalar("SELECT count(*) FROM codes"),
@@ -64,9 +66,8 @@ def export(project: str, fmt: str, document: str | None, output: str, as_json: b
             "memos": p.scalar("SELECT count(*) FROM memos"),
             "cases": p.scalar("SELECT count(*) FROM cases"),
         }
-    write_bytes_atomic(Path(output), data)
     if as_json:
-        emit_json({"file": output, "format": fmt, "bytes": len(data), **counts})
+        emit_json({"file": output, "format": fmt, "bytes": size, **counts})
     else:
         err.print(f"Wrote {output}: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
 

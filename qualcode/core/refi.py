@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import unicodedata
 import uuid
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -135,6 +137,28 @@ class RefiProject:
         self.skipped[kind] = self.skipped.get(kind, 0) + n
 
 
+@dataclass(slots=True)
+class RefiStream:
+    """A project for a writer that writes as it reads: everything but the sources in `head` (its `sources`
+    empty), the sources one at a time from `sources()` (each with its selections), then their texts again,
+    (GUID, text) in the same order, from `texts()`: a source's text goes in the file after project.qde.
+    `size_hint` is a generous guess at project.qde's size in bytes."""
+
+    head: RefiProject
+    sources: Callable[[], Iterable[RefiSource]]
+    texts: Callable[[], Iterable[tuple[str, str]]]
+    count: int = 0
+    size_hint: int = 0
+
+    @classmethod
+    def of(cls, refi: RefiProject) -> RefiStream:
+        """A project already in memory, as a stream."""
+        head = RefiProject(**{f: getattr(refi, f) for f in RefiProject.__slots__ if f != "sources"})
+        return cls(
+            head, lambda: refi.sources, lambda: ((s.guid, s.text) for s in refi.sources), len(refi.sources)
+        )
+
+
 # -- GUIDs -------------------------------------------------------------------------------------------------
 def normalise_guid(value: str | None) -> str | None:
     """Lower case, no braces: NVivo and ATLAS.ti write the same GUID in different cases and with braces."""
@@ -149,8 +173,13 @@ def project_namespace(identity: str) -> uuid.UUID:
 
 
 def stable_guid(namespace: uuid.UUID, kind: str, local: str) -> str:
-    """The same object of the same project gets the same GUID on every export."""
-    return str(uuid.uuid5(namespace, f"{kind}:{local}"))
+    """The same object of the same project gets the same GUID on every export: str(uuid.uuid5(namespace,
+    f"{kind}:{local}")), computed directly (an export makes one per coding and selection)."""
+    digest = bytearray(hashlib.sha1(namespace.bytes + f"{kind}:{local}".encode()).digest()[:16])
+    digest[6] = (digest[6] & 0x0F) | 0x50  # version 5
+    digest[8] = (digest[8] & 0x3F) | 0x80  # RFC 4122 variant
+    h = digest.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 # -- keys from names ---------------------------------------------------------------------------------------

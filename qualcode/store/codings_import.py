@@ -15,13 +15,17 @@ from qualcode.store.codings import (
     _int,
     check_contribution,
     get_coding,
+    insert_coding,
+    log_added_codings,
     resolve_span,
     segment_at,
+    segment_spans,
 )
 from qualcode.store.documents import document_id
 from qualcode.store.project import Project
 
 SpanKey = tuple[int, int, int, int, str]
+_LOG_BATCH = 1000  # added codings logged together (one read of the log's head, one write)
 
 
 @dataclass(slots=True)
@@ -39,19 +43,40 @@ class Planned:
     rivals: list[str] = field(default_factory=list)
 
 
-def _get(row: dict[str, str], name: str) -> str:
-    return unescape_cell((row.get(name) or "").strip())
+# The columns a row is read by (`quote` aside, which `_span` reads as written); `text`, `id`, `created` are
+# what `codings export` adds for people and are not read back.
+_READ = (
+    "code",
+    "coder",
+    "segment_id",
+    "start",
+    "end",
+    "document",
+    "contribution",
+    "memo",
+    "polarity",
+    "claim",
+    "rival",
+)
+
+
+def _clean(value: str | None) -> str:
+    cell = value.strip() if value else ""
+    return unescape_cell(cell) if cell[:1] == "'" else cell
 
 
 def _span(
-    project: Project, row: dict[str, str], doc_cache: dict[str, tuple[int, str]]
+    project: Project,
+    row: dict[str, str],
+    doc_cache: dict[str, tuple[int, str]],
+    known: dict[int, tuple[int, int, int]] | None = None,
 ) -> tuple[int, int | None, int, int]:
     if row.get(
         "segment_id", ""
     ):  # with start and end (as `codings export` writes them): that part of the segment
         start = _int(row.get("start", ""), "start") if row.get("start", "") else None
         end = _int(row.get("end", ""), "end") if row.get("end", "") else None
-        return resolve_span(project, _int(row.get("segment_id", ""), "segment_id"), None, start, end)
+        return resolve_span(project, _int(row.get("segment_id", ""), "segment_id"), None, start, end, known)
     name = row.get("document", "")
     if not name:
         raise InputError("no segment_id and no document")
@@ -78,6 +103,16 @@ def _span(
     return did, segment_at(project, did, start, end), start, end
 
 
+def _segment_ids(rows: list[dict[str, str]]) -> list[int]:
+    out = []
+    for raw in rows:
+        try:
+            out.append(int((raw.get("segment_id") or "").strip()))
+        except ValueError:
+            continue  # not a number: `_span` says so for that row
+    return out
+
+
 def _merge(plan: Planned, name: str, value: str | None, n: int) -> None:
     old = getattr(plan, name)
     if value is None or value == old:
@@ -98,9 +133,10 @@ def _plan(
     repeats = 0
     doc_cache: dict[str, tuple[int, str]] = {}
     code_ids: dict[str, int] = {}
+    known = segment_spans(project, _segment_ids(rows))  # every segment's span in a few queries, not one a row
     for n, raw in enumerate(rows, start=2):
         # each cell cleaned once; `quote` is read raw by `_span`, which needs the cell as written
-        row = {k: _get(raw, k) for k in raw}
+        row = {k: _clean(raw[k]) for k in _READ if k in raw}
         row["quote"] = raw.get("quote") or ""
         try:
             code_key = row.get("code", "")
@@ -110,7 +146,7 @@ def _plan(
                 code_ids[code_key] = resolve_code(project, code_key)
             code_id = code_ids[code_key]
             coder = row.get("coder", "") or default_coder or project.coder
-            doc_id, seg_id, start, end = _span(project, row, doc_cache)
+            doc_id, seg_id, start, end = _span(project, row, doc_cache, known)
             key: SpanKey = (doc_id, start, end, code_id, coder)
             claim, rival = row.get("claim", ""), row.get("rival", "")
             polarity = check_polarity(row.get("polarity", "")) if row.get("polarity", "") else None
@@ -241,6 +277,9 @@ def import_codings(
     conflicts: list[dict[str, Any]] = []
     with project.transaction():
         plans, present = _plan(project, rows, default_coder)
+        for coder in sorted({plan.request.coder for plan in plans}):
+            project.ensure_coder(coder)
+        new_ids: list[int] = []  # added codings not yet logged: their entries are written together
         for plan in plans:
             req = plan.request
             try:
@@ -249,17 +288,22 @@ def import_codings(
                     " AND code_id=? AND coder=?",
                     (req.document_id, req.start, req.end, req.code_id, req.coder),
                 )
+                if existing is None and not (plan.links or plan.rivals):
+                    req.contribution, req.memo = plan.contribution, plan.memo
+                    req.polarity = plan.polarity or "supports"
+                    new_ids.append(insert_coding(project, req))
+                    added += 1
+                    if len(new_ids) >= _LOG_BATCH:
+                        log_added_codings(project, new_ids)
+                        new_ids = []
+                    continue
+                log_added_codings(project, new_ids)  # the log keeps the order the codings were made in
+                new_ids = []
                 if existing is None:
                     req.contribution, req.memo = plan.contribution, plan.memo
                     req.polarity = plan.polarity or "supports"
                     links = Planned(req, plan.row, links=plan.links, rivals=plan.rivals)
-                    _insert(
-                        project,
-                        req,
-                        (lambda cid, links=links: _apply(project, cid, links))
-                        if plan.links or plan.rivals
-                        else None,
-                    )
+                    _insert(project, req, lambda cid, links=links: _apply(project, cid, links))
                     added += 1
                     continue
                 differs = _differences(project, existing, plan)
@@ -279,6 +323,7 @@ def import_codings(
                     conflicts.append({"row": plan.row, "coding_id": existing, "differs": differs})
             except (InputError, NotFoundError, DuplicateError) as exc:
                 raise InputError(f"row {plan.row}: {exc}") from None
+        log_added_codings(project, new_ids)
     return {
         "added": added,
         "updated": updated,

@@ -7,7 +7,7 @@ import hashlib
 import json
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -269,18 +269,29 @@ class Project:
 
     def log(self, action: str, entity: str, entity_id: Any, detail: dict[str, Any] | None = None) -> None:
         """Append one change-log entry, chained to the previous entry's hash."""
+        self.log_many([(action, entity, entity_id, detail)])
+
+    def log_many(self, entries: Iterable[tuple[str, str, Any, dict[str, Any] | None]]) -> int:
+        """Append entries (action, entity, entity id, detail) in order, each chained to the one before, as
+        many `log` calls would; the head is read once and the rows written in one statement (a bulk import
+        logs every coding it adds). Returns how many were written."""
         self.require_transaction()
         row = self.conn.execute("SELECT hash FROM change_log ORDER BY id DESC LIMIT 1").fetchone()
         prev = row[0] if row else GENESIS_HASH
         at = now()
-        eid = None if entity_id is None else str(entity_id)
-        text = json.dumps(detail or {}, ensure_ascii=False, sort_keys=True)
-        digest = chain_hash(prev, at, self.coder, action, entity, eid, text)
-        self.conn.execute(
+        rows = []
+        for action, entity, entity_id, detail in entries:
+            eid = None if entity_id is None else str(entity_id)
+            text = json.dumps(detail or {}, ensure_ascii=False, sort_keys=True)
+            digest = chain_hash(prev, at, self.coder, action, entity, eid, text)
+            rows.append((at, self.coder, action, entity, eid, text, prev, digest))
+            prev = digest
+        self.conn.executemany(
             "INSERT INTO change_log(at, who, action, entity, entity_id, detail, prev_hash, hash)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (at, self.coder, action, entity, eid, text, prev, digest),
+            rows,
         )
+        return len(rows)
 
     def ensure_coder(self, name: str | None = None) -> str:
         name = (name or self.coder).strip()
