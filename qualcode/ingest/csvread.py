@@ -82,17 +82,6 @@ def _located(text: str, delimiter: str) -> _Parse:
     return _Parse(delimiter, records, None)
 
 
-def _header_width(text: str, delimiter: str) -> int:
-    """How many fields the first record has when read with `delimiter` (0 if it cannot be read)."""
-    try:
-        for fields in _reader(text, delimiter):  # lazily: only the lines of the first record are read
-            if fields:
-                return len(fields)
-    except csv.Error:
-        return 0
-    return 0
-
-
 def read_csv_records(data: bytes, name: str, delimiter: str | None = None) -> list[tuple[int, list[str]]]:
     """Every record of a CSV file, each with the header's number of fields, or an InputError saying which
     row is wrong. Quoting is always the standard `"` (doubled inside a field): guessing a quote character
