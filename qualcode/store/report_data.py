@@ -5,8 +5,10 @@ from __future__ import annotations
 import hashlib
 import os
 import sqlite3
+import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -18,9 +20,9 @@ T = TypeVar("T")
 
 
 # -- a consistent snapshot with the file's hash (reports) ----------------------------------------------------
-# Above this size the report reads the project file in place (holding a read lock while it hashes and reads)
-# rather than keep a copy of it in memory.
-SNAPSHOT_MAX_BYTES = 1 << 30
+# Up to this size the report's snapshot is a copy in memory (fastest); above it, a copy in a private temporary
+# folder, so memory stays small whatever the project's size (an in-memory copy costs about twice the file).
+SNAPSHOT_IN_MEMORY_MAX = 64 << 20
 
 
 def _read_lock(project: Project, attempts: int, take: Callable[[], T]) -> T:
@@ -61,23 +63,57 @@ def checkpoint_and_hash(project: Project, attempts: int = 5) -> str:
     return _read_lock(project, attempts, digest)
 
 
-def snapshot(project: Project, attempts: int = 5) -> tuple[Project, str]:
-    """An in-memory copy of the project file as of one moment, and the SHA-256 of those bytes.
-
-    Only reading the bytes holds the file's read lock (about 20 ms for 100,000 segments), so a coder saving
-    meanwhile hardly waits; hashing them and reading the evidence happen on the copy, with no lock at all."""
+def _locked(project: Project, attempts: int, take: Callable[[], T]) -> T:
+    """`take()` under the read lock of `_read_lock`, which is released before this returns."""
     try:
-        data = _read_lock(project, attempts, project.path.read_bytes)
+        return _read_lock(project, attempts, take)
     finally:
         if project.conn.in_transaction:
             project.conn.execute("COMMIT")
-    digest = hashlib.sha256(data).hexdigest()
-    copy = bytearray(data)
-    del data
-    copy[18:20] = b"\x01\x01"  # rollback-journal header: an in-memory database cannot be in WAL mode
-    conn = sqlite3.connect(":memory:", isolation_level=None)
-    conn.deserialize(bytes(copy))
-    return Project(project.path, conn, project.coder), digest
+
+
+@contextmanager
+def snapshot(project: Project, attempts: int = 5) -> Iterator[tuple[Project, str]]:
+    """A read-only copy of the project file as of one moment, and the SHA-256 of those bytes.
+
+    Only copying the bytes holds the file's read lock (about 20 ms for 100,000 segments, under a second for a
+    million), so a coder saving meanwhile hardly waits; reading the evidence happens on the copy, with no lock
+    at all. A small file is copied into memory; a large one into a private temporary folder (removed on
+    exit), read in 1 MiB pieces, so memory stays small whatever the project's size."""
+    if os.path.getsize(project.path) <= SNAPSHOT_IN_MEMORY_MAX:
+        data = _locked(project, attempts, project.path.read_bytes)
+        digest = hashlib.sha256(data).hexdigest()
+        copy = bytearray(data)
+        del data
+        copy[18:20] = b"\x01\x01"  # rollback-journal header: an in-memory database cannot be in WAL mode
+        conn = sqlite3.connect(":memory:", isolation_level=None)
+        conn.deserialize(bytes(copy))
+        del copy
+        try:
+            yield Project(project.path, conn, project.coder), digest
+        finally:
+            conn.close()
+        return
+    with tempfile.TemporaryDirectory(prefix="qualcode-report-") as folder:
+        target = Path(folder) / "snapshot.qcdb"
+
+        def copy_and_hash() -> str:
+            sha = hashlib.sha256()
+            with open(project.path, "rb") as src, open(target, "wb") as dst:
+                for chunk in iter(lambda: src.read(1 << 20), b""):
+                    sha.update(chunk)
+                    dst.write(chunk)
+            return sha.hexdigest()
+
+        digest = _locked(project, attempts, copy_and_hash)
+        with open(target, "r+b") as fh:  # rollback-journal header: the copy needs no WAL beside it
+            fh.seek(18)
+            fh.write(b"\x01\x01")
+        conn = sqlite3.connect(f"{target.as_uri()}?immutable=1", uri=True, isolation_level=None)
+        try:
+            yield Project(project.path, conn, project.coder), digest
+        finally:
+            conn.close()
 
 
 def end_read(project: Project) -> None:
