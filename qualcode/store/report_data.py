@@ -9,6 +9,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from itertools import groupby
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -275,27 +276,51 @@ def coded_by(project: Project, coders: Sequence[str]) -> list[tuple[str, str, st
     ).fetchall()
 
 
-def segments_of(project: Project, documents: Sequence[str]) -> list[dict[str, Any]]:
-    """The segments of the named documents in order: id, document, start, end, text, case."""
-    marks = ",".join("?" * len(documents))
-    return project.query(
-        'SELECT s.id, d.name AS document, s.start, s."end", s.text, c.name AS "case" FROM segments s'
-        " JOIN documents d ON d.id = s.document_id LEFT JOIN cases c ON c.id = s.case_id"
-        f" WHERE d.name IN ({marks}) ORDER BY s.document_id, s.position",
-        list(documents),
+def agreement_documents(
+    project: Project, coders: Sequence[str], documents: Sequence[str], with_text: bool
+) -> Iterator[tuple[str, list[tuple[Any, ...]], list[tuple[Any, ...]]]]:
+    """Per named document, in document order: (name, its segments in order as (id, start, end, text or None,
+    case name or None), the coders' codings in it as (id, start, end, code key, coder)).
+
+    Two cursors, both in index order, are read side by side: memory holds one document at a time."""
+    ids: dict[int, str] = {}
+    names = list(dict.fromkeys(documents))
+    for i in range(0, len(names), 500):
+        chunk = names[i : i + 500]
+        marks = ",".join("?" * len(chunk))
+        ids.update(project.conn.execute(f"SELECT id, name FROM documents WHERE name IN ({marks})", chunk))
+    if not ids:
+        return
+    only = f" WHERE s.document_id IN ({','.join(map(str, ids))})" if len(ids) <= 500 else ""
+    segments = project.conn.execute(
+        f'SELECT s.document_id, s.id, s.start, s."end", {"s.text" if with_text else "NULL"}, c.name'
+        f" FROM segments s LEFT JOIN cases c ON c.id = s.case_id{only} ORDER BY s.document_id, s.position"
     )
-
-
-def codings_of(project: Project, documents: Sequence[str], coders: Sequence[str]) -> list[dict[str, Any]]:
-    """The coders' codings in the named documents: id, document, start, end, code (key), coder."""
-    marks, cmarks = ",".join("?" * len(documents)), ",".join("?" * len(coders))
-    return project.query(
-        'SELECT k.id, d.name AS document, k.start, k."end", c.key AS code, k.coder FROM codings k'
-        " JOIN documents d ON d.id = k.document_id JOIN codes c ON c.id = k.code_id"
-        f" WHERE d.name IN ({marks}) AND k.coder IN ({cmarks})",
-        [*documents, *coders],
+    marks = ",".join("?" * len(coders))
+    codings = project.conn.execute(
+        'SELECT k.document_id, k.id, k.start, k."end", c.key, k.coder FROM codings k'
+        f" JOIN codes c ON c.id = k.code_id WHERE k.coder IN ({marks}) ORDER BY k.document_id",
+        list(coders),
     )
+    pending = codings.fetchone()
+    for doc_id, rows in groupby(segments, key=lambda r: r[0]):
+        mine: list[tuple[Any, ...]] = []
+        while pending is not None and pending[0] <= doc_id:
+            if pending[0] == doc_id:
+                mine.append(pending[1:])
+            pending = codings.fetchone()
+        if doc_id in ids:
+            yield ids[doc_id], [r[1:] for r in rows], mine
 
 
-def document_texts(project: Project) -> dict[str, str]:
-    return {r["name"]: r["text"] for r in project.query("SELECT name, text FROM documents")}
+def segment_texts(project: Project, ids: Sequence[int]) -> dict[int, tuple[int, str]]:
+    """segment id -> (start, text) for the given segments."""
+    out: dict[int, tuple[int, str]] = {}
+    wanted = sorted(set(ids))
+    for i in range(0, len(wanted), 500):
+        chunk = wanted[i : i + 500]
+        rows = project.conn.execute(
+            f"SELECT id, start, text FROM segments WHERE id IN ({','.join('?' * len(chunk))})", chunk
+        )
+        out.update((sid, (start, text)) for sid, start, text in rows)
+    return out
