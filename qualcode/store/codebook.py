@@ -97,6 +97,15 @@ def code_counts(project: Project) -> dict[str, dict[str, int]]:
     return {r["key"]: {k: r[k] for k in ("codings", "segments", "documents")} for r in rows}
 
 
+def code_codings(project: Project) -> dict[str, int]:
+    """Per code key: its codings, from the counts the writes keep (what the workbench's codebook tree shows)."""
+    return dict(
+        project.conn.execute(
+            "SELECT c.key, coalesce(n.codings, 0) FROM codes c LEFT JOIN code_counts n ON n.code_id = c.id"
+        )
+    )
+
+
 def resolve_code(project: Project, key: str) -> int:
     """A code key's id; an unknown key is an error that names the nearest real key."""
     row = project.conn.execute("SELECT id FROM codes WHERE key = ?", (key,)).fetchone()

@@ -25,7 +25,7 @@ from qualcode.store.browse import (
     segment_index,
     segment_matches,
 )
-from qualcode.store.codebook import code_counts, load_codebook
+from qualcode.store.codebook import code_codings, load_codebook
 from qualcode.store.codings import get_coding
 from qualcode.store.documents import list_documents
 from qualcode.store.memos import get_memo
@@ -231,7 +231,7 @@ class Workbench(MoreActions, Screen[None]):
     # -- loading ---------------------------------------------------------------------------------------
     def reload_codebook(self) -> None:
         self.codebook = load_codebook(self.project)
-        counts = {k: v["codings"] for k, v in code_counts(self.project).items()}
+        counts = code_codings(self.project)
         self.query_one(CodebookTree).load(self.codebook, counts)
         self.show_quick()
 
@@ -324,7 +324,7 @@ class Workbench(MoreActions, Screen[None]):
         view = self.query_one(TranscriptView)
         if segment_id is not None:
             view.refresh_segment(segment_id)
-        counts = {k: v["codings"] for k, v in code_counts(self.project).items()}
+        counts = code_codings(self.project)
         self.query_one(CodebookTree).update_counts(counts)
         if self.document is not None:
             (doc,) = list_documents(self.project, self.document["id"])
