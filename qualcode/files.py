@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
+from typing import IO, Any
 
 from qualcode.errors import InputError
 
 
-def write_bytes_atomic(path: Path, data: bytes, mode: int = 0o600) -> Path:
+@contextlib.contextmanager
+def atomic_writer(path: Path, mode: int = 0o600, encoding: str | None = None) -> Iterator[IO[Any]]:
+    """A file to write in pieces (text in `encoding`, else bytes) that appears at `path` whole, or not at all
+    when the block fails: what a large export streams into without holding it in memory."""
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise InputError(f"{folder}: folder does not exist")
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+        with os.fdopen(fd, "w", encoding=encoding, newline="") if encoding else os.fdopen(fd, "wb") as fh:
+            yield fh
             fh.flush()
             os.fsync(fh.fileno())
         os.chmod(tmp, mode)
@@ -24,6 +30,11 @@ def write_bytes_atomic(path: Path, data: bytes, mode: int = 0o600) -> Path:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def write_bytes_atomic(path: Path, data: bytes, mode: int = 0o600) -> Path:
+    with atomic_writer(path, mode) as fh:
+        fh.write(data)
     return path
 
 

@@ -6,9 +6,9 @@ import contextlib
 import csv
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from qualcode.core.codebook import dump_codebook_yaml, load_codebook_text
 from qualcode.core.display import json_safe
@@ -89,18 +89,37 @@ def import_codings_file(
 def rows_to_csv(rows: list[dict[str, Any]], columns: list[str] | tuple[str, ...]) -> str:
     """CSV for spreadsheets: a cell that would start a formula gets a leading apostrophe (shown as text, never
     run), and control characters become U+FFFD; `unescape_cell` undoes the apostrophe on the way back in."""
+    out = io.StringIO()
+    write_csv_rows(out, rows, columns)
+    return out.getvalue()
+
+
+def write_csv_rows(out: IO[str], rows: Iterable[dict[str, Any]], columns: list[str] | tuple[str, ...]) -> int:
+    """`rows_to_csv` written to `out` row by row (nothing held in memory); returns the number of rows."""
     from qualcode.export.cells import spreadsheet_safe
 
-    out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=list(columns), extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
+    n = 0
     for row in rows:
         writer.writerow({k: spreadsheet_safe(row.get(k)) for k in columns})
-    return out.getvalue()
+        n += 1
+    return n
 
 
 def rows_to_json(rows: Any) -> str:
     return json_safe(json.dumps(rows, ensure_ascii=False, indent=2))
+
+
+def write_json_rows(out: IO[str], rows: Iterable[Any]) -> int:
+    """`rows_to_json` of a list written to `out` row by row, the same text; returns the number of rows."""
+    n = 0
+    for row in rows:
+        body = json_safe(json.dumps(row, ensure_ascii=False, indent=2)).replace("\n", "\n  ")
+        out.write(("[\n  " if n == 0 else ",\n  ") + body)
+        n += 1
+    out.write("\n]" if n else "[]")
+    return n
 
 
 REFI_PROJECT_SUFFIXES = (".qdpx", ".qde")

@@ -97,7 +97,6 @@ def fts_filled_once(project: Project) -> Iterator[None]:
             project.conn.execute(row[0])
 
 
-
 @contextlib.contextmanager
 def counts_filled_once(project: Project) -> Iterator[None]:
     """Inside a transaction: segments inserted in the block reach the kept counts (schema _V_COUNTS) in two
@@ -131,6 +130,7 @@ def counts_filled_once(project: Project) -> Iterator[None]:
                 (before,),
             )
             project.conn.execute(row[0])
+
 
 def add_documents(
     project: Project,
