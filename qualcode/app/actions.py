@@ -17,7 +17,7 @@ from qualcode.core.refi import RefiProject
 from qualcode.errors import InputError
 from qualcode.ingest import ImportOptions, read_document
 from qualcode.ingest.common import MAX_FILE_BYTES, decode_text, read_file_bytes
-from qualcode.ingest.csvread import read_csv_records
+from qualcode.ingest.csvread import iter_csv_records, read_csv_records
 from qualcode.store.backup import backup_before, is_bulk_import
 from qualcode.store.codebook import load_codebook, save_codebook
 from qualcode.store.codings import import_codings
@@ -67,6 +67,16 @@ def read_csv_dicts(
     return [dict(zip(header, fields, strict=True)) for _, fields in records[1:]]
 
 
+def iter_csv_dicts(
+    path: Path, max_bytes: int = MAX_FILE_BYTES, delimiter: str | None = None
+) -> Iterator[dict[str, str]]:
+    """`read_csv_dicts` row by row (the file is checked whole before the first row)."""
+    records = iter_csv_records(read_file_bytes(path, max_bytes), path.name, delimiter)
+    first = next(records, None)
+    header = [h.strip() for h in first[1]] if first else []
+    return (dict(zip(header, fields, strict=True)) for _, fields in records)
+
+
 def import_codings_file(
     project: Project,
     path: Path,
@@ -77,7 +87,7 @@ def import_codings_file(
     update: bool = False,
 ) -> dict[str, Any]:
     """`backup` makes the automatic backup first (the demo builder, filling a new project, needs none)."""
-    rows = read_csv_dicts(path, max_bytes, delimiter)
+    rows = iter_csv_dicts(path, max_bytes, delimiter)
     if backup:
         backup_before(project, "before-codings-import")
     try:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import csv
-import io
+import re
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from qualcode.errors import InputError
 from qualcode.ingest.common import decode_text
@@ -18,60 +20,95 @@ class _Parse:
     """One candidate reading of a CSV file: its records, or where it first went wrong."""
 
     delimiter: str
-    records: list[tuple[int, list[str]]]  # (line where the record starts, fields)
+    records: list[
+        tuple[int, list[str]]
+    ]  # (line where the record starts, fields); the header only unless kept
     problem: str | None
+    count: int = 0  # records read (all of them, kept or not)
 
 
-def _parse_csv(text: str, delimiter: str) -> _Parse:
-    """Read every record with standard double-quote quoting; note the first record whose field count differs
-    from the header's, or a broken quote. Blank lines are skipped, nothing else is."""
-    reader = csv.reader(
-        io.StringIO(text, newline=""),
+# A line with its ending, as a file opened with newline="" reads it (\r\n, \r or \n, kept).
+_LINE = re.compile(r"[^\r\n]*(?:\r\n?|\n)|[^\r\n]+\Z")
+
+
+def _reader(text: str, delimiter: str) -> Any:
+    """A csv reader over the text's lines, taken one by one (io.StringIO would copy the text, four bytes a
+    character)."""
+    return csv.reader(
+        (m.group() for m in _LINE.finditer(text)),
         delimiter=delimiter,
         quotechar='"',
         doublequote=True,
         strict=True,
         skipinitialspace=False,
     )
+
+
+def _parse_csv(text: str, delimiter: str, keep: bool = True) -> _Parse:
+    """Read every record with standard double-quote quoting; note the first record whose field count differs
+    from the header's, or a broken quote. Blank lines are skipped, nothing else is. Without `keep` only the
+    header is kept (a candidate separator is checked without holding a copy of the file)."""
+    reader = _reader(text, delimiter)
     records: list[tuple[int, list[str]]] = []
-    width = 0
+    width = count = 0
     line = 1
     try:
         for fields in reader:
             start, line = line, reader.line_num + 1
             if not fields:
                 continue
-            if not records:
+            if not count:
                 width = len(fields)
             elif len(fields) != width:
                 return _Parse(
                     delimiter,
                     records,
-                    f"row {len(records) + 1} (line {start}) has {len(fields)} "
-                    f"field(s) but the header has {width}",
+                    f"row {count + 1} (line {start}) has {len(fields)} field(s) but the header has {width}",
+                    count,
                 )
-            records.append((start, fields))
+            if keep or not count:
+                records.append((start, fields))
+            count += 1
     except csv.Error as exc:
-        return _Parse(delimiter, records, f"row {len(records) + 1} (line {line}) has a broken quote ({exc})")
-    return _Parse(delimiter, records, None)
+        return _Parse(delimiter, records, f"row {count + 1} (line {line}) has a broken quote ({exc})", count)
+    return _Parse(delimiter, records, None, count)
 
 
 def read_csv_records(data: bytes, name: str, delimiter: str | None = None) -> list[tuple[int, list[str]]]:
-    """Every record of a CSV file, each with the header's number of fields, or an InputError saying which
-    row is wrong. Quoting is always the standard `"` (doubled inside a field): guessing a quote character
-    from the text, as csv.Sniffer does, cuts answers that contain apostrophes at their first comma.
+    """Every record of a CSV file, each with the header's number of fields (see `_separator`)."""
+    text = decode_text(data, name)
+    return _numbered(_parse_csv(text, _separator(text, name, delimiter)).records)
+
+
+def iter_csv_records(data: bytes, name: str, delimiter: str | None = None) -> Iterator[tuple[int, list[str]]]:
+    """`read_csv_records` one record at a time: the file is checked whole first (an InputError before any
+    record), then read again record by record, so its records never sit in memory together."""
+    text = decode_text(data, name)
+    reader = _reader(text, _separator(text, name, delimiter))  # the check, before anything is returned
+
+    def records() -> Iterator[tuple[int, list[str]]]:
+        for n, fields in enumerate((f for f in reader if f), start=1):
+            if any(c.strip() for c in fields):
+                yield n, fields
+
+    return records()
+
+
+def _separator(text: str, name: str, delimiter: str | None = None) -> str:
+    """The separator that reads every record of a CSV file with the header's number of fields, or an
+    InputError saying which row is wrong. Quoting is always the standard `"` (doubled inside a field):
+    guessing a quote character from the text, as csv.Sniffer does, cuts answers that contain apostrophes at their first comma.
     Without --delimiter, comma, semicolon and tab are each tried; the one that reads every row with the
     header's width (and at least two columns) wins; a tie is refused rather than guessed."""
-    text = decode_text(data, name)
     if delimiter is not None:
-        parse = _parse_csv(text, delimiter)
+        parse = _parse_csv(text, delimiter, keep=False)
         if parse.problem:
             raise InputError(
                 f"{name}: read with {_DELIMITER_NAMES.get(delimiter, repr(delimiter))} as the "
                 f"separator, {parse.problem}; nothing was imported"
             )
-        return _numbered(parse.records)
-    parses = [_parse_csv(text, d) for d in _DELIMITERS]
+        return delimiter
+    parses = [_parse_csv(text, d, keep=False) for d in _DELIMITERS]
     good = [p for p in parses if not p.problem and p.records and len(p.records[0][1]) >= 2]
     if not good:
         wide = [p for p in parses if p.records and len(p.records[0][1]) >= 2]
@@ -79,7 +116,7 @@ def read_csv_records(data: bytes, name: str, delimiter: str | None = None) -> li
             single = parses[0]
             if single.problem:
                 raise InputError(f"{name}: {single.problem}; nothing was imported")
-            return _numbered(single.records)
+            return single.delimiter
         # The separator that splits the header most is the likeliest: report where it went wrong.
         best = max(wide, key=lambda p: len(p.records[0][1]))
         raise InputError(
@@ -91,7 +128,7 @@ def read_csv_records(data: bytes, name: str, delimiter: str | None = None) -> li
     if len(best_parses) > 1:
         names = " or ".join(_DELIMITER_NAMES[p.delimiter] for p in best_parses)
         raise InputError(f"{name}: the separator could be {names}; choose it with --delimiter")
-    return _numbered(best_parses[0].records)
+    return best_parses[0].delimiter
 
 
 def _numbered(records: list[tuple[int, list[str]]]) -> list[tuple[int, list[str]]]:

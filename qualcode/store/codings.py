@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -413,7 +413,7 @@ def _int(value: str, what: str) -> int:
 
 
 def import_codings(
-    project: Project, rows: list[dict[str, str]], default_coder: str | None = None, update: bool = False
+    project: Project, rows: Iterable[dict[str, str]], default_coder: str | None = None, update: bool = False
 ) -> dict[str, Any]:
     """See qualcode.store.codings_import.import_codings (kept here for callers of the old place)."""
     from qualcode.store.codings_import import import_codings as run  # deferred: it builds on this module
