@@ -181,22 +181,23 @@ def code_keys(project: Project) -> dict[int, str]:
     return dict(project.conn.execute("SELECT id, key FROM codes"))
 
 
-def coding_evidence_rows(project: Project) -> list[tuple[Any, ...]]:
+def coding_evidence_rows(project: Project) -> Iterator[tuple[Any, ...]]:
     """Every coding in id order as (id, segment id, document, source type, case id, code id, coder,
-    contribution, claim, memo, coded text, start, end, polarity); the text is the segment's when the coding covers it."""
-    rows = project.conn.execute(
+    contribution, claim, memo, coded text, start, end, polarity); the text is the segment's when the coding covers it.
+    Read one by one from a cursor, so the caller holds only what it keeps."""
+    cur = project.conn.execute(
         "SELECT k.id, k.segment_id, d.name, d.source_type, s.case_id, k.code_id, k.coder, k.contribution, k.claim,"
         f' k.memo, {CODING_TEXT_SQL}, k.start, k."end", k.polarity'
         " FROM codings k JOIN documents d ON d.id = k.document_id LEFT JOIN segments s ON s.id = k.segment_id"
         " ORDER BY k.id"
-    ).fetchall()
+    )
     texts: dict[str, str] = {}  # a span beyond its segment: cut from its document, each read once
-    for i, row in enumerate(rows):
+    for row in cur:
         if row[10] is None:
             if row[2] not in texts:
                 texts[row[2]] = project.scalar("SELECT text FROM documents WHERE name = ?", (row[2],)) or ""
-            rows[i] = (*row[:10], texts[row[2]][row[11] : row[12]], *row[11:])
-    return rows
+            row = (*row[:10], texts[row[2]][row[11] : row[12]], *row[11:])
+        yield row
 
 
 # -- the contribution argument -------------------------------------------------------------------------------

@@ -128,7 +128,7 @@ def _calls(p: Project) -> dict[str, Callable[[], Any]]:
         "review": lambda: reviews.list_review_items(p, limit=50),
         "review_pending": lambda: reviews.list_review_items(p, status="pending", limit=50),
         "coders": lambda: reviews.list_coders(p),
-        "evidence": lambda: report_data.coding_evidence_rows(p),
+        "evidence": lambda: list(report_data.coding_evidence_rows(p)),
         "known_coders": lambda: report_data.known_coders(p),
         "coders_with_codings": lambda: report_data.coders_with_codings(p, every),
         "coded_by": lambda: report_data.coded_by(p, [coder]),
