@@ -9,7 +9,7 @@ and ben; written straight into the file: set-up, not timed). Every command runs 
 CPU seconds (user + system) and the peak memory (max RSS) of that process, then the growth from the smallest
 to the largest size. A command that outlasts `--timeout` is shown as such. Two rows are timed inside this
 process instead (median of 3, milliseconds of wall / CPU time): the counts `documents` lists and the counts
-the workbench's status bar shows for the survey, which the writes keep up to date (schema _V_COUNTS).
+the workbench's status bar shows for the survey, which the writes keep up to date (schema V_COUNTS).
 `--reuse` keeps a project already built in the `--keep` folder (building 1M segments takes minutes).
 """
 

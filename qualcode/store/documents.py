@@ -99,7 +99,7 @@ def fts_filled_once(project: Project) -> Iterator[None]:
 
 @contextlib.contextmanager
 def counts_filled_once(project: Project) -> Iterator[None]:
-    """Inside a transaction: segments inserted in the block reach the kept counts (schema _V_COUNTS) in two
+    """Inside a transaction: segments inserted in the block reach the kept counts (schema V_COUNTS) in two
     grouped statements at the end instead of one trigger call per row (the trigger cost a third of an import).
     Only for blocks that insert segments and change no other segment. The trigger is put back in the same
     transaction, as in `fts_filled_once`."""
@@ -254,7 +254,7 @@ def document_id(project: Project, name: str) -> int:
 
 def list_documents(project: Project, document_id: int | None = None) -> list[dict[str, Any]]:
     """Each document (or just one) with its segment, case and coded-segment counts, read from the counts the
-    writes keep (schema _V_COUNTS): the cost does not grow with the segments or codings."""
+    writes keep (schema V_COUNTS): the cost does not grow with the segments or codings."""
     where = "WHERE d.id = ?" if document_id is not None else ""
     return project.query(
         f"""SELECT d.id, d.name, d.source_type, d.original_name, d.sha256, d.imported,

@@ -1,4 +1,4 @@
-"""The counts the writes keep (schema _V_COUNTS) equal a fresh recount after any sequence of imports, codings,
+"""The counts the writes keep (schema V_COUNTS) equal a fresh recount after any sequence of imports, codings,
 uncodings, undo and redo, code merges, case changes, deletes and merges of coders' copies: they cannot drift."""
 
 from __future__ import annotations
