@@ -1,4 +1,4 @@
-"""Schema migration _V_COUNTS: the counts `documents`, the status bar and the codebook tree show, kept by triggers."""
+"""Schema migration V_COUNTS: the counts `documents`, the status bar and the codebook tree show, kept by triggers."""
 
 from __future__ import annotations
 
