@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import IO
 
@@ -190,7 +191,7 @@ def codings_export(project: str, fmt: str, output: str | None, coder: str | None
                 n = write(fh)
             err.print(f"Wrote {n} coding(s) to {output}")
         else:
-            write(click.get_text_stream("stdout"))
+            write(sys.stdout)
 
 
 @click.command()

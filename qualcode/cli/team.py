@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import click
@@ -122,7 +123,7 @@ def review_list(
     with open_project(project) as p:  # row by row: only the table's short cells are held
         rows = iter_review_items(p, code=code_key, status=status, coder=coder, limit=limit)
         if as_json:
-            stdout = click.get_text_stream("stdout")
+            stdout = sys.stdout
             write_json_rows(stdout, rows)
             stdout.write("\n")
             return
