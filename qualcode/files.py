@@ -7,27 +7,22 @@ import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO, Any
 
 from qualcode.errors import InputError
 
 
-def write_bytes_atomic(path: Path, data: bytes, mode: int = 0o600) -> Path:
-    with atomic_file(path, mode) as fh:
-        fh.write(data)
-    return path
-
-
 @contextlib.contextmanager
-def atomic_file(path: Path, mode: int = 0o600) -> Iterator[BinaryIO]:
-    """A file to write (and read back) beside `path`, put in its place only if the block ends without an
-    error; otherwise it is removed and `path` is as it was. For output too big to hold in memory first."""
+def atomic_writer(path: Path, mode: int = 0o600, encoding: str | None = None) -> Iterator[IO[Any]]:
+    """A file to write in pieces (text in `encoding`, else bytes; it can be read back before it is kept) that
+    appears at `path` whole, or not at all
+    when the block fails: what a large export streams into without holding it in memory."""
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise InputError(f"{folder}: folder does not exist")
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
     try:
-        with os.fdopen(fd, "w+b") as fh:
+        with os.fdopen(fd, "w+", encoding=encoding, newline="") if encoding else os.fdopen(fd, "w+b") as fh:
             yield fh
             fh.flush()
             os.fsync(fh.fileno())
@@ -36,6 +31,12 @@ def atomic_file(path: Path, mode: int = 0o600) -> Iterator[BinaryIO]:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def write_bytes_atomic(path: Path, data: bytes, mode: int = 0o600) -> Path:
+    with atomic_writer(path, mode) as fh:
+        fh.write(data)
+    return path
 
 
 def write_text_atomic(path: Path, text: str, encoding: str = "utf-8") -> Path:

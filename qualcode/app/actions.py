@@ -7,9 +7,9 @@ import csv
 import gc
 import io
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from qualcode.core.codebook import dump_codebook_yaml, load_codebook_text
 from qualcode.core.display import json_safe
@@ -18,7 +18,7 @@ from qualcode.core.refi import RefiProject
 from qualcode.errors import InputError
 from qualcode.ingest import ImportOptions, read_document
 from qualcode.ingest.common import MAX_FILE_BYTES, decode_text, read_file_bytes
-from qualcode.ingest.csvread import read_csv_records
+from qualcode.ingest.csvread import iter_csv_records, read_csv_records
 from qualcode.store.backup import backup_before, is_bulk_import
 from qualcode.store.codebook import load_codebook, save_codebook
 from qualcode.store.codings import import_codings
@@ -83,6 +83,16 @@ def read_csv_dicts(
     return [dict(zip(header, fields, strict=True)) for _, fields in records[1:]]
 
 
+def iter_csv_dicts(
+    path: Path, max_bytes: int = MAX_FILE_BYTES, delimiter: str | None = None
+) -> Iterator[dict[str, str]]:
+    """`read_csv_dicts` row by row (the file is checked whole before the first row)."""
+    records = iter_csv_records(read_file_bytes(path, max_bytes), path.name, delimiter)
+    first = next(records, None)
+    header = [h.strip() for h in first[1]] if first else []
+    return (dict(zip(header, fields, strict=True)) for _, fields in records)
+
+
 def import_codings_file(
     project: Project,
     path: Path,
@@ -93,7 +103,7 @@ def import_codings_file(
     update: bool = False,
 ) -> dict[str, Any]:
     """`backup` makes the automatic backup first (the demo builder, filling a new project, needs none)."""
-    rows = read_csv_dicts(path, max_bytes, delimiter)
+    rows = iter_csv_dicts(path, max_bytes, delimiter)
     if backup:
         backup_before(project, "before-codings-import")
     try:
@@ -105,18 +115,37 @@ def import_codings_file(
 def rows_to_csv(rows: list[dict[str, Any]], columns: list[str] | tuple[str, ...]) -> str:
     """CSV for spreadsheets: a cell that would start a formula gets a leading apostrophe (shown as text, never
     run), and control characters become U+FFFD; `unescape_cell` undoes the apostrophe on the way back in."""
+    out = io.StringIO()
+    write_csv_rows(out, rows, columns)
+    return out.getvalue()
+
+
+def write_csv_rows(out: IO[str], rows: Iterable[dict[str, Any]], columns: list[str] | tuple[str, ...]) -> int:
+    """`rows_to_csv` written to `out` row by row (nothing held in memory); returns the number of rows."""
     from qualcode.export.cells import spreadsheet_safe
 
-    out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=list(columns), extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
+    n = 0
     for row in rows:
         writer.writerow({k: spreadsheet_safe(row.get(k)) for k in columns})
-    return out.getvalue()
+        n += 1
+    return n
 
 
 def rows_to_json(rows: Any) -> str:
     return json_safe(json.dumps(rows, ensure_ascii=False, indent=2))
+
+
+def write_json_rows(out: IO[str], rows: Iterable[Any]) -> int:
+    """`rows_to_json` of a list written to `out` row by row, the same text; returns the number of rows."""
+    n = 0
+    for row in rows:
+        body = json_safe(json.dumps(row, ensure_ascii=False, indent=2)).replace("\n", "\n  ")
+        out.write(("[\n  " if n == 0 else ",\n  ") + body)
+        n += 1
+    out.write("\n]" if n else "[]")
+    return n
 
 
 REFI_PROJECT_SUFFIXES = (".qdpx", ".qde")
@@ -188,10 +217,10 @@ def export_qdpx_file(
     """The project written to `path` as a .qdpx as it is read, checked, then put in place (bytes written);
     on any problem `path` is left as it was. Memory holds one document and its codings at a time."""
     from qualcode.export.qdpx import write_qdpx
-    from qualcode.files import atomic_file
+    from qualcode.files import atomic_writer
     from qualcode.store.refi import refi_stream
 
-    with atomic_file(path) as fh, refi_stream(project) as stream:
+    with atomic_writer(path) as fh, refi_stream(project) as stream:
         write_qdpx(fh, stream, progress)
         return fh.tell()
 

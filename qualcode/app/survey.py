@@ -13,7 +13,7 @@ from qualcode.core.reportdoc import Provenance, ReportDoc
 from qualcode.errors import InputError
 from qualcode.export.render import FORMATS, render
 from qualcode.files import write_bytes_atomic
-from qualcode.reports.evidence import HASH_METHOD, checkpoint_and_hash
+from qualcode.reports.evidence import HASH_METHOD
 from qualcode.reports.survey import (
     NOT_RECORDED,
     Grouping,
@@ -26,6 +26,7 @@ from qualcode.reports.survey import (
     value_grouping,
 )
 from qualcode.store.project import Project, now
+from qualcode.store.report_data import checkpoint_and_hash
 from qualcode.store.survey import case_attribute, cases_with_code, load_instruments, question_keys
 
 BASES = ("answered", "all")

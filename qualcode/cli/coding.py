@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
+from typing import IO
 
 import click
 
@@ -171,18 +173,25 @@ def codings_import(
 )
 def codings_export(project: str, fmt: str, output: str | None, coder: str | None, status: str | None) -> None:
     """Export every coding with its text, code, coder, contribution, claim and memo."""
-    from qualcode.app.actions import rows_to_csv, rows_to_json
-    from qualcode.files import write_text_atomic
-    from qualcode.store.codings import CODING_COLUMNS, export_codings
+    from qualcode.app.actions import write_csv_rows, write_json_rows
+    from qualcode.files import atomic_writer
+    from qualcode.store.codings import CODING_COLUMNS, iter_export_codings
+
+    def write(out: IO[str]) -> int:  # row by row: a million codings never sit in memory together
+        rows = iter_export_codings(p, coder, status)
+        if fmt == "csv":
+            return write_csv_rows(out, rows, CODING_COLUMNS)
+        n = write_json_rows(out, rows)
+        out.write("\n")
+        return n
 
     with open_project(project) as p:
-        rows = export_codings(p, coder, status)
-    text = rows_to_csv(rows, CODING_COLUMNS) if fmt == "csv" else rows_to_json(rows) + "\n"
-    if output:
-        write_text_atomic(Path(output), text, encoding="utf-8-sig" if fmt == "csv" else "utf-8")
-        err.print(f"Wrote {len(rows)} coding(s) to {output}")
-    else:
-        click.echo(text, nl=False)
+        if output:
+            with atomic_writer(Path(output), encoding="utf-8-sig" if fmt == "csv" else "utf-8") as fh:
+                n = write(fh)
+            err.print(f"Wrote {n} coding(s) to {output}")
+        else:
+            write(sys.stdout)
 
 
 @click.command()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import click
@@ -116,16 +117,17 @@ def review_list(
     as_json: bool,
 ) -> None:
     """List coded quotes with their review status, reviewer and comment (same as 'qualcode review PROJECT')."""
-    from qualcode.store.reviews import list_review_items
+    from qualcode.app.actions import write_json_rows
+    from qualcode.store.reviews import iter_review_items
 
-    with open_project(project) as p:
-        rows = list_review_items(p, code=code_key, status=status, coder=coder, limit=limit)
-    if as_json:
-        emit_json(rows)
-        return
-    table(
-        ["id", "document", "case", "code", "coder", "status", "reviewer", "comment", "text"],
-        [
+    with open_project(project) as p:  # row by row: only the table's short cells are held
+        rows = iter_review_items(p, code=code_key, status=status, coder=coder, limit=limit)
+        if as_json:
+            stdout = sys.stdout
+            write_json_rows(stdout, rows)
+            stdout.write("\n")
+            return
+        cells = [
             [
                 r["id"],
                 r["document"],
@@ -138,8 +140,11 @@ def review_list(
                 _short(r["text"], 70),
             ]
             for r in rows
-        ],
-        title=f"{len(rows)} coding(s)",
+        ]
+    table(
+        ["id", "document", "case", "code", "coder", "status", "reviewer", "comment", "text"],
+        cells,
+        title=f"{len(cells)} coding(s)",
     )
 
 

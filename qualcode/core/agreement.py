@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 # Krippendorff (2004, 2019): alpha >= .800 is reliable; .667 <= alpha < .800 supports tentative conclusions only.
@@ -154,18 +154,18 @@ class Counts:
         return 100.0 * (self.all_present + self.all_absent) / self.units
 
 
-def count_ratings(matrix: Sequence[Sequence[int]]) -> Counts:
-    """Counts for a coders x units matrix of 0/1 ratings (1 = the coder applied the code to the unit)."""
+def count_patterns(patterns: Mapping[tuple[int, ...], int], coders: int) -> Counts:
+    """Counts for 0/1 ratings given as column patterns (one rating per coder) -> number of units."""
     counts = Counts()
-    for column in zip(*matrix, strict=True):
-        counts.units += 1
+    for column, n in patterns.items():
+        counts.units += n
         total = sum(column)
-        if total == len(column):
-            counts.all_present += 1
+        if total == coders:
+            counts.all_present += n
         elif total == 0:
-            counts.all_absent += 1
+            counts.all_absent += n
         else:
-            counts.disagreements += 1
+            counts.disagreements += n
     return counts
 
 
@@ -180,10 +180,11 @@ def reliability_flag(alpha: float | None) -> str:
     return "unreliable"
 
 
-def single_category_reason(matrix: Sequence[Sequence[int]]) -> str | None:
-    """Why kappa and alpha are undefined for these ratings, or None when they are defined."""
-    values = {v for row in matrix for v in row}
-    if not any(len(row) for row in matrix):
+def single_category_reason_of(patterns: Mapping[tuple[int, ...], int], coders: int) -> str | None:
+    """Why kappa and alpha are undefined for ratings given as column patterns -> units, or None when they are
+    defined."""
+    values = {v for column, n in patterns.items() if n for v in column}
+    if coders == 0 or not any(patterns.values()):
         return "no units to compare"
     if values == {0}:
         return "no coder applied this code to any unit: only one category, so kappa and alpha are undefined"

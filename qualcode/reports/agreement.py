@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import math
-import warnings
+from collections import Counter
 from collections.abc import Sequence
 from itertools import combinations
 from typing import Any
@@ -12,21 +11,20 @@ from qualcode.core.agreement import (
     Span,
     Unit,
     codes_on_units,
-    count_ratings,
+    count_patterns,
     make_units,
     reliability_flag,
-    single_category_reason,
+    single_category_reason_of,
 )
 from qualcode.errors import InputError
 from qualcode.store.codebook import resolve_code
 from qualcode.store.project import Project
 from qualcode.store.report_data import (
+    agreement_documents,
     coded_by,
     coders_with_codings,
-    codings_of,
-    document_texts,
     known_coders,
-    segments_of,
+    segment_texts,
 )
 
 RULE = (
@@ -37,61 +35,95 @@ RULE = (
 )
 
 
+# Ratings are counted, never laid out unit by unit: a column pattern (one 0/1 per coder) -> how many units have
+# it. A million units of twenty codes are then a handful of numbers, and the statistics below are the textbook
+# formulas on those counts (tests/oracle.py checks them against exact fractions).
+Patterns = Counter[tuple[int, ...]]
+
+
+def patterns_of(matrix: Sequence[Sequence[int]]) -> Patterns:
+    """The column patterns of a coders x units matrix of 0/1 ratings."""
+    return Counter(zip(*matrix, strict=True))
+
+
+def _pair(patterns: Patterns, i: int, j: int) -> Patterns:
+    out: Patterns = Counter()
+    for column, n in patterns.items():
+        out[(column[i], column[j])] += n
+    return out
+
+
 def kappa(a: Sequence[int], b: Sequence[int]) -> tuple[float | None, str | None]:
-    """Cohen's kappa (scikit-learn) or (None, why it is undefined)."""
-    reason = single_category_reason([a, b])
+    """Cohen's kappa or (None, why it is undefined)."""
+    return kappa_of(patterns_of([a, b]))
+
+
+def kappa_of(patterns: Patterns) -> tuple[float | None, str | None]:
+    """Cohen's kappa of two coders' ratings given as patterns (a, b) -> units, or (None, why it is undefined):
+    1 - observed disagreements / disagreements expected from each coder's own rates."""
+    reason = single_category_reason_of(patterns, 2)
     if reason:
         return None, reason
-    from sklearn.metrics import cohen_kappa_score  # deferred: scikit-learn is slow to import
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        value = float(cohen_kappa_score(list(a), list(b), labels=[0, 1]))
-    if math.isnan(value) or math.isinf(value):
+    n = sum(patterns.values())
+    first = [sum(c for (a, _), c in patterns.items() if a == v) for v in (0, 1)]
+    second = [sum(c for (_, b), c in patterns.items() if b == v) for v in (0, 1)]
+    expected = first[0] * second[1] + first[1] * second[0]  # times n
+    if expected == 0:
         return None, "kappa is undefined: chance agreement is total"
-    return value, None
+    observed = patterns.get((0, 1), 0) + patterns.get((1, 0), 0)
+    return 1 - observed * n / expected, None
 
 
 def alpha(matrix: Sequence[Sequence[int]]) -> tuple[float | None, str | None]:
-    """Krippendorff's alpha, nominal (the krippendorff package), or (None, why it is undefined)."""
-    reason = single_category_reason(matrix)
+    """Krippendorff's alpha, nominal, of a coders x units matrix, or (None, why it is undefined)."""
+    return alpha_of(patterns_of(matrix), len(matrix))
+
+
+def alpha_of(patterns: Patterns, coders: int) -> tuple[float | None, str | None]:
+    """Krippendorff's alpha, nominal, for complete 0/1 ratings by `coders` coders given as column patterns:
+    1 - (n - 1) * sum over units of n0 * n1 / ((m - 1) * N0 * N1), with n0, n1 a unit's zeros and ones, m the
+    coders, N0, N1 all zeros and ones, n = N0 + N1 (the coincidence matrix of Krippendorff 2011)."""
+    reason = single_category_reason_of(patterns, coders)
     if reason:
         return None, reason
-    import krippendorff  # deferred: pulls in numpy
-
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            value = float(
-                krippendorff.alpha(reliability_data=[list(r) for r in matrix], level_of_measurement="nominal")
-            )
-    except ValueError as exc:
-        return None, f"alpha is undefined: {exc}"
-    if math.isnan(value) or math.isinf(value):
+    if coders < 2:
+        return None, "alpha is undefined: it needs at least two coders"
+    ones = sum(sum(column) * c for column, c in patterns.items())
+    n = coders * sum(patterns.values())
+    zeros = n - ones
+    if zeros * ones == 0:
         return None, "alpha is undefined: no disagreement is expected by chance"
-    return value, None
+    within = sum((coders - sum(column)) * sum(column) * c for column, c in patterns.items())
+    return 1 - (n - 1) * within / ((coders - 1) * zeros * ones), None
 
 
 def statistics(coders: Sequence[str], matrix: Sequence[Sequence[int]]) -> dict[str, Any]:
     """Counts, percent agreement, kappa (two coders; pairwise for more) and alpha for a coders x units matrix."""
-    counts = count_ratings(matrix)
+    return statistics_of(coders, patterns_of(matrix))
+
+
+def statistics_of(coders: Sequence[str], patterns: Patterns) -> dict[str, Any]:
+    """`statistics` of ratings given as column patterns (one 0/1 per coder) -> number of units."""
+    counts = count_patterns(patterns, len(coders))
     result: dict[str, Any] = {
         "units": counts.units,
         "all_present": counts.all_present,
         "all_absent": counts.all_absent,
         "disagreements": counts.disagreements,
-        "present_by_coder": {c: int(sum(row)) for c, row in zip(coders, matrix, strict=True)},
+        "present_by_coder": {
+            c: sum(column[i] * n for column, n in patterns.items()) for i, c in enumerate(coders)
+        },
         "percent_agreement": counts.percent_agreement,
     }
     if len(coders) == 2:
-        result["kappa"], result["kappa_note"] = kappa(matrix[0], matrix[1])
+        result["kappa"], result["kappa_note"] = kappa_of(patterns)
     else:
         result["kappa"], result["kappa_note"] = None, "Cohen's kappa compares two coders: see pairwise_kappa"
         result["pairwise_kappa"] = {
-            f"{coders[i]}|{coders[j]}": kappa(matrix[i], matrix[j])[0]
+            f"{coders[i]}|{coders[j]}": kappa_of(_pair(patterns, i, j))[0]
             for i, j in combinations(range(len(coders)), 2)
         }
-    result["alpha"], result["alpha_note"] = alpha(matrix)
+    result["alpha"], result["alpha_note"] = alpha_of(patterns, len(coders))
     result["flag"] = reliability_flag(result["alpha"])
     return result
 
@@ -99,17 +131,27 @@ def statistics(coders: Sequence[str], matrix: Sequence[Sequence[int]]) -> dict[s
 def agreement_from_codes(
     coders: Sequence[str], n_units: int, codes_by_coder: dict[str, dict[int, set[str]]], codes: Sequence[str]
 ) -> dict[str, Any]:
-    """Per-code and pooled statistics from who applied which code to which unit (units numbered 0..n-1)."""
+    """Per-code and pooled statistics from who applied which code to which unit (units numbered 0..n-1).
+
+    Only the units some coder coded are visited; the others count as one pattern (no coder applied it)."""
+    marks: dict[str, dict[int, int]] = {code: {} for code in codes}  # code -> unit -> bit per coder
+    for bit, coder in enumerate(coders):
+        for unit, applied in codes_by_coder.get(coder, {}).items():
+            if 0 <= unit < n_units:
+                for code in applied:
+                    if code in marks:
+                        marks[code][unit] = marks[code].get(unit, 0) | (1 << bit)
     per_code = []
-    pooled: list[list[int]] = [[] for _ in coders]
+    pooled: Patterns = Counter()
     for code in codes:
-        matrix = [
-            [1 if code in codes_by_coder.get(c, {}).get(u, ()) else 0 for u in range(n_units)] for c in coders
-        ]
-        for row, ratings in zip(pooled, matrix, strict=True):
-            row.extend(ratings)
-        per_code.append({"code": code, **statistics(coders, matrix)})
-    overall = statistics(coders, pooled)
+        patterns: Patterns = Counter()
+        for mask in marks[code].values():
+            patterns[tuple((mask >> bit) & 1 for bit in range(len(coders)))] += 1
+        if n_units > len(marks[code]):
+            patterns[(0,) * len(coders)] += n_units - len(marks[code])
+        pooled.update(patterns)
+        per_code.append({"code": code, **statistics_of(coders, patterns)})
+    overall = statistics_of(coders, pooled)
     overall["codes"] = len(codes)
     return {"codes": per_code, "overall": overall}
 
@@ -173,26 +215,48 @@ def _assigned(
 
 
 def _load(
-    project: Project, coders: Sequence[str], unit: str, shared: dict[str, set[str | None] | None]
-) -> tuple[list[Unit], list[Span], dict[int, dict[str, Any]]]:
-    if not shared:
-        return [], [], {}
-    documents = list(shared)
-    seg_rows = []
-    for r in segments_of(project, documents):
-        cases = shared[r["document"]]
-        if cases is None or r["case"] in cases:
-            seg_rows.append(r)
-    units = make_units(((r["document"], r["id"], r["start"], r["end"], r["text"]) for r in seg_rows), unit)
-    spans = [
-        Span(r["document"], r["start"], r["end"], r["code"], r["coder"], r["id"])
-        for r in codings_of(project, documents, coders)
-    ]
-    return units, spans, {r["id"]: r for r in seg_rows}
+    project: Project,
+    coders: Sequence[str],
+    unit: str,
+    shared: dict[str, set[str | None] | None],
+    include_uncoded: bool,
+    keep_spans: bool,
+) -> dict[str, Any]:
+    """The units compared (only the coded ones unless `include_uncoded`), numbered in document order, with
+    who applied which code to each; read one document at a time, so memory holds the kept units only."""
+    units: list[Unit] = []
+    by_coder: dict[str, dict[int, set[str]]] = {c: {} for c in coders}
+    cases: dict[int, str | None] = {}  # segment id -> case, for the kept units
+    spans: list[Span] = []
+    uncoded = 0
+    for doc, seg_rows, coding_rows in agreement_documents(project, coders, list(shared), unit == "sentence"):
+        allowed = shared[doc]
+        rows = [r for r in seg_rows if allowed is None or r[4] in allowed]
+        doc_units = make_units(((doc, r[0], r[1], r[2], r[3]) for r in rows), unit)
+        doc_spans = [Span(doc, start, end, code, coder, cid) for cid, start, end, code, coder in coding_rows]
+        on_units = codes_on_units(doc_units, doc_spans)
+        coded = set().union(*(set(m) for m in on_units.values())) if on_units else set()
+        keep = range(len(doc_units)) if include_uncoded else sorted(coded)
+        renumber = {old: len(units) + new for new, old in enumerate(keep)}
+        for c in coders:
+            by_coder[c].update((renumber[u], s) for u, s in on_units.get(c, {}).items() if u in renumber)
+        case_of = {r[0]: r[4] for r in rows}
+        for i in keep:
+            units.append(doc_units[i])
+            cases[doc_units[i].segment_id] = case_of[doc_units[i].segment_id]
+        uncoded += len(doc_units) - len(coded)
+        if keep_spans:
+            spans += doc_spans
+    return {"units": units, "by_coder": by_coder, "cases": cases, "spans": spans, "uncoded_units": uncoded}
 
 
 def _prepare(
-    project: Project, coders: Sequence[str], unit: str, codes: Sequence[str] | None, include_uncoded: bool
+    project: Project,
+    coders: Sequence[str],
+    unit: str,
+    codes: Sequence[str] | None,
+    include_uncoded: bool,
+    keep_spans: bool = False,
 ) -> dict[str, Any]:
     names = _check_coders(project, coders)
     if unit not in ("segment", "sentence"):
@@ -200,12 +264,8 @@ def _prepare(
     for key in codes or ():
         resolve_code(project, key)
     shared, partly = _assigned(project, names)
-    units, spans, segments = _load(project, names, unit, shared)
-    on_units = codes_on_units(units, spans)
-    coded = set().union(*(set(m) for m in on_units.values())) if on_units else set()
-    keep = list(range(len(units))) if include_uncoded else sorted(coded)
-    renumber = {old: new for new, old in enumerate(keep)}
-    by_coder = {c: {renumber[u]: s for u, s in on_units.get(c, {}).items() if u in renumber} for c in names}
+    loaded = _load(project, names, unit, shared, include_uncoded, keep_spans)
+    by_coder = loaded["by_coder"]
     used = sorted({code for m in by_coder.values() for s in m.values() for code in s})
     return {
         "coders": names,
@@ -213,12 +273,12 @@ def _prepare(
         "documents": list(shared),
         "partly_coded_documents": partly,
         "survey_respondents": {d: len(c - {None}) for d, c in shared.items() if c is not None},
-        "units": [units[i] for i in keep],
-        "uncoded_units": len(units) - len(coded),
+        "units": loaded["units"],
+        "uncoded_units": loaded["uncoded_units"],
         "by_coder": by_coder,
         "codes": list(codes) if codes else used,
-        "segments": segments,
-        "spans": spans,
+        "cases": loaded["cases"],
+        "spans": loaded["spans"],
     }
 
 
@@ -268,19 +328,22 @@ def disagreements(
     include_uncoded: bool = False,
 ) -> list[dict[str, Any]]:
     """Each unit where the coders differ on a code, with every coder's codings there and the unit's text."""
-    prep = _prepare(project, coders, unit, codes, include_uncoded)
+    prep = _prepare(project, coders, unit, codes, include_uncoded, keep_spans=True)
     names, units, chosen = prep["coders"], prep["units"], set(prep["codes"])
-    texts = document_texts(project) if units else {}
     spans_by_doc: dict[str, list[Span]] = {}
     for s in prep["spans"]:
         if s.code in chosen:
             spans_by_doc.setdefault(s.document, []).append(s)
-    result = []
-    for i, u in enumerate(units):
+    differ: list[tuple[int, list[str], dict[str, set[str]]]] = []
+    for i in range(len(units)):
         applied = {c: prep["by_coder"][c].get(i, set()) & chosen for c in names}
         differing = sorted(set().union(*applied.values()) - set.intersection(*applied.values()))
-        if not differing:
-            continue
+        if differing:
+            differ.append((i, differing, applied))
+    texts = segment_texts(project, [units[i].segment_id for i, _, _ in differ])  # a unit lies in its segment
+    result = []
+    for i, differing, applied in differ:
+        u = units[i]
         codings = {
             c: sorted(
                 (
@@ -292,15 +355,15 @@ def disagreements(
             )
             for c in names
         }
-        seg = prep["segments"][u.segment_id]
+        seg_start, seg_text = texts[u.segment_id]
         result.append(
             {
                 "document": u.document,
                 "segment_id": u.segment_id,
-                "case": seg["case"],
+                "case": prep["cases"][u.segment_id],
                 "start": u.start,
                 "end": u.end,
-                "text": texts[u.document][u.start : u.end],
+                "text": seg_text[u.start - seg_start : u.end - seg_start],
                 "differing_codes": differing,
                 "codes_by_coder": {c: sorted(applied[c]) for c in names},
                 "codings": codings,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,17 +14,14 @@ from qualcode.reports.settings import ReportSettings
 from qualcode.store.codebook import load_codebook, resolve_code
 from qualcode.store.project import Project, now
 from qualcode.store.report_data import (
-    SNAPSHOT_MAX_BYTES,
     argument_rows,
     case_attributes,
     case_names,
     case_source_types,
-    checkpoint_and_hash,
     code_keys,
     coding_evidence_rows,
     document_names,
     documents_in_order,
-    end_read,
     other_instruments,
     snapshot,
 )
@@ -218,17 +214,8 @@ def load_evidence(
     settings = settings or ReportSettings()
     for key in filters.codes:
         resolve_code(project, key)  # an unknown key names the nearest real one
-    if os.path.getsize(project.path) <= SNAPSHOT_MAX_BYTES:
-        copy, sha = snapshot(project)
-        try:
-            return _read(copy, filters, settings, sha)
-        finally:
-            copy.close()
-    sha = checkpoint_and_hash(project)
-    try:
-        return _read(project, filters, settings, sha)
-    finally:
-        end_read(project)
+    with snapshot(project) as (copy, sha):
+        return _read(copy, filters, settings, sha)
 
 
 def _read(project: Project, filters: Filters, settings: ReportSettings, sha: str) -> Evidence:

@@ -153,13 +153,13 @@ def next_uncoded(
 
 
 def document_progress(project: Project, document_id: int) -> tuple[int, int]:
-    """(coded participant segments, participant segments) of a document."""
+    """(coded participant segments, participant segments) of a document, from the counts the writes keep."""
     row = project.conn.execute(
-        "SELECT count(*), sum(EXISTS (SELECT 1 FROM codings k WHERE k.segment_id = s.id))"
-        " FROM segments s WHERE s.document_id = ? AND s.case_id IS NOT NULL",
-        (document_id,),
+        "SELECT (SELECT coded_participant_segments FROM document_counts WHERE document_id = ?),"
+        " (SELECT sum(segments) FROM document_case_counts WHERE document_id = ?)",
+        (document_id, document_id),
     ).fetchone()
-    return int(row[1] or 0), int(row[0] or 0)
+    return int(row[0] or 0), int(row[1] or 0)
 
 
 def speakers(project: Project) -> list[str]:

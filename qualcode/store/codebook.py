@@ -97,18 +97,13 @@ def code_counts(project: Project) -> dict[str, dict[str, int]]:
     return {r["key"]: {k: r[k] for k in ("codings", "segments", "documents")} for r in rows}
 
 
-def coding_counts(project: Project, keys: list[str]) -> dict[str, int]:
-    """Codings per code for just these keys: what a coding changes, counted from the code's index (code_counts
-    reads every coding)."""
-    marks = ",".join("?" * len(keys))
-    return {
-        r[0]: r[1]
-        for r in project.conn.execute(
-            f"SELECT c.key, (SELECT count(*) FROM codings k WHERE k.code_id = c.id) FROM codes c"
-            f" WHERE c.key IN ({marks})",
-            keys,
+def code_codings(project: Project) -> dict[str, int]:
+    """Per code key: its codings, from the counts the writes keep (what the workbench's codebook tree shows)."""
+    return dict(
+        project.conn.execute(
+            "SELECT c.key, coalesce(n.codings, 0) FROM codes c LEFT JOIN code_counts n ON n.code_id = c.id"
         )
-    }
+    )
 
 
 def resolve_code(project: Project, key: str) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -472,7 +472,7 @@ def _int(value: str, what: str) -> int:
 
 
 def import_codings(
-    project: Project, rows: list[dict[str, str]], default_coder: str | None = None, update: bool = False
+    project: Project, rows: Iterable[dict[str, str]], default_coder: str | None = None, update: bool = False
 ) -> dict[str, Any]:
     """See qualcode.store.codings_import.import_codings (kept here for callers of the old place)."""
     from qualcode.store.codings_import import import_codings as run  # deferred: it builds on this module
@@ -490,7 +490,15 @@ REVIEW_STATUS_SQL = (
 def export_codings(
     project: Project, coder: str | None = None, status: str | None = None
 ) -> list[dict[str, Any]]:
-    """Every coding, optionally only one coder's and only those whose review status is `status`.
+    """Every coding as `iter_export_codings` gives them, in a list."""
+    return list(iter_export_codings(project, coder, status))
+
+
+def iter_export_codings(
+    project: Project, coder: str | None = None, status: str | None = None
+) -> Iterator[dict[str, Any]]:
+    """Every coding, optionally only one coder's and only those whose review status is `status`, read one by
+    one (a million codings never sit in memory together).
 
     As the import reads them: a coding linked to claims or rivals gives one row per link (`claim` with that
     link's polarity (the claim's text, which the import
@@ -504,15 +512,6 @@ def export_codings(
         conditions.append(f"{REVIEW_STATUS_SQL} = ?")
         params.append(status)
     where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
-    rows = project.query(
-        'SELECT k.id, k.segment_id, d.name AS document, k.start, k."end",'
-        f" {CODING_TEXT_SQL} AS text, c.key AS code, k.coder, k.contribution,"
-        " k.polarity, k.claim, k.memo, k.created FROM codings k JOIN documents d ON d.id = k.document_id"
-        " JOIN codes c ON c.id = k.code_id LEFT JOIN segments s ON s.id = k.segment_id"
-        f" {where} ORDER BY k.document_id, k.start, k.id",
-        params,
-    )
-    fill_coding_texts(project, rows)
     links: dict[int, list[tuple[str, str, str]]] = {}
     for cid, key, polarity in project.conn.execute(
         "SELECT e.coding_id, c.text, e.polarity FROM claim_evidence e JOIN claims c ON c.id = e.claim_id"
@@ -523,14 +522,26 @@ def export_codings(
         "SELECT e.coding_id, r.key FROM rival_evidence e JOIN rivals r ON r.id = e.rival_id ORDER BY 1, 2"
     ):
         links.setdefault(cid, []).append(("rival", key, ""))
-    out: list[dict[str, Any]] = []
-    for row in rows:
+    cur = project.conn.execute(
+        'SELECT k.id, k.segment_id, d.name AS document, k.start, k."end",'
+        f" {CODING_TEXT_SQL} AS text, c.key AS code, k.coder, k.contribution,"
+        " k.polarity, k.claim, k.memo, k.created FROM codings k JOIN documents d ON d.id = k.document_id"
+        " JOIN codes c ON c.id = k.code_id LEFT JOIN segments s ON s.id = k.segment_id"
+        f" {where} ORDER BY k.document_id, k.start, k.id",
+        params,
+    )
+    names = [c[0] for c in cur.description]
+    document: tuple[str, str] | None = None  # rows come by document: keep only the current one's text
+    for values in cur:
+        row = dict(zip(names, values, strict=True))
+        if row["text"] is None:
+            if document is None or document[0] != row["document"]:
+                text = project.scalar("SELECT text FROM documents WHERE name = ?", (row["document"],))
+                document = (row["document"], text or "")
+            row["text"] = document[1][row["start"] : row["end"]]
         mine = links.get(row["id"], [])
         row["claim"], row["rival"] = None, None
         if not mine or row["polarity"] != "supports":
-            out.append(dict(row))
+            yield dict(row)
         for kind, key, polarity in mine:
-            out.append(
-                {**row, kind: key, "polarity": polarity or row["polarity"] if kind == "claim" else None}
-            )
-    return out
+            yield {**row, kind: key, "polarity": polarity or row["polarity"] if kind == "claim" else None}

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import Any
 
 from qualcode.core.display import unescape_cell
@@ -81,6 +83,7 @@ def _span(
     if not name:
         raise InputError("no segment_id and no document")
     if name not in doc_cache:
+        doc_cache.clear()  # rows come by document (as exported): hold one document's text, not every one
         did = document_id(project, name)
         doc_cache[name] = (did, project.scalar("SELECT text FROM documents WHERE id = ?", (did,)))
     did, text = doc_cache[name]
@@ -123,7 +126,7 @@ def _merge(plan: Planned, name: str, value: str | None, n: int) -> None:
 
 
 def _plan(
-    project: Project, rows: list[dict[str, str]], default_coder: str | None
+    project: Project, rows: Iterable[dict[str, str]], default_coder: str | None
 ) -> tuple[list[Planned], int]:
     """Group the rows by coding (one row per claim link); returns the plans and the rows that repeat an earlier
     row exactly. Every problem is collected, and reported together (the first three)."""
@@ -249,7 +252,7 @@ def _apply(project: Project, coding_id: int, plan: Planned) -> None:
 
 
 def import_codings(
-    project: Project, rows: list[dict[str, str]], default_coder: str | None = None, update: bool = False
+    project: Project, rows: Iterable[dict[str, str]], default_coder: str | None = None, update: bool = False
 ) -> dict[str, Any]:
     """Validate every row first, then write all or nothing. Row numbers count the header as 1.
 
@@ -260,9 +263,19 @@ def import_codings(
     in the project that the file describes differently is changed with `update`, otherwise reported in
     `conflicts` (row, coding id, what differs) and left as it is. Empty cells say nothing: they clear nothing.
     """
-    if not rows:
+    rows = iter(rows)  # read once, row by row: a file's rows need not sit in memory together
+    first = next(rows, None)
+    if first is None:
         raise InputError("no codings in the file")
-    columns = set(rows[0])
+    columns = set(first)
+    read = 0
+
+    def counted() -> Iterator[dict[str, str]]:
+        nonlocal read
+        for row in chain([first], rows):
+            read += 1
+            yield row
+
     if "code" not in columns:
         raise InputError("codings file needs a 'code' column")
     if not (
@@ -276,7 +289,7 @@ def import_codings(
     added = updated = present = 0
     conflicts: list[dict[str, Any]] = []
     with project.transaction():
-        plans, present = _plan(project, rows, default_coder)
+        plans, present = _plan(project, counted(), default_coder)
         for coder in sorted({plan.request.coder for plan in plans}):
             project.ensure_coder(coder)
         new_ids: list[int] = []  # added codings not yet logged: their entries are written together
@@ -329,7 +342,7 @@ def import_codings(
         "updated": updated,
         "already_present": present,
         "conflicts": conflicts,
-        "rows": len(rows),
+        "rows": read,
     }
 
 

@@ -144,6 +144,41 @@ def fts_filled_once(project: Project) -> Iterator[None]:
             project.conn.execute(row[0])
 
 
+@contextlib.contextmanager
+def counts_filled_once(project: Project) -> Iterator[None]:
+    """Inside a transaction: segments inserted in the block reach the kept counts (schema V_COUNTS) in two
+    grouped statements at the end instead of one trigger call per row (the trigger cost a third of an import).
+    Only for blocks that insert segments and change no other segment. The trigger is put back in the same
+    transaction, as in `fts_filled_once`."""
+    project.require_transaction()
+    row = project.conn.execute(
+        "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'counts_segments_ai'"
+    ).fetchone()
+    if row is None:
+        yield
+        return
+    before = project.scalar("SELECT coalesce(max(id), 0) FROM segments")
+    project.conn.execute("DROP TRIGGER counts_segments_ai")
+    try:
+        yield
+    finally:
+        if project.conn.in_transaction:  # else SQLite rolled back already, trigger and all
+            project.conn.execute(
+                "UPDATE document_counts SET segments = segments + (SELECT count(*) FROM segments s"
+                " WHERE s.document_id = document_counts.document_id AND s.id > ?)"
+                " WHERE document_id IN (SELECT DISTINCT document_id FROM segments WHERE id > ?)",
+                (before, before),
+            )
+            project.conn.execute(
+                "INSERT INTO document_case_counts(document_id, case_id, segments)"
+                " SELECT document_id, case_id, count(*) FROM segments WHERE id > ? AND case_id IS NOT NULL"
+                " GROUP BY document_id, case_id"
+                " ON CONFLICT (document_id, case_id) DO UPDATE SET segments = segments + excluded.segments",
+                (before,),
+            )
+            project.conn.execute(row[0])
+
+
 def add_documents(
     project: Project,
     docs: list[ParsedDocument],
@@ -159,7 +194,7 @@ def add_documents(
     if dupes:
         raise InputError(f"two files would both be named '{sorted(dupes)[0]}'; rename one with --name")
     results: list[dict[str, Any]] = []
-    with project.transaction(), fts_filled_once(project):
+    with project.transaction(), fts_filled_once(project), counts_filled_once(project):
         if add_importer:
             project.ensure_coder()
         cache: dict[str, int] = {}
@@ -291,19 +326,19 @@ def document_id(project: Project, name: str) -> int:
 
 
 def list_documents(project: Project, document_id: int | None = None) -> list[dict[str, Any]]:
-    """Each document (or just one) with its segment, case and coded-segment counts."""
+    """Each document (or just one) with its segment, case and coded-segment counts, read from the counts the
+    writes keep (schema V_COUNTS): the cost does not grow with the segments or codings."""
     where = "WHERE d.id = ?" if document_id is not None else ""
     return project.query(
         f"""SELECT d.id, d.name, d.source_type, d.original_name, d.sha256, d.imported,
-                  (SELECT count(*) FROM segments s WHERE s.document_id = d.id) AS segments,
-                  (SELECT count(DISTINCT s.case_id) FROM segments s WHERE s.document_id = d.id) AS cases,
-                  (SELECT count(DISTINCT k.segment_id) FROM codings k WHERE k.document_id = d.id) AS coded_segments,
-                  (SELECT count(*) FROM segments s WHERE s.document_id = d.id AND s.case_id IS NOT NULL)
+                  coalesce(n.segments, 0) AS segments,
+                  (SELECT count(*) FROM document_case_counts x WHERE x.document_id = d.id) AS cases,
+                  coalesce(n.coded_segments, 0) AS coded_segments,
+                  (SELECT coalesce(sum(x.segments), 0) FROM document_case_counts x WHERE x.document_id = d.id)
                       AS participant_segments,
-                  (SELECT count(DISTINCT k.segment_id) FROM codings k JOIN segments s ON s.id = k.segment_id
-                      WHERE k.document_id = d.id AND s.case_id IS NOT NULL) AS coded_participant_segments,
-                  (SELECT count(*) FROM codings k WHERE k.document_id = d.id) AS codings
-           FROM documents d {where} ORDER BY d.id""",
+                  coalesce(n.coded_participant_segments, 0) AS coded_participant_segments,
+                  coalesce(n.codings, 0) AS codings
+           FROM documents d LEFT JOIN document_counts n ON n.document_id = d.id {where} ORDER BY d.id""",
         [] if document_id is None else [document_id],
     )
 

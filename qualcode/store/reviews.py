@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from qualcode.errors import InputError
 from qualcode.store.codebook import resolve_code
-from qualcode.store.codings import CODING_TEXT_SQL, fill_coding_texts, get_coding
+from qualcode.store.codings import CODING_TEXT_SQL, get_coding
 from qualcode.store.project import Project, now
 
 DECISIONS: tuple[str, ...] = ("accepted", "queried", "rejected")
@@ -117,6 +118,19 @@ def list_review_items(
 ) -> list[dict[str, Any]]:
     """Coded quotes with their review state, in document order (or grouped by code in codebook order);
     filters by code key, status and coder."""
+    return list(iter_review_items(project, code, status, coder, limit, offset, by_code))
+
+
+def iter_review_items(
+    project: Project,
+    code: str | None = None,
+    status: str | None = None,
+    coder: str | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+    by_code: bool = False,
+) -> Iterator[dict[str, Any]]:
+    """`list_review_items` read one by one from a cursor: a million codings never sit in memory together."""
     where: list[str] = []
     params: list[Any] = []
     if code:
@@ -137,20 +151,29 @@ def list_review_items(
     if limit is not None:
         page = " LIMIT ? OFFSET ?"
         params += [limit, offset]
-    return fill_coding_texts(
-        project,
-        project.query(
-            'SELECT k.id, k.segment_id, d.name AS document, d.source_type, cs.name AS "case", k.start, k."end",'
-            f" {CODING_TEXT_SQL} AS text, c.key AS code, c.label AS code_label, k.coder,"
-            " k.contribution, k.claim, k.memo, k.created, coalesce(r.status, 'pending') AS status,"
-            " r.reviewer, r.comment, r.created AS reviewed"
-            " FROM codings k JOIN documents d ON d.id = k.document_id JOIN codes c ON c.id = k.code_id"
-            " LEFT JOIN segments s ON s.id = k.segment_id LEFT JOIN cases cs ON cs.id = s.case_id"
-            f" LEFT JOIN reviews r ON r.coding_id = k.id AND {_LATEST}"
-            f" {clause} ORDER BY {'c.position, c.id, ' if by_code else ''}k.document_id, k.start, k.id{page}",
-            params,
-        ),
+    cur = project.conn.execute(
+        'SELECT k.id, k.segment_id, d.name AS document, d.source_type, cs.name AS "case", k.start, k."end",'
+        f" {CODING_TEXT_SQL} AS text, c.key AS code, c.label AS code_label, k.coder,"
+        " k.contribution, k.claim, k.memo, k.created, coalesce(r.status, 'pending') AS status,"
+        " r.reviewer, r.comment, r.created AS reviewed"
+        " FROM codings k JOIN documents d ON d.id = k.document_id JOIN codes c ON c.id = k.code_id"
+        " LEFT JOIN segments s ON s.id = k.segment_id LEFT JOIN cases cs ON cs.id = s.case_id"
+        f" LEFT JOIN reviews r ON r.coding_id = k.id AND {_LATEST}"
+        f" {clause} ORDER BY {'c.position, c.id, ' if by_code else ''}k.document_id, k.start, k.id{page}",
+        params,
     )
+    names = [c[0] for c in cur.description]
+    texts: dict[str, str] = {}  # a span beyond its segment: cut from its document (the last one read)
+    for values in cur:
+        row = dict(zip(names, values, strict=True))
+        if row["text"] is None:
+            if row["document"] not in texts:
+                texts.clear()
+                texts[row["document"]] = (
+                    project.scalar("SELECT text FROM documents WHERE name = ?", (row["document"],)) or ""
+                )
+            row["text"] = texts[row["document"]][row["start"] : row["end"]]
+        yield row
 
 
 def list_coders(project: Project) -> list[dict[str, Any]]:

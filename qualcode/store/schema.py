@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from qualcode.store.schema_counts import V_COUNTS
+
 if TYPE_CHECKING:
     import sqlite3
 
@@ -499,6 +501,7 @@ _V_SCALE = [
     "CREATE INDEX memos_coder ON memos(coder)",
 ]
 
+
 Migration = list[str | Callable[["sqlite3.Connection"], None]]
 MIGRATIONS: list[Migration] = [
     list(_V1),
@@ -510,6 +513,7 @@ MIGRATIONS: list[Migration] = [
     _V_CLAIMS,
     list(_V_PENDING),
     list(_V_SCALE),
+    list(V_COUNTS),
 ]
 # Versions that rebuild tables: applied with foreign keys off (a DROP TABLE would otherwise cascade).
 REBUILDS = frozenset({4})

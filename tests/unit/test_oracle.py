@@ -1,5 +1,5 @@
 """The independent kappa/alpha oracle (tests/oracle.py) on hand-worked cases, then qualcode's agreement
-statistics checked against it (not against scikit-learn and krippendorff, which qualcode itself calls)."""
+statistics checked against it (qualcode computes them from rating-pattern counts; the oracle from the ratings)."""
 
 from __future__ import annotations
 

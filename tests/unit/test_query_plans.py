@@ -128,11 +128,12 @@ def _calls(p: Project) -> dict[str, Callable[[], Any]]:
         "review": lambda: reviews.list_review_items(p, limit=50),
         "review_pending": lambda: reviews.list_review_items(p, status="pending", limit=50),
         "coders": lambda: reviews.list_coders(p),
-        "evidence": lambda: report_data.coding_evidence_rows(p),
+        "evidence": lambda: list(report_data.coding_evidence_rows(p)),
         "known_coders": lambda: report_data.known_coders(p),
         "coders_with_codings": lambda: report_data.coders_with_codings(p, every),
         "coded_by": lambda: report_data.coded_by(p, [coder]),
-        "codings_of": lambda: report_data.codings_of(p, names[:1], [coder]),
+        "agreement_units": lambda: list(report_data.agreement_documents(p, [coder], names[:1], True)),
+        "disagreement_texts": lambda: report_data.segment_texts(p, [1, 2, 3]),
         "code_counts": lambda: codebook.code_counts(p),
         "human_labels": lambda: suggestions.human_labels(p),
         "rejections": lambda: suggestions.rejections(p),
@@ -191,7 +192,7 @@ def test_next_uncoded_reads_in_index_order_without_sorting(demo):
     assert found == expected is not None
 
 
-def test_coding_counts_of_some_codes_equal_the_full_count(demo):
+def test_kept_code_counts_equal_the_full_count(demo):
     full = {k: v["codings"] for k, v in codebook.code_counts(demo).items()}
-    some = [k for k in full if full[k]][:3] + [next(k for k in full if not full[k])]
-    assert codebook.coding_counts(demo, some) == {k: full[k] for k in some}
+    assert any(full.values()) and not all(full.values())
+    assert codebook.code_codings(demo) == full

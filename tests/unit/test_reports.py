@@ -282,12 +282,21 @@ def test_hash_changes_when_the_project_changes(tmp_path):
         assert load_evidence(p).provenance.sha256 != before
 
 
-def test_a_coder_can_save_while_a_report_reads_its_evidence(tmp_path, monkeypatch):
+@pytest.mark.parametrize("in_memory", [True, False])
+def test_a_coder_can_save_while_a_report_reads_its_evidence(tmp_path, monkeypatch, in_memory):
     """The report reads (and hashes) a snapshot taken under a brief lock, not the file under a long one: a
-    save made meanwhile goes through at once, and the hash and data are both of the state before it."""
+    save made meanwhile goes through at once, and the hash and data are both of the state before it. A large
+    project's snapshot is a copy on disk (memory stays small), removed once the report has read it."""
     import sqlite3
+    import tempfile
 
     from qualcode.reports import evidence as ev
+    from qualcode.store import report_data
+
+    if not in_memory:
+        monkeypatch.setattr(report_data, "SNAPSHOT_IN_MEMORY_MAX", 0)
+        monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+        (tmp_path / "tmp").mkdir()
 
     build_study(tmp_path / "s.qcdb")
     before = hashlib.sha256((tmp_path / "s.qcdb").read_bytes()).hexdigest()
@@ -307,3 +316,6 @@ def test_a_coder_can_save_while_a_report_reads_its_evidence(tmp_path, monkeypatc
         evidence = load_evidence(p)
     assert saved and evidence.provenance.sha256 == before
     assert "saved meanwhile" not in {i.memo for i in evidence.items}
+    assert len(evidence.items) > 0
+    if not in_memory:
+        assert list((tmp_path / "tmp").iterdir()) == []  # the copy is gone

@@ -15,7 +15,7 @@ from textual.widgets import Input, Label, Static, TextArea, Tree
 from qualcode.core.display import safe_text
 from qualcode.core.models import Code
 from qualcode.errors import QualcodeError
-from qualcode.store.codebook import code_counts, load_codebook
+from qualcode.store.codebook import code_codings, load_codebook
 from qualcode.store.codebook_edit import add_code, merge_codes, move_code, rekey_code, update_code
 from qualcode.store.project import Project
 from qualcode.tui.screens.dialogs import CodePicker, Dialog, TextPrompt
@@ -100,7 +100,7 @@ class CodebookScreen(Screen[None]):
 
     def reload(self, keep: str | None = None) -> None:
         self.codebook = load_codebook(self.project)
-        counts = {k: v["codings"] for k, v in code_counts(self.project).items()}
+        counts = code_codings(self.project)
         self.query_one(CodebookTree).load(self.codebook, counts, keep)
         self.query_one(CodeDetail).show(self.current)
 

@@ -18,8 +18,13 @@ from textual.widgets.option_list import Option
 from qualcode.app.session import CodingSession
 from qualcode.core.display import safe_text
 from qualcode.errors import QualcodeError
-from qualcode.store.browse import SegmentFilter, next_uncoded, segment_index, segment_matches
-from qualcode.store.codebook import code_counts, coding_counts, load_codebook
+from qualcode.store.browse import (
+    SegmentFilter,
+    next_uncoded,
+    segment_index,
+    segment_matches,
+)
+from qualcode.store.codebook import code_codings, load_codebook
 from qualcode.store.codings import get_coding
 from qualcode.store.documents import list_documents
 from qualcode.store.memos import get_memo
@@ -229,7 +234,7 @@ class Workbench(MoreActions, Screen[None]):
     # -- loading ---------------------------------------------------------------------------------------
     def reload_codebook(self) -> None:
         self.codebook = load_codebook(self.project)
-        self.counts = {k: v["codings"] for k, v in code_counts(self.project).items()}
+        self.counts = code_codings(self.project)
         self.query_one(CodebookTree).load(self.codebook, self.counts)
         self.show_quick()
 
@@ -328,7 +333,7 @@ class Workbench(MoreActions, Screen[None]):
             return
         if self.run_safely(self.session.accept_suggestion, seg["id"], sug.code, sug.provenance()) is not None:
             self.note_change(seg["id"], sug.code)
-            self.after_change(seg["id"], f"accepted {sug.code}", (sug.code,))
+            self.after_change(seg["id"], f"accepted {sug.code}")
 
     def action_reject_suggestion(self) -> None:
         seg, sug = self.segment, self.chosen_suggestion()
@@ -339,29 +344,15 @@ class Workbench(MoreActions, Screen[None]):
         self.update_titles(f"rejected {sug.code}")
         self.update_current()
 
-    def after_change(self, segment_id: int | None, note: str, codes: tuple[str, ...] | None = None) -> None:
-        """Redraw what a change touched. With `segment_id`, only that segment changed, and only the codes in
-        `codes` changed counts: recount just those and move the document's coded share by what the segment
-        gained or lost. Without it (undo, redo) recount everything."""
+    def after_change(self, segment_id: int | None, note: str) -> None:
+        """Redraw what a change touched: the segment (when one is named), and the code and document counts,
+        read from the tables the writes keep (schema_counts), so the cost does not grow with the study."""
         view = self.query_one(TranscriptView)
-        if segment_id is None or codes is None:
-            self.counts = {k: v["codings"] for k, v in code_counts(self.project).items()}
-        else:
-            self.counts.update(coding_counts(self.project, list(codes)))
+        self.counts = code_codings(self.project)  # read from the counts the writes keep: no scan
         self.query_one(CodebookTree).update_counts(self.counts)
         if segment_id is not None:
-            row = view.row(segment_id)
-            had = bool(row and row["codings"])
             view.refresh_segment(segment_id)
-            if row is not None and row.get("case") and self.document is not None:
-                gained = bool(row["codings"]) - had
-                if gained:
-                    self.document = {
-                        **self.document,
-                        "coded_participant_segments": self.document["coded_participant_segments"] + gained,
-                    }
-                    self.query_one(DocumentList).relabel(self.document)
-        elif self.document is not None:
+        if self.document is not None:  # one document's counts, kept by the writes: no recount
             (self.document,) = list_documents(self.project, self.document["id"])
             self.query_one(DocumentList).relabel(self.document)
         self.update_titles(note)
@@ -445,7 +436,7 @@ class Workbench(MoreActions, Screen[None]):
             return
         if self.run_safely(self.session.code, seg["id"], key, start, end) is not None:
             self.note_change(seg["id"], key)
-            self.after_change(seg["id"], f"coded {key}", (key,))
+            self.after_change(seg["id"], f"coded {key}")
 
     def action_code(self) -> None:
         if self.segment is None:
@@ -544,7 +535,7 @@ class Workbench(MoreActions, Screen[None]):
         def remove(coding_id: int) -> None:
             before = self.run_safely(self.session.uncode, coding_id)
             if before and seg:
-                self.after_change(seg["id"], f"removed {before['code']}", (before["code"],))
+                self.after_change(seg["id"], f"removed {before['code']}")
 
         self.choose_own_coding("Remove which code?", remove)
 
@@ -558,7 +549,7 @@ class Workbench(MoreActions, Screen[None]):
                 if result is not None and seg:
                     done = self.run_safely(self.session.set_contribution, coding_id, *result)
                     if done:
-                        self.after_change(seg["id"], f"contribution {result[0] or 'cleared'}", ())
+                        self.after_change(seg["id"], f"contribution {result[0] or 'cleared'}")
 
             self.app.push_screen(ContributionDialog(coding, *self.claim_choices()), save)
 
