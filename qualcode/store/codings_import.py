@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from itertools import chain
+from itertools import chain, islice
 from typing import Any
 
 from qualcode.core.display import unescape_cell
@@ -106,6 +106,19 @@ def _span(
     return did, segment_at(project, did, start, end), start, end
 
 
+def _with_spans(
+    project: Project, rows: Iterable[dict[str, str]]
+) -> Iterator[tuple[int, dict[str, str], dict[int, tuple[int, int, int]]]]:
+    """(row number, row, spans of the segments its batch names): the rows are read as they come (a file's
+    rows need not sit in memory together), their segments looked up 500 rows at a time, not one a row."""
+    it, n = iter(rows), 1
+    while batch := list(islice(it, 500)):
+        known = segment_spans(project, _segment_ids(batch))
+        for raw in batch:
+            n += 1
+            yield n, raw, known
+
+
 def _segment_ids(rows: list[dict[str, str]]) -> list[int]:
     out = []
     for raw in rows:
@@ -136,8 +149,7 @@ def _plan(
     repeats = 0
     doc_cache: dict[str, tuple[int, str]] = {}
     code_ids: dict[str, int] = {}
-    known = segment_spans(project, _segment_ids(rows))  # every segment's span in a few queries, not one a row
-    for n, raw in enumerate(rows, start=2):
+    for n, raw, known in _with_spans(project, rows):
         # each cell cleaned once; `quote` is read raw by `_span`, which needs the cell as written
         row = {k: _clean(raw[k]) for k in _READ if k in raw}
         row["quote"] = raw.get("quote") or ""
