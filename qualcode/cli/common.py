@@ -128,7 +128,9 @@ def _plain_table(columns: list[str], cells: list[list[str]], title: str | None) 
     lines.append("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip())
     lines.append("  ".join("─" * w for w in widths))
     lines += ["  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip() for r in cells]
-    out.print(Text("\n".join(lines)), no_wrap=True, overflow="ignore", crop=False)
+    # Every cell is already neutralised (safe_text): written as it is, not measured again line by line by rich
+    # (which took longer than computing 10,000 segments' suggestions).
+    click.echo("\n".join(lines))
 
 
 def table(columns: list[str], rows: list[list[Any]], title: str | None = None) -> None:

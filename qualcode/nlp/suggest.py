@@ -107,6 +107,16 @@ def _snippet(text: str, limit: int = 70) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
+@dataclass(slots=True)
+class _Evidence:
+    """Per batch: the row of the most similar coded segment for each (segment, code), its similarity, and the
+    segments' model features (csr)."""
+
+    best_row: np.ndarray
+    best_sim: np.ndarray
+    X: Any
+
+
 class Suggester:
     """Ranks a codebook's leaf codes for segments. Holds no database connection: safe to use in a worker thread
     after `from_project` has read what it needs.
@@ -135,6 +145,7 @@ class Suggester:
         self.n_human_ = np.zeros(len(self.keys), dtype=np.int64)
         self.logprior_: np.ndarray | None = None
         self._train_ids: list[int] = []
+        self._train_row: dict[int, int] = {}
         self._train_texts: list[str] = []
         self._train_X: sp.csr_matrix | None = None
         self._rows_by_code: list[np.ndarray] = []
@@ -248,7 +259,7 @@ class Suggester:
         self.blend = self._fit_blend(training, human, docs, lemmas, texts, Y, negatives)
         self._train_ids = [training.segment_ids[i] for i in human]
         self._train_texts = texts
-        self._train_id_array = np.asarray(self._train_ids, dtype=np.int64)
+        self._train_row = {sid: r for r, sid in enumerate(self._train_ids)}
         self._train_X = self.model_.named_steps["tfidf"].transform(docs).T.tocsr()
         self._rows_by_code = [np.flatnonzero(Y[:, j]) for j in range(len(self.keys))]
 
@@ -348,21 +359,20 @@ class Suggester:
     def _suggest_batch(self, segments: Sequence[tuple[int, str]], top_k: int) -> dict[int, list[Suggestion]]:
         out: dict[int, list[Suggestion]] = {}
         scores, cold, _prob, X = self.score([text for _, text in segments])
-        sims = None
-        if X is not None and self._train_X is not None:
-            sims = (X @ self._train_X).toarray()
-            X = X.tocsr()
+        evidence = self._evidence(segments, X)
+        # Ranks by one argsort of the whole batch; reasons only for the codes picked.
+        order = np.argsort(-scores, axis=1, kind="stable")
         for i, (sid, _text) in enumerate(segments):
-            skip = self.decided.get(sid, set())
+            skip = self.decided.get(sid, ())
             row = scores[i]
             picked: list[Suggestion] = []
-            for j in np.argsort(-row, kind="stable"):
+            for j in order[i]:
                 if len(picked) >= top_k or row[j] < MIN_SCORE:
                     break
                 key = self.keys[j]
                 if key in skip:
                     continue
-                reason = self._reason(i, int(j), sid, cold, X, sims)
+                reason = self._reason(i, int(j), cold, evidence)
                 picked.append(
                     Suggestion(key, round(float(row[j]), 4), reason, self.method(key), self.version)
                 )
@@ -378,29 +388,43 @@ class Suggester:
         """Why `code` scores as it does on each segment (the reason a suggestion would carry)."""
         j = self._col[code]
         _scores, cold, _prob, X = self.score([text for _, text in segments])
-        sims = None
-        if X is not None and self._train_X is not None:
-            sims = (X @ self._train_X).toarray()
-            X = X.tocsr()
-        return {sid: self._reason(i, j, sid, cold, X, sims) for i, (sid, _) in enumerate(segments)}
+        evidence = self._evidence(segments, X)
+        return {sid: self._reason(i, j, cold, evidence) for i, (sid, _) in enumerate(segments)}
 
-    def _reason(self, i: int, j: int, segment_id: int, cold: ColdScores, X: Any, sims: Any) -> str:
+    def _evidence(self, segments: Sequence[tuple[int, str]], X: Any) -> _Evidence | None:
+        """What the learned part's reasons cite, for a whole batch at once: for each segment and code the most
+        similar coded segment carrying that code (never the segment itself), and the segments' model features."""
+        if X is None or self._train_X is None:
+            return None
+        sims = (X @ self._train_X).toarray()
+        for i, (sid, _) in enumerate(segments):
+            r = self._train_row.get(sid)
+            if r is not None:
+                sims[i, r] = -np.inf  # a segment is not its own example
+        n, k = len(segments), len(self.keys)
+        best_row = np.full((n, k), -1, dtype=np.int64)
+        best_sim = np.zeros((n, k), dtype=np.float64)
+        everyone = np.arange(n)
+        for j, rows in enumerate(self._rows_by_code):
+            if len(rows) and self.n_human_[j] > 0:
+                sub = sims[:, rows]
+                top = sub.argmax(axis=1)
+                best_row[:, j] = rows[top]
+                best_sim[:, j] = sub[everyone, top]
+        return _Evidence(best_row, best_sim, X.tocsr())
+
+    def _reason(self, i: int, j: int, cold: ColdScores, evidence: _Evidence | None) -> str:
         parts = []
         found = sorted(cold.matches[i].get(j, []), key=lambda m: -m.weight)[:4]
         if found:
             parts.append(
                 "matched " + ", ".join(f'"{m.seen}"≈"{m.term}"' if m.seen else f'"{m.term}"' for m in found)
             )
-        if sims is not None and self.model_ is not None and self.n_human_[j] > 0:
-            rows = self._rows_by_code[j]
-            rows = rows[self._train_id_array[rows] != segment_id]  # a segment is not its own example
-            if len(rows):
-                sim_row = sims[i, rows]
-                best = int(np.argmax(sim_row))
-                if sim_row[best] > 0:
-                    r = rows[best]
-                    parts.append(f'like segment {self._train_ids[r]} "{self._snippet(int(r))}"')
-        if X is not None and self.model_ is not None:
+        if evidence is not None:
+            r = int(evidence.best_row[i, j])
+            if r >= 0 and evidence.best_sim[i, j] > 0:
+                parts.append(f'like segment {self._train_ids[r]} "{self._snippet(r)}"')
+            X = evidence.X
             lo, hi = X.indptr[i], X.indptr[i + 1]
             words = self._model_words(X.indices[lo:hi], X.data[lo:hi], j)
             if words:
