@@ -15,8 +15,10 @@ from sklearn.model_selection import GroupKFold
 from sklearn.pipeline import Pipeline
 
 from qualcode.core.models import Codebook
+from qualcode.nlp import embeddings as embedding_model
 from qualcode.nlp.blend import Blend, cold_blend, default_warm_blend, fit_blend, log_model, log_prior, sigmoid
-from qualcode.nlp.codebook_index import CodebookIndex, ColdScores, code_description
+from qualcode.nlp.codebook_index import CodebookIndex, ColdScores, code_description, code_text, zscore
+from qualcode.nlp.embeddings import EmbeddingCache, cosine, unit
 from qualcode.nlp.model import feature_names, fit_model
 from qualcode.nlp.pipeline import content_lemmas, lemmatise
 from qualcode.store.codebook import load_codebook
@@ -134,10 +136,16 @@ class Suggester:
         decided: dict[int, set[str]] | None = None,
         version: str = "",
         index: CodebookIndex | None = None,
+        embeddings: EmbeddingCache | None = None,
     ) -> None:
         """`background`: segment texts (no labels) for word rarity; `index`: a prebuilt CodebookIndex for this
-        codebook, shared between suggesters (evaluation builds several per fold)."""
+        codebook, shared between suggesters (evaluation builds several per fold); `embeddings`: the optional
+        sentence-embedding model's vectors, added to the blend as a fourth part."""
         self.index = index or CodebookIndex(codebook, background)
+        self.emb = embeddings
+        self._code_vec, self._plain_vec = self._code_vectors() if embeddings else (None, None)
+        self._centroids: np.ndarray | None = None
+        self.training_segments: list[tuple[int, str]] = []  # (id, text) read by from_project
         self.keys = self.index.keys
         self._col = {k: j for j, k in enumerate(self.keys)}
         self.decided = {k: set(v) for k, v in (decided or {}).items()}
@@ -153,11 +161,13 @@ class Suggester:
         self._coef: np.ndarray | None = None
         self._names: Any = None
         self._examples = self._example_rows(codebook)
-        self.cold_blend = getattr(self.index, "_cold_blend", None) or self._calibrate_cold()
+        self.cold_blend = getattr(self.index, self._cold_key(), None) or self._calibrate_cold()
         self.blend = self.cold_blend
         training = training or TrainingData()
         self.n_training = len(training)
         self.version = version or self._version(codebook, training)
+        if embeddings is not None and not version:
+            self.version += "+emb"
         self._fit(training)
 
     @staticmethod
@@ -169,9 +179,14 @@ class Suggester:
         return f"{kind}-{digest.hexdigest()[:10]}"
 
     @classmethod
-    def from_project(cls, project: Project, coder: str | None = None) -> Suggester:
+    def from_project(
+        cls, project: Project, coder: str | None = None, embeddings: bool | EmbeddingCache | None = None
+    ) -> Suggester:
         """Build the codebook index and fit the model from the project's codings and rejections (nothing is
-        unpickled). Reads everything up front; the Suggester keeps no reference to the project."""
+        unpickled). Reads everything up front; the Suggester keeps no reference to the project.
+
+        `embeddings`: None uses the optional embedding model when it is installed (qualcode[embeddings]) and
+        not turned off by QUALCODE_EMBEDDINGS=0; True requires it; False leaves it out; or a prepared cache."""
         coder = (coder or project.coder).strip()
         codebook = load_codebook(project)
         labels, rejected = human_labels(project), rejections(project)
@@ -194,7 +209,12 @@ class Suggester:
             [rejected.get(i, set()) for i in ids],
             [segment_group(rows[i]) for i in ids],
         )
-        return cls(codebook, training, background, coder_decided(project, coder))
+        cache = embeddings if isinstance(embeddings, EmbeddingCache) else None
+        if cache is None and (embeddings or (embeddings is None and embedding_model.enabled())):
+            cache = embedding_model.project_cache(project, ids)
+        suggester = cls(codebook, training, background, coder_decided(project, coder), embeddings=cache)
+        suggester.training_segments = list(zip(ids, training.texts, strict=True))
+        return suggester
 
     # -- fitting -------------------------------------------------------------------------------------------
     def _example_rows(self, codebook: Codebook) -> list[tuple[int, str]]:
@@ -206,14 +226,45 @@ class Suggester:
             if ex.strip()
         ]
 
+    def _cold_key(self) -> str:
+        return f"_cold_blend_{self.emb.model_id}" if self.emb else "_cold_blend"
+
+    def _code_vectors(self) -> tuple[np.ndarray, np.ndarray]:
+        """Each code's meaning as one unit vector: its text with its examples (cold), and its text alone (what
+        the warm blend compares with, the examples being training rows there); cached on the index."""
+        assert self.emb is not None
+        key = f"_code_vectors_{self.emb.model_id}"
+        cached = getattr(self.index, key, None)
+        if cached is None:
+            plain = self.emb.vectors([code_text(c) for c in self.index.codes])
+            full = plain.copy()
+            for j, code in enumerate(self.index.codes):
+                examples = [e for e in [*code.examples, *code.atypical_examples] if e.strip()]
+                if examples:
+                    full[j] += self.emb.vectors(examples).sum(axis=0)
+            cached = (unit(full), plain)
+            setattr(self.index, key, cached)
+        return cached
+
+    def _meaning(self, vectors: np.ndarray, against: np.ndarray) -> np.ndarray:
+        """The embedding part of the score: cosine with each code's vector, z-scored across the codes."""
+        return zscore(cosine(vectors, against))
+
     def _calibrate_cold(self) -> Blend:
         """Fit the cold score's scale on the codebook's examples, scored against the codes' text alone (the full
         cold score contains them); cached on the index (shared across folds)."""
         texts = [ex for _, ex in self._examples]
         cold = self.index.score(lemmatise(texts), texts, with_matches=False).definition if texts else None
         owner = np.asarray([j for j, _ in self._examples], dtype=np.int64) if texts else None
-        blend = cold_blend(cold, owner)
-        self.index._cold_blend = blend  # type: ignore[attr-defined]
+        meaning = None
+        if self.emb is not None and texts:
+            meaning = self._meaning(self.emb.vectors(texts), self._plain_vec)  # type: ignore[arg-type]
+        blend = cold_blend(cold, owner, meaning)
+        if self.emb is not None and not blend.embedding and blend.fitted == "default":
+            blend.embedding = (
+                1.0  # too few examples to fit it: one z unit of meaning counts as one of wording
+            )
+        setattr(self.index, self._cold_key(), blend)
         return blend
 
     def _matrices(self, training: TrainingData, rows: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
@@ -256,7 +307,10 @@ class Suggester:
         self.model_ = self._fit_lr(docs, Y, negatives)
         self.n_human_ = n_all
         self.logprior_ = log_prior(self.n_human_, n_rows)
-        self.blend = self._fit_blend(training, human, docs, lemmas, texts, Y, negatives)
+        train_vecs = self.emb.vectors(texts) if self.emb is not None else None
+        self.blend = self._fit_blend(training, human, docs, lemmas, texts, Y, negatives, train_vecs)
+        if train_vecs is not None:
+            self._centroids = self._centroids_of(train_vecs, Y)
         self._train_ids = [training.segment_ids[i] for i in human]
         self._train_texts = texts
         self._train_row = {sid: r for r, sid in enumerate(self._train_ids)}
@@ -291,6 +345,7 @@ class Suggester:
         texts: list[str],
         Y: np.ndarray,
         negatives: np.ndarray,
+        vectors: np.ndarray | None = None,
     ) -> Blend:
         """Blend weights from an inner cross-validation over the coders' own segments, grouped by participant
         so the weights reflect text the model has not seen."""
@@ -308,6 +363,7 @@ class Suggester:
         ).definition
         logp = np.zeros_like(cold, dtype=np.float64)
         logprior = np.zeros_like(cold, dtype=np.float64)
+        meaning = np.zeros_like(cold, dtype=np.float64) if vectors is not None else None
         splitter = GroupKFold(n_splits=min(INNER_FOLDS, len(set(groups[rows]))))
         for tr, va in splitter.split(rows, groups=groups[rows]):
             inner_train = rows[tr]
@@ -315,8 +371,17 @@ class Suggester:
             X = model.named_steps["tfidf"].transform([docs[r] for r in rows[va]])
             logp[va] = log_model(model.named_steps["clf"].predict_proba(X))
             logprior[va] = log_prior(Y[inner_train].sum(axis=0), len(inner_train))
+            if vectors is not None and meaning is not None:
+                centroids = self._centroids_of(vectors[inner_train], Y[inner_train])
+                meaning[va] = self._meaning(vectors[rows[va]], centroids)
         weight = np.where(negatives[rows] & (Y[rows] == 0), NEGATIVE_WEIGHT, 1.0)
-        return fit_blend(cold, logp, logprior, Y[rows], weight, fallback)
+        return fit_blend(cold, logp, logprior, Y[rows], weight, fallback, meaning)
+
+    def _centroids_of(self, vectors: np.ndarray, Y: np.ndarray) -> np.ndarray:
+        """Each code's meaning once coded: the sum of its coded segments' vectors and its own text's, unit length
+        (a code nobody has applied yet keeps its text's vector)."""
+        assert self._plain_vec is not None
+        return unit(self._plain_vec + Y.T.astype(np.float32) @ vectors)
 
     # -- scoring -------------------------------------------------------------------------------------------
     def score(
@@ -326,11 +391,15 @@ class Suggester:
         texts = list(texts)
         lemmas = lemmatise(texts)
         cold = self.index.score(lemmas, texts, with_matches=with_matches)
+        vectors = self.emb.vectors(texts) if self.emb is not None else None
         if self.model_ is None:
-            return sigmoid(self.cold_blend.logits(cold.total)), cold, None, None
+            meaning = None if vectors is None else self._meaning(vectors, self._code_vec)  # type: ignore[arg-type]
+            return sigmoid(self.cold_blend.logits(cold.total, meaning=meaning)), cold, None, None
         X = self.model_.named_steps["tfidf"].transform([content_lemmas(x) for x in lemmas])
         prob = self.model_.named_steps["clf"].predict_proba(X)
-        return sigmoid(self.blend.logits(cold.definition, log_model(prob), self.logprior_)), cold, prob, X
+        meaning = None if vectors is None else self._meaning(vectors, self._centroids)  # type: ignore[arg-type]
+        logits = self.blend.logits(cold.definition, log_model(prob), self.logprior_, meaning)
+        return sigmoid(logits), cold, prob, X
 
     def rank(self, texts: Sequence[str]) -> list[list[tuple[str, float]]]:
         """Every leaf code for each text, best first (no exclusions): what evaluation measures."""
