@@ -201,3 +201,22 @@ project_arg = click.argument("project", type=click.Path(dir_okay=False))
 json_opt = click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts instead of a table.")
 CODER_DEFAULT = "default: $QUALCODE_CODER, else the name the workbench saved, else your login name"
 coder_opt = click.option("--coder", help=f"Coder name ({CODER_DEFAULT}).")
+
+
+embeddings_opt = click.option(
+    "--embeddings/--no-embeddings",
+    default=None,
+    help="Use the optional sentence-embedding model (qualcode[embeddings]); by default it is used when"
+    " installed (QUALCODE_EMBEDDINGS=0 turns it off).",
+)
+
+
+def embeddings_wanted(flag: bool | None) -> bool:
+    """--embeddings requires the model (one-line error without it); the default uses it when installed."""
+    from qualcode.nlp import embeddings
+
+    if flag is None:
+        return embeddings.enabled()
+    if flag and not embeddings.available():
+        raise InputError("the embedding model is not installed: pip install 'qualcode[embeddings]'")
+    return flag

@@ -10,6 +10,8 @@ from rich.text import Text
 from qualcode.cli.common import (
     QualcodeGroup,
     coder_opt,
+    embeddings_opt,
+    embeddings_wanted,
     emit_json,
     err,
     json_opt,
@@ -63,25 +65,6 @@ class SuggestGroup(QualcodeGroup):
         self.format_commands(ctx, formatter)
 
 
-embeddings_opt = click.option(
-    "--embeddings/--no-embeddings",
-    default=None,
-    help="Use the optional sentence-embedding model (qualcode[embeddings]); by default it is used when"
-    " installed (QUALCODE_EMBEDDINGS=0 turns it off).",
-)
-
-
-def _embeddings_wanted(flag: bool | None) -> bool:
-    """--embeddings requires the model (one-line error without it); the default uses it when installed."""
-    from qualcode.nlp import embeddings
-
-    if flag is None:
-        return embeddings.enabled()
-    if flag and not embeddings.available():
-        raise InputError("the embedding model is not installed: pip install 'qualcode[embeddings]'")
-    return flag
-
-
 @click.command(_DEFAULT)
 @project_arg
 @click.option("--segment", "segment_id", type=int, help="Suggest for this segment id.")
@@ -113,7 +96,7 @@ def suggest_codes(
 
     with open_project(project, coder) as p:
         rows = [get_segment(p, segment_id)] if segment_id is not None else list_segments(p, document)
-        suggester = Suggester.from_project(p, coder, embeddings=_embeddings_wanted(embeddings))
+        suggester = Suggester.from_project(p, coder, embeddings=embeddings_wanted(embeddings))
         segments = [(r["id"], r["text"]) for r in rows]
         if suggester.emb is not None:
             from qualcode.store.embeddings import stored_vectors
@@ -201,7 +184,7 @@ def suggest_evaluate(
 
     with open_project(project) as p:
         cache = None
-        if _embeddings_wanted(embeddings):
+        if embeddings_wanted(embeddings):
             from qualcode.nlp.embeddings import project_cache
             from qualcode.store.suggestions import segment_texts
 

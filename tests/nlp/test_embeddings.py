@@ -199,3 +199,19 @@ def test_a_codebook_too_small_to_calibrate_gets_the_default_bias():
     # DEFAULT_COLD is (weight, bias): one in about fifty for a code with average evidence, not one in two.
     blend = Suggester(BOOK).cold_blend
     assert (blend.codebook, blend.model, blend.bias) == (1.0, 0.0, -4.0)
+
+
+def test_similar_by_meaning_ranks_by_the_embedding_cosine():
+    from qualcode.nlp.similar import most_similar_by_meaning
+
+    candidates = [
+        (1, "My boss cut my wages."),
+        (2, "The nurse came round."),
+        (3, "The landlord kept the keys."),
+    ]
+    found = most_similar_by_meaning(
+        "We finally got a tenancy and a roof.", candidates, EmbeddingCache(TopicEmbedder())
+    )
+    assert [f["segment_id"] for f in found][:1] == [3]
+    assert found[0]["similarity"] > found[1]["similarity"]
+    assert most_similar_by_meaning("x", [], EmbeddingCache(TopicEmbedder())) == []
