@@ -30,6 +30,7 @@ MODEL_ID = "all-MiniLM-L6-v2-int8-8199be6f"
 DIMENSION = 384
 MAX_TOKENS = 256  # the model's own limit (sentence-transformers' max_seq_length); longer text is windowed
 BATCH = 32
+MEMORY_LIMIT = 50_000  # vectors kept in memory per process (about 77 MB)
 
 
 class EmbeddingError(QualcodeError):
@@ -104,6 +105,8 @@ class MiniLM:
         )
         self._tokenizer = BertWordPieceTokenizer(str(vocab), lowercase=True)
         self._lock = threading.Lock()
+        # Vectors by text hash, for the life of the process: the workbench refits often and does not store them.
+        self.memory: dict[str, np.ndarray] = {}
 
     def _windows(self, text: str) -> list[list[int]]:
         ids = self._tokenizer.encode(text, add_special_tokens=False).ids
@@ -168,12 +171,24 @@ class EmbeddingCache:
         keys = [text_hash(t) for t in texts]
         with self._lock:
             missing = {k: t for k, t in zip(keys, texts, strict=True) if k not in self._vectors}
+        memory: dict[str, np.ndarray] | None = getattr(self.embedder, "memory", None)
+        if (
+            missing and memory is not None
+        ):  # embedded earlier in this process (e.g. the workbench's last refit)
+            with self._lock:
+                for k in [k for k in missing if k in memory]:
+                    self._vectors[k] = self.new[k] = memory[k]
+                    del missing[k]
         if missing:
             fresh = self.embedder.embed(list(missing.values()))
             with self._lock:
                 for k, v in zip(missing, fresh, strict=True):
                     self._vectors[k] = v
                     self.new[k] = v
+                    if memory is not None:
+                        if len(memory) >= MEMORY_LIMIT:
+                            memory.clear()
+                        memory[k] = v
         with self._lock:
             if not keys:
                 return np.zeros((0, DIMENSION), dtype=np.float32)

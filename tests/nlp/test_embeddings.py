@@ -215,3 +215,14 @@ def test_similar_by_meaning_ranks_by_the_embedding_cosine():
     assert [f["segment_id"] for f in found][:1] == [3]
     assert found[0]["similarity"] > found[1]["similarity"]
     assert most_similar_by_meaning("x", [], EmbeddingCache(TopicEmbedder())) == []
+
+
+def test_an_embedder_with_a_memory_embeds_a_text_once_per_process_across_caches():
+    model = TopicEmbedder()
+    model.memory = {}  # as the real model has: the workbench's refits each make a new cache
+    EmbeddingCache(model).vectors(["a flat", "a job"])
+    second = EmbeddingCache(model)
+    second.vectors(["a flat", "a nurse"])
+    assert model.calls == ["a flat", "a job", "a nurse"]
+    # Still reported as new to the second cache: its project may not have it stored yet.
+    assert set(second.take_new()) == {text_hash("a flat"), text_hash("a nurse")}
