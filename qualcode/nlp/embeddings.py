@@ -13,7 +13,7 @@ from typing import Protocol
 import numpy as np
 
 from qualcode.errors import QualcodeError
-from qualcode.store.embeddings import store_vectors, stored_vectors, text_hash
+from qualcode.store.embeddings import store_vectors, stored_texts, stored_vectors, text_hash
 from qualcode.store.project import Project
 
 # all-MiniLM-L6-v2 (sentence-transformers, Apache-2.0) as an int8 ONNX export, shipped by the PyPI package
@@ -216,7 +216,9 @@ def project_cache(
 ) -> EmbeddingCache:
     """A cache holding what the project stored for these segments; the rest is embedded on demand."""
     embedder = embedder or load_model()
-    return EmbeddingCache(embedder, stored_vectors(project, embedder.model_id, segment_ids))
+    stored = stored_texts(project, embedder.model_id)
+    stored.update(stored_vectors(project, embedder.model_id, segment_ids))
+    return EmbeddingCache(embedder, stored)
 
 
 def keep_new(project: Project, cache: EmbeddingCache, segments: Sequence[tuple[int, str]]) -> int:

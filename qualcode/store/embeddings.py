@@ -34,23 +34,41 @@ def stored_vectors(project: Project, model: str, segment_ids: Sequence[int]) -> 
     return out
 
 
+def stored_texts(project: Project, model: str) -> dict[str, np.ndarray]:
+    """Vectors stored for texts that are not segments (the codebook's descriptions and examples), by hash."""
+    return {
+        h: np.frombuffer(blob, dtype="<f4").astype(np.float32)
+        for h, blob in project.conn.execute(
+            "SELECT text_hash, vector FROM text_embeddings WHERE model = ?", (model,)
+        )
+    }
+
+
 def store_vectors(
     project: Project, model: str, segments: Iterable[tuple[int, str]], vectors: dict[str, np.ndarray]
 ) -> int:
-    """Keep the vectors computed for these (id, text) segments; one transaction, logged. Returns how many."""
+    """Keep the vectors computed for these (id, text) segments, and the rest of `vectors` (the codebook's texts)
+    by their hash alone; one transaction, logged. Returns how many segments got one."""
     rows = [
         (sid, model, h, np.asarray(vectors[h], dtype="<f4").tobytes())
         for sid, text in segments
         if (h := text_hash(text)) in vectors
     ]
-    if not rows:
+    seen = {r[2] for r in rows}
+    others = [(h, model, np.asarray(v, dtype="<f4").tobytes()) for h, v in vectors.items() if h not in seen]
+    if not rows and not others:
         return 0
     with project.transaction():
         project.conn.executemany(
             "INSERT OR REPLACE INTO segment_embeddings(segment_id, model, text_hash, vector) VALUES (?, ?, ?, ?)",
             rows,
         )
-        project.log("embed", "segments", None, {"model": model, "segments": len(rows)})
+        project.conn.executemany(
+            "INSERT OR REPLACE INTO text_embeddings(text_hash, model, vector) VALUES (?, ?, ?)", others
+        )
+        project.log(
+            "embed", "segments", None, {"model": model, "segments": len(rows), "other texts": len(others)}
+        )
     return len(rows)
 
 

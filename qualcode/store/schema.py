@@ -509,6 +509,14 @@ _V_EMBED = [
         vector BLOB NOT NULL,
         PRIMARY KEY (segment_id, model)
     ) WITHOUT ROWID""",
+    # The codebook's texts (each code's description and examples), by the hash of the text: a code whose text
+    # changes has a new hash, so its old vector is simply never read again.
+    """CREATE TABLE text_embeddings (
+        text_hash TEXT NOT NULL,
+        model TEXT NOT NULL,
+        vector BLOB NOT NULL,
+        PRIMARY KEY (text_hash, model)
+    ) WITHOUT ROWID""",
     """CREATE TRIGGER segment_embeddings_stale AFTER UPDATE OF text ON segments
     WHEN new.text IS NOT old.text
     BEGIN

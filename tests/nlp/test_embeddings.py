@@ -98,7 +98,7 @@ def test_vectors_are_stored_once_per_segment_and_dropped_when_the_text_changes(d
     assert store_vectors(p, "topics-test", segments, cache.take_new()) == 2
     assert p.scalar("SELECT count(*) FROM change_log") == log_before + 1
     entry = json.loads(p.scalar("SELECT detail FROM change_log ORDER BY id DESC LIMIT 1"))
-    assert entry == {"model": "topics-test", "segments": 2}
+    assert entry == {"model": "topics-test", "segments": 2, "other texts": 0}
     ids = [sid for sid, _ in segments]
     got = stored_vectors(p, "topics-test", ids)
     assert set(got) == {text_hash(t) for _, t in segments}
@@ -175,11 +175,11 @@ def test_suggest_stores_the_vectors_and_a_second_run_computes_none(
     real = emb.MiniLM.embed
     monkeypatch.setattr(emb.MiniLM, "embed", lambda self, texts: embedded.extend(texts) or real(self, texts))
     run_cli(runner, "suggest", path, "--segment", 5, "--embeddings")
-    # Only the codes' own text and examples are embedded again (they are not segments); no segment is.
+    # Nothing is embedded again: the segments' vectors and the codebook texts' were kept.
     with Project.open(path) as p:
         assert p.scalar("SELECT count(*) FROM segment_embeddings") == stored
-        segment_texts = {r[0] for r in p.conn.execute("SELECT text FROM segments")}
-    assert embedded and not set(embedded) & segment_texts
+        assert p.scalar("SELECT count(*) FROM text_embeddings") > 0
+    assert embedded == []
 
 
 def test_with_enough_examples_the_embedding_weight_is_fitted_on_them():
