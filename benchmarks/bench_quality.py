@@ -1,9 +1,10 @@
 """Suggestion quality on the demo study and on the realistic study (participants' own words).
 
-    python -m benchmarks.bench_quality [--curve]
+    python -m benchmarks.bench_quality [--curve] [--embeddings]
 
 Builds both studies in a temporary folder and prints `suggest evaluate`'s figures side by side: cold (codebook
-only) and warm (trained on the other participants' codings), 5 folds grouped by case.
+only) and warm (trained on the other participants' codings), 5 folds grouped by case; with --embeddings, also
+both with the optional embedding model in the blend (same folds).
 """
 
 from __future__ import annotations
@@ -26,7 +27,13 @@ def main() -> None:
     ap.add_argument(
         "--curve", action="store_true", help="also the learning curve (random vs uncertainty sampling)"
     )
+    ap.add_argument("--embeddings", action="store_true", help="also with the optional embedding model")
     args = ap.parse_args()
+    cache = None
+    if args.embeddings:
+        from qualcode.nlp.embeddings import EmbeddingCache, load_model
+
+        cache = EmbeddingCache(load_model())
     with tempfile.TemporaryDirectory() as tmp:
         studies = {
             "demo": build_demo(Path(tmp) / "demo.qcdb")["project"],
@@ -36,12 +43,18 @@ def main() -> None:
         for name, path in studies.items():
             project = Project.open(path)
             t0 = time.perf_counter()
-            result = evaluate_project(project, curve=args.curve)
+            result = evaluate_project(project, curve=args.curve, embeddings=cache)
             took = time.perf_counter() - t0
             project.close()
-            for kind, figures in (("cold", result["cold_start"]), ("warm", result["learned"])):
+            kinds = [("cold", result["cold_start"]), ("warm", result["learned"])]
+            if "embeddings" in result:
+                kinds += [
+                    ("cold+e", result["embeddings"]["cold_start"]),
+                    ("warm+e", result["embeddings"]["learned"]),
+                ]
+            for kind, figures in kinds:
                 print(
-                    f"{name:<10} {result['coded_segments']:>5}  {kind:<5} "
+                    f"{name:<10} {result['coded_segments']:>5}  {kind:<6} "
                     + " ".join(f"{figures[f]:>14.3f}" for f in FIGURES)
                     + f"   {took:.1f}"
                 )

@@ -107,3 +107,12 @@ def old_schema(version: int):
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(project_module, "SCHEMA_VERSION", version)
         yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def lexical_suggester_by_default():
+    """The suggester's figures in tests are the lexical blend's, whether or not qualcode[embeddings] is
+    installed; tests of the embedding model ask for it explicitly (tests/nlp/test_embeddings.py)."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("QUALCODE_EMBEDDINGS", "0")
+        yield

@@ -10,6 +10,8 @@ from rich.text import Text
 from qualcode.cli.common import (
     QualcodeGroup,
     coder_opt,
+    embeddings_opt,
+    embeddings_wanted,
     emit_json,
     json_opt,
     open_project,
@@ -151,9 +153,11 @@ def pending_reject(
 @project_arg
 @click.argument("segment_id", type=int)
 @click.option("--top", type=click.IntRange(1, 200), default=10, show_default=True, help="How many segments.")
+@embeddings_opt
 @json_opt
-def similar(project: str, segment_id: int, top: int, as_json: bool) -> None:
-    """Segments most like SEGMENT_ID (TF-IDF cosine over lemmas), best first."""
+def similar(project: str, segment_id: int, top: int, embeddings: bool | None, as_json: bool) -> None:
+    """Segments most like SEGMENT_ID, best first: by the optional embedding model when installed (each
+    segment embedded once and kept in the project), else by TF-IDF cosine over lemmas."""
     from qualcode.nlp.similar import METHOD, most_similar
     from qualcode.store.documents import get_segment
 
@@ -163,15 +167,26 @@ def similar(project: str, segment_id: int, top: int, as_json: bool) -> None:
             (r[0], r[1])
             for r in p.conn.execute("SELECT id, text FROM segments WHERE id != ? ORDER BY id", (segment_id,))
         ]
-    found = most_similar(target["text"], candidates, top)
+        method = METHOD
+        if embeddings_wanted(embeddings):
+            from qualcode.nlp.embeddings import MODEL_ID, keep_new, project_cache
+            from qualcode.nlp.similar import most_similar_by_meaning
+
+            segments = [(segment_id, target["text"]), *candidates]
+            cache = project_cache(p, [sid for sid, _ in segments])
+            found = most_similar_by_meaning(target["text"], candidates, cache, top)
+            keep_new(p, cache, segments)
+            method = f"embeddings ({MODEL_ID})"
+        else:
+            found = most_similar(target["text"], candidates, top)
     if as_json:
-        emit_json({"segment_id": segment_id, "method": METHOD, "similar": found})
+        emit_json({"segment_id": segment_id, "method": method, "similar": found})
         return
     out.print(Text(safe_text(f"Segment {segment_id}: {target['text']}")))
     table(
         ["segment", "similarity", "text"],
         [[r["segment_id"], f"{r['similarity']:.2f}", r["text"]] for r in found],
-        title=f"Most similar segments ({METHOD})",
+        title=f"Most similar segments ({method})",
     )
 
 

@@ -128,12 +128,14 @@ def _plain_table(columns: list[str], cells: list[list[str]], title: str | None) 
     lines = [title] if title else []
     lines.append("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip())
     lines.append("  ".join("─" * w for w in widths))
-    for start in range(0, len(cells), PLAIN_TABLE_CHUNK):  # printed in parts: no one string of every line
+    # Every cell is already neutralised (safe_text): written as it is, not measured again line by line by rich
+    # (which took longer than computing 10,000 segments' suggestions), and in parts: no one string of every line.
+    for start in range(0, len(cells), PLAIN_TABLE_CHUNK):
         lines += [
             "  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip()
             for r in cells[start : start + PLAIN_TABLE_CHUNK]
         ]
-        out.print(Text("\n".join(lines)), no_wrap=True, overflow="ignore", crop=False)
+        click.echo("\n".join(lines))
         lines = []
 
 
@@ -205,3 +207,22 @@ project_arg = click.argument("project", type=click.Path(dir_okay=False))
 json_opt = click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts instead of a table.")
 CODER_DEFAULT = "default: $QUALCODE_CODER, else the name the workbench saved, else your login name"
 coder_opt = click.option("--coder", help=f"Coder name ({CODER_DEFAULT}).")
+
+
+embeddings_opt = click.option(
+    "--embeddings/--no-embeddings",
+    default=None,
+    help="Use the optional sentence-embedding model (qualcode[embeddings]); by default it is used when"
+    " installed (QUALCODE_EMBEDDINGS=0 turns it off).",
+)
+
+
+def embeddings_wanted(flag: bool | None) -> bool:
+    """--embeddings requires the model (one-line error without it); the default uses it when installed."""
+    from qualcode.nlp import embeddings
+
+    if flag is None:
+        return embeddings.enabled()
+    if flag and not embeddings.available():
+        raise InputError("the embedding model is not installed: pip install 'qualcode[embeddings]'")
+    return flag

@@ -10,6 +10,8 @@ from rich.text import Text
 from qualcode.cli.common import (
     QualcodeGroup,
     coder_opt,
+    embeddings_opt,
+    embeddings_wanted,
     emit_json,
     err,
     json_opt,
@@ -71,6 +73,7 @@ class SuggestGroup(QualcodeGroup):
 @click.option(
     "--top", "top_k", type=click.IntRange(1, 50), default=5, show_default=True, help="Codes per segment."
 )
+@embeddings_opt
 @coder_opt
 @json_opt
 def suggest_codes(
@@ -79,6 +82,7 @@ def suggest_codes(
     document: str | None,
     all_segments: bool,
     top_k: int,
+    embeddings: bool | None,
     coder: str | None,
     as_json: bool,
 ) -> None:
@@ -92,10 +96,19 @@ def suggest_codes(
 
     with open_project(project, coder) as p:
         rows = [get_segment(p, segment_id)] if segment_id is not None else list_segments(p, document)
-        suggester = Suggester.from_project(p, coder)
-    result: dict[int, list[Any]] = {}
-    for i in range(0, len(rows), 1000):
-        result.update(suggester.suggest([(r["id"], r["text"]) for r in rows[i : i + 1000]], top_k=top_k))
+        suggester = Suggester.from_project(p, coder, embeddings=embeddings_wanted(embeddings))
+        segments = [(r["id"], r["text"]) for r in rows]
+        if suggester.emb is not None:
+            from qualcode.store.embeddings import stored_vectors
+
+            suggester.emb.add(stored_vectors(p, suggester.emb.model_id, [sid for sid, _ in segments]))
+        result: dict[int, list[Any]] = {}
+        for i in range(0, len(rows), 1000):
+            result.update(suggester.suggest(segments[i : i + 1000], top_k=top_k))
+        if suggester.emb is not None:  # computed once per segment: kept for the next run
+            from qualcode.nlp.embeddings import keep_new
+
+            keep_new(p, suggester.emb, [*segments, *suggester.training_segments])
     if as_json:
         emit_json(
             {
@@ -153,22 +166,42 @@ suggest = SuggestGroup(
     help="Also measure a learning curve: quality after 10, 20, 40, ... coded"
     " segments chosen at random or by uncertainty sampling (slower).",
 )
+@embeddings_opt
 @json_opt
 def suggest_evaluate(
-    project: str, folds: int, threshold: float | None, group_by: str, curve: bool, as_json: bool
+    project: str,
+    folds: int,
+    threshold: float | None,
+    group_by: str,
+    curve: bool,
+    embeddings: bool | None,
+    as_json: bool,
 ) -> None:
     """Cross-validate suggestions on the project's human codings: precision@1, recall@3, hit@3, recall@5 from the
-    codebook alone and trained; per-code precision and recall at a threshold; codes that need help."""
+    codebook alone and trained (and with the embedding model, when installed); per-code precision and recall at
+    a threshold; codes that need help."""
     from qualcode.nlp.evaluate import DEFAULT_THRESHOLD, evaluate_project, per_code_rows, shortfalls
 
     with open_project(project) as p:
+        cache = None
+        if embeddings_wanted(embeddings):
+            from qualcode.nlp.embeddings import project_cache
+            from qualcode.store.suggestions import segment_texts
+
+            coded = [(r["id"], r["text"]) for r in segment_texts(p)]
+            cache = project_cache(p, [sid for sid, _ in coded])
         result = evaluate_project(
             p,
             folds=folds,
             threshold=DEFAULT_THRESHOLD if threshold is None else threshold,
             group_by=group_by,
             curve=curve,
+            embeddings=cache,
         )
+        if cache is not None:
+            from qualcode.nlp.embeddings import keep_new
+
+            keep_new(p, cache, coded)
     if as_json:
         emit_json(result)
         return
@@ -184,17 +217,28 @@ def suggest_evaluate(
         ("hit_at_3", "hit@3 (a code in top 3)"),
         ("recall_at_5", "recall@5"),
     ]
+    emb = result.get("embeddings")
+    extra = ["cold + embeddings", "warm + embeddings"] if emb else []
     table(
-        ["figure", "codebook only (cold)", "trained (warm)"],
-        [[label, f"{cold[k]:.3f}", f"{learned[k]:.3f}"] for k, label in names]
+        ["figure", "codebook only (cold)", "trained (warm)", *extra],
+        [
+            [
+                label,
+                f"{cold[k]:.3f}",
+                f"{learned[k]:.3f}",
+                *([f"{emb['cold_start'][k]:.3f}", f"{emb['learned'][k]:.3f}"] if emb else []),
+            ]
+            for k, label in names
+        ]
         + [
             [
                 f"micro precision / recall / F1 at {learned['threshold']:.2f}",
                 "",
                 f"{learned['micro']['precision']:.3f} / {learned['micro']['recall']:.3f} / {learned['micro']['f1']:.3f}",
+                *(["", ""] if emb else []),
             ]
         ],
-        title="Quality on held-out segments",
+        title="Quality on held-out segments" + (f" (embeddings: {emb['model']})" if emb else ""),
     )
     table(
         ["score at least", "precision", "recall", "F1"],

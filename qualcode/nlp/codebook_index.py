@@ -69,6 +69,61 @@ def make_char_vectorizer() -> TfidfVectorizer:
     )
 
 
+def word_char_ngrams(word: str, low: int = CHAR_NGRAMS[0], high: int = CHAR_NGRAMS[1]) -> list[str]:
+    """The n-grams scikit-learn's `char_wb` analyzer yields for one lower-case word: padded with a space either
+    side, every n from low to high; a padded word no longer than n counted once, whole."""
+    w = f" {word} "
+    out: list[str] = []
+    for n in range(low, high + 1):
+        if len(w) <= n:
+            out.append(w)
+            break
+        out += [w[i : i + n] for i in range(len(w) - n + 1)]
+    return out
+
+
+class CharTfidf:
+    """`transform` of a fitted character TfidfVectorizer (char_wb, lower-case, sublinear tf, idf, l2 norm) that
+    looks each distinct word's n-gram columns up once: segments repeat the same few thousand words, and
+    scikit-learn's per-n-gram Python loop was the largest part of scoring a batch. The same matrix as
+    `vectorizer.transform` (tests/nlp/test_blend.py compares them)."""
+
+    CACHE_LIMIT = 200_000
+
+    def __init__(self, vectorizer: TfidfVectorizer) -> None:
+        self.vectorizer = vectorizer
+        self._columns: dict[str, list[int]] = {}
+
+    def _word_columns(self, word: str) -> list[int]:
+        vocabulary = self.vectorizer.vocabulary_
+        return [j for g in word_char_ngrams(word) if (j := vocabulary.get(g)) is not None]
+
+    def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
+        cache = self._columns
+        if len(cache) > self.CACHE_LIMIT:
+            cache.clear()
+        columns: list[int] = []
+        lengths = []
+        for text in texts:
+            before = len(columns)
+            for word in text.lower().split():
+                cols = cache.get(word)
+                if cols is None:
+                    cols = cache[word] = self._word_columns(word)
+                columns += cols
+            lengths.append(len(columns) - before)
+        rows = np.repeat(np.arange(len(texts), dtype=np.int32), lengths)
+        shape = (len(texts), len(self.vectorizer.vocabulary_))
+        # Repeated (row, column) pairs are summed when converted: the n-gram counts.
+        X = sp.coo_matrix((np.ones(len(columns), dtype=np.float64), (rows, columns)), shape=shape).tocsr()
+        X.sum_duplicates()
+        data = (np.log(X.data) + 1.0) * self.vectorizer.idf_[X.indices]  # sublinear tf times idf
+        X = sp.csr_matrix((data.astype(np.float32), X.indices, X.indptr), shape=shape)
+        norms = np.sqrt(np.asarray(X.multiply(X).sum(axis=1), dtype=np.float32).ravel())
+        X.data /= np.repeat(np.maximum(norms, np.float32(1e-30)), np.diff(X.indptr))
+        return X
+
+
 def identity(tokens: list[str]) -> list[str]:
     return tokens
 
@@ -232,6 +287,7 @@ class CodebookIndex:
         self.char_vectorizer_.fit([*texts, *background])
         self._char_codes = self.char_vectorizer_.transform(texts).T.tocsr()
         self._char_plain = self.char_vectorizer_.transform(plain).T.tocsr()
+        self._char = CharTfidf(self.char_vectorizer_)
 
     def score(
         self,
@@ -248,7 +304,7 @@ class CodebookIndex:
         X = self.vectorizer_.transform([content_lemmas(s) for s in lemma_seqs])
         word = np.asarray((X @ self.code_matrix).todense(), dtype=np.float32).reshape(n, k)
         exclude = np.asarray((X @ self._excl).todense(), dtype=np.float32).reshape(n, k)
-        C = self.char_vectorizer_.transform(list(texts))
+        C = self._char.transform(list(texts))
         char = np.asarray((C @ self._char_codes).todense(), dtype=np.float32).reshape(n, k)
         penalty = W_EXCLUDE * np.minimum(1.0, 2.5 * exclude)
         total = zscore(word) + zscore(char) - penalty

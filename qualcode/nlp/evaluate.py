@@ -13,6 +13,7 @@ from sklearn.model_selection import GroupKFold
 from qualcode.core.models import Codebook
 from qualcode.errors import InputError
 from qualcode.nlp.codebook_index import CodebookIndex
+from qualcode.nlp.embeddings import EmbeddingCache
 from qualcode.nlp.metrics import Ranked, ranking_figures, threshold_figures
 from qualcode.nlp.pipeline import content_lemmas, lemmatise
 from qualcode.nlp.suggest import Suggester, TrainingData, segment_group
@@ -42,13 +43,15 @@ def evaluate_project(
     group_by: str = "case",
     seed: int = 0,
     curve: bool = False,
+    embeddings: EmbeddingCache | None = None,
 ) -> dict[str, Any]:
     """Grouped k-fold cross-validation of the suggester on the project's human codings.
 
     Each fold trains on the codings of the other groups and ranks the codes of the held-out groups' coded
     segments; the truth for a segment is the set of leaf codes any coder applied to it. Also measures the
     codebook alone (cold start) and, with `curve`, how quality grows with the number of coded segments when
-    they are chosen at random or by uncertainty sampling.
+    they are chosen at random or by uncertainty sampling. With `embeddings` (the optional sentence-embedding
+    model) the cold and warm figures are measured a second time with it in the blend, on the same folds.
     """
     if group_by not in GROUPINGS:
         raise InputError(f"--group-by must be one of {', '.join(GROUPINGS)}")
@@ -76,6 +79,8 @@ def evaluate_project(
     tested: list[dict[str, Any]] = []
     cold: list[Ranked] = []
     warm: list[Ranked] = []
+    cold_emb: list[Ranked] = []
+    warm_emb: list[Ranked] = []
     random_curve: dict[int, list[Ranked]] = {}
     active_curve: dict[int, list[Ranked]] = {}
     train_shares: list[float] = []
@@ -101,6 +106,11 @@ def evaluate_project(
         tested += test
         cold += Suggester(codebook, None, index=fold_index).rank(test_texts)
         warm += Suggester(codebook, training, index=fold_index).rank(test_texts)
+        if embeddings is not None:
+            cold_emb += Suggester(codebook, None, index=fold_index, embeddings=embeddings).rank(test_texts)
+            warm_emb += Suggester(codebook, training, index=fold_index, embeddings=embeddings).rank(
+                test_texts
+            )
         if curve:
             _curve_fold(codebook, fold_index, training, test_texts, rng, random_curve, active_curve)
 
@@ -116,6 +126,12 @@ def evaluate_project(
         "learned": learned,
         "codes_needing_help": codes_needing_help(codebook, index.keys, truth, tested, warm),
     }
+    if embeddings is not None:
+        result["embeddings"] = {
+            "model": embeddings.model_id,
+            "cold_start": ranking_figures(truth, cold_emb),
+            "learned": ranking_figures(truth, warm_emb),
+        }
     if curve:
         sizes = sorted(set(random_curve) & set(active_curve), key=lambda n: n if n >= 0 else 10**9)
         result["learning_curve"] = [

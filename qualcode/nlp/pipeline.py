@@ -145,7 +145,14 @@ def lemmatise(
 
 def content_lemmas(lemmas: Iterable[str]) -> list[str]:
     """Lemmas that carry meaning: stop words and tokens without a letter are dropped."""
-    return [w for w in lemmas if w not in STOP_WORDS and any(ch.isalpha() for ch in w)]
+    keep = _is_content
+    return [w for w in lemmas if keep(w)]
+
+
+@functools.lru_cache(maxsize=_CACHE_LIMIT)
+def _is_content(word: str) -> bool:
+    # Decided once per word: the same few thousand words recur in every segment.
+    return word not in STOP_WORDS and any(ch.isalpha() for ch in word)
 
 
 def clear_cache() -> None:

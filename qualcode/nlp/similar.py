@@ -1,4 +1,4 @@
-"""Segments most like a given one, by TF-IDF cosine over lemmas (no embedding model is installed)."""
+"""Segments most like a given one: by the optional embedding model's cosine, else TF-IDF cosine over lemmas."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from qualcode.nlp.codebook_index import make_vectorizer
+from qualcode.nlp.embeddings import EmbeddingCache
 from qualcode.nlp.pipeline import content_lemmas, lemmatise
 
 METHOD = "tf-idf"
@@ -25,4 +26,19 @@ def most_similar(target: str, candidates: Sequence[tuple[int, str]], top: int = 
         {"segment_id": candidates[i][0], "similarity": round(float(sims[i]), 4), "text": candidates[i][1]}
         for i in order
         if sims[i] > 0
+    ]
+
+
+def most_similar_by_meaning(
+    target: str, candidates: Sequence[tuple[int, str]], cache: EmbeddingCache, top: int = 10
+) -> list[dict[str, Any]]:
+    """The `top` candidates closest to `target` by the cosine of their sentence embeddings, best first."""
+    if not candidates:
+        return []
+    vectors = cache.vectors([target, *[t for _, t in candidates]])
+    sims = vectors[1:] @ vectors[0]
+    order = np.argsort(-sims, kind="stable")[:top]
+    return [
+        {"segment_id": candidates[i][0], "similarity": round(float(sims[i]), 4), "text": candidates[i][1]}
+        for i in order
     ]

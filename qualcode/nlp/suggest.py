@@ -15,8 +15,10 @@ from sklearn.model_selection import GroupKFold
 from sklearn.pipeline import Pipeline
 
 from qualcode.core.models import Codebook
+from qualcode.nlp import embeddings as embedding_model
 from qualcode.nlp.blend import Blend, cold_blend, default_warm_blend, fit_blend, log_model, log_prior, sigmoid
-from qualcode.nlp.codebook_index import CodebookIndex, ColdScores, code_description
+from qualcode.nlp.codebook_index import CodebookIndex, ColdScores, code_description, code_text, zscore
+from qualcode.nlp.embeddings import EmbeddingCache, cosine, unit
 from qualcode.nlp.model import feature_names, fit_model
 from qualcode.nlp.pipeline import content_lemmas, lemmatise
 from qualcode.store.codebook import load_codebook
@@ -107,6 +109,16 @@ def _snippet(text: str, limit: int = 70) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
+@dataclass(slots=True)
+class _Evidence:
+    """Per batch: the row of the most similar coded segment for each (segment, code), its similarity, and the
+    segments' model features (csr)."""
+
+    best_row: np.ndarray
+    best_sim: np.ndarray
+    X: Any
+
+
 class Suggester:
     """Ranks a codebook's leaf codes for segments. Holds no database connection: safe to use in a worker thread
     after `from_project` has read what it needs.
@@ -124,10 +136,16 @@ class Suggester:
         decided: dict[int, set[str]] | None = None,
         version: str = "",
         index: CodebookIndex | None = None,
+        embeddings: EmbeddingCache | None = None,
     ) -> None:
         """`background`: segment texts (no labels) for word rarity; `index`: a prebuilt CodebookIndex for this
-        codebook, shared between suggesters (evaluation builds several per fold)."""
+        codebook, shared between suggesters (evaluation builds several per fold); `embeddings`: the optional
+        sentence-embedding model's vectors, added to the blend as a fourth part."""
         self.index = index or CodebookIndex(codebook, background)
+        self.emb = embeddings
+        self._code_vec, self._plain_vec = self._code_vectors() if embeddings else (None, None)
+        self._centroids: np.ndarray | None = None
+        self.training_segments: list[tuple[int, str]] = []  # (id, text) read by from_project
         self.keys = self.index.keys
         self._col = {k: j for j, k in enumerate(self.keys)}
         self.decided = {k: set(v) for k, v in (decided or {}).items()}
@@ -135,6 +153,7 @@ class Suggester:
         self.n_human_ = np.zeros(len(self.keys), dtype=np.int64)
         self.logprior_: np.ndarray | None = None
         self._train_ids: list[int] = []
+        self._train_row: dict[int, int] = {}
         self._train_texts: list[str] = []
         self._train_X: sp.csr_matrix | None = None
         self._rows_by_code: list[np.ndarray] = []
@@ -142,11 +161,13 @@ class Suggester:
         self._coef: np.ndarray | None = None
         self._names: Any = None
         self._examples = self._example_rows(codebook)
-        self.cold_blend = getattr(self.index, "_cold_blend", None) or self._calibrate_cold()
+        self.cold_blend = getattr(self.index, self._cold_key(), None) or self._calibrate_cold()
         self.blend = self.cold_blend
         training = training or TrainingData()
         self.n_training = len(training)
         self.version = version or self._version(codebook, training)
+        if embeddings is not None and not version:
+            self.version += "+emb"
         self._fit(training)
 
     @staticmethod
@@ -158,9 +179,14 @@ class Suggester:
         return f"{kind}-{digest.hexdigest()[:10]}"
 
     @classmethod
-    def from_project(cls, project: Project, coder: str | None = None) -> Suggester:
+    def from_project(
+        cls, project: Project, coder: str | None = None, embeddings: bool | EmbeddingCache | None = None
+    ) -> Suggester:
         """Build the codebook index and fit the model from the project's codings and rejections (nothing is
-        unpickled). Reads everything up front; the Suggester keeps no reference to the project."""
+        unpickled). Reads everything up front; the Suggester keeps no reference to the project.
+
+        `embeddings`: None uses the optional embedding model when it is installed (qualcode[embeddings]) and
+        not turned off by QUALCODE_EMBEDDINGS=0; True requires it; False leaves it out; or a prepared cache."""
         coder = (coder or project.coder).strip()
         codebook = load_codebook(project)
         labels, rejected = human_labels(project), rejections(project)
@@ -183,7 +209,12 @@ class Suggester:
             [rejected.get(i, set()) for i in ids],
             [segment_group(rows[i]) for i in ids],
         )
-        return cls(codebook, training, background, coder_decided(project, coder))
+        cache = embeddings if isinstance(embeddings, EmbeddingCache) else None
+        if cache is None and (embeddings or (embeddings is None and embedding_model.enabled())):
+            cache = embedding_model.project_cache(project, ids)
+        suggester = cls(codebook, training, background, coder_decided(project, coder), embeddings=cache)
+        suggester.training_segments = list(zip(ids, training.texts, strict=True))
+        return suggester
 
     # -- fitting -------------------------------------------------------------------------------------------
     def _example_rows(self, codebook: Codebook) -> list[tuple[int, str]]:
@@ -195,14 +226,45 @@ class Suggester:
             if ex.strip()
         ]
 
+    def _cold_key(self) -> str:
+        return f"_cold_blend_{self.emb.model_id}" if self.emb else "_cold_blend"
+
+    def _code_vectors(self) -> tuple[np.ndarray, np.ndarray]:
+        """Each code's meaning as one unit vector: its text with its examples (cold), and its text alone (what
+        the warm blend compares with, the examples being training rows there); cached on the index."""
+        assert self.emb is not None
+        key = f"_code_vectors_{self.emb.model_id}"
+        cached = getattr(self.index, key, None)
+        if cached is None:
+            plain = self.emb.vectors([code_text(c) for c in self.index.codes])
+            full = plain.copy()
+            for j, code in enumerate(self.index.codes):
+                examples = [e for e in [*code.examples, *code.atypical_examples] if e.strip()]
+                if examples:
+                    full[j] += self.emb.vectors(examples).sum(axis=0)
+            cached = (unit(full), plain)
+            setattr(self.index, key, cached)
+        return cached
+
+    def _meaning(self, vectors: np.ndarray, against: np.ndarray) -> np.ndarray:
+        """The embedding part of the score: cosine with each code's vector, z-scored across the codes."""
+        return zscore(cosine(vectors, against))
+
     def _calibrate_cold(self) -> Blend:
         """Fit the cold score's scale on the codebook's examples, scored against the codes' text alone (the full
         cold score contains them); cached on the index (shared across folds)."""
         texts = [ex for _, ex in self._examples]
         cold = self.index.score(lemmatise(texts), texts, with_matches=False).definition if texts else None
         owner = np.asarray([j for j, _ in self._examples], dtype=np.int64) if texts else None
-        blend = cold_blend(cold, owner)
-        self.index._cold_blend = blend  # type: ignore[attr-defined]
+        meaning = None
+        if self.emb is not None and texts:
+            meaning = self._meaning(self.emb.vectors(texts), self._plain_vec)  # type: ignore[arg-type]
+        blend = cold_blend(cold, owner, meaning)
+        if self.emb is not None and not blend.embedding and blend.fitted == "default":
+            blend.embedding = (
+                1.0  # too few examples to fit it: one z unit of meaning counts as one of wording
+            )
+        setattr(self.index, self._cold_key(), blend)
         return blend
 
     def _matrices(self, training: TrainingData, rows: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
@@ -245,10 +307,13 @@ class Suggester:
         self.model_ = self._fit_lr(docs, Y, negatives)
         self.n_human_ = n_all
         self.logprior_ = log_prior(self.n_human_, n_rows)
-        self.blend = self._fit_blend(training, human, docs, lemmas, texts, Y, negatives)
+        train_vecs = self.emb.vectors(texts) if self.emb is not None else None
+        self.blend = self._fit_blend(training, human, docs, lemmas, texts, Y, negatives, train_vecs)
+        if train_vecs is not None:
+            self._centroids = self._centroids_of(train_vecs, Y)
         self._train_ids = [training.segment_ids[i] for i in human]
         self._train_texts = texts
-        self._train_id_array = np.asarray(self._train_ids, dtype=np.int64)
+        self._train_row = {sid: r for r, sid in enumerate(self._train_ids)}
         self._train_X = self.model_.named_steps["tfidf"].transform(docs).T.tocsr()
         self._rows_by_code = [np.flatnonzero(Y[:, j]) for j in range(len(self.keys))]
 
@@ -280,6 +345,7 @@ class Suggester:
         texts: list[str],
         Y: np.ndarray,
         negatives: np.ndarray,
+        vectors: np.ndarray | None = None,
     ) -> Blend:
         """Blend weights from an inner cross-validation over the coders' own segments, grouped by participant
         so the weights reflect text the model has not seen."""
@@ -297,6 +363,7 @@ class Suggester:
         ).definition
         logp = np.zeros_like(cold, dtype=np.float64)
         logprior = np.zeros_like(cold, dtype=np.float64)
+        meaning = np.zeros_like(cold, dtype=np.float64) if vectors is not None else None
         splitter = GroupKFold(n_splits=min(INNER_FOLDS, len(set(groups[rows]))))
         for tr, va in splitter.split(rows, groups=groups[rows]):
             inner_train = rows[tr]
@@ -304,8 +371,17 @@ class Suggester:
             X = model.named_steps["tfidf"].transform([docs[r] for r in rows[va]])
             logp[va] = log_model(model.named_steps["clf"].predict_proba(X))
             logprior[va] = log_prior(Y[inner_train].sum(axis=0), len(inner_train))
+            if vectors is not None and meaning is not None:
+                centroids = self._centroids_of(vectors[inner_train], Y[inner_train])
+                meaning[va] = self._meaning(vectors[rows[va]], centroids)
         weight = np.where(negatives[rows] & (Y[rows] == 0), NEGATIVE_WEIGHT, 1.0)
-        return fit_blend(cold, logp, logprior, Y[rows], weight, fallback)
+        return fit_blend(cold, logp, logprior, Y[rows], weight, fallback, meaning)
+
+    def _centroids_of(self, vectors: np.ndarray, Y: np.ndarray) -> np.ndarray:
+        """Each code's meaning once coded: the sum of its coded segments' vectors and its own text's, unit length
+        (a code nobody has applied yet keeps its text's vector)."""
+        assert self._plain_vec is not None
+        return unit(self._plain_vec + Y.T.astype(np.float32) @ vectors)
 
     # -- scoring -------------------------------------------------------------------------------------------
     def score(
@@ -315,11 +391,15 @@ class Suggester:
         texts = list(texts)
         lemmas = lemmatise(texts)
         cold = self.index.score(lemmas, texts, with_matches=with_matches)
+        vectors = self.emb.vectors(texts) if self.emb is not None else None
         if self.model_ is None:
-            return sigmoid(self.cold_blend.logits(cold.total)), cold, None, None
+            meaning = None if vectors is None else self._meaning(vectors, self._code_vec)  # type: ignore[arg-type]
+            return sigmoid(self.cold_blend.logits(cold.total, meaning=meaning)), cold, None, None
         X = self.model_.named_steps["tfidf"].transform([content_lemmas(x) for x in lemmas])
         prob = self.model_.named_steps["clf"].predict_proba(X)
-        return sigmoid(self.blend.logits(cold.definition, log_model(prob), self.logprior_)), cold, prob, X
+        meaning = None if vectors is None else self._meaning(vectors, self._centroids)  # type: ignore[arg-type]
+        logits = self.blend.logits(cold.definition, log_model(prob), self.logprior_, meaning)
+        return sigmoid(logits), cold, prob, X
 
     def rank(self, texts: Sequence[str]) -> list[list[tuple[str, float]]]:
         """Every leaf code for each text, best first (no exclusions): what evaluation measures."""
@@ -348,21 +428,20 @@ class Suggester:
     def _suggest_batch(self, segments: Sequence[tuple[int, str]], top_k: int) -> dict[int, list[Suggestion]]:
         out: dict[int, list[Suggestion]] = {}
         scores, cold, _prob, X = self.score([text for _, text in segments])
-        sims = None
-        if X is not None and self._train_X is not None:
-            sims = (X @ self._train_X).toarray()
-            X = X.tocsr()
+        evidence = self._evidence(segments, X)
+        # Ranks by one argsort of the whole batch; reasons only for the codes picked.
+        order = np.argsort(-scores, axis=1, kind="stable")
         for i, (sid, _text) in enumerate(segments):
-            skip = self.decided.get(sid, set())
+            skip = self.decided.get(sid, ())
             row = scores[i]
             picked: list[Suggestion] = []
-            for j in np.argsort(-row, kind="stable"):
+            for j in order[i]:
                 if len(picked) >= top_k or row[j] < MIN_SCORE:
                     break
                 key = self.keys[j]
                 if key in skip:
                     continue
-                reason = self._reason(i, int(j), sid, cold, X, sims)
+                reason = self._reason(i, int(j), cold, evidence)
                 picked.append(
                     Suggestion(key, round(float(row[j]), 4), reason, self.method(key), self.version)
                 )
@@ -378,29 +457,43 @@ class Suggester:
         """Why `code` scores as it does on each segment (the reason a suggestion would carry)."""
         j = self._col[code]
         _scores, cold, _prob, X = self.score([text for _, text in segments])
-        sims = None
-        if X is not None and self._train_X is not None:
-            sims = (X @ self._train_X).toarray()
-            X = X.tocsr()
-        return {sid: self._reason(i, j, sid, cold, X, sims) for i, (sid, _) in enumerate(segments)}
+        evidence = self._evidence(segments, X)
+        return {sid: self._reason(i, j, cold, evidence) for i, (sid, _) in enumerate(segments)}
 
-    def _reason(self, i: int, j: int, segment_id: int, cold: ColdScores, X: Any, sims: Any) -> str:
+    def _evidence(self, segments: Sequence[tuple[int, str]], X: Any) -> _Evidence | None:
+        """What the learned part's reasons cite, for a whole batch at once: for each segment and code the most
+        similar coded segment carrying that code (never the segment itself), and the segments' model features."""
+        if X is None or self._train_X is None:
+            return None
+        sims = (X @ self._train_X).toarray()
+        for i, (sid, _) in enumerate(segments):
+            r = self._train_row.get(sid)
+            if r is not None:
+                sims[i, r] = -np.inf  # a segment is not its own example
+        n, k = len(segments), len(self.keys)
+        best_row = np.full((n, k), -1, dtype=np.int64)
+        best_sim = np.zeros((n, k), dtype=np.float64)
+        everyone = np.arange(n)
+        for j, rows in enumerate(self._rows_by_code):
+            if len(rows) and self.n_human_[j] > 0:
+                sub = sims[:, rows]
+                top = sub.argmax(axis=1)
+                best_row[:, j] = rows[top]
+                best_sim[:, j] = sub[everyone, top]
+        return _Evidence(best_row, best_sim, X.tocsr())
+
+    def _reason(self, i: int, j: int, cold: ColdScores, evidence: _Evidence | None) -> str:
         parts = []
         found = sorted(cold.matches[i].get(j, []), key=lambda m: -m.weight)[:4]
         if found:
             parts.append(
                 "matched " + ", ".join(f'"{m.seen}"≈"{m.term}"' if m.seen else f'"{m.term}"' for m in found)
             )
-        if sims is not None and self.model_ is not None and self.n_human_[j] > 0:
-            rows = self._rows_by_code[j]
-            rows = rows[self._train_id_array[rows] != segment_id]  # a segment is not its own example
-            if len(rows):
-                sim_row = sims[i, rows]
-                best = int(np.argmax(sim_row))
-                if sim_row[best] > 0:
-                    r = rows[best]
-                    parts.append(f'like segment {self._train_ids[r]} "{self._snippet(int(r))}"')
-        if X is not None and self.model_ is not None:
+        if evidence is not None:
+            r = int(evidence.best_row[i, j])
+            if r >= 0 and evidence.best_sim[i, j] > 0:
+                parts.append(f'like segment {self._train_ids[r]} "{self._snippet(r)}"')
+            X = evidence.X
             lo, hi = X.indptr[i], X.indptr[i + 1]
             words = self._model_words(X.indices[lo:hi], X.data[lo:hi], j)
             if words:

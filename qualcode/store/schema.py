@@ -501,6 +501,30 @@ _V_SCALE = [
     "CREATE INDEX memos_coder ON memos(coder)",
 ]
 
+# Sentence embeddings (issue 16, the optional qualcode[embeddings] model): one vector per segment and model,
+# computed once and kept, with the hash of the text it was computed from; a change to the text drops it.
+_V_EMBED = [
+    """CREATE TABLE segment_embeddings (
+        segment_id INTEGER NOT NULL REFERENCES segments(id) ON DELETE CASCADE,
+        model TEXT NOT NULL,
+        text_hash TEXT NOT NULL,
+        vector BLOB NOT NULL,
+        PRIMARY KEY (segment_id, model)
+    ) WITHOUT ROWID""",
+    # The codebook's texts (each code's description and examples), by the hash of the text: a code whose text
+    # changes has a new hash, so its old vector is simply never read again.
+    """CREATE TABLE text_embeddings (
+        text_hash TEXT NOT NULL,
+        model TEXT NOT NULL,
+        vector BLOB NOT NULL,
+        PRIMARY KEY (text_hash, model)
+    ) WITHOUT ROWID""",
+    """CREATE TRIGGER segment_embeddings_stale AFTER UPDATE OF text ON segments
+    WHEN new.text IS NOT old.text
+    BEGIN
+        DELETE FROM segment_embeddings WHERE segment_id = old.id;
+    END""",
+]
 
 Migration = list[str | Callable[["sqlite3.Connection"], None]]
 MIGRATIONS: list[Migration] = [
@@ -514,6 +538,7 @@ MIGRATIONS: list[Migration] = [
     list(_V_PENDING),
     list(_V_SCALE),
     list(V_COUNTS),
+    list(_V_EMBED),
 ]
 # Versions that rebuild tables: applied with foreign keys off (a DROP TABLE would otherwise cascade).
 REBUILDS = frozenset({4})

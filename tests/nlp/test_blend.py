@@ -162,3 +162,50 @@ def test_codes_needing_help_names_thin_and_missed_codes_with_the_missed_words():
         rows["b.work"]["recall_at_3"] == 1.0
         and "only 1 codebook example and 1 coded segment:" in rows["b.work"]["what_would_help"]
     )
+
+
+def test_char_tfidf_is_the_vectorizers_own_transform() -> None:
+    from qualcode.nlp.codebook_index import CharTfidf, make_char_vectorizer, word_char_ngrams
+
+    fitted = ["Signposting to housing support", "co-produced sessions with peers", "a job at the bakery"]
+    texts = [
+        *fitted,
+        "",
+        "a",
+        "ab  cd\n\tEF",
+        "Café  NAÏVE résumé",
+        "signpostng co-produced co-produced",
+        "xyz qqq",
+    ]
+    vectorizer = make_char_vectorizer().fit(fitted)
+    analyzer = vectorizer.build_analyzer()
+    # " a " is a padded word of 3 characters: counted once, whole; "ab" gives " ab" then " ab " (n=4), once.
+    assert word_char_ngrams("a") == [" a "]
+    assert word_char_ngrams("ab") == [" ab", "ab ", " ab "]
+    for text in texts:
+        assert [g for w in text.lower().split() for g in word_char_ngrams(w)] == analyzer(text)
+    fast = CharTfidf(vectorizer)
+    for _ in range(2):  # second pass: every word's columns from the cache
+        got, want = fast.transform(texts), vectorizer.transform(texts)
+        assert got.shape == want.shape and got.dtype == want.dtype
+        assert np.array_equal(got.indptr, want.sorted_indices().indptr)
+        assert abs(got - want).max() < 1e-6
+        assert got[7].nnz == want[7].nnz > 0 and got[8].nnz == 0  # nothing of "xyz qqq" was fitted
+
+
+def test_reasons_cite_the_most_similar_coded_segment_but_never_the_segment_itself():
+    data = training(4, 2)
+    s = Suggester(BOOK, data)
+    flat = data.segment_ids[data.texts.index("Moving into the flat changed everything for him. (0)")]
+    near = data.segment_ids[data.texts.index("We got him a flat near his sister. (0)")]
+    # A new segment: the coded housing segment sharing most of its words is cited.
+    got = s.explain([(10_000, "Moving into the flat changed everything.")], "a.housing")[10_000]
+    assert f"like segment {flat} " in got
+    # The coded segment itself (same id, same text): its own coding is not evidence, the next best one is.
+    own = s.explain([(flat, data.texts[data.segment_ids.index(flat)])], "a.housing")[flat]
+    assert f"like segment {flat} " not in own and "like segment " in own
+    # A suggestion carries the same reason as explain() gives for that code.
+    top = s.suggest([(near, "We got him a flat near his sister. (0)")], top_k=1)[near][0]
+    assert top.code == "a.housing"
+    assert top.reason == s.explain([(near, "We got him a flat near his sister. (0)")], "a.housing")[near]
+    assert f"like segment {near} " not in top.reason
