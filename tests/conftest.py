@@ -48,10 +48,41 @@ def codebook_path() -> Path:
     return CODEBOOK
 
 
+@pytest.fixture(scope="session")
+def pg_server():
+    """A throwaway PostgreSQL server for this test process (tests/pg_server.py), or the reason there is none."""
+    from tests.pg_server import server_or_reason
+
+    server, reason = server_or_reason()
+    yield server, reason
+    if server is not None:
+        server.stop()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.pg)])
+def backend(request) -> str:
+    """Each test using it runs twice: on a project file (SQLite) and on a server study (PostgreSQL)."""
+    return request.param
+
+
 @pytest.fixture
-def project(tmp_path: Path):
-    """An empty project with the PDU codebook, coder 'tester'."""
-    p = Project.create(tmp_path / "study.qcdb", coder="tester")
+def project_location(backend: str, tmp_path: Path, request):
+    """Where a new project goes: a file path, or the URL of a fresh, empty database on the test server."""
+    if backend == "sqlite":
+        yield tmp_path / "study.qcdb"
+        return
+    server, reason = request.getfixturevalue("pg_server")
+    if server is None:
+        pytest.skip(f"PostgreSQL backend: {reason}")
+    url = server.new_database()
+    yield url
+    server.drop_database(url)
+
+
+@pytest.fixture
+def project(project_location):
+    """An empty project with the PDU codebook, coder 'tester' (on each backend: see `backend`)."""
+    p = Project.create(project_location, coder="tester")
     save_codebook(p, read_codebook_file(CODEBOOK))
     yield p
     p.close()

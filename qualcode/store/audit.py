@@ -48,6 +48,10 @@ def list_log(project: Project, since: str | None = None, coder: str | None = Non
 
 
 def _trigger_problem(project: Project) -> str | None:
+    if project.on_server:
+        from qualcode.store.pg import guard_trigger_problem
+
+        return guard_trigger_problem(project.conn, GUARD_TRIGGERS)
     sql = dict(
         project.conn.execute(
             "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'change_log'"

@@ -92,13 +92,25 @@ class Project:
     def __init__(self, path: Path, conn: sqlite3.Connection, coder: str) -> None:
         self.path = path
         self.conn = conn
-        self.db = sqlite_utils.Database(conn)
+        # "sqlite" (a project file) or "postgresql" (a server study: conn is a store.pg.PgConnection)
+        self.backend: str = getattr(conn, "backend", "sqlite")
+        self.db = sqlite_utils.Database(conn) if self.backend == "sqlite" else None
         self.coder = coder
         self._depth = 0
+
+    @property
+    def on_server(self) -> bool:
+        return self.backend == "postgresql"
 
     # -- opening -------------------------------------------------------------------------------------
     @classmethod
     def create(cls, path: str | Path, coder: str | None = None, name: str | None = None) -> Project:
+        from qualcode.store.pg import is_server_location
+
+        if is_server_location(path):
+            from qualcode.store.pg_project import create_server
+
+            return create_server(cls, str(path), coder, name)
         path = Path(path)
         if path.exists():
             raise InputError(f"{path}: already exists; choose another name or open it")
@@ -125,7 +137,14 @@ class Project:
         """Open a project; with `check`, SQLite's quick_check runs first when the file was not closed cleanly
         (a crash left a journal or WAL beside it) and before a schema upgrade, so damage is reported at once.
         It reads the whole file (0.1 s at 100,000 segments, seconds at a million), so a cleanly closed file
-        opens without it: `qualcode check` and every backup check the whole file."""
+        opens without it: `qualcode check` and every backup check the whole file.
+        A postgresql:// URL opens a server study instead (store/pg_project.py)."""
+        from qualcode.store.pg import is_server_location
+
+        if is_server_location(path):
+            from qualcode.store.pg_project import open_server
+
+            return open_server(cls, str(path), coder)
         path = Path(path)
         if not path.exists():
             raise NotFoundError(f"{path}: no such project (create one with 'qualcode init {path}')")
@@ -302,7 +321,11 @@ class Project:
         return self.meta("name") or self.path.stem
 
     def query(self, sql: str, params: Any = ()) -> list[dict[str, Any]]:
-        return list(self.db.query(sql, params))
+        if self.db is not None:
+            return list(self.db.query(sql, params))
+        cur = self.conn.execute(sql, params)
+        keys = [d[0] for d in cur.description or ()]
+        return [dict(zip(keys, row, strict=True)) for row in cur]
 
     def scalar(self, sql: str, params: Any = ()) -> Any:
         row = self.conn.execute(sql, params).fetchone()

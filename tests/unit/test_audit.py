@@ -8,6 +8,7 @@ from qualcode.errors import InputError
 from qualcode.store.audit import list_log, verify_log
 from qualcode.store.codings import add_coding
 from qualcode.store.documents import add_documents, list_segments
+from qualcode.store.pg import ServerLocation
 from qualcode.store.project import Project
 from qualcode.store.reviews import set_review
 from tests.unit.test_store import doc
@@ -23,7 +24,28 @@ def logged(project):
     return path
 
 
+def _on_server(sql):
+    """A tampering statement as PostgreSQL spells it (a trigger names its table; its body is a function)."""
+    if sql.startswith("DROP TRIGGER"):
+        return f"{sql} ON change_log"
+    if sql.startswith("CREATE TRIGGER"):
+        name, event = sql.split()[2], sql.split()[4]
+        return (
+            f"CREATE TRIGGER {name} BEFORE {event} ON change_log FOR EACH ROW"
+            " EXECUTE FUNCTION qualcode_change_log_guard()"
+        )
+    return sql
+
+
 def tamper(path, *statements):
+    """Change the log behind qualcode's back, as someone with the file (or psql) could."""
+    if isinstance(path, ServerLocation):
+        import psycopg
+
+        with psycopg.connect(path.url, autocommit=True) as server:
+            for sql in statements:
+                server.execute(_on_server(sql))
+        return
     conn = sqlite3.connect(path)
     for sql in statements:
         conn.execute(sql)
