@@ -9,6 +9,7 @@ creates it)."""
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import pwd
@@ -30,12 +31,10 @@ def find_bin() -> Path | None:
     )[::-1]
     pg_config = shutil.which("pg_config")
     if pg_config:
-        try:
+        with contextlib.suppress(OSError):
             candidates.append(
                 Path(subprocess.run([pg_config, "--bindir"], capture_output=True, text=True).stdout.strip())
             )
-        except OSError:
-            pass
     for folder in candidates:
         if (folder / "initdb").exists() and (folder / "pg_ctl").exists():
             return folder
