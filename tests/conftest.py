@@ -71,6 +71,9 @@ def project_location(backend: str, tmp_path: Path, request):
     if backend == "sqlite":
         yield tmp_path / "study.qcdb"
         return
+    only = request.node.get_closest_marker("sqlite_only")
+    if only is not None:
+        pytest.skip(f"SQLite-only: {only.kwargs.get('reason') or only.args[0]}")
     server, reason = request.getfixturevalue("pg_server")
     if server is None:
         pytest.skip(f"PostgreSQL backend: {reason}")

@@ -15,6 +15,7 @@ from qualcode.reports.settings import ReportSettings
 from qualcode.store.codebook import load_codebook, resolve_code
 from qualcode.store.project import Project, now
 from qualcode.store.report_data import (
+    SERVER_HASH_METHOD,
     SNAPSHOT_MAX_BYTES,
     argument_rows,
     case_attributes,
@@ -218,7 +219,7 @@ def load_evidence(
     settings = settings or ReportSettings()
     for key in filters.codes:
         resolve_code(project, key)  # an unknown key names the nearest real one
-    if os.path.getsize(project.path) <= SNAPSHOT_MAX_BYTES:
+    if not project.on_server and os.path.getsize(project.path) <= SNAPSHOT_MAX_BYTES:
         copy, sha = snapshot(project)
         try:
             return _read(copy, filters, settings, sha)
@@ -254,7 +255,7 @@ def _read(project: Project, filters: Filters, settings: ReportSettings, sha: str
         project=project.name,
         file=project.path.name,
         sha256=sha,
-        hash_method=HASH_METHOD,
+        hash_method=SERVER_HASH_METHOD if project.on_server else HASH_METHOD,
         generated=now()[:19] + "Z",
         qualcode_version=__version__,
         filters=filters.describe(),

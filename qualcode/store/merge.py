@@ -75,11 +75,11 @@ def merge_projects(
     """Merge every source into `project` in one transaction (rolled back when `dry_run`); one summary each."""
     if not sources:
         raise InputError("name at least one project to merge from")
-    target = project.path.resolve()
+    target = None if project.on_server else project.path.resolve()
     conns = []
     try:
         for source in sources:
-            if Path(source).exists() and os.path.samefile(source, target):
+            if target is not None and Path(source).exists() and os.path.samefile(source, target):
                 raise InputError(f"{source}: cannot merge a project into itself")
             conns.append((Path(source), open_source(source)))
         if not dry_run:

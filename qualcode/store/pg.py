@@ -62,7 +62,8 @@ class UntranslatableSQL(ProjectError):
 # Only the SQLite constructs qualcode uses, each by one rule (tests/unit/test_pg_translate.py tests each).
 _TOKENS = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|[^'\"]+")
 _REJECT = re.compile(
-    r"\b(PRAGMA|sqlite_\w+|MATCH|snippet(?=\s*\()|rowid|GLOB|json_extract|typeof(?=\s*\())\b", re.I
+    r"\b(PRAGMA|sqlite_\w+|segments_fts|MATCH|snippet(?=\s*\()|rowid|GLOB|json_extract|typeof(?=\s*\())\b",
+    re.I,
 )
 _REPLACE_TARGETS = {"meta": ("key",)}  # INSERT OR REPLACE needs the conflict target PostgreSQL asks for
 
@@ -125,6 +126,13 @@ def _min_max(fn: str) -> Any:
     return build
 
 
+def _substr(args: list[str], original: str) -> str:
+    """substr takes integer positions in PostgreSQL (offsets are BIGINT columns there)."""
+    if len(args) not in (2, 3):
+        raise UntranslatableSQL(f"substr with {len(args)} arguments: {original!r}")
+    return f"substr({args[0]}, {', '.join(f'CAST({a} AS INTEGER)' for a in args[1:])})"
+
+
 def _insert_or(sql: str) -> str:
     m = re.match(r"\s*INSERT\s+OR\s+(IGNORE|REPLACE)\s+INTO\s+(\w+)\s*(\(([^)]*)\))?", sql, re.I)
     if m is None:
@@ -147,7 +155,7 @@ def translate(sql: str) -> str:
     """SQLite SQL as qualcode writes it -> PostgreSQL SQL with psycopg placeholders.
 
     Outside string literals and quoted names: `?` -> `%s`, `%` -> `%%`, LIKE -> ILIKE (SQLite's LIKE ignores
-    ASCII case), CAST(... AS REAL) -> DOUBLE PRECISION (REAL is 4 bytes in PostgreSQL), IFNULL -> coalesce,
+    ASCII case), `IS ?` -> IS NOT DISTINCT FROM (SQLite's IS compares NULLs), CAST(... AS REAL) -> DOUBLE PRECISION (REAL is 4 bytes in PostgreSQL), IFNULL -> coalesce,
     instr -> strpos, group_concat -> string_agg, two-argument min/max -> least/greatest, INSERT OR IGNORE ->
     ON CONFLICT DO NOTHING, INSERT OR REPLACE (into a table with a known key) -> ON CONFLICT DO UPDATE.
     SQLite-only constructs without a faithful rule (PRAGMA, sqlite_master, FTS5, rowid ...) raise
@@ -164,6 +172,8 @@ def translate(sql: str) -> str:
         if bad:
             raise UntranslatableSQL(f"SQLite-only SQL ({bad.group(1)}) sent to PostgreSQL: {sql[:100]!r}")
         token = token.replace("%", "%%").replace("?", "%s")
+        token = re.sub(r"\bIS\s+NOT\s+%s", "IS DISTINCT FROM %s", token, flags=re.I)
+        token = re.sub(r"\bIS\s+%s", "IS NOT DISTINCT FROM %s", token, flags=re.I)
         token = re.sub(r"\bLIKE\b", "ILIKE", token, flags=re.I)
         token = re.sub(r"\bAS\s+REAL\b", "AS DOUBLE PRECISION", token, flags=re.I)
         token = re.sub(r"\bIFNULL\s*\(", "coalesce(", token, flags=re.I)
@@ -171,6 +181,7 @@ def translate(sql: str) -> str:
         parts.append(token)
     out = "".join(parts)
     out = _rewrite_calls(out, "group_concat", _group_concat)
+    out = _rewrite_calls(out, "substr", _substr)
     out = _rewrite_calls(out, "max", _min_max("max"))
     out = _rewrite_calls(out, "min", _min_max("min"))
     return _insert_or(out)
@@ -277,8 +288,7 @@ def connect(url: str) -> Any:
     """A psycopg connection in autocommit mode (transactions are begun explicitly, as with sqlite3's
     isolation_level=None). libpq reads PGPASSWORD/PGPASSFILE/.pgpass, PGSSLMODE etc. itself."""
     import psycopg
-    from psycopg.adapt import Dumper
-    from psycopg.types.numeric import FloatLoader
+    from psycopg.adapt import Dumper, Loader
 
     class LooseIntDumper(Dumper):
         """Integers go as untyped literals, so PostgreSQL reads them as the column's type (as SQLite's
@@ -289,6 +299,13 @@ def connect(url: str) -> Any:
         def dump(self, obj: int) -> bytes:
             return str(int(obj)).encode()
 
+    class SqliteNumberLoader(Loader):
+        """numeric results as SQLite gives them: sum() of integers an int, avg() and fractions a float."""
+
+        def load(self, data: Any) -> int | float:
+            text = bytes(data)
+            return float(text) if b"." in text or b"e" in text.lower() or b"N" in text else int(text)
+
     try:
         conn = psycopg.connect(url, autocommit=True, connect_timeout=10, application_name="qualcode")
     except psycopg.OperationalError as exc:
@@ -296,7 +313,7 @@ def connect(url: str) -> Any:
         raise ProjectError(f"{redact(url)}: cannot connect ({reason})") from None
     conn.adapters.register_dumper(int, LooseIntDumper)
     conn.adapters.register_dumper(bool, LooseIntDumper)
-    conn.adapters.register_loader("numeric", FloatLoader)  # avg() and sums: floats, as SQLite gives
+    conn.adapters.register_loader("numeric", SqliteNumberLoader)
     conn.execute(f"SET lock_timeout = {LOCK_TIMEOUT_MS}")
     return conn
 

@@ -93,3 +93,31 @@ def open_server(cls: Any, url: str, coder: str | None) -> Project:
     except BaseException:
         conn.close()
         raise
+
+
+def study_exists(url: str) -> bool:
+    location, conn = _connect(url)
+    try:
+        return schema_version(conn) is not None
+    finally:
+        conn.close()
+
+
+_DROP_ORDER_SQL = "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
+
+
+def drop_study(url: str) -> None:
+    """Remove a study's tables and functions (a study just made by a command that then failed)."""
+    location, conn = _connect(url)
+    try:
+        tables = [r[0] for r in conn.execute(_DROP_ORDER_SQL).fetchall()]
+        with conn.raw.transaction():
+            for table in tables:
+                conn.raw.execute(f'DROP TABLE IF EXISTS "{table}" CASCADE')
+            for (name,) in conn.raw.execute(
+                "SELECT p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace"
+                " WHERE n.nspname = current_schema() AND p.prokind = 'f'"
+            ).fetchall():
+                conn.raw.execute(f'DROP FUNCTION IF EXISTS "{name}"() CASCADE')
+    finally:
+        conn.close()

@@ -28,7 +28,15 @@ SIDE_FILES = ("-wal", "-shm", "-journal")
 
 
 def delete_project_files(path: str | Path) -> None:
-    """Remove a project file and its side files; a stale journal would be replayed into a new file of that name."""
+    """Remove a project file and its side files; a stale journal would be replayed into a new file of that name.
+    A server study (a URL) loses its tables, leaving the empty database (only for a study just made here)."""
+    from qualcode.store.pg import is_server_location
+
+    if is_server_location(str(path)):
+        from qualcode.store.pg_project import drop_study
+
+        drop_study(getattr(path, "url", str(path)))
+        return
     for suffix in ("", *SIDE_FILES):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
 
@@ -65,6 +73,25 @@ def not_closed_cleanly(path: Path) -> bool:
         except OSError:
             continue
     return False
+
+
+def location_of(value: str | Path) -> Path | str:
+    """A project's location as given on the command line: a server study's URL stays a string (a Path would
+    fold its '//'), anything else is a file path."""
+    from qualcode.store.pg import is_server_location
+
+    return str(value) if is_server_location(str(value)) else Path(value)
+
+
+def project_exists(location: str | Path) -> bool:
+    """A project file is there, or the database holds a qualcode study."""
+    from qualcode.store.pg import is_server_location
+
+    if is_server_location(str(location)):
+        from qualcode.store.pg_project import study_exists
+
+        return study_exists(getattr(location, "url", str(location)))
+    return Path(location).exists()
 
 
 def now() -> str:
@@ -110,7 +137,7 @@ class Project:
         if is_server_location(path):
             from qualcode.store.pg_project import create_server
 
-            return create_server(cls, str(path), coder, name)
+            return create_server(cls, getattr(path, "url", str(path)), coder, name)
         path = Path(path)
         if path.exists():
             raise InputError(f"{path}: already exists; choose another name or open it")
@@ -144,7 +171,7 @@ class Project:
         if is_server_location(path):
             from qualcode.store.pg_project import open_server
 
-            return open_server(cls, str(path), coder)
+            return open_server(cls, getattr(path, "url", str(path)), coder)
         path = Path(path)
         if not path.exists():
             raise NotFoundError(f"{path}: no such project (create one with 'qualcode init {path}')")

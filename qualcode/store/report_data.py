@@ -18,6 +18,7 @@ T = TypeVar("T")
 
 
 # -- a consistent snapshot with the file's hash (reports) ----------------------------------------------------
+SERVER_HASH_METHOD = "SHA-256 of the change log's head hash, read in the same snapshot (a server study)"
 # Above this size the report reads the project file in place (holding a read lock while it hashes and reads)
 # rather than keep a copy of it in memory.
 SNAPSHOT_MAX_BYTES = 1 << 30
@@ -49,7 +50,12 @@ def checkpoint_and_hash(project: Project, attempts: int = 5) -> str:
 
     The checkpoint moves every committed change into the main file; the read transaction that follows keeps
     any later checkpoint from changing it while we hash, so the hash matches the data the report reads.
+    A server study: a repeatable-read snapshot, identified by the change log's head (every change is logged).
     """
+    if project.on_server:
+        project.conn.execute("BEGIN")  # REPEATABLE READ: every read until end_read sees this one state
+        head = project.scalar("SELECT hash FROM change_log ORDER BY id DESC LIMIT 1") or ""
+        return hashlib.sha256(f"qualcode change log head {head}".encode()).hexdigest()
 
     def digest() -> str:
         sha = hashlib.sha256()
@@ -232,9 +238,10 @@ def coded_by(project: Project, coders: Sequence[str]) -> list[tuple[str, str, st
     in document order then case name."""
     marks = ",".join("?" * len(coders))
     return project.conn.execute(
-        "SELECT DISTINCT d.name, d.source_type, c.name, k.coder FROM codings k JOIN documents d ON d.id = k.document_id"
+        "SELECT d.name, d.source_type, c.name, k.coder FROM codings k JOIN documents d ON d.id = k.document_id"
         " LEFT JOIN segments s ON s.id = k.segment_id LEFT JOIN cases c ON c.id = s.case_id"
-        f" WHERE k.coder IN ({marks}) ORDER BY d.id, c.name",
+        f" WHERE k.coder IN ({marks}) GROUP BY d.id, c.name, k.coder"
+        " ORDER BY d.id, c.name IS NOT NULL, c.name",  # no case first, on either backend
         list(coders),
     ).fetchall()
 
