@@ -123,11 +123,16 @@ def restart_log(
             conn.execute("SELECT hash FROM change_log ORDER BY id DESC LIMIT 1").fetchone() or [GENESIS_HASH]
         )[0],
     }
-    for name in GUARD_TRIGGERS:
-        conn.execute(f"DROP TRIGGER IF EXISTS {name}")
-    conn.execute("DELETE FROM change_log")
-    for statement in _GUARD_SQL:
-        conn.execute(statement)
+    if getattr(conn, "backend", "sqlite") == "postgresql":  # DDL is transactional there: all or nothing
+        conn.raw.execute("ALTER TABLE change_log DISABLE TRIGGER change_log_no_delete")
+        conn.raw.execute("DELETE FROM change_log")
+        conn.raw.execute("ALTER TABLE change_log ENABLE TRIGGER change_log_no_delete")
+    else:
+        for name in GUARD_TRIGGERS:
+            conn.execute(f"DROP TRIGGER IF EXISTS {name}")
+        conn.execute("DELETE FROM change_log")
+        for statement in _GUARD_SQL:
+            conn.execute(statement)
     at = now()
     text = json.dumps({**detail, "previous_log": old}, ensure_ascii=False, sort_keys=True)
     digest = chain_hash(GENESIS_HASH, at, who, action, "project", entity_id, text)

@@ -337,7 +337,13 @@ class PgConnection:
         word = sql.strip().upper()
         if word in ("BEGIN IMMEDIATE", "BEGIN EXCLUSIVE"):
             self.raw.execute("BEGIN ISOLATION LEVEL READ COMMITTED")
-            self._run("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK_KEY,))
+            try:
+                self._run("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK_KEY,))
+            except BaseException:
+                self.raw.execute(
+                    "ROLLBACK"
+                )  # not begun, as when SQLite's BEGIN IMMEDIATE finds the lock taken
+                raise
             return PgCursor([], None, -1, None)
         if word in ("BEGIN", "BEGIN DEFERRED"):  # a read: one snapshot for the whole transaction
             self.raw.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
