@@ -106,6 +106,23 @@ def demo_master(tmp_path_factory) -> Path:
     return path
 
 
+def project_state(location) -> str:
+    """A fingerprint of a project's content, to check a refused command changed nothing: the file's bytes, or
+    for a server study every table's rows."""
+    import hashlib
+
+    if not str(location).startswith(("postgresql://", "postgres://")):
+        return hashlib.sha256(Path(location).read_bytes()).hexdigest()
+    import psycopg
+
+    sha = hashlib.sha256()
+    with psycopg.connect(getattr(location, "url", str(location))) as conn:
+        tables = [r[0] for r in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1")]
+        for table in tables:
+            sha.update(repr(conn.execute(f'SELECT * FROM "{table}" ORDER BY 1').fetchall()).encode())
+    return sha.hexdigest()
+
+
 def run_cli(runner: CliRunner, *args: object, code: int = 0):
     """Run a qualcode command in-process and check its exit code (showing its output if it differs)."""
     from qualcode.cli import cli
