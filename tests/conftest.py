@@ -54,6 +54,8 @@ def pg_server():
     from tests.pg_server import server_or_reason
 
     server, reason = server_or_reason()
+    if server is None and os.environ.get("QUALCODE_REQUIRE_PG"):
+        pytest.fail(f"QUALCODE_REQUIRE_PG is set but {reason}", pytrace=False)
     yield server, reason
     if server is not None:
         server.stop()
@@ -117,7 +119,10 @@ def project_state(location) -> str:
 
     sha = hashlib.sha256()
     with psycopg.connect(getattr(location, "url", str(location))) as conn:
-        tables = [r[0] for r in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1")]
+        tables = [
+            r[0]
+            for r in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1")
+        ]
         for table in tables:
             sha.update(repr(conn.execute(f'SELECT * FROM "{table}" ORDER BY 1').fetchall()).encode())
     return sha.hexdigest()

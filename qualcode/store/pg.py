@@ -287,7 +287,12 @@ class PgCursor:
 def connect(url: str) -> Any:
     """A psycopg connection in autocommit mode (transactions are begun explicitly, as with sqlite3's
     isolation_level=None). libpq reads PGPASSWORD/PGPASSFILE/.pgpass, PGSSLMODE etc. itself."""
-    import psycopg
+    try:
+        import psycopg
+    except ImportError:
+        raise ProjectError(
+            f"{redact(url)}: a server study needs the PostgreSQL driver: pip install 'qualcode[server]'"
+        ) from None
     from psycopg.adapt import Dumper, Loader
 
     class LooseIntDumper(Dumper):

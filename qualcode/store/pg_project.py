@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from qualcode.errors import NotAProjectError, ProjectError
+from qualcode.errors import InputError, NotAProjectError, ProjectError
 from qualcode.store.pg import PgConnection, ServerLocation, connect
 from qualcode.store.schema_pg import PG_BASELINE, PG_MIGRATIONS, PG_SCHEMA_VERSION
 
@@ -48,18 +48,21 @@ def _migrate(project: Project, version: int) -> None:
                 project.conn.raw.execute(f"UPDATE {_VERSION_TABLE} SET version = %s", (target,))
 
 
-def create_server(cls: Any, url: str, coder: str | None, name: str | None) -> Project:
-    """Install a new study in an empty database (made beforehand, e.g. with `createdb`)."""
+def create_server(cls: Any, url: str, coder: str | None, name: str | None, empty: bool = False) -> Project:
+    """Install a new study in an empty database (made beforehand, e.g. with `createdb`); `empty`: the tables
+    only, for `push` to fill."""
     from qualcode.store.project import default_coder, now
 
     location, conn = _connect(url)
     try:
         if schema_version(conn) is not None:
-            raise ProjectError(f"{location}: already holds a qualcode study; open it instead")
+            raise InputError(f"{location}: already holds a qualcode study; open it instead")
         if _user_tables(conn):
-            raise ProjectError(f"{location}: the database is not empty; create the study in a new database")
+            raise InputError(f"{location}: the database is not empty; create the study in a new database")
         project = cls(location, conn, (coder or default_coder()).strip() or "coder")
         _migrate(project, 0)
+        if empty:
+            return project
         with project.transaction():
             project.conn.execute(
                 "INSERT INTO meta(key, value) VALUES ('name', ?), ('created', ?)",

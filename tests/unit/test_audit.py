@@ -8,7 +8,6 @@ from qualcode.errors import InputError
 from qualcode.store.audit import list_log, verify_log
 from qualcode.store.codings import add_coding
 from qualcode.store.documents import add_documents, list_segments
-from qualcode.store.pg import ServerLocation
 from qualcode.store.project import Project
 from qualcode.store.reviews import set_review
 from tests.unit.test_store import doc
@@ -39,10 +38,10 @@ def _on_server(sql):
 
 def tamper(path, *statements):
     """Change the log behind qualcode's back, as someone with the file (or psql) could."""
-    if isinstance(path, ServerLocation):
+    if str(path).startswith(("postgresql://", "postgres://")):
         import psycopg
 
-        with psycopg.connect(path.url, autocommit=True) as server:
+        with psycopg.connect(getattr(path, "url", str(path)), autocommit=True) as server:
             for sql in statements:
                 server.execute(_on_server(sql))
         return
