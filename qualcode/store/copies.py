@@ -12,6 +12,7 @@ from typing import Any
 from qualcode.errors import InputError
 from qualcode.store.audit import restart_log
 from qualcode.store.backup import staged_copy
+from qualcode.store.pg import ServerLocation, is_server_location
 from qualcode.store.project import GENESIS_HASH, Project, delete_project_files
 
 
@@ -26,6 +27,11 @@ def export_for(project: Project, coder: str, output: str | Path, blind: bool = F
     coder = coder.strip()
     if not coder:
         raise InputError("--coder is empty")
+    if is_server_location(str(output)):
+        same = project.on_server and str(ServerLocation(str(output))) == str(project.path)
+        raise InputError(
+            f"{output}: {'that is the project itself' if same else 'a server study'}; export-for writes a project file"
+        )
     output = Path(output)
     known = {r[0] for r in project.conn.execute("SELECT name FROM coders")}
     head = project.scalar("SELECT hash FROM change_log ORDER BY id DESC LIMIT 1") or GENESIS_HASH

@@ -15,10 +15,6 @@ from qualcode.store.project import Project
 from qualcode.store.reviews import set_review
 from tests.unit.test_store import doc
 
-pytestmark = pytest.mark.sqlite_only(
-    reason="export-for writes a project file from a project file (from a server study: pull)"
-)
-
 
 def snapshot(path):
     """What a merge must agree on, independent of row ids."""
