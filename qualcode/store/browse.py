@@ -153,7 +153,7 @@ def next_uncoded(
 def document_progress(project: Project, document_id: int) -> tuple[int, int]:
     """(coded participant segments, participant segments) of a document."""
     row = project.conn.execute(
-        "SELECT count(*), sum(EXISTS (SELECT 1 FROM codings k WHERE k.segment_id = s.id))"
+        "SELECT count(*), sum(CASE WHEN EXISTS (SELECT 1 FROM codings k WHERE k.segment_id = s.id) THEN 1 ELSE 0 END)"
         " FROM segments s WHERE s.document_id = ? AND s.case_id IS NOT NULL",
         (document_id,),
     ).fetchone()
