@@ -315,10 +315,11 @@ def map_tree(project: Project) -> list[dict[str, Any]]:
     }
     claims = project.query(
         "SELECT c.key, c.text, o.key AS outcome,"
-        " sum(CASE WHEN e.polarity = 'supports' THEN 1 ELSE 0 END) AS supports, sum(CASE WHEN e.polarity = 'contradicts' THEN 1 ELSE 0 END) AS contradicts,"
+        " sum(CASE WHEN e.polarity = 'supports' THEN 1 ELSE 0 END) AS supports,"
+        " sum(CASE WHEN e.polarity = 'contradicts' THEN 1 ELSE 0 END) AS contradicts,"
         " sum(CASE WHEN e.polarity = 'mixed' THEN 1 ELSE 0 END) AS mixed"
         " FROM claims c LEFT JOIN outcomes o ON o.id = c.outcome_id LEFT JOIN claim_evidence e ON e.claim_id = c.id"
-        " GROUP BY c.id ORDER BY c.id"
+        " GROUP BY c.id, o.id ORDER BY c.id"
     )
     for c in claims:
         c.update(
