@@ -117,3 +117,23 @@ def test_integrity_errors_speak_sqlites_words(server_url):
             p.conn.execute("INSERT INTO cases(name) VALUES ('C1')")
         # the failed statement alone is undone, as in SQLite: the transaction goes on
         assert p.scalar("SELECT count(*) FROM cases") == 1
+
+
+def test_two_coders_on_one_segment_get_one_coding_and_a_clear_message(server_url, codebook_path):
+    from qualcode.app.actions import read_codebook_file
+    from qualcode.errors import DuplicateError
+    from qualcode.store.codebook import save_codebook
+    from qualcode.store.codings import add_coding
+    from qualcode.store.documents import add_documents, list_segments
+    from tests.unit.test_store import doc
+
+    with Project.create(server_url, coder="lead") as lead:
+        save_codebook(lead, read_codebook_file(codebook_path))
+        add_documents(lead, [doc()])
+    with Project.open(server_url, coder="amira") as one, Project.open(server_url, coder="amira") as two:
+        seg = list_segments(one)[1]["id"]
+        add_coding(one, "org.signposting", segment_id=seg)
+        with pytest.raises(DuplicateError, match="already has this code"):
+            add_coding(two, "org.signposting", segment_id=seg)
+        assert two.scalar("SELECT count(*) FROM codings") == 1
+        assert not two.conn.in_transaction
