@@ -18,7 +18,7 @@ T = TypeVar("T")
 
 
 # -- a consistent snapshot with the file's hash (reports) ----------------------------------------------------
-SERVER_HASH_METHOD = "SHA-256 of the change log's head hash, read in the same snapshot (a server study)"
+SERVER_HASH_METHOD = "SHA-256 of the change log's head hash in the report's snapshot (a server study)"
 # Above this size the report reads the project file in place (holding a read lock while it hashes and reads)
 # rather than keep a copy of it in memory.
 SNAPSHOT_MAX_BYTES = 1 << 30
