@@ -172,6 +172,8 @@ def run(url: str, coders: int, seconds: float) -> dict[str, Any]:
         },
         "audit_ok": audit["ok"],
         "audit_entries": audit["entries"],
+        "audit_problems": audit["problems"][:3],
+        "audit_first_broken": audit.get("first_broken"),
         "wall_s": round(wall, 1),
         "cpu_s_client": round(cpu, 1),
     }

@@ -137,8 +137,8 @@ def restart_log(
     text = json.dumps({**detail, "previous_log": old}, ensure_ascii=False, sort_keys=True)
     digest = chain_hash(GENESIS_HASH, at, who, action, "project", entity_id, text)
     conn.execute(
-        "INSERT INTO change_log(at, who, action, entity, entity_id, detail, prev_hash, hash)"
-        " VALUES (?, ?, ?, 'project', ?, ?, ?, ?)",
+        "INSERT INTO change_log(id, at, who, action, entity, entity_id, detail, prev_hash, hash)"
+        " VALUES (1, ?, ?, ?, 'project', ?, ?, ?, ?)",
         (at, who, action, entity_id, text, GENESIS_HASH, digest),
     )
     return old

@@ -316,16 +316,18 @@ class Project:
     def log(self, action: str, entity: str, entity_id: Any, detail: dict[str, Any] | None = None) -> None:
         """Append one change-log entry, chained to the previous entry's hash."""
         self.require_transaction()
-        row = self.conn.execute("SELECT hash FROM change_log ORDER BY id DESC LIMIT 1").fetchone()
-        prev = row[0] if row else GENESIS_HASH
+        # The id is given, not left to the database: the next after the last, so the ids stay gapless (a
+        # PostgreSQL sequence would skip the ids of rolled-back entries, which verify_log reads as deletions).
+        row = self.conn.execute("SELECT id, hash FROM change_log ORDER BY id DESC LIMIT 1").fetchone()
+        next_id, prev = (int(row[0]) + 1, row[1]) if row else (1, GENESIS_HASH)
         at = now()
         eid = None if entity_id is None else str(entity_id)
         text = json.dumps(detail or {}, ensure_ascii=False, sort_keys=True)
         digest = chain_hash(prev, at, self.coder, action, entity, eid, text)
         self.conn.execute(
-            "INSERT INTO change_log(at, who, action, entity, entity_id, detail, prev_hash, hash)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (at, self.coder, action, entity, eid, text, prev, digest),
+            "INSERT INTO change_log(id, at, who, action, entity, entity_id, detail, prev_hash, hash)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (next_id, at, self.coder, action, entity, eid, text, prev, digest),
         )
 
     def ensure_coder(self, name: str | None = None) -> str:

@@ -139,14 +139,15 @@ _BASE: list[str] = [
     "CREATE INDEX memos_target ON memos(target_kind, target_id)",
     "CREATE INDEX memos_coder ON memos(coder)",
     # Append-only: each row carries the hash of the previous one (computed in Python, as for SQLite).
-    f"""CREATE TABLE change_log (
-        {_ID},
+    # Its ids are given by Project.log (the next after the last, under the write lock): gapless, unlike a sequence.
+    """CREATE TABLE change_log (
+        id BIGINT PRIMARY KEY,
         at TEXT NOT NULL,
         who TEXT NOT NULL,
         action TEXT NOT NULL,
         entity TEXT NOT NULL,
         entity_id TEXT,
-        detail TEXT NOT NULL DEFAULT '{{}}',
+        detail TEXT NOT NULL DEFAULT '{}',
         prev_hash TEXT NOT NULL,
         hash TEXT NOT NULL
     )""",
@@ -341,7 +342,7 @@ PG_SCHEMA_VERSION = PG_BASELINE + len(PG_MIGRATIONS) - 1
 # The tables whose rows have an `id` a new row gets from the database (INSERT ... RETURNING id gives it back).
 ID_TABLES = frozenset(
     {
-        "documents", "cases", "segments", "codes", "codings", "memos", "change_log", "reviews",
+        "documents", "cases", "segments", "codes", "codings", "memos", "reviews",
         "suggestion_feedback", "survey_questions", "survey_respondents", "monitoring", "aims", "partners",
         "outcomes", "claims", "judgements", "rivals", "recommendations", "pending_suggestions",
     }

@@ -137,3 +137,19 @@ def test_two_coders_on_one_segment_get_one_coding_and_a_clear_message(server_url
             add_coding(two, "org.signposting", segment_id=seg)
         assert two.scalar("SELECT count(*) FROM codings") == 1
         assert not two.conn.in_transaction
+
+
+def test_a_rolled_back_entry_leaves_no_gap_in_the_log(project):
+    """A sequence would give the rolled-back entry's id away for good, and verify would call the gap a deletion."""
+    from qualcode.store.audit import verify_log
+
+    with pytest.raises(RuntimeError), project.transaction():
+        project.log("note", "project", None, {"n": 1})
+        raise RuntimeError("the action fails after logging")
+    with project.transaction():
+        project.log("note", "project", None, {"n": 2})
+    result = verify_log(project)
+    assert result["ok"], result["problems"]
+    assert [r[0] for r in project.conn.execute("SELECT id FROM change_log ORDER BY id")] == list(
+        range(1, result["entries"] + 1)
+    )
