@@ -48,10 +48,46 @@ def codebook_path() -> Path:
     return CODEBOOK
 
 
+@pytest.fixture(scope="session")
+def pg_server():
+    """A throwaway PostgreSQL server for this test process (tests/pg_server.py), or the reason there is none."""
+    from tests.pg_server import server_or_reason
+
+    server, reason = server_or_reason()
+    if server is None and os.environ.get("QUALCODE_REQUIRE_PG"):
+        pytest.fail(f"QUALCODE_REQUIRE_PG is set but {reason}", pytrace=False)
+    yield server, reason
+    if server is not None:
+        server.stop()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.pg)])
+def backend(request) -> str:
+    """Each test using it runs twice: on a project file (SQLite) and on a server study (PostgreSQL)."""
+    return request.param
+
+
 @pytest.fixture
-def project(tmp_path: Path):
-    """An empty project with the PDU codebook, coder 'tester'."""
-    p = Project.create(tmp_path / "study.qcdb", coder="tester")
+def project_location(backend: str, tmp_path: Path, request):
+    """Where a new project goes: a file path, or the URL of a fresh, empty database on the test server."""
+    if backend == "sqlite":
+        yield tmp_path / "study.qcdb"
+        return
+    only = request.node.get_closest_marker("sqlite_only")
+    if only is not None:
+        pytest.skip(f"SQLite-only: {only.kwargs.get('reason') or only.args[0]}")
+    server, reason = request.getfixturevalue("pg_server")
+    if server is None:
+        pytest.skip(f"PostgreSQL backend: {reason}")
+    url = server.new_database()
+    yield url
+    server.drop_database(url)
+
+
+@pytest.fixture
+def project(project_location):
+    """An empty project with the PDU codebook, coder 'tester' (on each backend: see `backend`)."""
+    p = Project.create(project_location, coder="tester")
     save_codebook(p, read_codebook_file(CODEBOOK))
     yield p
     p.close()
@@ -70,6 +106,26 @@ def demo_master(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("demo") / "demo.qcdb"
     build_demo(path)
     return path
+
+
+def project_state(location) -> str:
+    """A fingerprint of a project's content, to check a refused command changed nothing: the file's bytes, or
+    for a server study every table's rows."""
+    import hashlib
+
+    if not str(location).startswith(("postgresql://", "postgres://")):
+        return hashlib.sha256(Path(location).read_bytes()).hexdigest()
+    import psycopg
+
+    sha = hashlib.sha256()
+    with psycopg.connect(getattr(location, "url", str(location))) as conn:
+        tables = [
+            r[0]
+            for r in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1")
+        ]
+        for table in tables:
+            sha.update(repr(conn.execute(f'SELECT * FROM "{table}" ORDER BY 1').fetchall()).encode())
+    return sha.hexdigest()
 
 
 def run_cli(runner: CliRunner, *args: object, code: int = 0):

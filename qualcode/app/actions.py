@@ -23,7 +23,7 @@ from qualcode.store.backup import backup_before, is_bulk_import
 from qualcode.store.codebook import load_codebook, save_codebook
 from qualcode.store.codings import import_codings
 from qualcode.store.documents import add_documents
-from qualcode.store.project import Project, delete_project_files
+from qualcode.store.project import Project, delete_project_files, project_exists
 
 
 def import_files(
@@ -153,10 +153,10 @@ REFI_PROJECT_SUFFIXES = (".qdpx", ".qde")
 
 @contextlib.contextmanager
 def project_for_import(
-    path: Path, coder: str | None, create: bool, name: str | None = None
+    path: Path | str, coder: str | None, create: bool, name: str | None = None
 ) -> Iterator[Project]:
     """Open the project, or with `create` make it first; a project made here is removed again if the import fails."""
-    if not create or path.exists():
+    if not create or project_exists(path):
         with Project.open(path, coder=coder) as project:
             yield project
         return

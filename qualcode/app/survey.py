@@ -13,7 +13,7 @@ from qualcode.core.reportdoc import Provenance, ReportDoc
 from qualcode.errors import InputError
 from qualcode.export.render import FORMATS, render
 from qualcode.files import write_bytes_atomic
-from qualcode.reports.evidence import HASH_METHOD
+from qualcode.reports.evidence import HASH_METHOD, SERVER_HASH_METHOD
 from qualcode.reports.survey import (
     NOT_RECORDED,
     Grouping,
@@ -113,7 +113,7 @@ def survey_report(
         project=project.name,
         file=project.path.name,
         sha256=sha,
-        hash_method=HASH_METHOD,
+        hash_method=SERVER_HASH_METHOD if project.on_server else HASH_METHOD,
         generated=now()[:19] + "Z",
         qualcode_version=__version__,
         filters=filters,
@@ -167,7 +167,7 @@ def monitoring_report(
         project=project.name,
         file=project.path.name,
         sha256=sha,
-        hash_method=HASH_METHOD,
+        hash_method=SERVER_HASH_METHOD if project.on_server else HASH_METHOD,
         generated=now()[:19] + "Z",
         qualcode_version=__version__,
         filters=filters,

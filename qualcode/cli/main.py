@@ -14,6 +14,7 @@ from qualcode.cli import (
     project,
     refi,
     reports,
+    server,
     survey,
     team,
     trust,
@@ -27,7 +28,7 @@ def cli() -> None:
     """qualcode: code interviews, focus groups and surveys against a codebook, and report on them."""
 
 
-for _area in (project, coding, claims, documents, team, nlp, autocode, refi, reports, trust, survey):
+for _area in (project, coding, claims, documents, team, nlp, autocode, refi, reports, trust, survey, server):
     _area.register(cli)
 
 

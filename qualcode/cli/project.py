@@ -21,6 +21,7 @@ from qualcode.cli.common import (
     table,
 )
 from qualcode.errors import InputError
+from qualcode.store.project import location_of
 
 
 def register(cli: click.Group) -> None:
@@ -220,7 +221,7 @@ def import_(
 
         print_preview([Path(f) for f in files], options, as_json)
         return
-    with project_for_import(Path(project), coder, create) as p:
+    with project_for_import(location_of(project), coder, create) as p:
         results = import_files(p, [Path(f) for f in files], options, allow_duplicate=allow_duplicate)
     if as_json:
         emit_json(results)

@@ -10,6 +10,7 @@ from rich.text import Text
 
 from qualcode.cli.common import emit_json, err, json_opt, open_project, out, project_arg, table
 from qualcode.errors import InputError
+from qualcode.store.project import location_of
 
 
 def register(cli: click.Group) -> None:
@@ -98,7 +99,7 @@ def import_refi_project(
     if as_coder is not None:
         _import_as_coder(project, refi, path, as_coder, coder, as_json)
         return
-    with project_for_import(Path(project), coder, create, name=refi.name or None) as p:
+    with project_for_import(location_of(project), coder, create, name=refi.name or None) as p:
         report = import_refi_file(
             p, refi, path, allow_duplicate=allow_duplicate, detect_speakers=detect_speakers
         )

@@ -18,6 +18,8 @@ from qualcode.cli.common import (
     project_arg,
     table,
 )
+from qualcode.errors import InputError
+from qualcode.store.project import location_of
 
 
 def register(cli: click.Group) -> None:
@@ -42,10 +44,12 @@ def backup(project: str, output: str | None, list_only: bool, as_json: bool) -> 
 
     if list_only:
         if output:
-            from qualcode.errors import InputError
-
             raise InputError("--list does not take -o")
         with open_project(project) as p:
+            if p.on_server:
+                from qualcode.store.backup import SERVER_BACKUPS
+
+                raise InputError(SERVER_BACKUPS)
             rows, folder = list_backups(p.path), backup_folder(p.path)
         if as_json:
             emit_json({"folder": str(folder), "backups": rows})
@@ -78,7 +82,7 @@ def restore(backup_file: str, project: str, as_json: bool, coder: str | None) ->
     """Restore BACKUP into PROJECT (the current content is backed up first; the restore is logged)."""
     from qualcode.store.backup import restore_backup
 
-    result = restore_backup(Path(backup_file), Path(project), coder)
+    result = restore_backup(Path(backup_file), location_of(project), coder)
     if as_json:
         emit_json(result)
         return

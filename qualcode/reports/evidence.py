@@ -14,6 +14,7 @@ from qualcode.reports.settings import ReportSettings
 from qualcode.store.codebook import load_codebook, resolve_code
 from qualcode.store.project import Project, now
 from qualcode.store.report_data import (
+    SERVER_HASH_METHOD,
     argument_rows,
     case_attributes,
     case_names,
@@ -241,7 +242,7 @@ def _read(project: Project, filters: Filters, settings: ReportSettings, sha: str
         project=project.name,
         file=project.path.name,
         sha256=sha,
-        hash_method=HASH_METHOD,
+        hash_method=SERVER_HASH_METHOD if project.on_server else HASH_METHOD,
         generated=now()[:19] + "Z",
         qualcode_version=__version__,
         filters=filters.describe(),

@@ -48,6 +48,10 @@ def list_log(project: Project, since: str | None = None, coder: str | None = Non
 
 
 def _trigger_problem(project: Project) -> str | None:
+    if project.on_server:
+        from qualcode.store.pg import guard_trigger_problem
+
+        return guard_trigger_problem(project.conn, GUARD_TRIGGERS)
     sql = dict(
         project.conn.execute(
             "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'change_log'"
@@ -119,17 +123,22 @@ def restart_log(
             conn.execute("SELECT hash FROM change_log ORDER BY id DESC LIMIT 1").fetchone() or [GENESIS_HASH]
         )[0],
     }
-    for name in GUARD_TRIGGERS:
-        conn.execute(f"DROP TRIGGER IF EXISTS {name}")
-    conn.execute("DELETE FROM change_log")
-    for statement in _GUARD_SQL:
-        conn.execute(statement)
+    if getattr(conn, "backend", "sqlite") == "postgresql":  # DDL is transactional there: all or nothing
+        conn.raw.execute("ALTER TABLE change_log DISABLE TRIGGER change_log_no_delete")
+        conn.raw.execute("DELETE FROM change_log")
+        conn.raw.execute("ALTER TABLE change_log ENABLE TRIGGER change_log_no_delete")
+    else:
+        for name in GUARD_TRIGGERS:
+            conn.execute(f"DROP TRIGGER IF EXISTS {name}")
+        conn.execute("DELETE FROM change_log")
+        for statement in _GUARD_SQL:
+            conn.execute(statement)
     at = now()
     text = json.dumps({**detail, "previous_log": old}, ensure_ascii=False, sort_keys=True)
     digest = chain_hash(GENESIS_HASH, at, who, action, "project", entity_id, text)
     conn.execute(
-        "INSERT INTO change_log(at, who, action, entity, entity_id, detail, prev_hash, hash)"
-        " VALUES (?, ?, ?, 'project', ?, ?, ?, ?)",
+        "INSERT INTO change_log(id, at, who, action, entity, entity_id, detail, prev_hash, hash)"
+        " VALUES (1, ?, ?, ?, 'project', ?, ?, ?, ?)",
         (at, who, action, entity_id, text, GENESIS_HASH, digest),
     )
     return old

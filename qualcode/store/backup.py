@@ -123,6 +123,8 @@ def copy_database(source: sqlite3.Connection, dest: Path, guard: Path | None = N
 def make_backup(project: Project, output: Path | None = None, reason: str = "manual") -> dict[str, Any]:
     """A checked copy of the project: to `output`, or into its backup folder. Automatic backups (any reason but
     'manual') rotate: the newest AUTO_BACKUPS_KEPT are kept; manual ones are never deleted."""
+    if project.on_server:
+        raise InputError(SERVER_BACKUPS)
     if output is not None:
         return {**copy_database(project.conn, output, guard=project.path), "reason": reason}
     folder = _private_folder(backup_folder(project.path))
@@ -143,7 +145,10 @@ def make_backup(project: Project, output: Path | None = None, reason: str = "man
 
 def backup_before(project: Project, reason: str) -> dict[str, Any] | None:
     """The automatic backup before a risky change; skipped when the project holds nothing yet (no documents,
-    no codings), since then there is nothing to lose."""
+    no codings), since then there is nothing to lose. A server study has none: the server's own backups
+    (pg_dump, the host's snapshots) keep it."""
+    if project.on_server:
+        return None
     if not project.scalar("SELECT EXISTS(SELECT 1 FROM documents) OR EXISTS(SELECT 1 FROM codings)"):
         return None
     return make_backup(project, reason=reason)
@@ -230,6 +235,13 @@ def restore_backup(backup: Path, project_path: Path, coder: str | None = None) -
     """Put a backup's content into PROJECT. The current project is backed up first (or, if it is damaged,
     its file is copied aside as it is). A healthy project is overwritten through the backup API, so any other
     program that has it open sees the restored content rather than writing on to a deleted file."""
+    from qualcode.store.pg import is_server_location
+
+    if is_server_location(str(project_path)):
+        raise InputError(
+            "restore writes a project file; a server study is restored by its server (pg_restore), or a copy's"
+            " work is brought back with 'qualcode merge'"
+        )
     src = _open_backup(backup)
     saved: str | None = None
     try:
@@ -275,7 +287,11 @@ def restore_backup(backup: Path, project_path: Path, coder: str | None = None) -
 
 # -- check ---------------------------------------------------------------------------------------------------
 def check_project(project: Project) -> dict[str, Any]:
-    """integrity_check (every page and index), foreign_key_check, the change log's hash chain, file modes."""
+    """integrity_check (every page and index), foreign_key_check, the change log's hash chain, file modes.
+    A server study: the change log's hash chain and guard triggers (PostgreSQL enforces foreign keys itself;
+    its page checks are the server administrator's, with pg_amcheck)."""
+    if project.on_server:
+        return _check_server(project)
     try:
         integrity = [r[0] for r in project.conn.execute("PRAGMA integrity_check(20)")]
     except sqlite3.DatabaseError as exc:
@@ -316,4 +332,26 @@ def check_project(project: Project) -> dict[str, Any]:
         "audit": {k: audit.get(k) for k in ("ok", "entries", "head", "problems")},
         "problems": problems,
         "warnings": warnings,
+    }
+
+
+SERVER_BACKUPS = (
+    "a server study is backed up by its server (pg_dump, or the host's backups); to keep a project file of it,"
+    " use 'qualcode pull URL -o copy.qcdb'"
+)
+
+
+def _check_server(project: Project) -> dict[str, Any]:
+    audit = verify_log(project)
+    problems = [f"change log: {p}" for p in audit["problems"]]
+    return {
+        "project": str(project.path),
+        "ok": not problems,
+        "integrity": [
+            "ok (PostgreSQL enforces foreign keys; page checks: pg_amcheck, by the server's admin)"
+        ],
+        "foreign_key_problems": [],
+        "audit": {k: audit.get(k) for k in ("ok", "entries", "head", "problems")},
+        "problems": problems,
+        "warnings": [],
     }

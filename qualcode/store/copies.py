@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from qualcode.errors import InputError
 from qualcode.store.audit import restart_log
 from qualcode.store.backup import staged_copy
-from qualcode.store.project import GENESIS_HASH, Project
+from qualcode.store.pg import ServerLocation, is_server_location
+from qualcode.store.project import GENESIS_HASH, Project, delete_project_files
 
 
 def export_for(project: Project, coder: str, output: str | Path, blind: bool = False) -> dict[str, Any]:
@@ -23,6 +27,11 @@ def export_for(project: Project, coder: str, output: str | Path, blind: bool = F
     coder = coder.strip()
     if not coder:
         raise InputError("--coder is empty")
+    if is_server_location(str(output)):
+        same = project.on_server and str(ServerLocation(str(output))) == str(project.path)
+        raise InputError(
+            f"{output}: {'that is the project itself' if same else 'a server study'}; export-for writes a project file"
+        )
     output = Path(output)
     known = {r[0] for r in project.conn.execute("SELECT name FROM coders")}
     head = project.scalar("SELECT hash FROM change_log ORDER BY id DESC LIMIT 1") or GENESIS_HASH
@@ -30,12 +39,17 @@ def export_for(project: Project, coder: str, output: str | Path, blind: bool = F
         "coder": coder,
         "blind": blind,
         "output": str(output.resolve()),
-        "source": str(project.path.resolve()),
+        "source": str(project.path) if project.on_server else str(project.path.resolve()),
         "source_name": project.name,
         "source_log_head": head,
         "new_coder": coder not in known,
     }
-    with staged_copy(project.conn, output, guard=project.path) as tmp:
+    staging = (
+        _pulled(project, output)
+        if project.on_server
+        else staged_copy(project.conn, output, guard=project.path)
+    )
+    with staging as tmp:
         counts: dict[str, int] = {}
         if blind:
             dest = sqlite3.connect(tmp, isolation_level=None)
@@ -50,6 +64,23 @@ def export_for(project: Project, coder: str, output: str | Path, blind: bool = F
     with project.transaction():
         project.log("export-for", "project", project.name, {**detail, "removed": counts})
     return {**detail, "removed": counts}
+
+
+@contextlib.contextmanager
+def _pulled(project: Project, output: Path) -> Iterator[Path]:
+    """A server study's copy: pulled into a temporary file beside `output`, renamed into place at the end."""
+    from qualcode.store.transfer import pull
+
+    if output.exists():
+        raise InputError(f"{output}: already exists; choose another name")
+    tmp = output.with_name(f".{output.name}.export-tmp")
+    delete_project_files(tmp)
+    try:
+        pull(project.path.url, tmp, project.coder)
+        yield tmp
+        os.replace(tmp, output)
+    finally:
+        delete_project_files(tmp)
 
 
 def _strip(conn: sqlite3.Connection, coder: str, detail: dict[str, Any]) -> dict[str, int]:

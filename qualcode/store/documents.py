@@ -126,6 +126,9 @@ def fts_filled_once(project: Project) -> Iterator[None]:
     The insert trigger is dropped and put back in the same transaction, so a crash or an error leaves it as it
     was; an error caught by an outer transaction still finds the trigger back and the rows indexed."""
     project.require_transaction()
+    if project.on_server:  # PostgreSQL keeps its search column itself (a generated tsvector column)
+        yield
+        return
     row = project.conn.execute(
         "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'segments_ai'"
     ).fetchone()
@@ -200,7 +203,9 @@ def add_documents(
         cache: dict[str, int] = {}
         # Turn times and speakers' roles (schema _V_FORMATS): absent only on a project still at an older schema,
         # which only the upgrade tests make (they fill a project with today's code before upgrading it).
-        timed = "time" in {r[1] for r in project.conn.execute("PRAGMA table_info(segments)")}
+        timed = project.on_server or "time" in {
+            r[1] for r in project.conn.execute("PRAGMA table_info(segments)")
+        }
         seen_hashes: dict[str, str] = {}
         here_before: dict[str, str] = {}  # documents already in the project before this batch, by content
         for doc in docs:
@@ -389,6 +394,8 @@ def search_segments(project: Project, query: str, limit: int = 200) -> list[Sear
     """FTS5 search (porter stemming: 'referring' finds 'refer'), best first, with each hit's codes."""
     if not query.strip():
         raise InputError("search query is empty")
+    if project.on_server:
+        return _search_server(project, query, limit)
     sql = (
         f"SELECT {_SEGMENT_COLUMNS},"
         " snippet(segments_fts, 0, '[', ']', '…', 12) AS snippet,"
@@ -410,6 +417,17 @@ def search_segments(project: Project, query: str, limit: int = 200) -> list[Sear
         if not literal:
             raise InputError(f"cannot search for {query!r}") from None
         rows = project.query(sql, (literal, limit))
+    for row in rows:
+        row["codes"] = row["codes"].split() if row["codes"] else []
+    return cast(list[SearchHit], rows)
+
+
+def _search_server(project: Project, query: str, limit: int) -> list[SearchHit]:
+    """PostgreSQL's full-text search (English stemming: 'referring' finds 'refer'), best first. The query is read
+    as a web search (words, "quoted phrases", OR, -word), which has no syntax errors."""
+    from qualcode.store.pg import server_search_sql
+
+    rows = project.query(server_search_sql(_SEGMENT_COLUMNS), (query, limit))
     for row in rows:
         row["codes"] = row["codes"].split() if row["codes"] else []
     return cast(list[SearchHit], rows)

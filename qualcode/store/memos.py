@@ -107,7 +107,7 @@ def list_memos(project: Project, kind: str | None = None, coder: str | None = No
               SELECT id, target_kind, target_id, coder, created, updated, title, text, 0 AS part FROM memos
               UNION ALL
               SELECT NULL, 'coding', id, coder, created, created, '', memo, 1 FROM codings WHERE memo IS NOT NULL
-            ) {where} ORDER BY part, coalesce(id, target_id)""",
+            ) AS m {where} ORDER BY part, coalesce(id, target_id)""",
         params,
     )
 

@@ -13,6 +13,7 @@ from urllib.parse import quote
 from qualcode.errors import InputError, NotAProjectError, NotFoundError, ProjectBusyError, ProjectError
 from qualcode.store.backup import backup_before
 from qualcode.store.codings import get_coding, segment_at
+from qualcode.store.pg import ServerLocation, is_server_location
 from qualcode.store.project import BUSY_TIMEOUT_MS, GENESIS_HASH, Project, _is_busy, now
 from qualcode.store.schema import APPLICATION_ID, SCHEMA_VERSION
 
@@ -75,11 +76,17 @@ def merge_projects(
     """Merge every source into `project` in one transaction (rolled back when `dry_run`); one summary each."""
     if not sources:
         raise InputError("name at least one project to merge from")
-    target = project.path.resolve()
+    target = None if project.on_server else project.path.resolve()
     conns = []
     try:
         for source in sources:
-            if Path(source).exists() and os.path.samefile(source, target):
+            if is_server_location(str(source)):
+                if project.on_server and str(ServerLocation(str(source))) == str(project.path):
+                    raise InputError(f"{source}: cannot merge a project into itself")
+                raise InputError(
+                    f"{source}: merge reads project files; make one with 'qualcode pull {source} -o copy.qcdb'"
+                )
+            if target is not None and Path(source).exists() and os.path.samefile(source, target):
                 raise InputError(f"{source}: cannot merge a project into itself")
             conns.append((Path(source), open_source(source)))
         if not dry_run:

@@ -28,7 +28,15 @@ SIDE_FILES = ("-wal", "-shm", "-journal")
 
 
 def delete_project_files(path: str | Path) -> None:
-    """Remove a project file and its side files; a stale journal would be replayed into a new file of that name."""
+    """Remove a project file and its side files; a stale journal would be replayed into a new file of that name.
+    A server study (a URL) loses its tables, leaving the empty database (only for a study just made here)."""
+    from qualcode.store.pg import is_server_location
+
+    if is_server_location(str(path)):
+        from qualcode.store.pg_project import drop_study
+
+        drop_study(getattr(path, "url", str(path)))
+        return
     for suffix in ("", *SIDE_FILES):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
 
@@ -67,6 +75,25 @@ def not_closed_cleanly(path: Path) -> bool:
     return False
 
 
+def location_of(value: str | Path) -> Path | str:
+    """A project's location as given on the command line: a server study's URL stays a string (a Path would
+    fold its '//'), anything else is a file path."""
+    from qualcode.store.pg import is_server_location
+
+    return str(value) if is_server_location(str(value)) else Path(value)
+
+
+def project_exists(location: str | Path) -> bool:
+    """A project file is there, or the database holds a qualcode study."""
+    from qualcode.store.pg import is_server_location
+
+    if is_server_location(str(location)):
+        from qualcode.store.pg_project import study_exists
+
+        return study_exists(getattr(location, "url", str(location)))
+    return Path(location).exists()
+
+
 def now() -> str:
     """UTC time as ISO 8601 with microseconds, so log order and time order agree."""
     return datetime.now(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
@@ -92,13 +119,25 @@ class Project:
     def __init__(self, path: Path, conn: sqlite3.Connection, coder: str) -> None:
         self.path = path
         self.conn = conn
-        self.db = sqlite_utils.Database(conn)
+        # "sqlite" (a project file) or "postgresql" (a server study: conn is a store.pg.PgConnection)
+        self.backend: str = getattr(conn, "backend", "sqlite")
+        self.db = sqlite_utils.Database(conn) if self.backend == "sqlite" else None
         self.coder = coder
         self._depth = 0
+
+    @property
+    def on_server(self) -> bool:
+        return self.backend == "postgresql"
 
     # -- opening -------------------------------------------------------------------------------------
     @classmethod
     def create(cls, path: str | Path, coder: str | None = None, name: str | None = None) -> Project:
+        from qualcode.store.pg import is_server_location
+
+        if is_server_location(path):
+            from qualcode.store.pg_project import create_server
+
+            return create_server(cls, getattr(path, "url", str(path)), coder, name)
         path = Path(path)
         if path.exists():
             raise InputError(f"{path}: already exists; choose another name or open it")
@@ -125,7 +164,14 @@ class Project:
         """Open a project; with `check`, SQLite's quick_check runs first when the file was not closed cleanly
         (a crash left a journal or WAL beside it) and before a schema upgrade, so damage is reported at once.
         It reads the whole file (0.1 s at 100,000 segments, seconds at a million), so a cleanly closed file
-        opens without it: `qualcode check` and every backup check the whole file."""
+        opens without it: `qualcode check` and every backup check the whole file.
+        A postgresql:// URL opens a server study instead (store/pg_project.py)."""
+        from qualcode.store.pg import is_server_location
+
+        if is_server_location(path):
+            from qualcode.store.pg_project import open_server
+
+            return open_server(cls, getattr(path, "url", str(path)), coder)
         path = Path(path)
         if not path.exists():
             raise NotFoundError(f"{path}: no such project (create one with 'qualcode init {path}')")
@@ -276,19 +322,21 @@ class Project:
         many `log` calls would; the head is read once and the rows written in one statement (a bulk import
         logs every coding it adds). Returns how many were written."""
         self.require_transaction()
-        row = self.conn.execute("SELECT hash FROM change_log ORDER BY id DESC LIMIT 1").fetchone()
-        prev = row[0] if row else GENESIS_HASH
+        # The id is given, not left to the database: the next after the last, so the ids stay gapless (a
+        # PostgreSQL sequence would skip the ids of rolled-back entries, which verify_log reads as deletions).
+        row = self.conn.execute("SELECT id, hash FROM change_log ORDER BY id DESC LIMIT 1").fetchone()
+        next_id, prev = (int(row[0]) + 1, row[1]) if row else (1, GENESIS_HASH)
         at = now()
         rows = []
         for action, entity, entity_id, detail in entries:
             eid = None if entity_id is None else str(entity_id)
             text = json.dumps(detail or {}, ensure_ascii=False, sort_keys=True)
             digest = chain_hash(prev, at, self.coder, action, entity, eid, text)
-            rows.append((at, self.coder, action, entity, eid, text, prev, digest))
-            prev = digest
+            rows.append((next_id, at, self.coder, action, entity, eid, text, prev, digest))
+            prev, next_id = digest, next_id + 1
         self.conn.executemany(
-            "INSERT INTO change_log(at, who, action, entity, entity_id, detail, prev_hash, hash)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO change_log(id, at, who, action, entity, entity_id, detail, prev_hash, hash)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             rows,
         )
         return len(rows)
@@ -313,7 +361,11 @@ class Project:
         return self.meta("name") or self.path.stem
 
     def query(self, sql: str, params: Any = ()) -> list[dict[str, Any]]:
-        return list(self.db.query(sql, params))
+        if self.db is not None:
+            return list(self.db.query(sql, params))
+        cur = self.conn.execute(sql, params)
+        keys = [d[0] for d in cur.description or ()]
+        return [dict(zip(keys, row, strict=True)) for row in cur]
 
     def scalar(self, sql: str, params: Any = ()) -> Any:
         row = self.conn.execute(sql, params).fetchone()

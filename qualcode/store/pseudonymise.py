@@ -247,8 +247,10 @@ def _apply(project: Project, found: Found, strip_memos: bool, detail: dict[str, 
         conn.execute(
             f"UPDATE {change.table} SET {change.column} = ? WHERE {keys}", (change.after, *change.key)
         )
-    # Rebuilt, not just updated: FTS5 keeps deleted words in its index until a merge.
-    conn.execute("INSERT INTO segments_fts(segments_fts) VALUES ('rebuild')")
+    # Rebuilt, not just updated: FTS5 keeps deleted words in its index until a merge. (PostgreSQL's search
+    # column is generated from the text, so it already holds only the new words.)
+    if getattr(conn, "backend", "sqlite") == "sqlite":
+        conn.execute("INSERT INTO segments_fts(segments_fts) VALUES ('rebuild')")
     detail = {**detail, **summary_of(found), **counts}
     detail["previous_log"] = restart_log(conn, project.coder, "pseudonymise", None, detail)
     return detail
@@ -285,7 +287,10 @@ _BUSY_VACUUM = (
 @contextlib.contextmanager
 def _zeroing_deletes(project: Project) -> Iterator[None]:
     """`secure_delete` for the rewrite: every freed page and deleted cell is overwritten with zeros, so the real
-    names are gone from the file even if the VACUUM afterwards cannot run."""
+    names are gone from the file even if the VACUUM afterwards cannot run. (SQLite only: see _scrub_free_pages.)"""
+    if project.on_server:
+        yield
+        return
     before = project.scalar("PRAGMA secure_delete")
     project.conn.execute("PRAGMA secure_delete = ON")
     try:
@@ -297,7 +302,11 @@ def _zeroing_deletes(project: Project) -> Iterator[None]:
 def _scrub_free_pages(project: Project) -> dict[str, Any]:
     """VACUUM rewrites the file without the freed pages that still hold old text; the WAL is emptied too.
     Best effort: the change is already committed and its freed pages zeroed, so a busy project is reported, not
-    failed."""
+    failed. A server study: PostgreSQL's VACUUM frees the old row versions for reuse (their bytes stay on disk
+    until overwritten; the server's own disk encryption and retention govern them)."""
+    if project.on_server:
+        project.conn.execute("VACUUM")
+        return {"vacuumed": True}
     try:
         with _zeroing_deletes(project):
             project.conn.execute("VACUUM")

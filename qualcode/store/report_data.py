@@ -24,6 +24,7 @@ T = TypeVar("T")
 # Up to this size the report's snapshot is a copy in memory (fastest); above it, a copy in a private temporary
 # folder, so memory stays small whatever the project's size (an in-memory copy costs about twice the file).
 SNAPSHOT_IN_MEMORY_MAX = 64 << 20
+SERVER_HASH_METHOD = "SHA-256 of the change log's head hash in the report's snapshot (a server study)"
 
 
 def _read_lock(project: Project, attempts: int, take: Callable[[], T]) -> T:
@@ -52,7 +53,12 @@ def checkpoint_and_hash(project: Project, attempts: int = 5) -> str:
 
     The checkpoint moves every committed change into the main file; the read transaction that follows keeps
     any later checkpoint from changing it while we hash, so the hash matches the data the report reads.
+    A server study: a repeatable-read snapshot, identified by the change log's head (every change is logged).
     """
+    if project.on_server:
+        project.conn.execute("BEGIN")  # REPEATABLE READ: every read until end_read sees this one state
+        head = project.scalar("SELECT hash FROM change_log ORDER BY id DESC LIMIT 1") or ""
+        return hashlib.sha256(f"qualcode change log head {head}".encode()).hexdigest()
 
     def digest() -> str:
         sha = hashlib.sha256()
@@ -80,7 +86,15 @@ def snapshot(project: Project, attempts: int = 5) -> Iterator[tuple[Project, str
     Only copying the bytes holds the file's read lock (about 20 ms for 100,000 segments, under a second for a
     million), so a coder saving meanwhile hardly waits; reading the evidence happens on the copy, with no lock
     at all. A small file is copied into memory; a large one into a private temporary folder (removed on
-    exit), read in 1 MiB pieces, so memory stays small whatever the project's size."""
+    exit), read in 1 MiB pieces, so memory stays small whatever the project's size. A server study has no file
+    to copy: the report reads one repeatable-read snapshot of it, named by the change log's head."""
+    if project.on_server:
+        sha = checkpoint_and_hash(project)
+        try:
+            yield project, sha
+        finally:
+            end_read(project)
+        return
     if os.path.getsize(project.path) <= SNAPSHOT_IN_MEMORY_MAX:
         data = _locked(project, attempts, project.path.read_bytes)
         digest = hashlib.sha256(data).hexdigest()
@@ -270,9 +284,10 @@ def coded_by(project: Project, coders: Sequence[str]) -> list[tuple[str, str, st
     in document order then case name."""
     marks = ",".join("?" * len(coders))
     return project.conn.execute(
-        "SELECT DISTINCT d.name, d.source_type, c.name, k.coder FROM codings k JOIN documents d ON d.id = k.document_id"
+        "SELECT d.name, d.source_type, c.name, k.coder FROM codings k JOIN documents d ON d.id = k.document_id"
         " LEFT JOIN segments s ON s.id = k.segment_id LEFT JOIN cases c ON c.id = s.case_id"
-        f" WHERE k.coder IN ({marks}) ORDER BY d.id, c.name",
+        f" WHERE k.coder IN ({marks}) GROUP BY d.id, c.name, k.coder"
+        " ORDER BY d.id, c.name IS NOT NULL, c.name",  # no case first, on either backend
         list(coders),
     ).fetchall()
 

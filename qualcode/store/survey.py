@@ -338,7 +338,7 @@ def participation(project: Project) -> list[dict[str, Any]]:
     everyone = int(
         conn.execute(
             "SELECT count(*) FROM (SELECT case_id FROM segments WHERE case_id IS NOT NULL"
-            " UNION SELECT case_id FROM survey_respondents)"
+            " UNION SELECT case_id FROM survey_respondents) AS everyone"
         ).fetchone()[0]
     )
     sessions = len(survey_docs) + sum(len(docs) for docs in by_type.values())

@@ -13,7 +13,7 @@ from textual.app import App
 from textual.binding import Binding
 
 from qualcode.app.session import CodingSession
-from qualcode.store.project import Project
+from qualcode.store.project import Project, location_of
 
 
 class QualcodeApp(App[None]):
@@ -34,7 +34,7 @@ class QualcodeApp(App[None]):
 
     def __init__(self, project_path: str | Path, coder: str | None = None, remember: bool = True) -> None:
         super().__init__()
-        self.project_path = Path(project_path)
+        self.project_path = location_of(project_path)  # a file, or a server study's URL
         self.coder = coder
         self.remember = remember
         self.project: Project | None = None

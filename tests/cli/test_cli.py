@@ -25,8 +25,9 @@ def run(runner, *args, code=0):
 
 
 @pytest.fixture
-def study(tmp_path, runner, codebook_path):
-    proj = tmp_path / "s.qcdb"
+def study(tmp_path, runner, codebook_path, project_location):
+    """A study made by the CLI: a project file, or a server study (each test runs on both backends)."""
+    proj = project_location
     run(runner, "init", proj, "--codebook", codebook_path, "--coder", "amira")
     run(
         runner,

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 
 import pytest
 
 from qualcode.cli import cli
 from qualcode.store.project import Project
+from tests.conftest import project_state
 
 
 def run(runner, *args, code=0):
@@ -18,8 +18,8 @@ def run(runner, *args, code=0):
 
 
 @pytest.fixture
-def project(runner, tmp_path):
-    path = tmp_path / "m.qcdb"
+def project(runner, project_location):
+    path = project_location
     run(runner, "init", path)
     return path
 
@@ -100,7 +100,7 @@ def test_xlsx_cells_are_numbers_and_documents_have_charts(runner, project, tmp_p
 def test_bad_tables_change_nothing(runner, project, tmp_path, text, message):
     bad = tmp_path / "bad.csv"
     bad.write_text(text)
-    before = hashlib.sha256(project.read_bytes()).hexdigest()
+    before = project_state(project)
     result = run(runner, "monitoring", "import", project, bad, code=2)
     assert message in result.stderr and result.stderr.count("\n") == 1
-    assert hashlib.sha256(project.read_bytes()).hexdigest() == before
+    assert project_state(project) == before

@@ -17,22 +17,23 @@ def run(runner, *args, code=0):
 
 
 @pytest.fixture
-def study(tmp_path):
-    build_study(tmp_path / "small.qcdb")
-    return tmp_path / "small.qcdb"
+def study(project_location):
+    build_study(project_location)
+    return project_location
 
 
 def test_report_writes_to_exports_by_default(runner, study, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     result = run(runner, "report", study, "themes")
-    target = tmp_path / "exports" / "small-themes.csv"
+    stem = str(study).rsplit("/", 1)[-1].removesuffix(".qcdb")  # the file's name, or the database's
+    target = tmp_path / "exports" / f"{stem}-themes.csv"
     assert f"Wrote {target}" in result.stdout.replace("\n", "")
     rows = list(csv.reader(io.StringIO(target.read_bytes().decode("utf-8-sig").split("\r\n\r\n", 1)[1])))
     assert rows[0][:3] == ["Theme", "Code", "Segments"]
     run(runner, "report", study, "all")
-    assert (tmp_path / "exports" / "small-report.html").read_text("utf-8").startswith("<!DOCTYPE html>")
+    assert (tmp_path / "exports" / f"{stem}-report.html").read_text("utf-8").startswith("<!DOCTYPE html>")
     run(runner, "report", study, "matrix", "--by", "source-type", "--format", "xlsx")
-    assert (tmp_path / "exports" / "small-matrix-source-type.xlsx").stat().st_size > 0
+    assert (tmp_path / "exports" / f"{stem}-matrix-source-type.xlsx").stat().st_size > 0
 
 
 def test_report_json_shapes(runner, study):

@@ -12,7 +12,6 @@ events (numeric, R06 blank): 5,3,4,2,6,1,3,2,4 -> n 9, mean 30/9 = 3.33, median 
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 from pathlib import Path
@@ -21,6 +20,7 @@ import pytest
 
 from qualcode.cli import cli
 from qualcode.store.project import Project
+from tests.conftest import project_state
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "surveys"
 CSV, SPEC = DATA / "worked-example.csv", DATA / "worked-example.yaml"
@@ -33,8 +33,8 @@ def run(runner, *args, code=0):
 
 
 @pytest.fixture
-def survey(runner, tmp_path):
-    path = tmp_path / "s.qcdb"
+def survey(runner, project_location):
+    path = project_location
     run(runner, "import", path, CSV, "--spec", SPEC, "--create")
     return path
 
@@ -229,10 +229,10 @@ def test_bad_values_are_one_line_exit_2_and_nothing_imported(runner, survey, tmp
     cells[header.index(column)] = value
     bad = tmp_path / "bad.csv"
     bad.write_text("\n".join([lines[0], ",".join(cells), *lines[2:]]) + "\n")
-    before = hashlib.sha256(survey.read_bytes()).hexdigest()
+    before = project_state(survey)
     result = run(runner, "import", survey, bad, "--spec", SPEC, "--wave", "2099", code=2)
     assert message in result.stderr and result.stderr.count("\n") == 1 and "Traceback" not in result.output
-    assert hashlib.sha256(survey.read_bytes()).hexdigest() == before
+    assert project_state(survey) == before
 
 
 @pytest.mark.parametrize(

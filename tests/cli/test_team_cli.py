@@ -3,12 +3,12 @@
 import csv
 import io
 import json
-import sqlite3
 
 import pytest
 
 from tests.cli.test_cli import run, segs
 from tests.cli.test_cli import study as study  # noqa: F401  (a fixture)
+from tests.unit.test_audit import tamper
 
 
 @pytest.fixture
@@ -112,11 +112,7 @@ def test_audit_lists_and_verify_catches_tampering(runner, coded):
     assert "entries" in run(runner, "audit", coded, "--since", "2000-01-01").stdout
     assert "--since" in run(runner, "audit", coded, "--since", "yesterday", code=2).stderr
     assert "OK:" in run(runner, "audit", "verify", coded).stdout
-    conn = sqlite3.connect(coded)
-    conn.execute("DROP TRIGGER change_log_no_update")
-    conn.execute("UPDATE change_log SET detail = '{}' WHERE id = 2")
-    conn.commit()
-    conn.close()
+    tamper(coded, "DROP TRIGGER change_log_no_update", "UPDATE change_log SET detail = '{}' WHERE id = 2")
     result = run(runner, "audit", "verify", coded, code=1)
     assert (
         "entry 2" in result.stderr and "edited" in result.stderr and "change_log_no_update" in result.stderr

@@ -17,8 +17,8 @@ async def code_here(pilot, key: str) -> None:
 
 
 @covers("e")
-async def test_tab_completes_an_existing_claim(demo_copy):
-    app = QualcodeApp(demo_copy, coder="zoe")
+async def test_tab_completes_an_existing_claim(demo_location):
+    app = QualcodeApp(demo_location, coder="zoe")
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("j")
         await code_here(pilot, "joint")
@@ -27,13 +27,13 @@ async def test_tab_completes_an_existing_claim(demo_copy):
         await pilot.press("down", "down", "enter", "tab", *"pract", "tab", "enter")
         await pilot.pause()
         assert type(app.screen).__name__ == "Workbench"
-    assert rows(demo_copy, "SELECT contribution, claim FROM codings WHERE coder = 'zoe'") == [
+    assert rows(demo_location, "SELECT contribution, claim FROM codings WHERE coder = 'zoe'") == [
         {"contribution": "necessary", "claim": CLAIM}
     ]
 
 
-async def test_an_existing_claim_is_picked_from_the_list(demo_copy):
-    app = QualcodeApp(demo_copy, coder="zoe")
+async def test_an_existing_claim_is_picked_from_the_list(demo_location):
+    app = QualcodeApp(demo_location, coder="zoe")
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("j")
         await code_here(pilot, "joint")
@@ -46,11 +46,11 @@ async def test_an_existing_claim_is_picked_from_the_list(demo_copy):
         await pilot.press("enter")  # take it as written, and save
         await pilot.pause()
         assert type(app.screen).__name__ == "Workbench"
-    assert rows(demo_copy, "SELECT claim FROM codings WHERE coder = 'zoe'") == [{"claim": CLAIM}]
+    assert rows(demo_location, "SELECT claim FROM codings WHERE coder = 'zoe'") == [{"claim": CLAIM}]
 
 
-async def test_twelve_claims_typed_at_ten_ms_a_key_lose_nothing(demo_copy):
-    app = QualcodeApp(demo_copy, coder="zoe")
+async def test_twelve_claims_typed_at_ten_ms_a_key_lose_nothing(demo_location):
+    app = QualcodeApp(demo_location, coder="zoe")
     typed: dict[int, str] = {}
     async with app.run_test(size=SIZE) as pilot:
         for n in range(12):
@@ -65,17 +65,17 @@ async def test_twelve_claims_typed_at_ten_ms_a_key_lose_nothing(demo_copy):
             typed[seg["id"]] = claim
     got = {
         r["segment_id"]: r["claim"]
-        for r in rows(demo_copy, "SELECT segment_id, claim FROM codings WHERE coder = 'zoe'")
+        for r in rows(demo_location, "SELECT segment_id, claim FROM codings WHERE coder = 'zoe'")
     }
     assert got == typed
 
 
-async def test_tab_right_after_fast_typing_completes_what_was_typed(demo_copy):
-    app = QualcodeApp(demo_copy, coder="zoe")
+async def test_tab_right_after_fast_typing_completes_what_was_typed(demo_location):
+    app = QualcodeApp(demo_location, coder="zoe")
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("n")
         await code_here(pilot, "joint")
         await type_fast(app, ["e", "tab", *"pract", "tab", "enter"])
         await pilot.pause(0.3)
         assert type(app.screen).__name__ == "Workbench"
-    assert rows(demo_copy, "SELECT claim FROM codings WHERE coder = 'zoe'") == [{"claim": CLAIM}]
+    assert rows(demo_location, "SELECT claim FROM codings WHERE coder = 'zoe'") == [{"claim": CLAIM}]

@@ -14,8 +14,8 @@ from .keys import covers
 
 
 @covers("f")
-async def test_filter_with_defaults_then_by_code_then_cleared(demo_copy):
-    app = QualcodeApp(demo_copy, coder="amira")
+async def test_filter_with_defaults_then_by_code_then_cleared(demo_location):
+    app = QualcodeApp(demo_location, coder="amira")
     async with app.run_test(size=SIZE) as pilot:
         view = app.screen.query_one(TranscriptView)
         total = view.total
@@ -50,9 +50,9 @@ async def test_filter_with_defaults_then_by_code_then_cleared(demo_copy):
 
 @covers("E")
 @pytest.mark.parametrize("kind", [k for _, k in KIND_CHOICES])
-async def test_export_each_report_with_default_options(demo_copy, tmp_path, kind):
+async def test_export_each_report_with_default_options(demo_location, tmp_path, kind):
     out = tmp_path / f"{kind}.html"
-    app = QualcodeApp(demo_copy, coder="lead")
+    app = QualcodeApp(demo_location, coder="lead")
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("E")
         await pilot.pause()

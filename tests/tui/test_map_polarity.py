@@ -21,8 +21,8 @@ REFERRALS = (
 
 
 @covers("O")
-async def test_outcome_map_opens_with_partners_outcomes_and_claims(demo_copy):
-    app = QualcodeApp(demo_copy, coder="zoe")
+async def test_outcome_map_opens_with_partners_outcomes_and_claims(demo_location):
+    app = QualcodeApp(demo_location, coder="zoe")
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("O")
         await pilot.pause()
@@ -40,9 +40,9 @@ async def test_outcome_map_opens_with_partners_outcomes_and_claims(demo_copy):
         assert type(app.screen).__name__ == "Workbench"
 
 
-async def test_contribution_links_a_claim_object_with_a_polarity_and_undo_takes_it_back(demo_copy):
-    before = rows(demo_copy, REFERRALS)[0]["n"]
-    app = QualcodeApp(demo_copy, coder="zoe")
+async def test_contribution_links_a_claim_object_with_a_polarity_and_undo_takes_it_back(demo_location):
+    before = rows(demo_location, REFERRALS)[0]["n"]
+    app = QualcodeApp(demo_location, coder="zoe")
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("j", "c", *"joint", "enter")
         await pilot.pause()
@@ -56,11 +56,11 @@ async def test_contribution_links_a_claim_object_with_a_polarity_and_undo_takes_
         await pilot.press("tab", *"warmer", "down", "enter")  # the claim object, picked from the list; saves
         await pilot.pause()
         assert type(app.screen).__name__ == "Workbench"
-        assert rows(demo_copy, LINKS) == [{"key": "c.referrals", "polarity": "contradicts"}]
-        assert rows(demo_copy, REFERRALS)[0]["n"] == before + 1
+        assert rows(demo_location, LINKS) == [{"key": "c.referrals", "polarity": "contradicts"}]
+        assert rows(demo_location, REFERRALS)[0]["n"] == before + 1
         await pilot.press("u")
         await pilot.pause()
-        assert rows(demo_copy, LINKS) == [] and rows(demo_copy, REFERRALS)[0]["n"] == before
+        assert rows(demo_location, LINKS) == [] and rows(demo_location, REFERRALS)[0]["n"] == before
         await pilot.press("U")
         await pilot.pause()
-        assert rows(demo_copy, LINKS) == [{"key": "c.referrals", "polarity": "contradicts"}]
+        assert rows(demo_location, LINKS) == [{"key": "c.referrals", "polarity": "contradicts"}]

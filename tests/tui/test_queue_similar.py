@@ -44,31 +44,37 @@ def propose(path, segment_ids: list[int]) -> None:
 
 @covers("A")
 @covers("a", "r", "u", "escape", "A", screen="PendingScreen")
-async def test_queue_accepts_and_rejects_each_pending_suggestion_with_undo(demo_copy):
-    propose(demo_copy, [2, 4])
-    app = QualcodeApp(demo_copy, coder="zoe")
+async def test_queue_accepts_and_rejects_each_pending_suggestion_with_undo(demo_location):
+    propose(demo_location, [2, 4])
+    app = QualcodeApp(demo_location, coder="zoe")
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("A")
         await pilot.pause()
         assert type(app.screen).__name__ == "PendingScreen" and len(app.screen.rows) == 2
         await pilot.press("a")  # accept the best (segment 2, 0.9): a coding with the queue's provenance
         await pilot.pause()
-        coded = rows(demo_copy, CODED)
+        coded = rows(demo_location, CODED)
         assert [c["segment_id"] for c in coded] == [2] and '"autocode:lexical"' in coded[0]["provenance"]
-        assert [r["segment_id"] for r in rows(demo_copy, PENDING)] == [4]
+        assert [r["segment_id"] for r in rows(demo_location, PENDING)] == [4]
         await pilot.press("r")  # reject segment 4: remembered, so the suggester learns from it
         await pilot.pause()
-        assert rows(demo_copy, PENDING) == [] and [r["segment_id"] for r in rows(demo_copy, REJECTED)] == [4]
+        assert rows(demo_location, PENDING) == [] and [
+            r["segment_id"] for r in rows(demo_location, REJECTED)
+        ] == [4]
         assert "nothing pending" in str(app.screen.query_one("#queue-title").render())
         await pilot.press("u")  # undo the rejection: the suggestion is back in the queue
         await pilot.pause()
-        assert [r["segment_id"] for r in rows(demo_copy, PENDING)] == [4] and rows(demo_copy, REJECTED) == []
+        assert [r["segment_id"] for r in rows(demo_location, PENDING)] == [4] and rows(
+            demo_location, REJECTED
+        ) == []
         await pilot.press("escape")
         await pilot.pause()
         assert type(app.screen).__name__ == "Workbench"
         await pilot.press("u")  # the workbench's undo shares the session: takes back the acceptance
         await pilot.pause()
-        assert rows(demo_copy, CODED) == [] and [r["segment_id"] for r in rows(demo_copy, PENDING)] == [2, 4]
+        assert rows(demo_location, CODED) == [] and [
+            r["segment_id"] for r in rows(demo_location, PENDING)
+        ] == [2, 4]
         await pilot.press("A")
         await pilot.pause()
         await pilot.press("A")  # A again closes the queue
@@ -77,8 +83,8 @@ async def test_queue_accepts_and_rejects_each_pending_suggestion_with_undo(demo_
 
 
 @covers("L")
-async def test_segments_like_this_one_and_enter_jumps_there(demo_copy):
-    app = QualcodeApp(demo_copy, coder="zoe")
+async def test_segments_like_this_one_and_enter_jumps_there(demo_location):
+    app = QualcodeApp(demo_location, coder="zoe")
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("j")  # segment 2, the commissioner's first answer
         source = current_segment(app)["id"]
@@ -95,13 +101,13 @@ async def test_segments_like_this_one_and_enter_jumps_there(demo_copy):
         assert current_segment(app)["id"] == screen.found[1]["segment_id"]
 
 
-async def test_least_sure_filter_shows_the_segments_least_sure_asks_for(demo_copy):
+async def test_least_sure_filter_shows_the_segments_least_sure_asks_for(demo_location):
     from qualcode.app.autocode import least_sure
     from qualcode.tui.screens.workbench_more import LEAST_SURE
 
-    with Project.open(demo_copy) as p:
+    with Project.open(demo_location) as p:
         expected = {r["segment_id"] for r in least_sure(p, "zoe", LEAST_SURE, "int01-commissioner")}
-    app = QualcodeApp(demo_copy, coder="zoe")
+    app = QualcodeApp(demo_location, coder="zoe")
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("f")
         await pilot.pause()
@@ -118,8 +124,8 @@ async def test_least_sure_filter_shows_the_segments_least_sure_asks_for(demo_cop
 
 
 @covers("h", screen="CodebookScreen")
-async def test_codebook_lists_codes_needing_help(demo_copy):
-    app = QualcodeApp(demo_copy, coder="zoe")
+async def test_codebook_lists_codes_needing_help(demo_location):
+    app = QualcodeApp(demo_location, coder="zoe")
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("b")
         await pilot.pause()

@@ -12,8 +12,8 @@ from .keys import covers
 
 
 @covers("c", "s", "j", "k", "escape", "R", "down", screen="ReviewScreen")
-async def test_reviewer_filters_moves_and_leaves(demo_copy):
-    app = QualcodeApp(demo_copy, coder="lead")
+async def test_reviewer_filters_moves_and_leaves(demo_location):
+    app = QualcodeApp(demo_location, coder="lead")
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("R")
         await pilot.pause()
@@ -43,7 +43,7 @@ async def test_reviewer_filters_moves_and_leaves(demo_copy):
         await pilot.pause()
         assert type(app.screen).__name__ == "Workbench"
     got = rows(
-        demo_copy,
+        demo_location,
         "SELECT c.key, r.status FROM reviews r JOIN codings k ON k.id = r.coding_id"
         " JOIN codes c ON c.id = k.code_id",
     )
@@ -71,8 +71,8 @@ def codes(path) -> dict[str, dict]:
 
 
 @covers("a", "A", "l", "K", "m", "escape", "b", screen="CodebookScreen")
-async def test_codebook_add_rename_rekey_move(demo_copy):
-    app = QualcodeApp(demo_copy, coder="lead")
+async def test_codebook_add_rename_rekey_move(demo_location):
+    app = QualcodeApp(demo_location, coder="lead")
     async with app.run_test(size=SIZE) as pilot:
         await open_codebook(pilot, "practice")
         await pilot.press("a", *"peer", "enter")  # key field starts with "practice."
@@ -108,7 +108,7 @@ async def test_codebook_add_rename_rekey_move(demo_copy):
         await pilot.press("b")  # b also leaves
         await pilot.pause()
         assert type(app.screen).__name__ == "Workbench"
-    got = codes(demo_copy)
+    got = codes(demo_location)
     assert (
         got["practice.peers"]["label"] == "Learning from peers"
         and got["practice.peers"]["parent"] == "newtheme"
@@ -118,8 +118,8 @@ async def test_codebook_add_rename_rekey_move(demo_copy):
 
 
 @covers("e", screen="CodebookScreen")
-async def test_codebook_edit_definition(demo_copy):
-    app = QualcodeApp(demo_copy, coder="lead")
+async def test_codebook_edit_definition(demo_location):
+    app = QualcodeApp(demo_location, coder="lead")
     async with app.run_test(size=SIZE) as pilot:
         await open_codebook(pilot, "org.signposting")
         await pilot.press("e")
@@ -132,12 +132,12 @@ async def test_codebook_edit_definition(demo_copy):
         await pilot.press("e", "escape")  # Escape leaves the dialog without saving
         await pilot.pause()
         assert type(app.screen).__name__ == "CodebookScreen"
-    assert codes(demo_copy)["org.signposting"]["definition"] == "Pointing people to other services."
+    assert codes(demo_location)["org.signposting"]["definition"] == "Pointing people to other services."
 
 
 @covers("escape:dialog")
-async def test_escape_closes_each_dialog_without_saving(demo_copy):
-    app = QualcodeApp(demo_copy, coder="zoe")
+async def test_escape_closes_each_dialog_without_saving(demo_location):
+    app = QualcodeApp(demo_location, coder="zoe")
     async with app.run_test(size=SIZE) as pilot:
         for key in ("c", "s", "m", "slash", "f", "E", "question_mark"):
             await pilot.press(key)
@@ -146,4 +146,4 @@ async def test_escape_closes_each_dialog_without_saving(demo_copy):
             await pilot.press("escape")
             await pilot.pause()
             assert type(app.screen).__name__ == "Workbench", key
-    assert rows(demo_copy, "SELECT id FROM change_log WHERE who = 'zoe'") == []
+    assert rows(demo_location, "SELECT id FROM change_log WHERE who = 'zoe'") == []

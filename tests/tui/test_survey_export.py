@@ -20,8 +20,8 @@ def text_of(renderable, width: int = 120) -> str:
 
 
 @covers("S", screen="SummaryScreen")
-async def test_summary_shows_survey_questions_with_their_base(demo_copy):
-    app = QualcodeApp(demo_copy, coder="lead")
+async def test_summary_shows_survey_questions_with_their_base(demo_location):
+    app = QualcodeApp(demo_location, coder="lead")
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("S")
         await ready(pilot)
@@ -40,8 +40,8 @@ async def test_summary_shows_survey_questions_with_their_base(demo_copy):
         assert type(app.screen).__name__ == "Workbench"
 
 
-async def test_summary_stacks_survey_below_themes_at_80_columns(demo_copy):
-    app = QualcodeApp(demo_copy, coder="lead")
+async def test_summary_stacks_survey_below_themes_at_80_columns(demo_location):
+    app = QualcodeApp(demo_location, coder="lead")
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("S")
         await ready(pilot)
@@ -49,8 +49,8 @@ async def test_summary_stacks_survey_below_themes_at_80_columns(demo_copy):
         assert "64% (29)" in text_of(app.screen.survey_view, 80)
 
 
-async def test_export_dialog_writes_the_survey_report(demo_copy, tmp_path):
-    app = QualcodeApp(demo_copy, coder="lead")
+async def test_export_dialog_writes_the_survey_report(demo_location, tmp_path):
+    app = QualcodeApp(demo_location, coder="lead")
     out = tmp_path / "survey.md"
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("E")
@@ -68,8 +68,8 @@ async def test_export_dialog_writes_the_survey_report(demo_copy, tmp_path):
         assert type(app.screen).__name__ == "Workbench"
 
 
-async def test_export_dialog_writes_the_monitoring_and_findings_reports(demo_copy, tmp_path):
-    app = QualcodeApp(demo_copy, coder="lead")
+async def test_export_dialog_writes_the_monitoring_and_findings_reports(demo_location, tmp_path):
+    app = QualcodeApp(demo_location, coder="lead")
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("E")
         await pilot.pause()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from qualcode.store.documents import search_segments
 from qualcode.store.project import Project
 from qualcode.tui.app import QualcodeApp
 from qualcode.tui.widgets.codebook_tree import CodebookTree
@@ -24,41 +25,42 @@ def current_segment(app):
 
 
 @covers("j", "c", "u", "U")
-async def test_code_by_fuzzy_key_then_undo_and_redo(demo_copy):
-    app = QualcodeApp(demo_copy, coder="zoe")
+async def test_code_by_fuzzy_key_then_undo_and_redo(demo_location):
+    app = QualcodeApp(demo_location, coder="zoe")
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("j", "j", "j")
         seg = current_segment(app)
         await pilot.press("c", *"signp", "enter")
         await pilot.pause()
         sql = "SELECT c.key, k.start, k.\"end\" FROM codings k JOIN codes c ON c.id = k.code_id WHERE k.segment_id = ? AND k.coder = 'zoe'"
-        assert rows(demo_copy, sql, (seg["id"],)) == [
+        assert rows(demo_location, sql, (seg["id"],)) == [
             {"key": "org.signposting", "start": seg["start"], "end": seg["end"]}
         ]
         assert any(c["code"] == "org.signposting" for c in current_segment(app)["codings"])
         await pilot.press("u")
         await pilot.pause()
-        assert rows(demo_copy, sql, (seg["id"],)) == []
+        assert rows(demo_location, sql, (seg["id"],)) == []
         await pilot.press("U")
         await pilot.pause()
-        assert [r["key"] for r in rows(demo_copy, sql, (seg["id"],))] == ["org.signposting"]
+        assert [r["key"] for r in rows(demo_location, sql, (seg["id"],))] == ["org.signposting"]
         # pin the code to quick key 1 (p on the code highlighted in the codebook), then apply it with 1
         tree = app.screen.query_one(CodebookTree)
         tree.move_cursor(tree.nodes["org.signposting"])
         await pilot.press("p", "j", "j", "1")
         await pilot.pause()
         nxt = current_segment(app)
-        assert [r["key"] for r in rows(demo_copy, sql, (nxt["id"],))] == ["org.signposting"]
+        assert [r["key"] for r in rows(demo_location, sql, (nxt["id"],))] == ["org.signposting"]
     actions = [
-        r["action"] for r in rows(demo_copy, "SELECT action FROM change_log WHERE who = 'zoe' ORDER BY id")
+        r["action"]
+        for r in rows(demo_location, "SELECT action FROM change_log WHERE who = 'zoe' ORDER BY id")
     ]
     # Redo puts back the coding that undo removed (same id), logged as a restore.
     assert actions == ["code", "uncode", "code.restore", "code"]
 
 
 @covers("s", "x")
-async def test_remove_code_and_code_part_of_a_segment(demo_copy):
-    app = QualcodeApp(demo_copy, coder="zoe")
+async def test_remove_code_and_code_part_of_a_segment(demo_location):
+    app = QualcodeApp(demo_location, coder="zoe")
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("j")
         seg = current_segment(app)
@@ -69,7 +71,7 @@ async def test_remove_code_and_code_part_of_a_segment(demo_copy):
         await pilot.press(*"confid", "enter")
         await pilot.pause()
         got = rows(
-            demo_copy,
+            demo_location,
             'SELECT c.key, substr(d.text, k.start + 1, k."end" - k.start) AS text FROM codings k'
             " JOIN codes c ON c.id = k.code_id JOIN documents d ON d.id = k.document_id"
             " WHERE k.coder = 'zoe'",
@@ -77,18 +79,18 @@ async def test_remove_code_and_code_part_of_a_segment(demo_copy):
         assert got == [{"key": "practice.confidence", "text": seg["text"][:5]}]
         await pilot.press("x")
         await pilot.pause()
-        assert rows(demo_copy, "SELECT id FROM codings WHERE coder = 'zoe'") == []
+        assert rows(demo_location, "SELECT id FROM codings WHERE coder = 'zoe'") == []
 
 
 @covers("m")
-async def test_memo_and_contribution(demo_copy):
-    app = QualcodeApp(demo_copy, coder="zoe")
+async def test_memo_and_contribution(demo_location):
+    app = QualcodeApp(demo_location, coder="zoe")
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("j")
         seg = current_segment(app)
         await pilot.press("m", *"Check tone", "ctrl+s")
         await pilot.pause()
-        assert rows(demo_copy, "SELECT target_kind, target_id, text FROM memos WHERE coder = 'zoe'") == [
+        assert rows(demo_location, "SELECT target_kind, target_id, text FROM memos WHERE coder = 'zoe'") == [
             {"target_kind": "segment", "target_id": seg["id"], "text": "Check tone"}
         ]
         await pilot.press("c", *"joint", "enter")
@@ -98,19 +100,16 @@ async def test_memo_and_contribution(demo_copy):
         # radio set: (none), sufficient, necessary...: move to 'necessary' and select it, then type a claim
         await pilot.press("down", "down", "enter", "tab", *"More joint casework", "enter")
         await pilot.pause()
-        got = rows(demo_copy, "SELECT contribution, claim FROM codings WHERE coder = 'zoe'")
+        got = rows(demo_location, "SELECT contribution, claim FROM codings WHERE coder = 'zoe'")
         assert got == [{"contribution": "necessary", "claim": "More joint casework"}]
 
 
 @covers("slash")
-async def test_search_jumps_to_the_hit(demo_copy):
-    with Project.open(demo_copy) as p:
-        target = p.query(
-            "SELECT s.id, d.name FROM segments_fts f JOIN segments s ON s.id = f.rowid"
-            " JOIN documents d ON d.id = s.document_id WHERE segments_fts MATCH 'induction'"
-            " ORDER BY rank LIMIT 1"
-        )[0]
-    app = QualcodeApp(demo_copy, coder="zoe")
+async def test_search_jumps_to_the_hit(demo_location):
+    with Project.open(demo_location) as p:
+        best = search_segments(p, "induction", limit=1)[0]  # each backend's own ranking
+        target = {"id": best["id"], "name": best["document"]}
+    app = QualcodeApp(demo_location, coder="zoe")
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("slash", *"induction", "enter")
         await app.workers.wait_for_complete()  # the search runs in a worker thread
@@ -122,8 +121,8 @@ async def test_search_jumps_to_the_hit(demo_copy):
 
 
 @covers("n", "F")
-async def test_filter_uncoded_and_next_uncoded(demo_copy):
-    app = QualcodeApp(demo_copy, coder="amira")
+async def test_filter_uncoded_and_next_uncoded(demo_location):
+    app = QualcodeApp(demo_location, coder="amira")
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("n")
         await pilot.pause()
@@ -143,8 +142,8 @@ async def test_filter_uncoded_and_next_uncoded(demo_copy):
 
 @covers("R")
 @covers("a", "w", "r", screen="ReviewScreen")
-async def test_review_a_quote(demo_copy):
-    app = QualcodeApp(demo_copy, coder="lead")
+async def test_review_a_quote(demo_location):
+    app = QualcodeApp(demo_location, coder="lead")
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("R")
         await pilot.pause()
@@ -157,24 +156,24 @@ async def test_review_a_quote(demo_copy):
         third = app.screen.items[0]["id"]
         await pilot.press("r")
         await pilot.pause()
-    got = rows(demo_copy, "SELECT coding_id, status, reviewer, comment FROM reviews ORDER BY id")
+    got = rows(demo_location, "SELECT coding_id, status, reviewer, comment FROM reviews ORDER BY id")
     assert got == [
         {"coding_id": first, "status": "accepted", "reviewer": "lead", "comment": None},
         {"coding_id": second, "status": "queried", "reviewer": "lead", "comment": "Is this really TIC?"},
         {"coding_id": third, "status": "rejected", "reviewer": "lead", "comment": None},
     ]
-    assert len(rows(demo_copy, "SELECT id FROM change_log WHERE action = 'review'")) == 3
+    assert len(rows(demo_location, "SELECT id FROM change_log WHERE action = 'review'")) == 3
 
 
 @covers("b")
 @covers("g", screen="CodebookScreen")
-async def test_merge_two_codes_keeps_every_coding(demo_copy):
+async def test_merge_two_codes_keeps_every_coding(demo_location):
     before = rows(
-        demo_copy,
+        demo_location,
         "SELECT count(*) AS n FROM codings k JOIN codes c ON c.id = k.code_id"
         " WHERE c.key IN ('practice.awareness', 'practice.knowledge')",
     )[0]["n"]
-    app = QualcodeApp(demo_copy, coder="lead")
+    app = QualcodeApp(demo_location, coder="lead")
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("b")
         await pilot.pause()
@@ -183,26 +182,26 @@ async def test_merge_two_codes_keeps_every_coding(demo_copy):
         await pilot.press("g", *"practice.knowledge", "enter")
         await pilot.pause()
         await pilot.press("escape")
-    keys = {r["key"] for r in rows(demo_copy, "SELECT key FROM codes")}
+    keys = {r["key"] for r in rows(demo_location, "SELECT key FROM codes")}
     assert "practice.awareness" not in keys and "practice.knowledge" in keys
     after = rows(
-        demo_copy,
+        demo_location,
         "SELECT count(*) AS n FROM codings k JOIN codes c ON c.id = k.code_id"
         " WHERE c.key = 'practice.knowledge'",
     )[0]["n"]
-    folded = rows(demo_copy, "SELECT count(*) AS n FROM change_log WHERE action = 'merge.fold'")[0]["n"]
+    folded = rows(demo_location, "SELECT count(*) AS n FROM change_log WHERE action = 'merge.fold'")[0]["n"]
     assert after + folded == before
-    merge = rows(demo_copy, "SELECT detail FROM change_log WHERE action = 'codebook.merge'")
+    merge = rows(demo_location, "SELECT detail FROM change_log WHERE action = 'codebook.merge'")
     assert json.loads(merge[0]["detail"])["source"]["key"] == "practice.awareness"
 
 
-async def test_coder_name_is_asked_once_and_remembered(demo_copy):
-    app = QualcodeApp(demo_copy)
+async def test_coder_name_is_asked_once_and_remembered(demo_location):
+    app = QualcodeApp(demo_location)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press(*"nadia", "enter")
         await pilot.pause()
         assert app.coder == "nadia"
-    again = QualcodeApp(demo_copy)
+    again = QualcodeApp(demo_location)
     async with again.run_test(size=SIZE) as pilot:
         await pilot.pause()
         assert again.coder == "nadia"
@@ -213,8 +212,8 @@ from tests.tui.helpers import ready  # noqa: E402
 
 
 @covers("a", "r")
-async def test_accept_and_reject_suggestions_change_later_rankings(demo_copy):
-    app = QualcodeApp(demo_copy, coder="zoe")
+async def test_accept_and_reject_suggestions_change_later_rankings(demo_location):
+    app = QualcodeApp(demo_location, coder="zoe")
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
         await pilot.press("j")
@@ -224,7 +223,7 @@ async def test_accept_and_reject_suggestions_change_later_rankings(demo_copy):
         await pilot.press("a")
         await pilot.pause()
         got = rows(
-            demo_copy,
+            demo_location,
             "SELECT c.key, k.provenance FROM codings k JOIN codes c ON c.id = k.code_id"
             " WHERE k.coder = 'zoe'",
         )
@@ -239,7 +238,7 @@ async def test_accept_and_reject_suggestions_change_later_rankings(demo_copy):
         await pilot.pause()
         assert top not in [s.code for s in screen.suggestions]
         fb = rows(
-            demo_copy,
+            demo_location,
             "SELECT c.key, f.decision FROM suggestion_feedback f JOIN codes c ON c.id = f.code_id"
             " WHERE f.coder = 'zoe' ORDER BY f.id",
         )
@@ -253,16 +252,16 @@ async def test_accept_and_reject_suggestions_change_later_rankings(demo_copy):
         # undoing the rejection forgets it
         await pilot.press("u")
         await pilot.pause()
-        assert rows(demo_copy, "SELECT decision FROM suggestion_feedback WHERE coder = 'zoe'") == [
+        assert rows(demo_location, "SELECT decision FROM suggestion_feedback WHERE coder = 'zoe'") == [
             {"decision": "accepted"}
         ]
         assert second.code
 
 
 @covers("E")
-async def test_export_screen_writes_the_report(demo_copy, tmp_path):
+async def test_export_screen_writes_the_report(demo_location, tmp_path):
     out = tmp_path / "report.html"
-    app = QualcodeApp(demo_copy, coder="lead")
+    app = QualcodeApp(demo_location, coder="lead")
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("E")
         await pilot.pause()

@@ -27,6 +27,10 @@ from qualcode.store.documents import add_documents
 from qualcode.store.project import Project, journal_settings
 from tests.conftest import old_schema
 
+pytestmark = pytest.mark.sqlite_only(
+    reason="backups, restore and check of a project file (a server study: pg_dump, docs/team-server.md)"
+)
+
 MODES = {"wal": ("wal", "NORMAL"), "delete": ("delete", "FULL")}
 
 

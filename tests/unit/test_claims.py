@@ -14,8 +14,8 @@ from tests.claim_study import build_claim_study
 
 
 @pytest.fixture
-def cstudy(tmp_path):
-    path = tmp_path / "claims.qcdb"
+def cstudy(project_location):
+    path = project_location
     ids = build_claim_study(path)
     with Project.open(path, coder="lead") as p:
         yield p, ids

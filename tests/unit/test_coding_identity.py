@@ -166,7 +166,7 @@ def test_refi_export_gives_a_new_coding_a_new_guid(runner, tmp_path, project):
     add_documents(project, [doc()])
     first, second = participant_segments(project)
     gone = add_coding(project, "org.signposting", segment_id=first["id"])
-    path = Path(project.path)
+    path = project.path
     project.close()
     run_cli(runner, "export", path, "--format", "qdpx", "-o", tmp_path / "a.qdpx")
     with Project.open(path) as p:

@@ -34,8 +34,8 @@ CLAIM_KEYS = {
 
 
 @pytest.fixture
-def cstudy(tmp_path):
-    path = tmp_path / "claims.qcdb"
+def cstudy(project_location):
+    path = project_location
     build_claim_study(path)
     with Project.open(path, coder="lead") as p:
         judge(p, "claim:c.ref", "strong", "Rival checked", "high")

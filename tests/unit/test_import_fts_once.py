@@ -9,6 +9,10 @@ from qualcode.core.models import ParsedDocument, ParsedSegment
 from qualcode.errors import DuplicateError
 from qualcode.store.documents import add_documents, search_segments
 
+pytestmark = pytest.mark.sqlite_only(
+    reason="the FTS5 insert trigger (PostgreSQL indexes a generated tsvector column itself)"
+)
+
 TRIGGER = "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'segments_ai'"
 
 

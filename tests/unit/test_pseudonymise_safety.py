@@ -18,6 +18,8 @@ from qualcode.store.memos import write_memo
 from qualcode.store.project import Project
 from qualcode.store.pseudonymise import pseudonymise_in_place
 
+pytestmark = pytest.mark.sqlite_only(reason="SQLite's locks, secure_delete and VACUUM of the file")
+
 NAMES = {"Alice": "[P1]", "Bob": "[P2]"}
 ENTRIES = [RegisterEntry(n, p, "person", [n]) for n, p in NAMES.items()]
 

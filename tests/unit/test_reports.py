@@ -15,9 +15,10 @@ from tests.report_study import HOSTILE, build_study
 
 
 @pytest.fixture
-def study(tmp_path):
-    ids = build_study(tmp_path / "small.qcdb")
-    p = Project.open(tmp_path / "small.qcdb")
+def study(project_location):
+    """The small study, as a project file and as a server study."""
+    ids = build_study(project_location)
+    p = Project.open(project_location)
     yield p, ids
     p.close()
 
@@ -259,10 +260,17 @@ def test_participants_and_codebook(study):
 def test_provenance_hash_is_the_project_file_and_full_report_has_every_table(study, tmp_path):
     p, _ = study
     evidence = load_evidence(p)
+    head = p.scalar("SELECT hash FROM change_log ORDER BY id DESC LIMIT 1")
+    on_server, name = p.on_server, p.path.name
     p.close()
-    digest = hashlib.sha256((tmp_path / "small.qcdb").read_bytes()).hexdigest()
+    if (
+        on_server
+    ):  # a server study: the state is named by the change log's head (report_data.SERVER_HASH_METHOD)
+        digest = hashlib.sha256(f"qualcode change log head {head}".encode()).hexdigest()
+    else:
+        digest = hashlib.sha256((tmp_path / "study.qcdb").read_bytes()).hexdigest()
     assert evidence.provenance.sha256 == digest
-    assert evidence.provenance.file == "small.qcdb" and evidence.provenance.generated.endswith("Z")
+    assert evidence.provenance.file == name and evidence.provenance.generated.endswith("Z")
     doc = full_report_from_evidence(evidence)
     assert [t.key for t in doc.tables()] == ["participants", "themes", "contribution", "hls", "codebook"]
     sheets = full_report_from_evidence(evidence, spreadsheet=True)

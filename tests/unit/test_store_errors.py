@@ -31,6 +31,7 @@ def test_search_syntax_errors_fall_back_to_plain_words(doc):
     assert [r["text"] for r in search_segments(doc, "referral)")] == ["My referral came late."]
 
 
+@pytest.mark.sqlite_only(reason="an SQLite write lock held by another program")
 def test_a_busy_project_is_reported_not_searched_as_plain_words(doc, monkeypatch):
     """'hub OR referral' is valid FTS: a lock on the first try must not turn it into a search for three words."""
     real = doc.query
@@ -48,6 +49,7 @@ def test_a_busy_project_is_reported_not_searched_as_plain_words(doc, monkeypatch
     assert len(calls) == 1
 
 
+@pytest.mark.sqlite_only(reason="an SQLite write lock held by another program")
 def test_search_while_another_program_holds_the_lock_says_busy(doc):
     doc.conn.execute("PRAGMA busy_timeout = 50")
     other = sqlite3.connect(doc.path, isolation_level=None)
@@ -62,6 +64,13 @@ def test_search_while_another_program_holds_the_lock_says_busy(doc):
 
 def block_codings(project: Project) -> None:
     """Stands for any rule other than the duplicate one (a foreign key, a CHECK) that refuses a coding."""
+    if project.on_server:
+        project.conn.raw.execute(
+            "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION"
+            " 'FOREIGN KEY constraint failed' USING ERRCODE = 'foreign_key_violation'; END $$;"
+            " CREATE TRIGGER refuse BEFORE INSERT ON codings FOR EACH ROW EXECUTE FUNCTION refuse()"
+        )
+        return
     project.conn.execute(
         "CREATE TEMP TRIGGER refuse BEFORE INSERT ON main.codings BEGIN"
         " SELECT RAISE(ABORT, 'FOREIGN KEY constraint failed'); END"

@@ -1,0 +1,456 @@
+"""PostgreSQL behind the small sqlite3-like surface the store uses: a connection adapter and an SQL translator."""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import re
+import sqlite3
+from collections.abc import Iterator, Sequence
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from qualcode.errors import ProjectBusyError, ProjectError
+from qualcode.store.schema_pg import ID_TABLES
+
+URL_SCHEMES = ("postgresql://", "postgres://")
+# Writers take this transaction-level advisory lock first, as SQLite's BEGIN IMMEDIATE takes the write lock:
+# one write transaction at a time, each reading only what was committed before it (no lost update, and the
+# change log's hash chain never forks). Readers are never blocked.
+WRITE_LOCK_KEY = 0x51434F44
+LOCK_TIMEOUT_MS = 5000
+
+
+def is_server_location(location: object) -> bool:
+    return isinstance(location, str) and location.startswith(URL_SCHEMES)
+
+
+def redact(url: str) -> str:
+    """The URL without its password, for messages: a password is never printed."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.rsplit("@", 1)
+    user = parts.username or ""
+    return urlunsplit(parts._replace(netloc=f"{user}:***@{netloc[1]}"))
+
+
+class ServerLocation(str):
+    """Where a server study lives: its URL (password hidden when shown); `stem` and `name` are the database's."""
+
+    def __new__(cls, url: str) -> ServerLocation:
+        self = super().__new__(cls, redact(url))
+        self.url = url
+        return self
+
+    url: str
+
+    @property
+    def name(self) -> str:
+        return urlsplit(self.url).path.lstrip("/") or "postgres"
+
+    @property
+    def stem(self) -> str:
+        return self.name
+
+
+class UntranslatableSQL(ProjectError):
+    """SQL written for SQLite that the translator has no rule for: the call site needs portable SQL."""
+
+
+# -- the translator --------------------------------------------------------------------------------------
+# Only the SQLite constructs qualcode uses, each by one rule (tests/unit/test_pg_translate.py tests each).
+_TOKENS = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|[^'\"]+")
+_REJECT = re.compile(
+    r"\b(PRAGMA|sqlite_\w+|segments_fts|MATCH|snippet(?=\s*\()|rowid|GLOB|json_extract|typeof(?=\s*\())\b",
+    re.I,
+)
+_REPLACE_TARGETS = {"meta": ("key",)}  # INSERT OR REPLACE needs the conflict target PostgreSQL asks for
+
+
+def _split_args(text: str, start: int) -> tuple[list[str], int]:
+    """Top-level comma-separated arguments of the call whose '(' is at text[start]; and the index after ')'."""
+    depth, args, current = 0, [], start + 1
+    i = start
+    while i < len(text):
+        ch = text[i]
+        if ch == "'":  # skip a literal
+            j = i + 1
+            while j < len(text):
+                if text[j] == "'" and text[j + 1 : j + 2] != "'":
+                    break
+                j += 2 if text[j] == "'" else 1
+            i = j
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            if depth == 0:
+                args.append(text[current:i].strip())
+                return args, i + 1
+        elif ch == "," and depth == 1:
+            args.append(text[current:i].strip())
+            current = i + 1
+        i += 1
+    raise UntranslatableSQL(f"unbalanced parentheses in SQL: {text[:80]!r}")
+
+
+def _rewrite_calls(sql: str, name: str, build: Any) -> str:
+    pattern = re.compile(rf"\b{name}\s*\(", re.I)
+    out, pos = [], 0
+    while (m := pattern.search(sql, pos)) is not None:
+        args, end = _split_args(sql, m.end() - 1)
+        out.append(sql[pos : m.start()])
+        out.append(build([_rewrite_calls(a, name, build) for a in args], sql[m.start() : end]))
+        pos = end
+    out.append(sql[pos:])
+    return "".join(out)
+
+
+def _group_concat(args: list[str], original: str) -> str:
+    if not 1 <= len(args) <= 2:
+        raise UntranslatableSQL(f"group_concat with {len(args)} arguments: {original!r}")
+    expr, sep = args[0], (args[1] if len(args) == 2 else "','")
+    distinct = ""
+    if re.match(r"DISTINCT\s", expr, re.I):
+        distinct, expr = "DISTINCT ", expr[8:].strip()
+    return f"string_agg({distinct}CAST({expr} AS TEXT), {sep})"
+
+
+def _min_max(fn: str) -> Any:
+    def build(args: list[str], original: str) -> str:
+        if len(args) == 1:
+            return f"{fn}({args[0]})"
+        return f"{'greatest' if fn == 'max' else 'least'}({', '.join(args)})"  # SQLite's scalar form
+
+    return build
+
+
+def _substr(args: list[str], original: str) -> str:
+    """substr takes integer positions in PostgreSQL (offsets are BIGINT columns there)."""
+    if len(args) not in (2, 3):
+        raise UntranslatableSQL(f"substr with {len(args)} arguments: {original!r}")
+    return f"substr({args[0]}, {', '.join(f'CAST({a} AS INTEGER)' for a in args[1:])})"
+
+
+def _insert_or(sql: str) -> str:
+    m = re.match(r"\s*INSERT\s+OR\s+(IGNORE|REPLACE)\s+INTO\s+(\w+)\s*(\(([^)]*)\))?", sql, re.I)
+    if m is None:
+        return sql
+    if re.search(r"\bON\s+CONFLICT\b|\bRETURNING\b", sql, re.I):
+        raise UntranslatableSQL(f"INSERT OR {m.group(1)} with its own ON CONFLICT or RETURNING: {sql[:80]!r}")
+    body = f"INSERT INTO {sql[m.end(1) :].lstrip()[5:].lstrip()}"
+    if m.group(1).upper() == "IGNORE":
+        return f"{body} ON CONFLICT DO NOTHING"
+    table, columns = m.group(2).lower(), [c.strip() for c in (m.group(4) or "").split(",") if c.strip()]
+    if table not in _REPLACE_TARGETS or not columns:
+        raise UntranslatableSQL(f"INSERT OR REPLACE into {table}: no known conflict target; use ON CONFLICT")
+    keys = _REPLACE_TARGETS[table]
+    sets = ", ".join(f"{c} = excluded.{c}" for c in columns if c not in keys)
+    return f"{body} ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {sets}"
+
+
+@functools.lru_cache(maxsize=4096)
+def translate(sql: str) -> str:
+    """SQLite SQL as qualcode writes it -> PostgreSQL SQL with psycopg placeholders.
+
+    Outside string literals and quoted names: `?` -> `%s`, `%` -> `%%`, LIKE -> ILIKE (SQLite's LIKE ignores
+    ASCII case), `IS ?` -> IS NOT DISTINCT FROM (SQLite's IS compares NULLs), CAST(... AS REAL) -> DOUBLE PRECISION (REAL is 4 bytes in PostgreSQL), IFNULL -> coalesce,
+    instr -> strpos, group_concat -> string_agg, two-argument min/max -> least/greatest, INSERT OR IGNORE ->
+    ON CONFLICT DO NOTHING, INSERT OR REPLACE (into a table with a known key) -> ON CONFLICT DO UPDATE.
+    SQLite-only constructs without a faithful rule (PRAGMA, sqlite_master, FTS5, rowid ...) raise
+    UntranslatableSQL: their call sites branch on the backend instead."""
+    parts = []
+    for token in _TOKENS.findall(sql):
+        if token[0] == "'":
+            parts.append(token.replace("%", "%%"))
+            continue
+        if token[0] == '"':
+            parts.append(token)
+            continue
+        bad = _REJECT.search(token)
+        if bad:
+            raise UntranslatableSQL(f"SQLite-only SQL ({bad.group(1)}) sent to PostgreSQL: {sql[:100]!r}")
+        token = token.replace("%", "%%").replace("?", "%s")
+        token = re.sub(r"\bIS\s+NOT\s+%s", "IS DISTINCT FROM %s", token, flags=re.I)
+        token = re.sub(r"\bIS\s+%s", "IS NOT DISTINCT FROM %s", token, flags=re.I)
+        token = re.sub(r"\bLIKE\b", "ILIKE", token, flags=re.I)
+        token = re.sub(r"\bAS\s+REAL\b", "AS DOUBLE PRECISION", token, flags=re.I)
+        token = re.sub(r"\bIFNULL\s*\(", "coalesce(", token, flags=re.I)
+        token = re.sub(r"\binstr\s*\(", "strpos(", token, flags=re.I)
+        parts.append(token)
+    out = "".join(parts)
+    out = _rewrite_calls(out, "group_concat", _group_concat)
+    out = _rewrite_calls(out, "substr", _substr)
+    out = _rewrite_calls(out, "max", _min_max("max"))
+    out = _rewrite_calls(out, "min", _min_max("min"))
+    return _insert_or(out)
+
+
+_INSERT_TABLE = re.compile(r"\s*INSERT\s+INTO\s+(\w+)", re.I)
+
+
+@functools.lru_cache(maxsize=4096)
+def _returning_id(sql: str) -> bool:
+    """Whether an INSERT gives its new row's id back (sqlite3's lastrowid): into a table with ids, one row."""
+    m = _INSERT_TABLE.match(sql)
+    return bool(
+        m
+        and m.group(1).lower() in ID_TABLES
+        and re.search(r"\bVALUES\b", sql, re.I)
+        and not re.search(r"\bRETURNING\b", sql, re.I)
+    )
+
+
+# -- errors: PostgreSQL's, in the DB-API classes (and SQLite's words) the store already handles -------------
+class PgIntegrityError(sqlite3.IntegrityError):
+    pass
+
+
+class PgOperationalError(sqlite3.OperationalError):
+    pass
+
+
+class PgDatabaseError(sqlite3.DatabaseError):
+    pass
+
+
+def _integrity_message(conn: Any, exc: Any) -> str:
+    """SQLite's wording for a broken rule ('UNIQUE constraint failed: codings.document_id, ...'), which the
+    store matches to tell a duplicate from other errors."""
+    import psycopg.errors as pe
+
+    diag = exc.diag
+    table = diag.table_name or "?"
+    if isinstance(exc, pe.UniqueViolation) and diag.constraint_name:
+        cols = _constraint_columns(conn, diag.constraint_name)
+        return "UNIQUE constraint failed: " + ", ".join(f"{table}.{c}" for c in cols)
+    if isinstance(exc, pe.NotNullViolation):
+        return f"NOT NULL constraint failed: {table}.{diag.column_name}"
+    if isinstance(exc, pe.ForeignKeyViolation):
+        return "FOREIGN KEY constraint failed"
+    if isinstance(exc, pe.CheckViolation):
+        return f"CHECK constraint failed: {diag.constraint_name}"
+    return str(exc).splitlines()[0]
+
+
+_constraint_cache: dict[str, list[str]] = {}
+
+
+def _constraint_columns(conn: Any, name: str) -> list[str]:
+    if name not in _constraint_cache:
+        with conn.cursor() as cur:
+            cur.execute(
+                "SELECT a.attname FROM pg_constraint c JOIN LATERAL unnest(c.conkey) WITH ORDINALITY AS k(n, i)"
+                " ON true JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.n"
+                " WHERE c.conname = %s ORDER BY k.i",
+                (name,),
+            )
+            _constraint_cache[name] = [r[0] for r in cur.fetchall()]
+    return _constraint_cache[name]
+
+
+# -- the adapter -------------------------------------------------------------------------------------------
+class PgCursor:
+    """The results of one statement, read like an sqlite3 cursor."""
+
+    def __init__(self, rows: list[tuple[Any, ...]], description: Any, rowcount: int, lastrowid: int | None):
+        self._rows = rows
+        self._pos = 0
+        self.description = description
+        self.rowcount = rowcount
+        self.lastrowid = lastrowid
+
+    def fetchone(self) -> tuple[Any, ...] | None:
+        if self._pos >= len(self._rows):
+            return None
+        self._pos += 1
+        return self._rows[self._pos - 1]
+
+    def fetchall(self) -> list[tuple[Any, ...]]:
+        rows, self._pos = self._rows[self._pos :], len(self._rows)
+        return rows
+
+    def fetchmany(self, size: int = 1) -> list[tuple[Any, ...]]:
+        rows = self._rows[self._pos : self._pos + size]
+        self._pos += len(rows)
+        return rows
+
+    def __iter__(self) -> Iterator[tuple[Any, ...]]:
+        while (row := self.fetchone()) is not None:
+            yield row
+
+    def close(self) -> None:
+        self._rows = []
+
+
+def connect(url: str) -> Any:
+    """A psycopg connection in autocommit mode (transactions are begun explicitly, as with sqlite3's
+    isolation_level=None). libpq reads PGPASSWORD/PGPASSFILE/.pgpass, PGSSLMODE etc. itself."""
+    try:
+        import psycopg
+    except ImportError:
+        raise ProjectError(
+            f"{redact(url)}: a server study needs the PostgreSQL driver: pip install 'qualcode[server]'"
+        ) from None
+    from psycopg.adapt import Dumper, Loader
+
+    class LooseIntDumper(Dumper):
+        """Integers go as untyped literals, so PostgreSQL reads them as the column's type (as SQLite's
+        dynamic typing would): `text_column = 5` and `integer_column = 5` both work."""
+
+        oid = 0
+
+        def dump(self, obj: int) -> bytes:
+            return str(int(obj)).encode()
+
+    class SqliteNumberLoader(Loader):
+        """numeric results as SQLite gives them: sum() of integers an int, avg() and fractions a float."""
+
+        def load(self, data: Any) -> int | float:
+            text = bytes(data)
+            return float(text) if b"." in text or b"e" in text.lower() or b"N" in text else int(text)
+
+    try:
+        conn = psycopg.connect(url, autocommit=True, connect_timeout=10, application_name="qualcode")
+    except psycopg.OperationalError as exc:
+        reason = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
+        raise ProjectError(f"{redact(url)}: cannot connect ({reason})") from None
+    conn.adapters.register_dumper(int, LooseIntDumper)
+    conn.adapters.register_dumper(bool, LooseIntDumper)
+    conn.adapters.register_loader("numeric", SqliteNumberLoader)
+    conn.execute(f"SET lock_timeout = {LOCK_TIMEOUT_MS}")
+    return conn
+
+
+class PgConnection:
+    """What the store calls on `project.conn`, over a psycopg connection (autocommit; explicit BEGIN)."""
+
+    backend = "postgresql"
+
+    def __init__(self, conn: Any, location: str) -> None:
+        self.raw = conn
+        self.location = location
+
+    @property
+    def in_transaction(self) -> bool:
+        from psycopg.pq import TransactionStatus
+
+        return self.raw.info.transaction_status != TransactionStatus.IDLE
+
+    def _control(self, sql: str) -> PgCursor | None:
+        word = sql.strip().upper()
+        if word in ("BEGIN IMMEDIATE", "BEGIN EXCLUSIVE"):
+            self.raw.execute("BEGIN ISOLATION LEVEL READ COMMITTED")
+            try:
+                self._run("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK_KEY,))
+            except BaseException:
+                self.raw.execute(
+                    "ROLLBACK"
+                )  # not begun, as when SQLite's BEGIN IMMEDIATE finds the lock taken
+                raise
+            return PgCursor([], None, -1, None)
+        if word in ("BEGIN", "BEGIN DEFERRED"):  # a read: one snapshot for the whole transaction
+            self.raw.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
+            return PgCursor([], None, -1, None)
+        if word in ("COMMIT", "END", "ROLLBACK"):
+            self._run(word, ())
+            return PgCursor([], None, -1, None)
+        return None
+
+    def _run(self, sql: str, params: Sequence[Any] | None, savepoint: bool = False) -> Any:
+        import psycopg
+
+        cur = self.raw.cursor()
+        try:
+            if savepoint:  # a failed statement must not poison the transaction: SQLite undoes only it
+                cur.execute("SAVEPOINT qualcode_statement")
+            cur.execute(sql, params)
+            if savepoint:
+                rows = cur.fetchall() if cur.description else []
+                desc, count = cur.description, cur.rowcount
+                cur.execute("RELEASE SAVEPOINT qualcode_statement")
+                return rows, desc, count
+            return (cur.fetchall() if cur.description else []), cur.description, cur.rowcount
+        except psycopg.Error as exc:
+            if savepoint and self.in_transaction:
+                with contextlib.suppress(psycopg.Error):
+                    self.raw.execute("ROLLBACK TO SAVEPOINT qualcode_statement")
+            raise self._convert(exc) from None
+        finally:
+            cur.close()
+
+    def _convert(self, exc: Exception) -> Exception:
+        import psycopg.errors as pe
+
+        if isinstance(exc, pe.IntegrityError):
+            return PgIntegrityError(_integrity_message(self.raw, exc))
+        if isinstance(exc, pe.LockNotAvailable | pe.SerializationFailure | pe.DeadlockDetected):
+            return ProjectBusyError(f"{self.location}: project busy (another coder is saving); try again")
+        if isinstance(exc, pe.RaiseException):
+            return PgIntegrityError(str(exc).splitlines()[0])  # a guard trigger (the change log)
+        if isinstance(exc, pe.OperationalError):
+            return PgOperationalError(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+        return PgDatabaseError(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+
+    def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> PgCursor:
+        control = self._control(sql)
+        if control is not None:
+            return control
+        pg_sql = translate(sql)
+        returning = _returning_id(pg_sql)
+        if returning:
+            pg_sql += " RETURNING id"
+        is_write = bool(re.match(r"\s*(INSERT|UPDATE|DELETE)\b", pg_sql, re.I))
+        rows, desc, count = self._run(pg_sql, tuple(params), savepoint=is_write and self.in_transaction)
+        lastrowid = int(rows[-1][0]) if returning and rows else None
+        return PgCursor([] if returning else rows, None if returning else desc, count, lastrowid)
+
+    def executemany(self, sql: str, seq: Any) -> PgCursor:
+        import psycopg
+
+        pg_sql = translate(sql)
+        rows = [tuple(p) for p in seq]
+        if not rows:
+            return PgCursor([], None, 0, None)
+        cur = self.raw.cursor()
+        try:
+            cur.executemany(pg_sql, rows)
+            return PgCursor([], None, cur.rowcount, None)
+        except psycopg.Error as exc:
+            raise self._convert(exc) from None
+        finally:
+            cur.close()
+
+    def close(self) -> None:
+        self.raw.close()
+
+
+def server_search_sql(columns: str) -> str:
+    """Full-text search of segments on PostgreSQL (parameters: the query, the limit): the segment `columns`,
+    a snippet with the matched words in [brackets], and the segment's codes."""
+    return (
+        f"SELECT {columns},"
+        " ts_headline('english', s.text, q.q, 'StartSel=[, StopSel=], MaxWords=12, MinWords=4,"
+        " MaxFragments=1, FragmentDelimiter=…') AS snippet,"
+        " (SELECT string_agg(x.key, ' ' ORDER BY x.key) FROM (SELECT DISTINCT c2.key FROM codings k JOIN codes c2"
+        "   ON c2.id = k.code_id WHERE k.segment_id = s.id) x) AS codes"
+        " FROM (SELECT websearch_to_tsquery('english', ?) AS q) q CROSS JOIN segments s"
+        " JOIN documents d ON d.id = s.document_id LEFT JOIN cases c ON c.id = s.case_id"
+        " WHERE s.tsv @@ q.q ORDER BY ts_rank(s.tsv, q.q) DESC, s.id LIMIT ?"
+    )
+
+
+def guard_trigger_problem(conn: PgConnection, names: Sequence[str]) -> str | None:
+    """What is wrong with the change log's guard triggers on PostgreSQL (None: each is there, enabled, and
+    runs the function that refuses the change)."""
+    rows = conn.execute(
+        "SELECT t.tgname, t.tgenabled, p.prosrc FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid"
+        " WHERE t.tgrelid = 'change_log'::regclass AND NOT t.tgisinternal"
+    ).fetchall()
+    found = {name: (enabled, body) for name, enabled, body in rows}
+    for name in names:
+        enabled, body = found.get(name, ("D", ""))
+        if enabled == "D" or "RAISE EXCEPTION" not in body.upper():
+            return f"trigger {name} is missing or altered: the log no longer refuses changes"
+    return None
