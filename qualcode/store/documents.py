@@ -154,6 +154,9 @@ def counts_filled_once(project: Project) -> Iterator[None]:
     Only for blocks that insert segments and change no other segment. The trigger is put back in the same
     transaction, as in `fts_filled_once`."""
     project.require_transaction()
+    if project.on_server:  # a server study's counts are views (schema_pg._PG_COUNTS): nothing to fill
+        yield
+        return
     row = project.conn.execute(
         "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'counts_segments_ai'"
     ).fetchone()

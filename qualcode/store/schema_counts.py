@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 # Counts kept by the writes (issue 17): what `documents`, the workbench's status bar and its codebook tree show,
 # read from small tables that triggers keep up to date instead of counted from segments and codings on every
 # call. A count table never holds a count of zero (its row goes) except document_counts (one row per
@@ -84,6 +86,34 @@ COUNT_TRIGGERS = [
             OR old.code_id IS NOT new.code_id BEGIN{_COUNT_DOWN_CODED}{_COUNT_UP_CODED}
     END""",
 ]
+# The counts of a project's rows as they are: filled at the upgrade, and again after a copy (`pull`) that
+# inserted rows in an order the triggers cannot follow (codings before their segments).
+COUNT_TABLES = ("document_counts", "document_case_counts", "coded_segment_counts", "code_counts")
+BACKFILL = [
+    "INSERT INTO document_case_counts(document_id, case_id, segments)"
+    " SELECT document_id, case_id, count(*) FROM segments WHERE case_id IS NOT NULL GROUP BY document_id, case_id",
+    "INSERT INTO coded_segment_counts(document_id, segment_id, codings, participant)"
+    " SELECT k.document_id, k.segment_id, count(*), coalesce(max(s.case_id IS NOT NULL), 0)"
+    " FROM codings k LEFT JOIN segments s ON s.id = k.segment_id WHERE k.segment_id IS NOT NULL"
+    " GROUP BY k.document_id, k.segment_id",
+    "INSERT INTO code_counts(code_id, codings) SELECT code_id, count(*) FROM codings GROUP BY code_id",
+    "INSERT INTO document_counts(document_id, segments, codings, coded_segments, coded_participant_segments)"
+    " SELECT d.id, (SELECT count(*) FROM segments s WHERE s.document_id = d.id),"
+    " (SELECT count(*) FROM codings k WHERE k.document_id = d.id),"
+    " (SELECT count(*) FROM coded_segment_counts c WHERE c.document_id = d.id),"
+    " (SELECT coalesce(sum(c.participant), 0) FROM coded_segment_counts c WHERE c.document_id = d.id)"
+    " FROM documents d",
+]
+
+
+def refill_counts(conn: sqlite3.Connection) -> None:
+    """Count every kept count again from the rows (inside the caller's transaction)."""
+    for table in COUNT_TABLES:
+        conn.execute(f"DELETE FROM {table}")
+    for statement in BACKFILL:
+        conn.execute(statement)
+
+
 V_COUNTS = [
     """CREATE TABLE document_counts (
         document_id INTEGER PRIMARY KEY,
@@ -110,19 +140,6 @@ V_COUNTS = [
     # `documents` lists these columns; `imported` is stored after the text, so reading it from the table walks
     # the text's overflow pages (4x the cost at a million segments, more on a long survey): the index covers it.
     "CREATE INDEX documents_listing ON documents(id, name, source_type, original_name, sha256, imported)",
-    # the backfill of an existing project, before the triggers exist
-    "INSERT INTO document_case_counts(document_id, case_id, segments)"
-    " SELECT document_id, case_id, count(*) FROM segments WHERE case_id IS NOT NULL GROUP BY document_id, case_id",
-    "INSERT INTO coded_segment_counts(document_id, segment_id, codings, participant)"
-    " SELECT k.document_id, k.segment_id, count(*), coalesce(max(s.case_id IS NOT NULL), 0)"
-    " FROM codings k LEFT JOIN segments s ON s.id = k.segment_id WHERE k.segment_id IS NOT NULL"
-    " GROUP BY k.document_id, k.segment_id",
-    "INSERT INTO code_counts(code_id, codings) SELECT code_id, count(*) FROM codings GROUP BY code_id",
-    "INSERT INTO document_counts(document_id, segments, codings, coded_segments, coded_participant_segments)"
-    " SELECT d.id, (SELECT count(*) FROM segments s WHERE s.document_id = d.id),"
-    " (SELECT count(*) FROM codings k WHERE k.document_id = d.id),"
-    " (SELECT count(*) FROM coded_segment_counts c WHERE c.document_id = d.id),"
-    " (SELECT coalesce(sum(c.participant), 0) FROM coded_segment_counts c WHERE c.document_id = d.id)"
-    " FROM documents d",
+    *BACKFILL,  # an existing project's counts, before the triggers exist
     *COUNT_TRIGGERS,
 ]

@@ -335,8 +335,55 @@ _BASE: list[str] = [
     ],
 ]
 
-# Each later version: the PostgreSQL twin of the SQLite migration of that number (none yet).
-PG_MIGRATIONS: list[list[str]] = [_BASE]
+# Version 10, twin of schema_counts.V_COUNTS. SQLite keeps these counts in tables maintained by triggers, so
+# that `documents` and the status bar cost nothing that grows with a project file read on every open; on the
+# server they are views with the same names and columns, counted when read (correct by construction under
+# concurrent writers, with no hot counter rows for twenty coders to contend on).
+_PG_COUNTS: list[str] = [
+    """CREATE VIEW document_case_counts AS
+        SELECT document_id, case_id, count(*) AS segments FROM segments WHERE case_id IS NOT NULL
+        GROUP BY document_id, case_id""",
+    """CREATE VIEW coded_segment_counts AS
+        SELECT k.document_id, k.segment_id, count(*) AS codings,
+               max(CASE WHEN s.case_id IS NOT NULL THEN 1 ELSE 0 END) AS participant
+        FROM codings k LEFT JOIN segments s ON s.id = k.segment_id WHERE k.segment_id IS NOT NULL
+        GROUP BY k.document_id, k.segment_id""",
+    """CREATE VIEW document_counts AS
+        SELECT d.id AS document_id,
+               (SELECT count(*) FROM segments s WHERE s.document_id = d.id) AS segments,
+               (SELECT count(*) FROM codings k WHERE k.document_id = d.id) AS codings,
+               (SELECT count(*) FROM coded_segment_counts c WHERE c.document_id = d.id) AS coded_segments,
+               (SELECT coalesce(sum(c.participant), 0) FROM coded_segment_counts c WHERE c.document_id = d.id)
+                   AS coded_participant_segments
+        FROM documents d""",
+    "CREATE VIEW code_counts AS SELECT code_id, count(*) AS codings FROM codings GROUP BY code_id",
+    "CREATE INDEX codings_document ON codings(document_id)",
+]
+
+# Version 11, twin of schema._V_EMBED: sentence embeddings kept per segment (dropped when its text changes)
+# and per codebook text.
+_PG_EMBED: list[str] = [
+    """CREATE TABLE segment_embeddings (
+        segment_id BIGINT NOT NULL REFERENCES segments(id) ON DELETE CASCADE DEFERRABLE,
+        model TEXT NOT NULL,
+        text_hash TEXT NOT NULL,
+        vector BYTEA NOT NULL,
+        PRIMARY KEY (segment_id, model)
+    )""",
+    """CREATE TABLE text_embeddings (
+        text_hash TEXT NOT NULL,
+        model TEXT NOT NULL,
+        vector BYTEA NOT NULL,
+        PRIMARY KEY (text_hash, model)
+    )""",
+    """CREATE FUNCTION segment_embeddings_stale() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN DELETE FROM segment_embeddings WHERE segment_id = OLD.id; RETURN NEW; END $$""",
+    """CREATE TRIGGER segment_embeddings_stale AFTER UPDATE OF text ON segments FOR EACH ROW
+        WHEN (NEW.text IS DISTINCT FROM OLD.text) EXECUTE FUNCTION segment_embeddings_stale()""",
+]
+
+# Each later version: the PostgreSQL twin of the SQLite migration of that number.
+PG_MIGRATIONS: list[list[str]] = [_BASE, _PG_COUNTS, _PG_EMBED]
 PG_SCHEMA_VERSION = PG_BASELINE + len(PG_MIGRATIONS) - 1
 
 # The tables whose rows have an `id` a new row gets from the database (INSERT ... RETURNING id gives it back).

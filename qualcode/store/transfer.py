@@ -11,6 +11,7 @@ from qualcode.errors import InputError, ProjectError
 from qualcode.store.audit import verify_log
 from qualcode.store.pg import ServerLocation, is_server_location
 from qualcode.store.project import Project, delete_project_files
+from qualcode.store.schema_counts import COUNT_TABLES, refill_counts
 
 _SKIP = ("sqlite_", "segments_fts")
 
@@ -20,7 +21,7 @@ def _file_tables(conn: sqlite3.Connection) -> list[tuple[str, list[str], bool]]:
     rows = conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'table' ORDER BY name").fetchall()
     out = []
     for name, sql in rows:
-        if name.startswith(_SKIP):
+        if name.startswith(_SKIP) or name in COUNT_TABLES:  # counts: views on a server, refilled in a file
             continue
         columns = [r[1] for r in conn.execute(f'PRAGMA table_info("{name}")')]
         out.append((name, columns, "AUTOINCREMENT" in (sql or "").upper()))
@@ -130,6 +131,7 @@ def pull(url: str, output: Path, coder: str | None = None) -> dict[str, Any]:
                             "INSERT INTO sqlite_sequence(name, seq) VALUES (?, ?)",
                             (name, max(int(last), max((r[0] for r in rows), default=0))),
                         )
+                refill_counts(copy.conn)  # the rows came table by table, not in the order the triggers follow
                 broken = copy.conn.execute("PRAGMA foreign_key_check").fetchall()
                 if broken:
                     raise ProjectError(f"{server.path}: the copy would break {len(broken)} reference(s)")

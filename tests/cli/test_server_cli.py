@@ -9,6 +9,7 @@ import pytest
 from qualcode.store.project import Project
 from tests.conftest import run_cli
 from tests.report_study import build_study
+from tests.unit.test_counts import assert_counts_right
 
 
 @pytest.fixture
@@ -62,6 +63,9 @@ def test_push_then_pull_keeps_everything_and_the_chain(runner, tmp_path, server)
     assert (segments, codings) == before[:2]
     assert copy_log[: len(log)] == log and copy_log[-1]["action"] == "pull"
     assert json.loads(run_cli(runner, "audit", "verify", copy, "--json").stdout)["ok"]
+    with Project.open(copy) as p:  # the kept counts are right although codings came before their segments
+        assert_counts_right(p)
+        assert p.scalar("SELECT count(*) FROM code_counts") > 0
 
 
 def test_work_done_in_a_pulled_copy_merges_back(runner, tmp_path, server):
