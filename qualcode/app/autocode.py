@@ -127,10 +127,13 @@ def least_sure(
     ]
 
 
-def similar_segments(project: Project, segment_id: int, top: int = 20) -> list[dict[str, Any]]:
-    """Segments most like `segment_id` (the `qualcode similar` command's use case), best first, each with its
-    document name and similarity."""
-    from qualcode.nlp.similar import most_similar
+def similar_segments(
+    project: Project, segment_id: int, top: int = 20, embeddings: bool = False
+) -> tuple[str, list[dict[str, Any]]]:
+    """Segments most like `segment_id`, best first, each with its document name and similarity, and the
+    method used: by the optional sentence-embedding model with `embeddings` (each segment embedded once and
+    kept in the project), else by TF-IDF cosine over lemmas. Used by `qualcode similar` and the workbench's L."""
+    from qualcode.nlp.similar import METHOD, most_similar
     from qualcode.store.documents import get_segment
 
     target = get_segment(project, segment_id)
@@ -140,8 +143,20 @@ def similar_segments(project: Project, segment_id: int, top: int = 20) -> list[d
         (segment_id,),
     ).fetchall()
     names = {r[0]: r[2] for r in rows}
-    found = most_similar(target["text"], [(r[0], r[1]) for r in rows], top)
-    return [{**r, "document": names[r["segment_id"]]} for r in found]
+    candidates = [(r[0], r[1]) for r in rows]
+    if embeddings:
+        from qualcode.nlp.embeddings import MODEL_ID, keep_new, project_cache
+        from qualcode.nlp.similar import most_similar_by_meaning
+
+        segments = [(segment_id, target["text"]), *candidates]
+        cache = project_cache(project, [sid for sid, _ in segments])
+        found = most_similar_by_meaning(target["text"], candidates, cache, top)
+        keep_new(project, cache, segments)
+        method = f"embeddings ({MODEL_ID})"
+    else:
+        found = most_similar(target["text"], candidates, top)
+        method = METHOD
+    return method, [{**r, "document": names[r["segment_id"]]} for r in found]
 
 
 def codes_needing_help(project: Project) -> list[dict[str, Any]]:

@@ -158,27 +158,12 @@ def pending_reject(
 def similar(project: str, segment_id: int, top: int, embeddings: bool | None, as_json: bool) -> None:
     """Segments most like SEGMENT_ID, best first: by the optional embedding model when installed (each
     segment embedded once and kept in the project), else by TF-IDF cosine over lemmas."""
-    from qualcode.nlp.similar import METHOD, most_similar
+    from qualcode.app.autocode import similar_segments
     from qualcode.store.documents import get_segment
 
     with open_project(project) as p:
         target = get_segment(p, segment_id)
-        candidates = [
-            (r[0], r[1])
-            for r in p.conn.execute("SELECT id, text FROM segments WHERE id != ? ORDER BY id", (segment_id,))
-        ]
-        method = METHOD
-        if embeddings_wanted(embeddings):
-            from qualcode.nlp.embeddings import MODEL_ID, keep_new, project_cache
-            from qualcode.nlp.similar import most_similar_by_meaning
-
-            segments = [(segment_id, target["text"]), *candidates]
-            cache = project_cache(p, [sid for sid, _ in segments])
-            found = most_similar_by_meaning(target["text"], candidates, cache, top)
-            keep_new(p, cache, segments)
-            method = f"embeddings ({MODEL_ID})"
-        else:
-            found = most_similar(target["text"], candidates, top)
+        method, found = similar_segments(p, segment_id, top, embeddings_wanted(embeddings))
     if as_json:
         emit_json({"segment_id": segment_id, "method": method, "similar": found})
         return

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from textual.widgets import Checkbox
+import pytest
+from textual.widgets import Checkbox, Label
 
+from qualcode.nlp import embeddings as emb
 from qualcode.store.pending import add_pending
 from qualcode.store.project import Project
 from qualcode.tui.app import QualcodeApp
@@ -99,6 +101,26 @@ async def test_segments_like_this_one_and_enter_jumps_there(demo_location):
         await pilot.pause()
         assert type(app.screen).__name__ == "Workbench"
         assert current_segment(app)["id"] == screen.found[1]["segment_id"]
+
+
+@pytest.mark.skipif(not emb.available(), reason="qualcode[embeddings] is not installed")
+async def test_segments_like_this_one_use_the_embedding_model_when_installed(
+    demo_master, tmp_path, monkeypatch
+):
+    """L ranks by the embedding model when it is installed (as `qualcode similar` does), keeping the vectors."""
+    import shutil
+
+    path = tmp_path / "demo.qcdb"
+    shutil.copy(demo_master, path)
+    monkeypatch.setenv("QUALCODE_EMBEDDINGS", "1")
+    app = QualcodeApp(path, coder="zoe")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("j", "L")
+        await ready(pilot)
+        screen = app.screen
+        assert screen.method.startswith("embeddings") and screen.found
+        assert "by embeddings" in str(screen.query_one("#similar-title", Label).render())
+    assert rows(path, "SELECT count(*) AS n FROM segment_embeddings")[0]["n"] > 1
 
 
 async def test_least_sure_filter_shows_the_segments_least_sure_asks_for(demo_location):

@@ -96,8 +96,8 @@ class PendingScreen(Screen[None]):
 
 
 class SimilarScreen(Screen[int]):
-    """Segments most like the current one (TF-IDF over lemmas); Enter shows the highlighted one in the
-    workbench. Computed in a worker with its own connection."""
+    """Segments most like the current one (by the embedding model when installed, else TF-IDF over lemmas);
+    Enter shows the highlighted one in the workbench. Computed in a worker with its own connection."""
 
     BINDINGS = [Binding("escape", "dismiss(0)", "Back")]
 
@@ -105,12 +105,18 @@ class SimilarScreen(Screen[int]):
         super().__init__()
         self.project, self.segment, self.top = project, segment, top
         self.found: list[dict[str, Any]] = []
+        self.method = ""
 
-    def compose(self) -> ComposeResult:
+    def title_text(self) -> Text:
         title = Text("Segments like #", style="bold")
         title.append(f"{self.segment['id']}: ", style="bold")
         title.append(safe_text(self.segment["text"]), style="italic")
-        yield Label(title, classes="panel-title")
+        if self.method:
+            title.append(f"  (by {self.method})", style="dim")
+        return title
+
+    def compose(self) -> ComposeResult:
+        yield Label(self.title_text(), id="similar-title", classes="panel-title")
         yield LoadingIndicator(id="busy")
         yield OptionList(id="similar")
         yield KeyFooter()
@@ -122,13 +128,15 @@ class SimilarScreen(Screen[int]):
     @work(thread=True, exclusive=True)
     def compute(self) -> None:
         from qualcode.app.autocode import similar_segments
+        from qualcode.nlp.embeddings import enabled
 
         with Project.open(self.project.path) as project:
-            found = similar_segments(project, self.segment["id"], self.top)
+            self.method, found = similar_segments(project, self.segment["id"], self.top, enabled())
         self.app.call_from_thread(self.show, found)
 
     def show(self, found: list[dict[str, Any]]) -> None:
         self.found = found
+        self.query_one("#similar-title", Label).update(self.title_text())
         self.query_one("#busy").display = False
         listing = self.query_one("#similar", OptionList)
         for r in found:
