@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from itertools import chain, count, repeat
 from operator import itemgetter
 from typing import Any, cast
@@ -120,69 +120,66 @@ def _upsert_case_table(
 
 
 @contextlib.contextmanager
-def fts_filled_once(project: Project) -> Iterator[None]:
-    """Inside a transaction: segments inserted in the block reach the search index in one statement at the end
-    instead of one trigger call per row (ten times faster: 0.35 s instead of 3.4 s for 100,000 segments).
-    The insert trigger is dropped and put back in the same transaction, so a crash or an error leaves it as it
-    was; an error caught by an outer transaction still finds the trigger back and the rows indexed."""
+def _trigger_set_aside(project: Project, trigger: str, catch_up: Callable[[int], None]) -> Iterator[None]:
+    """Inside a transaction: the insert trigger `trigger` on segments is dropped for the block, and
+    `catch_up(last segment id before it)` does its work for the new rows in grouped statements at the end; the
+    trigger is put back in the same transaction, so a crash or an error leaves it as it was, and an error caught
+    by an outer transaction still finds the trigger back and the rows caught up. A server study keeps search
+    and counts itself (a generated column, views): nothing to set aside there."""
     project.require_transaction()
-    if project.on_server:  # PostgreSQL keeps its search column itself (a generated tsvector column)
+    if project.on_server:
         yield
         return
     row = project.conn.execute(
-        "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'segments_ai'"
-    ).fetchone()
-    if row is None:
+        "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?", (trigger,)
+    )
+    found = row.fetchone()
+    if found is None:
         yield
         return
-    before = project.scalar("SELECT coalesce(max(id), 0) FROM segments")
-    project.conn.execute("DROP TRIGGER segments_ai")
+    before = int(project.scalar("SELECT coalesce(max(id), 0) FROM segments"))
+    project.conn.execute(f"DROP TRIGGER {trigger}")
     try:
         yield
     finally:
         if project.conn.in_transaction:  # else SQLite rolled back already, trigger and all
-            project.conn.execute(
-                "INSERT INTO segments_fts(rowid, text) SELECT id, text FROM segments WHERE id > ?", (before,)
-            )
-            project.conn.execute(row[0])
+            catch_up(before)
+            project.conn.execute(found[0])
 
 
-@contextlib.contextmanager
-def counts_filled_once(project: Project) -> Iterator[None]:
-    """Inside a transaction: segments inserted in the block reach the kept counts (schema V_COUNTS) in two
-    grouped statements at the end instead of one trigger call per row (the trigger cost a third of an import).
-    Only for blocks that insert segments and change no other segment. The trigger is put back in the same
-    transaction, as in `fts_filled_once`."""
-    project.require_transaction()
-    if project.on_server:  # a server study's counts are views (schema_pg._PG_COUNTS): nothing to fill
-        yield
-        return
-    row = project.conn.execute(
-        "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'counts_segments_ai'"
-    ).fetchone()
-    if row is None:
-        yield
-        return
-    before = project.scalar("SELECT coalesce(max(id), 0) FROM segments")
-    project.conn.execute("DROP TRIGGER counts_segments_ai")
-    try:
-        yield
-    finally:
-        if project.conn.in_transaction:  # else SQLite rolled back already, trigger and all
-            project.conn.execute(
-                "UPDATE document_counts SET segments = segments + (SELECT count(*) FROM segments s"
-                " WHERE s.document_id = document_counts.document_id AND s.id > ?)"
-                " WHERE document_id IN (SELECT DISTINCT document_id FROM segments WHERE id > ?)",
-                (before, before),
-            )
-            project.conn.execute(
-                "INSERT INTO document_case_counts(document_id, case_id, segments)"
-                " SELECT document_id, case_id, count(*) FROM segments WHERE id > ? AND case_id IS NOT NULL"
-                " GROUP BY document_id, case_id"
-                " ON CONFLICT (document_id, case_id) DO UPDATE SET segments = segments + excluded.segments",
-                (before,),
-            )
-            project.conn.execute(row[0])
+def fts_filled_once(project: Project) -> contextlib.AbstractContextManager[None]:
+    """Segments inserted in the block reach the search index in one statement at the end instead of one
+    trigger call per row (ten times faster: 0.35 s instead of 3.4 s for 100,000 segments)."""
+
+    def catch_up(before: int) -> None:
+        project.conn.execute(
+            "INSERT INTO segments_fts(rowid, text) SELECT id, text FROM segments WHERE id > ?", (before,)
+        )
+
+    return _trigger_set_aside(project, "segments_ai", catch_up)
+
+
+def counts_filled_once(project: Project) -> contextlib.AbstractContextManager[None]:
+    """Segments inserted in the block reach the kept counts (schema V_COUNTS) in two grouped statements at the
+    end instead of one trigger call per row (the trigger cost a third of an import). Only for blocks that
+    insert segments and change no other segment."""
+
+    def catch_up(before: int) -> None:
+        project.conn.execute(
+            "UPDATE document_counts SET segments = segments + (SELECT count(*) FROM segments s"
+            " WHERE s.document_id = document_counts.document_id AND s.id > ?)"
+            " WHERE document_id IN (SELECT DISTINCT document_id FROM segments WHERE id > ?)",
+            (before, before),
+        )
+        project.conn.execute(
+            "INSERT INTO document_case_counts(document_id, case_id, segments)"
+            " SELECT document_id, case_id, count(*) FROM segments WHERE id > ? AND case_id IS NOT NULL"
+            " GROUP BY document_id, case_id"
+            " ON CONFLICT (document_id, case_id) DO UPDATE SET segments = segments + excluded.segments",
+            (before,),
+        )
+
+    return _trigger_set_aside(project, "counts_segments_ai", catch_up)
 
 
 def add_documents(
