@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import contextlib
+import threading
 import time
 from collections.abc import Callable, Iterator
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
 Report = Callable[[str, int, int], None]  # (what is being done, how many done, of how many)
 
@@ -43,3 +52,35 @@ def progress_bar(console: Console, after: float = 1.0) -> Iterator[Report]:
     finally:
         if bar is not None:
             bar.stop()
+
+
+@contextlib.contextmanager
+def working(console: Console, what: str, after: float = 1.0) -> Iterator[None]:
+    """For work that cannot count its steps (a report, an agreement table): a spinner with `what` and the
+    seconds elapsed appears on `console` (if it is a terminal) once `after` seconds have passed, and goes
+    when the work ends. Nothing is shown for quicker work, or when the output is not a terminal."""
+    if not console.is_terminal:
+        yield
+        return
+    status = Progress(SpinnerColumn(), TextColumn(what), TimeElapsedColumn(), console=console, transient=True)
+    status.add_task(what, total=None)
+    lock = threading.Lock()
+    state = {"done": False, "shown": False}
+
+    def show() -> None:
+        with lock:  # never after the work has ended
+            if not state["done"]:
+                status.start()
+                state["shown"] = True
+
+    timer = threading.Timer(after, show)
+    timer.daemon = True
+    timer.start()
+    try:
+        yield
+    finally:
+        with lock:
+            state["done"] = True
+            timer.cancel()
+            if state["shown"]:
+                status.stop()

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from qualcode.cli.common import emit_json, open_project, out, parse_attrs, project_arg
+from qualcode.cli.common import emit_json, err, open_project, out, parse_attrs, project_arg
 
 KIND_NAMES = (
     "themes",
@@ -124,7 +124,9 @@ def report(
         instrument=instrument,
     )
     settings = load_settings(Path(settings_file) if settings_file else None)
-    with open_project(project) as p:
+    from qualcode.cli.progress import working
+
+    with open_project(project) as p, working(err, f"Computing the {kind} report"):
         result = run_report(
             p, kind, fmt, Path(output) if output else None, by=by, filters=filters, settings=settings
         )

@@ -216,9 +216,10 @@ def agreement(
     as_json: bool,
 ) -> None:
     """Intercoder agreement per code and overall: percent agreement, Cohen's kappa, Krippendorff's alpha."""
+    from qualcode.cli.progress import working
     from qualcode.reports.agreement import agreement_report, disagreements
 
-    with open_project(project) as p:
+    with open_project(project) as p, working(err, "Comparing the coders"):
         if show_disagreements:
             rows = disagreements(p, coder_names, unit, code_keys or None, include_uncoded)
         else:

@@ -191,3 +191,22 @@ def test_a_project_qde_that_may_pass_2_gb_is_written_as_zip64():
     # project.qde comes first: its local header's extra field is ZIP64's (id 1, 16 bytes) only when asked for
     extra = [struct.unpack("<H", data[28:30])[0] for data in outputs]
     assert extra == [0, 20] and outputs[1][30 + len("project.qde") :][:2] == b"\x01\x00"
+
+
+def test_a_spinner_shows_only_for_work_that_takes_longer_than_its_delay():
+    import io
+    import time
+
+    from qualcode.cli.progress import working
+
+    def run(after: float, seconds: float, terminal: bool = True) -> str:
+        shown = io.StringIO()
+        with working(
+            Console(file=shown, force_terminal=terminal, width=80), "Computing the themes report", after
+        ):
+            time.sleep(seconds)
+        return shown.getvalue()
+
+    assert "Computing the themes report" in run(after=0.05, seconds=0.5)
+    assert run(after=3600, seconds=0.05) == ""  # quick work: nothing at all
+    assert run(after=0, seconds=0.2, terminal=False) == ""  # piped output: never
