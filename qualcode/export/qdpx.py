@@ -8,7 +8,7 @@ import re
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import IO, Any
 
 from lxml import etree
 
@@ -277,7 +277,7 @@ def validate(xml: bytes, schema_name: str) -> None:
 
 
 def validate_stream(
-    source: BinaryIO, schema_name: str, progress: Progress | None = None, total: int = 0
+    source: IO[bytes], schema_name: str, progress: Progress | None = None, total: int = 0
 ) -> None:
     """Validate XML as it is read, each element let go once read: memory stays flat whatever the size."""
     xsd = schema(schema_name)
@@ -397,7 +397,7 @@ def _info(name: str) -> zipfile.ZipInfo:
     return info
 
 
-def write_qdpx(out: BinaryIO, stream: RefiStream, progress: Progress | None = None) -> None:
+def write_qdpx(out: IO[bytes], stream: RefiStream, progress: Progress | None = None) -> None:
     """The .qdpx written to `out` (seekable) as the project is read, then checked: self-consistent and valid
     against the schema, or an ExportError (the caller then throws `out` away). Memory holds one source and
     its selections at a time, whatever the project's size."""

@@ -143,6 +143,8 @@ class Suggester:
         sentence-embedding model's vectors, added to the blend as a fourth part."""
         self.index = index or CodebookIndex(codebook, background)
         self.emb = embeddings
+        self._code_vec: np.ndarray | None
+        self._plain_vec: np.ndarray | None
         self._code_vec, self._plain_vec = self._code_vectors() if embeddings else (None, None)
         self._centroids: np.ndarray | None = None
         self.training_segments: list[tuple[int, str]] = []  # (id, text) read by from_project

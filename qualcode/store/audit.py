@@ -51,7 +51,7 @@ def _trigger_problem(project: Project) -> str | None:
     if project.on_server:
         from qualcode.store.pg import guard_trigger_problem
 
-        return guard_trigger_problem(project.conn, GUARD_TRIGGERS)
+        return guard_trigger_problem(project.server_conn, GUARD_TRIGGERS)
     sql = dict(
         project.conn.execute(
             "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'change_log'"

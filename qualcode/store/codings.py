@@ -197,7 +197,7 @@ def log_added_codings(project: Project, coding_ids: list[int]) -> None:
     )
 
 
-def _insert(project: Project, req: CodingRequest, then: Callable[[int], None] | None = None) -> int:
+def _insert(project: Project, req: CodingRequest, then: Callable[[int], object] | None = None) -> int:
     """Insert and log one coding; `then(coding_id)` runs before the log entry (e.g. to link it to claims), so the
     entry shows the coding whole."""
     project.ensure_coder(req.coder)

@@ -40,12 +40,12 @@ def _migrate(project: Project, version: int) -> None:
     for target in range(max(version, PG_BASELINE - 1) + 1, PG_SCHEMA_VERSION + 1):
         with project.transaction():
             for statement in PG_MIGRATIONS[target - PG_BASELINE]:
-                project.conn.raw.execute(statement)
+                project.server_conn.raw.execute(statement)
             if target == PG_BASELINE:
-                project.conn.raw.execute(f"CREATE TABLE {_VERSION_TABLE} (version INTEGER NOT NULL)")
-                project.conn.raw.execute(f"INSERT INTO {_VERSION_TABLE} VALUES (%s)", (target,))
+                project.server_conn.raw.execute(f"CREATE TABLE {_VERSION_TABLE} (version INTEGER NOT NULL)")
+                project.server_conn.raw.execute(f"INSERT INTO {_VERSION_TABLE} VALUES (%s)", (target,))
             else:
-                project.conn.raw.execute(f"UPDATE {_VERSION_TABLE} SET version = %s", (target,))
+                project.server_conn.raw.execute(f"UPDATE {_VERSION_TABLE} SET version = %s", (target,))
 
 
 def create_server(cls: Any, url: str, coder: str | None, name: str | None, empty: bool = False) -> Project:

@@ -10,12 +10,15 @@ import sqlite3
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import sqlite_utils
 
 from qualcode.errors import InputError, NotAProjectError, NotFoundError, ProjectBusyError, ProjectError
 from qualcode.store.schema import APPLICATION_ID, MIGRATIONS, REBUILDS, SCHEMA_VERSION
+
+if TYPE_CHECKING:
+    from qualcode.store.pg import PgConnection
 
 BUSY_TIMEOUT_MS = 5000
 GENESIS_HASH = "0" * 64
@@ -128,6 +131,13 @@ class Project:
     @property
     def on_server(self) -> bool:
         return self.backend == "postgresql"
+
+    @property
+    def server_conn(self) -> PgConnection:
+        """A server study's connection, typed as what it is (its psycopg connection is `.raw`)."""
+        if not self.on_server:
+            raise ProjectError(f"{self.path}: not a server study")
+        return cast("PgConnection", self.conn)
 
     # -- opening -------------------------------------------------------------------------------------
     @classmethod

@@ -52,7 +52,7 @@ def push(source: Path, url: str, coder: str | None = None) -> dict[str, Any]:
         raise
     counts: dict[str, int] = {}
     try:
-        raw = project.conn.raw
+        raw = project.server_conn.raw
         with project.transaction():
             raw.execute(
                 "SET CONSTRAINTS ALL DEFERRED"
@@ -117,12 +117,14 @@ def pull(url: str, output: Path, coder: str | None = None) -> dict[str, Any]:
             with copy.transaction():
                 for name, columns, autoincrement in tables:
                     order = " ORDER BY id" if "id" in columns else ""
-                    rows = server.conn.raw.execute(f'SELECT {_cols(columns)} FROM "{name}"{order}').fetchall()
+                    rows = server.server_conn.raw.execute(
+                        f'SELECT {_cols(columns)} FROM "{name}"{order}'
+                    ).fetchall()
                     marks = ", ".join("?" * len(columns))
                     copy.conn.executemany(f'INSERT INTO "{name}" ({_cols(columns)}) VALUES ({marks})', rows)
                     counts[name] = len(rows)
                     if autoincrement:
-                        last = server.conn.raw.execute(
+                        last = server.server_conn.raw.execute(
                             "SELECT CASE WHEN is_called THEN last_value ELSE last_value - 1 END"
                             f" FROM {_sequence(server, name)}"
                         ).fetchone()[0]
@@ -153,4 +155,6 @@ def pull(url: str, output: Path, coder: str | None = None) -> dict[str, Any]:
 
 
 def _sequence(server: Project, table: str) -> str:
-    return str(server.conn.raw.execute("SELECT pg_get_serial_sequence(%s, 'id')", (table,)).fetchone()[0])
+    return str(
+        server.server_conn.raw.execute("SELECT pg_get_serial_sequence(%s, 'id')", (table,)).fetchone()[0]
+    )
