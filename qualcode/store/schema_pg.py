@@ -357,7 +357,7 @@ _PG_COUNTS: list[str] = [
                    AS coded_participant_segments
         FROM documents d""",
     "CREATE VIEW code_counts AS SELECT code_id, count(*) AS codings FROM codings GROUP BY code_id",
-    "CREATE INDEX codings_document ON codings(document_id)",
+    # (codings per document are read through the index of codings_span_code_coder, which leads with document_id)
 ]
 
 # Version 11, twin of schema._V_EMBED: sentence embeddings kept per segment (dropped when its text changes)
