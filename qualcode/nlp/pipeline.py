@@ -11,6 +11,7 @@ from spacy.attrs import IS_PUNCT, IS_SPACE, LEMMA, ORTH
 from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.language import Language
 from spacy.lookups import load_lookups
+from spacy.tokenizer import Tokenizer
 
 TRAINED_PIPELINE = "en_core_web_sm"
 # Components a trained pipeline needs for lemmas; the rest (parser, ner) only cost time here.
@@ -97,7 +98,8 @@ def _lookup_lemmas(
     tokenizer's arrays without building a Token per word, which dominated the cost."""
     strings = nlp.vocab.strings
     out = []
-    for doc in nlp.tokenizer.pipe(texts, batch_size=batch_size):
+    tokenizer: Tokenizer = nlp.tokenizer  # a blank pipeline's is always spaCy's Tokenizer
+    for doc in tokenizer.pipe(texts, batch_size=batch_size):
         rows = doc.to_array([ORTH, IS_PUNCT, IS_SPACE])
         out.append(
             tuple(
@@ -137,9 +139,9 @@ def lemmatise(
         with _lock:
             if len(_lemma_cache) + len(done) > _CACHE_LIMIT:
                 _lemma_cache.clear()
-            for i, lemmas in done:
-                out[i] = lemmas
-                _lemma_cache[texts[i]] = lemmas
+            for i, found in done:
+                out[i] = found
+                _lemma_cache[texts[i]] = found
     return [o if o is not None else () for o in out]
 
 

@@ -6,11 +6,14 @@ import contextlib
 import json
 import re
 import sqlite3
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from qualcode.errors import InputError
 from qualcode.store.project import GENESIS_HASH, Project, chain_hash, now
 from qualcode.store.schema import _V1
+
+if TYPE_CHECKING:
+    from qualcode.store.pg import PgConnection
 
 LOG_COLUMNS = ("id", "at", "who", "action", "entity", "entity_id", "detail", "prev_hash", "hash")
 # The triggers that make the log refuse UPDATE and DELETE; a project without them can be rewritten silently.
@@ -124,9 +127,10 @@ def restart_log(
         )[0],
     }
     if getattr(conn, "backend", "sqlite") == "postgresql":  # DDL is transactional there: all or nothing
-        conn.raw.execute("ALTER TABLE change_log DISABLE TRIGGER change_log_no_delete")
-        conn.raw.execute("DELETE FROM change_log")
-        conn.raw.execute("ALTER TABLE change_log ENABLE TRIGGER change_log_no_delete")
+        raw = cast("PgConnection", conn).raw
+        raw.execute("ALTER TABLE change_log DISABLE TRIGGER change_log_no_delete")
+        raw.execute("DELETE FROM change_log")
+        raw.execute("ALTER TABLE change_log ENABLE TRIGGER change_log_no_delete")
     else:
         for name in GUARD_TRIGGERS:
             conn.execute(f"DROP TRIGGER IF EXISTS {name}")

@@ -231,17 +231,18 @@ def _healthy(path: Path) -> bool:
         return False
 
 
-def restore_backup(backup: Path, project_path: Path, coder: str | None = None) -> dict[str, Any]:
+def restore_backup(backup: Path, location: Path | str, coder: str | None = None) -> dict[str, Any]:
     """Put a backup's content into PROJECT. The current project is backed up first (or, if it is damaged,
     its file is copied aside as it is). A healthy project is overwritten through the backup API, so any other
     program that has it open sees the restored content rather than writing on to a deleted file."""
     from qualcode.store.pg import is_server_location
 
-    if is_server_location(str(project_path)):
+    if is_server_location(str(location)):
         raise InputError(
             "restore writes a project file; a server study is restored by its server (pg_restore), or a copy's"
             " work is brought back with 'qualcode merge'"
         )
+    project_path = Path(location)
     src = _open_backup(backup)
     saved: str | None = None
     try:

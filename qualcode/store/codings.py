@@ -315,16 +315,16 @@ def get_codings(project: Project, coding_ids: list[int]) -> list[CodingRow]:
             has_claims = False
     out = []
     for coding_id in coding_ids:
-        full = found.get(coding_id)
-        if full is None:
+        hit = found.get(coding_id)
+        if hit is None:
             continue
         row: dict[str, Any] = {
-            k: full[k]
+            k: hit[k]
             for k in ("id", "segment_id", "document", "start", "end", "text", "code", "coder", "contribution")
         }
         # A project still on an older schema (being upgraded) has no polarity or claim links yet.
-        row["polarity"] = full.get("polarity", "supports")
-        row.update({k: full[k] for k in ("claim", "memo", "created")})
+        row["polarity"] = hit.get("polarity", "supports")
+        row.update({k: hit[k] for k in ("claim", "memo", "created")})
         row["claims"] = claims.get(coding_id, [])
         out.append(cast(CodingRow, row))
     return out

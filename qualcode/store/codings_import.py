@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import chain, islice
@@ -328,7 +329,7 @@ def import_codings(
                     req.contribution, req.memo = plan.contribution, plan.memo
                     req.polarity = plan.polarity or "supports"
                     links = Planned(req, plan.row, links=plan.links, rivals=plan.rivals)
-                    _insert(project, req, lambda cid, links=links: _apply(project, cid, links))
+                    _insert(project, req, functools.partial(_apply, project, plan=links))
                     added += 1
                     continue
                 differs = _differences(project, existing, plan)

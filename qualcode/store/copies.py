@@ -7,7 +7,7 @@ import os
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from qualcode.errors import InputError
 from qualcode.store.audit import restart_log
@@ -76,7 +76,7 @@ def _pulled(project: Project, output: Path) -> Iterator[Path]:
     tmp = output.with_name(f".{output.name}.export-tmp")
     delete_project_files(tmp)
     try:
-        pull(project.path.url, tmp, project.coder)
+        pull(cast(ServerLocation, project.path).url, tmp, project.coder)
         yield tmp
         os.replace(tmp, output)
     finally:

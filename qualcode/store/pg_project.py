@@ -24,11 +24,10 @@ def schema_version(conn: PgConnection) -> int | None:
 
 
 def _user_tables(conn: PgConnection) -> int:
-    return int(
-        conn.execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema()"
-        ).fetchone()[0]
-    )
+    row = conn.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema()"
+    ).fetchone()
+    return int(row[0]) if row else 0
 
 
 def _connect(url: str) -> tuple[ServerLocation, PgConnection]:

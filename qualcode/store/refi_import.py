@@ -169,6 +169,7 @@ def _documents(
     web pages), so speakers are looked for only when asked (`detect_speakers`)."""
     variables = {v.guid: v.name or v.guid for v in refi.variables}
     case_names = _case_names(refi)
+    attrs = {case_names[c.guid]: {variables.get(k, k): v for k, v in c.values.items()} for c in refi.cases}
     by_source: dict[str, list[str]] = {}
     for c in refi.cases:
         for source_guid in c.sources:
@@ -209,7 +210,7 @@ def _documents(
         taken.add(name)
         declared_type = trailer.get("source_type")
         source_type = declared_type if declared_type in SOURCE_TYPES else "document"
-        cases: dict[str, dict[str, str]] = {seg.case: {} for seg in segments if seg.case}
+        cases = {seg.case: attrs.get(seg.case, {}) for seg in segments if seg.case}
         docs.append(
             ParsedDocument(
                 name,
@@ -225,10 +226,6 @@ def _documents(
         metas.append(
             {"own": "1" if own else "", "imported": s.created or "", "by": s.user or "", "notes": body}
         )
-    attrs = {case_names[c.guid]: {variables.get(k, k): v for k, v in c.values.items()} for c in refi.cases}
-    for doc in docs:
-        for case in doc.cases:
-            doc.cases[case] = attrs.get(case, {})
     return docs, metas
 
 
