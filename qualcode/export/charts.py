@@ -6,6 +6,7 @@ import io
 import math
 import textwrap
 from html import escape
+from typing import Any
 
 from qualcode.core.reportdoc import BarChart
 from qualcode.export.cells import clean
@@ -113,20 +114,45 @@ def svg_bar_chart(chart: BarChart) -> str:
     return "".join(parts)
 
 
+def _png_axes(height: float) -> tuple[Any, Any]:
+    """A bare matplotlib Figure (Agg backend, no display needed; pyplot's global state kept out) and its axes."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(8.0, height))
+    return fig, fig.add_subplot()
+
+
+def _png_finish(
+    fig: Any, ax: Any, chart: BarChart, ticks: list[float], legend: tuple[int, float], dpi: int
+) -> bytes:
+    """Category labels down the side, the title, a light grid and the legend below the axes (so long series
+    names are never cut; bbox_inches="tight" keeps it in the picture): the figure as PNG bytes.
+    `legend` is the legend's number of columns and how far below the axes it sits."""
+    ax.set_yticks(ticks)
+    ax.set_yticklabels(["\n".join(_wrap(c, 30)) for c in chart.categories], fontsize=8)
+    ax.invert_yaxis()
+    ax.tick_params(axis="x", labelsize=8)
+    ax.set_title(clean(chart.title), fontsize=9, loc="left")
+    ncol, below = legend
+    ax.legend(fontsize=7, ncol=ncol, loc="upper center", bbox_to_anchor=(0.5, below), frameon=False)
+    ax.grid(axis="x", color="#ddd")
+    ax.set_axisbelow(True)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
+    return buf.getvalue()
+
+
 def png_bar_chart(chart: BarChart, dpi: int = 110) -> bytes:
-    """The same chart drawn by matplotlib (Agg backend, no display needed), as PNG bytes."""
+    """The same chart drawn by matplotlib, as PNG bytes."""
     if chart.stacked:
         return png_stacked_chart(chart, dpi)
     if chart.unit != "%":
         return png_value_chart(chart, dpi)
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from matplotlib.figure import Figure  # a bare Figure keeps pyplot's global state out of it
-
     n, m = len(chart.series), len(chart.categories)
-    fig = Figure(figsize=(8.0, 0.6 + m * max(0.17 * n, 0.4)))
-    ax = fig.add_subplot()
+    fig, ax = _png_axes(0.6 + m * max(0.17 * n, 0.4))
     bar = 0.8 / max(n, 1)
     for s, (name, values) in enumerate(chart.series):
         ys = [c + s * bar for c in range(m)]
@@ -140,26 +166,10 @@ def png_bar_chart(chart: BarChart, dpi: int = 110) -> bytes:
         )
         for c, y in enumerate(ys):
             ax.text(1, y, chart.label(s, c), va="center", fontsize=7, style="italic", color=colour)
-    ax.set_yticks([c + bar * (n - 1) / 2 for c in range(m)])
-    ax.set_yticklabels(["\n".join(_wrap(c, 30)) for c in chart.categories], fontsize=8)
-    ax.invert_yaxis()
     ax.set_xlim(0, 100)
     ax.set_xlabel("% of cases", fontsize=8)
-    ax.tick_params(axis="x", labelsize=8)
-    ax.set_title(clean(chart.title), fontsize=9, loc="left")
-    # Below the axes, so long series names are never cut; bbox_inches="tight" keeps it in the picture.
-    ax.legend(
-        fontsize=7,
-        ncol=min(n, 2),
-        loc="upper center",
-        bbox_to_anchor=(0.5, -0.14 - 0.4 / (m + 2)),
-        frameon=False,
-    )
-    ax.grid(axis="x", color="#ddd")
-    ax.set_axisbelow(True)
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
-    return buf.getvalue()
+    ticks = [c + bar * (n - 1) / 2 for c in range(m)]
+    return _png_finish(fig, ax, chart, ticks, (min(n, 2), -0.14 - 0.4 / (m + 2)), dpi)
 
 
 def svg_stacked_chart(chart: BarChart) -> str:
@@ -195,38 +205,18 @@ def svg_stacked_chart(chart: BarChart) -> str:
 
 def png_stacked_chart(chart: BarChart, dpi: int = 110) -> bytes:
     """The stacked chart drawn by matplotlib, as PNG bytes."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from matplotlib.figure import Figure
-
     m = len(chart.categories)
-    fig = Figure(figsize=(8.0, 0.9 + m * 0.45))
-    ax = fig.add_subplot()
+    fig, ax = _png_axes(0.9 + m * 0.45)
     left = [0.0] * m
     for s, (name, values) in enumerate(chart.series):
         widths = [max(0.0, min(100.0, float(v))) for v in values]
         ax.barh(range(m), widths, left=left, height=0.6, color=PALETTE[s % len(PALETTE)], label=clean(name))
         left = [a + b for a, b in zip(left, widths, strict=True)]
-    ax.set_yticks(range(m))
-    ax.set_yticklabels(["\n".join(_wrap(c, 30)) for c in chart.categories], fontsize=8)
-    ax.invert_yaxis()
     ax.set_xlim(0, 100)
     ax.set_xlabel("% of base", fontsize=8)
-    ax.tick_params(axis="x", labelsize=8)
-    ax.set_title(clean(chart.title), fontsize=9, loc="left")
-    ax.legend(
-        fontsize=7,
-        ncol=min(len(chart.series), 4),
-        loc="upper center",
-        bbox_to_anchor=(0.5, -0.15 - 0.3 / (m + 2)),
-        frameon=False,
+    return _png_finish(
+        fig, ax, chart, list(range(m)), (min(len(chart.series), 4), -0.15 - 0.3 / (m + 2)), dpi
     )
-    ax.grid(axis="x", color="#ddd")
-    ax.set_axisbelow(True)
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
-    return buf.getvalue()
 
 
 def nice_top(values: list[float]) -> float:
@@ -270,14 +260,8 @@ def _fmt(value: float) -> str:
 
 def png_value_chart(chart: BarChart, dpi: int = 110) -> bytes:
     """Grouped horizontal bars of counts drawn by matplotlib, as PNG bytes."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from matplotlib.figure import Figure
-
     n, m = len(chart.series), len(chart.categories)
-    fig = Figure(figsize=(8.0, 0.8 + m * max(0.17 * n, 0.4)))
-    ax = fig.add_subplot()
+    fig, ax = _png_axes(0.8 + m * max(0.17 * n, 0.4))
     bar = 0.8 / max(n, 1)
     for s, (name, values) in enumerate(chart.series):
         bars = ax.barh(
@@ -288,22 +272,7 @@ def png_value_chart(chart: BarChart, dpi: int = 110) -> bytes:
             label=clean(name),
         )
         ax.bar_label(bars, labels=[_fmt(float(v)) for v in values], fontsize=7, padding=2)
-    ax.set_yticks([c + bar * (n - 1) / 2 for c in range(m)])
-    ax.set_yticklabels(["\n".join(_wrap(c, 30)) for c in chart.categories], fontsize=8)
-    ax.invert_yaxis()
     ax.set_xlim(0, nice_top([float(v) for _, values in chart.series for v in values]) * 1.08)
     ax.set_xlabel(clean(chart.unit), fontsize=8)
-    ax.tick_params(axis="x", labelsize=8)
-    ax.set_title(clean(chart.title), fontsize=9, loc="left")
-    ax.legend(
-        fontsize=7,
-        ncol=min(n, 3),
-        loc="upper center",
-        bbox_to_anchor=(0.5, -0.15 - 0.3 / (m + 2)),
-        frameon=False,
-    )
-    ax.grid(axis="x", color="#ddd")
-    ax.set_axisbelow(True)
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
-    return buf.getvalue()
+    ticks = [c + bar * (n - 1) / 2 for c in range(m)]
+    return _png_finish(fig, ax, chart, ticks, (min(n, 3), -0.15 - 0.3 / (m + 2)), dpi)
