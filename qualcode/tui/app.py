@@ -113,8 +113,9 @@ class QualcodeApp(App[None]):
     def start(self, coder: str) -> None:
         from qualcode.tui.screens.workbench import Workbench
 
-        self.coder = coder
         self.project = Project.open(self.project_path, coder=coder)
+        coder = self.project.coder  # on a server study with users, the login decides who codes
+        self.coder = coder
         self.sub_title = f"{self.project.name} — {coder}"
         self.push_screen(Workbench(CodingSession(self.project, coder)))
         self.call_after_refresh(self.settle_memory)
