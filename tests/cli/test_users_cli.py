@@ -141,3 +141,19 @@ def test_a_coder_codes_from_the_cli_and_is_refused_the_codebook_in_one_line(
     # the reviewer decides, the lead changes the codebook
     run_cli(runner, "review", "set", study.url_of("rita"), "1", "accepted")
     run_cli(runner, "codebook", "import", study.url_of("lee"), codebook_path)
+
+
+def test_a_coder_merges_their_own_offline_work_back_but_not_anothers(runner, roles_study, tmp_path):
+    study = roles_study
+    amira = study.url_of("amira")
+    copy = tmp_path / "field.qcdb"
+    run_cli(runner, "pull", amira, "-o", copy)
+    run_cli(runner, "code", copy, "2", "a1", "--coder", "amira")
+    merged = run_cli(runner, "merge", amira, copy)
+    assert "added 1 coding(s)" in merged.stdout
+    run_cli(runner, "code", copy, "3", "a1", "--coder", "ben")
+    before = project_state(study.url)
+    refused = run_cli(runner, "merge", amira, copy, code=3)
+    assert "writes only their own codings (as 'amira')" in refused.stderr
+    assert project_state(study.url) == before
+    assert "added 1 coding(s)" in run_cli(runner, "merge", study.url_of("lee"), copy).stdout
