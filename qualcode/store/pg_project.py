@@ -35,12 +35,17 @@ def read_identity(conn: PgConnection) -> None:
     """Who the database says this login is: its name, its role in the study ('owner' for the database's owner
     and superusers) and the coder name it codes as (None: the owner not added as a user codes under the name
     qualcode is given, as on a file)."""
-    conn.login = str(conn.raw.execute("SELECT session_user").fetchone()[0])
-    has_roles = conn.raw.execute("SELECT to_regproc('qualcode_role') IS NOT NULL").fetchone()[0]
+    login, has_roles = conn.raw.execute(
+        "SELECT session_user, to_regproc('qualcode_role') IS NOT NULL"
+    ).fetchone() or ("", False)
+    conn.login = str(login)
     if not has_roles:  # a study from before roles: only its owner can open and upgrade it
         conn.role, conn.coder = "owner", None
         return
-    conn.role, conn.coder = conn.raw.execute("SELECT qualcode_role(), qualcode_coder()").fetchone()
+    conn.role, conn.coder = conn.raw.execute("SELECT qualcode_role(), qualcode_coder()").fetchone() or (
+        None,
+        None,
+    )
 
 
 def _connect(url: str) -> tuple[ServerLocation, PgConnection]:
