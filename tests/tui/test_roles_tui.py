@@ -59,3 +59,15 @@ async def test_a_coder_codes_and_pins_a_quick_key_in_the_workbench(coder_url):
         pinned = conn.execute("SELECT value FROM meta WHERE key = 'quickkeys:noor'").fetchone()
     assert rows == [(seg["id"], "noor"), (nxt["id"], "noor")]
     assert pinned is not None and '"org.signposting"' in pinned[0]
+
+
+async def test_a_user_of_a_server_study_is_not_asked_their_name(coder_url):
+    """The workbench asks a coder's name only when nothing else gives it; on a server study the login does."""
+    from qualcode.tui.screens.workbench import Workbench
+
+    _, url = coder_url
+    app = QualcodeApp(url)  # no --coder, no $QUALCODE_CODER, no saved name
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, Workbench)
+        assert app.project is not None and app.project.coder == "noor" and app.sub_title.endswith("— noor")
