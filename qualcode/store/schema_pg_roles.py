@@ -26,8 +26,7 @@ OWNED_ROWS: dict[str, tuple[str, str, str]] = {
 _FUNCTIONS: list[str] = [
     # SECURITY DEFINER: any login may ask who it is without reading qualcode_users itself. session_user, not
     # current_user: SET ROLE to a group does not change who you are.
-    """CREATE FUNCTION qualcode_role() RETURNS text LANGUAGE sql STABLE SECURITY DEFINER
-        SET search_path FROM CURRENT AS $$
+    """CREATE FUNCTION qualcode_role() RETURNS text LANGUAGE sql STABLE SECURITY DEFINER AS $$
         SELECT CASE
             WHEN (SELECT rolsuper FROM pg_roles WHERE rolname = session_user) THEN 'owner'
             WHEN pg_has_role(session_user,
@@ -35,17 +34,15 @@ _FUNCTIONS: list[str] = [
                 THEN 'owner'
             ELSE (SELECT role FROM qualcode_users WHERE login = session_user::text)
         END $$""",
-    """CREATE FUNCTION qualcode_coder() RETURNS text LANGUAGE sql STABLE SECURITY DEFINER
-        SET search_path FROM CURRENT AS $$
+    """CREATE FUNCTION qualcode_coder() RETURNS text LANGUAGE sql STABLE SECURITY DEFINER AS $$
         SELECT coder FROM qualcode_users WHERE login = session_user::text $$""",
-    f"""CREATE FUNCTION qualcode_may(wanted text) RETURNS boolean LANGUAGE sql STABLE
-        SET search_path FROM CURRENT AS $$
+    f"""CREATE FUNCTION qualcode_may(wanted text) RETURNS boolean LANGUAGE sql STABLE AS $$
         SELECT coalesce(array_position({_RANKS}, qualcode_role()), 0) >= array_position({_RANKS}, wanted) $$""",
     # Row-level security only hides the rows a USING clause refuses, so an UPDATE or DELETE of someone else's
     # row would "succeed" on no rows. This trigger refuses it out loud instead. pg_trigger_depth() = 1: the
     # statement's own rows; rows removed by a foreign key's ON DELETE CASCADE (a coder deleting their coding
     # takes its review decisions with it) are the database's consequence of an allowed change.
-    """CREATE FUNCTION qualcode_own_rows() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+    """CREATE FUNCTION qualcode_own_rows() RETURNS trigger LANGUAGE plpgsql AS $$
     DECLARE
         owner_value text := to_jsonb(OLD) ->> TG_ARGV[0];
         mine text := TG_ARGV[1] || coalesce(qualcode_coder(), '');
@@ -67,6 +64,18 @@ _FUNCTIONS: list[str] = [
         RETURN NEW;
     END $$""",
 ]
+
+
+# Each function looks names up in the study's schema and then, last, in pg_temp: a session's temporary tables are
+# otherwise searched first, and a coder's own temporary `qualcode_users` (saying they were a lead, or ben) would
+# be what a SECURITY DEFINER function read. (pg_catalog is searched before both.) The schema is the study's, as
+# the migration runs in it, hence the statement built at run time.
+_SEARCH_PATH = """DO $$ DECLARE f text; BEGIN
+    FOREACH f IN ARRAY ARRAY['qualcode_role()', 'qualcode_coder()', 'qualcode_may(text)', 'qualcode_own_rows()']
+    LOOP
+        EXECUTE format('ALTER FUNCTION %s SET search_path = %I, pg_temp', f, current_schema());
+    END LOOP;
+END $$"""
 
 
 def _owned_rows(table: str, column: str, prefix: str, noun: str) -> list[str]:
@@ -98,6 +107,7 @@ PG_ROLES: list[str] = [
         created_by TEXT NOT NULL
     )""",
     *_FUNCTIONS,
+    _SEARCH_PATH,
     *[s for table, (col, prefix, noun) in OWNED_ROWS.items() for s in _owned_rows(table, col, prefix, noun)],
 ]
 

@@ -230,3 +230,17 @@ def test_an_owner_who_is_not_a_superuser_can_init_push_and_add_users(pg_server, 
         with server.admin() as conn:
             for role in (kim, *[f"{database}_{r}" for r in ("admin", "lead", "reviewer", "coder")], owner):
                 conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(role)))
+
+
+def test_a_temporary_table_cannot_pass_for_the_users_table(roles_study):
+    """A session's temporary tables come first in name lookup unless pg_temp is put last: the role functions
+    put it last, so a coder's own `qualcode_users` or `pg_roles` does not make them ben, a lead or a superuser."""
+    segment, document, code = _ids(roles_study)
+    with roles_study.connect("amira") as amira:
+        amira.execute("CREATE TEMP TABLE qualcode_users (login TEXT, coder TEXT, role TEXT)")
+        amira.execute("INSERT INTO qualcode_users VALUES (session_user, 'ben', 'lead')")
+        amira.execute("CREATE TEMP TABLE pg_roles (rolname NAME, rolsuper BOOLEAN)")
+        amira.execute("INSERT INTO pg_roles VALUES (session_user, true)")
+        assert amira.execute("SELECT qualcode_role(), qualcode_coder()").fetchone() == ("coder", "amira")
+        with pytest.raises(Denied):
+            _insert_coding(amira, "ben", segment, document, code)
