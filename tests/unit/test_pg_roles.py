@@ -134,6 +134,10 @@ def test_an_admin_adds_users_who_can_then_work(roles_study):
     with roles_study.open("ada") as p:
         add_user(p, newcomer, "coder", coder="zoe", password="pw-zoe")
         set_role(p, roles_study.login("amira"), "reviewer")
+        set_role(p, newcomer, "admin")  # an admin may make admins: their login gets CREATEROLE, and loses it
+        assert roles_study.scalar("SELECT rolcreaterole FROM pg_roles WHERE rolname = %s", (newcomer,))
+        set_role(p, newcomer, "coder")
+        assert not roles_study.scalar("SELECT rolcreaterole FROM pg_roles WHERE rolname = %s", (newcomer,))
         assert {u["login"]: u["role"] for u in list_users(p)}[newcomer] == "coder"
     with Project.open(as_login(roles_study.url, newcomer), coder="someone else") as zoe:
         assert zoe.coder == "zoe"  # the login decides who codes, not the name given
