@@ -39,3 +39,9 @@ class NotAProjectError(ProjectError):
 
 class ProjectBusyError(QualcodeError):
     """Another process holds the project's write lock for longer than the busy timeout."""
+
+
+class PermissionDeniedError(QualcodeError):
+    """The server study's database refused an action this user's role does not allow (issue 18): exit 3."""
+
+    exit_code = 3

@@ -61,6 +61,19 @@ def pg_server():
         server.stop()
 
 
+@pytest.fixture
+def roles_study(pg_server):
+    """A small server study with a user of each role, their logins dropped afterwards (tests/pg_roles.py)."""
+    from tests.pg_roles import drop_study, make_study
+
+    server, reason = pg_server
+    if server is None:
+        pytest.skip(f"PostgreSQL backend: {reason}")
+    made = make_study(server)
+    yield made
+    drop_study(server, made)
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.pg)])
 def backend(request) -> str:
     """Each test using it runs twice: on a project file (SQLite) and on a server study (PostgreSQL)."""

@@ -18,6 +18,7 @@ from qualcode.cli import (
     survey,
     team,
     trust,
+    users,
 )
 from qualcode.cli.common import QualcodeGroup
 
@@ -28,7 +29,7 @@ def cli() -> None:
     """qualcode: code interviews, focus groups and surveys against a codebook, and report on them."""
 
 
-for _area in (project, coding, claims, documents, team, nlp, autocode, refi, reports, trust, survey, server):
+for _area in (project, coding, claims, documents, team, nlp, autocode, refi, reports, trust, survey, server, users):
     _area.register(cli)
 
 

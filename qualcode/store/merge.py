@@ -159,7 +159,12 @@ class _Merge:
 
     def run(self) -> dict[str, Any]:
         for name, created in self.src.execute("SELECT name, created FROM coders"):
-            self.p.conn.execute("INSERT OR IGNORE INTO coders(name, created) VALUES (?, ?)", (name, created))
+            # Only names the study lacks: on a server study a coder may add no name but their own (row-level
+            # security checks even a row INSERT OR IGNORE would skip), yet may merge their own copy back.
+            self.p.conn.execute(
+                "INSERT INTO coders(name, created) SELECT ?, ? WHERE NOT EXISTS (SELECT 1 FROM coders WHERE name = ?)",
+                (name, created, name),
+            )
         self._codes()
         self._cases()
         self._documents()

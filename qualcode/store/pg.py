@@ -10,7 +10,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from qualcode.errors import ProjectBusyError, ProjectError
+from qualcode.errors import PermissionDeniedError, ProjectBusyError, ProjectError
 from qualcode.store.schema_pg import ID_TABLES
 
 URL_SCHEMES = ("postgresql://", "postgres://")
@@ -250,6 +250,49 @@ def _constraint_columns(conn: Any, name: str) -> list[str]:
     return _constraint_cache[name]
 
 
+# -- refusals: what a role may not do, said in the study's words ----------------------------------------------
+_AREAS = {
+    "codes": "change the codebook",
+    "aims": "change the outcome map", "partners": "change the outcome map", "outcomes": "change the outcome map",
+    "outcome_aims": "change the outcome map",
+    "claims": "change claims", "claim_evidence": "change claims' evidence", "claim_rivals": "change claims",
+    "rivals": "change rival explanations", "rival_evidence": "change rival explanations",
+    "judgements": "record judgements", "recommendations": "change recommendations",
+    "recommendation_links": "change recommendations",
+    "documents": "import or change documents", "segments": "import or change documents",
+    "cases": "import documents or change cases", "case_attributes": "change cases", "document_speakers": "change speakers",
+    "survey_questions": "import surveys", "survey_respondents": "import surveys",
+    "monitoring": "import monitoring data",
+    "reviews": "record review decisions",
+    "qualcode_users": "manage users",
+}  # fmt: skip
+_WHO_MAY = {"qualcode_users": "an admin", "reviews": "a reviewer or lead"}
+_DENIED = re.compile(r'permission denied for (?:table|relation|view|sequence) "?(\w+)"?')
+_POLICY = re.compile(r'row-level security policy for table "?(\w+)"?')
+_OWN = {
+    "codings": "codings", "memos": "memos", "suggestion_feedback": "suggestion decisions",
+    "reviews": "review decisions", "coders": "coder name", "change_log": "change-log entries",
+    "meta": "quick keys",
+}  # fmt: skip
+
+
+def refusal_message(text: str, login: str, role: str | None, coder: str | None) -> str:
+    """One line saying what this user may not do and who may: from PostgreSQL's refusal."""
+    first = text.strip().splitlines()[0] if text.strip() else "permission denied"
+    if first.startswith("not allowed:"):  # the study's own trigger has said it already
+        return first
+    who = f"{login} is a {role} in this study" if role else f"{login} is not a user of this study"
+    if (m := _POLICY.search(first)) is not None:
+        table = m.group(1)
+        own = _OWN.get(table, f"rows of {table}")
+        return f"not allowed: {who} and writes only their own {own} (as '{coder}'); a lead may write anyone's"
+    if (m := _DENIED.search(first)) is not None:
+        table = m.group(1)
+        what = _AREAS.get(table, f"change {table}")
+        return f"not allowed: {who} and may not {what}; ask {_WHO_MAY.get(table, 'a lead')}"
+    return f"not allowed: {who}: {first}"
+
+
 # -- the adapter -------------------------------------------------------------------------------------------
 class PgCursor:
     """The results of one statement, read like an sqlite3 cursor."""
@@ -331,6 +374,10 @@ class PgConnection:
     def __init__(self, conn: Any, location: str) -> None:
         self.raw = conn
         self.location = location
+        # Who the database says this login is (pg_project.open_server reads it): its name, role and coder name.
+        self.login: str = ""
+        self.role: str | None = "owner"
+        self.coder: str | None = None
 
     @property
     def in_transaction(self) -> bool:
@@ -387,6 +434,8 @@ class PgConnection:
             return PgIntegrityError(_integrity_message(self.raw, exc))
         if isinstance(exc, pe.LockNotAvailable | pe.SerializationFailure | pe.DeadlockDetected):
             return ProjectBusyError(f"{self.location}: project busy (another coder is saving); try again")
+        if isinstance(exc, pe.InsufficientPrivilege):
+            return PermissionDeniedError(refusal_message(str(exc), self.login, self.role, self.coder))
         if isinstance(exc, pe.RaiseException):
             return PgIntegrityError(str(exc).splitlines()[0])  # a guard trigger (the change log)
         if isinstance(exc, pe.OperationalError):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from qualcode.errors import InputError, NotAProjectError, ProjectError
+from qualcode.errors import InputError, NotAProjectError, PermissionDeniedError, ProjectError
 from qualcode.store.pg import PgConnection, ServerLocation, connect
 from qualcode.store.schema_pg import PG_BASELINE, PG_MIGRATIONS, PG_SCHEMA_VERSION
 
@@ -30,6 +30,23 @@ def _user_tables(conn: PgConnection) -> int:
     return int(row[0]) if row else 0
 
 
+def read_identity(conn: PgConnection) -> None:
+    """Who the database says this login is: its name, its role in the study ('owner' for the database's owner
+    and superusers) and the coder name it codes as (None: the owner not added as a user codes under the name
+    qualcode is given, as on a file)."""
+    login, has_roles = conn.raw.execute(
+        "SELECT session_user, to_regproc('qualcode_role') IS NOT NULL"
+    ).fetchone() or ("", False)
+    conn.login = str(login)
+    if not has_roles:  # a study from before roles: only its owner can open and upgrade it
+        conn.role, conn.coder = "owner", None
+        return
+    conn.role, conn.coder = conn.raw.execute("SELECT qualcode_role(), qualcode_coder()").fetchone() or (
+        None,
+        None,
+    )
+
+
 def _connect(url: str) -> tuple[ServerLocation, PgConnection]:
     location = ServerLocation(url)
     return location, PgConnection(connect(url), str(location))
@@ -47,6 +64,15 @@ def _migrate(project: Project, version: int) -> None:
                 project.server_conn.raw.execute(f"UPDATE {_VERSION_TABLE} SET version = %s", (target,))
 
 
+def _grant_new_tables(project: Project) -> None:
+    """After an upgrade, the study's group roles (if it has users) get their rights on any new table."""
+    from qualcode.store.pg_users import apply_grants, groups_exist
+
+    if groups_exist(project):
+        with project.transaction():
+            apply_grants(project)
+
+
 def create_server(cls: Any, url: str, coder: str | None, name: str | None, empty: bool = False) -> Project:
     """Install a new study in an empty database (made beforehand, e.g. with `createdb`); `empty`: the tables
     only, for `push` to fill."""
@@ -60,6 +86,7 @@ def create_server(cls: Any, url: str, coder: str | None, name: str | None, empty
             raise InputError(f"{location}: the database is not empty; create the study in a new database")
         project = cls(location, conn, (coder or default_coder()).strip() or "coder")
         _migrate(project, 0)
+        read_identity(conn)
         if empty:
             return project
         with project.transaction():
@@ -79,6 +106,12 @@ def open_server(cls: Any, url: str, coder: str | None) -> Project:
 
     location, conn = _connect(url)
     try:
+        read_identity(conn)
+        if conn.role is None:
+            raise PermissionDeniedError(
+                f"{location}: {conn.login} is not a user of this study; its admin adds you with"
+                f" 'qualcode users add {location} {conn.login}'"
+            )
         version = schema_version(conn)
         if version is None:
             raise NotAProjectError(
@@ -91,6 +124,10 @@ def open_server(cls: Any, url: str, coder: str | None) -> Project:
         project = cls(location, conn, (coder or default_coder()).strip() or "coder")
         if version < PG_SCHEMA_VERSION:
             _migrate(project, version)
+            _grant_new_tables(project)
+            read_identity(conn)
+        if conn.coder:  # the login decides who codes: the name in the study's users table
+            project.coder = conn.coder
         return project
     except BaseException:
         conn.close()
@@ -116,10 +153,10 @@ def drop_study(url: str) -> None:
         with conn.raw.transaction():
             for table in tables:
                 conn.raw.execute(f'DROP TABLE IF EXISTS "{table}" CASCADE')
-            for (name,) in conn.raw.execute(
-                "SELECT p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace"
+            for (signature,) in conn.raw.execute(
+                "SELECT p.oid::regprocedure::text FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace"
                 " WHERE n.nspname = current_schema() AND p.prokind = 'f'"
             ).fetchall():
-                conn.raw.execute(f'DROP FUNCTION IF EXISTS "{name}"() CASCADE')
+                conn.raw.execute(f"DROP FUNCTION IF EXISTS {signature} CASCADE")  # with its argument types
     finally:
         conn.close()

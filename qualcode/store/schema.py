@@ -526,6 +526,10 @@ _V_EMBED = [
     END""",
 ]
 
+# Users and roles (issue 18): a server study's logins, group roles and row-level security
+# (schema_pg_roles.py). A project file has one user, so its twin changes nothing; the version stays in step.
+_V_ROLES: list[str] = []
+
 Migration = list[str | Callable[["sqlite3.Connection"], None]]
 MIGRATIONS: list[Migration] = [
     list(_V1),
@@ -539,6 +543,7 @@ MIGRATIONS: list[Migration] = [
     list(_V_SCALE),
     list(V_COUNTS),
     list(_V_EMBED),
+    list(_V_ROLES),
 ]
 # Versions that rebuild tables: applied with foreign keys off (a DROP TABLE would otherwise cascade).
 REBUILDS = frozenset({4})

@@ -9,6 +9,7 @@ from qualcode.store.schema import (
     _SOURCE_TYPES_SQL,
     _SURVEY_TYPES_SQL,
 )
+from qualcode.store.schema_pg_roles import PG_ROLES
 
 # A server study's schema version lives in the table `qualcode_schema` (PostgreSQL has no user_version). The
 # versions are those of the SQLite schema they mirror: PG_BASELINE creates the schema SQLite reached at that
@@ -382,8 +383,9 @@ _PG_EMBED: list[str] = [
         WHEN (NEW.text IS DISTINCT FROM OLD.text) EXECUTE FUNCTION segment_embeddings_stale()""",
 ]
 
-# Each later version: the PostgreSQL twin of the SQLite migration of that number.
-PG_MIGRATIONS: list[list[str]] = [_BASE, _PG_COUNTS, _PG_EMBED]
+# Each later version: the PostgreSQL twin of the SQLite migration of that number. Version 12 (users, roles and
+# row-level security) is in schema_pg_roles.py.
+PG_MIGRATIONS: list[list[str]] = [_BASE, _PG_COUNTS, _PG_EMBED, PG_ROLES]
 PG_SCHEMA_VERSION = PG_BASELINE + len(PG_MIGRATIONS) - 1
 
 # The tables whose rows have an `id` a new row gets from the database (INSERT ... RETURNING id gives it back).

@@ -12,6 +12,7 @@ from qualcode.store.audit import verify_log
 from qualcode.store.pg import ServerLocation, is_server_location
 from qualcode.store.project import Project, delete_project_files
 from qualcode.store.schema_counts import COUNT_TABLES, refill_counts
+from qualcode.store.schema_pg_roles import OWNED_ROWS
 
 _SKIP = ("sqlite_", "segments_fts")
 
@@ -57,6 +58,10 @@ def push(source: Path, url: str, coder: str | None = None) -> dict[str, Any]:
             raw.execute(
                 "SET CONSTRAINTS ALL DEFERRED"
             )  # rows arrive table by table, references checked at commit
+            # COPY cannot run under row-level security: the owner (who alone may push) sets it aside for the
+            # copy, inside this transaction, and puts it back before committing.
+            for name in OWNED_ROWS:
+                raw.execute(f'ALTER TABLE "{name}" NO FORCE ROW LEVEL SECURITY')
             for name, columns, _ in tables:
                 with raw.cursor().copy(f'COPY "{name}" ({_cols(columns)}) FROM STDIN') as copy:
                     n = 0
@@ -72,6 +77,9 @@ def push(source: Path, url: str, coder: str | None = None) -> dict[str, Any]:
                     raw.execute(
                         f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), %s, true)", (max(top, 1),)
                     )
+            raw.execute("SET CONSTRAINTS ALL IMMEDIATE")  # the references are checked now, all rows being in
+            for name in OWNED_ROWS:
+                raw.execute(f'ALTER TABLE "{name}" FORCE ROW LEVEL SECURITY')
             project.log(
                 "push",
                 "project",

@@ -45,7 +45,7 @@ class QualcodeApp(App[None]):
 
         # The one rule the CLI uses too: --coder, $QUALCODE_CODER, the saved name; only a login name is asked.
         name, source = coder_and_source(self.coder, use_config=self.remember)
-        if source != "login":
+        if source != "login" or self.login_decides():
             self.start(name)
         else:
             from qualcode.tui.screens.dialogs import TextPrompt
@@ -110,11 +110,22 @@ class QualcodeApp(App[None]):
         """
         gc.set_threshold(50_000, 50, 1000)
 
+    def login_decides(self) -> bool:
+        """A server study whose users table names this login decides who codes: no name to ask for."""
+        if not isinstance(self.project_path, str):
+            return False
+        self.project = Project.open(self.project_path)
+        return bool(self.project.server_conn.coder)
+
     def start(self, coder: str) -> None:
         from qualcode.tui.screens.workbench import Workbench
 
+        if self.project is None:
+            self.project = Project.open(self.project_path, coder=coder)
+        else:
+            self.project.coder = self.project.server_conn.coder or coder
+        coder = self.project.coder  # on a server study with users, the login decides who codes
         self.coder = coder
-        self.project = Project.open(self.project_path, coder=coder)
         self.sub_title = f"{self.project.name} — {coder}"
         self.push_screen(Workbench(CodingSession(self.project, coder)))
         self.call_after_refresh(self.settle_memory)
