@@ -81,19 +81,20 @@ def _test_server(request):
 @pytest.fixture
 def new_location(backend: str, tmp_path: Path, request):
     """Where further projects of this test's backend go: `new_location("copy")` is tmp_path/copy.qcdb, or the
-    URL of another fresh, empty database on the test server (dropped after the test)."""
-    made: list[str] = []
+    URL of another fresh, empty database on the test server (dropped after the test); the same name gives the
+    same place again."""
+    made: dict[str, object] = {}
     server = _test_server(request) if backend == "postgresql" else None
 
     def make(name: str = "study"):
-        if server is None:
-            return tmp_path / f"{name}.qcdb"
-        made.append(server.new_database())
-        return made[-1]
+        if name not in made:
+            made[name] = tmp_path / f"{name}.qcdb" if server is None else server.new_database()
+        return made[name]
 
     yield make
-    for url in made:
-        server.drop_database(url)
+    if server is not None:
+        for url in made.values():
+            server.drop_database(url)
 
 
 @pytest.fixture
