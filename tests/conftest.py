@@ -143,6 +143,14 @@ def demo_location(demo_master, tmp_path, monkeypatch, new_location, backend):
     return location
 
 
+@contextlib.contextmanager
+def db(location):
+    """A connection to a project of either backend, read like sqlite3's (`with db(path) as conn:`): the
+    project's own connection, so SQL is translated for a server study."""
+    with Project.open(location) as p:
+        yield p.conn
+
+
 def db_rows(location, sql: str, params=()) -> list[tuple]:
     """Rows of one query on a project of either backend, as tuples (what sqlite3 would give)."""
     with Project.open(location) as p:

@@ -11,8 +11,8 @@ from tests.conftest import run_cli as run
 from tests.conftest import write
 
 
-def _study(tmp_path):
-    path = tmp_path / "c.qcdb"
+def _study(new_location, tmp_path):
+    path = new_location("c")
     return path, build_claim_study(path)
 
 
@@ -225,14 +225,16 @@ def test_outcomes_and_recommendations(runner, tmp_path):
     assert "no claim 'c.nope'" in run(runner, "recommendations", "import", path, bad, code=2).stderr
 
 
-def test_codings_export_then_import_is_a_no_op_and_an_edit_is_one_conflict(runner, demo_master, tmp_path):
+def test_codings_export_then_import_is_a_no_op_and_an_edit_is_one_conflict(
+    new_location, runner, demo_master, tmp_path
+):
     """The demo's codings are quotes inside segments: the export's start/end must bring each back to its own span,
     not to the whole segment (which would add every sub-span coding again)."""
     import csv
     import io
     import shutil
 
-    path = tmp_path / "demo.qcdb"
+    path = new_location("demo")
     shutil.copy(demo_master, path)
     exported = tmp_path / "codings.csv"
     run(runner, "codings", "export", path, "-o", exported)

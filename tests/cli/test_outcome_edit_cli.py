@@ -8,8 +8,8 @@ from tests.claim_study import build_claim_study
 from tests.conftest import run_cli as run
 
 
-def _study(tmp_path):
-    path = tmp_path / "c.qcdb"
+def _study(new_location, tmp_path):
+    path = new_location("c")
     build_claim_study(path)
     return path
 

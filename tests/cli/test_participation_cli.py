@@ -22,10 +22,10 @@ def run(runner, *args, code=0):
 
 
 @pytest.fixture
-def study(runner, tmp_path):
+def study(new_location, runner, tmp_path):
     """The worked-example survey (10 respondents, 5 with open text) and a 16-person workshop without speaker
     labels (one case: the document)."""
-    path = tmp_path / "p.qcdb"
+    path = new_location("p")
     run(
         runner,
         "import",

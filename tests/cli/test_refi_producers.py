@@ -14,8 +14,8 @@ from tests.conftest import ROOT, run_cli
 DATA = ROOT / "tests" / "data" / "refi"
 
 
-def imported(runner, tmp_path: Path, name: str, *extra: str) -> tuple[dict, Path]:
-    proj = tmp_path / "t.qcdb"
+def imported(new_location, runner, tmp_path: Path, name: str, *extra: str) -> tuple[dict, Path]:
+    proj = new_location("t")
     report = json.loads(run_cli(runner, "import", proj, DATA / name, "--create", "--json", *extra).stdout)
     return report, proj
 
@@ -166,8 +166,8 @@ def test_older_project_namespace_bare_qde_with_inline_text(runner, tmp_path):
         ),
     ],
 )
-def test_codebooks_from_atlas_and_taguette(runner, tmp_path, name, expected, skipped):
-    proj = tmp_path / "t.qcdb"
+def test_codebooks_from_atlas_and_taguette(new_location, runner, tmp_path, name, expected, skipped):
+    proj = new_location("t")
     run_cli(runner, "init", proj)
     report = json.loads(run_cli(runner, "codebook", "import", proj, DATA / name, "--json").stdout)
     assert report["added"] == len(expected) and report["skipped"] == skipped

@@ -31,11 +31,11 @@ LAUGHS = (
 
 
 @pytest.fixture
-def study(tmp_path):
+def study(new_location, tmp_path):
     from qualcode.app.actions import import_codebook_file
     from tests.conftest import CODEBOOK
 
-    p = Project.create(tmp_path / "study.qcdb", coder="zoe")
+    p = Project.create(new_location("study"), coder="zoe")
     import_codebook_file(p, CODEBOOK)
     yield p
     p.close()
@@ -213,11 +213,11 @@ def test_yaml_alias_bombs_and_self_reference_are_refused(study, tmp_path):
     refused(study, "yaml", deep.encode(), tmp_path, "nested")
 
 
-def test_the_cli_reports_hostile_files_in_one_line_with_exit_code_2(tmp_path):
+def test_the_cli_reports_hostile_files_in_one_line_with_exit_code_2(new_location, tmp_path):
     from click.testing import CliRunner
 
     runner = CliRunner()
-    proj = tmp_path / "p.qcdb"
+    proj = new_location("p")
     assert runner.invoke(cli, ["init", str(proj)]).exit_code == 0
     files = {
         "bomb.docx": zip_bomb("docx"),
