@@ -225,17 +225,13 @@ def test_outcomes_and_recommendations(runner, tmp_path):
     assert "no claim 'c.nope'" in run(runner, "recommendations", "import", path, bad, code=2).stderr
 
 
-def test_codings_export_then_import_is_a_no_op_and_an_edit_is_one_conflict(
-    new_location, runner, demo_master, tmp_path
-):
+def test_codings_export_then_import_is_a_no_op_and_an_edit_is_one_conflict(demo_location, runner, tmp_path):
     """The demo's codings are quotes inside segments: the export's start/end must bring each back to its own span,
     not to the whole segment (which would add every sub-span coding again)."""
     import csv
     import io
-    import shutil
 
-    path = new_location("demo")
-    shutil.copy(demo_master, path)
+    path = demo_location
     exported = tmp_path / "codings.csv"
     run(runner, "codings", "export", path, "-o", exported)
     again = json.loads(run(runner, "codings", "import", path, exported, "--json").stdout)

@@ -16,6 +16,7 @@ from tests.hostile.inputs import (
     SEEDS,
     attempt,
     project_digest,
+    project_dump,
     run_import,
     suffix,
     zip_bytes,
@@ -171,7 +172,7 @@ def test_xxe_never_reads_local_files(study, tmp_path):
         "<is><t>&xxe;</t></is></c></row></sheetData></worksheet>"
     ).encode()
     attempt(study, "xlsx", xlsx_with(sheet), tmp_path)
-    dump = "\n".join(study.conn.iterdump())
+    dump = project_dump(study)
     assert SECRET not in dump
 
 
