@@ -241,9 +241,9 @@ async def test_edit_dialog_shows_the_claim_as_it_is_and_saves_the_change_undoabl
             "SELECT c.text, a.key AS aim FROM claims c JOIN aims a ON a.id = c.aim_id WHERE c.key = 'c.referrals'",
         ) == [{"text": "Referrals between services are quicker and warmer", "aim": "aim.partnership"}]
         # no new judgement: rating, confidence and rationale were left as they were
-        assert rows(demo_location, "SELECT count(*) AS n FROM judgements WHERE target = 'claim:c.referrals'") == [
-            {"n": 1}
-        ]
+        assert rows(
+            demo_location, "SELECT count(*) AS n FROM judgements WHERE target = 'claim:c.referrals'"
+        ) == [{"n": 1}]
         await pilot.press("u")
         await pilot.pause()
         assert "Undid: edit claim c.referrals" in notes(app)
