@@ -114,12 +114,14 @@ def test_only_the_duplicate_rule_is_reported_as_already_coded(doc):
         add_coding(doc, CODE, segment_id=list_segments(doc)[1]["id"])
 
 
-def test_a_refi_import_does_not_count_a_refused_coding_as_a_duplicate(doc, tmp_path: Path, codebook_path):
+def test_a_refi_import_does_not_count_a_refused_coding_as_a_duplicate(
+    new_location, doc, tmp_path: Path, codebook_path
+):
     add_coding(doc, CODE, segment_id=list_segments(doc)[0]["id"], coder="amira")
     qdpx = tmp_path / "study.qdpx"
     qdpx.write_bytes(export_qdpx(doc))
     refi = read_refi_file(qdpx)
-    target = Project.create(tmp_path / "target.qcdb", coder="tester")
+    target = Project.create(new_location("target"), coder="tester")
     try:
         block_codings(target)
         with pytest.raises(sqlite3.IntegrityError, match="FOREIGN KEY"):
