@@ -37,6 +37,16 @@ from qualcode.store.schema_pg import PG_SCHEMA_VERSION
             "INSERT OR REPLACE INTO meta(key, value) VALUES ('k', ?)",
             "INSERT INTO meta(key, value) VALUES ('k', %s) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
         ),
+        (  # the embedding model's vectors (a server study crashed on `suggest --embeddings`)
+            "INSERT OR REPLACE INTO segment_embeddings(segment_id, model, text_hash, vector) VALUES (?, ?, ?, ?)",
+            "INSERT INTO segment_embeddings(segment_id, model, text_hash, vector) VALUES (%s, %s, %s, %s)"
+            " ON CONFLICT (segment_id, model) DO UPDATE SET text_hash = excluded.text_hash, vector = excluded.vector",
+        ),
+        (
+            "INSERT OR REPLACE INTO text_embeddings(text_hash, model, vector) VALUES (?, ?, ?)",
+            "INSERT INTO text_embeddings(text_hash, model, vector) VALUES (%s, %s, %s)"
+            " ON CONFLICT (text_hash, model) DO UPDATE SET vector = excluded.vector",
+        ),
     ],
 )  # fmt: skip
 def test_each_rule(sqlite, postgres):
