@@ -32,8 +32,8 @@ def test_every_key_in_the_help_screen_has_a_test():
 
 @covers("question_mark")
 @covers("escape", "q", "question_mark", screen="HelpScreen")
-async def test_help_shows_every_screen_and_closes_with_each_of_its_keys(demo_location):
-    app = QualcodeApp(demo_location, coder="zoe")
+async def test_help_shows_every_screen_and_closes_with_each_of_its_keys(demo_copy):
+    app = QualcodeApp(demo_copy, coder="zoe")
     async with app.run_test(size=SIZE) as pilot:
         for close in ("escape", "q", "question_mark"):
             await pilot.press("question_mark")

@@ -17,8 +17,8 @@ SIZES = [(80, 24), (99, 30), (100, 30), (120, 40), (160, 45), (200, 50)]
 
 
 @pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
-async def test_transcript_gets_at_least_half_the_width(demo_location, size):
-    app = QualcodeApp(demo_location, coder="zoe")
+async def test_transcript_gets_at_least_half_the_width(demo_copy, size):
+    app = QualcodeApp(demo_copy, coder="zoe")
     async with app.run_test(size=size) as pilot:
         await pilot.pause()
         screen = app.screen
@@ -36,8 +36,8 @@ async def test_transcript_gets_at_least_half_the_width(demo_location, size):
 
 
 @covers("tab")
-async def test_narrow_panels_open_one_at_a_time_and_keep_the_transcript_wide(demo_location):
-    app = QualcodeApp(demo_location, coder="zoe")
+async def test_narrow_panels_open_one_at_a_time_and_keep_the_transcript_wide(demo_copy):
+    app = QualcodeApp(demo_copy, coder="zoe")
     async with app.run_test(size=(80, 24)) as pilot:
         for key in ("d", "t"):
             await pilot.press(key)
@@ -46,8 +46,8 @@ async def test_narrow_panels_open_one_at_a_time_and_keep_the_transcript_wide(dem
 
 
 @pytest.mark.parametrize("size", [(79, 24), (100, 23), (60, 20)])
-async def test_below_80x24_a_message_asks_for_a_larger_terminal(demo_location, size):
-    app = QualcodeApp(demo_location, coder="zoe")
+async def test_below_80x24_a_message_asks_for_a_larger_terminal(demo_copy, size):
+    app = QualcodeApp(demo_copy, coder="zoe")
     async with app.run_test(size=size) as pilot:
         await pilot.pause()
         message = app.screen.query_one("#too-small")
@@ -82,12 +82,12 @@ def test_code_chips_wrap_whole_never_leaving_a_mark_alone():
         assert all(f"practice.code{i}" in text for i in range(9))
 
 
-async def test_quick_key_with_the_documents_panel_folded_away_at_80_columns(demo_location):
+async def test_quick_key_with_the_documents_panel_folded_away_at_80_columns(demo_copy):
     """Found in tmux at 80x24: with the documents panel hidden, a coding redrew its label at width 0 and the
     workbench crashed (rich: "range() arg 3 must not be zero"). The coding must be saved and the app live."""
     from .helpers import current_segment, ready, rows
 
-    app = QualcodeApp(demo_location, coder="zoe")
+    app = QualcodeApp(demo_copy, coder="zoe")
     async with app.run_test(size=(80, 24)) as pilot:
         await ready(pilot)
         await pilot.press("t")  # the codebook panel: its highlighted code is pinned with p
@@ -99,7 +99,7 @@ async def test_quick_key_with_the_documents_panel_folded_away_at_80_columns(demo
         await pilot.pause()
         assert app.is_running
         coded = rows(
-            demo_location,
+            demo_copy,
             "SELECT count(*) AS n FROM codings WHERE segment_id = ? AND coder = 'zoe'",
             (seg["id"],),
         )
