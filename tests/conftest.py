@@ -80,21 +80,40 @@ def backend(request) -> str:
     return request.param
 
 
-@pytest.fixture
-def project_location(backend: str, tmp_path: Path, request):
-    """Where a new project goes: a file path, or the URL of a fresh, empty database on the test server."""
-    if backend == "sqlite":
-        yield tmp_path / "study.qcdb"
-        return
+def _test_server(request):
+    """This test's PostgreSQL server, or a skip saying why there is none (or why the test is SQLite-only)."""
     only = request.node.get_closest_marker("sqlite_only")
     if only is not None:
         pytest.skip(f"SQLite-only: {only.kwargs.get('reason') or only.args[0]}")
     server, reason = request.getfixturevalue("pg_server")
     if server is None:
         pytest.skip(f"PostgreSQL backend: {reason}")
-    url = server.new_database()
-    yield url
-    server.drop_database(url)
+    return server
+
+
+@pytest.fixture
+def new_location(backend: str, tmp_path: Path, request):
+    """Where further projects of this test's backend go: `new_location("copy")` is tmp_path/copy.qcdb, or the
+    URL of another fresh, empty database on the test server (dropped after the test); the same name gives the
+    same place again."""
+    made: dict[str, object] = {}
+    server = _test_server(request) if backend == "postgresql" else None
+
+    def make(name: str = "study"):
+        if name not in made:
+            made[name] = tmp_path / f"{name}.qcdb" if server is None else server.new_database()
+        return made[name]
+
+    yield make
+    if server is not None:
+        for url in made.values():
+            server.drop_database(url)
+
+
+@pytest.fixture
+def project_location(new_location):
+    """Where a new project goes: a file path, or the URL of a fresh, empty database on the test server."""
+    return new_location("study")
 
 
 @pytest.fixture
@@ -119,6 +138,41 @@ def demo_master(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("demo") / "demo.qcdb"
     build_demo(path)
     return path
+
+
+@pytest.fixture
+def demo_location(demo_master, tmp_path, monkeypatch, new_location, backend):
+    """The demo study as a project file, or pushed into a fresh server study (the `backend` fixture)."""
+    import shutil
+
+    from qualcode.store.transfer import push
+
+    monkeypatch.setenv("QUALCODE_CONFIG", str(tmp_path / "settings.json"))
+    location = new_location("study")
+    if backend == "sqlite":
+        shutil.copy(demo_master, location)
+    else:
+        push(demo_master, location)
+    return location
+
+
+@contextlib.contextmanager
+def db(location):
+    """A connection to a project of either backend, read like sqlite3's (`with db(path) as conn:`): the
+    project's own connection, so SQL is translated for a server study."""
+    with Project.open(location) as p:
+        yield p.conn
+
+
+def db_rows(location, sql: str, params=()) -> list[tuple]:
+    """Rows of one query on a project of either backend, as tuples (what sqlite3 would give)."""
+    with Project.open(location) as p:
+        return [tuple(r) for r in p.conn.execute(sql, params).fetchall()]
+
+
+def db_value(location, sql: str, params=()):
+    rows = db_rows(location, sql, params)
+    return rows[0][0] if rows else None
 
 
 def project_state(location) -> str:

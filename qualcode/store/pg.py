@@ -65,7 +65,12 @@ _REJECT = re.compile(
     r"\b(PRAGMA|sqlite_\w+|segments_fts|MATCH|snippet(?=\s*\()|rowid|GLOB|json_extract|typeof(?=\s*\())\b",
     re.I,
 )
-_REPLACE_TARGETS = {"meta": ("key",)}  # INSERT OR REPLACE needs the conflict target PostgreSQL asks for
+# INSERT OR REPLACE needs the conflict target PostgreSQL asks for: each table's primary key
+_REPLACE_TARGETS = {
+    "meta": ("key",),
+    "segment_embeddings": ("segment_id", "model"),
+    "text_embeddings": ("text_hash", "model"),
+}
 
 
 def _split_args(text: str, start: int) -> tuple[list[str], int]:

@@ -1,18 +1,16 @@
 """`qualcode autocode`, `qualcode pending` and `qualcode similar`, in-process."""
 
 import json
-import sqlite3
 
 from tests.cli.test_cli_nlp import run, survey_study  # noqa: F401  (the fixture)
-from tests.conftest import write
+from tests.conftest import db_rows, write
 
 
 def counts(proj):
-    with sqlite3.connect(proj) as conn:
-        return {
-            t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
-            for t in ("codings", "pending_suggestions", "suggestion_feedback", "change_log")
-        }
+    return {
+        t: db_rows(proj, f"SELECT count(*) FROM {t}")[0][0]
+        for t in ("codings", "pending_suggestions", "suggestion_feedback", "change_log")
+    }
 
 
 def test_autocode_proposes_pending_suggestions_never_codings(runner, survey_study):  # noqa: F811
@@ -68,11 +66,8 @@ def test_accepting_and_rejecting_pending_suggestions(runner, survey_study):  # n
     run(runner, "pending", "reject", proj, rows[1]["id"], "--coder", "tom")
     after = counts(proj)
     assert after["codings"] == before["codings"] + 1 and after["pending_suggestions"] == 1
-    with sqlite3.connect(proj) as conn:
-        prov = json.loads(conn.execute("SELECT provenance FROM codings WHERE coder = 'tom'").fetchone()[0])
-        decisions = conn.execute(
-            "SELECT segment_id, decision FROM suggestion_feedback ORDER BY id"
-        ).fetchall()
+    prov = json.loads(db_rows(proj, "SELECT provenance FROM codings WHERE coder = 'tom'")[0][0])
+    decisions = db_rows(proj, "SELECT segment_id, decision FROM suggestion_feedback ORDER BY id")
     assert prov["method"].startswith("autocode:") and prov["pending_id"] == rows[0]["id"]
     assert decisions == [(rows[0]["segment_id"], "accepted"), (rows[1]["segment_id"], "rejected")]
     # A rejected segment is not proposed again to that coder.
@@ -154,8 +149,7 @@ def test_suggest_next_lists_uncoded_segments_least_sure_first(runner, survey_stu
     )
     segs = json.loads(run(runner, "segments", proj, "--json").stdout)
     rows = json.loads(run(runner, "suggest", "next", proj, "--top", 50, "--json").stdout)
-    with sqlite3.connect(proj) as conn:
-        coded = {r[0] for r in conn.execute("SELECT segment_id FROM codings")}
+    coded = {r[0] for r in db_rows(proj, "SELECT segment_id FROM codings")}
     assert rows and not {r["segment_id"] for r in rows} & coded
     assert len(rows) == len(segs) - len(coded) == 3
     assert rows[0]["text"] == "It was a nice day."  # no code stands out for it

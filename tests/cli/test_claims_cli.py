@@ -11,8 +11,8 @@ from tests.conftest import run_cli as run
 from tests.conftest import write
 
 
-def _study(tmp_path):
-    path = tmp_path / "c.qcdb"
+def _study(new_location):
+    path = new_location("c")
     return path, build_claim_study(path)
 
 
@@ -23,8 +23,8 @@ def _log_count(path) -> int:
         return p.scalar("SELECT count(*) FROM change_log")
 
 
-def test_claims_import_list_export_round_trip(runner, tmp_path):
-    path, _ = _study(tmp_path)
+def test_claims_import_list_export_round_trip(new_location, runner, tmp_path):
+    path, _ = _study(new_location)
     csv_in = write(
         tmp_path / "claims.csv",
         "key,claim,outcome,category,judgement,confidence,rationale\n"
@@ -50,8 +50,8 @@ def test_claims_import_list_export_round_trip(runner, tmp_path):
     assert "Traceback" not in result.output and _log_count(path) == before
 
 
-def test_claims_add_set_and_labels(runner, tmp_path):
-    path, _ = _study(tmp_path)
+def test_claims_add_set_and_labels(new_location, runner, tmp_path):
+    path, _ = _study(new_location)
     run(
         runner,
         "claims",
@@ -79,8 +79,8 @@ def test_claims_add_set_and_labels(runner, tmp_path):
     assert "already says this" in result.stderr
 
 
-def test_judge_and_report_hls_rows(runner, tmp_path):
-    path, _ = _study(tmp_path)
+def test_judge_and_report_hls_rows(new_location, runner, tmp_path):
+    path, _ = _study(new_location)
     run(
         runner,
         "judge",
@@ -122,8 +122,8 @@ def test_judge_and_report_hls_rows(runner, tmp_path):
     assert "--rationale" in result.stderr
 
 
-def test_code_on_a_coded_span_updates_it(runner, tmp_path):
-    path, ids = _study(tmp_path)
+def test_code_on_a_coded_span_updates_it(new_location, runner, tmp_path):
+    path, ids = _study(new_location)
     result = run(
         runner,
         "code",
@@ -158,8 +158,8 @@ def test_code_on_a_coded_span_updates_it(runner, tmp_path):
     assert "already has this code" in result.stderr  # no option to change: still a duplicate
 
 
-def test_codings_import_conflicts_are_reported_then_updated(runner, tmp_path):
-    path, ids = _study(tmp_path)
+def test_codings_import_conflicts_are_reported_then_updated(new_location, runner, tmp_path):
+    path, ids = _study(new_location)
     csv_in = write(
         tmp_path / "k.csv",
         "document,quote,code,coder,contribution,claim,polarity\n"
@@ -179,8 +179,8 @@ def test_codings_import_conflicts_are_reported_then_updated(runner, tmp_path):
     ]
 
 
-def test_outcomes_and_recommendations(runner, tmp_path):
-    path, _ = _study(tmp_path)
+def test_outcomes_and_recommendations(new_location, runner, tmp_path):
+    path, _ = _study(new_location)
     exported = yaml.safe_load(run(runner, "outcomes", "export", path).stdout)
     assert exported["aims"] == OUTCOME_MAP["aims"]
     assert exported["partners"] == OUTCOME_MAP["partners"]
@@ -225,15 +225,13 @@ def test_outcomes_and_recommendations(runner, tmp_path):
     assert "no claim 'c.nope'" in run(runner, "recommendations", "import", path, bad, code=2).stderr
 
 
-def test_codings_export_then_import_is_a_no_op_and_an_edit_is_one_conflict(runner, demo_master, tmp_path):
+def test_codings_export_then_import_is_a_no_op_and_an_edit_is_one_conflict(demo_location, runner, tmp_path):
     """The demo's codings are quotes inside segments: the export's start/end must bring each back to its own span,
     not to the whole segment (which would add every sub-span coding again)."""
     import csv
     import io
-    import shutil
 
-    path = tmp_path / "demo.qcdb"
-    shutil.copy(demo_master, path)
+    path = demo_location
     exported = tmp_path / "codings.csv"
     run(runner, "codings", "export", path, "-o", exported)
     again = json.loads(run(runner, "codings", "import", path, exported, "--json").stdout)

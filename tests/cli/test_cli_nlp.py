@@ -24,9 +24,9 @@ def run(runner, *args, code=0):
 
 
 @pytest.fixture
-def survey_study(tmp_path, runner, codebook_path):
-    """Twelve respondents, each one case, half of them coded."""
-    proj = tmp_path / "s.qcdb"
+def survey_study(tmp_path, runner, codebook_path, project_location):
+    """Twelve respondents, each one case, half of them coded (on each backend)."""
+    proj = project_location
     run(runner, "init", proj, "--codebook", codebook_path, "--coder", "amira")
     lines = ["respondent_id,q1"] + [f'R{i:02d},"{text}"' for i, (text, _) in enumerate(ANSWERS * 2)]
     run(

@@ -4,25 +4,24 @@ from __future__ import annotations
 
 import json
 import re
-import sqlite3
 import zipfile
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import run_cli
+from tests.conftest import db, run_cli
 
 DATA = Path(__file__).parent.parent / "data" / "transcripts"
 
 
 @pytest.fixture
-def coded(tmp_path, runner, codebook_path):
+def coded(new_location, tmp_path, runner, codebook_path):
     """rev.txt coded twice: Amira codes "A friend" (the start of turn 2) with a memo; Tom codes the whole
     of segment 4."""
-    proj = tmp_path / "p.qcdb"
+    proj = new_location("p")
     run_cli(runner, "init", proj, "--codebook", codebook_path)
     run_cli(runner, "import", proj, DATA / "rev.txt")
-    with sqlite3.connect(proj) as conn:
+    with db(proj) as conn:
         seg2, seg2_start = conn.execute("SELECT id, start FROM segments WHERE position = 1").fetchone()
         seg4 = conn.execute("SELECT id FROM segments WHERE position = 3").fetchone()[0]
         code = conn.execute("SELECT key FROM codes ORDER BY id LIMIT 1").fetchone()[0]

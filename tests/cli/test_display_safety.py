@@ -20,8 +20,8 @@ HOSTILE = (
 
 
 @pytest.fixture
-def hostile_study(tmp_path, runner, codebook_path):
-    proj = tmp_path / "h.qcdb"
+def hostile_study(new_location, tmp_path, runner, codebook_path):
+    proj = new_location("h")
     run(runner, "init", proj, "--codebook", codebook_path, "--coder", "amira")
     run(runner, "import", proj, write(tmp_path / "int.txt", HOSTILE))
     return proj

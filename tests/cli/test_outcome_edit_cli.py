@@ -8,21 +8,20 @@ from tests.claim_study import build_claim_study
 from tests.conftest import run_cli as run
 
 
-def _study(tmp_path):
-    path = tmp_path / "c.qcdb"
+def _study(new_location):
+    path = new_location("c")
     build_claim_study(path)
     return path
 
 
-def _dump(path) -> bytes:
-    from qualcode.store.project import Project
+def _dump(path) -> str:
+    from tests.conftest import project_state
 
-    with Project.open(path) as p:
-        return "\n".join(p.conn.iterdump()).encode()
+    return project_state(path)
 
 
-def test_add_set_and_delete_an_aim_partner_and_outcome(runner, tmp_path):
-    path = _study(tmp_path)
+def test_add_set_and_delete_an_aim_partner_and_outcome(new_location, runner, tmp_path):
+    path = _study(new_location)
     run(
         runner,
         "outcomes",
@@ -73,8 +72,8 @@ def test_add_set_and_delete_an_aim_partner_and_outcome(runner, tmp_path):
     assert "out.y" not in run(runner, "outcomes", "list", path, "--json").stdout
 
 
-def test_delete_without_yes_says_what_would_go_and_changes_nothing(runner, tmp_path):
-    path = _study(tmp_path)
+def test_delete_without_yes_says_what_would_go_and_changes_nothing(new_location, runner, tmp_path):
+    path = _study(new_location)
     before = _dump(path)
     result = run(runner, "claims", "delete", path, "c.ref", code=2)
     assert result.stderr.count("\n") == 1
@@ -86,8 +85,8 @@ def test_delete_without_yes_says_what_would_go_and_changes_nothing(runner, tmp_p
     assert "c.ref" not in run(runner, "claims", "list", path, "--json").stdout
 
 
-def test_bad_input_is_one_line_exit_2_and_the_project_unchanged(runner, tmp_path):
-    path = _study(tmp_path)
+def test_bad_input_is_one_line_exit_2_and_the_project_unchanged(new_location, runner, tmp_path):
+    path = _study(new_location)
     before = _dump(path)
     for args, message in [
         (("add", path, "aim", "aim.voice", "--label", "x"), "there is already an aim 'aim.voice'"),

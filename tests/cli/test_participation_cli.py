@@ -3,7 +3,6 @@ corrected after import (set, import, recode), every change logged and every bad 
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 
@@ -11,6 +10,7 @@ import pytest
 
 from qualcode.cli import cli
 from qualcode.store.project import Project
+from tests.conftest import project_state
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "surveys"
 
@@ -22,10 +22,10 @@ def run(runner, *args, code=0):
 
 
 @pytest.fixture
-def study(runner, tmp_path):
+def study(new_location, runner, tmp_path):
     """The worked-example survey (10 respondents, 5 with open text) and a 16-person workshop without speaker
     labels (one case: the document)."""
-    path = tmp_path / "p.qcdb"
+    path = new_location("p")
     run(
         runner,
         "import",
@@ -129,7 +129,7 @@ def test_bad_case_edits_change_nothing(runner, study, tmp_path, args, message):
     table.write_text(
         "case,role\nR01,lead\nR77,lead\n"
     )  # R01 would change, but R77 is unknown: nothing changes
-    before = hashlib.sha256(study.read_bytes()).hexdigest()
+    before = project_state(study)
     result = run(runner, *[a.format(p=study, t=table) for a in args], code=2)
     assert message in result.stderr and result.stderr.count("\n") == 1
-    assert hashlib.sha256(study.read_bytes()).hexdigest() == before
+    assert project_state(study) == before

@@ -22,7 +22,7 @@ from qualcode.store.codebook import load_codebook, save_codebook
 from qualcode.store.codings import add_coding
 from qualcode.store.documents import add_documents
 from qualcode.store.memos import write_memo
-from qualcode.store.project import Project
+from qualcode.store.project import Project, project_exists
 from qualcode.store.reviews import set_review
 from tests.conftest import ROOT, SHARED_REFI, write, zip_bytes
 
@@ -141,9 +141,9 @@ def add_memo(p: Project, kind: str, target: int | None, title: str, text: str, c
 
 
 @pytest.fixture
-def small_study(tmp_path) -> Path:
+def small_study(new_location, tmp_path) -> Path:
     """Emoji, CRLF, accents and right-to-left text; codings with contribution, claims, memos, reviews."""
-    path = tmp_path / "small.qcdb"
+    path = new_location("small")
     p = Project.create(path, coder="amira", name="Small study")
     save_codebook(p, read_codebook_file(write(tmp_path / "cb.yaml", SMALL_CODEBOOK)))
     docs = read_document(
@@ -193,10 +193,10 @@ def small_study(tmp_path) -> Path:
     return path
 
 
-def test_small_study_round_trips_exactly(runner, small_study, tmp_path):
+def test_small_study_round_trips_exactly(new_location, runner, small_study, tmp_path):
     out = tmp_path / "small.qdpx"
     run(runner, "export", small_study, "--format", "qdpx", "-o", out)
-    copy = tmp_path / "copy.qcdb"
+    copy = new_location("copy")
     result = json.loads(run(runner, "import", copy, out, "--create", "--coder", "importer", "--json").stdout)
     assert result["codings"] == 4 and result["memos"] == 5 and result["documents"] == 2
     assert state(copy) == state(small_study)
@@ -315,15 +315,15 @@ def test_independent_parser_reads_the_export(small_study, tmp_path, runner):
     assert sorted(got) == want
 
 
-def test_codebook_qdc_round_trip(runner, small_study, tmp_path):
+def test_codebook_qdc_round_trip(new_location, runner, small_study, tmp_path):
     qdc = tmp_path / "cb.qdc"
     run(runner, "codebook", "export", small_study, "--format", "qdc", "-o", qdc)
     assert etree.parse(str(qdc)).getroot().tag == "{urn:QDA-XML:codebook:1.0}CodeBook"
-    fresh = tmp_path / "fresh.qcdb"
+    fresh = new_location("fresh")
     run(runner, "init", fresh)
     assert json.loads(run(runner, "codebook", "import", fresh, qdc, "--json").stdout)["added"] == 3
-    run(runner, "init", tmp_path / "other.qcdb", "--codebook", qdc)
-    with Project.open(fresh) as a, Project.open(small_study) as b, Project.open(tmp_path / "other.qcdb") as c:
+    run(runner, "init", new_location("other"), "--codebook", qdc)
+    with Project.open(fresh) as a, Project.open(small_study) as b, Project.open(new_location("other")) as c:
         assert load_codebook(a).codes == load_codebook(b).codes == load_codebook(c).codes
     assert "<CodeBook" in run(runner, "codebook", "export", small_study, "--format", "qdc").stdout
 
@@ -347,10 +347,10 @@ def count(xml: bytes, tag: str) -> int:
 
 @needs_shared
 @pytest.mark.parametrize("name", REFERENCE_CASES)
-def test_every_reference_file_imports_with_matching_counts(runner, tmp_path, name):
+def test_every_reference_file_imports_with_matching_counts(new_location, runner, tmp_path, name):
     path = SHARED_REFI / name
     xml = file_xml(path)
-    proj = tmp_path / "t.qcdb"
+    proj = new_location("t")
     run(runner, "init", proj)
     if path.suffix == ".qdc":
         report = json.loads(run(runner, "codebook", "import", proj, path, "--json").stdout)
@@ -375,7 +375,7 @@ def test_every_reference_file_imports_with_matching_counts(runner, tmp_path, nam
 
 
 @needs_shared
-def test_nvivo_codings_cover_exactly_the_text_nvivo_coded(runner, tmp_path):
+def test_nvivo_codings_cover_exactly_the_text_nvivo_coded(new_location, runner, tmp_path):
     """Selections computed independently: UTF-16 code units over the file's text with CRLF, BOM not counted."""
     zf = zipfile.ZipFile(NVIVO)
     root = ET.fromstring(zf.read("project.qde"))
@@ -389,7 +389,7 @@ def test_nvivo_codings_cover_exactly_the_text_nvivo_coded(runner, tmp_path):
             text = units[2 * s : 2 * e].decode("utf-16-le").replace("\r\n", "\n")
             for coding in sel.iter(f"{ns}Coding"):
                 expected.append((coding.find(f"{ns}CodeRef").get("targetGUID"), text))
-    proj = tmp_path / "n.qcdb"
+    proj = new_location("n")
     report = json.loads(run(runner, "import", proj, NVIVO, "--create", "--json").stdout)
     assert report["warnings"] == [] and report["codings"] == 97
     with Project.open(proj) as p:
@@ -409,8 +409,8 @@ def test_nvivo_codings_cover_exactly_the_text_nvivo_coded(runner, tmp_path):
 
 
 @needs_shared
-def test_atlas_flat_hierarchy_notes_and_skips_are_reported(runner, tmp_path):
-    proj = tmp_path / "a.qcdb"
+def test_atlas_flat_hierarchy_notes_and_skips_are_reported(new_location, runner, tmp_path):
+    proj = new_location("a")
     report = json.loads(
         run(
             runner, "import", proj, SHARED_REFI / "atlasti-8.4-macos-project.qde", "--create", "--json"
@@ -440,8 +440,8 @@ def test_atlas_flat_hierarchy_notes_and_skips_are_reported(runner, tmp_path):
 
 
 @needs_shared
-def test_taguette_codebook_with_empty_sets(runner, tmp_path):
-    proj = tmp_path / "t.qcdb"
+def test_taguette_codebook_with_empty_sets(new_location, runner, tmp_path):
+    proj = new_location("t")
     run(runner, "init", proj)
     run(runner, "codebook", "import", proj, SHARED_REFI / "taguette-1.5.2-codebook.qdc")
     listed = {
@@ -451,7 +451,7 @@ def test_taguette_codebook_with_empty_sets(runner, tmp_path):
 
 
 @pytest.mark.parametrize("ns", ["urn:QDA-XML:codebook:0:4", "urn:QDA-XML:codebook:1.0", None])
-def test_codebook_namespace_variants(runner, tmp_path, ns):
+def test_codebook_namespace_variants(new_location, runner, tmp_path, ns):
     xmlns = f' xmlns="{ns}"' if ns else ""
     qdc = write(
         tmp_path / "cb.qdc",
@@ -460,7 +460,7 @@ def test_codebook_namespace_variants(runner, tmp_path, ns):
         '<Code guid="1ff58b12-6f6f-4b0c-8be5-bbdc91f55295" name="Waiting" isCodable="true"/>'
         "</Code></Codes><Sets/></CodeBook>",
     )
-    proj = tmp_path / "t.qcdb"
+    proj = new_location("t")
     run(runner, "init", proj)
     run(runner, "codebook", "import", proj, qdc)
     listed = json.loads(run(runner, "codebook", "list", proj, "--json").stdout)
@@ -513,7 +513,9 @@ MALFORMED = {
 
 
 @pytest.mark.parametrize("case", sorted(MALFORMED))
-def test_malformed_files_are_refused_and_the_project_is_untouched(runner, small_study, tmp_path, case):
+def test_malformed_files_are_refused_and_the_project_is_untouched(
+    new_location, runner, small_study, tmp_path, case
+):
     files, message = MALFORMED[case]
     bad = tmp_path / "bad.qdpx"
     bad.write_bytes(qdpx(files) if files is not None else b"PK\x03\x04 junk")
@@ -525,15 +527,15 @@ def test_malformed_files_are_refused_and_the_project_is_untouched(runner, small_
     assert state(small_study) == before
     with Project.open(small_study) as p:
         assert p.scalar("SELECT count(*) FROM change_log") == log
-    fresh = tmp_path / "fresh.qcdb"
+    fresh = new_location("fresh")
     run(runner, "import", fresh, bad, "--create", code=2)
-    assert not fresh.exists()
+    assert not project_exists(fresh)
 
 
-def test_a_good_minimal_file_imports(runner, tmp_path):
+def test_a_good_minimal_file_imports(new_location, runner, tmp_path):
     good = tmp_path / "good.qdpx"
     good.write_bytes(qdpx({"Project.qde": PROJECT.format(**GOOD), "Sources/S.TXT": "hello world"}))
-    proj = tmp_path / "g.qcdb"
+    proj = new_location("g")
     report = json.loads(run(runner, "import", proj, good, "--create", "--json").stdout)
     assert report["codings"] == 1
     with Project.open(proj) as p:
@@ -567,11 +569,8 @@ DEMO = ROOT / "transcripts" / "demo.yaml"
 
 
 @pytest.mark.skipif(not DEMO.exists(), reason="the demo study has not landed in this checkout")
-def test_demo_study_round_trips(runner, tmp_path):
-    from qualcode.app.demo import build_demo
-
-    demo = tmp_path / "demo.qcdb"
-    build_demo(demo)
+def test_demo_study_round_trips(new_location, runner, tmp_path, demo_location):
+    demo = demo_location
     with Project.open(demo, coder="amira") as p:  # the demo ships no memos or reviews: add some to carry over
         first = p.scalar("SELECT min(id) FROM codings")
         set_review(p, first, "queried", comment="Is this the PDU's doing?", reviewer="tom")
@@ -580,7 +579,7 @@ def test_demo_study_round_trips(runner, tmp_path):
         add_memo(p, "project", None, "Scope", "Pilot year only")
     out = tmp_path / "demo.qdpx"
     run(runner, "export", demo, "-o", out)
-    copy = tmp_path / "copy.qcdb"
+    copy = new_location("copy")
     run(runner, "import", copy, out, "--create")
     assert state(copy) == state(demo)
 
@@ -652,7 +651,7 @@ def docx_bytes(*paragraphs: str) -> bytes:
 
 
 @pytest.mark.parametrize("ns", ['xmlns="urn:QDA-XML:project:1.0"', 'xmlns="urn:QDA-XML:project:0:10"', ""])
-def test_foreign_project_with_cases_docx_pdf_and_notes(runner, tmp_path, ns):
+def test_foreign_project_with_cases_docx_pdf_and_notes(new_location, runner, tmp_path, ns):
     path = tmp_path / "partner.qdpx"
     path.write_bytes(
         qdpx(
@@ -662,7 +661,7 @@ def test_foreign_project_with_cases_docx_pdf_and_notes(runner, tmp_path, ns):
             }
         )
     )
-    proj = tmp_path / "p.qcdb"
+    proj = new_location("p")
     report = json.loads(run(runner, "import", proj, path, "--create", "--json").stdout)
     warnings = " | ".join(report["warnings"])
     assert "text taken from its DOCX" in warnings and "page geometry" in warnings and "pictures" in warnings
@@ -718,11 +717,11 @@ def test_foreign_project_with_cases_docx_pdf_and_notes(runner, tmp_path, ns):
     assert report["skipped"] == {"selections": 1, "codings": 1, "sources": 1}
 
 
-def test_import_create_works_for_transcripts_too(runner, tmp_path):
-    proj = tmp_path / "new.qcdb"
+def test_import_create_works_for_transcripts_too(new_location, runner, tmp_path):
+    proj = new_location("new")
     run(runner, "import", proj, write(tmp_path / "a.txt", "Interviewer: hi\nP1: hello\n"), "--create")
     assert json.loads(run(runner, "documents", proj, "--json").stdout)[0]["name"] == "a"
     broken = tmp_path / "b.docx"
     broken.write_bytes(b"PK\x03\x04 junk")
-    run(runner, "import", tmp_path / "other.qcdb", broken, "--create", code=2)
-    assert not (tmp_path / "other.qcdb").exists()
+    run(runner, "import", new_location("other"), broken, "--create", code=2)
+    assert not project_exists(new_location("other"))

@@ -4,14 +4,13 @@ paths, bare .qde, and a second coder's export added with --as-coder (then compar
 from __future__ import annotations
 
 import json
-import sqlite3
 import zipfile
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
 import pytest
 
-from tests.conftest import ROOT, run_cli, zip_bytes
+from tests.conftest import ROOT, db, run_cli, zip_bytes
 
 NS = "urn:QDA-XML:project:1.0"
 SHARED_REFI = ROOT.parent / "shared" / "refi"
@@ -64,18 +63,18 @@ def qdpx(path: Path, xml: str, files: dict[str, str] | None = None) -> Path:
 
 
 def q(proj: Path, sql: str) -> list:
-    with sqlite3.connect(proj) as conn:
+    with db(proj) as conn:
         return conn.execute(sql).fetchall()
 
 
-def test_identical_sources_all_import_with_distinct_names_and_round_trip(tmp_path, runner):
+def test_identical_sources_all_import_with_distinct_names_and_round_trip(new_location, tmp_path, runner):
     sources = (
         source(f"{A(6)}", "Interview 1", TEXT)
         + source(f"{A(7)}", "Interview 1", TEXT)
         + source(f"{A(8)}", None, "", path="internal://interview-three.txt")
     )
     file = qdpx(tmp_path / "same.qdpx", project_xml(sources, CODES_A), {"interview-three.txt": TEXT})
-    proj = tmp_path / "p.qcdb"
+    proj = new_location("p")
     report = json.loads(run_cli(runner, "import", proj, file, "--create", "--json").stdout)
     assert report["documents"] == 3
     assert q(proj, "SELECT name FROM documents ORDER BY id") == [
@@ -85,18 +84,18 @@ def test_identical_sources_all_import_with_distinct_names_and_round_trip(tmp_pat
     ]
     run_cli(runner, "export", proj, "-o", tmp_path / "back.qdpx")
     again = json.loads(
-        run_cli(runner, "import", tmp_path / "q.qcdb", tmp_path / "back.qdpx", "--create", "--json").stdout
+        run_cli(runner, "import", new_location("q"), tmp_path / "back.qdpx", "--create", "--json").stdout
     )
     assert again["documents"] == 3
 
 
-def test_no_speakers_looked_for_unless_asked(tmp_path, runner):
+def test_no_speakers_looked_for_unless_asked(new_location, tmp_path, runner):
     file = qdpx(tmp_path / "s.qdpx", project_xml(source(f"{A(6)}", "Interview 1", TEXT), CODES_A))
-    run_cli(runner, "import", tmp_path / "p.qcdb", file, "--create")
-    assert q(tmp_path / "p.qcdb", "SELECT speaker, text FROM segments") == [(None, TEXT.strip())]
-    run_cli(runner, "import", tmp_path / "d.qcdb", file, "--create", "--detect-speakers")
+    run_cli(runner, "import", new_location("p"), file, "--create")
+    assert q(new_location("p"), "SELECT speaker, text FROM segments") == [(None, TEXT.strip())]
+    run_cli(runner, "import", new_location("d"), file, "--create", "--detect-speakers")
     got = q(
-        tmp_path / "d.qcdb",
+        new_location("d"),
         "SELECT s.speaker, c.name, s.text FROM segments s LEFT JOIN cases c"
         " ON c.id = s.case_id ORDER BY s.position",
     )
@@ -108,9 +107,9 @@ def test_no_speakers_looked_for_unless_asked(tmp_path, runner):
     ]
 
 
-def test_is_codable_kept_and_no_user_invented(tmp_path, runner):
+def test_is_codable_kept_and_no_user_invented(new_location, tmp_path, runner):
     file = qdpx(tmp_path / "s.qdpx", project_xml(source(f"{A(6)}", "Interview 1", TEXT), CODES_A))
-    proj = tmp_path / "p.qcdb"
+    proj = new_location("p")
     run_cli(runner, "import", proj, file, "--create", "--coder", "importer-login")
     assert q(proj, "SELECT name FROM coders") == [("Ana",)]
     run_cli(runner, "export", proj, "-o", tmp_path / "out.qdpx")
@@ -123,12 +122,12 @@ def test_is_codable_kept_and_no_user_invented(tmp_path, runner):
     )  # the project's creator is the importer: not a user of the file
 
 
-def test_bare_qde_imports_and_the_unsupported_message_names_it(tmp_path, runner):
+def test_bare_qde_imports_and_the_unsupported_message_names_it(new_location, tmp_path, runner):
     qde = tmp_path / "project.qde"
     qde.write_text(project_xml(source(f"{A(6)}", "Interview 1", TEXT), CODES_A), encoding="utf-8")
-    report = json.loads(run_cli(runner, "import", tmp_path / "p.qcdb", qde, "--create", "--json").stdout)
+    report = json.loads(run_cli(runner, "import", new_location("p"), qde, "--create", "--json").stdout)
     assert report["documents"] == 1 and report["codes_added"] == 4
-    bad = run_cli(runner, "import", tmp_path / "p.qcdb", tmp_path / "x.odp", code=2)
+    bad = run_cli(runner, "import", new_location("p"), tmp_path / "x.odp", code=2)
     assert ".qde" in bad.stderr and ".qdpx" in bad.stderr
 
 
@@ -160,9 +159,9 @@ def _coder_files(tmp_path: Path) -> tuple[Path, Path]:
     return ana, bo
 
 
-def test_second_coder_codings_added_by_text_and_code_path(tmp_path, runner):
+def test_second_coder_codings_added_by_text_and_code_path(new_location, tmp_path, runner):
     ana, bo = _coder_files(tmp_path)
-    proj = tmp_path / "p.qcdb"
+    proj = new_location("p")
     run_cli(runner, "import", proj, ana, "--create", "--detect-speakers")
     before = q(proj, "SELECT count(*) FROM documents"), q(proj, "SELECT count(*) FROM codes")
     result = run_cli(runner, "import", proj, bo, "--as-coder", "Bo", "--json")
@@ -181,9 +180,9 @@ def test_second_coder_codings_added_by_text_and_code_path(tmp_path, runner):
     assert q(proj, "SELECT count(*) FROM change_log WHERE action = 'refi.import_coder'") == [(1,)]
 
 
-def test_agreement_compares_the_two_coders(tmp_path, runner):
+def test_agreement_compares_the_two_coders(new_location, tmp_path, runner):
     ana, bo = _coder_files(tmp_path)
-    proj = tmp_path / "p.qcdb"
+    proj = new_location("p")
     run_cli(runner, "import", proj, ana, "--create", "--detect-speakers")
     run_cli(runner, "import", proj, bo, "--as-coder", "Bo")
     rows = json.loads(run_cli(runner, "agreement", proj, "--coders", "Ana", "Bo", "--json").stdout)
@@ -196,8 +195,8 @@ def test_agreement_compares_the_two_coders(tmp_path, runner):
     assert by_code["staff"]["percent_agreement"] == 0.0
 
 
-def test_as_coder_refused_for_transcripts_and_bad_files_change_nothing(tmp_path, runner):
-    proj = tmp_path / "p.qcdb"
+def test_as_coder_refused_for_transcripts_and_bad_files_change_nothing(new_location, tmp_path, runner):
+    proj = new_location("p")
     run_cli(runner, "init", proj)
     bad = run_cli(
         runner,
@@ -217,8 +216,8 @@ def test_as_coder_refused_for_transcripts_and_bad_files_change_nothing(tmp_path,
 @pytest.mark.skipif(
     not (SHARED_REFI / "nvivo-12.6-windows.qdpx").exists(), reason="../shared/refi is not here"
 )
-def test_real_nvivo_project_no_invented_speakers_users_or_codable_changes(tmp_path, runner):
-    proj = tmp_path / "n.qcdb"
+def test_real_nvivo_project_no_invented_speakers_users_or_codable_changes(new_location, tmp_path, runner):
+    proj = new_location("n")
     run_cli(runner, "import", proj, SHARED_REFI / "nvivo-12.6-windows.qdpx", "--create", "--coder", "someone")
     assert q(proj, "SELECT count(*) FROM segments WHERE speaker IS NOT NULL") == [(0,)]
     assert q(proj, "SELECT count(*) FROM coders WHERE name = 'someone'") == [(0,)]

@@ -14,8 +14,8 @@ from tests.conftest import ROOT, run_cli
 DATA = ROOT / "tests" / "data" / "refi"
 
 
-def imported(runner, tmp_path: Path, name: str, *extra: str) -> tuple[dict, Path]:
-    proj = tmp_path / "t.qcdb"
+def imported(new_location, runner, tmp_path: Path, name: str, *extra: str) -> tuple[dict, Path]:
+    proj = new_location("t")
     report = json.loads(run_cli(runner, "import", proj, DATA / name, "--create", "--json", *extra).stdout)
     return report, proj
 
@@ -49,10 +49,10 @@ def test_fixtures_are_what_the_generator_writes():
         )
 
 
-def test_nvivo_windows_utf16_offsets_over_crlf_text_with_a_bom(runner, tmp_path):
+def test_nvivo_windows_utf16_offsets_over_crlf_text_with_a_bom(new_location, runner, tmp_path):
     """NVivo counts UTF-16 code units over the file's text, CRLF as two, BOM not counted; one selection per
     code (the same span twice); coders come from each Coding's creatingUser; nested codes."""
-    report, proj = imported(runner, tmp_path, "nvivo-windows.qdpx", "--detect-speakers")
+    report, proj = imported(new_location, runner, tmp_path, "nvivo-windows.qdpx", "--detect-speakers")
     assert report["warnings"] == [] and report["documents"] == 1 and report["codings"] == 3
     assert codings(proj) == [
         ("1-taking-part-részvétel", "I come every week now 😀 and bring my neighbour.", "Rosa", "Priya"),
@@ -85,9 +85,9 @@ def test_nvivo_windows_utf16_offsets_over_crlf_text_with_a_bom(runner, tmp_path)
     assert description == ""  # <Description /> is no description
 
 
-def test_nvivo_mac_lower_case_sources_folder_with_root_marker(runner, tmp_path):
+def test_nvivo_mac_lower_case_sources_folder_with_root_marker(new_location, runner, tmp_path):
     """sources/ with an empty sources/.root; UTF-16 offsets after a joined emoji of several astral characters."""
-    report, proj = imported(runner, tmp_path, "nvivo-mac.qdpx", "--detect-speakers")
+    report, proj = imported(new_location, runner, tmp_path, "nvivo-mac.qdpx", "--detect-speakers")
     assert report["warnings"] == [] and report["documents"] == 1
     assert codings(proj) == [("lived-experience", "who had been there.", proj_coder(proj), "Sam")]
 
@@ -97,10 +97,10 @@ def proj_coder(proj: Path) -> str:
         return p.coder
 
 
-def test_atlas_project_named_qde_flat_hierarchy_media_pdf_and_notes(runner, tmp_path):
+def test_atlas_project_named_qde_flat_hierarchy_media_pdf_and_notes(new_location, runner, tmp_path):
     """XML named after the project; 'A::B' names; code points; names cut with '…'; a PDF's text selection
     reusing its area selection's GUID; media, sets and links skipped and reported; notes on selections."""
-    report, proj = imported(runner, tmp_path, "atlasti-named-qde.qdpx", "--detect-speakers")
+    report, proj = imported(new_location, runner, tmp_path, "atlasti-named-qde.qdpx", "--detect-speakers")
     coder = proj_coder(proj)
     assert codings(proj) == [
         ("trust.early-doubt", "I didn't trust the hub.", "Lena", "Ana"),
@@ -141,8 +141,8 @@ def test_atlas_project_named_qde_flat_hierarchy_media_pdf_and_notes(runner, tmp_
     ]
 
 
-def test_older_project_namespace_bare_qde_with_inline_text(runner, tmp_path):
-    report, proj = imported(runner, tmp_path, "project-ns-0-10.qde")
+def test_older_project_namespace_bare_qde_with_inline_text(new_location, runner, tmp_path):
+    report, proj = imported(new_location, runner, tmp_path, "project-ns-0-10.qde")
     assert report["warnings"] == [] and report["codings"] == 1
     assert codings(proj) == [("waiting", "We waited six weeks.", proj_coder(proj), None)]
     assert turns(proj) == [(None, "Kim: We waited six weeks.")]  # one line, one label: a paragraph
@@ -166,8 +166,8 @@ def test_older_project_namespace_bare_qde_with_inline_text(runner, tmp_path):
         ),
     ],
 )
-def test_codebooks_from_atlas_and_taguette(runner, tmp_path, name, expected, skipped):
-    proj = tmp_path / "t.qcdb"
+def test_codebooks_from_atlas_and_taguette(new_location, runner, tmp_path, name, expected, skipped):
+    proj = new_location("t")
     run_cli(runner, "init", proj)
     report = json.loads(run_cli(runner, "codebook", "import", proj, DATA / name, "--json").stdout)
     assert report["added"] == len(expected) and report["skipped"] == skipped

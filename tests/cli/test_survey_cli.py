@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from qualcode.cli import cli
-from qualcode.store.project import Project
+from qualcode.store.project import Project, project_exists
 from tests.conftest import project_state
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "surveys"
@@ -131,8 +131,8 @@ def test_cross_tab_by_code(runner, survey, tmp_path):
     run(runner, "report", survey, "survey", "--by", "code:nosuch", code=2)
 
 
-def test_waves_are_kept_apart_and_compared(runner, tmp_path):
-    path = tmp_path / "w.qcdb"
+def test_waves_are_kept_apart_and_compared(new_location, runner, tmp_path):
+    path = new_location("w")
     run(runner, "import", path, CSV, "--spec", SPEC, "--create")
     second = tmp_path / "wave2.csv"
     lines = CSV.read_text().splitlines()
@@ -168,8 +168,8 @@ def test_waves_are_kept_apart_and_compared(runner, tmp_path):
     assert "already in instrument 'PDU survey' wave '2022-06'" in again.stderr
 
 
-def test_wave_column(runner, tmp_path):
-    path = tmp_path / "wc.qcdb"
+def test_wave_column(new_location, runner, tmp_path):
+    path = new_location("wc")
     src = tmp_path / "panel.csv"
     src.write_text("id,wave,score,comment\nA,1,3,good\nA,2,5,\nB,1,4,\nB,2,,better\n")
     result = run(
@@ -193,8 +193,8 @@ def test_wave_column(runner, tmp_path):
     ] == [("1", 2, 3.5), ("2", 2, 5.0)]
 
 
-def test_inferred_types_without_a_spec(runner, tmp_path):
-    path = tmp_path / "inf.qcdb"
+def test_inferred_types_without_a_spec(new_location, runner, tmp_path):
+    path = new_location("inf")
     result = run(
         runner,
         "import",
@@ -249,14 +249,14 @@ def test_bad_values_are_one_line_exit_2_and_nothing_imported(runner, survey, tmp
         ("questions: [\n", "not valid YAML"),
     ],
 )
-def test_bad_specs(runner, tmp_path, spec_text, message):
+def test_bad_specs(new_location, runner, tmp_path, spec_text, message):
     spec = tmp_path / "bad.yaml"
     spec.write_text("id_column: respondent_id\ntext_columns: [what_changed]\n" + spec_text)
-    path = tmp_path / "p.qcdb"
+    path = new_location("p")
     shutil.copy(CSV, tmp_path / "s.csv")
     result = run(runner, "import", path, tmp_path / "s.csv", "--spec", spec, "--create", code=2)
     assert message in result.stderr and result.stderr.count("\n") == 1
-    assert not path.exists()
+    assert not project_exists(path)
 
 
 def test_document_formats_and_numeric_xlsx_cells(runner, survey, tmp_path):
@@ -292,8 +292,8 @@ def test_survey_options_only_for_the_survey_report(runner, survey):
     run(runner, "report", survey, "survey", "--question", "nope", "--instrument", "PDU survey", code=2)
 
 
-def test_a_column_of_many_different_words_is_not_made_a_question(runner, tmp_path):
-    path = tmp_path / "names.qcdb"
+def test_a_column_of_many_different_words_is_not_made_a_question(new_location, runner, tmp_path):
+    path = new_location("names")
     src = tmp_path / "names.csv"
     src.write_text(
         "id,email,comment\n" + "".join(f"R{i},person{i}@example.org,fine {i}\n" for i in range(15))
@@ -341,7 +341,7 @@ def test_likert_charts_are_stacked_bars(runner, survey, tmp_path):
     run(runner, "report", survey, "survey", "--by", "sector", "--format", "docx", "-o", tmp_path / "s.docx")
 
 
-def test_xlsx_survey_with_dates_numbers_and_a_spec(runner, tmp_path):
+def test_xlsx_survey_with_dates_numbers_and_a_spec(new_location, runner, tmp_path):
     import datetime as dt
 
     from openpyxl import Workbook
@@ -358,7 +358,7 @@ def test_xlsx_survey_with_dates_numbers_and_a_spec(runner, tmp_path):
         "id_column: id\ntext_columns: [note]\nquestions:\n  - {column: when, type: date}\n"
         "  - {column: score, type: numeric}\n  - {column: feel, type: likert, scale: [Good, Bad]}\n"
     )
-    path = tmp_path / "x.qcdb"
+    path = new_location("x")
     run(runner, "import", path, src, "--spec", spec, "--create")
     q = by_key(report(runner, path))
     assert q["when"]["stats"] == {"n": 2, "min": "2021-06-30", "max": "2021-07-02"}  # Excel dates, no time

@@ -3,26 +3,26 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from pathlib import Path
 
-from tests.conftest import run_cli
+from qualcode.store.project import project_exists
+from tests.conftest import db, run_cli
 
 DATA = Path(__file__).parent.parent / "data" / "transcripts"
 
 
 def dump(path: Path) -> list:
-    with sqlite3.connect(path) as conn:
+    with db(path) as conn:
         return [
             conn.execute(f"SELECT * FROM {t} ORDER BY 1").fetchall()
             for t in ("documents", "segments", "cases", "document_speakers", "change_log")
         ]
 
 
-def test_dry_run_shows_speakers_cases_and_first_turns_and_stores_nothing(tmp_path, runner):
-    proj = tmp_path / "p.qcdb"
+def test_dry_run_shows_speakers_cases_and_first_turns_and_stores_nothing(new_location, tmp_path, runner):
+    proj = new_location("p")
     out = run_cli(runner, "import", proj, DATA / "legend_codes.txt", "--dry-run", "--json", "--create")
-    assert not proj.exists()
+    assert not project_exists(proj)
     (pv,) = json.loads(out.stdout)
     assert pv["source_type"] == "focus-group"
     assert pv["legend"] == {"I1": "Interviewer 1", "M": "Mand", "K": "Kvinde"}
@@ -43,19 +43,19 @@ def test_dry_run_shows_speakers_cases_and_first_turns_and_stores_nothing(tmp_pat
         "text": "Velkommen. Hvordan hørte I om projektet?",
     }
     table = run_cli(runner, "import", proj, DATA / "otter.txt", "--dry-run", "--interviewer", "Sara Holm")
-    assert "researcher" in table.stdout and "Speaker 2" in table.stdout and not proj.exists()
+    assert "researcher" in table.stdout and "Speaker 2" in table.stdout and not project_exists(proj)
 
 
-def test_dry_run_on_an_existing_project_leaves_it_unchanged(tmp_path, runner):
-    proj = tmp_path / "p.qcdb"
+def test_dry_run_on_an_existing_project_leaves_it_unchanged(new_location, tmp_path, runner):
+    proj = new_location("p")
     run_cli(runner, "init", proj)
     before = dump(proj)
     run_cli(runner, "import", proj, DATA / "rev.txt", "--dry-run")
     assert dump(proj) == before
 
 
-def test_interviewer_on_import_and_stored_segments_equal_their_spans(tmp_path, runner):
-    proj = tmp_path / "p.qcdb"
+def test_interviewer_on_import_and_stored_segments_equal_their_spans(new_location, tmp_path, runner):
+    proj = new_location("p")
     run_cli(
         runner,
         "import",
@@ -66,7 +66,7 @@ def test_interviewer_on_import_and_stored_segments_equal_their_spans(tmp_path, r
         "Sara Holm",
         "--create",
     )
-    with sqlite3.connect(proj) as conn:
+    with db(proj) as conn:
         rows = conn.execute(
             'SELECT d.name, s.speaker, c.name, s.time, s.text, substr(d.text, s.start + 1, s."end" - s.start)'
             " FROM segments s JOIN documents d ON d.id = s.document_id LEFT JOIN cases c ON c.id = s.case_id"
@@ -83,8 +83,8 @@ def test_interviewer_on_import_and_stored_segments_equal_their_spans(tmp_path, r
     assert dict(roles) == {"Sara Holm": "researcher", "Ola Berg": "participant"}
 
 
-def test_documents_set_interviewer_rederives_cases_in_one_logged_change(tmp_path, runner):
-    proj = tmp_path / "p.qcdb"
+def test_documents_set_interviewer_rederives_cases_in_one_logged_change(new_location, tmp_path, runner):
+    proj = new_location("p")
     run_cli(runner, "import", proj, DATA / "named_interviewer.txt", "--create")
     listed = json.loads(run_cli(runner, "documents", proj, "--json").stdout)
     assert listed[0]["cases"] == 3
@@ -94,7 +94,7 @@ def test_documents_set_interviewer_rederives_cases_in_one_logged_change(tmp_path
         ).stdout
     )
     assert out["segments_moved"] == 2 and out["cases_removed"] == ["named_interviewer-Sara Holm"]
-    with sqlite3.connect(proj) as conn:
+    with db(proj) as conn:
         got = conn.execute(
             "SELECT s.speaker, c.name FROM segments s LEFT JOIN cases c ON c.id = s.case_id"
             " ORDER BY s.position"
@@ -112,13 +112,13 @@ def test_documents_set_interviewer_rederives_cases_in_one_logged_change(tmp_path
     assert len(log) == 1 and json.loads(log[0][2])["after"]["Sara Holm"] == "researcher"
     # Naming someone else instead gives Sara her case back.
     run_cli(runner, "documents", "set", proj, "named_interviewer", "--interviewer", "Mette Dahl")
-    with sqlite3.connect(proj) as conn:
+    with db(proj) as conn:
         cases = [r[0] for r in conn.execute("SELECT name FROM cases ORDER BY name")]
     assert cases == ["named_interviewer-Jonas Lind", "named_interviewer-Sara Holm"]
 
 
-def test_documents_set_refuses_unknown_speakers_and_changes_nothing(tmp_path, runner):
-    proj = tmp_path / "p.qcdb"
+def test_documents_set_refuses_unknown_speakers_and_changes_nothing(new_location, tmp_path, runner):
+    proj = new_location("p")
     run_cli(runner, "import", proj, DATA / "named_interviewer.txt", "--create")
     before = dump(proj)
     bad = run_cli(runner, "documents", "set", proj, "named_interviewer", "--interviewer", "Nobody", code=2)

@@ -7,6 +7,8 @@ import json
 import sqlite3
 from pathlib import Path
 
+import pytest
+
 from qualcode.store import project as project_module
 from tests.conftest import run_cli as run
 from tests.conftest import write
@@ -119,3 +121,36 @@ def test_exports_are_private_and_say_where_they_went(runner, tmp_path, codebook_
         result = run(runner, *args, tmp_path / name)
         assert name in result.stdout + result.stderr, name
         assert (Path(tmp_path / name).stat().st_mode & 0o777) == 0o600, name
+
+
+def test_backup_and_restore_of_a_server_study_say_how_in_one_line(runner, pg_server, tmp_path, codebook_path):
+    """A server study has no file to copy: backup, backup --list and restore refuse in one line (exit 2) and
+    name the server's way (pg_dump) and `pull`; the study is unchanged, and bulk imports make no file backup."""
+    import os
+
+    from tests.conftest import project_state
+
+    server, reason = pg_server
+    if server is None:
+        pytest.skip(f"PostgreSQL backend: {reason}")
+    url = server.new_database()
+    try:
+        run(runner, "init", url, "--codebook", codebook_path)
+        files = [write(tmp_path / f"f{i}.txt", INTERVIEW + f"P1: number {i}\n") for i in range(5)]
+        backup_dir = Path(os.environ["QUALCODE_BACKUP_DIR"])
+        kept = sorted(backup_dir.rglob("*"))
+        run(runner, "import", url, *files)  # a bulk import: a project file would be backed up first
+        assert sorted(backup_dir.rglob("*")) == kept
+        before = project_state(url)
+        good = tmp_path / "good.qcdb"
+        run(runner, "init", good)
+        for args in (["backup", url], ["backup", url, "--list"], ["backup", url, "-o", tmp_path / "b.qcdb"],
+                     ["restore", good, url]):  # fmt: skip
+            result = run(runner, *args, code=2)
+            assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr, result.stderr
+            assert "pg_dump" in result.stderr or "server" in result.stderr, result.stderr
+        assert not (tmp_path / "b.qcdb").exists()
+        assert project_state(url) == before
+        assert run(runner, "check", url).stdout.startswith("OK:")
+    finally:
+        server.drop_database(url)

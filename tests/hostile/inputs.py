@@ -145,9 +145,20 @@ def suffix(kind: str) -> str:
     return {"yaml": ".yaml", "codings": ".csv"}.get(kind, f".{kind}")
 
 
+def project_dump(project: Project) -> str:
+    """Everything the project holds as text: SQLite's dump (schema and rows), or every row of every table of
+    a server study."""
+    if not project.on_server:
+        return "\n".join(project.conn.iterdump())
+    raw = project.server_conn.raw
+    tables = raw.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1").fetchall()
+    rows = [(t, raw.execute(f'SELECT * FROM "{t}" ORDER BY 1').fetchall()) for (t,) in tables]
+    return "\n".join(f"{t}: {r!r}" for t, r in rows)
+
+
 def project_digest(project: Project) -> str:
     """Everything the project holds (schema and rows of every table), as one hash."""
-    return hashlib.sha256("\n".join(project.conn.iterdump()).encode("utf-8")).hexdigest()
+    return hashlib.sha256(project_dump(project).encode("utf-8")).hexdigest()
 
 
 def attempt(project: Project, kind: str, data: bytes, folder: Path) -> str:

@@ -16,6 +16,7 @@ from tests.hostile.inputs import (
     SEEDS,
     attempt,
     project_digest,
+    project_dump,
     run_import,
     suffix,
     zip_bytes,
@@ -31,11 +32,11 @@ LAUGHS = (
 
 
 @pytest.fixture
-def study(tmp_path):
+def study(new_location, tmp_path):
     from qualcode.app.actions import import_codebook_file
     from tests.conftest import CODEBOOK
 
-    p = Project.create(tmp_path / "study.qcdb", coder="zoe")
+    p = Project.create(new_location("study"), coder="zoe")
     import_codebook_file(p, CODEBOOK)
     yield p
     p.close()
@@ -171,7 +172,7 @@ def test_xxe_never_reads_local_files(study, tmp_path):
         "<is><t>&xxe;</t></is></c></row></sheetData></worksheet>"
     ).encode()
     attempt(study, "xlsx", xlsx_with(sheet), tmp_path)
-    dump = "\n".join(study.conn.iterdump())
+    dump = project_dump(study)
     assert SECRET not in dump
 
 
@@ -213,11 +214,11 @@ def test_yaml_alias_bombs_and_self_reference_are_refused(study, tmp_path):
     refused(study, "yaml", deep.encode(), tmp_path, "nested")
 
 
-def test_the_cli_reports_hostile_files_in_one_line_with_exit_code_2(tmp_path):
+def test_the_cli_reports_hostile_files_in_one_line_with_exit_code_2(new_location, tmp_path):
     from click.testing import CliRunner
 
     runner = CliRunner()
-    proj = tmp_path / "p.qcdb"
+    proj = new_location("p")
     assert runner.invoke(cli, ["init", str(proj)]).exit_code == 0
     files = {
         "bomb.docx": zip_bomb("docx"),

@@ -16,7 +16,7 @@ from qualcode.nlp.embeddings import EmbeddingCache, EmbeddingError, verified
 from qualcode.nlp.suggest import Suggester
 from qualcode.store.embeddings import store_vectors, stored_vectors, text_hash
 from qualcode.store.project import Project
-from tests.conftest import run_cli
+from tests.conftest import project_state, run_cli
 
 # Three "meanings" the lexical blend cannot see: the segments below share no word with the codes' text.
 TOPICS = {
@@ -86,11 +86,8 @@ def test_each_distinct_text_is_embedded_once_and_reported_as_new_once():
     assert model.calls == ["a flat", "a job"]
 
 
-def test_vectors_are_stored_once_per_segment_and_dropped_when_the_text_changes(demo_master, tmp_path):
-    import shutil
-
-    shutil.copy(demo_master, tmp_path / "demo.qcdb")
-    p = Project.open(tmp_path / "demo.qcdb")
+def test_vectors_are_stored_once_per_segment_and_dropped_when_the_text_changes(demo_location, tmp_path):
+    p = Project.open(demo_location)
     segments = [(r[0], r[1]) for r in p.conn.execute("SELECT id, text FROM segments ORDER BY id LIMIT 2")]
     cache = EmbeddingCache(TopicEmbedder())
     cache.vectors([t for _, t in segments])
@@ -124,18 +121,15 @@ def test_the_embedding_part_ranks_segments_the_words_cannot():
 
 
 def test_embeddings_flag_without_the_model_is_one_line_and_changes_nothing(
-    demo_master, tmp_path, runner, monkeypatch
+    demo_location, tmp_path, runner, monkeypatch
 ):
-    import shutil
-
-    path = tmp_path / "demo.qcdb"
-    shutil.copy(demo_master, path)
+    path = demo_location
     monkeypatch.setattr(emb, "available", lambda: False)
-    before = path.read_bytes()
+    before = project_state(path)
     result = run_cli(runner, "suggest", path, "--segment", 1, "--embeddings", code=2)
     assert "pip install 'qualcode[embeddings]'" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
-    assert path.read_bytes() == before
+    assert project_state(path) == before
 
 
 needs_model = pytest.mark.skipif(not emb.available(), reason="qualcode[embeddings] is not installed")
@@ -161,12 +155,9 @@ def test_the_real_model_reproduces_the_reference_similarities():
 
 @needs_model
 def test_suggest_stores_the_vectors_and_a_second_run_computes_none(
-    demo_master, tmp_path, runner, monkeypatch
+    demo_location, tmp_path, runner, monkeypatch
 ):
-    import shutil
-
-    path = tmp_path / "demo.qcdb"
-    shutil.copy(demo_master, path)
+    path = demo_location
     run_cli(runner, "suggest", path, "--segment", 5, "--embeddings")
     with Project.open(path) as p:
         stored = p.scalar("SELECT count(*) FROM segment_embeddings")

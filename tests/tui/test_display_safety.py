@@ -17,9 +17,11 @@ def rendered(widget) -> str:
     return "\n".join(widget.render_line(y).text for y in range(widget.size.height))
 
 
-async def test_transcript_shows_markup_literally_and_neutralises_control_characters(tmp_path, monkeypatch):
+async def test_transcript_shows_markup_literally_and_neutralises_control_characters(
+    new_location, tmp_path, monkeypatch
+):
     monkeypatch.setenv("QUALCODE_CONFIG", str(tmp_path / "settings.json"))
-    path = tmp_path / "h.qcdb"
+    path = new_location("h")
     with Project.create(path, coder="zoe") as p:
         import_codebook_file(p, CODEBOOK)
         import_files(p, [write(tmp_path / "int.txt", TEXT)], ImportOptions())

@@ -28,11 +28,11 @@ Priya: I ring people before sending a warning letter now.
 
 
 @covers("I")
-async def test_import_dialog_previews_then_imports(demo_copy, tmp_path):
+async def test_import_dialog_previews_then_imports(demo_location, tmp_path):
     source = tmp_path / "int09-priya.txt"
     source.write_text(TRANSCRIPT, encoding="utf-8")
-    before = rows(demo_copy, "SELECT count(*) AS n FROM documents")[0]["n"]
-    app = QualcodeApp(demo_copy, coder="zoe")
+    before = rows(demo_location, "SELECT count(*) AS n FROM documents")[0]["n"]
+    app = QualcodeApp(demo_location, coder="zoe")
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("I")
         await pilot.pause()
@@ -45,18 +45,18 @@ async def test_import_dialog_previews_then_imports(demo_copy, tmp_path):
         shown = text_of(app.screen.shown)
         assert "int09-priya" in shown and "4 segment(s)" in shown and "Dry run: nothing was stored" in shown
         assert "I ring people before sending a warning letter now." in shown  # whole first turns
-        assert rows(demo_copy, "SELECT count(*) AS n FROM documents")[0]["n"] == before
+        assert rows(demo_location, "SELECT count(*) AS n FROM documents")[0]["n"] == before
         await pilot.press("ctrl+s")
         await ready(pilot)
         assert type(app.screen).__name__ == "Workbench"
-        docs = rows(demo_copy, "SELECT name FROM documents ORDER BY id")
+        docs = rows(demo_location, "SELECT name FROM documents ORDER BY id")
         assert len(docs) == before + 1 and docs[-1]["name"] == "int09-priya"
         listing = app.screen.query_one(DocumentList)
         assert listing.option_count == before + 1
 
 
-async def test_import_dialog_reports_a_missing_file_and_stores_nothing(demo_copy, tmp_path):
-    app = QualcodeApp(demo_copy, coder="zoe")
+async def test_import_dialog_reports_a_missing_file_and_stores_nothing(demo_location, tmp_path):
+    app = QualcodeApp(demo_location, coder="zoe")
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("I")
         await pilot.pause()

@@ -27,8 +27,8 @@ def notes(app) -> list[str]:
 
 
 @covers("j", "k", "down", "up")
-async def test_moving_between_segments(demo_copy):
-    app = QualcodeApp(demo_copy, coder="zoe")
+async def test_moving_between_segments(demo_location):
+    app = QualcodeApp(demo_location, coder="zoe")
     async with app.run_test(size=SIZE) as pilot:
         view = app.screen.query_one(TranscriptView)
         first = current_segment(app)["id"]
@@ -41,8 +41,8 @@ async def test_moving_between_segments(demo_copy):
 
 
 @covers("p", *"123456789")
-async def test_pinned_quick_keys_stay_put_per_coder_and_across_restarts(demo_copy):
-    app = QualcodeApp(demo_copy, coder="zoe")
+async def test_pinned_quick_keys_stay_put_per_coder_and_across_restarts(demo_location):
+    app = QualcodeApp(demo_location, coder="zoe")
     async with app.run_test(size=SIZE) as pilot:
         screen = app.screen
         tree = screen.query_one(CodebookTree)
@@ -64,13 +64,13 @@ async def test_pinned_quick_keys_stay_put_per_coder_and_across_restarts(demo_cop
         for slot in "12456789":
             await pilot.press("n", slot)
             await pilot.pause()
-    got = rows(demo_copy, CODED_BY_ZOE)
+    got = rows(demo_location, CODED_BY_ZOE)
     assert got[0] == {"segment_id": seg3, "key": keys[2]}
     assert [g["key"] for g in got] == [keys[2], *[keys[int(s) - 1] for s in "12456789"]]
-    with __import__("qualcode.store.project", fromlist=["Project"]).Project.open(demo_copy) as p:
+    with __import__("qualcode.store.project", fromlist=["Project"]).Project.open(demo_location) as p:
         assert load_quick_keys(p, "zoe") == keys[:9]
         assert load_quick_keys(p, "amira") == [None] * 9  # per coder
-    again = QualcodeApp(demo_copy, coder="zoe")
+    again = QualcodeApp(demo_location, coder="zoe")
     async with again.run_test(size=SIZE) as pilot:
         await pilot.pause()
         assert again.screen.quick == keys[:9]
@@ -83,8 +83,8 @@ async def test_pinned_quick_keys_stay_put_per_coder_and_across_restarts(demo_cop
 
 
 @covers("u", "U", "ctrl+y")
-async def test_undo_and_redo_say_what_they_did(demo_copy):
-    app = QualcodeApp(demo_copy, coder="zoe")
+async def test_undo_and_redo_say_what_they_did(demo_location):
+    app = QualcodeApp(demo_location, coder="zoe")
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("u")
         assert any("Nothing to undo" in n for n in notes(app))
@@ -92,19 +92,19 @@ async def test_undo_and_redo_say_what_they_did(demo_copy):
         await pilot.pause()
         await pilot.press("u")
         await pilot.pause()
-        assert rows(demo_copy, CODED_BY_ZOE) == []
+        assert rows(demo_location, CODED_BY_ZOE) == []
         assert any(n == "Undid: code org.signposting" for n in notes(app))
         await pilot.press("ctrl+y")
         await pilot.pause()
-        assert [r["key"] for r in rows(demo_copy, CODED_BY_ZOE)] == ["org.signposting"]
+        assert [r["key"] for r in rows(demo_location, CODED_BY_ZOE)] == ["org.signposting"]
         assert any(n == "Redid: code org.signposting" for n in notes(app))
         await pilot.press("U")
         assert any("Nothing to redo" in n for n in notes(app))
 
 
 @covers("enter:documents", "enter:codebook", "tab")
-async def test_enter_opens_a_document_and_applies_a_code_from_the_tree(demo_copy):
-    app = QualcodeApp(demo_copy, coder="zoe")
+async def test_enter_opens_a_document_and_applies_a_code_from_the_tree(demo_location):
+    app = QualcodeApp(demo_location, coder="zoe")
     async with app.run_test(size=SIZE) as pilot:
         screen = app.screen
         docs = screen.query_one(DocumentList)
@@ -124,12 +124,12 @@ async def test_enter_opens_a_document_and_applies_a_code_from_the_tree(demo_copy
         key = tree.cursor_node.data
         await pilot.press("enter")
         await pilot.pause()
-    assert rows(demo_copy, CODED_BY_ZOE) == [{"segment_id": seg, "key": key}]
+    assert rows(demo_location, CODED_BY_ZOE) == [{"segment_id": seg, "key": key}]
 
 
 @covers("c")
-async def test_suggestions_follow_every_coding_route_and_skip_research_team_turns(demo_copy):
-    app = QualcodeApp(demo_copy, coder="zoe")
+async def test_suggestions_follow_every_coding_route_and_skip_research_team_turns(demo_location):
+    app = QualcodeApp(demo_location, coder="zoe")
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
         screen = app.screen
@@ -164,8 +164,8 @@ async def test_suggestions_follow_every_coding_route_and_skip_research_team_turn
 
 
 @covers("m")
-async def test_a_memo_shows_as_a_marker_on_the_turn_and_in_reviewer_mode(demo_copy):
-    app = QualcodeApp(demo_copy, coder="zoe")
+async def test_a_memo_shows_as_a_marker_on_the_turn_and_in_reviewer_mode(demo_location):
+    app = QualcodeApp(demo_location, coder="zoe")
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("n", "c", *"joint", "enter")
         await pilot.pause()
@@ -189,8 +189,8 @@ async def test_a_memo_shows_as_a_marker_on_the_turn_and_in_reviewer_mode(demo_co
 
 
 @covers("d", "t")
-async def test_panel_toggles(demo_copy):
-    app = QualcodeApp(demo_copy, coder="zoe")
+async def test_panel_toggles(demo_location):
+    app = QualcodeApp(demo_location, coder="zoe")
     async with app.run_test(size=(90, 30)) as pilot:
         screen = app.screen
         left, right = screen.query_one("#left"), screen.query_one("#right")
@@ -207,8 +207,8 @@ async def test_panel_toggles(demo_copy):
 
 
 @covers("q")
-async def test_q_quits_without_waiting_for_the_suggester(demo_copy):
-    app = QualcodeApp(demo_copy, coder="zoe")
+async def test_q_quits_without_waiting_for_the_suggester(demo_location):
+    app = QualcodeApp(demo_location, coder="zoe")
     async with app.run_test(size=SIZE) as pilot:
         app.screen.train_suggester()  # a fit is running in its thread
         await pilot.press("q")
@@ -218,8 +218,8 @@ async def test_q_quits_without_waiting_for_the_suggester(demo_copy):
 
 
 @covers("S")
-async def test_summary_counts_below_ten_cases_never_percentages(demo_copy):
-    app = QualcodeApp(demo_copy, coder="lead")
+async def test_summary_counts_below_ten_cases_never_percentages(demo_location):
+    app = QualcodeApp(demo_location, coder="lead")
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("S")
         await ready(pilot)
@@ -237,8 +237,8 @@ async def test_summary_counts_below_ten_cases_never_percentages(demo_copy):
 
 
 @covers("D")
-async def test_compare_coders_and_open_a_disagreement(demo_copy):
-    app = QualcodeApp(demo_copy, coder="lead")
+async def test_compare_coders_and_open_a_disagreement(demo_location):
+    app = QualcodeApp(demo_location, coder="lead")
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("D")
         await ready(pilot)

@@ -58,8 +58,8 @@ def tree_keys(app: Any) -> list[tuple[str, str]]:
 
 
 @covers("A", "ctrl+s:dialog", "u", "U", "ctrl+y", screen=SCREEN)
-async def test_new_aim_dialog_saves_an_aim_and_undo_redo_say_what_they_did(demo_copy):
-    app = QualcodeApp(demo_copy, coder="zoe")
+async def test_new_aim_dialog_saves_an_aim_and_undo_redo_say_what_they_did(demo_location):
+    app = QualcodeApp(demo_location, coder="zoe")
     async with app.run_test(size=SIZE) as pilot:
         await open_map(pilot)
         await pilot.press("A")
@@ -73,7 +73,7 @@ async def test_new_aim_dialog_saves_an_aim_and_undo_redo_say_what_they_did(demo_
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert type(app.screen).__name__ == SCREEN
-        assert rows(demo_copy, "SELECT label, success FROM aims WHERE key = 'aim.funding'") == [
+        assert rows(demo_location, "SELECT label, success FROM aims WHERE key = 'aim.funding'") == [
             {"label": "Funding follows the evidence", "success": '["A grant", "x"]'}
         ]
         assert ("aim", "aim.funding") in tree_keys(app)
@@ -81,7 +81,7 @@ async def test_new_aim_dialog_saves_an_aim_and_undo_redo_say_what_they_did(demo_
         await pilot.press("u")
         await pilot.pause()
         assert "Undid: add aim aim.funding" in notes(app)
-        assert rows(demo_copy, "SELECT 1 FROM aims WHERE key = 'aim.funding'") == []
+        assert rows(demo_location, "SELECT 1 FROM aims WHERE key = 'aim.funding'") == []
         assert ("aim", "aim.funding") not in tree_keys(app)
         await pilot.press("U")
         await pilot.pause()
@@ -89,8 +89,8 @@ async def test_new_aim_dialog_saves_an_aim_and_undo_redo_say_what_they_did(demo_
         assert ("aim", "aim.funding") in tree_keys(app)
         await pilot.press("u", "ctrl+y")
         await pilot.pause()
-        assert rows(demo_copy, "SELECT count(*) AS n FROM aims WHERE key = 'aim.funding'") == [{"n": 1}]
-        actions = rows(demo_copy, "SELECT action FROM change_log WHERE who = 'zoe' ORDER BY id")
+        assert rows(demo_location, "SELECT count(*) AS n FROM aims WHERE key = 'aim.funding'") == [{"n": 1}]
+        actions = rows(demo_location, "SELECT action FROM change_log WHERE who = 'zoe' ORDER BY id")
         assert [a["action"] for a in actions] == [
             "aim.add",
             "aim.delete",
@@ -100,8 +100,8 @@ async def test_new_aim_dialog_saves_an_aim_and_undo_redo_say_what_they_did(demo_
         ]
 
 
-async def test_a_duplicate_key_or_an_empty_label_shows_in_the_dialog_which_stays_open(demo_copy):
-    app = QualcodeApp(demo_copy, coder="zoe")
+async def test_a_duplicate_key_or_an_empty_label_shows_in_the_dialog_which_stays_open(demo_location):
+    app = QualcodeApp(demo_location, coder="zoe")
     async with app.run_test(size=SIZE) as pilot:
         await open_map(pilot)
         await pilot.press("A", *"aim.voice", "tab", *"Again", "ctrl+s")
@@ -117,12 +117,12 @@ async def test_a_duplicate_key_or_an_empty_label_shows_in_the_dialog_which_stays
         await pilot.press("escape")
         await pilot.pause()
         assert type(app.screen).__name__ == SCREEN
-        assert rows(demo_copy, "SELECT count(*) AS n FROM aims") == [{"n": 5}]
+        assert rows(demo_location, "SELECT count(*) AS n FROM aims") == [{"n": 5}]
 
 
 @covers("P", screen=SCREEN)
-async def test_new_partner_dialog_defaults_to_direct_and_saves_on_enter(demo_copy):
-    app = QualcodeApp(demo_copy, coder="zoe")
+async def test_new_partner_dialog_defaults_to_direct_and_saves_on_enter(demo_location):
+    app = QualcodeApp(demo_location, coder="zoe")
     async with app.run_test(size=SIZE) as pilot:
         await open_map(pilot)
         await pilot.press("P")
@@ -133,7 +133,7 @@ async def test_new_partner_dialog_defaults_to_direct_and_saves_on_enter(demo_cop
         await pilot.press(*"funders", "tab", *"Funders and trusts", "enter")
         await pilot.pause()
         assert type(app.screen).__name__ == SCREEN
-        assert rows(demo_copy, "SELECT label, kind FROM partners WHERE key = 'funders'") == [
+        assert rows(demo_location, "SELECT label, kind FROM partners WHERE key = 'funders'") == [
             {"label": "Funders and trusts", "kind": "indirect"}
         ]
         # the cursor is on the new partner (its own field 'kind' must not be taken for the item's kind)
@@ -141,8 +141,8 @@ async def test_new_partner_dialog_defaults_to_direct_and_saves_on_enter(demo_cop
 
 
 @covers("o", screen=SCREEN)
-async def test_new_outcome_dialog_takes_the_highlighted_partner(demo_copy):
-    app = QualcodeApp(demo_copy, coder="zoe")
+async def test_new_outcome_dialog_takes_the_highlighted_partner(demo_location):
+    app = QualcodeApp(demo_location, coder="zoe")
     async with app.run_test(size=SIZE) as pilot:
         await open_map(pilot, ("partner", "commissioners"))
         await pilot.press("o")
@@ -160,7 +160,7 @@ async def test_new_outcome_dialog_takes_the_highlighted_partner(demo_copy):
         await pilot.pause()
         assert type(app.screen).__name__ == SCREEN
         assert rows(
-            demo_copy,
+            demo_location,
             "SELECT o.label, p.key AS partner, a.key AS aim FROM outcomes o JOIN partners p ON p.id = o.partner_id"
             " JOIN outcome_aims oa ON oa.outcome_id = o.id JOIN aims a ON a.id = oa.aim_id WHERE o.key = 'out.budgets'",
         ) == [
@@ -170,8 +170,8 @@ async def test_new_outcome_dialog_takes_the_highlighted_partner(demo_copy):
 
 
 @covers("c", screen=SCREEN)
-async def test_new_claim_dialog_is_about_the_highlighted_outcome_and_records_a_judgement(demo_copy):
-    app = QualcodeApp(demo_copy, coder="zoe")
+async def test_new_claim_dialog_is_about_the_highlighted_outcome_and_records_a_judgement(demo_location):
+    app = QualcodeApp(demo_location, coder="zoe")
     async with app.run_test(size=SIZE) as pilot:
         await open_map(pilot, ("outcome", "out.referrals"))
         await pilot.press("c")
@@ -190,7 +190,7 @@ async def test_new_claim_dialog_is_about_the_highlighted_outcome_and_records_a_j
         await pilot.pause()
         assert type(app.screen).__name__ == SCREEN
         assert rows(
-            demo_copy,
+            demo_location,
             "SELECT c.text, c.category, o.key AS outcome, j.rating, j.confidence, j.rationale, j.who FROM claims c"
             " JOIN outcomes o ON o.id = c.outcome_id JOIN judgements j ON j.target = 'claim:' || c.key"
             " WHERE c.key = 'c.duty'",
@@ -208,15 +208,15 @@ async def test_new_claim_dialog_is_about_the_highlighted_outcome_and_records_a_j
         assert ("claim", "c.duty") in tree_keys(app)
         await pilot.press("u")
         await pilot.pause()
-        assert rows(demo_copy, "SELECT count(*) AS n FROM judgements WHERE target = 'claim:c.duty'") == [
+        assert rows(demo_location, "SELECT count(*) AS n FROM judgements WHERE target = 'claim:c.duty'") == [
             {"n": 0}
         ]
 
 
 @covers("e", "up", "down", screen=SCREEN)
-async def test_edit_dialog_shows_the_claim_as_it_is_and_saves_the_change_undoably(demo_copy):
-    app = QualcodeApp(demo_copy, coder="zoe")
-    before = rows(demo_copy, "SELECT text FROM claims WHERE key = 'c.referrals'")[0]["text"]
+async def test_edit_dialog_shows_the_claim_as_it_is_and_saves_the_change_undoably(demo_location):
+    app = QualcodeApp(demo_location, coder="zoe")
+    before = rows(demo_location, "SELECT text FROM claims WHERE key = 'c.referrals'")[0]["text"]
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_map(pilot, ("claim", "c.referrals"))
         await pilot.press("down", "up")
@@ -237,21 +237,21 @@ async def test_edit_dialog_shows_the_claim_as_it_is_and_saves_the_change_undoabl
         await pilot.pause()
         assert type(app.screen).__name__ == SCREEN
         assert rows(
-            demo_copy,
+            demo_location,
             "SELECT c.text, a.key AS aim FROM claims c JOIN aims a ON a.id = c.aim_id WHERE c.key = 'c.referrals'",
         ) == [{"text": "Referrals between services are quicker and warmer", "aim": "aim.partnership"}]
         # no new judgement: rating, confidence and rationale were left as they were
-        assert rows(demo_copy, "SELECT count(*) AS n FROM judgements WHERE target = 'claim:c.referrals'") == [
-            {"n": 1}
-        ]
+        assert rows(
+            demo_location, "SELECT count(*) AS n FROM judgements WHERE target = 'claim:c.referrals'"
+        ) == [{"n": 1}]
         await pilot.press("u")
         await pilot.pause()
         assert "Undid: edit claim c.referrals" in notes(app)
-        assert rows(demo_copy, "SELECT text FROM claims WHERE key = 'c.referrals'")[0]["text"] == before
+        assert rows(demo_location, "SELECT text FROM claims WHERE key = 'c.referrals'")[0]["text"] == before
 
 
-async def test_edit_dialogs_of_an_aim_a_partner_and_an_outcome_open_with_their_values(demo_copy):
-    app = QualcodeApp(demo_copy, coder="zoe")
+async def test_edit_dialogs_of_an_aim_a_partner_and_an_outcome_open_with_their_values(demo_location):
+    app = QualcodeApp(demo_location, coder="zoe")
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_map(pilot, ("aim", "aim.voice"))
         await pilot.press("e")
@@ -273,14 +273,14 @@ async def test_edit_dialogs_of_an_aim_a_partner_and_an_outcome_open_with_their_v
         await pilot.press("enter")
         await pilot.pause()
         assert type(app.screen).__name__ == SCREEN
-        assert rows(demo_copy, "SELECT label FROM outcomes WHERE key = 'out.referrals'") == [
+        assert rows(demo_location, "SELECT label FROM outcomes WHERE key = 'out.referrals'") == [
             {"label": "Quicker referrals"}
         ]
 
 
 @covers("d", "delete", screen=SCREEN)
-async def test_delete_asks_first_and_says_what_goes_or_refuses_with_the_reason(demo_copy):
-    app = QualcodeApp(demo_copy, coder="zoe")
+async def test_delete_asks_first_and_says_what_goes_or_refuses_with_the_reason(demo_location):
+    app = QualcodeApp(demo_location, coder="zoe")
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_map(pilot, ("outcome", "out.referrals"))
         await pilot.press("delete")
@@ -295,15 +295,15 @@ async def test_delete_asks_first_and_says_what_goes_or_refuses_with_the_reason(d
         assert "With it go its evidence links from 9 codings (the codings stay); its 1 judgement" in shown
         await pilot.press("n")
         await pilot.pause()
-        assert rows(demo_copy, "SELECT count(*) AS n FROM claims WHERE key = 'c.referrals'") == [{"n": 1}]
+        assert rows(demo_location, "SELECT count(*) AS n FROM claims WHERE key = 'c.referrals'") == [{"n": 1}]
         await pilot.press("d", "y")
         await pilot.pause()
-        assert rows(demo_copy, "SELECT count(*) AS n FROM claims WHERE key = 'c.referrals'") == [{"n": 0}]
+        assert rows(demo_location, "SELECT count(*) AS n FROM claims WHERE key = 'c.referrals'") == [{"n": 0}]
         assert ("claim", "c.referrals") not in tree_keys(app)
         await pilot.press("u")
         await pilot.pause()
         assert rows(
-            demo_copy,
+            demo_location,
             "SELECT count(*) AS n FROM claim_evidence e JOIN claims c ON c.id = e.claim_id"
             " WHERE c.key = 'c.referrals'",
         ) == [{"n": 9}]
@@ -311,10 +311,10 @@ async def test_delete_asks_first_and_says_what_goes_or_refuses_with_the_reason(d
 
 
 @covers("r", "escape", "enter", screen=SCREEN)
-async def test_reload_folds_and_back(demo_copy):
+async def test_reload_folds_and_back(demo_location):
     from qualcode.store.project import Project
 
-    app = QualcodeApp(demo_copy, coder="zoe")
+    app = QualcodeApp(demo_location, coder="zoe")
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_map(pilot, ("outcome", "out.referrals"))
         node = app.screen.query_one("#map", Tree).cursor_node
@@ -322,7 +322,7 @@ async def test_reload_folds_and_back(demo_copy):
         assert not node.is_expanded
         await pilot.press("enter")
         assert node.is_expanded
-        with Project.open(demo_copy, coder="cli") as other:  # a change made elsewhere (the command line)
+        with Project.open(demo_location, coder="cli") as other:  # a change made elsewhere (the command line)
             from qualcode.app import map_edit
 
             map_edit.add(other, "aim", {"key": "aim.cli", "label": "From the CLI"})
@@ -339,10 +339,10 @@ async def test_reload_folds_and_back(demo_copy):
         assert type(app.screen).__name__ == "Workbench"
 
 
-async def test_dialogs_open_with_nothing_chosen_when_the_cursor_gives_no_default(demo_copy):
+async def test_dialogs_open_with_nothing_chosen_when_the_cursor_gives_no_default(demo_location):
     """A claim started on a partner (not an outcome or aim) and an outcome started on an aim (not a partner)
     open with an empty choice: passing Textual 8's old BLANK flag as a value crashed the workbench here."""
-    app = QualcodeApp(demo_copy, coder="zoe")
+    app = QualcodeApp(demo_location, coder="zoe")
     async with app.run_test(size=SIZE) as pilot:
         await open_map(pilot, ("partner", "practitioners"))
         await pilot.press("c")
@@ -353,7 +353,7 @@ async def test_dialogs_open_with_nothing_chosen_when_the_cursor_gives_no_default
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert type(app.screen).__name__ == SCREEN
-        assert rows(demo_copy, "SELECT outcome_id, aim_id FROM claims WHERE key = 'c.untied'") == [
+        assert rows(demo_location, "SELECT outcome_id, aim_id FROM claims WHERE key = 'c.untied'") == [
             {"outcome_id": None, "aim_id": None}
         ]
 

@@ -11,8 +11,8 @@ from qualcode.tui.screens.outcome_map import OutcomeMapScreen
 from tests.claim_study import build_claim_study
 
 
-async def test_map_screen_lists_aims_partners_outcomes_and_claims(tmp_path):
-    path = tmp_path / "c.qcdb"
+async def test_map_screen_lists_aims_partners_outcomes_and_claims(new_location, tmp_path):
+    path = new_location("c")
     build_claim_study(path)
     with Project.open(path) as project:
 

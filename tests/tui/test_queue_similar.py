@@ -105,13 +105,10 @@ async def test_segments_like_this_one_and_enter_jumps_there(demo_location):
 
 @pytest.mark.skipif(not emb.available(), reason="qualcode[embeddings] is not installed")
 async def test_segments_like_this_one_use_the_embedding_model_when_installed(
-    demo_master, tmp_path, monkeypatch
+    demo_copy, tmp_path, monkeypatch
 ):
     """L ranks by the embedding model when it is installed (as `qualcode similar` does), keeping the vectors."""
-    import shutil
-
-    path = tmp_path / "demo.qcdb"
-    shutil.copy(demo_master, path)
+    path = demo_copy
     monkeypatch.setenv("QUALCODE_EMBEDDINGS", "1")
     app = QualcodeApp(path, coder="zoe")
     async with app.run_test(size=SIZE) as pilot:

@@ -18,7 +18,7 @@ from qualcode.tui.widgets.transcript import TranscriptView
 from tests.tui.helpers import SIZE, current_segment, ready
 
 
-async def test_search_runs_off_the_ui_thread(demo_copy, monkeypatch):
+async def test_search_runs_off_the_ui_thread(demo_location, monkeypatch):
     threads: list[threading.Thread] = []
     search = documents.search_segments
 
@@ -27,7 +27,7 @@ async def test_search_runs_off_the_ui_thread(demo_copy, monkeypatch):
         return search(*args, **kwargs)
 
     monkeypatch.setattr("qualcode.tui.screens.search.search_segments", spy)
-    app = QualcodeApp(demo_copy, coder="zoe")
+    app = QualcodeApp(demo_location, coder="zoe")
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("slash", *"housing", "enter")
         await app.workers.wait_for_complete()
@@ -36,7 +36,7 @@ async def test_search_runs_off_the_ui_thread(demo_copy, monkeypatch):
     assert threads and all(t is not threading.main_thread() for t in threads)
 
 
-async def test_filter_lists_load_off_the_ui_thread_and_keep_the_filter_in_force(demo_copy, monkeypatch):
+async def test_filter_lists_load_off_the_ui_thread_and_keep_the_filter_in_force(demo_location, monkeypatch):
     threads: list[threading.Thread] = []
     values = browse.attribute_values
 
@@ -45,7 +45,7 @@ async def test_filter_lists_load_off_the_ui_thread_and_keep_the_filter_in_force(
         return values(project)
 
     monkeypatch.setattr("qualcode.tui.screens.filters.attribute_values", spy)
-    app = QualcodeApp(demo_copy, coder="zoe")
+    app = QualcodeApp(demo_location, coder="zoe")
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
         await pilot.press("f")
@@ -67,8 +67,8 @@ async def test_filter_lists_load_off_the_ui_thread_and_keep_the_filter_in_force(
     assert threads and all(t is not threading.main_thread() for t in threads)
 
 
-async def test_counts_kept_by_codings_equal_a_fresh_count(demo_copy):
-    app = QualcodeApp(demo_copy, coder="zoe")
+async def test_counts_kept_by_codings_equal_a_fresh_count(demo_location):
+    app = QualcodeApp(demo_location, coder="zoe")
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
         workbench = app.screen
@@ -87,8 +87,8 @@ async def test_counts_kept_by_codings_equal_a_fresh_count(demo_copy):
             assert workbench.counts == {k: v["codings"] for k, v in code_counts(project).items()}
 
 
-async def test_accept_right_after_moving_uses_the_new_segments_suggestions(demo_copy):
-    app = QualcodeApp(demo_copy, coder="zoe")
+async def test_accept_right_after_moving_uses_the_new_segments_suggestions(demo_location):
+    app = QualcodeApp(demo_location, coder="zoe")
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
         workbench = app.screen
@@ -109,11 +109,11 @@ async def test_accept_right_after_moving_uses_the_new_segments_suggestions(demo_
             assert not coded
 
 
-async def test_footer_keeps_its_keys_across_a_dialog(demo_copy):
+async def test_footer_keeps_its_keys_across_a_dialog(demo_location):
     """Opening and closing a dialog leaves the workbench's key footer as it was, without rebuilding it."""
     from qualcode.tui.widgets.footer import KeyFooter
 
-    app = QualcodeApp(demo_copy, coder="zoe")
+    app = QualcodeApp(demo_location, coder="zoe")
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
         footer = app.screen.query_one(KeyFooter)
@@ -128,7 +128,7 @@ async def test_footer_keeps_its_keys_across_a_dialog(demo_copy):
         assert list(footer.children) == before
 
 
-async def test_a_filtered_document_is_counted_in_a_worker(demo_copy, monkeypatch):
+async def test_a_filtered_document_is_counted_in_a_worker(demo_location, monkeypatch):
     """Under a filter the first page shows at once; the count (a probe per segment) arrives from a worker and
     the title then gives it. A page of 5 makes the demo's documents long enough to need the count."""
     from qualcode.store.browse import SegmentFilter, count_segments
@@ -142,7 +142,7 @@ async def test_a_filtered_document_is_counted_in_a_worker(demo_copy, monkeypatch
         return count_segments(*args, **kwargs)
 
     monkeypatch.setattr(transcript, "count_segments", spy)
-    app = QualcodeApp(demo_copy, coder="zoe")
+    app = QualcodeApp(demo_location, coder="zoe")
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
         workbench, view = app.screen, app.screen.query_one(TranscriptView)

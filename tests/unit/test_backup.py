@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from qualcode.app.actions import read_codebook_file
 from qualcode.cli import cli
 from qualcode.core.models import ParsedDocument, ParsedSegment
 from qualcode.errors import InputError, ProjectBusyError, ProjectError
@@ -22,14 +23,24 @@ from qualcode.store.backup import (
     make_backup,
     restore_backup,
 )
+from qualcode.store.codebook import save_codebook
 from qualcode.store.codings import add_coding
 from qualcode.store.documents import add_documents
 from qualcode.store.project import Project, journal_settings
-from tests.conftest import old_schema
+from tests.conftest import CODEBOOK, old_schema
 
-pytestmark = pytest.mark.sqlite_only(
-    reason="backups, restore and check of a project file (a server study: pg_dump, docs/team-server.md)"
-)
+
+@pytest.fixture
+def project(tmp_path):
+    """A project file only: these are tests of the file's backups, restore and check (SQLite's backup API,
+    integrity_check, file modes). A server study is backed up by its server (pg_dump); the commands say so
+    in one line: tests/cli/test_trust_cli.py::test_backup_and_restore_of_a_server_study_say_how_in_one_line.
+    Its `check` (hash chain, guard triggers) is tested in tests/unit/test_audit.py on both backends."""
+    p = Project.create(tmp_path / "study.qcdb", coder="tester")
+    save_codebook(p, read_codebook_file(CODEBOOK))
+    yield p
+    p.close()
+
 
 MODES = {"wal": ("wal", "NORMAL"), "delete": ("delete", "FULL")}
 

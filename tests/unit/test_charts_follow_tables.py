@@ -85,9 +85,9 @@ def test_docx_chart_draws_no_bar_and_writes_counts(themes, monkeypatch):
     assert any("fewer than 10 cases" in t for t in paragraphs)
 
 
-def test_no_charts_when_no_source_type_has_enough_cases(tmp_path):
-    build_study(tmp_path / "s.qcdb")
-    with Project.open(tmp_path / "s.qcdb") as p:
+def test_no_charts_when_no_source_type_has_enough_cases(new_location, tmp_path):
+    build_study(new_location("s"))
+    with Project.open(new_location("s")) as p:
         built = build_report(p, "themes", settings=ReportSettings(percent_min_cases=11))
     assert charts_of(built) == []
     assert any("No prevalence charts" in getattr(b, "text", "") for b in built.doc.blocks)

@@ -4,7 +4,6 @@ user config, then the login name."""
 from __future__ import annotations
 
 import getpass
-import shutil
 
 import pytest
 
@@ -92,11 +91,10 @@ def test_review_decisions_use_the_same_rule(saved, runner, project, tmp_path, mo
         assert p.scalar("SELECT reviewer FROM reviews") == "lead"
 
 
-async def test_the_workbench_resolves_the_coder_by_the_same_rule(demo_master, tmp_path, saved, monkeypatch):
+async def test_the_workbench_resolves_the_coder_by_the_same_rule(demo_location, tmp_path, saved, monkeypatch):
     from qualcode.tui.app import QualcodeApp
 
-    path = tmp_path / "study.qcdb"
-    shutil.copy(demo_master, path)
+    path = demo_location
     app = QualcodeApp(path)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()

@@ -161,10 +161,10 @@ def test_docx_quote_columns_get_the_width_and_code_keys_do_not_break():
     assert column_widths(five, 26.0, 0.23)[1] >= len("system.sharing-") * 0.23
 
 
-def test_attribute_keys_are_shown_as_labels(tmp_path):
+def test_attribute_keys_are_shown_as_labels(new_location, tmp_path):
     from tests.report_study import build_study
 
-    path = tmp_path / "s.qcdb"
+    path = new_location("s")
     build_study(path)
     with Project.open(path) as p:
         table = build_report(p, "participants").doc.tables()[0]

@@ -33,8 +33,8 @@ def state(p: Project) -> dict[str, list[dict]]:
 
 
 @pytest.fixture
-def study(tmp_path):
-    path = tmp_path / "c.qcdb"
+def study(new_location, tmp_path):
+    path = new_location("c")
     ids = build_claim_study(path)
     with Project.open(path, coder="lead") as p:
         with p.transaction():

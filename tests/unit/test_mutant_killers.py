@@ -98,16 +98,24 @@ def test_search_puts_the_most_relevant_hit_first(project):
     assert [h["id"] for h in search_segments(project, "hub")] == [ids[2], ids[0]]
 
 
-@pytest.mark.sqlite_only(
-    reason="FTS5 query syntax; PostgreSQL reads every query as a web search, which has no syntax errors"
-)
-def test_text_that_is_not_fts_syntax_is_searched_as_plain_words(project):
-    """An apostrophe or a stray quote is an FTS5 syntax error: the words are then searched literally."""
+def test_text_that_is_not_fts_syntax_is_searched_as_plain_words(project, request):
+    """An apostrophe or a stray quote is an FTS5 syntax error: the words are then searched literally. A server
+    study reads every query as a web search, which has no syntax errors: the same searches find the same."""
+    if project.on_server:  # a known bug, kept visible: strict, so the fix is noticed
+        request.applymarker(
+            pytest.mark.xfail(
+                strict=True,
+                reason="PostgreSQL's 'english' search drops stop words (don, t, not, no ...): 'don't refer' also"
+                " finds 'We do refer people' (needs a stop-word-free configuration and a schema migration)",
+            )
+        )
     add_documents(
         project,
         [_doc("d", ["We don't refer anyone.", "We do refer people.", 'She said "hub" twice.'], "h-lit")],
     )
     ids = [s["id"] for s in list_segments(project)]
+    assert [h["id"] for h in search_segments(project, 'said "hub')] == [ids[2]]
+    assert search_segments(project, '"') == []
     assert [h["id"] for h in search_segments(project, "don't refer")] == [ids[0]]
     assert [h["id"] for h in search_segments(project, 'said "hub')] == [ids[2]]
     assert search_segments(project, '"') == []  # a lone quote: searched literally, it matches nothing

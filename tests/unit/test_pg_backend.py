@@ -37,6 +37,16 @@ from qualcode.store.schema_pg import PG_SCHEMA_VERSION
             "INSERT OR REPLACE INTO meta(key, value) VALUES ('k', ?)",
             "INSERT INTO meta(key, value) VALUES ('k', %s) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
         ),
+        (  # the embedding model's vectors (a server study crashed on `suggest --embeddings`)
+            "INSERT OR REPLACE INTO segment_embeddings(segment_id, model, text_hash, vector) VALUES (?, ?, ?, ?)",
+            "INSERT INTO segment_embeddings(segment_id, model, text_hash, vector) VALUES (%s, %s, %s, %s)"
+            " ON CONFLICT (segment_id, model) DO UPDATE SET text_hash = excluded.text_hash, vector = excluded.vector",
+        ),
+        (
+            "INSERT OR REPLACE INTO text_embeddings(text_hash, model, vector) VALUES (?, ?, ?)",
+            "INSERT INTO text_embeddings(text_hash, model, vector) VALUES (%s, %s, %s)"
+            " ON CONFLICT (text_hash, model) DO UPDATE SET vector = excluded.vector",
+        ),
     ],
 )  # fmt: skip
 def test_each_rule(sqlite, postgres):
@@ -154,3 +164,19 @@ def test_a_rolled_back_entry_leaves_no_gap_in_the_log(project):
     assert [r[0] for r in project.conn.execute("SELECT id FROM change_log ORDER BY id")] == list(
         range(1, result["entries"] + 1)
     )
+
+
+def test_opening_refuses_an_empty_database_and_a_newer_study_in_one_line(server_url, runner):
+    """The server twins of test_store.py's file checks: a database without a study is refused as bad input
+    (exit 2), a study made by a newer qualcode as a project problem (exit 1, as for a file); one line, and
+    the study is left as it was."""
+    from tests.conftest import project_state, run_cli
+
+    assert "not a qualcode study" in run_cli(runner, "documents", server_url, code=2).stderr
+    Project.create(server_url).close()
+    with Project.open(server_url) as p:
+        p.conn.raw.execute("UPDATE qualcode_schema SET version = version + 1")
+    before = project_state(server_url)
+    result = run_cli(runner, "documents", server_url, code=1)
+    assert "made by a newer qualcode" in result.stderr and result.stderr.count("\n") == 1
+    assert project_state(server_url) == before

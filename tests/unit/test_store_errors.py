@@ -31,16 +31,24 @@ def test_search_syntax_errors_fall_back_to_plain_words(doc):
     assert [r["text"] for r in search_segments(doc, "referral)")] == ["My referral came late."]
 
 
-@pytest.mark.sqlite_only(reason="an SQLite write lock held by another program")
 def test_a_busy_project_is_reported_not_searched_as_plain_words(doc, monkeypatch):
-    """'hub OR referral' is valid FTS: a lock on the first try must not turn it into a search for three words."""
+    """'hub OR referral' is valid FTS: a lock on the first try must not turn it into a search for three words.
+    On a server the lock error is PostgreSQL's (lock_timeout), which must read as 'busy' too."""
     real = doc.query
     calls = []
+    if doc.on_server:
+        import psycopg.errors
+
+        locked = doc.server_conn._convert(
+            psycopg.errors.LockNotAvailable("canceling statement: lock timeout")
+        )
+    else:
+        locked = sqlite3.OperationalError("database is locked")
 
     def locked_once(sql, params=()):
         calls.append(params)
         if len(calls) == 1:
-            raise sqlite3.OperationalError("database is locked")
+            raise locked
         return real(sql, params)
 
     monkeypatch.setattr(doc, "query", locked_once)
@@ -49,17 +57,36 @@ def test_a_busy_project_is_reported_not_searched_as_plain_words(doc, monkeypatch
     assert len(calls) == 1
 
 
-@pytest.mark.sqlite_only(reason="an SQLite write lock held by another program")
-def test_search_while_another_program_holds_the_lock_says_busy(doc):
-    doc.conn.execute("PRAGMA busy_timeout = 50")
-    other = sqlite3.connect(doc.path, isolation_level=None)
-    try:
-        other.execute("BEGIN EXCLUSIVE")
-        with pytest.raises(ProjectBusyError):
-            search_segments(doc, "hub")
-    finally:
+def test_search_while_another_program_holds_the_write_lock(doc):
+    """A project file: the search says busy. A server study: readers are never blocked, so the search answers,
+    while a write waits for the lock and then says busy (nothing half-done)."""
+    if not doc.on_server:
+        doc.conn.execute("PRAGMA busy_timeout = 50")
+        other = sqlite3.connect(doc.path, isolation_level=None)
+        try:
+            other.execute("BEGIN EXCLUSIVE")
+            with pytest.raises(ProjectBusyError):
+                search_segments(doc, "hub")
+        finally:
+            other.execute("ROLLBACK")
+            other.close()
+        return
+    import psycopg
+
+    from qualcode.store.pg import WRITE_LOCK_KEY
+
+    doc.server_conn.raw.execute("SET lock_timeout = 50")
+    before = doc.scalar("SELECT count(*) FROM codings")
+    with psycopg.connect(doc.server_conn.raw.info.dsn, autocommit=True) as other:
+        other.execute("BEGIN")
+        other.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK_KEY,))
+        assert [r["text"] for r in search_segments(doc, "hub")] == ["The hub helped me."]
+        seg = list_segments(doc)[0]["id"]
+        with pytest.raises(ProjectBusyError, match="busy"):
+            add_coding(doc, CODE, segment_id=seg)
         other.execute("ROLLBACK")
-        other.close()
+    assert doc.scalar("SELECT count(*) FROM codings") == before
+    assert not doc.conn.in_transaction
 
 
 def block_codings(project: Project) -> None:
@@ -87,12 +114,14 @@ def test_only_the_duplicate_rule_is_reported_as_already_coded(doc):
         add_coding(doc, CODE, segment_id=list_segments(doc)[1]["id"])
 
 
-def test_a_refi_import_does_not_count_a_refused_coding_as_a_duplicate(doc, tmp_path: Path, codebook_path):
+def test_a_refi_import_does_not_count_a_refused_coding_as_a_duplicate(
+    new_location, doc, tmp_path: Path, codebook_path
+):
     add_coding(doc, CODE, segment_id=list_segments(doc)[0]["id"], coder="amira")
     qdpx = tmp_path / "study.qdpx"
     qdpx.write_bytes(export_qdpx(doc))
     refi = read_refi_file(qdpx)
-    target = Project.create(tmp_path / "target.qcdb", coder="tester")
+    target = Project.create(new_location("target"), coder="tester")
     try:
         block_codings(target)
         with pytest.raises(sqlite3.IntegrityError, match="FOREIGN KEY"):

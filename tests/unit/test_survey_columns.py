@@ -94,7 +94,7 @@ def test_a_spec_without_open_questions_imports_the_closed_answers(tmp_path):
     assert [json.loads(a)["agree"] for a in doc.survey.answers] == ["Yes", "No"]
 
 
-def test_case_attributes_with_attr_values_and_blank_cells(tmp_path):
+def test_case_attributes_with_attr_values_and_blank_cells(new_location, tmp_path):
     """--attr values go to every case; a non-blank cell wins over one; a blank cell is no attribute, but a
     blank --attr value is still given (as before)."""
     path = write(tmp_path, "R1,a,Yes,,,,x,north", "R2,b,Yes,,,,x,", header=HEADER + ",site")
@@ -104,7 +104,7 @@ def test_case_attributes_with_attr_values_and_blank_cells(tmp_path):
         "R1": {"site": "north", "team": "", "wave_of": "1", "sector": "a"},
         "R2": {"site": "south", "team": "", "wave_of": "1", "sector": "b"},
     }
-    project = Project.create(tmp_path / "p.qcdb", coder="t")
+    project = Project.create(new_location("p"), coder="t")
     many = [f"R{i},a,Yes,,,,x,{'north' if i % 2 else ''}" for i in range(1, 151)]  # > 100: column by column
     import_files(project, [write(tmp_path, *many, header=HEADER + ",site")], options(attributes={"team": ""}))
     stored = project.query(
@@ -134,10 +134,10 @@ def test_a_respondent_in_two_waves_of_one_file_is_one_case(tmp_path):
     assert doc.survey.cases == ["R1", "R1", "R2"] and doc.survey.waves == ["2021", "2022", "2022"]
 
 
-def test_many_cases_some_already_in_the_project(tmp_path):
+def test_many_cases_some_already_in_the_project(new_location, tmp_path):
     """Over 100 cases are written column by column; those already in the project keep their id, and a changed
     attribute is updated and logged, as one case at a time would."""
-    project = Project.create(tmp_path / "p.qcdb", coder="t")
+    project = Project.create(new_location("p"), coder="t")
     first = [f"R{i:03d},a,Yes,,,,x" for i in range(1, 151)]
     import_files(project, [write(tmp_path, *first)], options(spec={"instrument": "one"}))
     ids = dict(project.conn.execute("SELECT name, id FROM cases"))

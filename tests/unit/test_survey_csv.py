@@ -185,7 +185,7 @@ def test_anything_csv_writer_writes_imports_back_exactly(
     assert all(doc.cases[f"R{i}"]["role"] == attribute for i in range(len(answers_)))
 
 
-def test_check_against_finds_answers_cut_by_an_earlier_import(tmp_path, runner):
+def test_check_against_finds_answers_cut_by_an_earlier_import(new_location, tmp_path, runner):
     full = tmp_path / "full" / "survey.csv"
     cut = tmp_path / "cut" / "survey.csv"
     full.parent.mkdir()
@@ -195,7 +195,7 @@ def test_check_against_finds_answers_cut_by_an_earlier_import(tmp_path, runner):
     )
     # What the sniffer-era import stored: each quoted answer cut at its first comma; R3 lost entirely.
     cut.write_text("respondent,answer\nR1,Before\nR2,Fine\n", encoding="utf-8")
-    project = tmp_path / "p.qcdb"
+    project = new_location("p")
     run_cli(runner, "import", project, cut, "--create", "--text-column", "answer")
     result = run_cli(runner, "check", project, "--against", full, "--json", code=1)
     import json
@@ -204,18 +204,15 @@ def test_check_against_finds_answers_cut_by_an_earlier_import(tmp_path, runner):
     assert (report["identical"], report["cut"], report["missing"], report["different"]) == (1, 1, 1, 0)
     assert {(p["respondent"], p["problem"]) for p in report["problems"]} == {("R1", "cut"), ("R3", "missing")}
     # The same file imported whole checks clean.
-    project2 = tmp_path / "p2.qcdb"
+    project2 = new_location("p2")
     run_cli(runner, "import", project2, full, "--create", "--text-column", "answer")
     ok = run_cli(runner, "check", project2, "--against", full)
     assert "3 of 3 answer(s) in the file identical" in ok.stdout
 
 
-def test_semicolon_codings_csv_imports(tmp_path, runner, demo_master):
+def test_semicolon_codings_csv_imports(demo_location, tmp_path, runner):
     """European Excel saves CSV with semicolons; codings import reads them like surveys."""
-    import shutil
-
-    project = tmp_path / "demo.qcdb"
-    shutil.copy(demo_master, project)
+    project = demo_location
     seg = run_cli(runner, "segments", project, "--json", "--limit", "5")
     import json
 
