@@ -221,8 +221,12 @@ def import_(
 
         print_preview([Path(f) for f in files], options, as_json)
         return
-    with project_for_import(location_of(project), coder, create) as p:
-        results = import_files(p, [Path(f) for f in files], options, allow_duplicate=allow_duplicate)
+    from qualcode.cli.progress import working
+
+    with working(err, "Importing") as report, project_for_import(location_of(project), coder, create) as p:
+        results = import_files(
+            p, [Path(f) for f in files], options, allow_duplicate=allow_duplicate, progress=report
+        )
     if as_json:
         emit_json(results)
         return
@@ -254,8 +258,9 @@ def codebook() -> None:
 def codebook_import(project: str, file: str, as_json: bool, coder: str | None) -> None:
     """Add or update codes from a YAML or REFI-QDA (.qdc) codebook (codes not in the file are kept)."""
     from qualcode.app.actions import import_codebook_file
+    from qualcode.cli.progress import working
 
-    with open_project(project, coder) as p:
+    with working(err, "Importing the codebook"), open_project(project, coder) as p:
         counts = import_codebook_file(p, Path(file))
     if as_json:
         emit_json(counts)
@@ -279,9 +284,10 @@ def codebook_import(project: str, file: str, as_json: bool, coder: str | None) -
 def codebook_export(project: str, fmt: str, output: str | None) -> None:
     """Write the codebook as YAML or as a REFI-QDA .qdc file."""
     from qualcode.app.actions import export_codebook
+    from qualcode.cli.progress import working
     from qualcode.files import write_bytes_atomic
 
-    with open_project(project) as p:
+    with working(err, "Exporting the codebook"), open_project(project) as p:
         data = export_codebook(p, fmt)
     if output:
         write_bytes_atomic(Path(output), data)
@@ -319,9 +325,10 @@ def codebook_list(project: str, as_json: bool) -> None:
 @json_opt
 def segments(project: str, document: str | None, limit: int | None, as_json: bool) -> None:
     """List segments: id, document, case, speaker, source type, offsets and text."""
+    from qualcode.cli.progress import working
     from qualcode.store.documents import list_segments
 
-    with open_project(project) as p:
+    with working(err, "Reading segments"), open_project(project) as p:
         rows = list_segments(p, document, limit=limit)
     if as_json:
         emit_json(rows)
@@ -339,9 +346,10 @@ def segments(project: str, document: str | None, limit: int | None, as_json: boo
 @json_opt
 def search(project: str, query: str, limit: int, as_json: bool) -> None:
     """Full-text search of segments (FTS5 syntax: words, "phrases", OR, NOT, prefix*)."""
+    from qualcode.cli.progress import working
     from qualcode.store.documents import search_segments
 
-    with open_project(project) as p:
+    with working(err, "Searching"), open_project(project) as p:
         rows = search_segments(p, query, limit)
     if as_json:
         emit_json(rows)

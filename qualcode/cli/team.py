@@ -118,10 +118,19 @@ def review_list(
 ) -> None:
     """List coded quotes with their review status, reviewer and comment (same as 'qualcode review PROJECT')."""
     from qualcode.app.actions import write_json_rows
+    from qualcode.cli.progress import counted, working
+    from qualcode.store.codebook import kept_coding_count
     from qualcode.store.reviews import iter_review_items
 
-    with open_project(project) as p:  # row by row: only the table's short cells are held
-        rows = iter_review_items(p, code=code_key, status=status, coder=coder, limit=limit)
+    what = "Reading coded quotes"
+    # row by row: only the table's short cells are held; progress on stderr, and only on a terminal
+    with open_project(project) as p, working(err, what, streaming=as_json) as report:
+        total = None if status or coder else kept_coding_count(p, code_key)
+        if limit is not None and total is not None:
+            total = min(limit, total)
+        rows = counted(
+            iter_review_items(p, code=code_key, status=status, coder=coder, limit=limit), report, what, total
+        )
         if as_json:
             stdout = sys.stdout
             write_json_rows(stdout, rows)
@@ -309,9 +318,10 @@ def agreement(
 @coder_opt
 def merge(target: str, sources: tuple[str, ...], dry_run: bool, as_json: bool, coder: str | None) -> None:
     """Merge codings, memos, codes, cases and review decisions from other coders' copies into TARGET."""
+    from qualcode.cli.progress import working
     from qualcode.store.merge import merge_projects
 
-    with open_project(target, coder) as p:
+    with working(err, "Merging"), open_project(target, coder) as p:
         summaries = merge_projects(p, list(sources), dry_run=dry_run)
     if as_json:
         emit_json(summaries)
@@ -338,9 +348,10 @@ def export_for(project: str, coder: str, output: str, blind: bool, as_json: bool
     """Write a coder's working copy of the project (optionally blind to other coders' work)."""
     from pathlib import Path
 
+    from qualcode.cli.progress import working
     from qualcode.store.copies import export_for as make_copy
 
-    with open_project(project) as p:
+    with working(err, "Writing the copy"), open_project(project) as p:
         result = make_copy(p, coder, Path(output), blind=blind)
     if as_json:
         emit_json(result)
@@ -389,7 +400,9 @@ def audit_list(project: str, since: str | None, coder: str | None, as_csv: bool,
 
     if as_csv and as_json:
         raise InputError("choose one of --json and --csv")
-    with open_project(project) as p:
+    from qualcode.cli.progress import working
+
+    with working(err, "Reading the change log"), open_project(project) as p:
         rows = list_log(p, since, coder)
     if as_json:
         emit_json(rows)
@@ -431,9 +444,10 @@ def audit_list(project: str, since: str | None, coder: str | None, as_csv: bool,
 @json_opt
 def audit_verify(project: str, head: str | None, as_json: bool) -> None:
     """Recompute the change log's hash chain; exit 1 and name the first broken entry if it was tampered with."""
+    from qualcode.cli.progress import working
     from qualcode.store.audit import verify_log
 
-    with open_project(project) as p:
+    with working(err, "Checking the change log"), open_project(project) as p:
         result = verify_log(p, head)
     if as_json:
         emit_json(result)
