@@ -17,7 +17,6 @@ from rich.progress import (
     SpinnerColumn,
     Task,
     TextColumn,
-    TimeElapsedColumn,
 )
 from rich.text import Text
 
@@ -41,6 +40,16 @@ class _Count(ProgressColumn):
             return Text("")  # a stage with nothing to count yet
         done = int(task.completed)
         return Text(f"{done:,}" if task.total is None else f"{done:,}/{int(task.total):,}", style="cyan")
+
+
+class _Elapsed(ProgressColumn):
+    """The time since the work began (not since the line appeared, a second later)."""
+
+    def render(self, task: Task) -> Text:
+        seconds = int(time.monotonic() - task.fields["since"])
+        return Text(
+            f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}", style="progress.elapsed"
+        )
 
 
 def _stdout_is_terminal() -> bool:
@@ -85,16 +94,17 @@ class _Display:
             TextColumn("{task.description}"),
             _Bar(),
             _Count(),
-            TimeElapsedColumn(),
+            _Elapsed(),
             console=self.console,
             transient=True,
+            refresh_per_second=4,
             # Never touch sys.stdout: a command streaming its output there (`codings export > out.csv`) must
             # write exactly the bytes it writes without a progress display.
             redirect_stdout=False,
             redirect_stderr=False,
         )
         self.task = self.progress.add_task(
-            self.what, total=self.total, completed=self.done, counted=self.counted
+            self.what, total=self.total, completed=self.done, counted=self.counted, since=self.started
         )
         self.progress.start()
 

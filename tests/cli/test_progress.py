@@ -159,3 +159,13 @@ def test_the_display_appears_after_the_delay_and_goes_when_the_work_ends():
         time.sleep(0.6)
         assert "Backing up the project" in shown.getvalue()
     assert console._live_stack == []  # stopped: nothing is left drawing  # type: ignore[attr-defined]
+
+
+def test_the_seconds_shown_count_from_the_start_of_the_work_not_from_when_the_line_appeared():
+    shown = io.StringIO()
+    with progress.working(
+        Console(file=shown, force_terminal=True, width=80), "Checking the project", after=1.05
+    ):
+        time.sleep(1.3)
+    assert "Checking the project" in shown.getvalue()
+    assert "0:00:00" not in shown.getvalue()  # it appears after a second of work: it says so
