@@ -192,7 +192,7 @@ def codings_export(project: str, fmt: str, output: str | None, coder: str | None
         return n
 
     # progress on stderr (a terminal only): `codings export P > out.csv` writes the same bytes either way
-    with open_project(project) as p, working(err, what, streaming=not output) as report:
+    with working(err, what, streaming=not output) as report, open_project(project) as p:
         if output:
             with atomic_writer(Path(output), encoding="utf-8-sig" if fmt == "csv" else "utf-8") as fh:
                 n = write(fh)

@@ -59,6 +59,12 @@ def _stdout_is_terminal() -> bool:
         return False
 
 
+def stdout_is_terminal() -> bool:
+    """Whether a command's output goes to the terminal the progress line is drawn on (then it is printed
+    after the line has gone) or elsewhere (a file, a pipe: it can be written while the line stays)."""
+    return _stdout_is_terminal()
+
+
 class _Display:
     """One line on `console`: a spinner, what is being done, a bar and count once there is one, the seconds
     elapsed. Started by a timer after `after` seconds (or by the first report after that), stopped at the end;

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 from rich.text import Text
@@ -325,18 +326,28 @@ def codebook_list(project: str, as_json: bool) -> None:
 @json_opt
 def segments(project: str, document: str | None, limit: int | None, as_json: bool) -> None:
     """List segments: id, document, case, speaker, source type, offsets and text."""
-    from qualcode.cli.progress import working
+    from qualcode.cli.progress import stdout_is_terminal, working
     from qualcode.store.documents import list_segments
 
-    with working(err, "Reading segments"), open_project(project) as p:
+    def show(rows: list[dict[str, Any]]) -> None:
+        if as_json:
+            emit_json(rows)
+            return
+        table(
+            ["id", "document", "case", "speaker", "text"],
+            [
+                [r["id"], r["document"], r["case"], r["speaker"] or r["question"], r["text"][:90]]
+                for r in rows
+            ],
+        )
+
+    with working(err, "Reading segments") as report, open_project(project) as p:
         rows = list_segments(p, document, limit=limit)
-    if as_json:
-        emit_json(rows)
-        return
-    table(
-        ["id", "document", "case", "speaker", "text"],
-        [[r["id"], r["document"], r["case"], r["speaker"] or r["question"], r["text"][:90]] for r in rows],
-    )
+        if not stdout_is_terminal():  # to a file: a million lines take a while too
+            report("Writing the segments", 0, None)
+            show(rows)
+            return
+    show(rows)
 
 
 @click.command()

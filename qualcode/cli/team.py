@@ -118,13 +118,20 @@ def review_list(
 ) -> None:
     """List coded quotes with their review status, reviewer and comment (same as 'qualcode review PROJECT')."""
     from qualcode.app.actions import write_json_rows
-    from qualcode.cli.progress import counted, working
+    from qualcode.cli.progress import counted, stdout_is_terminal, working
     from qualcode.store.codebook import kept_coding_count
     from qualcode.store.reviews import iter_review_items
 
+    def show(cells: list[list[Any]]) -> None:
+        table(
+            ["id", "document", "case", "code", "coder", "status", "reviewer", "comment", "text"],
+            cells,
+            title=f"{len(cells)} coding(s)",
+        )
+
     what = "Reading coded quotes"
     # row by row: only the table's short cells are held; progress on stderr, and only on a terminal
-    with open_project(project) as p, working(err, what, streaming=as_json) as report:
+    with working(err, what, streaming=as_json) as report, open_project(project) as p:
         total = None if status or coder else kept_coding_count(p, code_key)
         if limit is not None and total is not None:
             total = min(limit, total)
@@ -150,11 +157,13 @@ def review_list(
             ]
             for r in rows
         ]
-    table(
-        ["id", "document", "case", "code", "coder", "status", "reviewer", "comment", "text"],
-        cells,
-        title=f"{len(cells)} coding(s)",
-    )
+        if (
+            not stdout_is_terminal()
+        ):  # to a file: 400,000 lines take a while too, and the line stays meanwhile
+            report("Writing the table", 0, None)
+            show(cells)
+            return
+    show(cells)  # on the terminal: after the progress line has gone (the lines scrolling by show progress)
 
 
 @review.command("set")

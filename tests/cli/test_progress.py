@@ -169,3 +169,20 @@ def test_the_seconds_shown_count_from_the_start_of_the_work_not_from_when_the_li
         time.sleep(1.3)
     assert "Checking the project" in shown.getvalue()
     assert "0:00:00" not in shown.getvalue()  # it appears after a second of work: it says so
+
+
+@pytest.mark.parametrize(
+    ("args", "stage"), [(["review", "P"], "Writing the table"), (["segments", "P"], "Writing")]
+)
+def test_a_long_listing_written_to_a_file_keeps_its_progress_line_while_it_is_written(
+    monkeypatch, tmp_path, demo_master, args, stage
+):
+    monkeypatch.setattr(progress, "AFTER", 0.0)
+    shown = _run(monkeypatch, _folder(tmp_path / "run", demo_master), args, terminal=True)
+    assert (
+        stage in shown.stderr
+    )  # stdout is not the terminal here (a file): the line stays while it is written
+    monkeypatch.setattr(progress, "_stdout_is_terminal", lambda: True)
+    on_terminal = _run(monkeypatch, tmp_path / "run", args, terminal=True)
+    assert stage not in on_terminal.stderr  # on the terminal the line goes first, then the table is printed
+    assert on_terminal.stdout_bytes == shown.stdout_bytes
