@@ -159,3 +159,23 @@ async def test_the_suggesters_first_fit_counts_its_seconds_in_the_panel_title(de
         gate.opened.set()
         await ready(pilot)
         assert plain(app.screen.query_one("#suggestions-title", Label)).startswith("Suggestions  a accept")
+
+
+async def test_codes_needing_help_counts_its_seconds_while_it_cross_validates(demo_copy, monkeypatch):
+    from qualcode.app import autocode
+
+    gate = Gate(autocode.codes_needing_help)
+    monkeypatch.setattr(autocode, "codes_needing_help", gate)
+    app = QualcodeApp(demo_copy, coder="zoe")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("b", "h")
+        await gate.wait_entered()
+        await pilot.pause(0.6)
+        shown = plain(app.screen.query_one("#cb-help", Static))
+        assert shown.startswith("Cross-validating the suggester on your codings… ") and shown.endswith(" s")
+        gate.opened.set()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        shown = plain(app.screen.query_one("#cb-help", Static))
+        assert "Cross-validating" not in shown and ("need help" in shown or "No code needs help" in shown)

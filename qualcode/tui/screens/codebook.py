@@ -97,6 +97,7 @@ class CodebookScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.ticker = Ticker(self.query_one("#cb-title", Label))
+        self.help_ticker = Ticker(self.query_one("#cb-help", Static))
         self.reload()
         self.query_one(CodebookTree).focus()
 
@@ -232,9 +233,7 @@ class CodebookScreen(Screen[None]):
         self.notify(safe_text(f"merged {source} into {target}"), markup=False)
 
     def action_needing_help(self) -> None:
-        self.query_one("#cb-help", Static).update(
-            Text("Cross-validating the suggester on your codings…", style="dim")
-        )
+        self.help_ticker.start("Cross-validating the suggester on your codings…")
         self.find_needing_help()
 
     @work(thread=True, exclusive=True)
@@ -247,6 +246,7 @@ class CodebookScreen(Screen[None]):
         self.app.call_from_thread(self.show_needing_help, rows)
 
     def show_needing_help(self, rows: list[dict[str, Any]]) -> None:
+        self.help_ticker.stop()
         self.needing_help = rows
         text = Text(
             f"Codes that need help ({len(rows)})\n"
