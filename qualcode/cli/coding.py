@@ -207,9 +207,10 @@ def codings_export(project: str, fmt: str, output: str | None, coder: str | None
 @json_opt
 def cases(project: str, as_json: bool) -> None:
     """List cases (participants) with their attributes and source types."""
+    from qualcode.cli.progress import working
     from qualcode.store.documents import list_cases
 
-    with open_project(project) as p:
+    with working(err, "Reading cases"), open_project(project) as p:
         rows = list_cases(p)
     if as_json:
         emit_json(rows)
@@ -281,7 +282,10 @@ def demo(build_only: bool, output: str | None, rebuild: bool, coder: str | None)
             raise InputError(f"{path}: already exists (add --rebuild to replace it)")
         delete_project_files(path)
     if not path.exists():
-        summary = build_demo(path)
+        from qualcode.cli.progress import working
+
+        with working(err, "Building the demo study"):
+            summary = build_demo(path)
         err.print(
             f"Built the demo study: {summary['documents']} documents, {summary['codings']} codings -> {path}"
         )

@@ -304,9 +304,10 @@ def codebook_list(project: str, as_json: bool) -> None:
     """List codes with how often each is used."""
     from dataclasses import asdict
 
+    from qualcode.cli.progress import working
     from qualcode.store.codebook import code_counts, load_codebook
 
-    with open_project(project) as p:
+    with working(err, "Counting codings per code"), open_project(project) as p:
         cb, counts = load_codebook(p), code_counts(p)
     rows = [{**asdict(c), **counts.get(c.key, {})} for c in cb.codes]
     if as_json:

@@ -70,9 +70,10 @@ def _short(value: Any, width: int) -> str:
 @json_opt
 def coders(project: str, as_json: bool) -> None:
     """List coders with their codings, documents, memos and review decisions."""
+    from qualcode.cli.progress import working
     from qualcode.store.reviews import list_coders
 
-    with open_project(project) as p:
+    with working(err, "Counting each coder's work"), open_project(project) as p:
         rows = list_coders(p)
     if as_json:
         emit_json(rows)

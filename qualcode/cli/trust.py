@@ -82,9 +82,11 @@ def backup(project: str, output: str | None, list_only: bool, as_json: bool) -> 
 @coder_opt
 def restore(backup_file: str, project: str, as_json: bool, coder: str | None) -> None:
     """Restore BACKUP into PROJECT (the current content is backed up first; the restore is logged)."""
+    from qualcode.cli.progress import working
     from qualcode.store.backup import restore_backup
 
-    result = restore_backup(Path(backup_file), location_of(project), coder)
+    with working(err, "Restoring the backup"):
+        result = restore_backup(Path(backup_file), location_of(project), coder)
     if as_json:
         emit_json(result)
         return

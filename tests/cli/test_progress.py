@@ -57,6 +57,11 @@ COMMANDS = [
     (["suggest", "next", "P", "--top", "3", "--json"], "Scoring the uncoded segments"),
     (["similar", "P", "2", "--no-embeddings", "--json"], "Finding similar segments"),
     (["autocode", "P", "--code", "practice.awareness", "--top", "2", "--json"], "Scoring segments"),
+    (["coders", "P"], "Counting each coder's work"),
+    (["codebook", "list", "P"], "Counting codings per code"),
+    (["cases", "P"], "Reading cases"),
+    (["restore", "backup.qcdb", "P"], "Restoring the backup"),
+    (["demo", "--build-only", "-o", "built.qcdb"], "Building the demo study"),
 ]
 
 
@@ -65,6 +70,7 @@ def _folder(base: Path, demo: Path) -> Path:
     base.mkdir()
     shutil.copy(demo, base / "P")
     shutil.copy(demo, base / "other.qcdb")
+    shutil.copy(demo, base / "backup.qcdb")
     shutil.copy(TRANSCRIPT, base / "interview.html")
     shutil.copy(REGISTER, base / "register.csv")
     (base / "codings.csv").write_text(
