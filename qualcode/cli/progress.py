@@ -27,11 +27,15 @@ AFTER = 1.0  # seconds of work before anything is shown
 EVERY = 500  # `counted` reports once per this many items
 
 
-class _Bar(BarColumn):
+class _Bar(ProgressColumn):
     """A bar only when the total is known; a count alone otherwise (no pulsing bar pretending to measure)."""
 
+    def __init__(self) -> None:
+        super().__init__()
+        self.bar = BarColumn()
+
     def render(self, task: Task) -> RenderableType:
-        return Text("") if task.total is None else super().render(task)
+        return Text("") if task.total is None else self.bar.render(task)
 
 
 class _Count(ProgressColumn):
