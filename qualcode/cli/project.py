@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import click
 from rich.text import Text
@@ -328,9 +327,10 @@ def codebook_list(project: str, as_json: bool) -> None:
 def segments(project: str, document: str | None, limit: int | None, as_json: bool) -> None:
     """List segments: id, document, case, speaker, source type, offsets and text."""
     from qualcode.cli.progress import stdout_is_terminal, working
+    from qualcode.core.rows import SegmentRow
     from qualcode.store.documents import list_segments
 
-    def show(rows: list[dict[str, Any]]) -> None:
+    def show(rows: list[SegmentRow]) -> None:
         if as_json:
             emit_json(rows)
             return
