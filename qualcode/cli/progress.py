@@ -82,6 +82,7 @@ class _Display:
         self.total: int | None = None
         self.progress: Progress | None = None
         self.task: object = None
+        self.shown_what = what
         self.finished = False
         self.timer: threading.Timer | None = None
         if enabled:
@@ -113,10 +114,15 @@ class _Display:
             redirect_stdout=False,
             redirect_stderr=False,
         )
+        self._add_task()
+        self.progress.start()
+
+    def _add_task(self) -> None:
+        assert self.progress is not None
+        self.shown_what = self.what
         self.task = self.progress.add_task(
             self.what, total=self.total, completed=self.done, counted=self.counted, since=self.started
         )
-        self.progress.start()
 
     def report(self, what: str, done: int, total: int | None = None) -> None:
         if not self.enabled:
@@ -128,13 +134,13 @@ class _Display:
                     return
                 self._show_locked()
             if self.progress is not None:
-                self.progress.update(
-                    self.task,  # type: ignore[arg-type]
-                    description=what,
-                    completed=done,
-                    total=total,
-                    counted=True,
-                )
+                if (
+                    what != self.shown_what
+                ):  # a new stage: a fresh line (rich cannot set a total back to None)
+                    self.progress.remove_task(self.task)  # type: ignore[arg-type]
+                    self._add_task()
+                else:
+                    self.progress.update(self.task, completed=done, total=total)  # type: ignore[arg-type]
 
     def stop(self) -> None:
         with self.lock:

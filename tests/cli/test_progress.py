@@ -192,3 +192,12 @@ def test_a_long_listing_written_to_a_file_keeps_its_progress_line_while_it_is_wr
     on_terminal = _run(monkeypatch, tmp_path / "run", args, terminal=True)
     assert stage not in on_terminal.stderr  # on the terminal the line goes first, then the table is printed
     assert on_terminal.stdout_bytes == shown.stdout_bytes
+
+
+def test_a_stage_without_a_total_after_one_with_a_total_shows_no_bar_and_no_stale_count():
+    shown = io.StringIO()
+    with progress.working(Console(file=shown, force_terminal=True, width=100), "Reading", after=0) as report:
+        report("Reading coded quotes", 10, 10)
+        report("Writing the table", 0, None)
+    last = shown.getvalue().split("Writing the table")[-1].split("\r")[0]
+    assert "10/10" in shown.getvalue() and "/" not in last and "━" not in last
