@@ -27,17 +27,27 @@ from qualcode.store.project import Project, delete_project_files, project_exists
 
 
 def import_files(
-    project: Project, paths: list[Path], options: ImportOptions, allow_duplicate: bool = False
+    project: Project,
+    paths: list[Path],
+    options: ImportOptions,
+    allow_duplicate: bool = False,
+    progress: Callable[[str, int, int | None], None] | None = None,
 ) -> list[dict[str, Any]]:
-    """Parse every file first, then store them all in one transaction: one bad file imports nothing."""
+    """Parse every file first, then store them all in one transaction: one bad file imports nothing.
+    `progress` hears of each stage: (what, done, of how many)."""
     if options.name and len(paths) > 1:
         raise InputError("--name can only be used with a single file")
+    report = progress or (lambda _what, _done, _total: None)
     with gc_paused():
         docs = []
-        for path in paths:
+        for done, path in enumerate(paths):
+            report("Reading files", done, len(paths))
             docs.extend(read_document(path, options))
-        if is_bulk_import(len(docs), sum(len(d.segments) for d in docs)):
+        segments = sum(len(d.segments) for d in docs)
+        if is_bulk_import(len(docs), segments):
+            report("Backing up the project first", 0, None)
             backup_before(project, "before-import")
+        report(f"Storing {len(docs):,} document(s), {segments:,} segments", 0, None)
         return add_documents(project, docs, allow_duplicate=allow_duplicate)
 
 

@@ -13,6 +13,7 @@ from qualcode.cli.common import (
     embeddings_opt,
     embeddings_wanted,
     emit_json,
+    err,
     json_opt,
     open_project,
     out,
@@ -49,8 +50,9 @@ def autocode(
     """Propose CODE for many segments at once as pending suggestions (never as codings): review them with
     `qualcode pending list / accept / reject`; each decision trains the suggester."""
     from qualcode.app.autocode import propose
+    from qualcode.cli.progress import working
 
-    with open_project(project, coder) as p:
+    with working(err, "Scoring segments"), open_project(project, coder) as p:
         result = propose(p, code, p.coder, min_score=min_score, top=top, documents=documents)
     if as_json:
         emit_json(result)
@@ -159,9 +161,10 @@ def similar(project: str, segment_id: int, top: int, embeddings: bool | None, as
     """Segments most like SEGMENT_ID, best first: by the optional embedding model when installed (each
     segment embedded once and kept in the project), else by TF-IDF cosine over lemmas."""
     from qualcode.app.autocode import similar_segments
+    from qualcode.cli.progress import working
     from qualcode.store.documents import get_segment
 
-    with open_project(project) as p:
+    with working(err, "Finding similar segments"), open_project(project) as p:
         target = get_segment(p, segment_id)
         method, found = similar_segments(p, segment_id, top, embeddings_wanted(embeddings))
     if as_json:

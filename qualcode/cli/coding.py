@@ -142,9 +142,10 @@ def codings_import(
     contribution, memo, polarity, claim (key or text; one row per claim link, its polarity the link's), rival.
     All rows are checked first; any bad row imports nothing. Empty cells change nothing."""
     from qualcode.app.actions import import_codings_file
+    from qualcode.cli.progress import working
     from qualcode.store.codings_import import describe_conflict
 
-    with open_project(project, coder) as p:
+    with working(err, "Importing codings"), open_project(project, coder) as p:
         result = import_codings_file(
             p, Path(file), coder, max_bytes=max_mb * 1024 * 1024, delimiter=delimiter, update=update
         )
@@ -174,24 +175,31 @@ def codings_import(
 def codings_export(project: str, fmt: str, output: str | None, coder: str | None, status: str | None) -> None:
     """Export every coding with its text, code, coder, contribution, claim and memo."""
     from qualcode.app.actions import write_csv_rows, write_json_rows
+    from qualcode.cli.progress import counted, working
     from qualcode.files import atomic_writer
+    from qualcode.store.codebook import kept_coding_count
     from qualcode.store.codings import CODING_COLUMNS, iter_export_codings
 
+    what = "Exporting codings"
+
     def write(out: IO[str]) -> int:  # row by row: a million codings never sit in memory together
-        rows = iter_export_codings(p, coder, status)
+        total = None if coder or status else kept_coding_count(p)
+        rows = counted(iter_export_codings(p, coder, status), report, what, total, key=lambda r: r["id"])
         if fmt == "csv":
             return write_csv_rows(out, rows, CODING_COLUMNS)
         n = write_json_rows(out, rows)
         out.write("\n")
         return n
 
-    with open_project(project) as p:
+    # progress on stderr (a terminal only): `codings export P > out.csv` writes the same bytes either way
+    with working(err, what, streaming=not output) as report, open_project(project) as p:
         if output:
             with atomic_writer(Path(output), encoding="utf-8-sig" if fmt == "csv" else "utf-8") as fh:
                 n = write(fh)
-            err.print(f"Wrote {n} coding(s) to {output}")
         else:
             write(sys.stdout)
+    if output:
+        err.print(f"Wrote {n} coding(s) to {output}")
 
 
 @click.command()
@@ -199,9 +207,10 @@ def codings_export(project: str, fmt: str, output: str | None, coder: str | None
 @json_opt
 def cases(project: str, as_json: bool) -> None:
     """List cases (participants) with their attributes and source types."""
+    from qualcode.cli.progress import working
     from qualcode.store.documents import list_cases
 
-    with open_project(project) as p:
+    with working(err, "Reading cases"), open_project(project) as p:
         rows = list_cases(p)
     if as_json:
         emit_json(rows)
@@ -231,9 +240,10 @@ def cases(project: str, as_json: bool) -> None:
 @json_opt
 def memos(project: str, kind: str | None, coder: str | None, as_json: bool) -> None:
     """List memos (written in the workbench with m, or carried in by merges and REFI-QDA imports)."""
+    from qualcode.cli.progress import working
     from qualcode.store.memos import list_memos
 
-    with open_project(project) as p:
+    with working(err, "Reading memos"), open_project(project) as p:
         rows = list_memos(p, kind, coder)
     if as_json:
         emit_json(rows)
@@ -272,7 +282,10 @@ def demo(build_only: bool, output: str | None, rebuild: bool, coder: str | None)
             raise InputError(f"{path}: already exists (add --rebuild to replace it)")
         delete_project_files(path)
     if not path.exists():
-        summary = build_demo(path)
+        from qualcode.cli.progress import working
+
+        with working(err, "Building the demo study"):
+            summary = build_demo(path)
         err.print(
             f"Built the demo study: {summary['documents']} documents, {summary['codings']} codings -> {path}"
         )

@@ -91,10 +91,11 @@ def suggest_codes(
     if chosen != 1:
         raise InputError("choose exactly one of --segment ID, --document NAME or --all")
     # spaCy and scikit-learn load here, not at start-up: most commands never need them.
+    from qualcode.cli.progress import working
     from qualcode.nlp.suggest import Suggester
     from qualcode.store.documents import get_segment, list_segments
 
-    with open_project(project, coder) as p:
+    with working(err, "Learning from the codings") as report, open_project(project, coder) as p:
         rows = [get_segment(p, segment_id)] if segment_id is not None else list_segments(p, document)
         suggester = Suggester.from_project(p, coder, embeddings=embeddings_wanted(embeddings))
         segments = [(r["id"], r["text"]) for r in rows]
@@ -104,6 +105,7 @@ def suggest_codes(
             suggester.emb.add(stored_vectors(p, suggester.emb.model_id, [sid for sid, _ in segments]))
         result: dict[int, list[Any]] = {}
         for i in range(0, len(rows), 1000):
+            report("Suggesting codes for segments", i, len(rows))
             result.update(suggester.suggest(segments[i : i + 1000], top_k=top_k))
         if suggester.emb is not None:  # computed once per segment: kept for the next run
             from qualcode.nlp.embeddings import keep_new
@@ -180,9 +182,10 @@ def suggest_evaluate(
     """Cross-validate suggestions on the project's human codings: precision@1, recall@3, hit@3, recall@5 from the
     codebook alone and trained (and with the embedding model, when installed); per-code precision and recall at
     a threshold; codes that need help."""
+    from qualcode.cli.progress import working
     from qualcode.nlp.evaluate import DEFAULT_THRESHOLD, evaluate_project, per_code_rows, shortfalls
 
-    with open_project(project) as p:
+    with working(err, "Cross-validating the suggestions"), open_project(project) as p:
         cache = None
         if embeddings_wanted(embeddings):
             from qualcode.nlp.embeddings import project_cache
@@ -322,8 +325,9 @@ def suggest_evaluate(
 def suggest_next(project: str, limit: int, document: str | None, coder: str | None, as_json: bool) -> None:
     """What to code next: uncoded segments the suggester is least sure about (coding them teaches it most)."""
     from qualcode.app.autocode import least_sure
+    from qualcode.cli.progress import working
 
-    with open_project(project, coder) as p:
+    with working(err, "Scoring the uncoded segments"), open_project(project, coder) as p:
         rows = least_sure(p, p.coder, limit, document)
     if as_json:
         emit_json(rows)

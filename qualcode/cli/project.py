@@ -221,8 +221,12 @@ def import_(
 
         print_preview([Path(f) for f in files], options, as_json)
         return
-    with project_for_import(location_of(project), coder, create) as p:
-        results = import_files(p, [Path(f) for f in files], options, allow_duplicate=allow_duplicate)
+    from qualcode.cli.progress import working
+
+    with working(err, "Importing") as report, project_for_import(location_of(project), coder, create) as p:
+        results = import_files(
+            p, [Path(f) for f in files], options, allow_duplicate=allow_duplicate, progress=report
+        )
     if as_json:
         emit_json(results)
         return
@@ -254,8 +258,9 @@ def codebook() -> None:
 def codebook_import(project: str, file: str, as_json: bool, coder: str | None) -> None:
     """Add or update codes from a YAML or REFI-QDA (.qdc) codebook (codes not in the file are kept)."""
     from qualcode.app.actions import import_codebook_file
+    from qualcode.cli.progress import working
 
-    with open_project(project, coder) as p:
+    with working(err, "Importing the codebook"), open_project(project, coder) as p:
         counts = import_codebook_file(p, Path(file))
     if as_json:
         emit_json(counts)
@@ -279,9 +284,10 @@ def codebook_import(project: str, file: str, as_json: bool, coder: str | None) -
 def codebook_export(project: str, fmt: str, output: str | None) -> None:
     """Write the codebook as YAML or as a REFI-QDA .qdc file."""
     from qualcode.app.actions import export_codebook
+    from qualcode.cli.progress import working
     from qualcode.files import write_bytes_atomic
 
-    with open_project(project) as p:
+    with working(err, "Exporting the codebook"), open_project(project) as p:
         data = export_codebook(p, fmt)
     if output:
         write_bytes_atomic(Path(output), data)
@@ -297,9 +303,10 @@ def codebook_list(project: str, as_json: bool) -> None:
     """List codes with how often each is used."""
     from dataclasses import asdict
 
+    from qualcode.cli.progress import working
     from qualcode.store.codebook import code_counts, load_codebook
 
-    with open_project(project) as p:
+    with working(err, "Counting codings per code"), open_project(project) as p:
         cb, counts = load_codebook(p), code_counts(p)
     rows = [{**asdict(c), **counts.get(c.key, {})} for c in cb.codes]
     if as_json:
@@ -319,17 +326,29 @@ def codebook_list(project: str, as_json: bool) -> None:
 @json_opt
 def segments(project: str, document: str | None, limit: int | None, as_json: bool) -> None:
     """List segments: id, document, case, speaker, source type, offsets and text."""
+    from qualcode.cli.progress import stdout_is_terminal, working
+    from qualcode.core.rows import SegmentRow
     from qualcode.store.documents import list_segments
 
-    with open_project(project) as p:
+    def show(rows: list[SegmentRow]) -> None:
+        if as_json:
+            emit_json(rows)
+            return
+        table(
+            ["id", "document", "case", "speaker", "text"],
+            [
+                [r["id"], r["document"], r["case"], r["speaker"] or r["question"], r["text"][:90]]
+                for r in rows
+            ],
+        )
+
+    with working(err, "Reading segments") as report, open_project(project) as p:
         rows = list_segments(p, document, limit=limit)
-    if as_json:
-        emit_json(rows)
-        return
-    table(
-        ["id", "document", "case", "speaker", "text"],
-        [[r["id"], r["document"], r["case"], r["speaker"] or r["question"], r["text"][:90]] for r in rows],
-    )
+        if not stdout_is_terminal():  # to a file: a million lines take a while too
+            report("Writing the segments", 0, None)
+            show(rows)
+            return
+    show(rows)
 
 
 @click.command()
@@ -339,9 +358,10 @@ def segments(project: str, document: str | None, limit: int | None, as_json: boo
 @json_opt
 def search(project: str, query: str, limit: int, as_json: bool) -> None:
     """Full-text search of segments (FTS5 syntax: words, "phrases", OR, NOT, prefix*)."""
+    from qualcode.cli.progress import working
     from qualcode.store.documents import search_segments
 
-    with open_project(project) as p:
+    with working(err, "Searching"), open_project(project) as p:
         rows = search_segments(p, query, limit)
     if as_json:
         emit_json(rows)

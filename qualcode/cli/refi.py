@@ -45,7 +45,9 @@ def export(project: str, fmt: str, document: str | None, output: str, as_json: b
     if fmt != "qdpx":
         if not document:
             raise InputError(f"--format {fmt} writes one coded transcript: name it with --document NAME")
-        with open_project(project) as p:
+        from qualcode.cli.progress import working
+
+        with working(err, "Writing the coded document"), open_project(project) as p:
             data, summary = export_coded_document(p, document, fmt)
         write_bytes_atomic(Path(output), data)
         if as_json:
@@ -56,9 +58,9 @@ def export(project: str, fmt: str, document: str | None, output: str, as_json: b
                 f" {', '.join(summary['coders']) or 'nobody'}"
             )
         return
-    from qualcode.cli.progress import progress_bar
+    from qualcode.cli.progress import working
 
-    with open_project(project) as p, progress_bar(err) as progress:
+    with working(err, "Exporting the project") as progress, open_project(project) as p:
         size = export_qdpx_file(p, Path(output), progress)
         counts = {
             "documents": p.scalar("SELECT count(*) FROM documents"),
@@ -94,12 +96,18 @@ def import_refi_project(
         raise InputError(
             f"{', '.join(other_options)} cannot be used with a .qdpx project (it names its own documents and cases)"
         )
+    from qualcode.cli.progress import working
+
     path = Path(files[0])
-    refi = read_refi_file(path, max_mb * 1024 * 1024)
+    with working(err, f"Reading {path.name}"):
+        refi = read_refi_file(path, max_mb * 1024 * 1024)
     if as_coder is not None:
         _import_as_coder(project, refi, path, as_coder, coder, as_json)
         return
-    with project_for_import(location_of(project), coder, create, name=refi.name or None) as p:
+    with (
+        working(err, "Importing the REFI-QDA project"),
+        project_for_import(location_of(project), coder, create, name=refi.name or None) as p,
+    ):
         report = import_refi_file(
             p, refi, path, allow_duplicate=allow_duplicate, detect_speakers=detect_speakers
         )
@@ -113,8 +121,9 @@ def _import_as_coder(
     project: str, refi: Any, path: Path, as_coder: str, coder: str | None, as_json: bool
 ) -> None:
     from qualcode.app.actions import import_refi_as_coder
+    from qualcode.cli.progress import working
 
-    with open_project(project, coder) as p:
+    with working(err, "Importing the coder's codings"), open_project(project, coder) as p:
         report = import_refi_as_coder(p, refi, path, as_coder)
     if as_json:
         emit_json(report)

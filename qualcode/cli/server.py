@@ -7,7 +7,8 @@ from pathlib import Path
 import click
 from rich.text import Text
 
-from qualcode.cli.common import coder_opt, emit_json, json_opt, out
+from qualcode.cli.common import coder_opt, emit_json, err, json_opt, out
+from qualcode.cli.progress import working
 
 
 @click.command()
@@ -20,7 +21,8 @@ def push(project: str, url: str, as_json: bool, coder: str | None) -> None:
     nothing; the change log comes along and still verifies."""
     from qualcode.store.transfer import push as do_push
 
-    result = do_push(Path(project), url, coder)
+    with working(err, "Copying the project to the server"):
+        result = do_push(Path(project), url, coder)
     if as_json:
         emit_json(result)
         return
@@ -47,7 +49,8 @@ def pull(url: str, output: str, as_json: bool, coder: str | None) -> None:
     `qualcode merge URL COPY` brings its work back."""
     from qualcode.store.transfer import pull as do_pull
 
-    result = do_pull(url, Path(output), coder)
+    with working(err, "Copying the study from the server"):
+        result = do_pull(url, Path(output), coder)
     if as_json:
         emit_json(result)
         return

@@ -11,6 +11,7 @@ from qualcode.cli.common import (
     QualcodeGroup,
     coder_opt,
     emit_json,
+    err,
     json_opt,
     open_project,
     out,
@@ -33,7 +34,9 @@ def survey_report_command(
     from qualcode.app.survey import SurveyRequest, run_survey_report
 
     request = SurveyRequest(instrument, wave, questions, by, base)
-    with open_project(project) as p:
+    from qualcode.cli.progress import working
+
+    with working(err, "Computing the survey report"), open_project(project) as p:
         result = run_survey_report(p, request, fmt, Path(output) if output else None)
     if result.path is None:
         emit_json(result.data)
@@ -46,8 +49,9 @@ def monitoring_report_command(
 ) -> None:
     """`qualcode report PROJECT monitoring`: JSON on stdout unless a file or another format is asked for."""
     from qualcode.app.survey import run_monitoring_report
+    from qualcode.cli.progress import working
 
-    with open_project(project) as p:
+    with working(err, "Computing the monitoring report"), open_project(project) as p:
         result = run_monitoring_report(p, fmt, Path(output) if output else None, measures, by)
     if result.path is None:
         emit_json(result.data)
@@ -79,7 +83,9 @@ def monitoring_import(
     from qualcode.store.monitoring import import_monitoring, parse_monitoring
 
     figures = parse_monitoring(read_csv_dicts(Path(file)), Path(file).name, period_column, by)
-    with open_project(project, coder) as p:
+    from qualcode.cli.progress import working
+
+    with working(err, "Importing figures"), open_project(project, coder) as p:
         result = import_monitoring(p, figures, Path(file).name)
     if as_json:
         emit_json(result)
@@ -121,7 +127,9 @@ def cases_import(
     from qualcode.store.cases import import_cases
 
     rows = read_csv_dicts(Path(file))
-    with open_project(project, coder) as p:
+    from qualcode.cli.progress import working
+
+    with working(err, "Importing case attributes"), open_project(project, coder) as p:
         result = import_cases(p, rows, case_column, Path(file).name, create)
     if as_json:
         emit_json(result)

@@ -70,9 +70,10 @@ def _short(value: Any, width: int) -> str:
 @json_opt
 def coders(project: str, as_json: bool) -> None:
     """List coders with their codings, documents, memos and review decisions."""
+    from qualcode.cli.progress import working
     from qualcode.store.reviews import list_coders
 
-    with open_project(project) as p:
+    with working(err, "Counting each coder's work"), open_project(project) as p:
         rows = list_coders(p)
     if as_json:
         emit_json(rows)
@@ -118,10 +119,26 @@ def review_list(
 ) -> None:
     """List coded quotes with their review status, reviewer and comment (same as 'qualcode review PROJECT')."""
     from qualcode.app.actions import write_json_rows
+    from qualcode.cli.progress import counted, stdout_is_terminal, working
+    from qualcode.store.codebook import kept_coding_count
     from qualcode.store.reviews import iter_review_items
 
-    with open_project(project) as p:  # row by row: only the table's short cells are held
-        rows = iter_review_items(p, code=code_key, status=status, coder=coder, limit=limit)
+    def show(cells: list[list[Any]]) -> None:
+        table(
+            ["id", "document", "case", "code", "coder", "status", "reviewer", "comment", "text"],
+            cells,
+            title=f"{len(cells)} coding(s)",
+        )
+
+    what = "Reading coded quotes"
+    # row by row: only the table's short cells are held; progress on stderr, and only on a terminal
+    with working(err, what, streaming=as_json) as report, open_project(project) as p:
+        total = None if status or coder else kept_coding_count(p, code_key)
+        if limit is not None and total is not None:
+            total = min(limit, total)
+        rows = counted(
+            iter_review_items(p, code=code_key, status=status, coder=coder, limit=limit), report, what, total
+        )
         if as_json:
             stdout = sys.stdout
             write_json_rows(stdout, rows)
@@ -141,11 +158,13 @@ def review_list(
             ]
             for r in rows
         ]
-    table(
-        ["id", "document", "case", "code", "coder", "status", "reviewer", "comment", "text"],
-        cells,
-        title=f"{len(cells)} coding(s)",
-    )
+        if (
+            not stdout_is_terminal()
+        ):  # to a file: 400,000 lines take a while too, and the line stays meanwhile
+            report("Writing the table", 0, None)
+            show(cells)
+            return
+    show(cells)  # on the terminal: after the progress line has gone (the lines scrolling by show progress)
 
 
 @review.command("set")
@@ -309,9 +328,10 @@ def agreement(
 @coder_opt
 def merge(target: str, sources: tuple[str, ...], dry_run: bool, as_json: bool, coder: str | None) -> None:
     """Merge codings, memos, codes, cases and review decisions from other coders' copies into TARGET."""
+    from qualcode.cli.progress import working
     from qualcode.store.merge import merge_projects
 
-    with open_project(target, coder) as p:
+    with working(err, "Merging"), open_project(target, coder) as p:
         summaries = merge_projects(p, list(sources), dry_run=dry_run)
     if as_json:
         emit_json(summaries)
@@ -338,9 +358,10 @@ def export_for(project: str, coder: str, output: str, blind: bool, as_json: bool
     """Write a coder's working copy of the project (optionally blind to other coders' work)."""
     from pathlib import Path
 
+    from qualcode.cli.progress import working
     from qualcode.store.copies import export_for as make_copy
 
-    with open_project(project) as p:
+    with working(err, "Writing the copy"), open_project(project) as p:
         result = make_copy(p, coder, Path(output), blind=blind)
     if as_json:
         emit_json(result)
@@ -389,7 +410,9 @@ def audit_list(project: str, since: str | None, coder: str | None, as_csv: bool,
 
     if as_csv and as_json:
         raise InputError("choose one of --json and --csv")
-    with open_project(project) as p:
+    from qualcode.cli.progress import working
+
+    with working(err, "Reading the change log"), open_project(project) as p:
         rows = list_log(p, since, coder)
     if as_json:
         emit_json(rows)
@@ -431,9 +454,10 @@ def audit_list(project: str, since: str | None, coder: str | None, as_csv: bool,
 @json_opt
 def audit_verify(project: str, head: str | None, as_json: bool) -> None:
     """Recompute the change log's hash chain; exit 1 and name the first broken entry if it was tampered with."""
+    from qualcode.cli.progress import working
     from qualcode.store.audit import verify_log
 
-    with open_project(project) as p:
+    with working(err, "Checking the change log"), open_project(project) as p:
         result = verify_log(p, head)
     if as_json:
         emit_json(result)

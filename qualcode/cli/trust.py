@@ -60,7 +60,9 @@ def backup(project: str, output: str | None, list_only: bool, as_json: bool) -> 
             title=f"{len(rows)} backup(s) in {folder}",
         )
         return
-    with open_project(project) as p:
+    from qualcode.cli.progress import working
+
+    with working(err, "Backing up the project"), open_project(project) as p:
         result = make_backup(p, Path(output) if output else None)
     if as_json:
         emit_json(result)
@@ -80,9 +82,11 @@ def backup(project: str, output: str | None, list_only: bool, as_json: bool) -> 
 @coder_opt
 def restore(backup_file: str, project: str, as_json: bool, coder: str | None) -> None:
     """Restore BACKUP into PROJECT (the current content is backed up first; the restore is logged)."""
+    from qualcode.cli.progress import working
     from qualcode.store.backup import restore_backup
 
-    result = restore_backup(Path(backup_file), location_of(project), coder)
+    with working(err, "Restoring the backup"):
+        result = restore_backup(Path(backup_file), location_of(project), coder)
     if as_json:
         emit_json(result)
         return
@@ -123,10 +127,11 @@ def check(
 
     With --against FILE, also compare each stored survey answer with the original file (answers cut short by an
     earlier import show as `cut`)."""
+    from qualcode.cli.progress import working
     from qualcode.store.backup import check_project
     from qualcode.store.project import Project
 
-    with Project.open(project, check=False) as p:
+    with working(err, "Checking the project"), Project.open(project, check=False) as p:
         result = check_project(p)
         if against:
             from qualcode.app.survey_check import check_survey_file
@@ -249,8 +254,9 @@ def pseudonymise(
     """Replace participants', staff and organisation names (variants, misspellings, possessives) by stable
     pseudonyms in documents, segments, codings, memos and cases, keeping every coding on the same words."""
     from qualcode.app.privacy import pseudonymise as run
+    from qualcode.cli.progress import working
 
-    with open_project(project, coder) as p:
+    with working(err, "Pseudonymising"), open_project(project, coder) as p:
         result = run(
             p,
             Path(register_file),
@@ -299,8 +305,9 @@ def share(
 ) -> None:
     """Write a pseudonymised copy of PROJECT to share (memos stripped on request; its change log restarted)."""
     from qualcode.app.privacy import pseudonymise as run
+    from qualcode.cli.progress import working
 
-    with open_project(project) as p:
+    with working(err, "Writing the share copy"), open_project(project) as p:
         result = run(
             p,
             Path(register_file),

@@ -118,3 +118,16 @@ def resolve_code(project: Project, key: str) -> int:
         if best:
             hint = f" (did you mean '{best[0]}'?)"
     raise NotFoundError(f"unknown code '{key}'{hint}")
+
+
+def kept_coding_count(project: Project, code: str | None = None) -> int:
+    """How many codings the project holds (of one code), from the counts the writes keep: no scan."""
+    if code is None:
+        return int(project.scalar("SELECT coalesce(sum(codings), 0) FROM code_counts") or 0)
+    return int(
+        project.scalar(
+            "SELECT coalesce(max(codings), 0) FROM code_counts WHERE code_id = ?",
+            (resolve_code(project, code),),
+        )
+        or 0
+    )

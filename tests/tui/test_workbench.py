@@ -180,6 +180,7 @@ async def test_merge_two_codes_keeps_every_coding(demo_location):
         await pilot.press("down")  # practice -> practice.awareness
         await pilot.pause()
         await pilot.press("g", *"practice.knowledge", "enter")
+        await pilot.app.workers.wait_for_complete()  # the merge runs off the UI thread
         await pilot.pause()
         await pilot.press("escape")
     keys = {r["key"] for r in rows(demo_location, "SELECT key FROM codes")}

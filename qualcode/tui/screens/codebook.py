@@ -19,8 +19,11 @@ from qualcode.store.codebook import code_codings, load_codebook
 from qualcode.store.codebook_edit import add_code, merge_codes, move_code, rekey_code, update_code
 from qualcode.store.project import Project
 from qualcode.tui.screens.dialogs import CodePicker, Dialog, TextPrompt
+from qualcode.tui.widgets.busy import Ticker
 from qualcode.tui.widgets.codebook_tree import CodebookTree, CodeDetail
 from qualcode.tui.widgets.footer import KeyFooter
+
+TITLE = "Codebook — merges keep every coding; every change goes to the log"
 
 
 class CodeEditDialog(Dialog):
@@ -67,7 +70,7 @@ class CodebookScreen(Screen[None]):
         Binding("m", "move", "Move"),
         Binding("g", "merge", "Merge into…"),
         Binding("h", "needing_help", "Which codes need help"),
-        Binding("escape,b", "app.pop_screen", "Back"),
+        Binding("escape,b", "leave", "Back"),
     ]
 
     def __init__(self, project: Project) -> None:
@@ -79,9 +82,7 @@ class CodebookScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         with Horizontal():
             with Vertical(id="cb-left"):
-                yield Label(
-                    "Codebook — merges keep every coding; every change goes to the log", classes="panel-title"
-                )
+                yield Label(TITLE, id="cb-title", classes="panel-title")
                 yield CodebookTree(id="cb-tree")
             with VerticalScroll(id="cb-right"):
                 yield CodeDetail("", id="cb-detail")
@@ -95,6 +96,8 @@ class CodebookScreen(Screen[None]):
         yield KeyFooter()
 
     def on_mount(self) -> None:
+        self.ticker = Ticker(self.query_one("#cb-title", Label))
+        self.help_ticker = Ticker(self.query_one("#cb-help", Static))
         self.reload()
         self.query_one(CodebookTree).focus()
 
@@ -114,6 +117,9 @@ class CodebookScreen(Screen[None]):
         self.query_one(CodeDetail).show(self.current)
 
     def attempt(self, action: Any, *args: Any, keep: str | None = None, note: str = "") -> None:
+        if self.ticker.running:
+            self.notify("A merge is still running: wait for it to finish.", severity="warning")
+            return
         try:
             action(self.project, *args)
         except QualcodeError as exc:
@@ -193,15 +199,41 @@ class CodebookScreen(Screen[None]):
             )
 
             def merged(key: str | None) -> None:
-                if key:
-                    self.attempt(merge_codes, code.key, key, keep=key, note=f"merged {code.key} into {key}")
+                if key and not self.ticker.running:
+                    self.ticker.start(Text(safe_text(f"Merging {code.key} into {key}…"), style="bold"))
+                    self.merge(code.key, key)
 
             self.app.push_screen(picker, merged)
 
+    @work(thread=True, exclusive=True, group="merge")
+    def merge(self, source: str, target: str) -> None:
+        """Move every coding of `source` to `target` on its own connection, off the UI thread: 51,000 codings
+        take seconds, and the screen keeps answering (other edits wait until it is done)."""
+        error = None
+        try:
+            with Project.open(self.project.path, coder=self.project.coder) as project:
+                merge_codes(project, source, target)
+        except QualcodeError as exc:
+            error = str(exc)
+        self.app.call_from_thread(self.merged, source, target, error)
+
+    def action_leave(self) -> None:
+        if self.ticker.running:  # the workbench reloads the codebook when this screen closes: after the merge
+            self.notify("A merge is still running: wait for it to finish.", severity="warning")
+            return
+        self.app.pop_screen()
+
+    def merged(self, source: str, target: str, error: str | None) -> None:
+        self.ticker.stop()
+        self.query_one("#cb-title", Label).update(TITLE)
+        if error is not None:
+            self.notify(safe_text(error), severity="error", markup=False)
+            return
+        self.reload(target)
+        self.notify(safe_text(f"merged {source} into {target}"), markup=False)
+
     def action_needing_help(self) -> None:
-        self.query_one("#cb-help", Static).update(
-            Text("Cross-validating the suggester on your codings…", style="dim")
-        )
+        self.help_ticker.start("Cross-validating the suggester on your codings…")
         self.find_needing_help()
 
     @work(thread=True, exclusive=True)
@@ -214,6 +246,7 @@ class CodebookScreen(Screen[None]):
         self.app.call_from_thread(self.show_needing_help, rows)
 
     def show_needing_help(self, rows: list[dict[str, Any]]) -> None:
+        self.help_ticker.stop()
         self.needing_help = rows
         text = Text(
             f"Codes that need help ({len(rows)})\n"

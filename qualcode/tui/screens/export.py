@@ -17,6 +17,7 @@ from qualcode.errors import QualcodeError
 from qualcode.store.browse import attribute_values
 from qualcode.store.project import Project
 from qualcode.tui.screens.dialogs import Dialog, DialogBody
+from qualcode.tui.widgets.busy import Ticker
 from qualcode.tui.widgets.choice import chosen
 
 KIND_CHOICES = [
@@ -71,6 +72,7 @@ class ExportScreen(Dialog):
 
     def on_mount(self) -> None:
         self.query_one("#busy").display = False
+        self.ticker = Ticker(self.query_one("#result", Label))
 
     @on(Button.Pressed, "#run")
     def pressed(self) -> None:
@@ -83,7 +85,7 @@ class ExportScreen(Dialog):
         kind, fmt, by = val("kind"), val("format"), val("by")
         output = self.query_one("#output", Input).value.strip()
         self.query_one("#busy").display = True
-        self.query_one("#result", Label).update("Working…")
+        self.ticker.start("Working…")  # with the seconds elapsed, past one
         self.export(
             kind,
             fmt,
@@ -121,6 +123,7 @@ class ExportScreen(Dialog):
             return run_monitoring_report(project, fmt, output).path
 
     def done(self, message: str) -> None:
+        self.ticker.stop()
         self.query_one("#busy").display = False
         # The message names a file the user chose: shown as written, never as markup.
         self.query_one("#result", Label).update(Text(safe_text(message)))

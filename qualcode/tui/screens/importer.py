@@ -19,6 +19,7 @@ from qualcode.core.models import SOURCE_TYPES
 from qualcode.errors import QualcodeError
 from qualcode.store.project import Project
 from qualcode.tui.screens.dialogs import Dialog
+from qualcode.tui.widgets.busy import Ticker
 from qualcode.tui.widgets.choice import chosen
 
 
@@ -67,6 +68,7 @@ class ImportDialog(Dialog):
         self.project = project
         self.previewed: tuple[str, str | None] | None = None  # (path, source type) the preview shows
         self.shown: Any = None
+        self.ticker: Ticker | None = None
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="box wide tall"):
@@ -109,7 +111,7 @@ class ImportDialog(Dialog):
             )
             return
         self.query_one("#import-button", Button).disabled = True
-        self.say(Text("Reading the file…", style="dim"))
+        self.busy("Reading the file…")
         self.make_preview(path, source_type)
 
     @work(thread=True, exclusive=True)
@@ -133,7 +135,16 @@ class ImportDialog(Dialog):
         )
         self.query_one("#import-button", Button).disabled = False
 
+    def busy(self, text: str) -> None:
+        """Say what is being done, with the seconds it has taken once over one (a large file takes a while)."""
+        if self.ticker is None:
+            self.ticker = Ticker(self.query_one("#preview", Static))
+        self.shown = text
+        self.ticker.start(text)
+
     def say(self, renderable: Any) -> None:
+        if self.ticker is not None:
+            self.ticker.stop()
         self.shown = renderable
         self.query_one("#preview", Static).update(renderable)
 
@@ -143,6 +154,7 @@ class ImportDialog(Dialog):
             self.notify("Preview first (Enter): nothing is imported unseen.", severity="warning")
             return
         self.query_one("#import-button", Button).disabled = True
+        self.busy("Importing…")
         self.do_import(*self.previewed)
 
     @work(thread=True, exclusive=True)
@@ -162,6 +174,8 @@ class ImportDialog(Dialog):
             self.say(Text(f"Not imported: {safe_text(str(result))}", style="red"))
             return
         self.previewed = None
+        if self.ticker is not None:
+            self.ticker.stop()
         names = ", ".join(f"{safe_text(r['document'])} ({r['segments']} segments)" for r in result)
         self.notify(f"Imported {names}", markup=False)
         self.dismiss(len(result))

@@ -19,6 +19,7 @@ from qualcode.errors import QualcodeError
 from qualcode.store.documents import search_segments
 from qualcode.store.project import Project
 from qualcode.tui.screens.dialogs import Dialog
+from qualcode.tui.widgets.busy import Ticker
 
 
 def hit_label(hit: Mapping[str, Any]) -> Text:
@@ -40,6 +41,7 @@ class SearchScreen(Dialog):
     def __init__(self, project: Project) -> None:
         super().__init__()
         self.project = project
+        self.ticker: Ticker | None = None
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="box wide tall"):
@@ -52,7 +54,9 @@ class SearchScreen(Dialog):
 
     @on(Input.Submitted, "#query")
     def run_search(self, event: Input.Submitted) -> None:
-        self.query_one("#count", Label).update("Searching…")
+        if self.ticker is None:
+            self.ticker = Ticker(self.query_one("#count", Label))
+        self.ticker.start("Searching…")  # and for how long, past a second (a huge survey)
         self.search(event.value)
 
     @work(thread=True, exclusive=True, group="search")
@@ -71,6 +75,8 @@ class SearchScreen(Dialog):
     def show_hits(self, hits: list[Any] | str) -> None:
         if not self.is_mounted:
             return
+        if self.ticker is not None:
+            self.ticker.stop()
         results = self.query_one("#results", OptionList)
         results.clear_options()
         if isinstance(hits, str):

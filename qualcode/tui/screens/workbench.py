@@ -32,6 +32,7 @@ from qualcode.store.project import Project
 from qualcode.store.quickkeys import load_quick_keys, save_quick_keys
 from qualcode.tui.screens.dialogs import ChoicePicker, CodePicker, ContributionDialog, MemoDialog, SpanDialog
 from qualcode.tui.screens.workbench_more import MoreActions
+from qualcode.tui.widgets.busy import Ticker
 from qualcode.tui.widgets.codebook_tree import CodebookTree, CodeDetail
 from qualcode.tui.widgets.footer import KeyFooter
 from qualcode.tui.widgets.layout import MIN_SIZE, arrange
@@ -123,6 +124,7 @@ class Workbench(MoreActions, Screen[None]):
         yield KeyFooter()
 
     def on_mount(self) -> None:
+        self.fit_ticker = Ticker(self.query_one("#suggestions-title", Label))
         self.arrange_panels()
         docs = list_documents(self.project)
         self.query_one(DocumentList).load(docs)
@@ -182,6 +184,12 @@ class Workbench(MoreActions, Screen[None]):
     def train_suggester(self) -> None:
         if not self.fitting:
             self.fitting, self.last_fit = True, time.monotonic()
+            # the first fit of a large project takes seconds: the title counts them
+            self.fit_ticker.start(
+                "Suggestions — learning…"
+                if self.suggester is None
+                else "Suggestions — learning from your codings…"
+            )
             self.fit_suggester()
 
     def fit_suggester(self) -> None:
@@ -208,6 +216,7 @@ class Workbench(MoreActions, Screen[None]):
 
     def suggester_ready(self, suggester: Any) -> None:
         self.fitting = False
+        self.fit_ticker.stop()
         if isinstance(suggester, BaseException):
             self.query_one("#suggestions-title", Label).update("Suggestions unavailable")
             self.notify(
@@ -228,7 +237,6 @@ class Workbench(MoreActions, Screen[None]):
         due = time.monotonic() - self.last_fit >= RETRAIN_MIN_SECONDS
         if self.changes_since_fit >= RETRAIN_AFTER and due and not self.fitting:
             self.changes_since_fit = 0
-            self.query_one("#suggestions-title", Label).update("Suggestions — learning from your codings…")
             self.train_suggester()
 
     # -- loading ---------------------------------------------------------------------------------------
