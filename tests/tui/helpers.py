@@ -33,6 +33,19 @@ async def ready(pilot: Any) -> None:
     await pilot.pause()
 
 
+async def until(pilot: Any, condition: Any, timeout: float = 10.0) -> bool:
+    """Whether `condition()` holds within `timeout` seconds, checked between pauses: for what waits on a
+    write (a loaded machine or a server study can take longer than a fixed pause) without a fixed sleep."""
+    import time
+
+    end = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > end:
+            return False
+        await pilot.pause(0.05)
+    return True
+
+
 async def type_fast(app: Any, keys: list[str], interval: float = 0.01) -> None:
     """Send keys as a terminal would when someone types quickly: one every `interval` seconds, without
     waiting for the app to finish handling the previous one (pilot.press waits, which hides lost keys)."""

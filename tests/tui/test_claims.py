@@ -4,7 +4,7 @@ no key (the contribution table groups evidence by claim text, so one lost letter
 from __future__ import annotations
 
 from qualcode.tui.app import QualcodeApp
-from tests.tui.helpers import SIZE, current_segment, rows, type_fast
+from tests.tui.helpers import SIZE, current_segment, rows, type_fast, until
 
 from .keys import covers
 
@@ -60,8 +60,8 @@ async def test_twelve_claims_typed_at_ten_ms_a_key_lose_nothing(demo_location):
             claim = f"Human claim {n + 1}"
             # press e, then tab to the claim box and type, without waiting for the dialog to open
             await type_fast(app, ["e", "tab", *claim, "enter"])
-            await pilot.pause(0.3)
-            assert type(app.screen).__name__ == "Workbench", f"dialog still open after claim {n + 1}"
+            closed = await until(pilot, lambda: type(app.screen).__name__ == "Workbench")
+            assert closed, f"dialog still open after claim {n + 1}"
             typed[seg["id"]] = claim
     got = {
         r["segment_id"]: r["claim"]
@@ -76,6 +76,5 @@ async def test_tab_right_after_fast_typing_completes_what_was_typed(demo_locatio
         await pilot.press("n")
         await code_here(pilot, "joint")
         await type_fast(app, ["e", "tab", *"pract", "tab", "enter"])
-        await pilot.pause(0.3)
-        assert type(app.screen).__name__ == "Workbench"
+        assert await until(pilot, lambda: type(app.screen).__name__ == "Workbench")
     assert rows(demo_location, "SELECT claim FROM codings WHERE coder = 'zoe'") == [{"claim": CLAIM}]
