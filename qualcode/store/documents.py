@@ -433,6 +433,27 @@ def _search_server(project: Project, query: str, limit: int) -> list[SearchHit]:
     return cast(list[SearchHit], rows)
 
 
+def segments_sharing_words(project: Project, words: list[str], limit: int) -> list[tuple[int, str, str]]:
+    """Up to `limit` segments (id, text, document name) containing any of `words` (stemmed as in search), best
+    ranked first: read through the search index, so the cost follows the matches, not the project's size."""
+    if not words:
+        return []
+    if project.on_server:
+        sql = (
+            "SELECT s.id, s.text, d.name FROM (SELECT websearch_to_tsquery('english', ?) AS q) q"
+            " CROSS JOIN segments s JOIN documents d ON d.id = s.document_id"
+            " WHERE s.tsv @@ q.q ORDER BY ts_rank(s.tsv, q.q) DESC, s.id LIMIT ?"
+        )
+        query = " or ".join(w.replace('"', " ") for w in words)
+    else:
+        sql = (
+            "SELECT s.id, s.text, d.name FROM segments_fts f JOIN segments s ON s.id = f.rowid"
+            " JOIN documents d ON d.id = s.document_id WHERE segments_fts MATCH ? ORDER BY rank LIMIT ?"
+        )
+        query = " OR ".join('"' + w.replace('"', '""') + '"' for w in words)
+    return [(int(r[0]), r[1], r[2]) for r in project.conn.execute(sql, (query, limit)).fetchall()]
+
+
 def list_cases(project: Project) -> list[dict[str, Any]]:
     """Each case with its attributes, the source types it speaks in, and its segment count."""
     cases = project.query(
