@@ -39,3 +39,12 @@ class NotAProjectError(ProjectError):
 
 class ProjectBusyError(QualcodeError):
     """Another process holds the project's write lock for longer than the busy timeout."""
+
+
+class ServerUnreachableError(ProjectError):
+    """A server study's server did not answer (refused, timed out, gone): the request may work later. Exit 1."""
+
+
+class ConnectionLostError(QualcodeError):
+    """The connection to a server study broke in the middle of an action (the server restarted, the network
+    dropped). The next action reconnects. Exit 1."""
