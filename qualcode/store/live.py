@@ -8,23 +8,20 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from qualcode.store.pg import CHANGE_CHANNEL
+
 if TYPE_CHECKING:
     from qualcode.store.project import Project
 
-# Every write transaction on a server study sends this notification as it commits (Project.transaction);
-# PostgreSQL delivers it to listeners only if the transaction commits, once per transaction.
-CHANNEL = "qualcode_change"
+# Every write transaction on a server study sends this notification with its COMMIT (store/pg.py); PostgreSQL
+# delivers it to listeners only if the transaction commits, once per transaction.
+CHANNEL = CHANGE_CHANNEL
 
 
 def file_mark(project: Project) -> int:
     """SQLite's data_version: it changes when another connection (another workbench, the CLI) commits to the
     file, never for this connection's own writes. Reading it costs a few microseconds and no disk read."""
     return int(project.conn.execute("PRAGMA data_version").fetchone()[0])
-
-
-def notify_commit(project: Project) -> None:
-    """Inside a server study's write transaction: tell listeners, when it commits, that the study changed."""
-    project.conn.execute(f"NOTIFY {CHANNEL}")
 
 
 def own_backend_pid(project: Project) -> Callable[[], int | None]:

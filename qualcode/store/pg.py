@@ -26,6 +26,7 @@ URL_SCHEMES = ("postgresql://", "postgres://")
 # change log's hash chain never forks). Readers are never blocked.
 WRITE_LOCK_KEY = 0x51434F44
 LOCK_TIMEOUT_MS = 5000
+CHANGE_CHANNEL = "qualcode_change"  # NOTIFYed as each write transaction commits (store/live.py listens)
 LOST = "connection to the server was lost; nothing from the interrupted action was saved"
 LOST_AT_COMMIT = (
     "connection to the server was lost while saving; the action may or may not have been saved:"
@@ -405,6 +406,7 @@ class PgConnection:
         self.location = location
         self.url = url  # to connect again after the server restarted or the network dropped
         self.reconnects = 0
+        self.writing = False  # inside a write transaction (BEGIN IMMEDIATE)
 
     @property
     def lost(self) -> bool:
@@ -429,7 +431,7 @@ class PgConnection:
         self.reconnects += 1
 
     def _lost(self, sql: str) -> ConnectionLostError:
-        if sql.strip().upper() in ("COMMIT", "END"):
+        if sql.strip().upper().endswith(("COMMIT", "END")):
             return ConnectionLostError(f"{self.location}: {LOST_AT_COMMIT}")
         return ConnectionLostError(f"{self.location}: {LOST}")
 
@@ -452,9 +454,11 @@ class PgConnection:
         word = sql.strip().upper()
         if word in ("BEGIN IMMEDIATE", "BEGIN EXCLUSIVE"):
             self._begin("BEGIN ISOLATION LEVEL READ COMMITTED")
+            self.writing = True
             try:
                 self._run("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK_KEY,))
             except BaseException:
+                self.writing = False
                 if self.in_transaction:  # not begun, as when SQLite's BEGIN IMMEDIATE finds the lock taken
                     self.raw.execute("ROLLBACK")
                 raise
@@ -463,8 +467,16 @@ class PgConnection:
             self._begin("BEGIN ISOLATION LEVEL REPEATABLE READ")
             return PgCursor([], None, -1, None)
         if word == "ROLLBACK" and self.lost:
+            self.writing = False
             return PgCursor([], None, -1, None)  # the server rolled it back when the connection broke
+        if word in ("COMMIT", "END") and self.writing:
+            # Listeners (others' workbenches, store/live.py) hear of a write once it commits; sent with the
+            # COMMIT, so it costs no round trip of its own.
+            self.writing = False
+            self._run(f"NOTIFY {CHANGE_CHANNEL}; COMMIT", None)
+            return PgCursor([], None, -1, None)
         if word in ("COMMIT", "END", "ROLLBACK"):
+            self.writing = False
             self._run(word, ())
             return PgCursor([], None, -1, None)
         return None

@@ -305,10 +305,6 @@ class Project:
             raise
         else:
             try:
-                if self.on_server:  # listeners (other coders' workbenches) hear of it once it commits
-                    from qualcode.store.live import notify_commit
-
-                    notify_commit(self)
                 self.conn.execute("COMMIT")
             except sqlite3.OperationalError as exc:
                 # In rollback-journal mode COMMIT waits for readers; if they outlast the timeout, undo it whole.
