@@ -429,6 +429,7 @@ class PgConnection:
             self.raw.close()
         self.raw = connect(self.url)
         self.reconnects += 1
+        self.writing = False
 
     def _lost(self, sql: str) -> ConnectionLostError:
         if sql.strip().upper().endswith(("COMMIT", "END")):
@@ -465,6 +466,7 @@ class PgConnection:
             return PgCursor([], None, -1, None)
         if word in ("BEGIN", "BEGIN DEFERRED"):  # a read: one snapshot for the whole transaction
             self._begin("BEGIN ISOLATION LEVEL REPEATABLE READ")
+            self.writing = False
             return PgCursor([], None, -1, None)
         if word == "ROLLBACK" and self.lost:
             self.writing = False

@@ -8,6 +8,8 @@ from typing import Any
 
 from textual.message import Message
 
+from qualcode.core.display import safe_text
+from qualcode.errors import QualcodeError
 from qualcode.store.codebook import code_codings, load_codebook
 from qualcode.store.documents import list_documents
 from qualcode.store.live import file_mark, listen_for_changes, own_backend_pid
@@ -66,6 +68,12 @@ class LiveUpdates:
         self.show_others_work()
 
     def show_others_work(self) -> None:
+        try:
+            self.redraw_others_work()
+        except QualcodeError as exc:  # e.g. the server went away again: say so, keep the screen as it was
+            self.notify(safe_text(str(exc)), severity="error", markup=False)  # type: ignore[attr-defined]
+
+    def redraw_others_work(self) -> None:
         """Redraw what others may have changed: the codebook (rebuilt only if it changed, else its counts),
         the documents' counts, the codings and memos of the segments on screen, the status bar. The cursor
         stays where it is; a dialog on top keeps its input (only the workbench beneath is redrawn)."""
