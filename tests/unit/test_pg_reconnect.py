@@ -4,12 +4,15 @@ action cut in the middle says so in one line and leaves nothing behind."""
 from __future__ import annotations
 
 import json
+import threading
+import time
 
 import pytest
 
 from qualcode.errors import ConnectionLostError
 from qualcode.store.audit import verify_log
 from qualcode.store.codings import add_coding
+from qualcode.store.live import listen_for_changes
 from qualcode.store.project import Project
 from tests.conftest import run_cli
 
@@ -70,3 +73,42 @@ def test_a_restart_between_two_actions_and_one_in_the_middle_of_an_action(restar
     # a command after a restart works
     result = run_cli(runner, "codings", "export", url, "--coder", "restart-test", "--format", "json")
     assert sorted(r["code"] for r in json.loads(result.stdout)) == sorted(KEYS)
+
+
+def test_the_listener_hears_writes_and_after_a_restart_hears_them_again(restartable):
+    server, url = restartable
+    heard: list[float] = []
+    stop = threading.Event()
+    thread = threading.Thread(target=listen_for_changes, args=(url, lambda: heard.append(1), stop, 0.05))
+    thread.start()
+
+    def write() -> None:
+        with Project.open(url, coder="restart-test") as p, p.transaction():
+            p.log("note", "project", None, {})
+
+    def wait_for(count: int) -> None:
+        start = time.monotonic()
+        while len(heard) < count:
+            assert time.monotonic() - start < 10, f"heard {len(heard)} change(s), waited for {count}"
+            time.sleep(0.02)
+
+    try:
+        time.sleep(0.5)  # listening
+        with Project.open(url) as p:  # a read commits nothing: nobody is told
+            p.query("SELECT count(*) FROM codings")
+            p.conn.execute("BEGIN")  # a report's snapshot
+            p.query("SELECT count(*) FROM codings")
+            p.conn.execute("COMMIT")
+        time.sleep(0.3)
+        assert heard == []
+        write()
+        wait_for(1)
+        server.restart()
+        wait_for(2)  # back: one redraw for whatever was missed while away
+        time.sleep(0.3)
+        assert len(heard) == 2
+        write()
+        wait_for(3)
+    finally:
+        stop.set()
+        thread.join()
