@@ -98,7 +98,7 @@ def kill_a_client_mid_transaction(url: str, segment: int, key: str, faults: Faul
         proc.wait(timeout=60)
 
 
-def run(url: str, coders: int, seconds: float, server: Any = None) -> dict[str, Any]:
+def run(url: str, coders: int, seconds: float, server: Any = None, faults_on: bool = True) -> dict[str, Any]:
     """The load test; with `server` (a throwaway one of ours) the server is also restarted a third of the way
     from the end, and a client is killed holding the write lock a third of the way in."""
     from qualcode.errors import ConnectionLostError, DuplicateError, ProjectBusyError, ServerUnreachableError
@@ -200,6 +200,8 @@ def run(url: str, coders: int, seconds: float, server: Any = None) -> dict[str, 
                 time.sleep(max(0.0, min(10 - (time.perf_counter() - t), deadline - time.perf_counter())))
 
     def saboteur() -> None:
+        if not faults_on:
+            return
         time.sleep(seconds / 3)
         kill_a_client_mid_transaction(url, segments[0], keys[0], faults)
         if server is None or not getattr(server, "can_restart", False):
@@ -287,6 +289,7 @@ def main() -> None:
     ap.add_argument("--coders", type=int, default=20)
     ap.add_argument("--seconds", type=float, default=60)
     ap.add_argument("--url", help="an EMPTY database on a loopback server (default: a throwaway server)")
+    ap.add_argument("--no-faults", action="store_true", help="no killed client, no restart (the load alone)")
     args = ap.parse_args()
     if not 1 <= args.coders <= MAX_CODERS or not 1 <= args.seconds <= MAX_SECONDS:
         sys.exit(f"--coders 1..{MAX_CODERS}, --seconds 1..{MAX_SECONDS}")
@@ -312,7 +315,7 @@ def main() -> None:
             demo = Path(tmp) / "demo.qcdb"
             build_demo(demo)
             push(demo, url)
-        print(json.dumps(run(url, args.coders, args.seconds, server), indent=2))
+        print(json.dumps(run(url, args.coders, args.seconds, server, not args.no_faults), indent=2))
     finally:
         if server is not None:
             server.stop()
