@@ -72,10 +72,11 @@ def idle_workbench_cpu(location: Any, seconds: float, live: bool) -> float:
 
         async def body() -> float:
             async with app.run_test(size=(120, 40)) as pilot:
-                await pilot.pause(3.0)  # the suggester loads and fits first
-                screen = next(s for s in app.screen_stack if isinstance(s, Workbench))
-                screen.fit_done.wait(60)
                 await pilot.pause(1.0)
+                screen = next(s for s in app.screen_stack if isinstance(s, Workbench))
+                while screen.suggester is None or screen.fitting:  # the suggester loads and fits first
+                    await pilot.pause(0.5)
+                await pilot.pause(2.0)
                 start = time.process_time()
                 await pilot.pause(seconds)
                 return time.process_time() - start
