@@ -45,3 +45,12 @@ class PermissionDeniedError(QualcodeError):
     """The server study's database refused an action this user's role does not allow (issue 18): exit 3."""
 
     exit_code = 3
+
+
+class ServerUnreachableError(ProjectError):
+    """A server study's server did not answer (refused, timed out, gone): the request may work later. Exit 1."""
+
+
+class ConnectionLostError(QualcodeError):
+    """The connection to a server study broke in the middle of an action (the server restarted, the network
+    dropped). The next action reconnects. Exit 1."""

@@ -29,7 +29,21 @@ def cli() -> None:
     """qualcode: code interviews, focus groups and surveys against a codebook, and report on them."""
 
 
-for _area in (project, coding, claims, documents, team, nlp, autocode, refi, reports, trust, survey, server, users):
+for _area in (
+    project,
+    coding,
+    claims,
+    documents,
+    team,
+    nlp,
+    autocode,
+    refi,
+    reports,
+    trust,
+    survey,
+    server,
+    users,
+):
     _area.register(cli)
 
 

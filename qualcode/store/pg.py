@@ -8,9 +8,17 @@ import re
 import sqlite3
 from collections.abc import Iterator, Sequence
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit
 
-from qualcode.errors import PermissionDeniedError, ProjectBusyError, ProjectError
+from qualcode.errors import (
+    ConnectionLostError,
+    InputError,
+    PermissionDeniedError,
+    ProjectBusyError,
+    ProjectError,
+    QualcodeError,
+    ServerUnreachableError,
+)
 from qualcode.store.schema_pg import ID_TABLES
 
 URL_SCHEMES = ("postgresql://", "postgres://")
@@ -19,20 +27,50 @@ URL_SCHEMES = ("postgresql://", "postgres://")
 # change log's hash chain never forks). Readers are never blocked.
 WRITE_LOCK_KEY = 0x51434F44
 LOCK_TIMEOUT_MS = 5000
+CHANGE_CHANNEL = "qualcode_change"  # NOTIFYed as each write transaction commits (store/live.py listens)
+LOST = "connection to the server was lost; nothing from the interrupted action was saved"
+LOST_AT_COMMIT = (
+    "connection to the server was lost while saving; the action may or may not have been saved:"
+    " look before repeating it"
+)
 
 
 def is_server_location(location: object) -> bool:
     return isinstance(location, str) and location.startswith(URL_SCHEMES)
 
 
+def _userinfo(url: str) -> tuple[str, str, str | None, str] | None:
+    """(scheme, user, password or None, the rest after '@') of a URL with a user part, read by hand: urlsplit
+    fails on some malformed URLs (an unclosed '[') and a password may hold '/' or '@' unencoded."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return None
+    stop = min((i for i in (rest.find("?"), rest.find("#")) if i >= 0), default=len(rest))
+    at = rest.rfind("@", 0, stop)
+    if at < 0:
+        return None
+    user, colon, password = rest[:at].partition(":")
+    return scheme, user, (password if colon else None), rest[at + 1 :]
+
+
 def redact(url: str) -> str:
     """The URL without its password, for messages: a password is never printed."""
-    parts = urlsplit(url)
-    if parts.password is None:
+    parts = _userinfo(url)
+    if parts is None or parts[2] is None:
         return url
-    netloc = parts.netloc.rsplit("@", 1)
-    user = parts.username or ""
-    return urlunsplit(parts._replace(netloc=f"{user}:***@{netloc[1]}"))
+    scheme, user, _password, rest = parts
+    return f"{scheme}://{user}:***@{rest}"
+
+
+def scrub(text: str, url: str) -> str:
+    """A message about `url` (e.g. libpq's) with the URL shown redacted and its password nowhere in it."""
+    text = text.replace(url, redact(url))
+    parts = _userinfo(url)
+    if parts is not None and parts[2]:
+        for secret in {parts[2], unquote(parts[2])}:
+            if secret:
+                text = text.replace(secret, "***")
+    return text
 
 
 class ServerLocation(str):
@@ -332,6 +370,40 @@ class PgCursor:
         self._rows = []
 
 
+def check_url(url: str) -> None:
+    """Refuse a URL that cannot name a server study (bad port, unclosed '[') before libpq is asked."""
+    try:
+        parts = urlsplit(url)
+        _ = parts.port  # ValueError for a port that is not a number or out of range
+    except ValueError as exc:
+        raise InputError(
+            f"{redact(url)}: not a valid server URL ({scrub(str(exc), url)});"
+            " the form is postgresql://USER@HOST:PORT/DATABASE"
+        ) from None
+
+
+def _reason(exc: BaseException, url: str) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    text = re.sub(r"^connection failed: ", "", text)
+    text = re.sub(r'^connection to server (at|on socket) "[^"]*"(, port \d+)? failed: ', "", text)
+    text = re.sub(r"^FATAL:\s+", "", text)
+    return scrub(text, url)
+
+
+def connect_error(url: str, exc: BaseException) -> QualcodeError:
+    """A failed connection as the user should read it: a wrong database, role, password or host name is bad
+    input (exit 2, like a missing file); a server that does not answer is a failure that may pass (exit 1)."""
+    reason, where = _reason(exc, url), redact(url)
+    if re.search(r'(database|role) "[^"]*" does not exist', reason):
+        return InputError(f"{where}: {reason} on the server")
+    if re.search(r"password authentication failed|no password supplied|authentication failed|pg_hba\.conf",
+                 reason):  # fmt: skip
+        return InputError(f"{where}: the server refused the login ({reason})")
+    if reason.startswith("failed to resolve host"):
+        return InputError(f"{where}: unknown host name ({reason})")
+    return ServerUnreachableError(f"{where}: cannot reach the server ({reason})")
+
+
 def connect(url: str) -> Any:
     """A psycopg connection in autocommit mode (transactions are begun explicitly, as with sqlite3's
     isolation_level=None). libpq reads PGPASSWORD/PGPASSFILE/.pgpass, PGSSLMODE etc. itself."""
@@ -359,11 +431,13 @@ def connect(url: str) -> Any:
             text = bytes(data)
             return float(text) if b"." in text or b"e" in text.lower() or b"N" in text else int(text)
 
+    check_url(url)
     try:
         conn = psycopg.connect(url, autocommit=True, connect_timeout=10, application_name="qualcode")
+    except psycopg.ProgrammingError as exc:  # libpq could not read the URL
+        raise InputError(f"{redact(url)}: not a valid server URL ({_reason(exc, url)})") from None
     except psycopg.OperationalError as exc:
-        reason = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
-        raise ProjectError(f"{redact(url)}: cannot connect ({reason})") from None
+        raise connect_error(url, exc) from None
     conn.adapters.register_dumper(int, LooseIntDumper)
     conn.adapters.register_dumper(bool, LooseIntDumper)
     conn.adapters.register_loader("numeric", SqliteNumberLoader)
@@ -376,36 +450,88 @@ class PgConnection:
 
     backend = "postgresql"
 
-    def __init__(self, conn: Any, location: str) -> None:
+    def __init__(self, conn: Any, location: str, url: str | None = None) -> None:
         self.raw = conn
         self.location = location
         # Who the database says this login is (pg_project.open_server reads it): its name, role and coder name.
         self.login: str = ""
         self.role: str | None = "owner"
         self.coder: str | None = None
+        self.url = url  # to connect again after the server restarted or the network dropped
+        self.reconnects = 0
+        self.writing = False  # inside a write transaction (BEGIN IMMEDIATE)
+
+    @property
+    def lost(self) -> bool:
+        """The connection broke (the server restarted, the network dropped): the next action reconnects."""
+        return bool(self.raw.closed or self.raw.broken)
 
     @property
     def in_transaction(self) -> bool:
         from psycopg.pq import TransactionStatus
 
+        if self.lost:  # the server ended the transaction with the connection
+            return False
         return self.raw.info.transaction_status != TransactionStatus.IDLE
+
+    def reconnect(self) -> None:
+        """A new connection in place of a broken one (ServerUnreachableError while the server is down)."""
+        if self.url is None:
+            raise ConnectionLostError(f"{self.location}: {LOST}")
+        with contextlib.suppress(Exception):
+            self.raw.close()
+        self.raw = connect(self.url)
+        self.reconnects += 1
+        self.writing = False
+
+    def _lost(self, sql: str) -> ConnectionLostError:
+        if sql.strip().upper().endswith(("COMMIT", "END")):
+            return ConnectionLostError(f"{self.location}: {LOST_AT_COMMIT}")
+        return ConnectionLostError(f"{self.location}: {LOST}")
+
+    def _begin(self, sql: str) -> None:
+        """Begin a transaction; a connection found broken here (it died while idle) is replaced first: nothing
+        of the action has run yet, so it simply goes ahead on the new one."""
+        import psycopg
+
+        if self.lost:
+            self.reconnect()
+        try:
+            self.raw.execute(sql)
+        except psycopg.Error as exc:
+            if not self.lost:
+                raise self._convert(exc) from None
+            self.reconnect()
+            self.raw.execute(sql)
 
     def _control(self, sql: str) -> PgCursor | None:
         word = sql.strip().upper()
         if word in ("BEGIN IMMEDIATE", "BEGIN EXCLUSIVE"):
-            self.raw.execute("BEGIN ISOLATION LEVEL READ COMMITTED")
+            self._begin("BEGIN ISOLATION LEVEL READ COMMITTED")
+            self.writing = True
             try:
                 self._run("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK_KEY,))
             except BaseException:
-                self.raw.execute(
-                    "ROLLBACK"
-                )  # not begun, as when SQLite's BEGIN IMMEDIATE finds the lock taken
+                self.writing = False
+                if self.in_transaction:  # not begun, as when SQLite's BEGIN IMMEDIATE finds the lock taken
+                    self.raw.execute("ROLLBACK")
                 raise
             return PgCursor([], None, -1, None)
         if word in ("BEGIN", "BEGIN DEFERRED"):  # a read: one snapshot for the whole transaction
-            self.raw.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
+            self._begin("BEGIN ISOLATION LEVEL REPEATABLE READ")
+            self.writing = False
+            return PgCursor([], None, -1, None)
+        if word == "ROLLBACK" and self.lost:
+            self.writing = False
+            return PgCursor([], None, -1, None)  # the server rolled it back when the connection broke
+        if word in ("COMMIT", "END") and self.writing:
+            # Listeners (others' workbenches, store/live.py) hear of a write once it commits; sent with the
+            # COMMIT, so it costs no round trip of its own.
+            self.writing = False
+            self._run(f"NOTIFY {CHANGE_CHANNEL}; COMMIT", None)
             return PgCursor([], None, -1, None)
         if word in ("COMMIT", "END", "ROLLBACK"):
+            self.writing = False
             self._run(word, ())
             return PgCursor([], None, -1, None)
         return None
@@ -425,12 +551,15 @@ class PgConnection:
                 return rows, desc, count
             return (cur.fetchall() if cur.description else []), cur.description, cur.rowcount
         except psycopg.Error as exc:
+            if self.lost:
+                raise self._lost(sql) from None
             if savepoint and self.in_transaction:
                 with contextlib.suppress(psycopg.Error):
                     self.raw.execute("ROLLBACK TO SAVEPOINT qualcode_statement")
             raise self._convert(exc) from None
         finally:
-            cur.close()
+            with contextlib.suppress(psycopg.Error):
+                cur.close()
 
     def _convert(self, exc: Exception) -> Exception:
         import psycopg.errors as pe
@@ -456,7 +585,16 @@ class PgConnection:
         if returning:
             pg_sql += " RETURNING id"
         is_write = bool(re.match(r"\s*(INSERT|UPDATE|DELETE)\b", pg_sql, re.I))
-        rows, desc, count = self._run(pg_sql, tuple(params), savepoint=is_write and self.in_transaction)
+        idle = not self.in_transaction
+        if idle and self.lost:
+            self.reconnect()
+        try:
+            rows, desc, count = self._run(pg_sql, tuple(params), savepoint=is_write and not idle)
+        except ConnectionLostError:
+            if not idle or is_write:
+                raise
+            self.reconnect()  # a read on its own: nothing was changed, so it is simply asked again
+            rows, desc, count = self._run(pg_sql, tuple(params))
         lastrowid = int(rows[-1][0]) if returning and rows else None
         return PgCursor([] if returning else rows, None if returning else desc, count, lastrowid)
 
@@ -472,9 +610,12 @@ class PgConnection:
             cur.executemany(pg_sql, rows)
             return PgCursor([], None, cur.rowcount, None)
         except psycopg.Error as exc:
+            if self.lost:
+                raise self._lost(sql) from None
             raise self._convert(exc) from None
         finally:
-            cur.close()
+            with contextlib.suppress(psycopg.Error):
+                cur.close()
 
     def close(self) -> None:
         self.raw.close()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from qualcode.errors import InputError, NotAProjectError, PermissionDeniedError, ProjectError
-from qualcode.store.pg import PgConnection, ServerLocation, connect
+from qualcode.store.pg import PgConnection, ServerLocation, check_url, connect
 from qualcode.store.schema_pg import PG_BASELINE, PG_MIGRATIONS, PG_SCHEMA_VERSION
 
 if TYPE_CHECKING:
@@ -48,8 +48,9 @@ def read_identity(conn: PgConnection) -> None:
 
 
 def _connect(url: str) -> tuple[ServerLocation, PgConnection]:
+    check_url(url)
     location = ServerLocation(url)
-    return location, PgConnection(connect(url), str(location))
+    return location, PgConnection(connect(url), str(location), url)
 
 
 def _migrate(project: Project, version: int) -> None:

@@ -31,6 +31,7 @@ from qualcode.store.memos import get_memo
 from qualcode.store.project import Project
 from qualcode.store.quickkeys import load_quick_keys, save_quick_keys
 from qualcode.tui.screens.dialogs import ChoicePicker, CodePicker, ContributionDialog, MemoDialog, SpanDialog
+from qualcode.tui.screens.workbench_live import LiveUpdates
 from qualcode.tui.screens.workbench_more import MoreActions
 from qualcode.tui.widgets.busy import Ticker
 from qualcode.tui.widgets.codebook_tree import CodebookTree, CodeDetail
@@ -45,7 +46,7 @@ SUGGESTER_DELAY = 0.5  # seconds after opening before the suggester starts loadi
 RETRAIN_MIN_SECONDS = 20.0  # and at most this often: a refit shares the CPU (and the GIL) with the screen
 
 
-class Workbench(MoreActions, Screen[None]):
+class Workbench(LiveUpdates, MoreActions, Screen[None]):
     BINDINGS = [
         Binding("j", "move(1)", "Next", show=False),
         Binding("k", "move(-1)", "Prev", show=False),
@@ -135,6 +136,10 @@ class Workbench(MoreActions, Screen[None]):
         self.query_one(TranscriptView).focus()
         # Show the transcript first: loading spaCy and fitting compete with the first paint for the CPU.
         self.set_timer(SUGGESTER_DELAY, self.train_suggester)
+        self.start_live()  # others' codings appear as they are saved
+
+    def on_unmount(self) -> None:
+        self.stop_live()
 
     def on_resize(self, event: events.Resize) -> None:
         self.arrange_panels()

@@ -195,3 +195,17 @@ class TranscriptView(InPlaceOptionList):
                 row["memos"] = memos_on(self.project, "segment", [segment_id]).get(segment_id, [])
                 self.replace_prompt_in_place(i, render_segment(row, self.coder))
                 return
+
+    def refresh_rows(self) -> None:
+        """Re-read the codings and memos of every loaded segment and redraw those that changed (others' work
+        arriving), in place: the cursor and the scroll position stay."""
+        if self.project is None or not self.rows:
+            return
+        ids = [r["id"] for r in self.rows]
+        codings = codings_for_segments(self.project, ids)
+        memos = memos_on(self.project, "segment", ids)
+        for i, row in enumerate(self.rows):
+            fresh = codings.get(row["id"], []), memos.get(row["id"], [])
+            if fresh != (row["codings"], row["memos"]):
+                row["codings"], row["memos"] = fresh
+                self.replace_prompt_in_place(i, render_segment(row, self.coder))
