@@ -167,3 +167,20 @@ def test_decisions_answer_like_the_mapping_they_hold():
     assert decided.get(7) == {"a", "b"} and decided.get(3) == {"b"} and decided.get(5) == set()
     decided.add(5, "a")
     assert decided.get(5) == {"a"} and decided.segments_with("a") == {5, 7} and len(decided) == 3
+
+
+def test_the_background_sample_is_read_by_id_and_equals_the_scan(demo_study, monkeypatch):
+    p = demo_study
+    monkeypatch.setattr(suggest, "BACKGROUND_LIMIT", 40)
+    gone = p.scalar("SELECT id FROM documents ORDER BY id LIMIT 1")
+    with p.transaction():  # gaps in the ids, as deleted documents leave
+        p.conn.execute("DELETE FROM segments WHERE document_id = ?", (gone,))
+        p.conn.execute("DELETE FROM documents WHERE id = ?", (gone,))
+    total = p.scalar("SELECT count(*) FROM segments")
+    step = -(-total // 40)
+    assert step > 1
+    scan = [
+        r[0]
+        for r in p.conn.execute("SELECT text FROM segments WHERE id % ? = 0 ORDER BY id LIMIT 40", (step,))
+    ]
+    assert suggest._background(p) == scan and len(scan) > 20
