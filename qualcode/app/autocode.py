@@ -57,7 +57,7 @@ def propose(
         params += list(documents)
     rows = project.conn.execute(sql + " ORDER BY s.document_id, s.position", params).fetchall()
     suggester = Suggester.from_project(project, coder)
-    rejected = {sid for sid, codes in suggester.decided.items() if code in codes}
+    rejected = suggester.decided.segments_with(code)
     segments = [(r[0], r[1]) for r in rows if r[0] not in rejected]
     j = suggester.keys.index(code)
     scored: list[tuple[float, int, str]] = []

@@ -24,21 +24,27 @@ from qualcode.nlp.pipeline import content_lemmas, lemmatise
 from qualcode.store.codebook import load_codebook
 from qualcode.store.project import Project, now
 from qualcode.store.suggestions import (
+    Decisions,
+    TrainingSummary,
     accept_code,
+    capped_segments,
     coder_decided,
-    human_labels,
+    labels_of,
     reject_code,
-    rejections,
+    sample_order,
     segment_texts,
+    training_summary,
 )
 
 BACKGROUND_LIMIT = 2000  # segments sampled to weigh words by rarity; more adds time, not accuracy
 INNER_FOLDS = 3
 INNER_MIN_SEGMENTS = 20  # fewer coded segments than this: default blend weights, no inner cross-validation
 INNER_LIMIT = 600  # segments used to fit the blend weights (three numbers; the model itself learns from all)
-# The refit learns from at most this many coded (and as many rejected) segments per code, an even seeded
-# sample; a code with fewer keeps them all. Beyond it a logistic regression gains little and the refit (spaCy
-# lemmas of every training segment) grew with the project: 22 s at 45,000 codings, 46 s at 125,000.
+# The refit learns from at most this many coded (and as many rejected) segments per code, an even sample in a
+# fixed order of the segment ids (store.suggestions.sample_order); a code with fewer keeps them all. Beyond it a
+# logistic regression gains little and the refit (spaCy lemmas of every training segment) grew with the
+# project: 22 s at 45,000 codings, 46 s at 125,000. `from_project` has the database cut the sample, and reads
+# only the sampled segments; the priors still count every coding.
 TRAIN_ROWS_PER_CODE = 1000
 NEGATIVE_WEIGHT = 3.0  # a rejected suggestion counts this much more than a code simply not applied
 MIN_SCORE = 1e-4  # codes scoring below this (about nothing in common with the segment) are not proposed
@@ -69,11 +75,15 @@ class TrainingData:
     labels: list[set[str]] = field(default_factory=list)
     rejected: list[set[str]] = field(default_factory=list)
     groups: list[str] = field(default_factory=list)  # participant (case) or document: kept together in CV
+    # Set by from_project, whose rows are already the capped sample: counts and fingerprint of every decided
+    # segment, read by the database (the rows alone would give the sample's).
+    summary: TrainingSummary | None = None
 
     def __len__(self) -> int:
         return len(self.segment_ids)
 
     def subset(self, rows: Sequence[int]) -> TrainingData:
+        """These rows, as training data of their own (no summary: the counts would be the whole set's)."""
         return TrainingData(
             [self.segment_ids[i] for i in rows],
             [self.texts[i] for i in rows],
@@ -86,6 +96,8 @@ class TrainingData:
         return self.groups[i] if self.groups else f"segment:{self.segment_ids[i]}"
 
     def fingerprint(self) -> str:
+        if self.summary is not None:
+            return self.summary.fingerprint
         items = sorted(
             zip(
                 self.segment_ids,
@@ -95,6 +107,37 @@ class TrainingData:
             )
         )
         return hashlib.sha1(json.dumps(items).encode()).hexdigest()
+
+
+def _decided_segments(training: TrainingData) -> int:
+    """Segments the coders decided on: all of them, also when the rows hold only the refit's sample."""
+    return training.summary.segments if training.summary is not None else len(training)
+
+
+def _background(project: Project) -> list[str]:
+    """An even sample of segment texts for word rarity: those whose id is a multiple of a step, up to
+    BACKGROUND_LIMIT, read by id (a scan for `id % step = 0` reads the whole segments table: 0.1 s CPU, and
+    seconds of disk on a cold 1M-segment file). The same texts as that scan, in the same order."""
+    total = int(project.scalar("SELECT coalesce(sum(segments), 0) FROM document_counts") or 0)  # kept count
+    if not total:
+        return []
+    step = max(1, -(-total // BACKGROUND_LIMIT))
+    low = int(project.scalar("SELECT min(id) FROM segments"))
+    high = int(project.scalar("SELECT max(id) FROM segments"))
+    out: list[str] = []
+    start = -(-low // step) * step
+    for first in range(start, high + 1, 500 * step):
+        chunk = list(range(first, min(high, first + 499 * step) + 1, step))
+        marks = ",".join("?" * len(chunk))
+        out += [
+            r[0]
+            for r in project.conn.execute(
+                f"SELECT text FROM segments WHERE id IN ({marks}) ORDER BY id", chunk
+            )
+        ]
+        if len(out) >= BACKGROUND_LIMIT:
+            return out[:BACKGROUND_LIMIT]
+    return out
 
 
 def segment_group(row: dict[str, Any], group_by: str = "case") -> str:
@@ -133,7 +176,7 @@ class Suggester:
         codebook: Codebook,
         training: TrainingData | None = None,
         background: Sequence[str] = (),
-        decided: dict[int, set[str]] | None = None,
+        decided: Decisions | dict[int, set[str]] | None = None,
         version: str = "",
         index: CodebookIndex | None = None,
         embeddings: EmbeddingCache | None = None,
@@ -150,7 +193,7 @@ class Suggester:
         self.training_segments: list[tuple[int, str]] = []  # (id, text) read by from_project
         self.keys = self.index.keys
         self._col = {k: j for j, k in enumerate(self.keys)}
-        self.decided = {k: set(v) for k, v in (decided or {}).items()}
+        self.decided = decided if isinstance(decided, Decisions) else Decisions.of(decided or {})
         self.model_: Pipeline | None = None
         self.n_human_ = np.zeros(len(self.keys), dtype=np.int64)
         self.logprior_: np.ndarray | None = None
@@ -166,7 +209,7 @@ class Suggester:
         self.cold_blend = getattr(self.index, self._cold_key(), None) or self._calibrate_cold()
         self.blend = self.cold_blend
         training = training or TrainingData()
-        self.n_training = len(training)
+        self.n_training = _decided_segments(training)
         self.version = version or self._version(codebook, training)
         if embeddings is not None and not version:
             self.version += "+emb"
@@ -177,7 +220,8 @@ class Suggester:
         digest = hashlib.sha1()
         digest.update(json.dumps([(c.key, code_description(c), c.exclude) for c in codebook.codes]).encode())
         digest.update(training.fingerprint().encode())
-        kind = f"lr{len(training)}" if len(training) else "codebook"
+        n = _decided_segments(training)
+        kind = f"lr{n}" if n else "codebook"
         return f"{kind}-{digest.hexdigest()[:10]}"
 
     @classmethod
@@ -191,18 +235,12 @@ class Suggester:
         not turned off by QUALCODE_EMBEDDINGS=0; True requires it; False leaves it out; or a prepared cache."""
         coder = (coder or project.coder).strip()
         codebook = load_codebook(project)
-        labels, rejected = human_labels(project), rejections(project)
-        # Read only what is needed: the decided segments' texts and an even sample for word rarity, so a
-        # refit in a large project does not pull every segment through Python.
-        total = int(project.scalar("SELECT count(*) FROM segments") or 0)
-        step = max(1, -(-total // BACKGROUND_LIMIT))
-        background = [
-            r[0]
-            for r in project.conn.execute(
-                "SELECT text FROM segments WHERE id % ? = 0 ORDER BY id LIMIT ?", (step, BACKGROUND_LIMIT)
-            )
-        ]
-        ids = sorted(set(labels) | set(rejected))
+        index = CodebookIndex(codebook, _background(project))
+        # The database counts every decided segment and cuts each code's sample; only the sampled segments'
+        # codes and texts are read (at 400,000 codings: about 4,000 segments, not 200,000).
+        summary = training_summary(project, index.keys)
+        ids = capped_segments(project, index.keys, TRAIN_ROWS_PER_CODE)
+        labels, rejected = labels_of(project, ids)
         rows = {r["id"]: r for r in segment_texts(project, ids)}
         training = TrainingData(
             ids,
@@ -210,11 +248,14 @@ class Suggester:
             [labels.get(i, set()) for i in ids],
             [rejected.get(i, set()) for i in ids],
             [segment_group(rows[i]) for i in ids],
+            summary,
         )
         cache = embeddings if isinstance(embeddings, EmbeddingCache) else None
         if cache is None and (embeddings or (embeddings is None and embedding_model.enabled())):
             cache = embedding_model.project_cache(project, ids)
-        suggester = cls(codebook, training, background, coder_decided(project, coder), embeddings=cache)
+        suggester = cls(
+            codebook, training, decided=coder_decided(project, coder), index=index, embeddings=cache
+        )
         suggester.training_segments = list(zip(ids, training.texts, strict=True))
         return suggester
 
@@ -299,7 +340,11 @@ class Suggester:
         ]
         if not any(training.labels[i] & col.keys() for i in human):
             return  # nothing learned yet: the codebook alone speaks
-        n_all, n_rows = self._matrices(training, human)[0].sum(axis=0), len(human)  # priors from every coding
+        if training.summary is None:  # priors from every coding
+            n_all, n_rows = self._matrices(training, human)[0].sum(axis=0), len(human)
+        else:  # the rows are a sample: the database counted them all
+            n_all = np.asarray([training.summary.coded.get(k, 0) for k in self.keys], dtype=np.int64)
+            n_rows = training.summary.segments
         human = self._capped(training, human)
         texts = [training.texts[i] for i in human]
         lemmas = lemmatise(texts)
@@ -320,22 +365,23 @@ class Suggester:
         self._rows_by_code = [np.flatnonzero(Y[:, j]) for j in range(len(self.keys))]
 
     def _capped(self, training: TrainingData, human: list[int]) -> list[int]:
-        """The training rows kept: a seeded even sample with at most TRAIN_ROWS_PER_CODE coded and as many
-        rejected segments per code (a row is kept while any of its codes still wants rows), in their order."""
+        """The training rows kept, in their order: for each code, the first TRAIN_ROWS_PER_CODE of the rows it
+        was applied to and the first TRAIN_ROWS_PER_CODE of those it was rejected on, in `sample_order` (a code
+        with fewer keeps them all): the sample store.suggestions.capped_segments has the database cut, so
+        from_project's rows come back unchanged."""
         if len(human) <= TRAIN_ROWS_PER_CODE:
             return human
         col = self._col.keys()
-        counts: dict[tuple[str, str], int] = {}
+        seen: dict[tuple[str, str], int] = {}
         kept = []
-        for r in np.random.default_rng(0).permutation(len(human)):
-            i = human[r]
+        for i in sorted(human, key=lambda i: sample_order(training.segment_ids[i])):
             wants = [("+", k) for k in training.labels[i] & col] + [
                 ("-", k) for k in training.rejected[i] & col
             ]
-            if any(counts.get(w, 0) < TRAIN_ROWS_PER_CODE for w in wants):
+            if any(seen.get(w, 0) < TRAIN_ROWS_PER_CODE for w in wants):
                 kept.append(i)
-                for w in wants:
-                    counts[w] = counts.get(w, 0) + 1
+            for w in wants:
+                seen[w] = seen.get(w, 0) + 1
         return sorted(kept)
 
     def _fit_blend(
@@ -533,7 +579,7 @@ class Suggester:
 
     def mark_decided(self, segment_id: int, code: str) -> None:
         """Stop proposing `code` on a segment (after an accept or reject) until the next `from_project`."""
-        self.decided.setdefault(segment_id, set()).add(code)
+        self.decided.add(segment_id, code)
 
 
 def accept_suggestion(

@@ -530,6 +530,17 @@ _V_EMBED = [
 # (schema_pg_roles.py). A project file has one user, so its twin changes nothing; the version stays in step.
 _V_ROLES: list[str] = []
 
+# The suggester's refit (issue 17) reads through these indexes alone, never the rows: each code's coded and
+# rejected segments (its counts, the fingerprint, a capped sample of them) and one coder's (segment, code)
+# pairs. Each new index starts with the columns of the one it replaces, so it serves every lookup that did.
+_V_REFIT = [
+    "DROP INDEX IF EXISTS codings_code",
+    "CREATE INDEX codings_code_segment ON codings(code_id, segment_id)",
+    "CREATE INDEX suggestion_feedback_code ON suggestion_feedback(code_id, decision, segment_id)",
+    "DROP INDEX IF EXISTS codings_coder",
+    "CREATE INDEX codings_coder ON codings(coder, segment_id, code_id)",
+]
+
 Migration = list[str | Callable[["sqlite3.Connection"], None]]
 MIGRATIONS: list[Migration] = [
     list(_V1),
@@ -544,6 +555,7 @@ MIGRATIONS: list[Migration] = [
     list(V_COUNTS),
     list(_V_EMBED),
     list(_V_ROLES),
+    list(_V_REFIT),
 ]
 # Versions that rebuild tables: applied with foreign keys off (a DROP TABLE would otherwise cascade).
 REBUILDS = frozenset({4})

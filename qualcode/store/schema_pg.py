@@ -383,9 +383,18 @@ _PG_EMBED: list[str] = [
         WHEN (NEW.text IS DISTINCT FROM OLD.text) EXECUTE FUNCTION segment_embeddings_stale()""",
 ]
 
+# Twin of schema._V_REFIT: the suggester's refit reads each code's segments from these indexes.
+_PG_REFIT: list[str] = [
+    "DROP INDEX IF EXISTS codings_code",
+    "CREATE INDEX codings_code_segment ON codings(code_id, segment_id)",
+    "CREATE INDEX suggestion_feedback_code ON suggestion_feedback(code_id, decision, segment_id)",
+    "DROP INDEX IF EXISTS codings_coder",
+    "CREATE INDEX codings_coder ON codings(coder, segment_id, code_id)",
+]
+
 # Each later version: the PostgreSQL twin of the SQLite migration of that number. Version 12 (users, roles and
 # row-level security) is in schema_pg_roles.py.
-PG_MIGRATIONS: list[list[str]] = [_BASE, _PG_COUNTS, _PG_EMBED, PG_ROLES]
+PG_MIGRATIONS: list[list[str]] = [_BASE, _PG_COUNTS, _PG_EMBED, PG_ROLES, _PG_REFIT]
 PG_SCHEMA_VERSION = PG_BASELINE + len(PG_MIGRATIONS) - 1
 
 # The tables whose rows have an `id` a new row gets from the database (INSERT ... RETURNING id gives it back).

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from qualcode.nlp import suggest
 from qualcode.store import browse, codebook, codings, documents, report_data, reviews, suggestions
 from qualcode.store.project import Project
 
@@ -43,6 +44,9 @@ WHOLE = {
     ("rejections", "suggestion_feedback"),
     ("decided", "suggestion_feedback"),
     ("known_coders", "codings"),
+    # the refit's counts and fingerprint: one grouped pass over each table's (code, segment) index
+    ("training_summary", "codings"),
+    ("training_summary", "suggestion_feedback"),
 }
 _KEYWORDS = {
     "WHERE",
@@ -112,6 +116,7 @@ def _calls(p: Project) -> dict[str, Callable[[], Any]]:
     coder = p.scalar("SELECT coder FROM codings ORDER BY id LIMIT 1")
     every = [r[0] for r in p.conn.execute("SELECT name FROM coders")]
     names = [r[0] for r in p.conn.execute("SELECT name FROM documents")]
+    leaves = suggestions.leaf_code_keys(p)
     return {
         "documents": lambda: documents.list_documents(p),
         "one_document": lambda: documents.list_documents(p, doc),
@@ -139,6 +144,10 @@ def _calls(p: Project) -> dict[str, Callable[[], Any]]:
         "rejections": lambda: suggestions.rejections(p),
         "decided": lambda: suggestions.coder_decided(p, coder),
         "segment_texts": lambda: suggestions.segment_texts(p, limit=50),
+        "training_summary": lambda: suggestions.training_summary(p, leaves),
+        "capped_segments": lambda: suggestions.capped_segments(p, leaves, 5),
+        "labels_of": lambda: suggestions.labels_of(p, [1, 2, 3]),
+        "refit_background": lambda: suggest._background(p),
     }
 
 

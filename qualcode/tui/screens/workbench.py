@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
 from typing import Any
@@ -204,9 +205,17 @@ class Workbench(LiveUpdates, MoreActions, Screen[None]):
         threading.Thread(target=self._fit, name="qualcode-suggester", daemon=True).start()
 
     def _fit(self) -> None:
-        """Runs in the thread with its own connection; spaCy and sklearn load here."""
-        from qualcode.nlp.suggest import Suggester
+        """Runs in the thread with its own connection; spaCy and sklearn load here, with the garbage collector
+        paused: each of its full passes over their new objects held the GIL for 0.2-0.5 s while the screen
+        waited (build_nlp then freezes those objects out of every later pass)."""
+        gc.disable()
+        try:
+            from qualcode.nlp.pipeline import build_nlp
+            from qualcode.nlp.suggest import Suggester
 
+            build_nlp()
+        finally:
+            gc.enable()
         try:
             with Project.open(self.project.path, coder=self.session.coder) as project:
                 result: Any = Suggester.from_project(project, self.session.coder)
