@@ -39,6 +39,8 @@ def screenshot(size: tuple[int, int] = (120, 40)) -> str:
 
     with tempfile.TemporaryDirectory() as tmp:
         os.environ.setdefault("QUALCODE_CONFIG", str(Path(tmp) / "settings.json"))
+        # The picture shows what a plain install does, whether or not the embeddings extra is installed here.
+        os.environ["QUALCODE_EMBEDDINGS"] = "0"
         project = Path(tmp) / "demo.qcdb"
         build_demo(project)
         return asyncio.run(draw(project, size))
