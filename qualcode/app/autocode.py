@@ -152,9 +152,11 @@ def similar_segments(
     from qualcode.store.documents import get_segment
 
     target = get_segment(project, segment_id)
-    if not embeddings and project.scalar("SELECT count(*) FROM segments") > COMPARE_ALL_UP_TO:
-        # A large project: TF-IDF over every segment took 89 s and 3.7 GB at a million segments. Only
-        # segments sharing a word with this one can score above zero, so compare the best-ranked of those.
+    if project.scalar("SELECT count(*) FROM segments") > COMPARE_ALL_UP_TO:
+        # A large project: TF-IDF over every segment took 89 s and 3.7 GB at a million segments, and the
+        # embedding model would first embed every segment (hours). Only segments sharing a word with this one
+        # can score above zero by TF-IDF, so compare the best-ranked of those (by meaning too: it then only
+        # finds segments that also share a word).
         rows = [
             r
             for r in segments_sharing_words(project, _words(target["text"]), PRESELECT)
