@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+import pytest
 from textual.widgets import TextArea
 
 from qualcode.store.codings import add_coding
@@ -85,3 +86,47 @@ async def test_own_codings_do_not_trigger_a_second_redraw(demo_location, monkeyp
         await wait_for(pilot, lambda: wb.live_refreshes >= 1)
         await pilot.pause(INTERVAL * 5)
         assert wb.live_refreshes == 1  # one commit by another coder, one redraw
+
+
+@pytest.fixture
+def server_study(pg_server, demo_master):
+    """The demo study on the test server only (a project file has no server to lose)."""
+    from qualcode.store.transfer import push
+
+    server, reason = pg_server
+    if server is None:
+        pytest.skip(f"PostgreSQL backend: {reason}")
+    url = server.new_database()
+    push(demo_master, url)
+    yield url
+    server.drop_database(url)
+
+
+async def test_a_server_gone_away_is_said_and_the_workbench_stays(server_study, monkeypatch, tmp_path):
+    """With the server down (not restarting: reconnecting fails too), a key that reads says so in one
+    notification and the workbench stays open; once the server is back the next key works."""
+    from qualcode.errors import ServerUnreachableError
+    from qualcode.store import pg
+
+    monkeypatch.setenv("QUALCODE_CONFIG", str(tmp_path / "settings.json"))
+    app = QualcodeApp(server_study, coder="zoe")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        wb = workbench(app)
+        start = wb.query_one(TranscriptView).current["id"]
+
+        def down(url: str):
+            raise ServerUnreachableError("study: cannot reach the server (connection refused)")
+
+        real_connect = pg.connect
+        monkeypatch.setattr(pg, "connect", down)
+        wb.project.conn.raw.close()  # the connection is gone and a new one cannot be made
+        await pilot.press("n")
+        await pilot.pause()
+        assert app.is_running and app.return_code is None
+        assert any("cannot reach the server" in str(n.message) for n in app._notifications)
+        assert wb.query_one(TranscriptView).current["id"] == start  # nothing moved, nothing half-done
+        monkeypatch.setattr(pg, "connect", real_connect)  # the server is back
+        await pilot.press("n")
+        await pilot.pause()
+        assert wb.query_one(TranscriptView).current["id"] != start
