@@ -80,14 +80,14 @@ class QualcodeApp(App[None]):
             return
         await super().on_event(event)
 
-    async def run_action(self, action: Any, default_namespace: Any = None) -> bool:
+    async def run_action(self, action: Any, *args: Any, **kwargs: Any) -> bool:
         """Every key's action. On a server study whose server has gone away (not merely restarted: that
         reconnects by itself), a key's read or write fails: say so and keep the workbench, rather than end it
         with a traceback; the next key tries the server again."""
         from qualcode.errors import ConnectionLostError, ServerUnreachableError
 
         try:
-            return await super().run_action(action, default_namespace)
+            return await super().run_action(action, *args, **kwargs)
         except (ConnectionLostError, ServerUnreachableError) as exc:
             self.notify(str(exc), title="Server", severity="error", timeout=10)
             return True
