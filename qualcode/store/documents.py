@@ -440,7 +440,7 @@ def segments_sharing_words(project: Project, words: list[str], limit: int) -> li
         return []
     if project.on_server:
         sql = (
-            "SELECT s.id, s.text, d.name FROM (SELECT websearch_to_tsquery('english', ?) AS q) q"
+            "SELECT s.id, s.text, d.name FROM (SELECT websearch_to_tsquery('qualcode_english', ?) AS q) q"
             " CROSS JOIN segments s JOIN documents d ON d.id = s.document_id"
             " WHERE s.tsv @@ q.q ORDER BY ts_rank(s.tsv, q.q) DESC, s.id LIMIT ?"
         )

@@ -626,11 +626,11 @@ def server_search_sql(columns: str) -> str:
     a snippet with the matched words in [brackets], and the segment's codes."""
     return (
         f"SELECT {columns},"
-        " ts_headline('english', s.text, q.q, 'StartSel=[, StopSel=], MaxWords=12, MinWords=4,"
+        " ts_headline('qualcode_english', s.text, q.q, 'StartSel=[, StopSel=], MaxWords=12, MinWords=4,"
         " MaxFragments=1, FragmentDelimiter=…') AS snippet,"
         " (SELECT string_agg(x.key, ' ' ORDER BY x.key) FROM (SELECT DISTINCT c2.key FROM codings k JOIN codes c2"
         "   ON c2.id = k.code_id WHERE k.segment_id = s.id) x) AS codes"
-        " FROM (SELECT websearch_to_tsquery('english', ?) AS q) q CROSS JOIN segments s"
+        " FROM (SELECT websearch_to_tsquery('qualcode_english', ?) AS q) q CROSS JOIN segments s"
         " JOIN documents d ON d.id = s.document_id LEFT JOIN cases c ON c.id = s.case_id"
         " WHERE s.tsv @@ q.q ORDER BY ts_rank(s.tsv, q.q) DESC, s.id LIMIT ?"
     )

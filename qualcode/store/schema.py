@@ -541,6 +541,10 @@ _V_REFIT = [
     "CREATE INDEX codings_coder ON codings(coder, segment_id, code_id)",
 ]
 
+# Server search keeps stop words (issue 18): a server study's twin makes its English search configuration
+# stop-word free, as FTS5's porter tokenizer already is in a project file; nothing changes here.
+_V_SEARCH: list[str] = []
+
 Migration = list[str | Callable[["sqlite3.Connection"], None]]
 MIGRATIONS: list[Migration] = [
     list(_V1),
@@ -556,6 +560,7 @@ MIGRATIONS: list[Migration] = [
     list(_V_EMBED),
     list(_V_ROLES),
     list(_V_REFIT),
+    list(_V_SEARCH),
 ]
 # Versions that rebuild tables: applied with foreign keys off (a DROP TABLE would otherwise cascade).
 REBUILDS = frozenset({4})

@@ -392,9 +392,24 @@ _PG_REFIT: list[str] = [
     "CREATE INDEX codings_coder ON codings(coder, segment_id, code_id)",
 ]
 
+# Twin of schema._V_SEARCH. PostgreSQL's 'english' configuration drops stop words, so "don't refer" also
+# found "We do refer people" ('don' and 't' are stop words) and `not` or `no` could not be searched for at
+# all: an evaluator looking for negative answers was shown positive ones. The study's own configuration stems
+# as 'english' does but keeps every word, as SQLite's porter tokenizer does; the search column is recomputed.
+SEARCH_CONFIG = "qualcode_english"
+_PG_SEARCH: list[str] = [
+    "CREATE TEXT SEARCH DICTIONARY qualcode_english_stem (TEMPLATE = snowball, Language = english)",
+    f"CREATE TEXT SEARCH CONFIGURATION {SEARCH_CONFIG} (COPY = pg_catalog.english)",
+    f"ALTER TEXT SEARCH CONFIGURATION {SEARCH_CONFIG} ALTER MAPPING FOR asciiword, asciihword,"
+    " hword_asciipart, word, hword, hword_part WITH qualcode_english_stem",
+    "ALTER TABLE segments DROP COLUMN tsv",
+    f"ALTER TABLE segments ADD COLUMN tsv tsvector GENERATED ALWAYS AS (to_tsvector('{SEARCH_CONFIG}', text)) STORED",
+    "CREATE INDEX segments_tsv ON segments USING GIN (tsv)",
+]
+
 # Each later version: the PostgreSQL twin of the SQLite migration of that number. Version 12 (users, roles and
 # row-level security) is in schema_pg_roles.py.
-PG_MIGRATIONS: list[list[str]] = [_BASE, _PG_COUNTS, _PG_EMBED, PG_ROLES, _PG_REFIT]
+PG_MIGRATIONS: list[list[str]] = [_BASE, _PG_COUNTS, _PG_EMBED, PG_ROLES, _PG_REFIT, _PG_SEARCH]
 PG_SCHEMA_VERSION = PG_BASELINE + len(PG_MIGRATIONS) - 1
 
 # The tables whose rows have an `id` a new row gets from the database (INSERT ... RETURNING id gives it back).

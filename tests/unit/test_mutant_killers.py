@@ -101,14 +101,6 @@ def test_search_puts_the_most_relevant_hit_first(project):
 def test_text_that_is_not_fts_syntax_is_searched_as_plain_words(project, request):
     """An apostrophe or a stray quote is an FTS5 syntax error: the words are then searched literally. A server
     study reads every query as a web search, which has no syntax errors: the same searches find the same."""
-    if project.on_server:  # a known bug, kept visible: strict, so the fix is noticed
-        request.applymarker(
-            pytest.mark.xfail(
-                strict=True,
-                reason="PostgreSQL's 'english' search drops stop words (don, t, not, no ...): 'don't refer' also"
-                " finds 'We do refer people' (needs a stop-word-free configuration and a schema migration)",
-            )
-        )
     add_documents(
         project,
         [_doc("d", ["We don't refer anyone.", "We do refer people.", 'She said "hub" twice.'], "h-lit")],
@@ -119,6 +111,18 @@ def test_text_that_is_not_fts_syntax_is_searched_as_plain_words(project, request
     assert [h["id"] for h in search_segments(project, "don't refer")] == [ids[0]]
     assert [h["id"] for h in search_segments(project, 'said "hub')] == [ids[2]]
     assert search_segments(project, '"') == []  # a lone quote: searched literally, it matches nothing
+
+
+def test_negations_are_searched_for(project):
+    """'not' and 'no' are words an evaluator searches for (negative answers). PostgreSQL's 'english' search
+    dropped them as stop words, so 'not helpful' found 'It was helpful' on a server study."""
+    add_documents(
+        project,
+        [_doc("d", ["It was not helpful at all.", "It was helpful.", "No referrals came of it."], "h-neg")],
+    )
+    ids = [s["id"] for s in list_segments(project)]
+    assert [h["id"] for h in search_segments(project, "not helpful")] == [ids[0]]
+    assert [h["id"] for h in search_segments(project, "no referral")] == [ids[2]]
 
 
 def test_a_hit_lists_each_of_its_codes_once(project):
