@@ -129,10 +129,12 @@ def least_sure(
     ]
 
 
-# Up to this many segments, `similar` (TF-IDF) compares the segment with every other one; above it, with the
-# PRESELECT segments the search index ranks best for its words.
+# Up to this many segments, `similar` compares the segment with every other one; above it, with the segments
+# the search index ranks best for its words: PRESELECT of them by TF-IDF, PRESELECT_BY_MEANING by the embedding
+# model (each not yet embedded costs about 15 ms of CPU the first time).
 COMPARE_ALL_UP_TO = 50_000
 PRESELECT = 20_000
+PRESELECT_BY_MEANING = 2_000
 
 
 def _words(text: str) -> list[str]:
@@ -159,7 +161,9 @@ def similar_segments(
         # finds segments that also share a word).
         rows = [
             r
-            for r in segments_sharing_words(project, _words(target["text"]), PRESELECT)
+            for r in segments_sharing_words(
+                project, _words(target["text"]), PRESELECT_BY_MEANING if embeddings else PRESELECT
+            )
             if r[0] != segment_id and r[1].strip()
         ]
     else:
