@@ -7,7 +7,7 @@ from typing import Any
 
 from qualcode.errors import InputError
 from qualcode.store.codebook import resolve_code
-from qualcode.store.documents import segments_sharing_words
+from qualcode.store.documents import segment_texts_except, segments_sharing_words
 from qualcode.store.pending import add_pending
 from qualcode.store.project import Project
 from qualcode.store.suggestions import leaf_code_keys
@@ -167,11 +167,7 @@ def similar_segments(
             if r[0] != segment_id and r[1].strip()
         ]
     else:
-        rows = project.conn.execute(
-            "SELECT s.id, s.text, d.name FROM segments s JOIN documents d ON d.id = s.document_id"
-            " WHERE s.id != ? AND trim(s.text) != '' ORDER BY s.id",
-            (segment_id,),
-        ).fetchall()
+        rows = segment_texts_except(project, segment_id)
     names = {r[0]: r[2] for r in rows}
     candidates = [(r[0], r[1]) for r in rows]
     if embeddings:

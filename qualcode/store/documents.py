@@ -433,6 +433,16 @@ def _search_server(project: Project, query: str, limit: int) -> list[SearchHit]:
     return cast(list[SearchHit], rows)
 
 
+def segment_texts_except(project: Project, segment_id: int) -> list[tuple[int, str, str]]:
+    """Every segment with text (id, text, document name) but `segment_id`, in id order."""
+    rows = project.conn.execute(
+        "SELECT s.id, s.text, d.name FROM segments s JOIN documents d ON d.id = s.document_id"
+        " WHERE s.id != ? AND trim(s.text) != '' ORDER BY s.id",
+        (segment_id,),
+    ).fetchall()
+    return [(int(r[0]), r[1], r[2]) for r in rows]
+
+
 def segments_sharing_words(project: Project, words: list[str], limit: int) -> list[tuple[int, str, str]]:
     """Up to `limit` segments (id, text, document name) containing any of `words` (stemmed as in search), best
     ranked first: read through the search index, so the cost follows the matches, not the project's size."""
